@@ -1,0 +1,38 @@
+package dev.tviews.operator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Operator tunables ({@code tview.operator.*} in application.properties or env TVIEW_OPERATOR_*). */
+@ConfigMapping(prefix = "tview.operator")
+public interface OperatorSettings {
+
+    /** How often a Ready TView is re-observed (self-healing of triggers, row count) between consistency checks. */
+    @WithDefault("5m")
+    Duration resyncInterval();
+
+    /** Delay before retrying when the database or its credentials are not available yet. */
+    @WithDefault("15s")
+    Duration retryInterval();
+
+    /** Delay between looks at TViews this one waits for. */
+    @WithDefault("5s")
+    Duration dependencyPollInterval();
+
+    /** Delay between looks at a CloudNativePG cluster during a switchover. */
+    @WithDefault("5s")
+    Duration switchoverPollInterval();
+
+    /** Upper bound of the retry delay, which grows with how long a resource has been waiting. */
+    @WithDefault("5m")
+    Duration maxRetryInterval();
+
+    /** Consistency checks are spread over this window (per-resource deterministic jitter). */
+    @WithDefault("60s")
+    Duration checkJitter();
+
+    /** Maximum connections of each database's pool (shared by every TView on that database). */
+    @WithDefault("4")
+    int poolMaxSize();
+}

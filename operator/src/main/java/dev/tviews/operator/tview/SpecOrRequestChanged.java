@@ -1,0 +1,24 @@
+package dev.tviews.operator.tview;
+
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
+import java.util.Objects;
+
+/**
+ * Reconcile on updates that matter: a new generation (spec), a new check-now request, or deletion. Status-only
+ * updates, including the operator's own status patches, do not trigger a reconcile.
+ */
+public class SpecOrRequestChanged implements OnUpdateFilter<TView> {
+
+    @Override
+    public boolean accept(TView updated, TView old) {
+        return !Objects.equals(updated.getMetadata().getGeneration(), old.getMetadata().getGeneration())
+                || !Objects.equals(annotation(updated), annotation(old))
+                || updated.getMetadata().getDeletionTimestamp() != null
+                || !Objects.equals(updated.getMetadata().getFinalizers(), old.getMetadata().getFinalizers());
+    }
+
+    private static String annotation(TView t) {
+        return t.getMetadata().getAnnotations() == null ? null
+                : t.getMetadata().getAnnotations().get(TViewReconciler.CHECK_NOW);
+    }
+}

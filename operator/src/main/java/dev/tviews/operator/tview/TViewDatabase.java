@@ -1,0 +1,172 @@
+package dev.tviews.operator.tview;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The runtime calls the operator makes for one TVIEW, on one connection. Every value is bound; identifiers
+ * are quoted by the runtime ({@code format('%I')}).
+ */
+final class TViewDatabase {
+
+    static final String CREATE_OR_REPLACE = "SELECT public.pg_tviews_create_or_replace(?, ?, ?::jsonb)";
+    static final String CONVERT_EXISTING = "SELECT public.pg_tviews_convert_existing_table(?, ?, ?::jsonb)";
+    static final String DROP = "SELECT public.pg_tviews_drop(?, true, false)";
+    static final String REFRESH = "SELECT public.pg_tviews_refresh(?, false)";
+    static final String REINSTALL_TRIGGERS = "SELECT public.pg_tviews_reinstall_triggers(?)";
+    static final String CHECK = "SELECT missing, extra, different, sample_keys, checked_rows, duration_ms "
+            + "FROM public.pg_tviews_check_consistency(?)";
+    static final String REPAIR = "SELECT public.pg_tviews_repair(?)";
+    static final String META = "SELECT m.table_name, m.definition_hash, to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NOT NULL "
+            + "FROM public.pg_tview_meta m WHERE m.entity = ?";
+    static final String TABLE_EXISTS = "SELECT to_regclass(format('%I.%I', ?::text, ?::text)) IS NOT NULL";
+    static final String HEALTH = "SELECT status, component, message FROM public.pg_tviews_health_check() "
+            + "WHERE status <> 'OK' AND (component IN ('tview:' || ?, 'functions:' || ?) OR component LIKE 'source:' || ? || ':%')";
+
+    /** What {@code pg_tview_meta} says about the TVIEW. */
+    record Meta(String tableName, String definitionHash, boolean tableExists) {
+    }
+
+    /** A non-OK row of {@code pg_tviews_health_check()} about this TVIEW. */
+    record Problem(String status, String component, String message) {
+        boolean tableMissing() {
+            return component.startsWith("tview:");
+        }
+    }
+
+    private final Connection connection;
+    private final String schema;
+    private final String entity;
+
+    TViewDatabase(Connection connection, String schema, String entity) {
+        this.connection = connection;
+        this.schema = schema;
+        this.entity = entity;
+    }
+
+    String qualifiedName() {
+        return schema + ".tv_" + entity;
+    }
+
+    String tableName() {
+        return "tv_" + entity;
+    }
+
+    /** created | unchanged | altered | rebuilt */
+    String createOrReplace(String query, String optionsJson) throws SQLException {
+        return queryString(CREATE_OR_REPLACE, qualifiedName(), query, optionsJson);
+    }
+
+    void convertExisting(String query, String optionsJson) throws SQLException {
+        queryString(CONVERT_EXISTING, qualifiedName(), query, optionsJson);
+    }
+
+    void drop() throws SQLException {
+        execute(DROP, qualifiedName());
+    }
+
+    void refresh() throws SQLException {
+        execute(REFRESH, qualifiedName());
+    }
+
+    void reinstallTriggers() throws SQLException {
+        execute(REINSTALL_TRIGGERS, qualifiedName());
+    }
+
+    Optional<Meta> meta() throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(META)) {
+            ps.setString(1, entity);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Meta(rs.getString(1), rs.getString(2), rs.getBoolean(3))) : Optional.empty();
+            }
+        }
+    }
+
+    boolean tableExists() throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(TABLE_EXISTS)) {
+            ps.setString(1, schema);
+            ps.setString(2, tableName());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    List<Problem> problems() throws SQLException {
+        List<Problem> problems = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(HEALTH)) {
+            ps.setString(1, entity);
+            ps.setString(2, entity);
+            ps.setString(3, entity);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    problems.add(new Problem(rs.getString(1), rs.getString(2), rs.getString(3)));
+                }
+            }
+        }
+        return problems;
+    }
+
+    long rowCount() throws SQLException {
+        String sql = "SELECT count(*) FROM " + quoteIdent(schema) + "." + quoteIdent(tableName());
+        try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    ConsistencyCheckResult checkConsistency(String now) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(CHECK)) {
+            ps.setString(1, qualifiedName());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                Array keys = rs.getArray(4);
+                List<String> sample = keys == null ? List.of() : Arrays.asList((String[]) keys.getArray());
+                return new ConsistencyCheckResult(now, rs.getLong(1), rs.getLong(2), rs.getLong(3), sample,
+                        rs.getLong(5), rs.getDouble(6) / 1000.0);
+            }
+        }
+    }
+
+    long repair() throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(REPAIR)) {
+            ps.setString(1, qualifiedName());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private String queryString(String sql, String... args) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    private void execute(String sql, String arg) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, arg);
+            ps.execute();
+        }
+    }
+
+    /** Quotes an identifier the way PostgreSQL's quote_ident does (names here are also CRD-validated). */
+    static String quoteIdent(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+}

@@ -1,0 +1,55 @@
+package dev.tviews.operator.tview;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import java.util.Map;
+
+/** Options of a TVIEW, passed as jsonb to the runtime; names follow the runtime's option keys. */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public class TViewOptions {
+
+    /** What to do with a source whose changes cannot be traced to TVIEW keys. */
+    public enum UncascadedPolicy {
+        @JsonProperty("error") ERROR,
+        @JsonProperty("full_refresh") FULL_REFRESH
+    }
+
+    @Pattern("^[a-z_][a-z0-9_]{0,62}$")
+    @JsonPropertyDescription("Key column of the TVIEW; defaults to pk_<entity>.")
+    private String key;
+
+    @JsonPropertyDescription("Explicit lineage: source table -> column of that table holding the affected TVIEW keys, "
+            + "e.g. {\"tb_comment\": \"fk_post\"}.")
+    private Map<String, String> keys;
+
+    @JsonProperty("uncascaded_policy")
+    @JsonPropertyDescription("error (default): refuse a query with a source whose changes cannot be traced to keys; "
+            + "full_refresh: refresh the whole TVIEW when such a source changes.")
+    private UncascadedPolicy uncascadedPolicy;
+
+    public String getKey() {
+        return key;
+    }
+
+    public void setKey(String key) {
+        this.key = key;
+    }
+
+    public Map<String, String> getKeys() {
+        return keys;
+    }
+
+    public void setKeys(Map<String, String> keys) {
+        this.keys = keys;
+    }
+
+    public UncascadedPolicy getUncascadedPolicy() {
+        return uncascadedPolicy;
+    }
+
+    public void setUncascadedPolicy(UncascadedPolicy uncascadedPolicy) {
+        this.uncascadedPolicy = uncascadedPolicy;
+    }
+}
