@@ -4,6 +4,7 @@ import dev.tviews.operator.api.DatabaseRef;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -20,8 +21,10 @@ import java.util.Optional;
 @ApplicationScoped
 public class DatabaseResolver {
 
-    public static final String CNPG_API_VERSION = "postgresql.cnpg.io/v1";
-    public static final String CNPG_KIND = "Cluster";
+    /** CloudNativePG's Cluster, addressed without API discovery (which fails where CloudNativePG is absent). */
+    public static final ResourceDefinitionContext CNPG_CLUSTER = new ResourceDefinitionContext.Builder()
+            .withGroup("postgresql.cnpg.io").withVersion("v1").withKind("Cluster").withPlural("clusters")
+            .withNamespaced(true).build();
     static final String PENDING = "pending";
 
     private final KubernetesClient client;
@@ -38,7 +41,7 @@ public class DatabaseResolver {
     }
 
     private Resolution resolveCluster(String namespace, String name) {
-        GenericKubernetesResource cluster = client.genericKubernetesResources(CNPG_API_VERSION, CNPG_KIND)
+        GenericKubernetesResource cluster = client.genericKubernetesResources(CNPG_CLUSTER)
                 .inNamespace(namespace).withName(name).get();
         if (cluster == null) {
             return new Resolution.Unavailable("ClusterNotFound",

@@ -39,6 +39,14 @@ public final class SqlErrors {
 
     /** The server's message, detail and hint, with any occurrence of the password removed. */
     public static String describe(SQLException e, ConnectionSpec connection) {
+        return describe(e, connection, null);
+    }
+
+    /**
+     * As {@link #describe(SQLException, ConnectionSpec)}, locating an error position inside {@code query} even when
+     * the runtime raised it while executing a statement built around the query (an internal position).
+     */
+    public static String describe(SQLException e, ConnectionSpec connection, String query) {
         StringBuilder text = new StringBuilder(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         if (e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null) {
             var server = p.getServerErrorMessage();
@@ -50,14 +58,22 @@ public final class SqlErrors {
             if (server.getHint() != null) {
                 text.append(" HINT: ").append(server.getHint());
             }
-            if (server.getPosition() > 0) {
-                text.append(" (at character ").append(server.getPosition()).append(" of the query)");
-            }
+            position(server, query).ifPresent(at -> text.append(" (at character ").append(at).append(" of the query)"));
         }
         if (e.getSQLState() != null) {
             text.append(" [SQLSTATE ").append(e.getSQLState()).append(']');
         }
         return redact(text.toString(), connection);
+    }
+
+    private static java.util.Optional<Integer> position(org.postgresql.util.ServerErrorMessage server, String query) {
+        if (query != null && server.getInternalPosition() > 0 && server.getInternalQuery() != null) {
+            int start = server.getInternalQuery().indexOf(query.strip().replaceAll("[;\\s]+$", ""));
+            if (start >= 0) {
+                return java.util.Optional.of(Math.max(1, server.getInternalPosition() - start));
+            }
+        }
+        return server.getPosition() > 0 ? java.util.Optional.of(server.getPosition()) : java.util.Optional.empty();
     }
 
     public static String redact(String message, ConnectionSpec connection) {

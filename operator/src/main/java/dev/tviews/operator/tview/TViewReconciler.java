@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.sql.SQLException;
@@ -96,7 +97,7 @@ public class TViewReconciler implements Reconciler<TView>, Cleaner<TView> {
             var pool = pools.acquire(poolUser(tview), database.connection());
             return Optional.of(converger.converge(tview, pool, database, schedule, checkRequested(tview), status));
         } catch (SQLException e) {
-            String message = SqlErrors.describe(e, database.connection());
+            String message = SqlErrors.describe(e, database.connection(), tview.getSpec().getQuery());
             if (e instanceof RuntimeInstaller.InstallFailed) {
                 return waiting(tview, status, "RuntimeInstallFailed", message, settings.retryInterval());
             }
@@ -165,6 +166,22 @@ public class TViewReconciler implements Reconciler<TView>, Cleaner<TView> {
         UpdateControl<TView> control = UpdateControl.noUpdate();
         reschedule.ifPresent(d -> control.rescheduleAfter(Math.max(1, d.toMillis())));
         return control;
+    }
+
+    /** An unexpected failure (API server, bug): say so in status; JOSDK retries with backoff. */
+    @Override
+    public ErrorStatusUpdateControl<TView> updateErrorStatus(TView tview, Context<TView> context, Exception e) {
+        TViewStatusWriter status = new TViewStatusWriter(tview.getStatus(), tview.getMetadata().getGeneration(), clock);
+        status.reconciling("ReconcileError", String.valueOf(e.getMessage()));
+        metrics.reconcileError(tview, "ReconcileError");
+        if (!status.status().equals(tview.getStatus())) {
+            try {
+                StatusPatcher.patch(context.getClient(), TView.class, tview, status.status());
+            } catch (RuntimeException ignored) {
+                // the API server may be what failed; the retry will try again
+            }
+        }
+        return ErrorStatusUpdateControl.noStatusUpdate();
     }
 
     @Override
