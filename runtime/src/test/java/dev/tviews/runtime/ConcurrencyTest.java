@@ -1,0 +1,109 @@
+package dev.tviews.runtime;
+
+import static dev.tviews.runtime.Rt.exec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tviews.testkit.PgDatabase;
+import dev.tviews.testkit.PostgresExtension;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** 8 connections writing random changes to shared parents; zero drift under READ COMMITTED and REPEATABLE READ. */
+@ExtendWith(PostgresExtension.class)
+class ConcurrencyTest {
+
+    static final int CLIENTS = 8;
+    static final long MILLIS = Long.getLong("tviews.concurrency.millis", 20_000L);
+
+    @BeforeAll
+    static void setUp(PgDatabase db) {
+        Rt.install(db);
+    }
+
+    @Test
+    void readCommittedNeverLeavesStaleRows(PgDatabase db) throws Exception {
+        Map<String, AtomicLong> outcome = run(db, "rc", Connection.TRANSACTION_READ_COMMITTED);
+        System.out.println("READ COMMITTED outcome: " + outcome);
+        assertThat(outcome.keySet()).allMatch(k -> k.equals("commit") || k.equals("40P01"));
+    }
+
+    @Test
+    void repeatableReadGetsSerializationFailuresInsteadOfStaleRows(PgDatabase db) throws Exception {
+        Map<String, AtomicLong> outcome = run(db, "rr", Connection.TRANSACTION_REPEATABLE_READ);
+        System.out.println("REPEATABLE READ outcome: " + outcome);
+        assertThat(outcome.keySet()).allMatch(k -> k.equals("commit") || k.equals("40001") || k.equals("40P01"));
+    }
+
+    private Map<String, AtomicLong> run(PgDatabase db, String schema, int isolation) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, schema, 6, 30, 60);
+            exec(c, "CREATE SEQUENCE " + schema + ".cseq START 100000");
+        }
+        Map<String, AtomicLong> outcome = new ConcurrentHashMap<>();
+        long end = System.currentTimeMillis() + MILLIS;
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < CLIENTS; t++) {
+            long seed = 1000L * t + isolation;
+            fs.add(pool.submit(() -> {
+                Random r = new Random(seed);
+                try (Connection c = db.connect()) {
+                    exec(c, "SET search_path = " + schema + ", public; SET deadlock_timeout = '50ms'");
+                    c.setTransactionIsolation(isolation);
+                    c.setAutoCommit(false);
+                    while (System.currentTimeMillis() < end) {
+                        try {
+                            int n = 1 + r.nextInt(3);
+                            for (int i = 0; i < n; i++) {
+                                exec(c, statement(r));
+                            }
+                            c.commit();
+                            outcome.computeIfAbsent("commit", k -> new AtomicLong()).incrementAndGet();
+                        } catch (SQLException e) {
+                            c.rollback();
+                            String state = e.getSQLState();
+                            outcome.computeIfAbsent(state.equals("40001") || state.equals("40P01") ? state : state + " " + e.getMessage(),
+                                    k -> new AtomicLong()).incrementAndGet();
+                        }
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        pool.shutdownNow();
+        try (Connection c = db.connect()) {
+            Rt.assertNoDrift(c, schema + ".post", schema + ".user");
+        }
+        assertThat(outcome.get("commit").get()).isGreaterThan(100);
+        return outcome;
+    }
+
+    private static String statement(Random r) {
+        int u = 1 + r.nextInt(6);
+        int p = 1 + r.nextInt(30);
+        return switch (r.nextInt(8)) {
+            case 0, 1 -> "UPDATE tb_user SET name = 'n" + r.nextInt(100) + "' WHERE pk_user = " + u;
+            case 2 -> "UPDATE tb_post SET fk_user = " + u + " WHERE pk_post = " + p;
+            case 3 -> "UPDATE tb_post SET title = 't" + r.nextInt(100) + "', score = score + 1 WHERE pk_post = " + p;
+            case 4 -> "INSERT INTO tb_comment VALUES (nextval('cseq'), " + p + ", 'c')";
+            case 5 -> "DELETE FROM tb_comment WHERE pk_comment IN (SELECT pk_comment FROM tb_comment WHERE fk_post = " + p + " LIMIT 1)";
+            case 6 -> "UPDATE tb_comment SET fk_post = " + p + " WHERE pk_comment IN (SELECT pk_comment FROM tb_comment WHERE fk_post = " + (1 + r.nextInt(30)) + " LIMIT 1)";
+            default -> "UPDATE tb_post SET score = score + 1 WHERE fk_user = " + u;
+        };
+    }
+}

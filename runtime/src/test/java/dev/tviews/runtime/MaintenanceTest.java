@@ -1,0 +1,220 @@
+package dev.tviews.runtime;
+
+import static dev.tviews.runtime.Rt.assertNoDrift;
+import static dev.tviews.runtime.Rt.exec;
+import static dev.tviews.runtime.Rt.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tviews.testkit.PgDatabase;
+import dev.tviews.testkit.PostgresExtension;
+import java.io.StringReader;
+import java.sql.Connection;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.postgresql.PGConnection;
+
+/** Every "correct with" case of the maintenance semantics, checked with the EXCEPT ALL oracle. */
+@ExtendWith(PostgresExtension.class)
+class MaintenanceTest {
+
+    @BeforeAll
+    static void install(PgDatabase db) {
+        Rt.install(db);
+    }
+
+    @Test
+    void multiRowStatementsKeyUpdatesAndMovesBetweenParents(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "m1", 10, 50, 200);
+            assertNoDrift(c, "m1.post", "m1.user");
+            exec(c, "UPDATE tb_post SET title = title || '!' WHERE pk_post % 3 = 0");           // multi-row
+            exec(c, "UPDATE tb_user SET name = 'renamed' WHERE pk_user IN (2, 3)");             // parent rename fans out
+            exec(c, "UPDATE tb_post SET fk_user = 9 WHERE fk_user = 2");                        // move between parents
+            exec(c, "UPDATE tb_comment SET fk_post = 4 WHERE fk_post = 5");                     // move children
+            exec(c, "UPDATE tb_post SET pk_post = pk_post + 1000 WHERE pk_post IN (7, 8)");     // key update (cascades to comments)
+            exec(c, "INSERT INTO tb_user (pk_user, name) VALUES (11, 'no posts')");              // LEFT JOIN without children
+            exec(c, "DELETE FROM tb_comment WHERE fk_post = 10");                               // aggregate becomes empty
+            exec(c, "DELETE FROM tb_user WHERE pk_user = 4");                                   // cascade delete
+            assertNoDrift(c, "m1.post", "m1.user");
+            assertThat(value(c, "SELECT posts FROM tv_user WHERE pk_user = 11").toString()).isEqualTo("[]");
+            assertThat(value(c, "SELECT count(*) FROM tv_post WHERE pk_post = 1007")).isEqualTo(1L);
+        }
+    }
+
+    @Test
+    void correlatedSubqueryWithOptionsKeys(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA m2; SET search_path = m2, public");
+            exec(c, "CREATE TABLE tb_order (pk_order int PRIMARY KEY, customer text)");
+            exec(c, "CREATE TABLE tb_line (line_no int PRIMARY KEY, order_ref int, amount numeric)");
+            exec(c, "INSERT INTO tb_order SELECT g, 'c' || g FROM generate_series(1, 20) g");
+            exec(c, "INSERT INTO tb_line SELECT g, 1 + g % 20, g * 1.5 FROM generate_series(1, 100) g");
+            String q = "SELECT o.pk_order, o.customer, (SELECT coalesce(sum(l.amount), 0) FROM tb_line l WHERE l.order_ref = o.pk_order) AS total FROM tb_order o";
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('m2.tv_order', $q$" + q + "$q$)")).isEqualTo("0A000");
+            exec(c, "SELECT pg_tviews_create('m2.tv_order', $q$" + q + "$q$, '{\"keys\": {\"tb_line\": \"order_ref\"}}')");
+            exec(c, "UPDATE tb_line SET amount = amount * 2 WHERE line_no < 30");
+            exec(c, "UPDATE tb_line SET order_ref = 3 WHERE order_ref = 4");
+            exec(c, "DELETE FROM tb_line WHERE order_ref = 5");
+            assertNoDrift(c, "m2.order");
+        }
+    }
+
+    @Test
+    void copySavepointsAndTwoPhaseCommit(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "m3", 5, 20, 40);
+            ((PGConnection) c).getCopyAPI().copyIn("COPY tb_comment (pk_comment, fk_post, body) FROM STDIN",
+                    new StringReader("1001\t1\tcopied a\n1002\t2\tcopied b\n1003\t2\tcopied c\n"));
+            assertNoDrift(c, "m3.post", "m3.user");
+            c.setAutoCommit(false);
+            exec(c, "UPDATE tb_user SET name = 'kept' WHERE pk_user = 1");
+            exec(c, "SAVEPOINT s1");
+            exec(c, "UPDATE tb_user SET name = 'rolled back' WHERE pk_user = 2");
+            exec(c, "INSERT INTO tb_comment VALUES (2000, 3, 'rolled back')");
+            exec(c, "ROLLBACK TO SAVEPOINT s1");
+            exec(c, "UPDATE tb_post SET title = 'kept' WHERE pk_post = 4");
+            c.commit();
+            assertNoDrift(c, "m3.post", "m3.user");
+            exec(c, "UPDATE tb_user SET name = 'prepared' WHERE pk_user = 3");
+            exec(c, "INSERT INTO tb_comment VALUES (3000, 5, 'prepared')");
+            exec(c, "PREPARE TRANSACTION 'tv_2pc_commit'");
+            c.setAutoCommit(true);
+            exec(c, "COMMIT PREPARED 'tv_2pc_commit'");
+            assertNoDrift(c, "m3.post", "m3.user");
+            assertThat(value(c, "SELECT name FROM tv_user WHERE pk_user = 3")).isEqualTo("prepared");
+            c.setAutoCommit(false);
+            exec(c, "UPDATE tb_user SET name = 'never' WHERE pk_user = 4");
+            exec(c, "PREPARE TRANSACTION 'tv_2pc_rollback'");
+            c.setAutoCommit(true);
+            exec(c, "ROLLBACK PREPARED 'tv_2pc_rollback'");
+            assertNoDrift(c, "m3.post", "m3.user");
+            assertThat(value(c, "SELECT name FROM tv_user WHERE pk_user = 4")).isEqualTo("user 4");
+        }
+    }
+
+    @Test
+    void truncateRefreshesFully(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "m4", 5, 20, 40);
+            exec(c, "TRUNCATE tb_comment");
+            assertNoDrift(c, "m4.post", "m4.user");
+            exec(c, "TRUNCATE tb_user CASCADE");
+            assertNoDrift(c, "m4.post", "m4.user");
+            assertThat(value(c, "SELECT count(*) FROM tv_user")).isEqualTo(0L);
+        }
+    }
+
+    @Test
+    void identifiersAndValuesNeedingQuoting(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA \"Odd Schema\"; SET search_path = \"Odd Schema\", public");
+            exec(c, "CREATE TABLE \"tb_Item\" (\"pk_Item\" text PRIMARY KEY, \"Weird Col\" text, \"select\" int)");
+            exec(c, "CREATE TABLE \"tb_Tag\" (pk_tag int PRIMARY KEY, \"fk_Item\" text, label text)");
+            exec(c, "INSERT INTO \"tb_Item\" VALUES ('it''s', 'a \"quoted\" value; DROP TABLE x; --', 1), ('%s%I', E'back\\\\slash', 2)");
+            exec(c, "INSERT INTO \"tb_Tag\" VALUES (1, 'it''s', 'x''y'), (2, '%s%I', '$$')");
+            exec(c, "SELECT pg_tviews_create('\"Odd Schema\".\"tv_Item\"', $q$SELECT i.\"pk_Item\", i.\"Weird Col\", i.\"select\","
+                    + " (SELECT jsonb_agg(t.label ORDER BY t.pk_tag) FROM \"tb_Tag\" t WHERE t.\"fk_Item\" = i.\"pk_Item\") AS \"Tags\" FROM \"tb_Item\" i$q$)");
+            exec(c, "UPDATE \"tb_Tag\" SET label = label || '''' ");
+            exec(c, "INSERT INTO \"tb_Tag\" VALUES (3, 'it''s', 'o''reilly')");
+            exec(c, "UPDATE \"tb_Item\" SET \"pk_Item\" = 'new''key' WHERE \"select\" = 2");
+            assertNoDrift(c, "Odd Schema.Item");
+            assertThat(value(c, "SELECT count(*) FROM \"Odd Schema\".\"tv_Item\"")).isEqualTo(2L);
+        }
+    }
+
+    @Test
+    void cascadesThreeLevelsAndStopEarly(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "m5", 5, 20, 40);
+            exec(c, "SELECT pg_tviews_create('m5.tv_stat', $q$SELECT 1 AS pk_stat, count(*) AS users, sum(post_count) AS posts FROM tv_user$q$,"
+                    + " '{\"uncascaded_policy\": \"full_refresh\"}')");
+            exec(c, "INSERT INTO tb_comment VALUES (500, 1, 'deep')");
+            exec(c, "INSERT INTO tb_post VALUES (500, 1, 'new', 0)");
+            exec(c, "DELETE FROM tb_post WHERE pk_post = 2");
+            assertNoDrift(c, "m5.post", "m5.user", "m5.stat");
+            assertThat(value(c, "SELECT string_agg(table_name, ',' ORDER BY depth) FROM pg_tviews_show_cascade_path('m5.post')"))
+                    .isEqualTo("m5.tv_post,m5.tv_user,m5.tv_stat");
+            // IS DISTINCT FROM guard: a no-op update rewrites nothing
+            long before = (Long) value(c, "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE schemaname = 'm5' AND relname = 'tv_user'");
+            exec(c, "UPDATE tb_post SET title = title WHERE pk_post = 3");
+            long after = (Long) value(c, "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE schemaname = 'm5' AND relname = 'tv_user'");
+            assertThat(after).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void refreshRepairAuditHealthAndMonitoring(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "m6", 5, 20, 40);
+            // damage the table behind the runtime's back
+            exec(c, "SET session_replication_role = replica");
+            exec(c, "UPDATE tv_post SET data = '{}' WHERE pk_post IN (1, 2, 3); DELETE FROM tv_post WHERE pk_post = 4;"
+                    + " INSERT INTO tv_post VALUES (999, 1, '{}')");
+            exec(c, "SET session_replication_role = origin");
+            var check = Rt.rows(c, "SELECT missing, extra, different, cardinality(sample_keys), checked_rows FROM pg_tviews_check_consistency('m6.tv_post')").get(0);
+            assertThat(check).containsExactly(1L, 1L, 3L, 5, 21L);
+            assertThat(value(c, "SELECT pg_tviews_repair('m6.post')")).isEqualTo(5L);
+            assertNoDrift(c, "m6.post");
+            assertThat(value(c, "SELECT pg_tviews_repair('m6.post')")).isEqualTo(0L);
+            exec(c, "SELECT pg_tviews_refresh('m6.tv_post', force => true)");
+            assertNoDrift(c, "m6.post", "m6.user");
+            String all = value(c, "SELECT pg_tviews_refresh_all()::text").toString();
+            assertThat(all).contains("refreshed_count").contains("\"order\"").contains("duration_ms");
+            assertThat(Rt.rows(c, "SELECT operation FROM pg_tview_audit_log WHERE entity = 'm6.post' ORDER BY log_id"))
+                    .extracting(r -> r.get(0)).containsSubsequence("CREATE", "REPAIR", "REFRESH");
+            assertThat(value(c, "SELECT count(*) FROM pg_tview_audit_log WHERE performed_by IS NULL OR transaction_id IS NULL OR performed_at IS NULL"))
+                    .isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK'")).isEqualTo(0L);
+            // disable a trigger: health check reports it
+            String trg = value(c, "SELECT object_name FROM pg_tview_helpers WHERE entity = 'm6.post' AND kind = 'trigger' AND on_table = 'tb_user' LIMIT 1").toString();
+            exec(c, "ALTER TABLE tb_user DISABLE TRIGGER " + trg);
+            assertThat(value(c, "SELECT string_agg(message, ';') FROM pg_tviews_health_check() WHERE status = 'ERROR'").toString()).contains("disabled");
+            exec(c, "ALTER TABLE tb_user ENABLE TRIGGER " + trg);
+            exec(c, "DROP TRIGGER " + trg + " ON tb_user");
+            assertThat(value(c, "SELECT string_agg(message, ';') FROM pg_tviews_health_check() WHERE status = 'ERROR'").toString()).contains("missing");
+            exec(c, "SELECT pg_tviews_reinstall_triggers('m6.post')");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK'")).isEqualTo(0L);
+            // monitoring views carry real figures
+            exec(c, "UPDATE tb_user SET name = name || '+'");
+            exec(c, "SELECT pg_stat_force_next_flush()");
+            exec(c, "SELECT 1");
+            Object calls = value(c, "SELECT maintenance_calls FROM pg_tviews_performance_summary WHERE entity = 'm6.post'");
+            assertThat(((Number) calls).longValue()).isPositive();
+            assertThat(((Number) value(c, "SELECT live_rows + rows_updated FROM pg_tviews_performance_summary WHERE entity = 'm6.post'")).longValue()).isPositive();
+            try (Connection other = db.connect()) {
+                other.setAutoCommit(false);
+                exec(other, "SET search_path = m6, public; UPDATE tb_post SET title = 'locked' WHERE pk_post IN (1, 2)");
+                assertThat(value(c, "SELECT locked_keys FROM pg_tviews_queue_realtime WHERE entity = 'm6.post'")).isEqualTo(2L);
+                assertThat(value(c, "SELECT count(*) FROM pg_tviews_get_queue()")).isNotEqualTo(0L);
+                other.rollback();
+            }
+            assertThat(value(c, "SELECT locked_keys FROM pg_tviews_queue_realtime WHERE entity = 'm6.post'")).isEqualTo(0L);
+        }
+    }
+
+    @Test
+    void convertExistingTableRecoversLostMetadata(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA m7; SET search_path = m7, public");
+            exec(c, "CREATE TABLE tb_meta (pk_meta serial PRIMARY KEY, data text)");
+            exec(c, "INSERT INTO tb_meta (data) VALUES ('a'), ('b')");
+            // adopt a hand-made table with its query
+            exec(c, "CREATE TABLE tv_meta AS SELECT pk_meta, data FROM tb_meta");
+            exec(c, "SELECT pg_tviews_convert_existing_table('m7.tv_meta', 'SELECT pk_meta, data FROM tb_meta')");
+            exec(c, "INSERT INTO tb_meta (data) VALUES ('c')");
+            assertNoDrift(c, "m7.meta");
+            // lose the metadata (seed scenario), then re-register from the table comment
+            exec(c, "DELETE FROM pg_tviews_metadata WHERE entity_name = 'tv_meta' AND schema_name = 'm7'");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component = 'unregistered_tables'")).isEqualTo(1L);
+            exec(c, "SELECT pg_tviews_convert_existing_table('m7.tv_meta')");
+            exec(c, "INSERT INTO tb_meta (data) VALUES ('d')");
+            assertThat(value(c, "SELECT count(*) FROM tv_meta WHERE data = 'd'")).isEqualTo(1L);
+            assertNoDrift(c, "m7.meta");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK'")).isEqualTo(0L);
+            // a table nobody knows the query of
+            exec(c, "CREATE TABLE tv_unknown (pk_unknown int)");
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_convert_existing_table('m7.tv_unknown')")).isEqualTo("42704");
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.tviews.runtime;
+
+import static dev.tviews.runtime.Rt.exec;
+import static dev.tviews.runtime.Rt.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tviews.testkit.PgDatabase;
+import dev.tviews.testkit.PgServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The benchmark of issue 3 (run by {@code make bench} = {@code mvn -pl runtime -am -Pbench test}).
+ * 100,000 products x 1,000 categories, tv_product embedding its category. Prints a Markdown table and writes
+ * it to runtime/target/benchmarks.md.
+ */
+class ProductBenchmark {
+
+    static final int PRODUCTS = 100_000;
+    static final int CATEGORIES = 1_000;
+    static final String TV_PRODUCT = """
+            SELECT p.pk_product, p.fk_category, p.id,
+                   jsonb_build_object('name', p.name, 'price', p.price,
+                                      'category', jsonb_build_object('id', c.pk_category, 'name', c.name)) AS data
+              FROM %s p JOIN %s c ON c.pk_category = p.fk_category""";
+
+    @Test
+    void benchmark() throws Exception {
+        List<String[]> rows = new ArrayList<>();
+        try (PgServer server = PgServer.start("tv-bench")) {
+            PgDatabase db = server.createDatabase("bench");
+            Rt.install(db);
+            try (Connection c = db.connect()) {
+                for (String suffix : List.of("", "_plain")) {
+                    exec(c, "CREATE TABLE tb_category" + suffix + " (pk_category int PRIMARY KEY, name text NOT NULL)");
+                    exec(c, "CREATE TABLE tb_product" + suffix + " (pk_product int PRIMARY KEY, id uuid NOT NULL DEFAULT gen_random_uuid(),"
+                            + " fk_category int NOT NULL REFERENCES tb_category" + suffix + ", name text NOT NULL, price numeric NOT NULL)");
+                    exec(c, "CREATE INDEX ON tb_product" + suffix + " (fk_category)");
+                    exec(c, "INSERT INTO tb_category" + suffix + " SELECT g, 'category ' || g FROM generate_series(1, " + CATEGORIES + ") g");
+                    exec(c, "INSERT INTO tb_product" + suffix + " (pk_product, fk_category, name, price) SELECT g, 1 + g % " + CATEGORIES
+                            + ", 'product ' || g, (g % 997)::numeric FROM generate_series(1, " + PRODUCTS + ") g");
+                }
+                exec(c, "CREATE MATERIALIZED VIEW mv_product AS " + String.format(TV_PRODUCT, "tb_product_plain", "tb_category_plain"));
+                exec(c, "CREATE UNIQUE INDEX ON mv_product (pk_product)");
+                long t0 = System.nanoTime();
+                exec(c, "SELECT pg_tviews_create('tv_product', $q$" + String.format(TV_PRODUCT, "tb_product", "tb_category") + "$q$)");
+                rows.add(row("create tv_product (100k rows)", ms(System.nanoTime() - t0), "", ""));
+                exec(c, "VACUUM ANALYZE");
+
+                // single-row UPDATE latency
+                double[] tv = latencies(c, "UPDATE tb_product SET price = price + 1 WHERE pk_product = ?", 3000, null);
+                double[] plain = latencies(c, "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?", 3000, null);
+                double[] refresh = latencies(c, "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?", 15,
+                        "REFRESH MATERIALIZED VIEW mv_product");
+                rows.add(row("single-row UPDATE, plain table (no TVIEW)", p(plain, 50), p(plain, 95), "1.00x"));
+                rows.add(row("single-row UPDATE, TVIEW maintained", p(tv, 50), p(tv, 95), ratio(p(tv, 50), p(plain, 50)) + " of plain"));
+                rows.add(row("single-row UPDATE + REFRESH MATERIALIZED VIEW", p(refresh, 50), p(refresh, 95),
+                        ratio(p(refresh, 50), p(tv, 50)) + " slower than TVIEW"));
+
+                // category rename fanning out to 100 products
+                double[] fan = latencies(c, "UPDATE tb_category SET name = name || '+' WHERE pk_category = ?", 100, null);
+                double[] fanPlain = latencies(c, "UPDATE tb_category_plain SET name = name || '+' WHERE pk_category = ?", 100, null);
+                rows.add(row("category rename -> 100 products, TVIEW", p(fan, 50), p(fan, 95), ratio(p(fan, 50), p(fanPlain, 50)) + " of plain"));
+
+                // 1% bulk UPDATE
+                double[] bulk = latencies(c, "UPDATE tb_product SET price = price + 1 WHERE pk_product % 100 = ? % 100", 10, null);
+                double[] bulkPlain = latencies(c, "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product % 100 = ? % 100", 10, null);
+                rows.add(row("1% bulk UPDATE (1,000 rows), TVIEW", p(bulk, 50), p(bulk, 95), ratio(p(bulk, 50), p(bulkPlain, 50)) + " of plain"));
+                rows.add(row("1% bulk UPDATE (1,000 rows), plain", p(bulkPlain, 50), p(bulkPlain, 95), ""));
+
+                // throughput, 8 clients
+                double tpsTv = throughput(db, "UPDATE tb_product SET price = price + 1 WHERE pk_product = ?");
+                double tpsPlain = throughput(db, "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?");
+                rows.add(row("throughput 8 clients, plain (tx/s)", String.format(Locale.ROOT, "%.0f", tpsPlain), "", ""));
+                rows.add(row("throughput 8 clients, TVIEW (tx/s)", String.format(Locale.ROOT, "%.0f", tpsTv), "",
+                        String.format(Locale.ROOT, "%.0f%% of plain", 100 * tpsTv / tpsPlain)));
+
+                // drift after the run
+                assertThat(Rt.drift(c, "product")).isZero();
+                rows.add(row("drift of tv_product after the run (rows)", "0", "", ""));
+
+                // consistency check on 1,000,000 rows
+                exec(c, "CREATE TABLE tb_big (pk_big int PRIMARY KEY, fk_category int NOT NULL, v text)");
+                exec(c, "INSERT INTO tb_big SELECT g, 1 + g % 1000, md5(g::text) FROM generate_series(1, 1000000) g");
+                exec(c, "SELECT pg_tviews_create('tv_big', $q$SELECT b.pk_big, b.fk_category, jsonb_build_object('v', b.v, 'c', c.name) AS data"
+                        + " FROM tb_big b JOIN tb_category c ON c.pk_category = b.fk_category$q$)");
+                exec(c, "VACUUM ANALYZE tv_big");
+                List<Object> check = Rt.rows(c, "SELECT missing + extra + different, checked_rows, duration_ms FROM pg_tviews_check_consistency('tv_big')").get(0);
+                assertThat(((Number) check.get(0)).longValue()).isZero();
+                double secs = ((Number) check.get(2)).doubleValue() / 1000.0;
+                rows.add(row("consistency check, 1,000,000 rows", String.format(Locale.ROOT, "%.0f ms", secs * 1000), "",
+                        String.format(Locale.ROOT, "%.0f rows/s", ((Number) check.get(1)).longValue() / secs)));
+                assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK'")).isEqualTo(0L);
+
+                StringBuilder md = new StringBuilder("| measurement | p50 / value | p95 | ratio |\n|---|---|---|---|\n");
+                for (String[] r : rows) {
+                    md.append("| ").append(String.join(" | ", r)).append(" |\n");
+                }
+                System.out.println(md);
+                Files.createDirectories(Path.of("target"));
+                Files.writeString(Path.of("target", "benchmarks.md"), md.toString());
+                double p50Ratio = p(tv, 50) / p(plain, 50);
+                System.out.printf(Locale.ROOT, "targets: TVIEW/plain p50 = %.2fx (<= 3x), REFRESH/TVIEW = %.0fx (>= 500x), throughput = %.0f%% (>= 40%%)%n",
+                        p50Ratio, p(refresh, 50) / p(tv, 50), 100 * tpsTv / tpsPlain);
+            }
+        }
+    }
+
+    private static double[] latencies(Connection c, String sql, int n, String after) throws Exception {
+        Random r = new Random(42);
+        double[] out = new double[n];
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < Math.min(50, n); i++) {   // warm-up (plan cache)
+                ps.setInt(1, 1 + r.nextInt(CATEGORIES));
+                ps.executeUpdate();
+            }
+            for (int i = 0; i < n; i++) {
+                ps.setInt(1, 1 + r.nextInt(sql.contains("tb_category") ? CATEGORIES : PRODUCTS));
+                long t = System.nanoTime();
+                ps.executeUpdate();
+                if (after != null) {
+                    exec(c, after);
+                }
+                out[i] = (System.nanoTime() - t) / 1e6;
+            }
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    private static double throughput(PgDatabase db, String sql) throws Exception {
+        long millis = 10_000;
+        AtomicLong done = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> fs = new ArrayList<>();
+        long end = System.currentTimeMillis() + millis;
+        for (int t = 0; t < 8; t++) {
+            int seed = t;
+            fs.add(pool.submit(() -> {
+                Random r = new Random(seed);
+                try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+                    while (System.currentTimeMillis() < end) {
+                        ps.setInt(1, 1 + r.nextInt(PRODUCTS));
+                        ps.executeUpdate();
+                        done.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        pool.shutdownNow();
+        return done.get() / (millis / 1000.0);
+    }
+
+    private static double p(double[] sorted, int pct) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(pct / 100.0 * sorted.length) - 1)];
+    }
+
+    private static String[] row(String name, Object a, Object b, String ratio) {
+        return new String[] {name, a instanceof Double d ? fmt(d) : a.toString(), b instanceof Double d ? fmt(d) : b.toString(), ratio};
+    }
+
+    private static String fmt(double msValue) {
+        return String.format(Locale.ROOT, "%.3f ms", msValue);
+    }
+
+    private static String ms(long nanos) {
+        return String.format(Locale.ROOT, "%.0f ms", nanos / 1e6);
+    }
+
+    private static String ratio(double a, double b) {
+        return String.format(Locale.ROOT, "%.2fx", a / b);
+    }
+}
