@@ -1,0 +1,88 @@
+package dev.tviews.e2e.scripts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tviews.testkit.OsCommand;
+import dev.tviews.testkit.PgDatabase;
+import dev.tviews.testkit.PgServer;
+import dev.tviews.testkit.PostgresExtension;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** backup.sh metadata: a dump of the runtime catalog only, restored into the damaged database. */
+@ExtendWith(PostgresExtension.class)
+class MetadataBackupScriptTest {
+
+    @TempDir
+    static Path root;
+
+    @BeforeAll
+    static void schema(PgDatabase db) {
+        ShopSchema.create(db);
+    }
+
+    @Test
+    void metadataBackupRestoresTheCatalog(PgDatabase db, PgServer server) {
+        String catalogQuery = "SELECT entity || '|' || md5(row_to_json(m)::text) FROM pg_tview_meta m ORDER BY entity";
+        List<List<Object>> before = db.queryRows(catalogQuery);
+        assertThat(before).hasSize(3);
+        long auditBefore = ((Number) db.queryValue("SELECT count(*) FROM pg_tview_audit_log")).longValue();
+
+        Map<String, String> env = new HashMap<>(Scripts.env(server, db.name()));
+        env.put("BACKUP_ROOT", root.toString());
+        Scripts.Run run = Scripts.run("backup.sh", env, "metadata");
+        assertThat(run.exit()).as(run.toString()).isZero();
+        Path dir = Scripts.backups(root).get(0);
+        assertThat(dir.getFileName().toString()).endsWith("-metadata");
+        JsonNode m = Scripts.manifest(dir);
+        assertThat(m.path("status").asText()).isEqualTo("succeeded");
+        assertThat(m.path("verified").asBoolean()).isTrue();
+        assertThat(m.path("catalogTables").size()).isEqualTo(3);
+
+        // the dump holds the catalog and nothing else
+        OsCommand.Result toc = OsCommand.run(List.of(server.bin("pg_restore"), "-l", dir.resolve("dump.pgdump").toString()),
+                Map.of(), null, 60).orThrow("pg_restore -l");
+        assertThat(toc.output()).contains("TABLE DATA public pg_tview_meta", "TABLE DATA public pg_tview_helpers",
+                "TABLE DATA public pg_tview_audit_log");
+        assertThat(toc.output()).doesNotContain("tb_user", "tv_user", "tv_comment");
+
+        // disaster: the catalog rows are lost, while the audit log goes on
+        db.execute("DELETE FROM pg_tview_meta");
+        db.execute("INSERT INTO pg_tview_audit_log (operation, entity) VALUES ('after-backup', 'post')");
+        assertThat(db.queryValue("SELECT count(*) FROM pg_tview_meta")).isEqualTo(0L);
+
+        Scripts.Run restore = Scripts.run("restore.sh", Scripts.env(server, db.name()), dir.toString(), db.name());
+        assertThat(restore.exit()).as(restore.toString()).isZero();
+        assertThat(restore.stdout()).contains("timings:", "restored " + dir.getFileName() + " (metadata)");
+
+        assertThat(db.queryRows(catalogQuery)).as("pg_tview_meta equals the backup").isEqualTo(before);
+        assertThat(((Number) db.queryValue("SELECT count(*) FROM pg_tview_audit_log")).longValue())
+                .as("audit log rows of the backup are kept and newer rows are not lost").isGreaterThanOrEqualTo(auditBefore + 1);
+        assertThat(db.queryValue("SELECT count(*) FROM pg_tview_audit_log WHERE operation = 'after-backup'")).isEqualTo(1L);
+        ShopSchema.assertHealthy(db);
+        ShopSchema.assertConsistent(db);
+        ShopSchema.assertMaintainsAfterWrite(db);
+    }
+
+    @Test
+    void metadataBackupOfADatabaseWithoutTheRuntimeFails(PgServer server) {
+        PgDatabase plain = server.createDatabase("no_runtime_" + System.nanoTime());
+        Map<String, String> env = new HashMap<>(Scripts.env(server, plain.name()));
+        env.put("BACKUP_ROOT", root.resolve("plain").toString());
+        Scripts.Run run = Scripts.run("backup.sh", env, "metadata");
+        assertThat(run.exit()).as(run.toString()).isEqualTo(1);
+        assertThat(run.stderr()).contains("no TVIEW runtime catalog");
+        Path dir = Scripts.backups(root.resolve("plain")).get(0);
+        JsonNode m = Scripts.manifest(dir);
+        assertThat(m.path("status").asText()).isEqualTo("failed");
+        assertThat(m.path("error").asText()).contains("no TVIEW runtime catalog");
+        assertThat(Scripts.json(run.stdout().strip()).path("status").asText()).isEqualTo("failed");
+    }
+}
