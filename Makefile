@@ -5,7 +5,7 @@ MVN ?= mvn -B -ntp
 .PHONY: help test run crds helm-lint bench e2e build tools clean
 
 help:
-	@echo "make run        run the operator (against the current kubeconfig's cluster)"
+	@echo "make run        run the product: against the kubeconfig's cluster, or embedded when there is none"
 	@echo "make test       run every test of every module (real PostgreSQL, mock Kubernetes API)"
 	@echo "make e2e        end-to-end suite only (k3s parts are skipped where Docker is absent)"
 	@echo "make crds       regenerate crds/ and the chart's CRDs from the Java classes"

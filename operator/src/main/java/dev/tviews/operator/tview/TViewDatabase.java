@@ -51,6 +51,11 @@ final class TViewDatabase {
         this.entity = entity;
     }
 
+    /** The runtime's key for this TVIEW in pg_tview_meta: the entity in public, else schema.entity. */
+    String catalogEntity() {
+        return "public".equals(schema) ? entity : schema + "." + entity;
+    }
+
     String qualifiedName() {
         return schema + ".tv_" + entity;
     }
@@ -82,7 +87,7 @@ final class TViewDatabase {
 
     Optional<Meta> meta() throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(META)) {
-            ps.setString(1, entity);
+            ps.setString(1, catalogEntity());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new Meta(rs.getString(1), rs.getString(2), rs.getBoolean(3))) : Optional.empty();
             }
@@ -103,9 +108,9 @@ final class TViewDatabase {
     List<Problem> problems() throws SQLException {
         List<Problem> problems = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(HEALTH)) {
-            ps.setString(1, entity);
-            ps.setString(2, entity);
-            ps.setString(3, entity);
+            ps.setString(1, catalogEntity());
+            ps.setString(2, catalogEntity());
+            ps.setString(3, catalogEntity());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     problems.add(new Problem(rs.getString(1), rs.getString(2), rs.getString(3)));

@@ -81,6 +81,23 @@ class TViewDriftAndHealingTest {
     }
 
     @Test
+    void healsATViewOutsideThePublicSchema() {
+        TViewFixture shop = TViewFixture.create(client, "schema");
+        shop.db.execute("CREATE SCHEMA read_models");
+        shop.tview("user", USER_QUERY, spec -> spec.setSchema("read_models"));
+        assertThat(shop.awaitReady("user").getStatus().getTable()).isEqualTo("read_models.tv_user");
+
+        String trigger = triggersOnTbUser(shop).get(0);
+        shop.db.execute("DROP TRIGGER " + trigger + " ON tb_user");
+        shop.awaitEvent("user", "TriggersReinstalled");
+        shop.db.execute("DELETE FROM pg_tview_meta WHERE schema_name = 'read_models'");
+        shop.awaitEvent("user", "MetadataRestored");
+        shop.awaitReady("user");
+        shop.db.execute("UPDATE tb_user SET name = 'elsewhere' WHERE pk_user = 1");
+        assertThat(shop.drift("read_models.tv_user", USER_QUERY)).isZero();
+    }
+
+    @Test
     void lostMetadataAndALostTableAreRebuiltFromTheSpec() {
         TViewFixture shop = TViewFixture.create(client, "catalog");
         shop.tview("user", USER_QUERY);

@@ -25,6 +25,9 @@ class TViewLifecycleTest {
     @Inject
     KubernetesClient client;
 
+    @Inject
+    dev.tviews.operator.database.ConnectionPools pools;
+
     @TestHTTPResource("/q/metrics")
     URL metrics;
 
@@ -101,6 +104,30 @@ class TViewLifecycleTest {
         assertThat(rebuilt.getStatus().getDefinitionHash()).isNotEqualTo(firstHash);
         assertThat(shop.db.queryValue("SELECT data->>'name' FROM tv_user WHERE pk_user = 1")).isEqualTo("ALICE");
         assertThat(shop.drift("tv_user", newQuery)).isZero();
+    }
+
+    @Test
+    void upgradesAnOlderRuntimeAndSharesOnePoolPerDatabase() {
+        TViewFixture shop = TViewFixture.create(client, "upgrade");
+        shop.tview("user", USER_QUERY);
+        shop.tview("post", POST_QUERY);
+        shop.awaitReady("post");
+        assertThat(pools.usersOf(connectionOf(shop))).containsExactlyInAnyOrder(
+                shop.namespace + "/TView/user", shop.namespace + "/TView/post");
+
+        shop.db.execute("CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text LANGUAGE sql AS $$ SELECT '0.0.1' $$");
+        await().atMost(TViewFixture.TIMEOUT).until(() -> TviewsRuntime.version().equals(shop.db.queryValue("SELECT pg_tviews_version()")));
+        shop.db.execute("UPDATE tb_user SET name = 'after upgrade' WHERE pk_user = 2");
+        assertThat(shop.drift("tv_post", POST_QUERY)).isZero();
+
+        client.resource(shop.get("post")).delete();
+        client.resource(shop.get("user")).delete();
+        await().atMost(TViewFixture.TIMEOUT).until(() -> pools.usersOf(connectionOf(shop)).isEmpty());
+    }
+
+    private static dev.tviews.operator.database.ConnectionSpec connectionOf(TViewFixture shop) {
+        return new dev.tviews.operator.database.ConnectionSpec(shop.db.server().host(), shop.db.server().port(),
+                shop.db.name(), "postgres", shop.db.server().password());
     }
 
     @Test
