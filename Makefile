@@ -38,7 +38,8 @@ helm-lint:
 	$(MVN) -pl operator -am test -Dtest=HelmChartTest -Dsurefire.failIfNoSpecifiedTests=false
 
 bench: tools
-	$(MVN) -pl runtime -am -Pbench test -Dsurefire.failIfNoSpecifiedTests=false
+	$(MVN) -pl runtime,operator -am -Pbench test -Dsurefire.failIfNoSpecifiedTests=false
+	@cat runtime/target/benchmarks.md operator/target/operator-benchmarks.md 2>/dev/null || true
 
 clean:
 	$(MVN) clean

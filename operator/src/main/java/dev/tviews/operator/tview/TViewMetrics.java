@@ -36,6 +36,15 @@ public class TViewMetrics {
                 .record(Duration.ofNanos((long) (result.durationSeconds() * 1e9)));
     }
 
+    /** Times one reconcile (all TViews together, so the series count does not grow with the number of TViews). */
+    public Timer.Sample startReconcile() {
+        return Timer.start(registry);
+    }
+
+    public void stopReconcile(Timer.Sample sample) {
+        sample.stop(Timer.builder("tview.reconcile").description("Duration of TView reconciles").register(registry));
+    }
+
     public void reconcileError(TView tview, String reason) {
         registry.counter("tview.reconcile.errors", tags(tview).and("reason", reason)).increment();
     }

@@ -56,9 +56,14 @@ public class TViewReconciler implements Reconciler<TView>, Cleaner<TView> {
 
     @Override
     public UpdateControl<TView> reconcile(TView tview, Context<TView> context) {
-        TViewStatusWriter status = new TViewStatusWriter(tview.getStatus(), tview.getMetadata().getGeneration(), clock);
-        Optional<Duration> next = converge(tview, context, status);
-        return statusUpdate(tview, context, status.status(), next);
+        var timing = metrics.startReconcile();
+        try {
+            TViewStatusWriter status = new TViewStatusWriter(tview.getStatus(), tview.getMetadata().getGeneration(), clock);
+            Optional<Duration> next = converge(tview, context, status);
+            return statusUpdate(tview, context, status.status(), next);
+        } finally {
+            metrics.stopReconcile(timing);
+        }
     }
 
     private Optional<Duration> converge(TView tview, Context<TView> context, TViewStatusWriter status) {
