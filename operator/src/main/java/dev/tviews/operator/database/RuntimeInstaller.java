@@ -6,7 +6,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -28,17 +30,25 @@ public class RuntimeInstaller {
         }
     }
 
+    /** One lock per database URL: TViews of one database reconciled at once install the runtime once. */
+    private final Map<String, Object> installLocks = new ConcurrentHashMap<>();
+
     /** Makes sure the operator's runtime version (or newer) is installed; returns the installed version. */
     public String ensureCurrent(Connection c) throws SQLException {
         try {
             Optional<String> installed = installedVersion(c);
-            String wanted = TviewsRuntime.version();
-            if (installed.isPresent() && compare(installed.get(), wanted) >= 0) {
+            if (isCurrent(installed)) {
                 return installed.get();
             }
-            LOG.infof("Installing TVIEW runtime %s (installed: %s)", wanted, installed.orElse("none"));
-            try (Statement s = c.createStatement()) {
-                s.execute(TviewsRuntime.installScript());
+            synchronized (installLocks.computeIfAbsent(c.getMetaData().getURL(), url -> new Object())) {
+                installed = installedVersion(c);
+                if (isCurrent(installed)) {
+                    return installed.get();
+                }
+                LOG.infof("Installing TVIEW runtime %s (installed: %s)", TviewsRuntime.version(), installed.orElse("none"));
+                try (Statement s = c.createStatement()) {
+                    s.execute(TviewsRuntime.installScript());
+                }
             }
             return installedVersion(c).orElseThrow(() -> new SQLException("runtime install left no pg_tviews_version()"));
         } catch (SQLException e) {
@@ -47,6 +57,10 @@ public class RuntimeInstaller {
             }
             throw new InstallFailed(e);
         }
+    }
+
+    private static boolean isCurrent(Optional<String> installed) {
+        return installed.isPresent() && compare(installed.get(), TviewsRuntime.version()) >= 0;
     }
 
     static Optional<String> installedVersion(Connection c) throws SQLException {

@@ -57,8 +57,9 @@ public class TViewConverger {
             TViewDatabase db = new TViewDatabase(connection, tview.getSpec().getSchema(), tview.entity());
             String options = optionsJson(tview);
 
-            healCatalog(tview, db, options);
-            String result = db.createOrReplace(tview.getSpec().getQuery(), options);
+            Optional<TViewDatabase.Meta> meta = healCatalog(tview, db, options);
+            boolean applied = meta.isPresent() && meta.get().tableExists() && meta.get().sameDefinition();
+            String result = applied ? "unchanged" : db.createOrReplace(tview.getSpec().getQuery(), options);
             announce(tview, result, next);
             List<TViewDatabase.Problem> unhealed = healTriggers(tview, db);
             if (!unhealed.isEmpty()) {
@@ -95,19 +96,27 @@ public class TViewConverger {
         }
     }
 
-    /** A metadata row without its table, or a table this resource created without its metadata row. */
-    private void healCatalog(TView tview, TViewDatabase db, String options) throws SQLException {
-        Optional<TViewDatabase.Meta> meta = db.meta();
+    /**
+     * Heals a metadata row without its table, or a table this resource created without its metadata row; returns
+     * what pg_tview_meta says afterwards (empty when the TVIEW is still to be created).
+     */
+    private Optional<TViewDatabase.Meta> healCatalog(TView tview, TViewDatabase db, String options) throws SQLException {
+        String query = tview.getSpec().getQuery();
+        Optional<TViewDatabase.Meta> meta = db.meta(query, options);
         boolean ours = tview.getStatus() != null && Boolean.TRUE.equals(tview.getStatus().getCreatedByOperator());
         if (meta.isEmpty() && ours && db.tableExists()) {
-            db.convertExisting(tview.getSpec().getQuery(), options);
+            db.convertExisting(query, options);
             events.warning(tview, "MetadataRestored", "pg_tview_meta had no row for " + db.qualifiedName()
                     + " although its table exists; re-registered the table from the spec and refreshed it");
-        } else if (meta.isPresent() && !meta.get().tableExists()) {
+            return db.meta(query, options);
+        }
+        if (meta.isPresent() && !meta.get().tableExists()) {
             db.drop();
             events.warning(tview, "TableRecreated", "table " + db.qualifiedName()
                     + " was missing although pg_tview_meta lists it; recreating it from the spec");
+            return Optional.empty();
         }
+        return meta;
     }
 
     /** Missing or disabled triggers, missing maintenance functions: reinstall them and catch up. */

@@ -24,20 +24,38 @@ final class TViewDatabase {
     static final String CHECK = "SELECT missing, extra, different, sample_keys, checked_rows, duration_ms "
             + "FROM public.pg_tviews_check_consistency(?)";
     static final String REPAIR = "SELECT public.pg_tviews_repair(?)";
-    static final String META = "SELECT m.table_name, m.definition_hash, to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NOT NULL "
+    static final String META = "SELECT m.table_name, m.definition = ? AND m.options = ?::jsonb, "
+            + "to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NOT NULL "
             + "FROM public.pg_tview_meta m WHERE m.entity = ?";
     static final String TABLE_EXISTS = "SELECT to_regclass(format('%I.%I', ?::text, ?::text)) IS NOT NULL";
-    static final String HEALTH = "SELECT status, component, message FROM public.pg_tviews_health_check() "
-            + "WHERE status <> 'OK' AND (component IN ('tview:' || ?, 'functions:' || ?) OR component LIKE 'source:' || ? || ':%')";
+    /**
+     * This TVIEW's generated functions and triggers that are missing or disabled (the same facts
+     * pg_tviews_health_check() reports, for one TVIEW only, so a reconcile costs the same with 5 or 500 TVIEWs).
+     */
+    static final String PROBLEMS = """
+            SELECT h.kind, h.object_name, h.schema_name, h.on_table,
+                   CASE WHEN h.kind = 'function'
+                        THEN to_regprocedure(format('%I.%I(%s)', h.schema_name, h.object_name, h.signature)) IS NULL
+                        ELSE t.oid IS NULL END AS missing,
+                   coalesce(t.tgenabled = 'D', false) AS disabled
+              FROM public.pg_tview_helpers h
+              LEFT JOIN pg_trigger t ON h.kind = 'trigger' AND t.tgname = h.object_name
+                   AND t.tgrelid = to_regclass(format('%I.%I', h.schema_name, h.on_table))
+             WHERE h.entity = ?
+            UNION ALL
+            SELECT 'function', 'maintenance functions', '', '', true, false
+             WHERE NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h WHERE h.entity = ? AND h.kind = 'function')
+            """;
 
-    /** What {@code pg_tview_meta} says about the TVIEW. */
-    record Meta(String tableName, String definitionHash, boolean tableExists) {
+    /** What {@code pg_tview_meta} says about the TVIEW, and whether it holds exactly the spec's definition. */
+    record Meta(String tableName, boolean sameDefinition, boolean tableExists) {
     }
 
-    /** A non-OK row of {@code pg_tviews_health_check()} about this TVIEW. */
-    record Problem(String status, String component, String message) {
-        boolean tableMissing() {
-            return component.startsWith("tview:");
+    /** A generated function or trigger of this TVIEW that is missing or disabled. */
+    record Problem(String kind, String name, String schema, String table, boolean missing) {
+        String message() {
+            String what = "trigger".equals(kind) ? "trigger " + name + " on " + schema + "." + table : kind + " " + name;
+            return what + (missing ? " missing" : " disabled");
         }
     }
 
@@ -85,11 +103,13 @@ final class TViewDatabase {
         execute(REINSTALL_TRIGGERS, qualifiedName());
     }
 
-    Optional<Meta> meta() throws SQLException {
+    Optional<Meta> meta(String query, String optionsJson) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(META)) {
-            ps.setString(1, catalogEntity());
+            ps.setString(1, query);
+            ps.setString(2, optionsJson);
+            ps.setString(3, catalogEntity());
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Meta(rs.getString(1), rs.getString(2), rs.getBoolean(3))) : Optional.empty();
+                return rs.next() ? Optional.of(new Meta(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3))) : Optional.empty();
             }
         }
     }
@@ -107,13 +127,15 @@ final class TViewDatabase {
 
     List<Problem> problems() throws SQLException {
         List<Problem> problems = new ArrayList<>();
-        try (PreparedStatement ps = connection.prepareStatement(HEALTH)) {
+        try (PreparedStatement ps = connection.prepareStatement(PROBLEMS)) {
             ps.setString(1, catalogEntity());
             ps.setString(2, catalogEntity());
-            ps.setString(3, catalogEntity());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    problems.add(new Problem(rs.getString(1), rs.getString(2), rs.getString(3)));
+                    if (rs.getBoolean(5) || rs.getBoolean(6)) {
+                        problems.add(new Problem(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                rs.getBoolean(5)));
+                    }
                 }
             }
         }
