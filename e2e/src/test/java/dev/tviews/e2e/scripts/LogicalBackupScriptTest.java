@@ -1,5 +1,8 @@
 package dev.tviews.e2e.scripts;
 
+import dev.tviews.e2e.support.Scripts;
+import dev.tviews.e2e.support.ShopSchema;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,7 @@
 package dev.tviews.e2e.scripts;
 
+import dev.tviews.e2e.support.Scripts;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tviews.testkit.PgDatabase;

@@ -1,4 +1,4 @@
-package dev.tviews.e2e.scripts;
+package dev.tviews.e2e.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,13 +16,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** Runs the Job scripts of {@code src/scripts/} with {@code sh} (dash when present), as a Job would. */
-final class Scripts {
+public final class Scripts {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     /** The outcome of one script run; stdout and stderr kept apart. */
-    record Run(int exit, String stdout, String stderr) {
-        String all() {
+    public record Run(int exit, String stdout, String stderr) {
+        public String all() {
             return stdout + "\n" + stderr;
         }
 
@@ -35,33 +35,40 @@ final class Scripts {
     private Scripts() {
     }
 
-    static Path repoRoot() {
+    public static Path repoRoot() {
         return Path.of(System.getProperty("tviews.repo.root", "..")).toAbsolutePath().normalize();
     }
 
-    static Path script(String name) {
+    public static Path script(String name) {
         return repoRoot().resolve("src/scripts").resolve(name);
     }
 
     /** dash when installed (the strictest POSIX shell at hand), else sh. */
-    static String shell() {
+    public static String shell() {
         return Files.isExecutable(Path.of("/usr/bin/dash")) || Files.isExecutable(Path.of("/bin/dash")) ? "dash" : "sh";
     }
 
     /** libpq environment of {@code database} plus the server's client tools, no termination log. */
-    static Map<String, String> env(PgServer server, String database) {
+    public static Map<String, String> env(PgServer server, String database) {
         Map<String, String> env = new LinkedHashMap<>(server.libpqEnv(database));
         env.put("PG_BIN", server.binDir().toString());
         env.put("TERMINATION_LOG", "");
         return env;
     }
 
-    static Run run(String script, Map<String, String> env, String... args) {
+    public static Run run(String script, Map<String, String> env, String... args) {
+        return run(script, env, -1, args);
+    }
+
+    /** Runs a script; with {@code terminateAfterMillis} >= 0 sends it SIGTERM then (as Kubernetes does to a pod). */
+    public static Run run(String script, Map<String, String> env, long terminateAfterMillis, String... args) {
         List<String> cmd = new ArrayList<>(List.of(shell(), script(script).toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         // nothing from the JVM's environment may leak into the connection settings
-        pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.equals("BACKUP_ROOT") || k.equals("RESTORE_TEST"));
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.equals("BACKUP_ROOT") || k.equals("RESTORE_TEST")
+                || k.startsWith("TARGET_") || k.startsWith("DRILL") || k.equals("CLEANUP") || k.equals("DEADLINE_SECONDS")
+                || k.equals("REPORT_FILE") || k.equals("SCRATCH_DB"));
         pb.environment().putAll(env);
         try {
             Path out = Files.createTempFile("script-out", ".txt");
@@ -70,6 +77,9 @@ final class Scripts {
                 pb.redirectOutput(out.toFile()).redirectError(err.toFile());
                 Process p = pb.start();
                 p.getOutputStream().close();
+                if (terminateAfterMillis >= 0 && !p.waitFor(terminateAfterMillis, TimeUnit.MILLISECONDS)) {
+                    p.destroy(); // SIGTERM
+                }
                 if (!p.waitFor(600, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     throw new IllegalStateException("timed out: " + cmd);
@@ -87,11 +97,11 @@ final class Scripts {
         }
     }
 
-    static JsonNode manifest(Path backupDir) {
+    public static JsonNode manifest(Path backupDir) {
         return json(backupDir.resolve("manifest.json"));
     }
 
-    static JsonNode json(Path file) {
+    public static JsonNode json(Path file) {
         try {
             return JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
@@ -99,7 +109,7 @@ final class Scripts {
         }
     }
 
-    static JsonNode json(String text) {
+    public static JsonNode json(String text) {
         try {
             return JSON.readTree(text);
         } catch (IOException e) {
@@ -108,7 +118,10 @@ final class Scripts {
     }
 
     /** Backup directories under {@code root} (dot-directories excluded), sorted by name. */
-    static List<Path> backups(Path root) {
+    public static List<Path> backups(Path root) {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
         try (Stream<Path> s = Files.list(root)) {
             return s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith("."))
                     .sorted().toList();
@@ -118,7 +131,7 @@ final class Scripts {
     }
 
     /** Copies a backup directory (to corrupt the copy). */
-    static Path copy(Path dir, Path target) {
+    public static Path copy(Path dir, Path target) {
         try {
             Files.createDirectories(target);
             try (Stream<Path> s = Files.list(dir)) {
@@ -133,7 +146,7 @@ final class Scripts {
     }
 
     /** Flips every bit of one byte of {@code file} at {@code offset} (negative: from the end). */
-    static void flipByte(Path file, long offset) {
+    public static void flipByte(Path file, long offset) {
         try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
                 java.nio.file.StandardOpenOption.WRITE)) {
             long pos = offset >= 0 ? offset : ch.size() + offset;
