@@ -7,6 +7,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,7 @@ public class BackupPolicySpec {
     @JsonPropertyDescription("IANA time zone the schedule is read in, e.g. UTC or Europe/Paris (CronJob.spec.timeZone).")
     private String timeZone = "UTC";
 
-    @ValidationRule(value = "self.size() > 0", message = "methods must name at least one method")
+    @Size(min = 1, max = 3)
     @ValidationRule(value = "self.all(m, m in ['logical', 'metadata', 'physical'])",
             message = "methods are logical, metadata or physical")
     @ValidationRule(value = "self.all(m, self.exists_one(x, x == m))", message = "methods must be unique")
@@ -173,7 +174,6 @@ public class BackupPolicySpec {
                 + "Use a ReadWriteMany claim when methods run at the same time on different nodes.")
         private ClaimRef persistentVolumeClaim;
 
-        @Default("")
         @ValidationRule(value = "!self.contains('..') && !self.startsWith('/')",
                 message = "path is relative to the volume and must not contain '..'")
         @JsonPropertyDescription("Directory on the volume, relative to its root; backups go to <path>/<policy name>/.")

@@ -56,7 +56,7 @@ final class BackupPolicyStatusWriter {
             set(LAST_BACKUP_SUCCEEDED, true, "Succeeded", "backup " + newest.getName() + " (" + newest.getMethod()
                     + ") written and verified" + (newest.getEndTime() == null ? "" : " at " + newest.getEndTime()));
         } else {
-            String reason = Boolean.FALSE.equals(newest.getVerified()) && newest.getSha256() != null
+            String reason = newest.getMessage() != null && newest.getMessage().startsWith(JobResults.NOT_VERIFIED)
                     ? "VerificationFailed" : "BackupFailed";
             set(LAST_BACKUP_SUCCEEDED, false, reason, "backup " + newest.getName() + " (" + newest.getMethod() + ") failed: "
                     + newest.getMessage() + "; " + status.getConsecutiveFailures() + " consecutive failure(s)");

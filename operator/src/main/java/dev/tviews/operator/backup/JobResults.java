@@ -20,6 +20,8 @@ import java.util.Optional;
  */
 final class JobResults {
 
+    /** Message prefix of a backup that was written but failed verification (backup.sh exit 3). */
+    static final String NOT_VERIFIED = "written but NOT verified: ";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private JobResults() {
@@ -137,7 +139,7 @@ final class JobResults {
                     : verification);
         } else {
             r.setResult(BackupRecord.FAILED);
-            r.setMessage(written ? "written but NOT verified: " + text(s, "verification").orElse("no verification result")
+            r.setMessage(written ? NOT_VERIFIED + text(s, "verification").orElse("no verification result")
                     : text(s, "error").orElse("backup failed (no error message)"));
         }
         return r;

@@ -27,8 +27,8 @@ public class ServerVersionProbe {
         }
     }
 
-    /** 150018 → 15; 90624 → 9. */
+    /** The first number of the version: 150018 → 15; 90624 (9.6.24) → 9. */
     static int major(int versionNum) {
-        return versionNum >= 100000 ? versionNum / 10000 : versionNum / 100;
+        return versionNum / 10000;
     }
 }
