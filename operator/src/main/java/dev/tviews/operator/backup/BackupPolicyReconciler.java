@@ -213,7 +213,8 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
 
         Resolution resolution = resolver.resolve(policy.namespace(), spec.getDatabase());
         if (resolution instanceof Resolution.Unavailable u) {
-            return waiting(policy, status, u.reason(), u.message());
+            // bad input per the policy contract (Stalled), but re-checked: with GitOps the Secret may come later
+            return stalled(policy, status, u.reason(), u.message(), Optional.of(backoff(policy, u.reason())));
         }
         ConnectionSpec connection = resolution instanceof Resolution.Available a ? a.connection() : null;
         List<EnvVar> env;

@@ -69,16 +69,16 @@ class BackupPolicyErrorsTest {
     }
 
     @Test
-    void aMissingSecretOrClusterIsWaitedForAndASecretWithoutPasswordIsStalled() {
+    void aMissingSecretOrClusterOrPasswordIsStalledUntilItAppears() {
         BackupFixture shop = BackupFixture.create(client, "secret");
         shop.policy("nightly", s -> s.setDatabase(DatabaseRef.secret("later-db")));
-        assertThat(shop.awaitCondition("nightly", Conditions.RECONCILING, true, "SecretNotFound").getMessage())
+        assertThat(shop.awaitCondition("nightly", Conditions.STALLED, true, "SecretNotFound").getMessage())
                 .contains("later-db");
         shop.createSecret("later-db", shop.password());
         shop.awaitReady("nightly");
 
         shop.policy("cluster", s -> s.setDatabase(DatabaseRef.cluster("nowhere")));
-        assertThat(shop.awaitCondition("cluster", Conditions.RECONCILING, true, "ClusterNotFound").getMessage())
+        assertThat(shop.awaitCondition("cluster", Conditions.STALLED, true, "ClusterNotFound").getMessage())
                 .contains("nowhere");
 
         var server = shop.db.server();
