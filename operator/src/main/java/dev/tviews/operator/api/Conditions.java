@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -66,7 +65,6 @@ public final class Conditions {
     public static boolean same(List<Condition> a, List<Condition> b) {
         List<Condition> left = a == null ? List.of() : a;
         List<Condition> right = b == null ? List.of() : b;
-        return left.size() == right.size() && left.stream().allMatch(c -> right.stream().anyMatch(c::equals))
-                && Objects.equals(left.size(), right.size());
+        return left.size() == right.size() && left.stream().allMatch(right::contains);
     }
 }
