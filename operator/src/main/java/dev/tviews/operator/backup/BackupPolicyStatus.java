@@ -11,7 +11,7 @@ import java.util.Objects;
 
 /** Observed state of a TViewBackupPolicy. Never holds credentials. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class BackupPolicyStatus {
+public class BackupPolicyStatus implements dev.tviews.operator.api.ConditionedStatus {
 
     /** How many results recentBackups keeps (newest first). */
     public static final int RECENT_LIMIT = 10;

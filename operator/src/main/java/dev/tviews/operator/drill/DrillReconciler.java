@@ -71,7 +71,8 @@ public class DrillReconciler implements Reconciler<TViewDrill> {
     }
 
     @Override
-    public UpdateControl<TViewDrill> reconcile(TViewDrill drill, Context<TViewDrill> context) {
+    public UpdateControl<TViewDrill> reconcile(TViewDrill cached, Context<TViewDrill> context) {
+        TViewDrill drill = latestUnlessRunning(cached, context);
         DrillStatusWriter w = new DrillStatusWriter(drill.getStatus(), drill.getMetadata().getGeneration(), clock);
         Optional<Duration> next = step(drill, w);
         if (!w.status().sameAs(drill.getStatus())) {
@@ -80,6 +81,19 @@ public class DrillReconciler implements Reconciler<TViewDrill> {
         UpdateControl<TViewDrill> control = UpdateControl.noUpdate();
         next.ifPresent(d -> control.rescheduleAfter(Math.max(1, d.toMillis())));
         return control;
+    }
+
+    /**
+     * Starting a run has effects outside the drill (a Job, a switchover request), so that decision is taken on the
+     * drill as the API server has it: the informer cache may not show yet the run this operator just started.
+     */
+    private static TViewDrill latestUnlessRunning(TViewDrill cached, Context<TViewDrill> context) {
+        if (cached.getStatus() != null && cached.getStatus().getPhase() == Phase.Running) {
+            return cached;
+        }
+        TViewDrill latest = context.getClient().resources(TViewDrill.class)
+                .inNamespace(cached.getMetadata().getNamespace()).withName(cached.getMetadata().getName()).get();
+        return latest == null ? cached : latest;
     }
 
     private Optional<Duration> step(TViewDrill drill, DrillStatusWriter w) {

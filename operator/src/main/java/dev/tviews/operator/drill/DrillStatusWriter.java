@@ -4,42 +4,17 @@ import static dev.tviews.operator.api.Conditions.READY;
 import static dev.tviews.operator.api.Conditions.RECONCILING;
 import static dev.tviews.operator.api.Conditions.STALLED;
 
-import dev.tviews.operator.api.Conditions;
+import dev.tviews.operator.api.StatusWriter;
 import java.time.Clock;
 
 /** The one place TViewDrill conditions are written: Ready/Reconciling/Stalled (kstatus), Completed, TargetsMet. */
-final class DrillStatusWriter {
+final class DrillStatusWriter extends StatusWriter<TViewDrillStatus> {
 
     static final String COMPLETED = "Completed";
     static final String TARGETS_MET = "TargetsMet";
 
-    private final TViewDrillStatus status;
-    private final Long generation;
-    private final Clock clock;
-
     DrillStatusWriter(TViewDrillStatus observed, Long generation, Clock clock) {
-        this.status = observed == null ? new TViewDrillStatus() : observed.copy();
-        this.generation = generation;
-        this.clock = clock;
-        status.setObservedGeneration(generation);
-    }
-
-    TViewDrillStatus status() {
-        return status;
-    }
-
-    /** A run is in progress, or waiting for something that will come. */
-    void reconciling(String reason, String message) {
-        set(READY, false, reason, message);
-        set(RECONCILING, true, reason, message);
-        set(STALLED, false, reason, "");
-    }
-
-    /** The drill cannot run as specified; retried only when the spec or the referenced objects change. */
-    void stalled(String reason, String message) {
-        set(READY, false, reason, message);
-        set(RECONCILING, false, reason, "");
-        set(STALLED, true, reason, message);
+        super(observed == null ? new TViewDrillStatus() : observed.copy(), generation, clock);
     }
 
     /** A run finished: Ready says whether it succeeded. */
@@ -69,7 +44,4 @@ final class DrillStatusWriter {
         }
     }
 
-    private void set(String type, boolean value, String reason, String message) {
-        status.setConditions(Conditions.set(status.getConditions(), type, value, reason, message, generation, clock));
-    }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 
 /** Observed state of a TViewDrill: the current (or last) run, and for scheduled drills the history. Never holds credentials. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class TViewDrillStatus {
+public class TViewDrillStatus implements dev.tviews.operator.api.ConditionedStatus {
 
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
 

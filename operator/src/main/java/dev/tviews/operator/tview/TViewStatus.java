@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /** Observed state of a TView. Never holds credentials. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class TViewStatus {
+public class TViewStatus implements dev.tviews.operator.api.ConditionedStatus {
 
     @JsonPropertyDescription("The metadata.generation this status describes.")
     private Long observedGeneration;

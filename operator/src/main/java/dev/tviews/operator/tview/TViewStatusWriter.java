@@ -1,54 +1,26 @@
 package dev.tviews.operator.tview;
 
-import static dev.tviews.operator.api.Conditions.READY;
 import static dev.tviews.operator.api.Conditions.RECONCILING;
 import static dev.tviews.operator.api.Conditions.STALLED;
 
-import dev.tviews.operator.api.Conditions;
+import dev.tviews.operator.api.StatusWriter;
 import java.time.Clock;
 
 /**
- * The one place TView conditions are written. Keeps the kstatus trio consistent: exactly one of Ready=True,
- * Reconciling=True or Stalled=True, each stamped with the generation it describes.
+ * TView conditions: the kstatus trio (see {@link StatusWriter}) plus Drifted, suspension and repairs.
  */
-final class TViewStatusWriter {
+final class TViewStatusWriter extends StatusWriter<TViewStatus> {
 
     static final String DRIFTED = "Drifted";
 
-    private final TViewStatus status;
-    private final Long generation;
-    private final Clock clock;
-
     TViewStatusWriter(TViewStatus observed, Long generation, Clock clock) {
-        this.status = observed == null ? new TViewStatus() : observed.copy();
-        this.generation = generation;
-        this.clock = clock;
-        this.status.setObservedGeneration(generation);
+        super(observed == null ? new TViewStatus() : observed.copy(), generation, clock);
     }
 
-    TViewStatus status() {
-        return status;
-    }
-
-    void ready(String reason, String message) {
-        set(READY, true, reason, message);
-        set(RECONCILING, false, reason, "");
-        set(STALLED, false, reason, "");
+    @Override
+    public void ready(String reason, String message) {
+        super.ready(reason, message);
         status.setLastAppliedGeneration(generation);
-    }
-
-    /** Work is in progress or waiting for something that will come (a dependency, the database, a switchover). */
-    void reconciling(String reason, String message) {
-        set(READY, false, reason, message);
-        set(RECONCILING, true, reason, message);
-        set(STALLED, false, reason, "");
-    }
-
-    /** The spec cannot be applied as it is: nothing changes until the spec (or the database) does. */
-    void stalled(String reason, String message) {
-        set(READY, false, reason, message);
-        set(RECONCILING, false, reason, "");
-        set(STALLED, true, reason, message);
     }
 
     /** spec.suspend: nothing is done; Ready keeps what it said. */
@@ -76,7 +48,4 @@ final class TViewStatusWriter {
         }
     }
 
-    private void set(String type, boolean value, String reason, String message) {
-        status.setConditions(Conditions.set(status.getConditions(), type, value, reason, message, generation, clock));
-    }
 }
