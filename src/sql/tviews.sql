@@ -276,6 +276,9 @@ DECLARE
     pchk text := '';
     single text;
     sdecl text;
+    mdecl text := '';
+    mold text := '';
+    minto text := '';
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
     IF NOT FOUND THEN
@@ -301,17 +304,27 @@ BEGIN
                            public.pg_tviews__distinct_expr(tv, m.key_column, 't', 'EXCLUDED'));
     END IF;
 
-    -- parent locks for every lookup column: the set-based path locks the parent values of the rows
-    -- it has written (pg_tviews__lock_parents) and recomputes if it had to wait; the single-key path
-    -- (below) reads the row's parent values before the upsert and, when the upsert moved the row to
-    -- another parent value, locks it and recomputes from a snapshot taken after the lock
+    -- parent locks for every lookup column: both paths read the rows' parent values after the key
+    -- locks; when the upsert moved a row to another parent value (not locked yet), that value is locked
+    -- (blocking) and the rows are recomputed from a snapshot taken after the lock (READ COMMITTED), or
+    -- stamped (REPEATABLE READ/SERIALIZABLE). Unchanged parent values need no lock: the committed row
+    -- was written under it, so a concurrent parent writer finds the row and waits for its key lock.
     FOR fcol IN SELECT DISTINCT x->>'tview_column' FROM jsonb_array_elements(m.dependencies) x
                  WHERE x->>'kind' = 'lookup' ORDER BY 1 LOOP
-        parents := parents || format(
-            E'\n    IF public.pg_tviews__lock_parents(%L, %L, ARRAY(SELECT DISTINCT t.%I::text FROM %I.%I t WHERE t.%I = ANY(_tv_keys) AND t.%I IS NOT NULL)) THEN _tv_w := true; END IF;',
-            ent, fcol, fcol, m.schema_name, m.table_name, m.key_column, fcol);
         np := np + 1;
         SELECT format_type(atttypid, atttypmod) INTO ftype FROM pg_attribute WHERE attrelid = tv AND attname = fcol;
+        mdecl := mdecl || format(E'\n    _tv_mo%s %s[];\n    _tv_ml%s text[] := ''{}'';', np, ftype, np);
+        mold := mold || format(', array_agg(t.%I)', fcol);
+        minto := minto || format(', _tv_mo%s', np);
+        parents := parents || format($c$
+        _tv_mv := ARRAY(SELECT DISTINCT t.%1$I::text FROM %2$I.%3$I t LEFT JOIN unnest(_tv_mk, _tv_mo%4$s) o(k, f) ON o.k = t.%5$I
+                         WHERE t.%5$I = ANY(_tv_keys) AND t.%1$I IS NOT NULL AND t.%1$I IS DISTINCT FROM o.f
+                           AND t.%1$I::text <> ALL(_tv_ml%4$s));
+        IF cardinality(_tv_mv) > 0 THEN
+            PERFORM public.pg_tviews__lock_parents(%6$L, %7$L, _tv_mv);
+            _tv_ml%4$s := _tv_ml%4$s || _tv_mv;
+            _tv_w := _tv_rc;
+        END IF;$c$, fcol, m.schema_name, m.table_name, np, m.key_column, ent, fcol);
         pdecl := pdecl || format(E'\n    _tv_po%s %s;\n    _tv_pn%s %s;', np, ftype, np, ftype);
         pold := pold || CASE WHEN np > 1 THEN ', ' ELSE '' END || format('t.%I', fcol);
         pinto_o := pinto_o || CASE WHEN np > 1 THEN ', ' ELSE '' END || format('_tv_po%s', np);
@@ -367,13 +380,13 @@ CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_keys %3$s[]) RETURNS bigint LANGUAGE pl
 DECLARE%11$s
 BEGIN
     IF _tv_keys IS NULL OR cardinality(_tv_keys) = 0 THEN RETURN 0; END IF;
+    _tv_rc := current_setting('transaction_isolation') = 'read committed';
     IF cardinality(_tv_keys) = 1 THEN
         _tv_key := _tv_keys[1];
-        IF _tv_key IS NULL THEN RETURN 0; END IF;
-        _tv_rc := current_setting('transaction_isolation') = 'read committed';%12$s
+        IF _tv_key IS NULL THEN RETURN 0; END IF;%12$s
         RETURN _tv_n;
     END IF;
-    PERFORM public.pg_tviews__lock_keys(%4$L, _tv_keys::text[]);
+    PERFORM public.pg_tviews__lock_keys(%4$L, _tv_keys::text[]);%13$s
     LOOP
         WITH src AS MATERIALIZED (SELECT %5$s FROM (%6$s) q WHERE q.%7$I = ANY(_tv_keys)),
              del AS (DELETE FROM %1$I.%8$I t WHERE t.%7$I = ANY(_tv_keys)
@@ -391,7 +404,10 @@ BEGIN
 END
 $body$
 $g$, m.schema_name, nm.rk, m.key_type, ent, cols, q, m.key_column, m.table_name, conflict, parents,
-       sdecl, single);
+       sdecl || CASE WHEN np > 0 THEN format(E'\n    _tv_mk %s[];\n    _tv_mv text[];', m.key_type) || mdecl ELSE '' END,
+       single,
+       CASE WHEN np > 0 THEN format(E'\n    SELECT array_agg(t.%I)%s INTO _tv_mk%s FROM %I.%I t WHERE t.%I = ANY(_tv_keys);',
+                                    m.key_column, mold, minto, m.schema_name, m.table_name, m.key_column) ELSE '' END);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.rk, m.key_type || '[]');
 
