@@ -463,14 +463,14 @@ DECLARE
     _tv_k %1$s[];%5$s
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(s.k) INTO _tv_k FROM (SELECT n.%2$I::%1$s AS k FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL LIMIT 3) s;
+        _tv_k := ARRAY(SELECT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL LIMIT 3);
     ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(s.k) INTO _tv_k FROM (SELECT o.%2$I::%1$s AS k FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL LIMIT 3) s;
+        _tv_k := ARRAY(SELECT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL LIMIT 3);
     ELSE
-        SELECT array_agg(s.k) INTO _tv_k FROM (SELECT n.%2$I::%1$s AS k FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL
-                   UNION ALL SELECT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL LIMIT 3) s;
+        _tv_k := ARRAY(SELECT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL
+                       UNION ALL SELECT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL LIMIT 3);
     END IF;
-    IF _tv_k IS NULL THEN RETURN NULL; END IF;
+    IF cardinality(_tv_k) = 0 THEN RETURN NULL; END IF;
     IF cardinality(_tv_k) < 3 AND _tv_k[1] = _tv_k[cardinality(_tv_k)] THEN
         _tv_key := _tv_k[1];
         _tv_rc := current_setting('transaction_isolation') = 'read committed';%6$s
