@@ -268,6 +268,17 @@ DECLARE
     body text;
     trgfn text;
     trg text;
+    np int := 0;
+    pdecl text := '';
+    pold text := '';
+    pinto_o text := '';
+    pinto_n text := '';
+    pchk text := '';
+    single text;
+    sdecl text;
+    mdecl text := '';
+    mold text := '';
+    minto text := '';
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
     IF NOT FOUND THEN
@@ -293,51 +304,96 @@ BEGIN
                            public.pg_tviews__distinct_expr(tv, m.key_column, 't', 'EXCLUDED'));
     END IF;
 
-    -- parent locks for every lookup column
+    -- parent locks for every lookup column: both paths read the rows' parent values after the key
+    -- locks; when the upsert moved a row to another parent value (not locked yet), that value is locked
+    -- (blocking) and the rows are recomputed from a snapshot taken after the lock (READ COMMITTED), or
+    -- stamped (REPEATABLE READ/SERIALIZABLE). Unchanged parent values need no lock: the committed row
+    -- was written under it, so a concurrent parent writer finds the row and waits for its key lock.
     FOR fcol IN SELECT DISTINCT x->>'tview_column' FROM jsonb_array_elements(m.dependencies) x
                  WHERE x->>'kind' = 'lookup' ORDER BY 1 LOOP
-        parents := parents || format(
-            E'\n    IF public.pg_tviews__lock_parents(%L, %L, ARRAY(SELECT DISTINCT t.%I::text FROM %I.%I t WHERE t.%I = ANY(_tv_keys) AND t.%I IS NOT NULL)) THEN _tv_w := true; END IF;',
-            ent, fcol, fcol, m.schema_name, m.table_name, m.key_column, fcol);
+        np := np + 1;
+        SELECT format_type(atttypid, atttypmod) INTO ftype FROM pg_attribute WHERE attrelid = tv AND attname = fcol;
+        mdecl := mdecl || format(E'\n    _tv_mo%s %s[];\n    _tv_ml%s text[] := ''{}'';', np, ftype, np);
+        mold := mold || format(', array_agg(t.%I)', fcol);
+        minto := minto || format(', _tv_mo%s', np);
+        parents := parents || format($c$
+        _tv_mv := ARRAY(SELECT DISTINCT t.%1$I::text FROM %2$I.%3$I t LEFT JOIN unnest(_tv_mk, _tv_mo%4$s) o(k, f) ON o.k = t.%5$I
+                         WHERE t.%5$I = ANY(_tv_keys) AND t.%1$I IS NOT NULL AND t.%1$I IS DISTINCT FROM o.f
+                           AND t.%1$I::text <> ALL(_tv_ml%4$s));
+        IF cardinality(_tv_mv) > 0 THEN
+            PERFORM public.pg_tviews__lock_parents(%6$L, %7$L, _tv_mv);
+            _tv_ml%4$s := _tv_ml%4$s || _tv_mv;
+            _tv_w := _tv_rc;
+        END IF;$c$, fcol, m.schema_name, m.table_name, np, m.key_column, ent, fcol);
+        pdecl := pdecl || format(E'\n    _tv_po%s %s;\n    _tv_pn%s %s;', np, ftype, np, ftype);
+        pold := pold || CASE WHEN np > 1 THEN ', ' ELSE '' END || format('t.%I', fcol);
+        pinto_o := pinto_o || CASE WHEN np > 1 THEN ', ' ELSE '' END || format('_tv_po%s', np);
+        pinto_n := pinto_n || CASE WHEN np > 1 THEN ', ' ELSE '' END || format('_tv_pn%s', np);
+        pchk := pchk || format($c$
+            IF _tv_pn%1$s IS NOT NULL AND _tv_pn%1$s IS DISTINCT FROM _tv_po%1$s THEN
+                IF _tv_rc THEN
+                    _tv_t := pg_advisory_xact_lock(%2$s, hashtext(_tv_pn%1$s::text))::text;
+                    _tv_w := true;
+                ELSE
+                    PERFORM public.pg_tviews__stamp(%3$L, %4$L, ARRAY[_tv_pn%1$s::text]);
+                END IF;
+                _tv_po%1$s := _tv_pn%1$s;
+            END IF;$c$, np, hashtext(ent || '|' || fcol), ent, 'p:' || fcol);
     END LOOP;
+
+    -- single key (_tv_key): locks taken inline (no helper call), static statements with a scalar
+    -- parameter, so every statement runs a cached generic plan with index lookups all the way down;
+    -- the upsert alone is cheaper than the CTE, and the delete only runs when nothing was written.
+    -- Shared by the keyed refresh function and the trigger functions of direct sources.
+    single := format($s$
+        IF _tv_rc THEN
+            _tv_t := pg_advisory_xact_lock_shared(%1$s, 0)::text || pg_advisory_xact_lock(%2$s, hashtext(_tv_key::text))::text;
+        ELSE
+            PERFORM public.pg_tviews__stamp(%3$L, 'k', ARRAY[_tv_key::text]);
+        END IF;%4$s
+        _tv_i := 0;
+        LOOP
+            INSERT INTO %5$I.%6$I AS t (%7$s) SELECT %7$s FROM (%8$s) q WHERE q.%9$I = _tv_key
+                ON CONFLICT (%9$I) %10$s%11$s;
+            GET DIAGNOSTICS _tv_c = ROW_COUNT;
+            IF _tv_c = 0 THEN
+                DELETE FROM %5$I.%6$I t WHERE t.%9$I = _tv_key
+                   AND NOT EXISTS (SELECT 1 FROM (%8$s) q WHERE q.%9$I = _tv_key);
+                GET DIAGNOSTICS _tv_c = ROW_COUNT;
+            END IF;
+            _tv_n := _tv_n + _tv_c;%12$s
+        END LOOP;$s$,
+        hashtext(ent || '#all'), hashtext(ent), ent,
+        CASE WHEN np > 0 THEN format(E'\n        SELECT %s INTO %s FROM %I.%I t WHERE t.%I = _tv_key;',
+                                     pold, pinto_o, m.schema_name, m.table_name, m.key_column) ELSE '' END,
+        m.schema_name, m.table_name, cols, q, m.key_column, conflict,
+        CASE WHEN np > 0 THEN format(E'\n                RETURNING %s INTO %s', pold, pinto_n) ELSE '' END,
+        CASE WHEN np > 0 THEN E'\n            EXIT WHEN _tv_c = 0;\n            _tv_w := false;' || pchk
+                              || E'\n            EXIT WHEN NOT _tv_w;\n            _tv_i := _tv_i + 1;\n            EXIT WHEN _tv_i >= 5;'
+             ELSE E'\n            EXIT;' END);
+    sdecl := format(E'\n    _tv_key %s;\n    _tv_c bigint;\n    _tv_n bigint := 0;\n    _tv_w boolean;\n    _tv_i int := 0;\n    _tv_t text;\n    _tv_rc boolean;%s',
+                    m.key_type, pdecl);
 
     -- keyed refresh: lock keys, then (new statement, fresh snapshot) one set-based upsert+delete
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_keys %3$s[]) RETURNS bigint LANGUAGE plpgsql AS $body$
-DECLARE
-    _tv_n bigint := 0;
-    _tv_c bigint;
-    _tv_w boolean;
-    _tv_i int := 0;
-    _tv_key %3$s;
+DECLARE%11$s
 BEGIN
     IF _tv_keys IS NULL OR cardinality(_tv_keys) = 0 THEN RETURN 0; END IF;
-    IF cardinality(_tv_keys) = 1 AND current_setting('transaction_isolation') = 'read committed' THEN
+    _tv_rc := current_setting('transaction_isolation') = 'read committed';
+    IF cardinality(_tv_keys) = 1 THEN
         _tv_key := _tv_keys[1];
-        PERFORM pg_advisory_xact_lock_shared(%11$s, 0), pg_advisory_xact_lock(%12$s, hashtext(_tv_key::text));
-    ELSE
-        PERFORM public.pg_tviews__lock_keys(%4$L, _tv_keys::text[]);
+        IF _tv_key IS NULL THEN RETURN 0; END IF;%12$s
+        RETURN _tv_n;
     END IF;
+    PERFORM public.pg_tviews__lock_keys(%4$L, _tv_keys::text[]);%13$s
     LOOP
-        IF _tv_key IS NOT NULL THEN
-        -- single key: a scalar parameter gives a generic plan with index lookups all the way down;
-        -- the upsert alone is cheaper than the CTE, and the delete only runs when nothing was written
-        INSERT INTO %1$I.%8$I AS t (%5$s) SELECT %5$s FROM (%6$s) q WHERE q.%7$I = _tv_key
-            ON CONFLICT (%7$I) %9$s;
-        GET DIAGNOSTICS _tv_c = ROW_COUNT;
-        IF _tv_c = 0 THEN
-            DELETE FROM %1$I.%8$I t WHERE t.%7$I = _tv_key
-               AND NOT EXISTS (SELECT 1 FROM (%6$s) q WHERE q.%7$I = _tv_key);
-            GET DIAGNOSTICS _tv_c = ROW_COUNT;
-        END IF;
-        ELSE
         WITH src AS MATERIALIZED (SELECT %5$s FROM (%6$s) q WHERE q.%7$I = ANY(_tv_keys)),
              del AS (DELETE FROM %1$I.%8$I t WHERE t.%7$I = ANY(_tv_keys)
                        AND NOT EXISTS (SELECT 1 FROM src WHERE src.%7$I = t.%7$I) RETURNING 1),
              up AS (INSERT INTO %1$I.%8$I AS t (%5$s) SELECT %5$s FROM src
                     ON CONFLICT (%7$I) %9$s RETURNING 1)
         SELECT (SELECT count(*) FROM del) + (SELECT count(*) FROM up) INTO _tv_c;
-        END IF;
         _tv_n := _tv_n + _tv_c;
         _tv_w := false;%10$s
         EXIT WHEN NOT _tv_w;
@@ -348,7 +404,10 @@ BEGIN
 END
 $body$
 $g$, m.schema_name, nm.rk, m.key_type, ent, cols, q, m.key_column, m.table_name, conflict, parents,
-       hashtext(ent || '#all'), hashtext(ent));
+       sdecl || CASE WHEN np > 0 THEN format(E'\n    _tv_mk %s[];\n    _tv_mv text[];', m.key_type) || mdecl ELSE '' END,
+       single,
+       CASE WHEN np > 0 THEN format(E'\n    SELECT array_agg(t.%I)%s INTO _tv_mk%s FROM %I.%I t WHERE t.%I = ANY(_tv_keys);',
+                                    m.key_column, mold, minto, m.schema_name, m.table_name, m.key_column) ELSE '' END);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.rk, m.key_type || '[]');
 
@@ -397,24 +456,40 @@ $g$, m.schema_name, nm.ft, nm.fr);
                  || substr(md5((d->>'schema') || '.' || (d->>'table')), 1, 8) || '_trg';
         sc := d->>'source_column';
         IF d->>'kind' = 'direct' THEN
+            -- the first (at most 3) keys of the statement: one distinct key (single-row statements)
+            -- runs the single-key path inline; otherwise all distinct keys go to the keyed refresh
             body := format($g$
 DECLARE
-    _tv_k %1$s[];
+    _tv_k %1$s[];%5$s
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        _tv_k := ARRAY(SELECT DISTINCT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL);
+        _tv_k := ARRAY(SELECT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL LIMIT 3);
     ELSIF TG_OP = 'DELETE' THEN
-        _tv_k := ARRAY(SELECT DISTINCT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL);
+        _tv_k := ARRAY(SELECT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL LIMIT 3);
     ELSE
         _tv_k := ARRAY(SELECT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL
-                   UNION SELECT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL);
+                       UNION ALL SELECT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL LIMIT 3);
     END IF;
-    IF cardinality(_tv_k) > 0 THEN
-        PERFORM %3$I.%4$I(_tv_k);
+    IF cardinality(_tv_k) = 0 THEN RETURN NULL; END IF;
+    IF cardinality(_tv_k) < 3 AND _tv_k[1] = _tv_k[cardinality(_tv_k)] THEN
+        _tv_key := _tv_k[1];
+        _tv_rc := current_setting('transaction_isolation') = 'read committed';%6$s
+        RETURN NULL;
     END IF;
+    IF cardinality(_tv_k) >= 3 THEN
+        IF TG_OP = 'INSERT' THEN
+            _tv_k := ARRAY(SELECT DISTINCT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL);
+        ELSIF TG_OP = 'DELETE' THEN
+            _tv_k := ARRAY(SELECT DISTINCT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL);
+        ELSE
+            _tv_k := ARRAY(SELECT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL
+                       UNION SELECT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL);
+        END IF;
+    END IF;
+    PERFORM %3$I.%4$I(_tv_k);
     RETURN NULL;
 END
-$g$, m.key_type, sc, m.schema_name, nm.rk);
+$g$, m.key_type, sc, m.schema_name, nm.rk, sdecl, single);
         ELSIF d->>'kind' = 'lookup' THEN
             fcol := d->>'tview_column';
             SELECT format_type(atttypid, atttypmod) INTO ftype FROM pg_attribute WHERE attrelid = tv AND attname = fcol;
