@@ -186,6 +186,12 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__lock_keys(ent text, keys text[]) RE
 LANGUAGE plpgsql AS $fn$
 BEGIN
     IF current_setting('transaction_isolation') = 'read committed' THEN
+        IF cardinality(keys) > 1000 THEN
+            -- bulk (large repair or multi-row statement): one exclusive TVIEW lock instead of a lock per key,
+            -- which would exhaust the shared lock table; keyed writers take '#all' shared first, so they wait
+            PERFORM pg_advisory_xact_lock(hashtext(ent || '#all'), 0);
+            RETURN;
+        END IF;
         PERFORM pg_advisory_xact_lock_shared(hashtext(ent || '#all'), 0);
         PERFORM pg_advisory_xact_lock(hashtext(ent), s.h)
            FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(keys) k ORDER BY 1) s;
