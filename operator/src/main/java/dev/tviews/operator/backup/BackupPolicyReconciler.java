@@ -98,7 +98,12 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
     }
 
     @Override
-    public UpdateControl<TViewBackupPolicy> reconcile(TViewBackupPolicy policy, Context<TViewBackupPolicy> context) {
+    public UpdateControl<TViewBackupPolicy> reconcile(TViewBackupPolicy cached, Context<TViewBackupPolicy> context) {
+        // Job results are counted once, against status.recentBackups: read the status as the API server has it,
+        // since the informer cache may not show yet the results this operator has just recorded.
+        TViewBackupPolicy latest = context.getClient().resources(TViewBackupPolicy.class)
+                .inNamespace(cached.getMetadata().getNamespace()).withName(cached.getMetadata().getName()).get();
+        TViewBackupPolicy policy = latest == null ? cached : latest;
         Instant now = clock.instant();
         BackupPolicyStatusWriter status = new BackupPolicyStatusWriter(policy.getStatus(),
                 policy.getMetadata().getGeneration(), clock);

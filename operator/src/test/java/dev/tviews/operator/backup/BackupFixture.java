@@ -101,10 +101,7 @@ final class BackupFixture {
     }
 
     void edit(String name, Consumer<TViewBackupPolicy> change) {
-        client.resources(TViewBackupPolicy.class).inNamespace(namespace).withName(name).edit(p -> {
-            change.accept(p);
-            return p;
-        });
+        dev.tviews.operator.Edits.edit(client, TViewBackupPolicy.class, namespace, name, change);
     }
 
     Condition awaitCondition(String name, String type, boolean status, String reason) {

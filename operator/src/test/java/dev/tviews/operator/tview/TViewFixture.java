@@ -91,10 +91,7 @@ final class TViewFixture {
     }
 
     void edit(String name, Consumer<TView> change) {
-        client.resources(TView.class).inNamespace(namespace).withName(name).edit(t -> {
-            change.accept(t);
-            return t;
-        });
+        dev.tviews.operator.Edits.edit(client, TView.class, namespace, name, change);
     }
 
     /** Waits until the TView's condition {@code type} has {@code status} for its current generation; returns it. */
