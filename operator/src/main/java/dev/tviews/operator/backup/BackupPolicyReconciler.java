@@ -1,6 +1,8 @@
 package dev.tviews.operator.backup;
 
 import dev.tviews.operator.api.Conditions;
+import dev.tviews.operator.api.CronSchedule;
+import dev.tviews.operator.api.Durations;
 import dev.tviews.operator.api.DatabaseRef;
 import dev.tviews.operator.api.StatusPatcher;
 import dev.tviews.operator.config.OperatorSettings;
@@ -204,7 +206,7 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
     private Optional<Duration> apply(TViewBackupPolicy policy, KubernetesClient client, BackupPolicyStatusWriter status,
                                      Instant now) {
         BackupPolicySpec spec = policy.getSpec();
-        BackupSchedule schedule;
+        CronSchedule schedule;
         try {
             schedule = validate(spec);
         } catch (IllegalArgumentException e) {
@@ -296,7 +298,7 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
             status.ready("Suspended", "schedule suspended (spec.suspend); backup-now still works: " + what);
             return Optional.empty();
         }
-        Optional<Instant> next = schedule.nextAfter(now);
+        Optional<Instant> next = Optional.of(schedule.nextAfter(now));
         status.status().setNextScheduleTime(next.map(Instant::toString).orElse(null));
         status.ready("Scheduled", "'" + spec.getSchedule().trim() + "' (" + timeZone + "): " + what);
         if (!wasReady) {
@@ -306,11 +308,11 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
     }
 
     /** Everything the API server cannot check (or that the mock server does not): throws with a readable message. */
-    static BackupSchedule validate(BackupPolicySpec spec) {
+    static CronSchedule validate(BackupPolicySpec spec) {
         if (spec.getDatabase() == null || (spec.getDatabase().getSecretRef() == null) == (spec.getDatabase().getCluster() == null)) {
             throw new IllegalArgumentException("spec.database needs exactly one of secretRef or cluster");
         }
-        BackupSchedule schedule = BackupSchedule.parse(spec.getSchedule(), spec.getTimeZone());
+        CronSchedule schedule = CronSchedule.parse("spec.schedule", spec.getSchedule(), "spec.timeZone", spec.getTimeZone());
         List<String> methods = spec.getMethods() == null ? List.of() : spec.getMethods();
         if (methods.isEmpty()) {
             throw new IllegalArgumentException("spec.methods is empty: name at least one of logical, metadata, physical");
@@ -337,10 +339,10 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
             throw new IllegalArgumentException("spec.retention.keepLast must be at least 1 (got " + retention.getKeepLast() + ")");
         }
         if (retention.getMaxAge() != null) {
-            BackupSchedule.duration("spec.retention.maxAge", retention.getMaxAge());
+            Durations.parse("spec.retention.maxAge", retention.getMaxAge());
         }
         if (spec.getRpoTarget() != null) {
-            BackupSchedule.duration("spec.rpoTarget", spec.getRpoTarget());
+            Durations.parse("spec.rpoTarget", spec.getRpoTarget());
         }
         return schedule;
     }
@@ -472,7 +474,7 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
         Duration target;
         try {
             target = policy.getSpec().getRpoTarget() == null ? null
-                    : BackupSchedule.duration("spec.rpoTarget", policy.getSpec().getRpoTarget());
+                    : Durations.parse("spec.rpoTarget", policy.getSpec().getRpoTarget());
         } catch (IllegalArgumentException e) {
             target = null;   // reported as Stalled by apply()
         }

@@ -18,7 +18,7 @@ public class BackupPolicySpec {
 
     /** The backup methods, as written in spec.methods and passed to backup.sh. */
     public static final List<String> METHODS = List.of("logical", "metadata", "physical");
-    static final String DURATION = "^[0-9]+(s|m|h|d|w)$";
+    static final String DURATION = dev.tviews.operator.api.Durations.PATTERN;
 
     @Required
     @JsonPropertyDescription("The database to back up: exactly one of secretRef (keys host, port, dbname, username, "

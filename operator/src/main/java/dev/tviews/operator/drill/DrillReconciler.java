@@ -1,5 +1,7 @@
 package dev.tviews.operator.drill;
 
+import dev.tviews.operator.api.CronSchedule;
+import dev.tviews.operator.api.Durations;
 import dev.tviews.operator.api.StatusPatcher;
 import dev.tviews.operator.config.OperatorSettings;
 import dev.tviews.operator.database.DatabaseResolver;
@@ -67,7 +69,7 @@ public class DrillReconciler implements Reconciler<TViewDrill> {
     }
 
     /** Validated spec values. */
-    private record Plan(Duration deadline, Double targetRto, Double targetRpo, DrillSchedule schedule) {
+    private record Plan(Duration deadline, Double targetRto, Double targetRpo, CronSchedule schedule) {
     }
 
     @Override
@@ -351,7 +353,7 @@ public class DrillReconciler implements Reconciler<TViewDrill> {
         if (!spec.getScenario().restores() && (spec.getDatabase() == null || spec.getDatabase().getCluster() == null)) {
             throw new IllegalArgumentException("scenario failover requires spec.database.cluster (a CloudNativePG Cluster)");
         }
-        Duration deadline = DrillDurations.parse("spec.deadline", spec.getDeadline() == null ? "30m" : spec.getDeadline());
+        Duration deadline = Durations.parse("spec.deadline", spec.getDeadline() == null ? "30m" : spec.getDeadline());
         if (deadline.isZero()) {
             throw new IllegalArgumentException("spec.deadline must be positive");
         }
@@ -359,13 +361,14 @@ public class DrillReconciler implements Reconciler<TViewDrill> {
         Double rpo = null;
         if (spec.getTargets() != null) {
             if (spec.getTargets().getRto() != null) {
-                rto = (double) DrillDurations.parse("spec.targets.rto", spec.getTargets().getRto()).toSeconds();
+                rto = (double) Durations.parse("spec.targets.rto", spec.getTargets().getRto()).toSeconds();
             }
             if (spec.getTargets().getRpo() != null) {
-                rpo = (double) DrillDurations.parse("spec.targets.rpo", spec.getTargets().getRpo()).toSeconds();
+                rpo = (double) Durations.parse("spec.targets.rpo", spec.getTargets().getRpo()).toSeconds();
             }
         }
-        DrillSchedule schedule = spec.scheduled() ? DrillSchedule.parse(spec.getSchedule(), spec.getTimeZone()) : null;
+        CronSchedule schedule = spec.scheduled()
+                ? CronSchedule.parse("spec.schedule", spec.getSchedule(), "spec.timeZone", spec.getTimeZone()) : null;
         return new Plan(deadline, rto, rpo, schedule);
     }
 

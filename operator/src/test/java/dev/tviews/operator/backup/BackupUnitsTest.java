@@ -1,5 +1,8 @@
 package dev.tviews.operator.backup;
 
+import dev.tviews.operator.api.CronSchedule;
+import dev.tviews.operator.api.Durations;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,15 +27,15 @@ class BackupUnitsTest {
 
     @Test
     void durationsAndSchedules() {
-        assertThat(BackupSchedule.duration("x", "90s")).isEqualTo(Duration.ofSeconds(90));
-        assertThat(BackupSchedule.duration("x", "24h")).isEqualTo(Duration.ofHours(24));
-        assertThat(BackupSchedule.duration("x", "2w")).isEqualTo(Duration.ofDays(14));
-        assertThatThrownBy(() -> BackupSchedule.duration("spec.rpoTarget", "1.5h")).hasMessageContaining("spec.rpoTarget");
-        BackupSchedule s = BackupSchedule.parse("0 6 * * *", "Europe/Paris");
-        Instant next = s.nextAfter(Instant.parse("2025-03-31T05:00:00Z")).orElseThrow();
+        assertThat(Durations.parse("x", "90s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Durations.parse("x", "24h")).isEqualTo(Duration.ofHours(24));
+        assertThat(Durations.parse("x", "2w")).isEqualTo(Duration.ofDays(14));
+        assertThatThrownBy(() -> Durations.parse("spec.rpoTarget", "1.5h")).hasMessageContaining("spec.rpoTarget");
+        CronSchedule s = CronSchedule.parse("spec.schedule", "0 6 * * *", "spec.timeZone", "Europe/Paris");
+        Instant next = s.nextAfter(Instant.parse("2025-03-31T05:00:00Z"));
         assertThat(next.atZone(ZoneId.of("Europe/Paris")).getHour()).isEqualTo(6);
         assertThat(next).isEqualTo(Instant.parse("2025-04-01T04:00:00Z"));
-        assertThatThrownBy(() -> BackupSchedule.parse("* * * *", "UTC")).hasMessageContaining("5 fields");
+        assertThatThrownBy(() -> CronSchedule.parse("spec.schedule", "* * * *", "spec.timeZone", "UTC")).hasMessageContaining("5 fields");
     }
 
     @Test
