@@ -10,5 +10,7 @@ public interface ConditionedStatus {
 
     void setConditions(List<Condition> conditions);
 
+    Long getObservedGeneration();
+
     void setObservedGeneration(Long observedGeneration);
 }

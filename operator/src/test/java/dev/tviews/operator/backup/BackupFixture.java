@@ -1,26 +1,22 @@
 package dev.tviews.operator.backup;
 
+import dev.tviews.operator.NamespaceFixture;
 import static org.awaitility.Awaitility.await;
 
-import dev.tviews.operator.api.Conditions;
 import dev.tviews.operator.api.DatabaseRef;
 import dev.tviews.testkit.PgDatabase;
 import dev.tviews.testkit.PgServer;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -29,19 +25,12 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /** A namespace with a real database behind the Secret "shop-db", the PVC "backups", and helpers to drive policies. */
-final class BackupFixture {
+final class BackupFixture extends NamespaceFixture<TViewBackupPolicy, BackupPolicyStatus> {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
-    static final Duration TIMEOUT = Duration.ofSeconds(45);
-
-    final KubernetesClient client;
-    final String namespace;
-    final PgDatabase db;
 
     private BackupFixture(KubernetesClient client, String namespace, PgDatabase db) {
-        this.client = client;
-        this.namespace = namespace;
-        this.db = db;
+        super(TViewBackupPolicy.class, client, namespace, db);
     }
 
     static BackupFixture create(KubernetesClient client, String label) {
@@ -61,17 +50,6 @@ final class BackupFixture {
     int serverMajor() {
         int num = Integer.parseInt(String.valueOf(db.queryValue("SHOW server_version_num")));
         return num / 10000;
-    }
-
-    void createSecret(String name, String password) {
-        client.resource(secret(name, password)).create();
-    }
-
-    Secret secret(String name, String password) {
-        return new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withStringData(Map.of("host", db.server().host(), "port", String.valueOf(db.server().port()),
-                        "dbname", db.name(), "username", "postgres", "password", password))
-                .build();
     }
 
     void createPvc(String name) {
@@ -96,42 +74,6 @@ final class BackupFixture {
         return client.resource(policy).create();
     }
 
-    TViewBackupPolicy get(String name) {
-        return client.resources(TViewBackupPolicy.class).inNamespace(namespace).withName(name).get();
-    }
-
-    void edit(String name, Consumer<TViewBackupPolicy> change) {
-        dev.tviews.operator.Edits.edit(client, TViewBackupPolicy.class, namespace, name, change);
-    }
-
-    Condition awaitCondition(String name, String type, boolean status, String reason) {
-        try {
-            return await().atMost(TIMEOUT).until(() -> condition(name, type, status, reason), c -> c != null);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            TViewBackupPolicy p = get(name);
-            throw new AssertionError("policy " + namespace + "/" + name + " never had " + type + "=" + status
-                    + (reason == null ? "" : " (" + reason + ")") + "; last seen: "
-                    + (p == null ? "deleted" : Serialization.asYaml(p)), e);
-        }
-    }
-
-    private Condition condition(String name, String type, boolean status, String reason) {
-        TViewBackupPolicy p = get(name);
-        if (p == null || p.getStatus() == null
-                || !java.util.Objects.equals(p.getStatus().getObservedGeneration(), p.getMetadata().getGeneration())) {
-            return null;
-        }
-        return Conditions.find(p.getStatus().getConditions(), type)
-                .filter(c -> c.getStatus().equals(status ? "True" : "False"))
-                .filter(c -> reason == null || reason.equals(c.getReason()))
-                .orElse(null);
-    }
-
-    TViewBackupPolicy awaitReady(String name) {
-        awaitCondition(name, Conditions.READY, true, null);
-        return get(name);
-    }
-
     TViewBackupPolicy awaitStatus(String name, Predicate<BackupPolicyStatus> matching) {
         try {
             return await().atMost(TIMEOUT).until(() -> get(name),
@@ -151,16 +93,6 @@ final class BackupFixture {
 
     List<Job> jobs() {
         return client.batch().v1().jobs().inNamespace(namespace).list().getItems();
-    }
-
-    List<Event> events(String name) {
-        return client.v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
-    }
-
-    Event awaitEvent(String name, String reason) {
-        return await().atMost(TIMEOUT).until(() -> events(name).stream()
-                .filter(e -> reason.equals(e.getReason())).findFirst().orElse(null), e -> e != null);
     }
 
     /** A Job as the CronJob controller would create it from the CronJob's template. */

@@ -1,26 +1,18 @@
 package dev.tviews.operator.tview;
 
-import static org.awaitility.Awaitility.await;
+import dev.tviews.operator.NamespaceFixture;
 
-import dev.tviews.operator.api.Conditions;
 import dev.tviews.operator.api.DatabaseRef;
 import dev.tviews.testkit.PgDatabase;
 import dev.tviews.testkit.PgServer;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 
 /** A namespace with a real database (shop schema) behind a Secret, and helpers to drive TViews in it. */
-final class TViewFixture {
+final class TViewFixture extends NamespaceFixture<TView, TViewStatus> {
 
     static final String SHOP_SCHEMA = """
             CREATE TABLE tb_user (pk_user int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -38,16 +30,9 @@ final class TViewFixture {
             + "FROM tb_post p JOIN tv_user u ON u.pk_user = p.fk_user";
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
-    static final Duration TIMEOUT = Duration.ofSeconds(45);
-
-    final KubernetesClient client;
-    final String namespace;
-    final PgDatabase db;
 
     private TViewFixture(KubernetesClient client, String namespace, PgDatabase db) {
-        this.client = client;
-        this.namespace = namespace;
-        this.db = db;
+        super(TView.class, client, namespace, db);
     }
 
     /** A new namespace and database with the shop schema, and the Secret "shop-db" pointing at it. */
@@ -58,17 +43,6 @@ final class TViewFixture {
         TViewFixture fixture = new TViewFixture(client, label.replace('_', '-') + "-" + n, db);
         fixture.createSecret("shop-db", db.server().password());
         return fixture;
-    }
-
-    void createSecret(String name, String password) {
-        client.resource(secret(name, password)).create();
-    }
-
-    Secret secret(String name, String password) {
-        return new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-                .withStringData(Map.of("host", db.server().host(), "port", String.valueOf(db.server().port()),
-                        "dbname", db.name(), "username", "postgres", "password", password))
-                .build();
     }
 
     TView tview(String name, String query, Consumer<TViewSpec> customize) {
@@ -84,57 +58,6 @@ final class TViewFixture {
 
     TView tview(String name, String query) {
         return tview(name, query, spec -> { });
-    }
-
-    TView get(String name) {
-        return client.resources(TView.class).inNamespace(namespace).withName(name).get();
-    }
-
-    void edit(String name, Consumer<TView> change) {
-        dev.tviews.operator.Edits.edit(client, TView.class, namespace, name, change);
-    }
-
-    /** Waits until the TView's condition {@code type} has {@code status} for its current generation; returns it. */
-    Condition awaitCondition(String name, String type, boolean status, String reason) {
-        try {
-            return await().atMost(TIMEOUT).until(() -> condition(name, type, status, reason), c -> c != null);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            TView t = get(name);
-            throw new AssertionError("TView " + namespace + "/" + name + " never had " + type + "=" + status
-                    + (reason == null ? "" : " (" + reason + ")") + "; last seen: "
-                    + (t == null ? "deleted" : io.fabric8.kubernetes.client.utils.Serialization.asYaml(t)), e);
-        }
-    }
-
-    private Condition condition(String name, String type, boolean status, String reason) {
-        TView t = get(name);
-        if (t == null || t.getStatus() == null || !java.util.Objects.equals(t.getStatus().getObservedGeneration(),
-                t.getMetadata().getGeneration())) {
-            return null;
-        }
-        return Conditions.find(t.getStatus().getConditions(), type)
-                .filter(c -> c.getStatus().equals(status ? "True" : "False"))
-                .filter(c -> reason == null || reason.equals(c.getReason()))
-                .orElse(null);
-    }
-
-    TView awaitReady(String name) {
-        awaitCondition(name, Conditions.READY, true, null);
-        return get(name);
-    }
-
-    List<Event> events(String name) {
-        return client.v1().events().inNamespace(namespace).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
-    }
-
-    Event awaitEvent(String name, String reason) {
-        return awaitEvent(name, reason, e -> true);
-    }
-
-    Event awaitEvent(String name, String reason, Predicate<Event> matching) {
-        return await().atMost(TIMEOUT).until(() -> events(name).stream()
-                .filter(e -> reason.equals(e.getReason())).filter(matching).findFirst().orElse(null), e -> e != null);
     }
 
     /** Rows of the TVIEW that differ from its query (EXCEPT ALL both ways): the test oracle. */
