@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.1.0
+-- tviews-runtime-version: 0.2.0
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS public.pg_tview_rr_stamp (
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE AS $$ SELECT '0.1.0'::text $$;
+LANGUAGE sql IMMUTABLE AS $$ SELECT '0.2.0'::text $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
 RETURNS void LANGUAGE sql AS $$
@@ -173,8 +173,10 @@ BEGIN
 END
 $fn$;
 
--- Key locks: READ COMMITTED takes sorted transaction-level advisory locks (and a shared lock that a
--- full refresh takes exclusively); REPEATABLE READ/SERIALIZABLE write conflict stamps instead.
+-- Key locks. READ COMMITTED: sorted transaction-level advisory locks on the keys, after a shared
+-- TVIEW-wide lock that a full refresh (or a bulk of over 1,000 keys) takes exclusively.
+-- REPEATABLE READ / SERIALIZABLE: conflict stamps (a concurrent writer of the same key gets 40001),
+-- and a share lock on the TVIEW's 'all' stamp that a full refresh updates.
 CREATE OR REPLACE FUNCTION public.pg_tviews__stamp(ent text, scope text, vals text[]) RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO public.pg_tview_rr_stamp AS s (entity, scope, val)
@@ -187,8 +189,6 @@ LANGUAGE plpgsql AS $fn$
 BEGIN
     IF current_setting('transaction_isolation') = 'read committed' THEN
         IF cardinality(keys) > 1000 THEN
-            -- bulk (large repair or multi-row statement): one exclusive TVIEW lock instead of a lock per key,
-            -- which would exhaust the shared lock table; keyed writers take '#all' shared first, so they wait
             PERFORM pg_advisory_xact_lock(hashtext(ent || '#all'), 0);
             RETURN;
         END IF;
@@ -196,47 +196,825 @@ BEGIN
         PERFORM pg_advisory_xact_lock(hashtext(ent), s.h)
            FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(keys) k ORDER BY 1) s;
     ELSE
+        PERFORM 1 FROM public.pg_tview_rr_stamp WHERE entity = ent AND scope = 'all' AND val = '*' FOR SHARE;
         PERFORM public.pg_tviews__stamp(ent, 'k', keys);
     END IF;
 END
 $fn$;
 
--- Parent locks for lookup lineages (tv.fk_x = changed source pk_x). Returns true when a lock had
--- to be waited for (READ COMMITTED): the caller then recomputes with a fresh snapshot.
-CREATE OR REPLACE FUNCTION public.pg_tviews__lock_parents(ent text, col text, vals text[]) RETURNS boolean
+CREATE OR REPLACE FUNCTION public.pg_tviews__lock_all(ent text) RETURNS void
 LANGUAGE plpgsql AS $fn$
-DECLARE
-    cls int := hashtext(ent || '|' || col);
-    h int;
-    waited boolean := false;
 BEGIN
-    IF vals IS NULL OR cardinality(vals) = 0 THEN RETURN false; END IF;
     IF current_setting('transaction_isolation') = 'read committed' THEN
-        FOR h IN SELECT DISTINCT hashtext(v) FROM unnest(vals) v ORDER BY 1 LOOP
-            IF NOT pg_try_advisory_xact_lock(cls, h) THEN
-                PERFORM pg_advisory_xact_lock(cls, h);
-                waited := true;
-            END IF;
-        END LOOP;
+        PERFORM pg_advisory_xact_lock(hashtext(ent || '#all'), 0);
     ELSE
-        PERFORM public.pg_tviews__stamp(ent, 'p:' || col, vals);
+        PERFORM public.pg_tviews__stamp(ent, 'all', ARRAY['*']);
     END IF;
-    RETURN waited;
 END
 $fn$;
 
+-- Hop locks: a hop is one equality (X.a = Y.b) on a path from a source to the key. The writer of X
+-- locks the joined values exclusively before it reads Y to find keys; the writer of Y locks the same
+-- values shared. So a writer that moves a Y row onto a value and a writer that changes the X row with
+-- that value never both miss each other: the later one reads after the earlier commits. Over 1,000
+-- values take the hop's lock (hop, 0) exclusively instead; everyone else takes it shared.
+CREATE OR REPLACE FUNCTION public.pg_tviews__lock_hop(ent text, hop int, vals text[], excl boolean) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF vals IS NULL OR cardinality(vals) = 0 THEN RETURN; END IF;
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        IF cardinality(vals) > 1000 THEN
+            PERFORM pg_advisory_xact_lock(hop, 0);
+            RETURN;
+        END IF;
+        PERFORM pg_advisory_xact_lock_shared(hop, 0);
+        IF excl THEN
+            PERFORM pg_advisory_xact_lock(hop, s.h) FROM (SELECT DISTINCT hashtext(v) AS h FROM unnest(vals) v ORDER BY 1) s;
+        ELSE
+            PERFORM pg_advisory_xact_lock_shared(hop, s.h) FROM (SELECT DISTINCT hashtext(v) AS h FROM unnest(vals) v ORDER BY 1) s;
+        END IF;
+    ELSE
+        PERFORM public.pg_tviews__stamp(ent, 'h' || hop, vals);
+    END IF;
+END
+$fn$;
+
+-- A recompute that found a key twice: fail naming the TVIEW and the key (nothing is written).
+CREATE OR REPLACE FUNCTION public.pg_tviews__no_dup(ent text, key_col text, dup text, has_null boolean DEFAULT false) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $fn$
+BEGIN
+    IF has_null THEN
+        RAISE EXCEPTION 'null value in key column "%" of TVIEW %', key_col, ent USING ERRCODE = '23502',
+            HINT = format('The write makes the TVIEW query yield a row whose key %s is NULL; the TVIEW cannot hold it.', key_col);
+    END IF;
+    IF dup IS NOT NULL THEN
+        RAISE EXCEPTION 'duplicate key value % in key column "%" of TVIEW %', dup, key_col, ent USING ERRCODE = '23505',
+            HINT = 'The write makes the TVIEW query yield this key twice; the key must stay unique in the query result.';
+    END IF;
+    RETURN true;
+END
+$fn$;
+
+-- A change produced a NULL key candidate: fail if the query now yields a row with a NULL key.
+CREATE OR REPLACE FUNCTION public.pg_tviews__null_key_check(ent text, dv text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    k text := (SELECT key_column FROM public.pg_tview_meta WHERE entity = ent);
+    n bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s q WHERE q.%I IS NULL', dv, k) INTO n;
+    IF n > 0 THEN
+        PERFORM public.pg_tviews__no_dup(ent, k, NULL, true);
+    END IF;
+END
+$fn$;
+
+-- Names of the generated objects of a TVIEW (all carry md5(entity) so a lost registry can be rebuilt).
 CREATE OR REPLACE FUNCTION public.pg_tviews__names(ent text, tbl text,
-    OUT rk text, OUT fr text, OUT ft text, OUT trg_prefix text)
+    OUT rk text, OUT fr text, OUT ft text, OUT trg_prefix text, OUT dv text, OUT src_prefix text,
+    OUT trg_like text, OUT fn_like text)
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT 'pg_tviews_' || left(tbl, 40) || '_' || substr(md5(ent), 1, 8) || '_rk',
-           'pg_tviews_' || left(tbl, 40) || '_' || substr(md5(ent), 1, 8) || '_fr',
-           'pg_tviews_' || left(tbl, 40) || '_' || substr(md5(ent), 1, 8) || '_ft',
-           'pg_tviews_' || substr(md5(ent), 1, 8) || '_' || left(tbl, 30);
+    SELECT 'pg_tviews_' || left(tbl, 40) || '_' || h || '_rk',
+           'pg_tviews_' || left(tbl, 40) || '_' || h || '_fr',
+           'pg_tviews_' || left(tbl, 40) || '_' || h || '_ft',
+           'pg_tviews_' || h || '_' || left(tbl, 30),
+           'pg_tviews_' || left(tbl, 40) || '_' || h || '_dv',
+           'pg_tviews_' || left(tbl, 20) || '_' || h || '_',
+           'pg\_tviews\_' || h || '\_%',
+           'pg\_tviews\_%\_' || h || '\_%'
+      FROM (SELECT substr(md5(ent), 1, 8) AS h) x;
 $$;
+
+-- NULL arguments to API functions are refused rather than read as true or false.
+CREATE OR REPLACE FUNCTION public.pg_tviews__not_null(VARIADIC args text[]) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+    i int;
+BEGIN
+    FOR i IN 1 .. cardinality(args) / 2 LOOP
+        IF args[2 * i] IS NULL THEN
+            RAISE EXCEPTION 'argument % must not be NULL', args[2 * i - 1] USING ERRCODE = '22004';
+        END IF;
+    END LOOP;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__node_json(src text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $fn$
+    -- PostgreSQL's node-tree text (pg_rewrite.ev_action) as jsonb: {NODE :f v} -> {"_":"NODE","f":v},
+    -- (a b) -> ["a","b"], <> -> absent field (or null in a list), every scalar a string. Tokens as the server's own reader splits them.
+    WITH tok AS (
+        SELECT t[1] AS tok, i FROM regexp_matches(src, '[0-9]+ \[(?: -?[0-9]+)* \]|[(){}]|(?:[^\s(){}\\]|\\.)+', 'g') WITH ORDINALITY m(t, i)
+    ), kinded AS (
+        SELECT tok, i,
+               CASE WHEN tok = '{' THEN 'open' WHEN tok = '}' THEN 'close' WHEN tok = '(' THEN 'lopen' WHEN tok = ')' THEN 'lclose'
+                    WHEN left(tok, 1) = ':' AND lag(tok) OVER w IS DISTINCT FROM '{' THEN 'field' ELSE 'scalar' END AS kind
+          FROM tok WINDOW w AS (ORDER BY i)
+    ), piece AS (
+        SELECT i, CASE kind
+            WHEN 'open' THEN CASE WHEN lag(kind) OVER w IN ('scalar', 'close', 'lclose') THEN ',' ELSE '' END || '{"_":'
+            WHEN 'close' THEN CASE WHEN lag(kind) OVER w = 'field' THEN 'null' ELSE '' END || '}'
+            WHEN 'lopen' THEN CASE WHEN lag(kind) OVER w IN ('scalar', 'close', 'lclose') THEN ',' ELSE '' END || '['
+            WHEN 'lclose' THEN ']'
+            WHEN 'field' THEN CASE WHEN lag(kind) OVER w = 'field' THEN 'null' ELSE '' END || ',' || to_json(substr(tok, 2))::text || ':'
+            ELSE CASE WHEN lag(kind) OVER w IN ('scalar', 'close', 'lclose') THEN ',' ELSE '' END
+                 || CASE WHEN tok = '<>' THEN 'null'
+                         WHEN tok ~ '^".*"$' AND length(tok) > 1 THEN to_json(regexp_replace(substr(tok, 2, length(tok) - 2), '\\(.)', '\1', 'g'))::text
+                         ELSE to_json(regexp_replace(tok, '\\(.)', '\1', 'g'))::text END
+            END AS p
+          FROM kinded WINDOW w AS (ORDER BY i)
+    )
+    SELECT jsonb_strip_nulls(string_agg(p, '' ORDER BY i)::jsonb) FROM piece
+$fn$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Lineage analysis: proven from the analysed query tree (the definition view's pg_rewrite rule)
+-- ---------------------------------------------------------------------------------------------
+-- Scopes are paths ('0', '0/r3', '0/r3/l1'); a column node is 'scope:rti:attno' (rti 0 = the scope's
+-- output). Edges are equalities that hold for every tuple that contributes to an output row.
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_scope_up(scope text, levels int) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_to_string((string_to_array(scope, '/'))[1:cardinality(string_to_array(scope, '/')) - levels], '/')
+$$;
+
+-- The column node a (possibly relabelled) Var denotes, or NULL for any other expression.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_var(e jsonb, scope text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $fn$
+BEGIN
+    WHILE e->>'_' IN ('RELABELTYPE') LOOP
+        e := e->'arg';
+    END LOOP;
+    IF e->>'_' IS DISTINCT FROM 'VAR' OR (e->>'varattno')::int <= 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN public.pg_tviews__an_scope_up(scope, (e->>'varlevelsup')::int) || ':' || (e->>'varno') || ':' || (e->>'varattno');
+END
+$fn$;
+
+-- SubLinks of an expression, not descending into their subqueries.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_sublinks(e jsonb) RETURNS SETOF jsonb
+LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+    x jsonb;
+BEGIN
+    IF jsonb_typeof(e) = 'object' THEN
+        IF e->>'_' = 'SUBLINK' THEN
+            RETURN NEXT e;
+            RETURN QUERY SELECT public.pg_tviews__an_sublinks(e->'testexpr');
+            RETURN;
+        END IF;
+        IF e->>'_' = 'QUERY' THEN RETURN; END IF;
+        FOR x IN SELECT v FROM jsonb_each(e) j(k, v) WHERE jsonb_typeof(v) IN ('object', 'array') LOOP
+            RETURN QUERY SELECT public.pg_tviews__an_sublinks(x);
+        END LOOP;
+    ELSIF jsonb_typeof(e) = 'array' THEN
+        FOR x IN SELECT v FROM jsonb_array_elements(e) v WHERE jsonb_typeof(v) IN ('object', 'array') LOOP
+            RETURN QUERY SELECT public.pg_tviews__an_sublinks(x);
+        END LOOP;
+    END IF;
+END
+$fn$;
+
+-- Range-table indexes under a join tree node.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_rtis(n jsonb) RETURNS int[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_agg(DISTINCT (x #>> '{}')::int), '{}')
+      FROM jsonb_path_query(n, 'strict $.** ? (@._ == "RANGETBLREF" || @._ == "JOINEXPR").rtindex') x
+     WHERE x <> 'null'::jsonb
+$$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_edge(acc jsonb, a text, b text, directed boolean DEFAULT false) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN a IS NULL OR b IS NULL OR a = b THEN acc
+                ELSE jsonb_set(acc, '{edges}', (acc->'edges') || jsonb_build_array(jsonb_build_array(a, b, directed))) END
+$$;
+
+-- Equalities of the conjuncts of a qual. side_l/side_r: for outer joins, the range-table indexes of the
+-- two inputs and which ones are nullable ('l', 'r', 'b'); an equality is used only when it holds for
+-- every contributing pair (one side each, or both in the nullable side).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_quals(e jsonb, scope text, ctes jsonb, acc jsonb,
+                                                      side_l int[] DEFAULT NULL, side_r int[] DEFAULT NULL, nullable text DEFAULT NULL)
+RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE
+    x jsonb;
+    a text; b text;
+    ra int; rb int;
+    ok boolean;
+BEGIN
+    IF e IS NULL OR jsonb_typeof(e) <> 'object' THEN RETURN acc; END IF;
+    IF e->>'_' = 'BOOLEXPR' AND e->>'boolop' = 'and' THEN
+        FOR x IN SELECT v FROM jsonb_array_elements(e->'args') v LOOP
+            acc := public.pg_tviews__an_quals(x, scope, ctes, acc, side_l, side_r, nullable);
+        END LOOP;
+        RETURN acc;
+    END IF;
+    IF e->>'_' = 'OPEXPR' AND jsonb_array_length(e->'args') = 2
+       AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (e->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)) THEN
+        a := public.pg_tviews__an_var(e->'args'->0, scope);
+        b := public.pg_tviews__an_var(e->'args'->1, scope);
+        IF a IS NOT NULL AND b IS NOT NULL THEN
+            ok := side_l IS NULL;
+            IF NOT ok AND split_part(a, ':', 1) = scope AND split_part(b, ':', 1) = scope THEN
+                ra := split_part(a, ':', 2)::int; rb := split_part(b, ':', 2)::int;
+                ok := (ra = ANY(side_l) AND rb = ANY(side_r)) OR (ra = ANY(side_r) AND rb = ANY(side_l))
+                      OR (nullable = 'r' AND ra = ANY(side_r) AND rb = ANY(side_r))
+                      OR (nullable = 'l' AND ra = ANY(side_l) AND rb = ANY(side_l));
+            END IF;
+            IF ok THEN
+                acc := public.pg_tviews__an_edge(acc, a, b);
+            END IF;
+        END IF;
+    END IF;
+    -- a positive IN (SELECT ...) conjunct links the outer value to the subquery's output
+    IF e->>'_' = 'SUBLINK' AND e->>'subLinkType' = '2' AND side_l IS NULL AND e->'testexpr'->>'_' = 'OPEXPR'
+       AND jsonb_array_length(e->'testexpr'->'args') = 2 AND e->'testexpr'->'args'->1->>'_' = 'PARAM'
+       AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (e->'testexpr'->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)) THEN
+        acc := jsonb_set(acc, '{pending_in}', coalesce(acc->'pending_in', '{}') || jsonb_build_object(
+                   md5(e::text), jsonb_build_array(public.pg_tviews__an_var(e->'testexpr'->'args'->0, scope), e->'testexpr'->'args'->1->>'paramid')));
+    END IF;
+    RETURN acc;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_sublink(sl jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    n int := (acc->>'n')::int + 1;
+    lscope text := scope || '/l' || n;
+    pin jsonb;
+BEGIN
+    acc := jsonb_set(acc, '{n}', to_jsonb(n));
+    acc := public.pg_tviews__an_query(sl->'subselect', lscope, ctes, acc);
+    pin := acc->'pending_in'->md5(sl::text);
+    IF pin IS NOT NULL THEN
+        acc := public.pg_tviews__an_edge(acc, pin->>0, lscope || ':0:' || (pin->>1));
+    END IF;
+    RETURN acc;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_exprs(e jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    sl jsonb;
+BEGIN
+    FOR sl IN SELECT public.pg_tviews__an_sublinks(e) LOOP
+        acc := public.pg_tviews__an_sublink(sl, scope, ctes, acc);
+    END LOOP;
+    RETURN acc;
+END
+$fn$;
+
+-- Range-table entry rti of query q (scope): base tables become occurrences; subqueries, CTEs and views
+-- are analysed as inner scopes whose outputs are linked to this scope's columns.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_rte(q jsonb, rti int, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    rte jsonb := q->'rtable'->(rti - 1);
+    inner_q jsonb;
+    iscope text;
+    icts jsonb;
+    up int;
+    j int;
+    v jsonb;
+    rel record;
+BEGIN
+    IF rte ? 'tablesample' THEN
+        RAISE EXCEPTION 'TABLESAMPLE is not deterministic: a TVIEW cannot maintain it' USING ERRCODE = '0A000';
+    END IF;
+    CASE rte->>'rtekind'
+    WHEN '0' THEN
+        SELECT c.oid, c.relkind, n.nspname, c.relname INTO rel
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = (rte->>'relid')::oid;
+        IF rel.relkind IN ('r', 'p') THEN
+            acc := jsonb_set(acc, '{occs}', (acc->'occs') || jsonb_build_array(jsonb_build_object(
+                       'scope', scope, 'rti', rti, 'relid', rel.oid, 'schema', rel.nspname, 'table', rel.relname, 'relkind', rel.relkind)));
+        ELSIF rel.relkind = 'v' THEN
+            SELECT public.pg_tviews__node_json(r.ev_action)->0 INTO inner_q FROM pg_rewrite r WHERE r.ev_class = rel.oid AND r.rulename = '_RETURN';
+            PERFORM public.pg_tviews__an_deterministic(inner_q);
+            iscope := scope || '/r' || rti;
+            acc := public.pg_tviews__an_query(inner_q, iscope, ctes, acc);
+            FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
+                acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
+            END LOOP;
+        ELSE
+            RAISE EXCEPTION 'source %.% is not a table (relkind %)', rel.nspname, rel.relname, rel.relkind
+                USING ERRCODE = '0A000', HINT = 'TVIEWs can read tables, partitioned tables, other TVIEWs and plain views over them; not materialized views, foreign tables or sequences.';
+        END IF;
+    WHEN '1' THEN
+        iscope := scope || '/r' || rti;
+        acc := public.pg_tviews__an_query(rte->'subquery', iscope, ctes, acc);
+        FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
+            acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
+        END LOOP;
+    WHEN '2' THEN
+        j := 0;
+        FOR v IN SELECT x FROM jsonb_array_elements(coalesce(rte->'joinaliasvars', '[]')) x LOOP
+            j := j + 1;
+            acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, public.pg_tviews__an_var(v, scope));
+        END LOOP;
+    WHEN '6' THEN
+        up := (rte->>'ctelevelsup')::int;
+        icts := ctes - generate_series(jsonb_array_length(ctes) - up, jsonb_array_length(ctes) - 1);
+        SELECT x->'ctequery' INTO inner_q FROM jsonb_array_elements(icts->(jsonb_array_length(icts) - 1)) x WHERE x->>'ctename' = rte->>'ctename';
+        acc := jsonb_set(acc, '{n}', to_jsonb((acc->>'n')::int + 1));
+        iscope := public.pg_tviews__an_scope_up(scope, up) || '/c' || (acc->>'n');
+        acc := public.pg_tviews__an_query(inner_q, iscope, icts, acc);
+        FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
+            acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
+        END LOOP;
+    ELSE
+        acc := public.pg_tviews__an_exprs(rte - 'eref' - 'alias', scope, ctes, acc);
+    END CASE;
+    RETURN acc;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_from(q jsonb, n jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    x jsonb;
+    jt text;
+BEGIN
+    IF n IS NULL OR jsonb_typeof(n) <> 'object' THEN RETURN acc; END IF;
+    CASE n->>'_'
+    WHEN 'RANGETBLREF' THEN
+        acc := public.pg_tviews__an_rte(q, (n->>'rtindex')::int, scope, ctes, acc);
+    WHEN 'FROMEXPR' THEN
+        FOR x IN SELECT v FROM jsonb_array_elements(coalesce(n->'fromlist', '[]')) v LOOP
+            acc := public.pg_tviews__an_from(q, x, scope, ctes, acc);
+        END LOOP;
+    WHEN 'JOINEXPR' THEN
+        acc := public.pg_tviews__an_from(q, n->'larg', scope, ctes, acc);
+        acc := public.pg_tviews__an_from(q, n->'rarg', scope, ctes, acc);
+        IF n->>'rtindex' IS NOT NULL AND n->>'rtindex' <> '0' THEN
+            acc := public.pg_tviews__an_rte(q, (n->>'rtindex')::int, scope, ctes, acc);
+        END IF;
+        jt := n->>'jointype';
+        IF jt IN ('0', '4') THEN       -- inner, semi
+            acc := public.pg_tviews__an_quals(n->'quals', scope, ctes, acc);
+        ELSE
+            acc := public.pg_tviews__an_quals(n->'quals', scope, ctes, acc,
+                       public.pg_tviews__an_rtis(n->'larg'), public.pg_tviews__an_rtis(n->'rarg'),
+                       CASE jt WHEN '1' THEN 'r' WHEN '3' THEN 'l' WHEN '5' THEN 'r' ELSE 'b' END);
+        END IF;
+        acc := public.pg_tviews__an_exprs(n->'quals', scope, ctes, acc);
+    ELSE
+        NULL;
+    END CASE;
+    RETURN acc;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_setop(q jsonb, n jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    iscope text;
+    te jsonb;
+BEGIN
+    IF n->>'_' = 'SETOPERATIONSTMT' THEN
+        acc := public.pg_tviews__an_setop(q, n->'larg', scope, ctes, acc);
+        RETURN public.pg_tviews__an_setop(q, n->'rarg', scope, ctes, acc);
+    END IF;
+    iscope := scope || '/r' || (n->>'rtindex');
+    acc := public.pg_tviews__an_query(q->'rtable'->((n->>'rtindex')::int - 1)->'subquery', iscope, ctes, acc);
+    FOR te IN SELECT x FROM jsonb_array_elements(coalesce(q->'targetList', '[]')) x WHERE x->>'resjunk' = 'false' LOOP
+        acc := public.pg_tviews__an_edge(acc, iscope || ':0:' || (te->>'resno'), scope || ':0:' || (te->>'resno'), true);
+    END LOOP;
+    RETURN acc;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_query(q jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    te jsonb;
+    distinct_refs text[];
+BEGIN
+    IF q->>'_' IS DISTINCT FROM 'QUERY' OR q->>'commandType' <> '1' OR q->>'hasModifyingCTE' = 'true' OR q->>'utilityStmt' IS NOT NULL THEN
+        RAISE EXCEPTION 'a TVIEW definition must be exactly one SELECT' USING ERRCODE = '42601';
+    END IF;
+    IF q->>'hasRecursive' = 'true' THEN
+        RAISE EXCEPTION 'recursive queries (WITH RECURSIVE) cannot be maintained incrementally' USING ERRCODE = '0A000',
+            HINT = 'Flatten the hierarchy into a table kept by the application, or use a materialized view.';
+    END IF;
+    IF q->>'hasWindowFuncs' = 'true' THEN
+        RAISE EXCEPTION 'window functions make a row depend on other rows: a TVIEW cannot maintain them by key' USING ERRCODE = '0A000',
+            HINT = 'Compute the value with a correlated subquery over the rows it depends on, or use a materialized view.';
+    END IF;
+    IF q ? 'limitCount' OR q ? 'limitOffset' THEN
+        RAISE EXCEPTION 'LIMIT/OFFSET make rows depend on the order of other rows: a TVIEW cannot maintain them' USING ERRCODE = '0A000',
+            HINT = 'Remove LIMIT/OFFSET (apply them when reading the TVIEW), or use an aggregate (min/max, array_agg(... ORDER BY ...)).';
+    END IF;
+    IF q->>'hasForUpdate' = 'true' OR q ? 'groupingSets' THEN
+        RAISE EXCEPTION 'FOR UPDATE/SHARE and GROUPING SETS are not supported in a TVIEW definition' USING ERRCODE = '0A000';
+    END IF;
+    ctes := ctes || jsonb_build_array(coalesce(q->'cteList', '[]'));
+    IF q ? 'setOperations' THEN
+        RETURN public.pg_tviews__an_setop(q, q->'setOperations', scope, ctes, acc);
+    END IF;
+    acc := public.pg_tviews__an_from(q, q->'jointree', scope, ctes, acc);
+    acc := public.pg_tviews__an_quals(q->'jointree'->'quals', scope, ctes, acc);
+    acc := public.pg_tviews__an_exprs(q->'jointree'->'quals', scope, ctes, acc);
+    acc := public.pg_tviews__an_exprs(q->'havingQual', scope, ctes, acc);
+    IF q->>'hasDistinctOn' = 'true' THEN
+        distinct_refs := ARRAY(SELECT x->>'tleSortGroupRef' FROM jsonb_array_elements(q->'distinctClause') x);
+    END IF;
+    FOR te IN SELECT x FROM jsonb_array_elements(coalesce(q->'targetList', '[]')) x LOOP
+        acc := public.pg_tviews__an_exprs(te->'expr', scope, ctes, acc);
+        IF te->>'resjunk' = 'false' AND (distinct_refs IS NULL OR te->>'ressortgroupref' = ANY(distinct_refs)) THEN
+            acc := public.pg_tviews__an_edge(acc, scope || ':0:' || (te->>'resno'), public.pg_tviews__an_var(te->'expr', scope));
+        END IF;
+    END LOOP;
+    RETURN acc;
+END
+$fn$;
+
+-- The analysis graph: equality edges (both directions unless directed) and the base-table column nodes.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_edges(acc jsonb) RETURNS TABLE(a text, b text)
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT e->>0, e->>1 FROM jsonb_array_elements(acc->'edges') e
+    UNION SELECT e->>1, e->>0 FROM jsonb_array_elements(acc->'edges') e WHERE NOT (e->>2)::boolean
+$$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_base(acc jsonb) RETURNS TABLE(node text, occ text, col text)
+LANGUAGE sql STABLE AS $$
+    SELECT (o->>'scope') || ':' || (o->>'rti') || ':' || a.attnum, (o->>'scope') || ':' || (o->>'rti'), a.attname::text
+      FROM jsonb_array_elements(acc->'occs') o
+      JOIN pg_attribute a ON a.attrelid = (o->>'relid')::oid AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+
+-- Per source table: how each of its occurrences maps changed rows to TVIEW keys.
+--   path = {"key": col} when a column of the occurrence equals the key, or
+--          {"hops": [{"from": col, "schema", "table", "to": col}, ...], "key": col of the last hop's table}
+-- Occurrences with no proven path are listed in "unlinked".
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_lineage(acc jsonb, key_attno int) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    key_node text := '0:0:' || key_attno;
+    occ jsonb;
+    result jsonb := '{}';
+    srckey text;
+    path jsonb;
+    frontier jsonb;
+    nxt jsonb;
+    f jsonb;
+    visited text[];
+    depth int;
+    hit record;
+BEGIN
+    FOR occ IN SELECT o FROM jsonb_array_elements(acc->'occs') o LOOP
+        srckey := (occ->>'schema') || '.' || (occ->>'table');
+        IF NOT result ? srckey THEN
+            result := result || jsonb_build_object(srckey, jsonb_build_object('schema', occ->>'schema', 'table', occ->>'table',
+                          'relid', occ->>'relid', 'relkind', occ->>'relkind', 'paths', '[]'::jsonb, 'unlinked', '[]'::jsonb));
+        END IF;
+        path := NULL;
+        frontier := jsonb_build_array(jsonb_build_object('occ', (occ->>'scope') || ':' || (occ->>'rti'), 'hops', '[]'::jsonb));
+        visited := ARRAY[(occ->>'scope') || ':' || (occ->>'rti')];
+        depth := 0;
+        WHILE path IS NULL AND jsonb_array_length(frontier) > 0 AND depth <= 6 LOOP
+            -- does an occurrence of the frontier hold a column equal to the key?
+            FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
+                WITH RECURSIVE r(node) AS (
+                    SELECT key_node UNION SELECT e.a FROM r JOIN public.pg_tviews__an_edges(acc) e ON e.b = r.node
+                )
+                SELECT b.col INTO hit FROM r JOIN public.pg_tviews__an_base(acc) b ON b.node = r.node WHERE b.occ = f->>'occ' ORDER BY b.node LIMIT 1;
+                IF FOUND THEN
+                    path := jsonb_build_object('hops', f->'hops', 'key', hit.col);
+                    EXIT;
+                END IF;
+            END LOOP;
+            EXIT WHEN path IS NOT NULL;
+            nxt := '[]';
+            FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
+                FOR hit IN
+                    WITH RECURSIVE fw(start, node) AS (
+                        SELECT b.node, b.node FROM public.pg_tviews__an_base(acc) b WHERE b.occ = f->>'occ'
+                        UNION SELECT fw.start, e.b FROM fw JOIN public.pg_tviews__an_edges(acc) e ON e.a = fw.node
+                    )
+                    SELECT DISTINCT ON (t.occ) s.col AS from_col, t.occ, t.col AS to_col, o->>'schema' AS sch, o->>'table' AS tbl
+                      FROM fw JOIN public.pg_tviews__an_base(acc) s ON s.node = fw.start
+                      JOIN public.pg_tviews__an_base(acc) t ON t.node = fw.node AND t.occ <> f->>'occ'
+                      JOIN jsonb_array_elements(acc->'occs') o ON (o->>'scope') || ':' || (o->>'rti') = t.occ
+                     WHERE NOT t.occ = ANY(visited)
+                     ORDER BY t.occ, s.node, t.node
+                LOOP
+                    visited := visited || hit.occ;
+                    nxt := nxt || jsonb_build_array(jsonb_build_object('occ', hit.occ, 'hops', (f->'hops') || jsonb_build_array(
+                               jsonb_build_object('from', hit.from_col, 'schema', hit.sch, 'table', hit.tbl, 'to', hit.to_col))));
+                END LOOP;
+            END LOOP;
+            frontier := nxt;
+            depth := depth + 1;
+        END LOOP;
+        IF path IS NULL THEN
+            result := jsonb_set(result, ARRAY[srckey, 'unlinked'], (result->srckey->'unlinked') || to_jsonb(occ->>'scope'));
+        ELSIF NOT (result->srckey->'paths') @> jsonb_build_array(path) THEN
+            result := jsonb_set(result, ARRAY[srckey, 'paths'], (result->srckey->'paths') || jsonb_build_array(path));
+        END IF;
+    END LOOP;
+    RETURN result;
+END
+$fn$;
+
+-- A type name that resolves with search_path = pg_catalog (generated code pins it).
+CREATE OR REPLACE FUNCTION public.pg_tviews__type_name(t oid, typmod int) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT format_type(t, typmod) $$;
+
+-- Refuses a query text that is not exactly one statement (a ';' outside strings, quoted identifiers,
+-- dollar quotes and comments), before anything runs it. Returns it without trailing ';' and blanks.
+CREATE OR REPLACE FUNCTION public.pg_tviews__one_statement(q text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+    i int := 1;
+    n int;
+    c text;
+    tag text;
+    depth int;
+    body text;
+    tail text;
+BEGIN
+    IF q IS NULL OR btrim(q) = '' THEN
+        RAISE EXCEPTION 'the TVIEW query is empty' USING ERRCODE = '42601';
+    END IF;
+    n := length(q);
+    WHILE i <= n LOOP
+        c := substr(q, i, 1);
+        IF c = '''' THEN                                   -- '...' ('' is two strings; E'...' also has \')
+            IF i > 1 AND upper(substr(q, i - 1, 1)) = 'E' AND (i = 2 OR substr(q, i - 2, 1) !~ '[[:alnum:]_]') THEN
+                i := i + 1;
+                WHILE i <= n AND substr(q, i, 1) <> '''' LOOP
+                    IF substr(q, i, 1) = '\' THEN i := i + 1; END IF;
+                    i := i + 1;
+                END LOOP;
+            ELSE
+                i := CASE WHEN position('''' IN substr(q, i + 1)) = 0 THEN n ELSE i + position('''' IN substr(q, i + 1)) END;
+            END IF;
+        ELSIF c = '"' THEN
+            i := CASE WHEN position('"' IN substr(q, i + 1)) = 0 THEN n ELSE i + position('"' IN substr(q, i + 1)) END;
+        ELSIF c = '-' AND substr(q, i + 1, 1) = '-' THEN
+            i := coalesce(nullif(position(E'\n' IN substr(q, i)), 0) + i - 1, n);
+        ELSIF c = '/' AND substr(q, i + 1, 1) = '*' THEN
+            depth := 1; i := i + 2;
+            WHILE i <= n AND depth > 0 LOOP
+                IF substr(q, i, 2) = '/*' THEN depth := depth + 1; i := i + 2;
+                ELSIF substr(q, i, 2) = '*/' THEN depth := depth - 1; i := i + 2;
+                ELSE i := i + 1; END IF;
+            END LOOP;
+            CONTINUE;
+        ELSIF c = '$' AND (i = 1 OR substr(q, i - 1, 1) !~ '[[:alnum:]_]') THEN
+            tag := substring(substr(q, i) FROM '^\$([A-Za-z_][A-Za-z_0-9]*)?\$');
+            IF tag IS NOT NULL OR substr(q, i, 2) = '$$' THEN
+                tag := '$' || coalesce(tag, '') || '$';
+                body := substr(q, i + length(tag));
+                IF position(tag IN body) = 0 THEN
+                    RAISE EXCEPTION 'unterminated dollar-quoted string in the TVIEW query' USING ERRCODE = '42601';
+                END IF;
+                i := i + length(tag) + position(tag IN body) + length(tag) - 1;
+                CONTINUE;
+            END IF;
+        ELSIF c = ';' THEN
+            tail := substr(q, i);
+            IF tail ~ '^[;[:space:]]*$' THEN
+                RETURN rtrim(substr(q, 1, i - 1));
+            END IF;
+            RAISE EXCEPTION 'a TVIEW definition must be exactly one SELECT; found another statement after ";"'
+                USING ERRCODE = '42601', DETAIL = format('Text after the first statement: %s', left(btrim(substr(q, i + 1)), 80));
+        END IF;
+        i := i + 1;
+    END LOOP;
+    RETURN rtrim(q);
+END
+$fn$;
+
+
+-- Refuses what cannot be maintained deterministically: volatile or time-dependent functions,
+-- SQL value functions (CURRENT_TIMESTAMP, CURRENT_USER, ...), order-dependent aggregates without ORDER BY.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_deterministic(q jsonb) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    bad text;
+BEGIN
+    SELECT string_agg(DISTINCT p.proname, ', ') INTO bad
+      FROM (SELECT jsonb_path_query(q, 'strict $.**.funcid') f UNION ALL SELECT jsonb_path_query(q, 'strict $.**.opfuncid')
+            UNION ALL SELECT jsonb_path_query(q, 'strict $.**.aggfnoid')) x
+      JOIN pg_proc p ON p.oid = (x.f #>> '{}')::oid
+     WHERE p.provolatile = 'v'
+        OR p.oid IN ('pg_catalog.now()'::regprocedure, 'pg_catalog.transaction_timestamp()'::regprocedure,
+                     'pg_catalog.statement_timestamp()'::regprocedure, 'pg_catalog.current_setting(text)'::regprocedure,
+                     'pg_catalog.current_setting(text,boolean)'::regprocedure, 'pg_catalog.current_database()'::regprocedure,
+                     'pg_catalog.current_schema()'::regprocedure, 'pg_catalog.current_schemas(boolean)'::regprocedure,
+                     'pg_catalog.pg_backend_pid()'::regprocedure, 'pg_catalog.inet_client_addr()'::regprocedure);
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'the TVIEW query calls functions whose result changes without any write: %', bad USING ERRCODE = '0A000',
+            HINT = 'A TVIEW row is recomputed only when its sources change. Store such values in a source column, or compute them when reading.';
+    END IF;
+    IF jsonb_path_exists(q, 'strict $.** ? (@._ == "SQLVALUEFUNCTION")') THEN
+        RAISE EXCEPTION 'the TVIEW query uses CURRENT_DATE/CURRENT_TIMESTAMP/CURRENT_USER or a similar value that changes without any write'
+            USING ERRCODE = '0A000', HINT = 'Store such values in a source column, or compute them when reading the TVIEW.';
+    END IF;
+    SELECT string_agg(DISTINCT p.proname, ', ') INTO bad
+      FROM jsonb_path_query(q, 'lax $.** ? (@._ == "AGGREF" && !exists(@.aggorder) && !exists(@.aggdistinct)).aggfnoid') x
+      JOIN pg_proc p ON p.oid = (x #>> '{}')::oid
+     WHERE p.pronamespace = 'pg_catalog'::regnamespace
+       AND p.proname IN ('array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_agg_strict', 'jsonb_agg_strict',
+                         'json_object_agg', 'xmlagg', 'json_objectagg', 'json_arrayagg');
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'the result of % depends on the order rows are read in, which differs between a full and a keyed recompute', bad
+            USING ERRCODE = '0A000', HINT = 'Give the aggregate an ORDER BY that makes its order total, e.g. jsonb_agg(x ORDER BY x.pk).';
+    END IF;
+END
+$fn$;
+
+-- Analyse a TVIEW query: creates its definition view (sch.view_name) and returns columns, key,
+-- qualified definition, sources with proven lineage, the TVIEWs it reads, and the sources whose
+-- changes cannot be traced to keys ("refused").
+CREATE OR REPLACE FUNCTION public.pg_tviews__analyze(sch text, tbl text, ent text, query text, options jsonb, view_name text)
+RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE
+    policy text := coalesce(options->>'uncascaded_policy', 'error');
+BEGIN
+    IF options IS NOT NULL AND jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = '22023';
+    END IF;
+    IF policy NOT IN ('error', 'full_refresh') THEN
+        RAISE EXCEPTION 'options.uncascaded_policy must be "error" or "full_refresh", not "%"', policy USING ERRCODE = '22023';
+    END IF;
+    IF options ? 'fillfactor' AND (jsonb_typeof(options->'fillfactor') <> 'number' OR (options->>'fillfactor')::numeric NOT BETWEEN 10 AND 100) THEN
+        RAISE EXCEPTION 'options.fillfactor must be a number between 10 and 100' USING ERRCODE = '22023';
+    END IF;
+    IF options ? 'keys' AND jsonb_typeof(options->'keys') <> 'object' THEN
+        RAISE EXCEPTION 'options.keys must be a JSON object' USING ERRCODE = '22023';
+    END IF;
+    IF options ? 'key' AND jsonb_typeof(options->'key') <> 'string' THEN
+        RAISE EXCEPTION 'options.key must be a column name (string)' USING ERRCODE = '22023';
+    END IF;
+    EXECUTE format('CREATE VIEW %I.%I AS %s', sch, view_name, public.pg_tviews__one_statement(query));
+    EXECUTE format('REVOKE ALL ON %I.%I FROM PUBLIC', sch, view_name);
+    RETURN public.pg_tviews__analyze_view(sch, tbl, ent, to_regclass(format('%I.%I', sch, view_name)), options);
+END
+$fn$;
+
+-- Analyse a definition view: columns, key, qualified definition, sources with proven lineage, the
+-- TVIEWs it reads, and the sources whose changes cannot be traced to keys ("refused").
+CREATE OR REPLACE FUNCTION public.pg_tviews__analyze_view(sch text, tbl text, ent text, v regclass, options jsonb)
+RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE
+    key_col text;
+    key_attno int;
+    key_type text;
+    old_sp text;
+    qdef text;
+    tvcols text[];
+    acc jsonb;
+    lin jsonb;
+    src jsonb;
+    dep jsonb;
+    deps jsonb := '[]';
+    refused jsonb := '[]';
+    dependent_on text[] := '{}';
+    p jsonb;
+    h jsonb;
+    hops jsonb;
+    paths jsonb;
+    from_tbl text;
+    near jsonb := '{}';
+    f text;
+    policy text := coalesce(options->>'uncascaded_policy', 'error');
+BEGIN
+    options := coalesce(options, '{}');
+    key_col := coalesce(options->>'key', 'pk_' || substr(tbl, 4));
+    SELECT array_agg(attname::text ORDER BY attnum) INTO tvcols
+      FROM pg_attribute WHERE attrelid = v AND attnum > 0 AND NOT attisdropped;
+    IF NOT key_col = ANY(tvcols) THEN
+        RAISE EXCEPTION 'the TVIEW query for %.% has no key column "%"', sch, tbl, key_col USING ERRCODE = '42703',
+            DETAIL = format('Query columns: %s', array_to_string(tvcols, ', ')),
+            HINT = format('Select the key as a column named %s, or name the key column with options.key.', key_col);
+    END IF;
+    SELECT public.pg_tviews__type_name(atttypid, atttypmod), attnum INTO key_type, key_attno
+      FROM pg_attribute WHERE attrelid = v AND attname = key_col;
+
+    qdef := regexp_replace(public.pg_tviews__viewdef(v), '[;\s]+$', '');
+
+    SELECT public.pg_tviews__node_json(r.ev_action)->0 INTO acc FROM pg_rewrite r WHERE r.ev_class = v AND r.rulename = '_RETURN';
+    PERFORM public.pg_tviews__an_deterministic(acc);
+    acc := public.pg_tviews__an_query(acc, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
+    lin := public.pg_tviews__an_lineage(acc, key_attno);
+
+    -- hop identities (lock classes), and the near side of every hop
+    FOR src IN SELECT x FROM jsonb_each(lin) e(k, x) LOOP
+        paths := '[]';
+        FOR p IN SELECT x FROM jsonb_array_elements(src->'paths') x LOOP
+            hops := '[]';
+            from_tbl := (src->>'schema') || '.' || (src->>'table');
+            FOR h IN SELECT x FROM jsonb_array_elements(p->'hops') x LOOP
+                h := h || jsonb_build_object('id', hashtext(ent || '|' || from_tbl || '.' || (h->>'from') || '=' || (h->>'schema') || '.' || (h->>'table') || '.' || (h->>'to')));
+                near := jsonb_set(near, ARRAY[(h->>'schema') || '.' || (h->>'table')],
+                                  coalesce(near->((h->>'schema') || '.' || (h->>'table')), '[]') || jsonb_build_array(jsonb_build_object('id', h->'id', 'col', h->'to')));
+                hops := hops || jsonb_build_array(h);
+                from_tbl := (h->>'schema') || '.' || (h->>'table');
+            END LOOP;
+            paths := paths || jsonb_build_array(jsonb_build_object('hops', hops, 'key', p->'key'));
+        END LOOP;
+        lin := jsonb_set(lin, ARRAY[(src->>'schema') || '.' || (src->>'table'), 'paths'], paths);
+    END LOOP;
+
+    FOR src IN SELECT x FROM jsonb_each(lin) e(k, x) ORDER BY k LOOP
+        dep := jsonb_build_object('schema', src->>'schema', 'table', src->>'table', 'relkind', src->>'relkind');
+        SELECT m2.entity INTO f FROM public.pg_tview_meta m2 WHERE m2.schema_name = src->>'schema' AND m2.table_name = src->>'table';
+        IF FOUND THEN
+            dep := dep || jsonb_build_object('tview', f);
+            dependent_on := dependent_on || f;
+        END IF;
+        IF jsonb_array_length(src->'unlinked') > 0 THEN
+            IF policy = 'full_refresh' THEN
+                dep := dep || jsonb_build_object('kind', 'full', 'lineage', 'uncascaded_policy');
+            ELSE
+                refused := refused || jsonb_build_array(format('%I.%I', src->>'schema', src->>'table'));
+                CONTINUE;
+            END IF;
+        ELSE
+            dep := dep || jsonb_build_object('kind', 'keyed', 'lineage', 'query', 'paths', src->'paths',
+                                             'near', (SELECT coalesce(jsonb_agg(DISTINCT x), '[]') FROM jsonb_array_elements(near->((src->>'schema') || '.' || (src->>'table'))) x));
+        END IF;
+        deps := deps || jsonb_build_array(dep);
+    END LOOP;
+    RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef,
+                              'dependencies', deps, 'dependent_on', to_jsonb(dependent_on),
+                              'columns', to_jsonb(tvcols), 'refused', refused);
+END
+$fn$;
+
+-- Refusal of untraceable sources (after the cycle check, so a cycle is reported as such).
+CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_untraceable(a jsonb, sch text, tbl text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF jsonb_array_length(a->'refused') > 0 THEN
+        RAISE EXCEPTION 'cannot trace changes of % to keys of TVIEW %.%',
+                (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x), sch, tbl
+            USING ERRCODE = '0A000',
+                  DETAIL = format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column'),
+                  HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post), or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
+    END IF;
+END
+$fn$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Generated objects
 -- ---------------------------------------------------------------------------------------------
+-- PL/pgSQL statements that append to _tv_k the keys affected by the rows of relation expression d
+-- (transition table, or the trigger's row), following every proven path of source dep.
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_keys(m public.pg_tview_meta, dep jsonb, d text, INOUT decl text, OUT body text)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    p jsonb;
+    h jsonb;
+    i int := 0;
+    j int;
+    v text;
+    prev text;
+    prev_h jsonb;
+    totype text;
+    nr jsonb;
+BEGIN
+    body := '';
+    -- near side of a hop: shared lock on the joined values before anything reads the other table
+    FOR nr IN SELECT x FROM jsonb_array_elements(coalesce(dep->'near', '[]')) x ORDER BY (x->>'id')::int LOOP
+        body := body || format(E'\n    PERFORM public.pg_tviews__lock_hop(%L, %s, ARRAY(SELECT DISTINCT _d.%I::text FROM %s _d WHERE _d.%I IS NOT NULL), false);',
+                               m.entity, nr->>'id', nr->>'col', d, nr->>'col');
+    END LOOP;
+    FOR p IN SELECT x FROM jsonb_array_elements(dep->'paths') x LOOP
+        i := i + 1;
+        IF jsonb_array_length(p->'hops') = 0 THEN
+            body := body || format(E'\n    _tv_k := _tv_k || ARRAY(SELECT _d.%I::%s FROM %s _d);', p->>'key', m.key_type, d);
+            CONTINUE;
+        END IF;
+        j := 0;
+        prev := NULL;
+        FOR h IN SELECT x FROM jsonb_array_elements(p->'hops') x LOOP
+            j := j + 1;
+            v := format('_tv_h%s_%s', i, j);
+            SELECT format_type(a.atttypid, a.atttypmod) INTO totype FROM pg_attribute a
+             WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = h->>'to';
+            decl := decl || format(E'\n    %s %s[];', v, totype);
+            IF prev IS NULL THEN
+                body := body || format(E'\n    %s := ARRAY(SELECT DISTINCT _d.%I::%s FROM %s _d WHERE _d.%I IS NOT NULL);', v, h->>'from', totype, d, h->>'from');
+            ELSE
+                body := body || format(E'\n    %s := ARRAY(SELECT DISTINCT y.%I::%s FROM %I.%I y WHERE y.%I = ANY(%s) AND y.%I IS NOT NULL);',
+                                       v, h->>'from', totype, prev_h->>'schema', prev_h->>'table', prev_h->>'to', prev, h->>'from');
+            END IF;
+            body := body || format(E'\n    PERFORM public.pg_tviews__lock_hop(%L, %s, %s::text[], true);', m.entity, h->>'id', v);
+            prev := v;
+            prev_h := h;
+        END LOOP;
+        body := body || format(E'\n    _tv_k := _tv_k || ARRAY(SELECT y.%I::%s FROM %I.%I y WHERE y.%I = ANY(%s));',
+                               p->>'key', m.key_type, prev_h->>'schema', prev_h->>'table', prev_h->>'to', prev);
+    END LOOP;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__drop_objects(ent text) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -251,40 +1029,41 @@ BEGIN
         EXECUTE format('DROP FUNCTION IF EXISTS %I.%I(%s)', h.schema_name, h.object_name, h.signature);
     END LOOP;
     DELETE FROM public.pg_tview_helpers WHERE entity = ent;
+    -- objects of this TVIEW that the registry lost (helpers rows deleted or damaged)
+    FOR h IN SELECT t.tgname, n.nspname, c.relname
+               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE NOT t.tgisinternal AND t.tgparentid = 0
+                AND t.tgname LIKE (public.pg_tviews__names(ent, '')).trg_like LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', h.tgname, h.nspname, h.relname);
+    END LOOP;
+    FOR h IN SELECT p.oid::regprocedure AS sig FROM pg_proc p
+              WHERE p.proname LIKE (public.pg_tviews__names(ent, '')).fn_like LOOP
+        EXECUTE format('DROP FUNCTION IF EXISTS %s', h.sig);
+    END LOOP;
 END
 $fn$;
 
--- (Re)generate the maintenance functions and triggers of one TVIEW from pg_tview_meta.
-CREATE OR REPLACE FUNCTION public.pg_tviews__install_objects(ent text) RETURNS void
+-- (Re)generate the maintenance functions and triggers of one TVIEW from its definition view.
+CREATE OR REPLACE FUNCTION public.pg_tviews__install_objects(ent text, pre jsonb DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
+    a jsonb;
     m public.pg_tview_meta;
     nm record;
     tv regclass;
-    q text;
     cols text;
     sets text;
     conflict text;
-    parents text := '';
     d jsonb;
-    src regclass;
-    fcol text;
-    ftype text;
-    sc text;
     body text;
+    decl text;
+    g record;
     trgfn text;
-    trg text;
-    np int := 0;
-    pdecl text := '';
-    pold text := '';
-    pinto_o text := '';
-    pinto_n text := '';
-    pchk text := '';
+    t jsonb;
+    kstmt text;
     single text;
-    sdecl text;
-    mdecl text := '';
-    mold text := '';
-    minto text := '';
+    locks_one text;
+    dv text;
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
     IF NOT FOUND THEN
@@ -293,154 +1072,103 @@ BEGIN
     tv := to_regclass(format('%I.%I', m.schema_name, m.table_name));
     IF tv IS NULL THEN
         RAISE EXCEPTION 'table %.% of TVIEW "%" does not exist', m.schema_name, m.table_name, ent
-            USING ERRCODE = '42P01', HINT = 'SELECT pg_tviews_convert_existing_table(''' || ent || ''') recreates it from the metadata.';
+            USING ERRCODE = '42P01', HINT = format('SELECT pg_tviews_convert_existing_table(%L) recreates it from the metadata.', ent);
     END IF;
-    PERFORM public.pg_tviews__drop_objects(ent);
     nm := public.pg_tviews__names(ent, m.table_name);
-    q := coalesce(m.qualified_definition, m.definition);
+    dv := format('%I.%I', m.schema_name, nm.dv);
+    PERFORM public.pg_tviews__drop_objects(ent);
+    IF to_regclass(dv) IS NULL THEN
+        RAISE EXCEPTION 'definition view % of TVIEW "%" does not exist', dv, ent USING ERRCODE = '42P01',
+            HINT = format('SELECT pg_tviews_convert_existing_table(%L) recreates it from the metadata.', ent);
+    END IF;
+    -- lineage is always derived again from the definition view (never trusted from the catalog row)
+    a := coalesce(pre, public.pg_tviews__analyze_view(m.schema_name, m.table_name, ent, dv::regclass, m.options));
+    PERFORM public.pg_tviews__refuse_untraceable(a, m.schema_name, m.table_name);
+    IF a->>'key_column' <> m.key_column THEN
+        RAISE EXCEPTION 'key column of TVIEW % changed from % to %', ent, m.key_column, a->>'key_column' USING ERRCODE = '42P16';
+    END IF;
+    UPDATE public.pg_tview_meta SET dependencies = a->'dependencies', dependent_on = ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')),
+           qualified_definition = a->>'qualified', definition_hash = md5(a->>'qualified'), key_type = a->>'key_type', last_error = NULL
+     WHERE entity = ent RETURNING * INTO m;
 
     SELECT string_agg(format('%I', attname), ', ' ORDER BY attnum),
            string_agg(format('%I = EXCLUDED.%I', attname, attname), ', ' ORDER BY attnum) FILTER (WHERE attname <> m.key_column)
       INTO cols, sets
       FROM pg_attribute WHERE attrelid = tv AND attnum > 0 AND NOT attisdropped;
-    IF sets IS NULL THEN
-        conflict := 'DO NOTHING';
+    conflict := CASE WHEN sets IS NULL THEN 'DO NOTHING'
+                     ELSE format('DO UPDATE SET %s WHERE %s', sets, public.pg_tviews__distinct_expr(tv, m.key_column, 't', 'EXCLUDED')) END;
+
+    -- READ COMMITTED: shared TVIEW lock + key lock; otherwise conflict stamps (see pg_tviews__lock_keys)
+    locks_one := format($s$
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        PERFORM pg_advisory_xact_lock_shared(%1$s, 0), pg_advisory_xact_lock(%2$s, hashtext(_tv_key::text));
     ELSE
-        conflict := format('DO UPDATE SET %s WHERE %s', sets,
-                           public.pg_tviews__distinct_expr(tv, m.key_column, 't', 'EXCLUDED'));
-    END IF;
+        PERFORM public.pg_tviews__lock_keys(%3$L, ARRAY[_tv_key::text]);
+    END IF;$s$, hashtext(ent || '#all'), hashtext(ent), ent);
+    -- one recompute statement (fresh snapshot under READ COMMITTED): rows the query yields for the keys
+    -- are upserted (only when they differ), rows it no longer yields are deleted; a key the query
+    -- yields twice fails here, naming the TVIEW
+    kstmt := format($s$
+    WITH src AS MATERIALIZED (SELECT %1$s FROM %2$s q WHERE q.%3$I %4$s),
+         del AS (DELETE FROM %5$I.%6$I t WHERE t.%3$I %4$s AND NOT EXISTS (SELECT 1 FROM src WHERE src.%3$I = t.%3$I) RETURNING 1),
+         up AS (INSERT INTO %5$I.%6$I AS t (%1$s) SELECT %1$s FROM src
+                 WHERE public.pg_tviews__no_dup(%7$L, %3$L, (SELECT s.%3$I::text FROM src s GROUP BY s.%3$I HAVING count(*) > 1 LIMIT 1))
+                ON CONFLICT (%3$I) %8$s RETURNING 1)
+    SELECT (SELECT count(*) FROM del) + (SELECT count(*) FROM up) INTO _tv_c;$s$,
+        cols, dv, m.key_column, '@@KEYCOND@@', m.schema_name, m.table_name, ent, conflict);
+    single := locks_one || replace(kstmt, '@@KEYCOND@@', '= _tv_key');
 
-    -- parent locks for every lookup column: both paths read the rows' parent values after the key
-    -- locks; when the upsert moved a row to another parent value (not locked yet), that value is locked
-    -- (blocking) and the rows are recomputed from a snapshot taken after the lock (READ COMMITTED), or
-    -- stamped (REPEATABLE READ/SERIALIZABLE). Unchanged parent values need no lock: the committed row
-    -- was written under it, so a concurrent parent writer finds the row and waits for its key lock.
-    FOR fcol IN SELECT DISTINCT x->>'tview_column' FROM jsonb_array_elements(m.dependencies) x
-                 WHERE x->>'kind' = 'lookup' ORDER BY 1 LOOP
-        np := np + 1;
-        SELECT format_type(atttypid, atttypmod) INTO ftype FROM pg_attribute WHERE attrelid = tv AND attname = fcol;
-        mdecl := mdecl || format(E'\n    _tv_mo%s %s[];\n    _tv_ml%s text[] := ''{}'';', np, ftype, np);
-        mold := mold || format(', array_agg(t.%I)', fcol);
-        minto := minto || format(', _tv_mo%s', np);
-        parents := parents || format($c$
-        _tv_mv := ARRAY(SELECT DISTINCT t.%1$I::text FROM %2$I.%3$I t LEFT JOIN unnest(_tv_mk, _tv_mo%4$s) o(k, f) ON o.k = t.%5$I
-                         WHERE t.%5$I = ANY(_tv_keys) AND t.%1$I IS NOT NULL AND t.%1$I IS DISTINCT FROM o.f
-                           AND t.%1$I::text <> ALL(_tv_ml%4$s));
-        IF cardinality(_tv_mv) > 0 THEN
-            PERFORM public.pg_tviews__lock_parents(%6$L, %7$L, _tv_mv);
-            _tv_ml%4$s := _tv_ml%4$s || _tv_mv;
-            _tv_w := _tv_rc;
-        END IF;$c$, fcol, m.schema_name, m.table_name, np, m.key_column, ent, fcol);
-        pdecl := pdecl || format(E'\n    _tv_po%s %s;\n    _tv_pn%s %s;', np, ftype, np, ftype);
-        pold := pold || CASE WHEN np > 1 THEN ', ' ELSE '' END || format('t.%I', fcol);
-        pinto_o := pinto_o || CASE WHEN np > 1 THEN ', ' ELSE '' END || format('_tv_po%s', np);
-        pinto_n := pinto_n || CASE WHEN np > 1 THEN ', ' ELSE '' END || format('_tv_pn%s', np);
-        pchk := pchk || format($c$
-            IF _tv_pn%1$s IS NOT NULL AND _tv_pn%1$s IS DISTINCT FROM _tv_po%1$s THEN
-                IF _tv_rc THEN
-                    _tv_t := pg_advisory_xact_lock(%2$s, hashtext(_tv_pn%1$s::text))::text;
-                    _tv_w := true;
-                ELSE
-                    PERFORM public.pg_tviews__stamp(%3$L, %4$L, ARRAY[_tv_pn%1$s::text]);
-                END IF;
-                _tv_po%1$s := _tv_pn%1$s;
-            END IF;$c$, np, hashtext(ent || '|' || fcol), ent, 'p:' || fcol);
-    END LOOP;
-
-    -- single key (_tv_key): locks taken inline (no helper call), static statements with a scalar
-    -- parameter, so every statement runs a cached generic plan with index lookups all the way down;
-    -- the upsert alone is cheaper than the CTE, and the delete only runs when nothing was written.
-    -- Shared by the keyed refresh function and the trigger functions of direct sources.
-    single := format($s$
-        IF _tv_rc THEN
-            _tv_t := pg_advisory_xact_lock_shared(%1$s, 0)::text || pg_advisory_xact_lock(%2$s, hashtext(_tv_key::text))::text;
-        ELSE
-            PERFORM public.pg_tviews__stamp(%3$L, 'k', ARRAY[_tv_key::text]);
-        END IF;%4$s
-        _tv_i := 0;
-        LOOP
-            INSERT INTO %5$I.%6$I AS t (%7$s) SELECT %7$s FROM (%8$s) q WHERE q.%9$I = _tv_key
-                ON CONFLICT (%9$I) %10$s%11$s;
-            GET DIAGNOSTICS _tv_c = ROW_COUNT;
-            IF _tv_c = 0 THEN
-                DELETE FROM %5$I.%6$I t WHERE t.%9$I = _tv_key
-                   AND NOT EXISTS (SELECT 1 FROM (%8$s) q WHERE q.%9$I = _tv_key);
-                GET DIAGNOSTICS _tv_c = ROW_COUNT;
-            END IF;
-            _tv_n := _tv_n + _tv_c;%12$s
-        END LOOP;$s$,
-        hashtext(ent || '#all'), hashtext(ent), ent,
-        CASE WHEN np > 0 THEN format(E'\n        SELECT %s INTO %s FROM %I.%I t WHERE t.%I = _tv_key;',
-                                     pold, pinto_o, m.schema_name, m.table_name, m.key_column) ELSE '' END,
-        m.schema_name, m.table_name, cols, q, m.key_column, conflict,
-        CASE WHEN np > 0 THEN format(E'\n                RETURNING %s INTO %s', pold, pinto_n) ELSE '' END,
-        CASE WHEN np > 0 THEN E'\n            EXIT WHEN _tv_c = 0;\n            _tv_w := false;' || pchk
-                              || E'\n            EXIT WHEN NOT _tv_w;\n            _tv_i := _tv_i + 1;\n            EXIT WHEN _tv_i >= 5;'
-             ELSE E'\n            EXIT;' END);
-    sdecl := format(E'\n    _tv_key %s;\n    _tv_c bigint;\n    _tv_n bigint := 0;\n    _tv_w boolean;\n    _tv_i int := 0;\n    _tv_t text;\n    _tv_rc boolean;%s',
-                    m.key_type, pdecl);
-
-    -- keyed refresh: lock keys, then (new statement, fresh snapshot) one set-based upsert+delete
+    -- keyed refresh
     EXECUTE format($g$
-CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_keys %3$s[]) RETURNS bigint LANGUAGE plpgsql AS $body$
-DECLARE%11$s
+CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_keys %3$s[]) RETURNS bigint LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    _tv_key %3$s;
+    _tv_c bigint;
 BEGIN
-    IF _tv_keys IS NULL OR cardinality(_tv_keys) = 0 THEN RETURN 0; END IF;
-    _tv_rc := current_setting('transaction_isolation') = 'read committed';
+    _tv_keys := ARRAY(SELECT DISTINCT k FROM unnest(_tv_keys) k WHERE k IS NOT NULL ORDER BY 1);
+    IF cardinality(_tv_keys) = 0 THEN RETURN 0; END IF;
     IF cardinality(_tv_keys) = 1 THEN
-        _tv_key := _tv_keys[1];
-        IF _tv_key IS NULL THEN RETURN 0; END IF;%12$s
-        RETURN _tv_n;
+        _tv_key := _tv_keys[1];%4$s
+        RETURN _tv_c;
     END IF;
-    PERFORM public.pg_tviews__lock_keys(%4$L, _tv_keys::text[]);%13$s
-    LOOP
-        WITH src AS MATERIALIZED (SELECT %5$s FROM (%6$s) q WHERE q.%7$I = ANY(_tv_keys)),
-             del AS (DELETE FROM %1$I.%8$I t WHERE t.%7$I = ANY(_tv_keys)
-                       AND NOT EXISTS (SELECT 1 FROM src WHERE src.%7$I = t.%7$I) RETURNING 1),
-             up AS (INSERT INTO %1$I.%8$I AS t (%5$s) SELECT %5$s FROM src
-                    ON CONFLICT (%7$I) %9$s RETURNING 1)
-        SELECT (SELECT count(*) FROM del) + (SELECT count(*) FROM up) INTO _tv_c;
-        _tv_n := _tv_n + _tv_c;
-        _tv_w := false;%10$s
-        EXIT WHEN NOT _tv_w;
-        _tv_i := _tv_i + 1;
-        EXIT WHEN _tv_i >= 5;
-    END LOOP;
-    RETURN _tv_n;
+    PERFORM public.pg_tviews__lock_keys(%5$L, _tv_keys::text[]);%6$s
+    RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.rk, m.key_type, ent, cols, q, m.key_column, m.table_name, conflict, parents,
-       sdecl || CASE WHEN np > 0 THEN format(E'\n    _tv_mk %s[];\n    _tv_mv text[];', m.key_type) || mdecl ELSE '' END,
-       single,
-       CASE WHEN np > 0 THEN format(E'\n    SELECT array_agg(t.%I)%s INTO _tv_mk%s FROM %I.%I t WHERE t.%I = ANY(_tv_keys);',
-                                    m.key_column, mold, minto, m.schema_name, m.table_name, m.key_column) ELSE '' END);
+$g$, m.schema_name, nm.rk, m.key_type, single, ent, replace(kstmt, '@@KEYCOND@@', '= ANY(_tv_keys)'));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.rk, m.key_type || '[]');
 
     -- full refresh (force: delete everything first)
     EXECUTE format($g$
-CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_force boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql AS $body$
+CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_force boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_c bigint;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext(%3$L || '#all'), 0);
+    PERFORM public.pg_tviews__lock_all(%3$L);
     IF _tv_force THEN
         DELETE FROM %1$I.%4$I;
     END IF;
-    WITH src AS MATERIALIZED (SELECT %5$s FROM (%6$s) q),
+    WITH src AS MATERIALIZED (SELECT %5$s FROM %6$s q),
          del AS (DELETE FROM %1$I.%4$I t WHERE NOT EXISTS (SELECT 1 FROM src WHERE src.%7$I = t.%7$I) RETURNING 1),
-         up AS (INSERT INTO %1$I.%4$I AS t (%5$s) SELECT %5$s FROM src ON CONFLICT (%7$I) %8$s RETURNING 1)
+         up AS (INSERT INTO %1$I.%4$I AS t (%5$s) SELECT %5$s FROM src
+                 WHERE public.pg_tviews__no_dup(%3$L, %7$L, (SELECT s.%7$I::text FROM src s GROUP BY s.%7$I HAVING count(*) > 1 LIMIT 1),
+                                                  EXISTS (SELECT 1 FROM src s WHERE s.%7$I IS NULL))
+                ON CONFLICT (%7$I) %8$s RETURNING 1)
     SELECT (SELECT count(*) FROM del) + (SELECT count(*) FROM up) INTO _tv_c;
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.fr, ent, m.table_name, cols, q, m.key_column, conflict);
+$g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.fr, 'boolean');
 
     -- trigger function for TRUNCATE and for sources refreshed fully
     EXECUTE format($g$
-CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql AS $body$
+CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $body$
 BEGIN
     PERFORM %1$I.%3$I(false);
     RETURN NULL;
@@ -450,283 +1178,195 @@ $g$, m.schema_name, nm.ft, nm.fr);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.ft, '');
 
-    -- one trigger function + triggers per source
+    -- one trigger function per keyed source: affected keys from the transition tables (statement
+    -- triggers) or from the row (row triggers of partitioned sources, cloned onto every partition)
     FOR d IN SELECT x FROM jsonb_array_elements(m.dependencies) x LOOP
-        src := to_regclass(format('%I.%I', d->>'schema', d->>'table'));
-        IF src IS NULL THEN
-            RAISE WARNING 'source %.% of TVIEW % does not exist; its triggers were not installed', d->>'schema', d->>'table', ent;
-            CONTINUE;
+        IF to_regclass(format('%I.%I', d->>'schema', d->>'table')) IS NULL THEN
+            RAISE EXCEPTION 'source %.% of TVIEW % does not exist', d->>'schema', d->>'table', ent USING ERRCODE = '42P01';
         END IF;
-        trg := nm.trg_prefix;
-        trgfn := 'pg_tviews_' || left(m.table_name, 20) || '_' || substr(md5(ent), 1, 8) || '_'
-                 || substr(md5((d->>'schema') || '.' || (d->>'table')), 1, 8) || '_trg';
-        sc := d->>'source_column';
-        IF d->>'kind' = 'direct' THEN
-            -- the first (at most 3) keys of the statement: one distinct key (single-row statements)
-            -- runs the single-key path inline; otherwise all distinct keys go to the keyed refresh
-            body := format($g$
+        IF d->>'kind' = 'keyed' THEN
+            trgfn := nm.src_prefix || substr(md5((d->>'schema') || '.' || (d->>'table')), 1, 8) || '_trg';
+            decl := '';
+            body := '';
+            FOR g IN SELECT * FROM (VALUES
+                        ('INSERT', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (NEW).*)' ELSE 'pg_tviews_new' END),
+                        ('DELETE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).*)' ELSE 'pg_tviews_old' END),
+                        ('UPDATE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).* UNION ALL SELECT (NEW).*)'
+                                        ELSE '(SELECT * FROM pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new)' END)) v(op, rel) LOOP
+                SELECT * INTO t FROM to_jsonb(public.pg_tviews__gen_keys(m, d, g.rel, '')) t;
+                body := body || format(E'\n    %s TG_OP = %L THEN%s', CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, t->>'body');
+                IF g.op = 'INSERT' THEN decl := t->>'decl'; END IF;
+            END LOOP;
+            EXECUTE format($g$
+CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
-    _tv_k %1$s[];%5$s
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        _tv_k := ARRAY(SELECT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL LIMIT 3);
-    ELSIF TG_OP = 'DELETE' THEN
-        _tv_k := ARRAY(SELECT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL LIMIT 3);
-    ELSE
-        _tv_k := ARRAY(SELECT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL
-                       UNION ALL SELECT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL LIMIT 3);
+    _tv_k %3$s[] := '{}';
+    _tv_key %3$s;
+    _tv_c bigint;%4$s
+BEGIN%5$s
     END IF;
-    IF cardinality(_tv_k) = 0 THEN RETURN NULL; END IF;
-    IF cardinality(_tv_k) < 3 AND _tv_k[1] = _tv_k[cardinality(_tv_k)] THEN
-        _tv_key := _tv_k[1];
-        _tv_rc := current_setting('transaction_isolation') = 'read committed';%6$s
-        RETURN NULL;
+    IF array_position(_tv_k, NULL) IS NOT NULL THEN
+        PERFORM public.pg_tviews__null_key_check(%6$L, %7$L);
     END IF;
-    IF cardinality(_tv_k) >= 3 THEN
-        IF TG_OP = 'INSERT' THEN
-            _tv_k := ARRAY(SELECT DISTINCT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL);
-        ELSIF TG_OP = 'DELETE' THEN
-            _tv_k := ARRAY(SELECT DISTINCT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL);
-        ELSE
-            _tv_k := ARRAY(SELECT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL
-                       UNION SELECT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL);
-        END IF;
+    _tv_k := ARRAY(SELECT DISTINCT k FROM unnest(_tv_k) k WHERE k IS NOT NULL ORDER BY 1);
+    IF cardinality(_tv_k) = 1 THEN
+        _tv_key := _tv_k[1];%8$s
+    ELSIF cardinality(_tv_k) > 1 THEN
+        PERFORM %1$I.%9$I(_tv_k);
     END IF;
-    PERFORM %3$I.%4$I(_tv_k);
     RETURN NULL;
 END
-$g$, m.key_type, sc, m.schema_name, nm.rk, sdecl, single);
-        ELSIF d->>'kind' = 'lookup' THEN
-            fcol := d->>'tview_column';
-            SELECT format_type(atttypid, atttypmod) INTO ftype FROM pg_attribute WHERE attrelid = tv AND attname = fcol;
-            body := format($g$
-DECLARE
-    _tv_v %1$s[];
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        _tv_v := ARRAY(SELECT DISTINCT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL);
-    ELSIF TG_OP = 'DELETE' THEN
-        _tv_v := ARRAY(SELECT DISTINCT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL);
-    ELSE
-        _tv_v := ARRAY(SELECT n.%2$I::%1$s FROM pg_tviews_new n WHERE n.%2$I IS NOT NULL
-                   UNION SELECT o.%2$I::%1$s FROM pg_tviews_old o WHERE o.%2$I IS NOT NULL);
-    END IF;
-    IF cardinality(_tv_v) = 0 THEN RETURN NULL; END IF;
-    PERFORM public.pg_tviews__lock_parents(%3$L, %4$L, _tv_v::text[]);
-    PERFORM %5$I.%6$I(ARRAY(SELECT t.%7$I FROM %5$I.%8$I t WHERE t.%4$I = ANY(_tv_v)));
-    RETURN NULL;
-END
-$g$, ftype, sc, ent, fcol, m.schema_name, nm.rk, m.key_column, m.table_name);
-        ELSE
-            body := NULL;  -- full refresh source
-        END IF;
-
-        IF body IS NOT NULL THEN
-            EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS trigger LANGUAGE plpgsql AS %L',
-                           m.schema_name, trgfn, body);
+$body$
+$g$, m.schema_name, trgfn, m.key_type, decl, body, ent, dv, single, nm.rk);
             INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature, source)
             VALUES (ent, 'function', m.schema_name, trgfn, '', (d->>'schema') || '.' || (d->>'table'));
-            EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I.%I REFERENCING NEW TABLE AS pg_tviews_new FOR EACH STATEMENT EXECUTE FUNCTION %I.%I()',
-                           trg || '_ins', d->>'schema', d->>'table', m.schema_name, trgfn);
-            EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I.%I REFERENCING OLD TABLE AS pg_tviews_old NEW TABLE AS pg_tviews_new FOR EACH STATEMENT EXECUTE FUNCTION %I.%I()',
-                           trg || '_upd', d->>'schema', d->>'table', m.schema_name, trgfn);
-            EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I.%I REFERENCING OLD TABLE AS pg_tviews_old FOR EACH STATEMENT EXECUTE FUNCTION %I.%I()',
-                           trg || '_del', d->>'schema', d->>'table', m.schema_name, trgfn);
-        ELSE
-            EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I.%I FOR EACH STATEMENT EXECUTE FUNCTION %I.%I()',
-                           trg || '_iud', d->>'schema', d->>'table', m.schema_name, nm.ft);
         END IF;
-        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I.%I FOR EACH STATEMENT EXECUTE FUNCTION %I.%I()',
-                       trg || '_trn', d->>'schema', d->>'table', m.schema_name, nm.ft);
-        INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, on_table, source)
-        SELECT ent, 'trigger', d->>'schema', trg || sfx, d->>'table', (d->>'schema') || '.' || (d->>'table')
-          FROM unnest(CASE WHEN body IS NULL THEN ARRAY['_iud', '_trn'] ELSE ARRAY['_ins', '_upd', '_del', '_trn'] END) sfx;
+        PERFORM public.pg_tviews__install_triggers(ent, d, nm.trg_prefix, m.schema_name,
+                                                   CASE WHEN d->>'kind' = 'keyed' THEN trgfn END, nm.ft);
     END LOOP;
     UPDATE public.pg_tview_meta SET runtime_version = public.pg_tviews_version() WHERE entity = ent;
 END
 $fn$;
 
--- ---------------------------------------------------------------------------------------------
--- Analysis of a TVIEW query: columns, key, qualified definition, sources and lineage
--- ---------------------------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION public.pg_tviews__analyze(sch text, tbl text, ent text, query text, options jsonb)
-RETURNS jsonb LANGUAGE plpgsql AS $fn$
+-- Triggers of one source: statement triggers with transition tables on the source and on every
+-- inheritance child; on a partitioned source, row triggers (cloned by PostgreSQL onto every partition,
+-- present and future) and TRUNCATE triggers on the parent and its partitions.
+CREATE OR REPLACE FUNCTION public.pg_tviews__install_triggers(ent text, d jsonb, prefix text, fn_schema text, trgfn text, fullfn text)
+RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
-    probe text := 'pg_tviews_probe_' || substr(md5(ent || clock_timestamp()::text || random()::text), 1, 12);
-    v oid;
-    key_col text;
-    key_type text;
-    old_sp text;
-    qdef text;
-    tvcols text[];
     rel record;
-    srccols text[];
-    deps jsonb := '[]';
-    dep jsonb;
-    unresolved jsonb := '[]';
-    dependent_on text[] := '{}';
-    kv jsonb;
-    f text;
-    fk record;
-    policy text := coalesce(options->>'uncascaded_policy', 'error');
+    src regclass := to_regclass(format('%I.%I', d->>'schema', d->>'table'));
+    sfx text;
 BEGIN
-    IF query IS NULL OR btrim(query) = '' THEN
-        RAISE EXCEPTION 'the TVIEW query is empty' USING ERRCODE = '42601';
-    END IF;
-    IF options IS NOT NULL AND jsonb_typeof(options) <> 'object' THEN
-        RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = '22023';
-    END IF;
-    IF policy NOT IN ('error', 'full_refresh') THEN
-        RAISE EXCEPTION 'options.uncascaded_policy must be "error" or "full_refresh", not "%"', policy USING ERRCODE = '22023';
-    END IF;
-    EXECUTE format('CREATE VIEW %I.%I AS %s', sch, probe, query);
-    v := to_regclass(format('%I.%I', sch, probe));
-
-    key_col := coalesce(options->>'key', 'pk_' || substr(tbl, 4));
-    SELECT array_agg(attname::text ORDER BY attnum) INTO tvcols
-      FROM pg_attribute WHERE attrelid = v AND attnum > 0 AND NOT attisdropped;
-    IF NOT key_col = ANY(tvcols) THEN
-        RAISE EXCEPTION 'the TVIEW query for %.% has no key column "%"', sch, tbl, key_col USING ERRCODE = '42703',
-            DETAIL = format('Query columns: %s', array_to_string(tvcols, ', ')),
-            HINT = format('Select the key as a column named %s, or name the key column with options.key.', key_col);
-    END IF;
-    SELECT format_type(atttypid, atttypmod) INTO key_type FROM pg_attribute WHERE attrelid = v AND attname = key_col;
-
-    old_sp := current_setting('search_path');
-    PERFORM set_config('search_path', 'pg_catalog', true);
-    qdef := pg_get_viewdef(v);
-    PERFORM set_config('search_path', old_sp, true);
-    qdef := regexp_replace(qdef, '[;\s]+$', '');
-
     FOR rel IN
-        WITH RECURSIVE reldeps(relid) AS (
-            SELECT d.refobjid FROM pg_rewrite r
-              JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
-             WHERE r.ev_class = v AND d.refobjid <> v
-            UNION
-            SELECT d.refobjid FROM reldeps
-              JOIN pg_class c ON c.oid = reldeps.relid AND c.relkind = 'v'
-              JOIN pg_rewrite r ON r.ev_class = c.oid
-              JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
-             WHERE d.refobjid <> c.oid
-        )
-        SELECT DISTINCT c.oid, n.nspname::text AS sch, c.relname::text AS tbl, c.relkind
-          FROM reldeps JOIN pg_class c ON c.oid = reldeps.relid JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind <> 'v'
-         ORDER BY 2, 3
+        WITH RECURSIVE tree(oid) AS (SELECT src::oid UNION SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid)
+        SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, c.oid = src::oid AS is_root
+          FROM tree JOIN pg_class c ON c.oid = tree.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+         ORDER BY c.oid = src::oid DESC, n.nspname, c.relname
     LOOP
-        IF rel.relkind NOT IN ('r', 'p') THEN
-            RAISE EXCEPTION 'source %.% of TVIEW %.% is not a table (relkind %)', rel.sch, rel.tbl, sch, tbl, rel.relkind
-                USING ERRCODE = '0A000', HINT = 'TVIEWs can read tables, partitioned tables, other TVIEWs and plain views over them.';
+        IF trgfn IS NULL THEN
+            IF rel.is_root OR NOT rel.relispartition THEN
+                EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I.%I FOR EACH %s EXECUTE FUNCTION %I.%I()',
+                               prefix || '_iud', rel.nspname, rel.relname, CASE WHEN rel.relkind = 'p' THEN 'ROW' ELSE 'STATEMENT' END,
+                               fn_schema, fullfn);
+                PERFORM public.pg_tviews__register_trigger(ent, rel.nspname, prefix || '_iud', rel.relname, d);
+            END IF;
+        ELSIF d->>'relkind' = 'p' THEN
+            IF rel.is_root THEN
+                EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I.%I FOR EACH ROW EXECUTE FUNCTION %I.%I()',
+                               prefix || '_row', rel.nspname, rel.relname, fn_schema, trgfn);
+                PERFORM public.pg_tviews__register_trigger(ent, rel.nspname, prefix || '_row', rel.relname, d);
+            END IF;
+        ELSIF rel.relkind = 'r' THEN
+            EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I.%I REFERENCING NEW TABLE AS pg_tviews_new FOR EACH STATEMENT EXECUTE FUNCTION %I.%I()',
+                           prefix || '_ins', rel.nspname, rel.relname, fn_schema, trgfn);
+            EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I.%I REFERENCING OLD TABLE AS pg_tviews_old NEW TABLE AS pg_tviews_new FOR EACH STATEMENT EXECUTE FUNCTION %I.%I()',
+                           prefix || '_upd', rel.nspname, rel.relname, fn_schema, trgfn);
+            EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I.%I REFERENCING OLD TABLE AS pg_tviews_old FOR EACH STATEMENT EXECUTE FUNCTION %I.%I()',
+                           prefix || '_del', rel.nspname, rel.relname, fn_schema, trgfn);
+            FOREACH sfx IN ARRAY ARRAY['_ins', '_upd', '_del'] LOOP
+                PERFORM public.pg_tviews__register_trigger(ent, rel.nspname, prefix || sfx, rel.relname, d);
+            END LOOP;
         END IF;
-        SELECT array_agg(attname::text) INTO srccols FROM pg_attribute WHERE attrelid = rel.oid AND attnum > 0 AND NOT attisdropped;
-        dep := jsonb_build_object('schema', rel.sch, 'table', rel.tbl);
-        SELECT m2.entity INTO f FROM public.pg_tview_meta m2 WHERE m2.schema_name = rel.sch AND m2.table_name = rel.tbl;
-        IF FOUND THEN
-            dep := dep || jsonb_build_object('tview', f);
-            dependent_on := dependent_on || f;
-        END IF;
-        kv := coalesce(options->'keys'->(rel.sch || '.' || rel.tbl), options->'keys'->rel.tbl);
-        IF kv IS NOT NULL THEN
-            IF jsonb_typeof(kv) = 'string' THEN
-                kv := jsonb_build_object('source_column', kv #>> '{}', 'tview_column', key_col);
-            END IF;
-            IF NOT (kv->>'source_column') = ANY(srccols) THEN
-                RAISE EXCEPTION 'options.keys: source %.% has no column "%"', rel.sch, rel.tbl, kv->>'source_column' USING ERRCODE = '42703';
-            END IF;
-            IF NOT coalesce(kv->>'tview_column', key_col) = ANY(tvcols) THEN
-                RAISE EXCEPTION 'options.keys: the TVIEW query has no column "%"', kv->>'tview_column' USING ERRCODE = '42703';
-            END IF;
-            IF coalesce(kv->>'tview_column', key_col) = key_col THEN
-                dep := dep || jsonb_build_object('kind', 'direct', 'source_column', kv->>'source_column', 'lineage', 'options.keys');
-            ELSE
-                dep := dep || jsonb_build_object('kind', 'lookup', 'source_column', kv->>'source_column',
-                                                 'tview_column', kv->>'tview_column', 'lineage', 'options.keys');
-            END IF;
-        ELSIF key_col = ANY(srccols) THEN
-            dep := dep || jsonb_build_object('kind', 'direct', 'source_column', key_col, 'lineage', 'key column');
-        ELSIF key_col LIKE 'pk\_%' AND ('fk_' || substr(key_col, 4)) = ANY(srccols) THEN
-            dep := dep || jsonb_build_object('kind', 'direct', 'source_column', 'fk_' || substr(key_col, 4), 'lineage', 'fk column');
-        ELSE
-            -- tv.fk_x <- source.pk_x, then tv.fk_x <- source.fk_x
-            SELECT c INTO f FROM unnest(tvcols) WITH ORDINALITY u(c, o)
-             WHERE c LIKE 'fk\_%' AND c <> key_col AND ('pk_' || substr(c, 4)) = ANY(srccols) ORDER BY o LIMIT 1;
-            IF f IS NOT NULL THEN
-                dep := dep || jsonb_build_object('kind', 'lookup', 'source_column', 'pk_' || substr(f, 4), 'tview_column', f, 'lineage', 'fk column');
-            ELSE
-                SELECT c INTO f FROM unnest(tvcols) WITH ORDINALITY u(c, o)
-                 WHERE c LIKE 'fk\_%' AND c <> key_col AND c = ANY(srccols) ORDER BY o LIMIT 1;
-                IF f IS NOT NULL THEN
-                    dep := dep || jsonb_build_object('kind', 'lookup', 'source_column', f, 'tview_column', f, 'lineage', 'fk column');
-                END IF;
-            END IF;
-        END IF;
-        dep := dep || jsonb_build_object('oid', rel.oid);
-        IF dep ? 'kind' THEN deps := deps || dep; ELSE unresolved := unresolved || dep; END IF;
+        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I.%I FOR EACH STATEMENT EXECUTE FUNCTION %I.%I()',
+                       prefix || '_trn', rel.nspname, rel.relname, fn_schema, fullfn);
+        PERFORM public.pg_tviews__register_trigger(ent, rel.nspname, prefix || '_trn', rel.relname, d);
     END LOOP;
+END
+$fn$;
 
-    -- foreign-key constraints in the catalog (single-column)
-    FOR dep IN SELECT x FROM jsonb_array_elements(unresolved) x LOOP
-        -- (a) this source references a source whose lineage is direct through the referenced column
-        SELECT a.attname::text AS col INTO fk
-          FROM pg_constraint con
-          JOIN jsonb_array_elements(deps) dd ON (dd->>'oid')::oid = con.confrelid AND dd->>'kind' = 'direct'
-          JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = con.confkey[1] AND ra.attname = dd->>'source_column'
-          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]
-         WHERE con.contype = 'f' AND con.conrelid = (dep->>'oid')::oid AND cardinality(con.conkey) = 1
-         LIMIT 1;
-        IF FOUND THEN
-            deps := deps || (dep || jsonb_build_object('kind', 'direct', 'source_column', fk.col, 'lineage', 'foreign key'));
-            CONTINUE;
-        END IF;
-        -- (b) another source references this one through a column the TVIEW exposes
-        SELECT sa.attname::text AS scol, a.attname::text AS tcol INTO fk
-          FROM pg_constraint con
-          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]
-          JOIN pg_attribute sa ON sa.attrelid = con.confrelid AND sa.attnum = con.confkey[1]
-         WHERE con.contype = 'f' AND con.confrelid = (dep->>'oid')::oid AND cardinality(con.conkey) = 1
-           AND a.attname::text = ANY(tvcols) AND a.attname <> key_col
-           AND EXISTS (SELECT 1 FROM jsonb_array_elements(deps) dd WHERE (dd->>'oid')::oid = con.conrelid)
-         LIMIT 1;
-        IF FOUND THEN
-            deps := deps || (dep || jsonb_build_object('kind', 'lookup', 'source_column', fk.scol, 'tview_column', fk.tcol, 'lineage', 'foreign key'));
-            CONTINUE;
-        END IF;
-        IF policy = 'full_refresh' THEN
-            deps := deps || (dep || jsonb_build_object('kind', 'full', 'lineage', 'uncascaded_policy'));
-        ELSE
-            RAISE EXCEPTION 'cannot trace changes of source %.% to keys of TVIEW %.%', dep->>'schema', dep->>'table', sch, tbl
-                USING ERRCODE = '0A000',
-                      HINT = format('Set options.keys, e.g. {"keys": {"%s": "<column of %s holding the %s value>"}}, or {"keys": {"%s": {"source_column": "<col>", "tview_column": "<col>"}}}, or options.uncascaded_policy = ''full_refresh''.',
-                                    dep->>'table', dep->>'table', key_col, dep->>'table');
-        END IF;
+CREATE OR REPLACE FUNCTION public.pg_tviews__register_trigger(ent text, sch text, trg text, tbl text, d jsonb) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, on_table, source)
+    VALUES (ent, 'trigger', sch, trg, tbl, (d->>'schema') || '.' || (d->>'table'));
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Dependency graph between TVIEWs (any depth; diamonds cost linear time)
+-- ---------------------------------------------------------------------------------------------
+-- Every TVIEW with its level: 0 reads no TVIEW, n reads TVIEWs of levels < n (topological order).
+CREATE OR REPLACE FUNCTION public.pg_tviews__order() RETURNS TABLE(entity text, depth int)
+LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+    done text[] := '{}';
+    ready text[];
+    lvl int := 0;
+BEGIN
+    LOOP
+        ready := ARRAY(SELECT m.entity FROM public.pg_tview_meta m
+                        WHERE NOT m.entity = ANY(done)
+                          AND NOT EXISTS (SELECT 1 FROM unnest(m.dependent_on) x JOIN public.pg_tview_meta m2 ON m2.entity = x
+                                           WHERE NOT x = ANY(done) AND x <> m.entity)
+                        ORDER BY m.entity);
+        EXIT WHEN cardinality(ready) = 0;
+        RETURN QUERY SELECT r, lvl FROM unnest(ready) r;
+        done := done || ready;
+        lvl := lvl + 1;
     END LOOP;
+    -- members of a cycle (never created through the API) come last
+    RETURN QUERY SELECT m.entity, lvl FROM public.pg_tview_meta m WHERE NOT m.entity = ANY(done) ORDER BY m.entity;
+END
+$fn$;
 
-    EXECUTE format('DROP VIEW %I.%I', sch, probe);
-    SELECT coalesce(jsonb_agg(x - 'oid'), '[]') INTO deps FROM jsonb_array_elements(deps) x;
-    RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef,
-                              'dependencies', deps, 'dependent_on', to_jsonb(dependent_on),
-                              'columns', to_jsonb(tvcols));
+-- TVIEWs that read ent, directly or through others, in refresh order, each with one path from ent.
+CREATE OR REPLACE FUNCTION public.pg_tviews__dependents(ent text)
+RETURNS TABLE(entity text, depth int, path text[]) LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+    paths jsonb := jsonb_build_object(ent, jsonb_build_array(ent));
+    frontier text[] := ARRAY[ent];
+    nxt text[];
+    r record;
+BEGIN
+    WHILE cardinality(frontier) > 0 LOOP
+        nxt := '{}';
+        FOR r IN SELECT DISTINCT ON (m.entity) m.entity, f FROM public.pg_tview_meta m CROSS JOIN unnest(frontier) f
+                  WHERE f = ANY(m.dependent_on) AND NOT paths ? m.entity ORDER BY m.entity, f LOOP
+            paths := paths || jsonb_build_object(r.entity, (paths->r.f) || to_jsonb(r.entity));
+            nxt := nxt || r.entity;
+        END LOOP;
+        frontier := nxt;
+    END LOOP;
+    RETURN QUERY
+        SELECT o.entity, o.depth, ARRAY(SELECT jsonb_array_elements_text(paths->o.entity))
+          FROM public.pg_tviews__order() o WHERE paths ? o.entity AND o.entity <> ent ORDER BY o.depth, o.entity;
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__check_cycle(ent text, tbl text, deps text[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
+    parent jsonb := '{}';
+    frontier text[] := deps;
+    nxt text[];
+    r record;
     p text[];
+    x text;
 BEGIN
-    WITH RECURSIVE walk(e, path) AS (
-        SELECT d, ARRAY[ent, d] FROM unnest(deps) d
-        UNION ALL
-        SELECT x, w.path || x
-          FROM walk w JOIN public.pg_tview_meta m ON m.entity = w.e CROSS JOIN LATERAL unnest(m.dependent_on) x
-         WHERE w.e <> ent AND (x = ent OR NOT x = ANY(w.path)) AND cardinality(w.path) < 100
-    )
-    SELECT path INTO p FROM walk WHERE e = ent LIMIT 1;
+    SELECT jsonb_object_agg(d, ent) INTO parent FROM unnest(deps) d;
+    IF ent = ANY(deps) THEN
+        p := ARRAY[ent, ent];
+    END IF;
+    WHILE p IS NULL AND cardinality(frontier) > 0 LOOP
+        nxt := '{}';
+        FOR r IN SELECT DISTINCT ON (y) y, f FROM unnest(frontier) f JOIN public.pg_tview_meta m ON m.entity = f
+                 CROSS JOIN unnest(m.dependent_on) y WHERE NOT coalesce(parent, '{}') ? y OR y = ent ORDER BY y, f LOOP
+            IF r.y = ent THEN
+                p := ARRAY[ent];
+                x := r.f;
+                WHILE x <> ent LOOP p := p || x; x := parent->>x; END LOOP;
+                p := p || ent;
+                EXIT;
+            END IF;
+            parent := parent || jsonb_build_object(r.y, r.f);
+            nxt := nxt || r.y;
+        END LOOP;
+        frontier := nxt;
+    END LOOP;
     IF p IS NOT NULL THEN
         RAISE EXCEPTION 'circular dependency between TVIEWs: %',
-            (SELECT string_agg(CASE WHEN x = ent THEN tbl ELSE coalesce((SELECT table_name FROM public.pg_tview_meta WHERE entity = x), x) END, ' -> ' ORDER BY o)
-               FROM unnest(p) WITH ORDINALITY u(x, o))
+            (SELECT string_agg(CASE WHEN e = ent THEN tbl ELSE coalesce((SELECT table_name FROM public.pg_tview_meta WHERE entity = e), e) END, ' -> ' ORDER BY o)
+               FROM unnest(p) WITH ORDINALITY u(e, o))
             USING ERRCODE = '42P17', HINT = 'A TVIEW cannot read itself, directly or through other TVIEWs.';
     END IF;
 END
@@ -735,13 +1375,35 @@ $fn$;
 -- ---------------------------------------------------------------------------------------------
 -- Create / replace / drop
 -- ---------------------------------------------------------------------------------------------
--- Builds table + metadata + objects for a parsed name. adopt = true keeps an existing table with the
--- same columns (convert_existing_table) and repairs its rows instead of creating it.
+-- Lock the sources against writers for the initial fill: writers that are in flight finish first
+-- (READ COMMITTED then reads their rows; REPEATABLE READ cannot, and gets 40001).
+CREATE OR REPLACE FUNCTION public.pg_tviews__lock_sources(deps jsonb) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    d jsonb;
+    waited boolean := false;
+BEGIN
+    FOR d IN SELECT x FROM jsonb_array_elements(deps) x ORDER BY x->>'schema', x->>'table' LOOP
+        BEGIN
+            EXECUTE format('LOCK TABLE %I.%I IN SHARE ROW EXCLUSIVE MODE NOWAIT', d->>'schema', d->>'table');
+        EXCEPTION WHEN lock_not_available THEN
+            waited := true;
+            EXECUTE format('LOCK TABLE %I.%I IN SHARE ROW EXCLUSIVE MODE', d->>'schema', d->>'table');
+        END;
+    END LOOP;
+    IF waited AND current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'writers of the sources were active while the TVIEW was created' USING ERRCODE = '40001',
+            HINT = 'Retry the transaction (its snapshot cannot see their rows).';
+    END IF;
+END
+$fn$;
+
+-- Builds definition view + table + metadata + objects for a parsed name. adopt = true keeps an
+-- existing table with the same columns (convert_existing_table) and repairs its rows.
 CREATE OR REPLACE FUNCTION public.pg_tviews__build(sch text, tbl text, ent text, query text, options jsonb, op text, adopt boolean DEFAULT false)
 RETURNS text LANGUAGE plpgsql AS $fn$
 DECLARE
     a jsonb;
-    q text;
     k text;
     dupkey text;
     dupcnt bigint;
@@ -750,13 +1412,19 @@ DECLARE
     tv regclass;
     t0 timestamptz := clock_timestamp();
     mismatch text;
+    nm record := public.pg_tviews__names(ent, tbl);
+    dv text := format('%I.%I', sch, (public.pg_tviews__names(ent, tbl)).dv);
 BEGIN
-    q := regexp_replace(query, '[;\s]+$', '');
-    a := public.pg_tviews__analyze(sch, tbl, ent, q, options);
+    IF to_regclass(dv) IS NOT NULL THEN
+        EXECUTE format('DROP VIEW %s', dv);
+    END IF;
+    a := public.pg_tviews__analyze(sch, tbl, ent, query, options, nm.dv);
     PERFORM public.pg_tviews__check_cycle(ent, tbl, ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')));
+    PERFORM public.pg_tviews__refuse_untraceable(a, sch, tbl);
+    PERFORM public.pg_tviews__lock_sources(a->'dependencies');
     k := a->>'key_column';
-    EXECUTE format('SELECT %1$I::text, count(*) FROM (%2$s) q GROUP BY %1$I HAVING count(*) > 1 OR %1$I IS NULL ORDER BY %1$I IS NULL DESC LIMIT 1',
-                   k, a->>'qualified') INTO dupkey, dupcnt;
+    EXECUTE format('SELECT %1$I::text, count(*) FROM %2$s q GROUP BY %1$I HAVING count(*) > 1 OR %1$I IS NULL ORDER BY %1$I IS NULL DESC LIMIT 1', k, dv)
+       INTO dupkey, dupcnt;
     IF dupcnt IS NOT NULL THEN
         IF dupkey IS NULL THEN
             RAISE EXCEPTION 'key column "%" of TVIEW %.% is NULL in % row(s) of the query', k, sch, tbl, dupcnt
@@ -768,15 +1436,13 @@ BEGIN
 
     IF adopt THEN
         tv := to_regclass(format('%I.%I', sch, tbl));
-        EXECUTE format('CREATE TEMP VIEW pg_tviews_adopt_probe AS SELECT * FROM (%s) q', a->>'qualified');
         SELECT string_agg(format('%s %s', coalesce(x.attname, '?'), coalesce(format_type(x.atttypid, x.atttypmod), '-')) || ' <> '
                           || format('%s %s', coalesce(y.attname, '?'), coalesce(format_type(y.atttypid, y.atttypmod), '-')), '; ')
           INTO mismatch
-          FROM (SELECT attname, atttypid, atttypmod FROM pg_attribute WHERE attrelid = 'pg_tviews_adopt_probe'::regclass AND attnum > 0) x
+          FROM (SELECT attname, atttypid, atttypmod FROM pg_attribute WHERE attrelid = dv::regclass AND attnum > 0) x
           FULL JOIN (SELECT attname, atttypid, atttypmod FROM pg_attribute WHERE attrelid = tv AND attnum > 0 AND NOT attisdropped) y
             ON x.attname = y.attname
          WHERE x.attname IS NULL OR y.attname IS NULL OR x.atttypid <> y.atttypid;
-        DROP VIEW pg_tviews_adopt_probe;
         IF mismatch IS NOT NULL THEN
             RAISE EXCEPTION 'table %.% does not have the columns of the TVIEW query', sch, tbl USING ERRCODE = '42804',
                 DETAIL = 'query vs table: ' || mismatch, HINT = 'Drop or rename the table and use pg_tviews_create, or fix the query.';
@@ -787,16 +1453,13 @@ BEGIN
             EXECUTE format('ALTER TABLE %I.%I ADD PRIMARY KEY (%I)', sch, tbl, k);
         END IF;
     ELSE
-        EXECUTE format('CREATE TABLE %I.%I AS SELECT * FROM (%s) q WITH NO DATA', sch, tbl, a->>'qualified');
+        EXECUTE format('CREATE TABLE %I.%I AS SELECT * FROM %s q WITH NO DATA', sch, tbl, dv);
         -- rows are rewritten in place all the time: leave room for HOT updates (options.fillfactor, default 90)
         EXECUTE format('ALTER TABLE %I.%I SET (fillfactor = %s)', sch, tbl, coalesce((options->>'fillfactor')::int, 90));
-        EXECUTE format('INSERT INTO %I.%I SELECT * FROM (%s) q', sch, tbl, a->>'qualified');
+        EXECUTE format('INSERT INTO %I.%I SELECT * FROM %s q', sch, tbl, dv);
         EXECUTE format('ALTER TABLE %I.%I ADD PRIMARY KEY (%I)', sch, tbl, k);
     END IF;
-    FOR c IN SELECT DISTINCT col FROM (
-                SELECT x AS col FROM jsonb_array_elements_text(a->'columns') x WHERE x LIKE 'fk\_%' OR x = 'id'
-                UNION SELECT d->>'tview_column' FROM jsonb_array_elements(a->'dependencies') d WHERE d->>'kind' = 'lookup') s
-             WHERE col <> k ORDER BY 1 LOOP
+    FOR c IN SELECT x FROM jsonb_array_elements_text(a->'columns') x WHERE (x LIKE 'fk\_%' OR x = 'id') AND x <> k ORDER BY 1 LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute at ON at.attrelid = i.indrelid AND at.attnum = i.indkey[0]
                         WHERE i.indrelid = format('%I.%I', sch, tbl)::regclass AND at.attname = c) THEN
             EXECUTE format('CREATE INDEX %I ON %I.%I (%I)', left(tbl, 40) || '_' || left(c, 16) || '_' || substr(md5(c), 1, 4), sch, tbl, c);
@@ -806,18 +1469,19 @@ BEGIN
     INSERT INTO public.pg_tview_meta AS m (entity, schema_name, table_name, definition, qualified_definition, key_column, key_type,
                                       dependencies, dependent_on, options, definition_hash, runtime_version, last_refreshed_at)
     VALUES (ent, sch, tbl, query, a->>'qualified', k, a->>'key_type', a->'dependencies',
-            ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')), coalesce(options, '{}'), md5(query),
+            ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')), coalesce(options, '{}'), md5(a->>'qualified'),
             public.pg_tviews_version(), now())
     ON CONFLICT (entity) DO UPDATE SET schema_name = EXCLUDED.schema_name, table_name = EXCLUDED.table_name,
         definition = EXCLUDED.definition, qualified_definition = EXCLUDED.qualified_definition, key_column = EXCLUDED.key_column,
         key_type = EXCLUDED.key_type, dependencies = EXCLUDED.dependencies, dependent_on = EXCLUDED.dependent_on,
         options = EXCLUDED.options, definition_hash = EXCLUDED.definition_hash, runtime_version = EXCLUDED.runtime_version,
         updated_at = now(), last_refreshed_at = now(), last_error = NULL;
+    INSERT INTO public.pg_tview_rr_stamp (entity, scope, val) VALUES (ent, 'all', '*') ON CONFLICT DO NOTHING;
     EXECUTE format('COMMENT ON TABLE %I.%I IS %L', sch, tbl,
                    'TVIEW ' || jsonb_build_object('entity', ent, 'definition', query, 'options', coalesce(options, '{}'))::text);
     PERFORM public.pg_tviews__install_objects(ent);
     IF adopt THEN
-        EXECUTE format('SELECT %I.%I(false)', sch, (public.pg_tviews__names(ent, tbl)).fr) INTO n;
+        EXECUTE format('SELECT %I.%I(false)', sch, nm.fr) INTO n;
     END IF;
     EXECUTE format('SELECT count(*) FROM %I.%I', sch, tbl) INTO n;
     PERFORM public.pg_tviews__audit(op, ent, jsonb_build_object('table', format('%I.%I', sch, tbl), 'definition', query,
@@ -832,6 +1496,7 @@ RETURNS text LANGUAGE plpgsql AS $fn$
 DECLARE
     p record;
 BEGIN
+    PERFORM public.pg_tviews__not_null('tview', tview, 'query', query);
     p := public.pg_tviews__parse(tview);
     IF EXISTS (SELECT 1 FROM public.pg_tview_meta WHERE entity = p.entity OR (schema_name = p.schema_name AND table_name = p.table_name)) THEN
         RAISE EXCEPTION 'TVIEW "%" already exists', tview USING ERRCODE = '42710',
@@ -845,18 +1510,21 @@ BEGIN
 END
 $fn$;
 
--- Dependents of a TVIEW (transitively), in refresh order.
-CREATE OR REPLACE FUNCTION public.pg_tviews__dependents(ent text)
-RETURNS TABLE(entity text, depth int, path text[]) LANGUAGE sql STABLE AS $$
-    WITH RECURSIVE down(entity, depth, path) AS (
-        SELECT m.entity, 1, ARRAY[ent, m.entity] FROM public.pg_tview_meta m WHERE ent = ANY(m.dependent_on)
-        UNION ALL
-        SELECT m.entity, d.depth + 1, d.path || m.entity
-          FROM down d JOIN public.pg_tview_meta m ON d.entity = ANY(m.dependent_on)
-         WHERE NOT m.entity = ANY(d.path) AND d.depth < 100
-    )
-    SELECT DISTINCT ON (entity) entity, depth, path FROM down ORDER BY entity, depth DESC;
-$$;
+-- Generated objects, table and definition view of a TVIEW (metadata is left to the caller).
+CREATE OR REPLACE FUNCTION public.pg_tviews__drop_all(m public.pg_tview_meta) RETURNS bigint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    n bigint := 0;
+BEGIN
+    PERFORM public.pg_tviews__drop_objects(m.entity);
+    IF to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NOT NULL THEN
+        EXECUTE format('SELECT count(*) FROM %I.%I', m.schema_name, m.table_name) INTO n;
+        EXECUTE format('DROP TABLE %I.%I', m.schema_name, m.table_name);
+    END IF;
+    EXECUTE format('DROP VIEW IF EXISTS %I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv);
+    RETURN n;
+END
+$fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_drop(tview text, if_exists boolean DEFAULT false, "cascade" boolean DEFAULT false)
 RETURNS void LANGUAGE plpgsql AS $fn$
@@ -866,26 +1534,23 @@ DECLARE
     d text;
     n bigint := 0;
 BEGIN
+    PERFORM public.pg_tviews__not_null('tview', tview, 'if_exists', if_exists::text, 'cascade', "cascade"::text);
     BEGIN
         m := public.pg_tviews__resolve(tview);
     EXCEPTION WHEN undefined_object THEN
         IF if_exists THEN RETURN; END IF;
         RAISE;
     END;
-    deps := ARRAY(SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY x.depth DESC);
+    deps := ARRAY(SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY x.depth DESC, x.entity);
     IF cardinality(deps) > 0 AND NOT "cascade" THEN
         RAISE EXCEPTION 'cannot drop TVIEW % because other TVIEWs depend on it: %', m.table_name,
-            (SELECT string_agg(table_name, ', ') FROM public.pg_tview_meta WHERE entity = ANY(deps))
+            (SELECT string_agg(table_name, ', ' ORDER BY table_name) FROM public.pg_tview_meta WHERE entity = ANY(deps))
             USING ERRCODE = '2BP01', HINT = 'Use pg_tviews_drop(name, cascade => true) to drop them too.';
     END IF;
     FOREACH d IN ARRAY deps LOOP
         PERFORM public.pg_tviews_drop(d, true, false);
     END LOOP;
-    PERFORM public.pg_tviews__drop_objects(m.entity);
-    IF to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NOT NULL THEN
-        EXECUTE format('SELECT count(*) FROM %I.%I', m.schema_name, m.table_name) INTO n;
-        EXECUTE format('DROP TABLE %I.%I', m.schema_name, m.table_name);
-    END IF;
+    n := public.pg_tviews__drop_all(m);
     DELETE FROM public.pg_tview_meta WHERE entity = m.entity;
     DELETE FROM public.pg_tview_rr_stamp WHERE entity = m.entity;
     PERFORM public.pg_tviews__audit('DROP', m.entity, jsonb_build_object('table', format('%I.%I', m.schema_name, m.table_name),
@@ -893,18 +1558,32 @@ BEGIN
 END
 $fn$;
 
+-- Recreate a lost definition view from the catalog's qualified definition.
+CREATE OR REPLACE FUNCTION public.pg_tviews__ensure_def_view(m public.pg_tview_meta) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    dv text := (public.pg_tviews__names(m.entity, m.table_name)).dv;
+BEGIN
+    IF to_regclass(format('%I.%I', m.schema_name, dv)) IS NULL THEN
+        EXECUTE format('CREATE VIEW %I.%I AS %s', m.schema_name, dv,
+                       public.pg_tviews__one_statement(coalesce(m.qualified_definition, m.definition)));
+        EXECUTE format('REVOKE ALL ON %I.%I FROM PUBLIC', m.schema_name, dv);
+    END IF;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews_create_or_replace(tview text, query text, options jsonb DEFAULT '{}')
 RETURNS text LANGUAGE plpgsql AS $fn$
 DECLARE
     m public.pg_tview_meta;
-    p record;
     a jsonb;
-    q text := regexp_replace(query, '[;\s]+$', '');
+    probe text;
     deps text[];
     d text;
-    same_cols boolean;
+    dm public.pg_tview_meta;
     n bigint;
 BEGIN
+    PERFORM public.pg_tviews__not_null('tview', tview, 'query', query);
     options := coalesce(options, '{}');
     BEGIN
         m := public.pg_tviews__resolve(tview);
@@ -912,32 +1591,41 @@ BEGIN
         PERFORM public.pg_tviews_create(tview, query, options);
         RETURN 'created';
     END;
-    a := public.pg_tviews__analyze(m.schema_name, m.table_name, m.entity, q, options);
+    probe := 'pg_tviews_probe_' || substr(md5(m.entity || clock_timestamp()::text || random()::text), 1, 12);
+    a := public.pg_tviews__analyze(m.schema_name, m.table_name, m.entity, query, options, probe);
+    EXECUTE format('DROP VIEW %I.%I', m.schema_name, probe);
     IF a->>'qualified' = m.qualified_definition AND (a->>'key_column') = m.key_column THEN
-        IF options = m.options THEN
+        IF options = m.options AND query = m.definition THEN
             RETURN 'unchanged';
         END IF;
         PERFORM public.pg_tviews__check_cycle(m.entity, m.table_name, ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')));
-        UPDATE public.pg_tview_meta SET options = pg_tviews_create_or_replace.options, definition = pg_tviews_create_or_replace.query, dependencies = a->'dependencies',
-               dependent_on = ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')), updated_at = now()
+        PERFORM public.pg_tviews__refuse_untraceable(a, m.schema_name, m.table_name);
+        UPDATE public.pg_tview_meta SET options = pg_tviews_create_or_replace.options, definition = pg_tviews_create_or_replace.query, updated_at = now()
          WHERE entity = m.entity;
         EXECUTE format('COMMENT ON TABLE %I.%I IS %L', m.schema_name, m.table_name,
                        'TVIEW ' || jsonb_build_object('entity', m.entity, 'definition', query, 'options', options)::text);
+        PERFORM public.pg_tviews__ensure_def_view(m);
         PERFORM public.pg_tviews__install_objects(m.entity);
         EXECUTE format('SELECT %I.%I(false)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr) INTO n;
         PERFORM public.pg_tviews__audit('ALTER', m.entity, jsonb_build_object('old_options', m.options, 'options', options), n);
         RETURN 'altered';
     END IF;
-    -- rebuild: recreate the table, then regenerate and refresh the dependents that read it
+    -- rebuild: the TVIEWs that read this one lose their definition views while the table is recreated
     PERFORM public.pg_tviews__check_cycle(m.entity, m.table_name, ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')));
-    deps := ARRAY(SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY x.depth);
-    PERFORM public.pg_tviews__drop_objects(m.entity);
-    EXECUTE format('DROP TABLE %I.%I', m.schema_name, m.table_name);
+    PERFORM public.pg_tviews__refuse_untraceable(a, m.schema_name, m.table_name);
+    deps := ARRAY(SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY x.depth, x.entity);
+    FOREACH d IN ARRAY deps LOOP
+        SELECT * INTO dm FROM public.pg_tview_meta WHERE entity = d;
+        PERFORM public.pg_tviews__drop_objects(d);
+        EXECUTE format('DROP VIEW IF EXISTS %I.%I', dm.schema_name, (public.pg_tviews__names(dm.entity, dm.table_name)).dv);
+    END LOOP;
+    PERFORM public.pg_tviews__drop_all(m);
     PERFORM public.pg_tviews__build(m.schema_name, m.table_name, m.entity, query, options, 'REBUILD');
     FOREACH d IN ARRAY deps LOOP
-        SELECT * INTO m FROM public.pg_tview_meta WHERE entity = d;
+        SELECT * INTO dm FROM public.pg_tview_meta WHERE entity = d;
+        PERFORM public.pg_tviews__ensure_def_view(dm);
         PERFORM public.pg_tviews__install_objects(d);
-        EXECUTE format('SELECT %I.%I(false)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr);
+        EXECUTE format('SELECT %I.%I(false)', dm.schema_name, (public.pg_tviews__names(dm.entity, dm.table_name)).fr);
     END LOOP;
     RETURN 'rebuilt';
 END
@@ -952,10 +1640,11 @@ DECLARE
     n bigint;
 BEGIN
     IF to_regprocedure(format('%I.%I(boolean)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr)) IS NULL THEN
+        PERFORM public.pg_tviews__ensure_def_view(m);
         PERFORM public.pg_tviews__install_objects(m.entity);
     END IF;
     EXECUTE format('SELECT %I.%I($1)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr) INTO n USING force;
-    UPDATE public.pg_tview_meta SET last_refreshed_at = now(), last_error = NULL WHERE entity = m.entity;
+    UPDATE public.pg_tview_meta SET last_refreshed_at = now() WHERE entity = m.entity;
     RETURN n;
 END
 $fn$;
@@ -965,15 +1654,14 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     m public.pg_tview_meta;
     d record;
-    n bigint;
     total bigint := 0;
     t0 timestamptz := clock_timestamp();
     done text[] := '{}';
 BEGIN
+    PERFORM public.pg_tviews__not_null('tview', tview, 'force', force::text);
     m := public.pg_tviews__resolve(tview);
-    n := public.pg_tviews__full(m, force);
-    total := n;
-    FOR d IN SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY x.depth LOOP
+    total := public.pg_tviews__full(m, force);
+    FOR d IN SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY x.depth, x.entity LOOP
         total := total + public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = d.entity), false);
         done := done || d.entity;
     END LOOP;
@@ -982,17 +1670,6 @@ BEGIN
     RETURN total;
 END
 $fn$;
-
-CREATE OR REPLACE FUNCTION public.pg_tviews__order() RETURNS TABLE(entity text, depth int)
-LANGUAGE sql STABLE AS $$
-    WITH RECURSIVE d(entity, depth) AS (
-        SELECT m.entity, 0 FROM public.pg_tview_meta m
-         WHERE NOT EXISTS (SELECT 1 FROM unnest(m.dependent_on) x JOIN public.pg_tview_meta m2 ON m2.entity = x)
-        UNION ALL
-        SELECT m.entity, d.depth + 1 FROM d JOIN public.pg_tview_meta m ON d.entity = ANY(m.dependent_on) WHERE d.depth < 100
-    )
-    SELECT entity, max(depth) FROM d GROUP BY entity ORDER BY 2, 1;
-$$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_refresh_all() RETURNS jsonb
 LANGUAGE plpgsql AS $fn$
@@ -1014,7 +1691,7 @@ BEGIN
 END
 $fn$;
 
--- Compare table and query in one statement (hash full join on the key, MVCC snapshot, ACCESS SHARE only).
+-- Compare table and definition view in one statement (hash full join on the key, ACCESS SHARE only).
 CREATE OR REPLACE FUNCTION public.pg_tviews__diff(m public.pg_tview_meta,
     OUT missing bigint, OUT extra bigint, OUT different bigint, OUT keys text[], OUT checked_rows bigint)
 LANGUAGE plpgsql AS $fn$
@@ -1023,8 +1700,10 @@ DECLARE
     de text;
 BEGIN
     IF tv IS NULL THEN
-        RAISE EXCEPTION 'table %.% of TVIEW % does not exist', m.schema_name, m.table_name, m.entity USING ERRCODE = '42P01';
+        RAISE EXCEPTION 'table %.% of TVIEW % does not exist', m.schema_name, m.table_name, m.entity USING ERRCODE = '42P01',
+            HINT = format('SELECT pg_tviews_convert_existing_table(%L) recreates it.', m.entity);
     END IF;
+    PERFORM public.pg_tviews__ensure_def_view(m);
     de := public.pg_tviews__distinct_expr(tv, m.key_column, 'q', 't');
     EXECUTE format($q$
         SELECT count(*) FILTER (WHERE t.pg_tviews_in IS NULL),
@@ -1032,9 +1711,9 @@ BEGIN
                count(*) FILTER (WHERE q.pg_tviews_in AND t.pg_tviews_in AND %1$s),
                array_agg(coalesce(q.%2$I, t.%2$I)::text) FILTER (WHERE t.pg_tviews_in IS NULL OR q.pg_tviews_in IS NULL OR %1$s),
                count(*)
-          FROM (SELECT true AS pg_tviews_in, * FROM (%3$s) x) q
-          FULL JOIN (SELECT true AS pg_tviews_in, * FROM %4$I.%5$I) t ON q.%2$I = t.%2$I
-    $q$, de, m.key_column, coalesce(m.qualified_definition, m.definition), m.schema_name, m.table_name)
+          FROM (SELECT true AS pg_tviews_in, * FROM %3$I.%6$I x) q
+          FULL JOIN (SELECT true AS pg_tviews_in, * FROM %3$I.%5$I) t ON q.%2$I = t.%2$I
+    $q$, de, m.key_column, m.schema_name, NULL, m.table_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)
     INTO missing, extra, different, keys, checked_rows;
     keys := coalesce(keys, '{}');
 END
@@ -1048,6 +1727,7 @@ DECLARE
     r record;
     t0 timestamptz := clock_timestamp();
 BEGIN
+    PERFORM public.pg_tviews__not_null('tview', tview);
     m := public.pg_tviews__resolve(tview);
     r := public.pg_tviews__diff(m);
     missing := r.missing; extra := r.extra; different := r.different;
@@ -1064,9 +1744,13 @@ DECLARE
     r record;
     n bigint := 0;
 BEGIN
+    PERFORM public.pg_tviews__not_null('tview', tview);
     m := public.pg_tviews__resolve(tview);
     r := public.pg_tviews__diff(m);
     IF cardinality(r.keys) > 0 THEN
+        IF to_regprocedure(format('%I.%I(%s[])', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).rk, m.key_type)) IS NULL THEN
+            PERFORM public.pg_tviews__install_objects(m.entity);
+        END IF;
         EXECUTE format('SELECT %I.%I($1::%s[])', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).rk, m.key_type)
            INTO n USING r.keys;
     END IF;
@@ -1083,17 +1767,26 @@ CREATE OR REPLACE FUNCTION public.pg_tviews_reinstall_triggers(tview text DEFAUL
 LANGUAGE plpgsql AS $fn$
 DECLARE
     r record;
+    m public.pg_tview_meta;
+    only_ent text;
     n int := 0;
 BEGIN
-    FOR r IN SELECT o.entity FROM public.pg_tviews__order() o
-              WHERE tview IS NULL OR o.entity = (public.pg_tviews__resolve(tview)).entity LOOP
-        PERFORM public.pg_tviews__install_objects(r.entity);
+    IF tview IS NOT NULL THEN
+        only_ent := (public.pg_tviews__resolve(tview)).entity;
+    END IF;
+    FOR r IN SELECT o.entity FROM public.pg_tviews__order() o WHERE only_ent IS NULL OR o.entity = only_ent LOOP
+        SELECT * INTO m FROM public.pg_tview_meta WHERE entity = r.entity;
+        IF to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NULL THEN
+            -- the table is gone (e.g. DROP TABLE ... CASCADE): rebuild it from the catalog
+            PERFORM public.pg_tviews_convert_existing_table(m.entity);
+        ELSE
+            PERFORM public.pg_tviews__ensure_def_view(m);
+            PERFORM public.pg_tviews__install_objects(r.entity);
+            PERFORM public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = r.entity), false);
+        END IF;
         PERFORM public.pg_tviews__audit('REINSTALL', r.entity, jsonb_build_object('runtime_version', public.pg_tviews_version()), NULL);
         n := n + 1;
     END LOOP;
-    IF tview IS NOT NULL AND n = 0 THEN
-        PERFORM public.pg_tviews__resolve(tview);
-    END IF;
     RETURN n;
 END
 $fn$;
@@ -1104,44 +1797,48 @@ RETURNS text LANGUAGE plpgsql AS $fn$
 DECLARE
     p record;
 BEGIN
+    PERFORM public.pg_tviews__not_null('name', name, 'query', query);
     p := public.pg_tviews__parse(name);
     IF to_regclass(format('%I.%I', p.schema_name, p.table_name)) IS NULL THEN
         RAISE EXCEPTION 'table %.% does not exist', p.schema_name, p.table_name USING ERRCODE = '42P01';
     END IF;
-    IF EXISTS (SELECT 1 FROM public.pg_tview_meta WHERE entity = p.entity) THEN
-        PERFORM public.pg_tviews__drop_objects(p.entity);
-    END IF;
+    PERFORM public.pg_tviews__drop_objects(p.entity);
     RETURN public.pg_tviews__build(p.schema_name, p.table_name, p.entity, query, coalesce(options, '{}'), 'CONVERT', true);
 END
 $fn$;
 
--- Re-register an existing TVIEW table from what is known about it: its pg_tview_meta row, else the
--- definition recorded in the table's comment, else the last CREATE/REBUILD/CONVERT audit row.
+-- Re-register (or recreate) a TVIEW table from what is known about it: its pg_tview_meta row, else
+-- the definition recorded in the table's comment, else the last CREATE/REBUILD/CONVERT audit row.
 CREATE OR REPLACE FUNCTION public.pg_tviews_convert_existing_table(name text)
 RETURNS text LANGUAGE plpgsql AS $fn$
 DECLARE
-    p record;
+    sch text;
+    tbl text;
+    ent text;
     m public.pg_tview_meta;
     cmt text;
     def jsonb;
+    p record;
 BEGIN
+    PERFORM public.pg_tviews__not_null('name', name);
     BEGIN
         m := public.pg_tviews__resolve(name);
     EXCEPTION WHEN undefined_object THEN
         m := NULL;
     END;
     IF m.entity IS NOT NULL THEN
-        p := (m.schema_name, m.table_name, m.entity);
+        sch := m.schema_name; tbl := m.table_name; ent := m.entity;
         def := jsonb_build_object('definition', m.definition, 'options', m.options);
     ELSE
         p := public.pg_tviews__parse(name);
-        cmt := obj_description(to_regclass(format('%I.%I', p.schema_name, p.table_name)), 'pg_class');
+        sch := p.schema_name; tbl := p.table_name; ent := p.entity;
+        cmt := obj_description(to_regclass(format('%I.%I', sch, tbl)), 'pg_class');
         IF cmt LIKE 'TVIEW {%' THEN
             def := substr(cmt, 7)::jsonb;
         ELSE
             SELECT jsonb_build_object('definition', details->>'definition', 'options', coalesce(details->'options', '{}'))
               INTO def FROM public.pg_tview_audit_log
-             WHERE entity = p.entity AND operation IN ('CREATE', 'REBUILD', 'CONVERT', 'ALTER') AND details ? 'definition'
+             WHERE entity = ent AND operation IN ('CREATE', 'REBUILD', 'CONVERT', 'ALTER') AND details ? 'definition'
              ORDER BY log_id DESC LIMIT 1;
         END IF;
     END IF;
@@ -1149,12 +1846,12 @@ BEGIN
         RAISE EXCEPTION 'no TVIEW definition is known for "%"', name USING ERRCODE = '42704',
             HINT = 'Use pg_tviews_convert_existing_table(name, query, options) to adopt the table with its query, or restore pg_tview_meta from a backup.';
     END IF;
-    IF to_regclass(format('%I.%I', p.schema_name, p.table_name)) IS NULL THEN
-        DELETE FROM public.pg_tview_meta WHERE entity = p.entity;
-        PERFORM public.pg_tviews__drop_objects(p.entity);
-        RETURN public.pg_tviews__build(p.schema_name, p.table_name, p.entity, def->>'definition', def->'options', 'CONVERT');
+    PERFORM public.pg_tviews__drop_objects(ent);
+    IF to_regclass(format('%I.%I', sch, tbl)) IS NULL THEN
+        DELETE FROM public.pg_tview_meta WHERE entity = ent;
+        RETURN public.pg_tviews__build(sch, tbl, ent, def->>'definition', def->'options', 'CONVERT');
     END IF;
-    RETURN public.pg_tviews_convert_existing_table(format('%I.%I', p.schema_name, p.table_name), def->>'definition', def->'options');
+    RETURN public.pg_tviews__build(sch, tbl, ent, def->>'definition', def->'options', 'CONVERT', true);
 END
 $fn$;
 
@@ -1163,19 +1860,33 @@ RETURNS TABLE(depth int, entity text, table_name text, path text) LANGUAGE plpgs
 DECLARE
     m public.pg_tview_meta;
 BEGIN
+    PERFORM public.pg_tviews__not_null('tview', tview);
     m := public.pg_tviews__resolve(tview);
     RETURN QUERY
         SELECT 0, m.entity, format('%I.%I', m.schema_name, m.table_name),
                coalesce((SELECT string_agg(format('%I.%I', d->>'schema', d->>'table'), ', ') FROM jsonb_array_elements(m.dependencies) d), '')
                || ' -> ' || m.table_name
         UNION ALL
-        SELECT x.depth, x.entity, format('%I.%I', mm.schema_name, mm.table_name),
+        SELECT cardinality(x.path) - 1, x.entity, format('%I.%I', mm.schema_name, mm.table_name),
                (SELECT string_agg(coalesce((SELECT m3.table_name FROM public.pg_tview_meta m3 WHERE m3.entity = e), e), ' -> ' ORDER BY o)
                   FROM unnest(x.path) WITH ORDINALITY u(e, o))
           FROM public.pg_tviews__dependents(m.entity) x JOIN public.pg_tview_meta mm ON mm.entity = x.entity
         ORDER BY 1, 2;
 END
 $fn$;
+
+-- The triggers a source must carry, on itself and on every inheritance child and partition
+-- (partitions carry the clones of the parent's row triggers, under the same name).
+CREATE OR REPLACE FUNCTION public.pg_tviews__expected_triggers(ent text, tbl text, d jsonb)
+RETURNS TABLE(sch text, tbl text, trg text) LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE tree(oid) AS (SELECT to_regclass(format('%I.%I', d->>'schema', d->>'table'))::oid
+                                 UNION SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid)
+    SELECT n.nspname::text, c.relname::text, (public.pg_tviews__names(ent, tbl)).trg_prefix || sfx
+      FROM tree JOIN pg_class c ON c.oid = tree.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+     CROSS JOIN LATERAL unnest(CASE WHEN d->>'kind' = 'full' THEN ARRAY['_iud', '_trn']
+                                    WHEN d->>'relkind' = 'p' THEN ARRAY['_row', '_trn']
+                                    ELSE ARRAY['_ins', '_upd', '_del', '_trn'] END) sfx
+$$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_health_check()
 RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE plpgsql AS $fn$
@@ -1185,6 +1896,8 @@ DECLARE
     n int;
     bad text;
     nm record;
+    cur text;
+    a jsonb;
 BEGIN
     status := 'OK'; component := 'runtime_version'; severity := 'info';
     message := 'TVIEW runtime ' || public.pg_tviews_version() || ' installed';
@@ -1196,25 +1909,88 @@ BEGIN
     END IF;
     RETURN NEXT;
 
+    component := 'runtime_objects';
+    SELECT string_agg(x, ', ') INTO bad FROM unnest(ARRAY[
+        'public.pg_tviews__lock_keys(text,text[])', 'public.pg_tviews__lock_hop(text,integer,text[],boolean)',
+        'public.pg_tviews__lock_all(text)', 'public.pg_tviews__stamp(text,text,text[])',
+        'public.pg_tviews__no_dup(text,text,text,boolean)', 'public.pg_tviews__null_key_check(text,text)']) x
+     WHERE to_regprocedure(x) IS NULL;
+    IF to_regclass('public.pg_tview_rr_stamp') IS NULL THEN
+        bad := concat_ws(', ', bad, 'table public.pg_tview_rr_stamp');
+    END IF;
+    IF to_regclass('public.pg_tviews_metadata') IS NULL THEN
+        bad := concat_ws(', ', bad, 'view public.pg_tviews_metadata');
+    END IF;
+    IF bad IS NULL THEN
+        status := 'OK'; severity := 'info'; message := 'runtime functions and tables present';
+    ELSE
+        status := 'ERROR'; severity := 'critical';
+        message := 'runtime objects missing: ' || bad || ' (writes to TVIEW sources fail; re-run the installer tviews.sql)';
+    END IF;
+    RETURN NEXT;
+
+    component := 'session_replication_role';
+    IF current_setting('session_replication_role') = 'replica' THEN
+        status := 'ERROR'; severity := 'critical';
+        message := 'session_replication_role = replica in this session: TVIEW triggers do not fire and writes made like this leave TVIEWs stale (SET session_replication_role = origin, then pg_tviews_refresh_all())';
+    ELSE
+        status := 'OK'; severity := 'info'; message := 'session_replication_role = ' || current_setting('session_replication_role');
+    END IF;
+    RETURN NEXT;
+
     status := 'OK'; component := 'metadata'; severity := 'info';
     SELECT count(*) INTO n FROM public.pg_tview_meta;
     message := n || ' TVIEW(s) registered';
-    IF to_regclass('public.pg_tviews_metadata') IS NULL THEN
-        status := 'ERROR'; severity := 'critical'; message := message || '; view pg_tviews_metadata is missing (re-run the installer)';
-    END IF;
     RETURN NEXT;
 
     FOR m IN SELECT * FROM public.pg_tview_meta ORDER BY entity LOOP
         component := 'tview:' || m.entity;
+        nm := public.pg_tviews__names(m.entity, m.table_name);
         IF to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NULL THEN
             status := 'ERROR'; severity := 'critical';
-            message := format('table %I.%I is missing; run pg_tviews_convert_existing_table(%L)', m.schema_name, m.table_name, m.entity);
+            message := format('table %I.%I is missing; run pg_tviews_reinstall_triggers(%L)', m.schema_name, m.table_name, m.entity);
             RETURN NEXT;
             CONTINUE;
         END IF;
         status := 'OK'; severity := 'info'; message := format('table %I.%I exists', m.schema_name, m.table_name);
+        IF m.last_error IS NOT NULL THEN
+            status := 'ERROR'; severity := 'critical';
+            message := format('last regeneration failed: %s; run pg_tviews_reinstall_triggers(%L)', m.last_error, m.entity);
+        END IF;
         RETURN NEXT;
-        nm := public.pg_tviews__names(m.entity, m.table_name);
+
+        component := 'definition:' || m.entity;
+        cur := NULL;
+        IF to_regclass(format('%I.%I', m.schema_name, nm.dv)) IS NOT NULL THEN
+            cur := regexp_replace(public.pg_tviews__viewdef(format('%I.%I', m.schema_name, nm.dv)::regclass), '[;\s]+$', '');
+        END IF;
+        a := NULL;
+        IF cur IS NULL THEN
+            status := 'ERROR'; severity := 'critical';
+            message := format('definition view %I.%I is missing (a source was dropped with CASCADE?); run pg_tviews_reinstall_triggers(%L)', m.schema_name, nm.dv, m.entity);
+        ELSIF cur IS DISTINCT FROM m.qualified_definition OR md5(cur) IS DISTINCT FROM m.definition_hash THEN
+            status := 'ERROR'; severity := 'critical';
+            message := format('the definition changed under the TVIEW (a source column renamed, or the catalog row edited): maintenance may fail or be wrong; run pg_tviews_reinstall_triggers(%L)', m.entity);
+        ELSE
+            BEGIN
+                a := public.pg_tviews__analyze_view(m.schema_name, m.table_name, m.entity, format('%I.%I', m.schema_name, nm.dv)::regclass, m.options);
+                IF jsonb_array_length(a->'refused') > 0 THEN
+                    status := 'ERROR'; severity := 'critical';
+                    message := 'changes of ' || (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x) || ' can no longer be traced to keys';
+                ELSIF (SELECT jsonb_agg(x ORDER BY x->>'schema', x->>'table') FROM jsonb_array_elements(a->'dependencies') x)
+                      IS DISTINCT FROM (SELECT jsonb_agg(x ORDER BY x->>'schema', x->>'table') FROM jsonb_array_elements(m.dependencies) x) THEN
+                    status := 'ERROR'; severity := 'critical';
+                    message := format('pg_tview_meta.dependencies does not match the definition (catalog damaged or stale); run pg_tviews_reinstall_triggers(%L)', m.entity);
+                ELSE
+                    status := 'OK'; severity := 'info'; message := 'definition, catalog and lineage agree';
+                END IF;
+            EXCEPTION WHEN OTHERS THEN
+                status := 'ERROR'; severity := 'critical';
+                message := 'the definition can no longer be analysed: ' || SQLERRM;
+            END;
+        END IF;
+        RETURN NEXT;
+
         component := 'functions:' || m.entity;
         SELECT string_agg(h.object_name, ', ') INTO bad FROM public.pg_tview_helpers h
          WHERE h.entity = m.entity AND h.kind = 'function'
@@ -1226,7 +2002,10 @@ BEGIN
             status := 'OK'; severity := 'info'; message := 'maintenance functions present';
         END IF;
         RETURN NEXT;
-        FOR d IN SELECT x FROM jsonb_array_elements(m.dependencies) x LOOP
+
+        -- every source of the definition (fresh analysis when available) has its triggers on itself and
+        -- on every inheritance child / partition
+        FOR d IN SELECT x FROM jsonb_array_elements(coalesce(a->'dependencies', m.dependencies)) x LOOP
             component := format('source:%s:%s.%s', m.entity, d->>'schema', d->>'table');
             IF to_regclass(format('%I.%I', d->>'schema', d->>'table')) IS NULL THEN
                 status := 'ERROR'; severity := 'critical';
@@ -1234,20 +2013,17 @@ BEGIN
                 RETURN NEXT;
                 CONTINUE;
             END IF;
-            SELECT count(*) FILTER (WHERE t.oid IS NULL),
-                   string_agg(h.object_name, ', ') FILTER (WHERE t.oid IS NOT NULL AND t.tgenabled = 'D')
-              INTO n, bad
-              FROM public.pg_tview_helpers h
-              LEFT JOIN pg_trigger t ON t.tgname = h.object_name
-                    AND t.tgrelid = to_regclass(format('%I.%I', h.schema_name, h.on_table))
-             WHERE h.entity = m.entity AND h.kind = 'trigger' AND h.schema_name = d->>'schema' AND h.on_table = d->>'table';
-            IF NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h WHERE h.entity = m.entity AND h.kind = 'trigger'
-                             AND h.schema_name = d->>'schema' AND h.on_table = d->>'table') OR n > 0 THEN
+            SELECT string_agg(format('%I on %I.%I', x.trg, x.sch, x.tbl), ', ') FILTER (WHERE t.oid IS NULL),
+                   string_agg(format('%I on %I.%I', x.trg, x.sch, x.tbl), ', ') FILTER (WHERE t.tgenabled = 'D')
+              INTO bad, cur
+              FROM public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
+              LEFT JOIN pg_trigger t ON t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg;
+            IF bad IS NOT NULL THEN
                 status := 'ERROR'; severity := 'critical';
-                message := format('maintenance triggers missing on %I.%I; run pg_tviews_reinstall_triggers(%L)', d->>'schema', d->>'table', m.entity);
-            ELSIF bad IS NOT NULL THEN
+                message := format('maintenance triggers missing on %s; run pg_tviews_reinstall_triggers(%L)', bad, m.entity);
+            ELSIF cur IS NOT NULL THEN
                 status := 'ERROR'; severity := 'critical';
-                message := format('maintenance triggers disabled on %I.%I: %s; ALTER TABLE ... ENABLE TRIGGER, then pg_tviews_refresh(%L)', d->>'schema', d->>'table', bad, m.entity);
+                message := format('maintenance triggers disabled: %s; ALTER TABLE ... ENABLE TRIGGER, then pg_tviews_refresh(%L)', cur, m.entity);
             ELSE
                 status := 'OK'; severity := 'info';
                 message := format('triggers present and enabled on %I.%I (lineage %s)', d->>'schema', d->>'table', d->>'kind');
@@ -1260,7 +2036,7 @@ BEGIN
     SELECT string_agg(x, ', ') INTO bad FROM (
         SELECT format('trigger %I on %I.%I', t.tgname, n2.nspname, c.relname) AS x
           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n2 ON n2.oid = c.relnamespace
-         WHERE NOT t.tgisinternal AND t.tgname LIKE 'pg\_tviews\_%'
+         WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgname LIKE 'pg\_tviews\_%'
            AND NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h JOIN public.pg_tview_meta mm ON mm.entity = h.entity
                             WHERE h.kind = 'trigger' AND h.object_name = t.tgname AND h.schema_name = n2.nspname AND h.on_table = c.relname)
         UNION ALL
@@ -1272,7 +2048,7 @@ BEGIN
     IF bad IS NULL THEN
         status := 'OK'; severity := 'info'; message := 'no orphaned TVIEW triggers or functions';
     ELSE
-        status := 'WARNING'; severity := 'warning'; message := 'orphaned: ' || bad || ' (drop them, or pg_tviews_reinstall_triggers())';
+        status := 'WARNING'; severity := 'warning'; message := 'orphaned: ' || bad || ' (pg_tviews_reinstall_triggers() re-registers those of existing TVIEWs; drop the others)';
     END IF;
     RETURN NEXT;
 
@@ -1284,17 +2060,26 @@ BEGIN
     IF bad IS NULL THEN
         status := 'OK'; severity := 'info'; message := 'every TVIEW table is registered in pg_tview_meta';
     ELSE
-        status := 'ERROR'; severity := 'critical'; message := 'TVIEW tables without metadata: ' || bad || ' (run pg_tviews_convert_existing_table(name))';
+        status := 'ERROR'; severity := 'critical';
+        message := 'TVIEW tables without metadata: ' || bad || ' (their owner runs pg_tviews_convert_existing_table(name), or restores pg_tview_meta from a backup)';
     END IF;
     RETURN NEXT;
 
     component := 'prepared_transactions';
-    SELECT count(*), string_agg(gid, ', ') INTO n, bad FROM pg_prepared_xacts WHERE prepared < now() - interval '1 hour' AND database = current_database();
+    SELECT count(DISTINCT x.gid), string_agg(DISTINCT x.gid, ', ') INTO n, bad
+      FROM pg_prepared_xacts x JOIN pg_locks l ON l.virtualtransaction = '-1/' || x.transaction::text
+     WHERE x.database = current_database() AND l.locktype = 'advisory';
     IF n = 0 THEN
-        status := 'OK'; severity := 'info'; message := 'no prepared transaction older than 1 hour';
+        SELECT count(*), string_agg(gid, ', ') INTO n, bad FROM pg_prepared_xacts WHERE prepared < now() - interval '1 hour' AND database = current_database();
+        IF n = 0 THEN
+            status := 'OK'; severity := 'info'; message := 'no prepared transaction holds TVIEW locks or is older than 1 hour';
+        ELSE
+            status := 'WARNING'; severity := 'warning';
+            message := n || ' prepared transaction(s) older than 1 hour: ' || bad || ' (COMMIT PREPARED or ROLLBACK PREPARED them)';
+        END IF;
     ELSE
         status := 'WARNING'; severity := 'warning';
-        message := n || ' prepared transaction(s) older than 1 hour hold TVIEW locks: ' || bad || ' (COMMIT PREPARED or ROLLBACK PREPARED them)';
+        message := n || ' prepared transaction(s) hold TVIEW maintenance locks (writers of the same keys wait): ' || bad || ' (COMMIT PREPARED or ROLLBACK PREPARED them)';
     END IF;
     RETURN NEXT;
 
@@ -1308,6 +2093,9 @@ BEGIN
     RETURN NEXT;
 END
 $fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__viewdef(v regclass) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $$ SELECT pg_get_viewdef(v) $$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Views
@@ -1366,16 +2154,26 @@ SELECT m.entity, m.schema_name, m.table_name,
 -- ---------------------------------------------------------------------------------------------
 -- Upgrade in place: regenerate the generated objects of every existing TVIEW
 -- ---------------------------------------------------------------------------------------------
+DROP FUNCTION IF EXISTS public.pg_tviews__lock_parents(text, text, text[]);
 DO $upgrade$
 DECLARE
     r record;
+    m public.pg_tview_meta;
 BEGIN
     FOR r IN SELECT o.entity FROM public.pg_tviews__order() o LOOP
+        SELECT * INTO m FROM public.pg_tview_meta WHERE entity = r.entity;
+        INSERT INTO public.pg_tview_rr_stamp (entity, scope, val) VALUES (m.entity, 'all', '*') ON CONFLICT DO NOTHING;
         BEGIN
+            PERFORM public.pg_tviews__ensure_def_view(m);
             PERFORM public.pg_tviews__install_objects(r.entity);
-        EXCEPTION WHEN OTHERS THEN
-            UPDATE public.pg_tview_meta SET last_error = 'upgrade: ' || SQLERRM WHERE entity = r.entity;
-            RAISE WARNING 'TVIEW %: could not regenerate maintenance objects: %', r.entity, SQLERRM;
+        EXCEPTION
+            WHEN deadlock_detected OR serialization_failure OR lock_not_available OR query_canceled THEN
+                RAISE;   -- transient: the whole upgrade fails and changes nothing; run it again
+            WHEN OTHERS THEN
+                -- this TVIEW is broken (e.g. a source was dropped): record it, the health check reports it
+                PERFORM public.pg_tviews__drop_objects(r.entity);
+                UPDATE public.pg_tview_meta SET last_error = 'upgrade: ' || SQLERRM WHERE entity = r.entity;
+                RAISE WARNING 'TVIEW %: could not regenerate maintenance objects: %', r.entity, SQLERRM;
         END;
     END LOOP;
     IF EXISTS (SELECT 1 FROM public.pg_tview_meta) THEN

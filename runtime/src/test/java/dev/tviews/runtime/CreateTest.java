@@ -39,7 +39,13 @@ class CreateTest {
             assertThat(value(c, "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = 'c1.tv_user'::regclass AND a.attname = 'id'")).isEqualTo(1L);
             // lineage recorded per source
             assertThat(value(c, "SELECT string_agg((d->>'table') || ':' || (d->>'kind'), ',' ORDER BY d->>'table') FROM pg_tview_meta, jsonb_array_elements(dependencies) d WHERE entity = 'c1.post'"))
-                    .isEqualTo("tb_comment:direct,tb_post:direct,tb_user:lookup");
+                    .isEqualTo("tb_comment:keyed,tb_post:keyed,tb_user:keyed");
+            // each source's paths come from the query's own predicates: comments by their fk_post (= the key),
+            // users through tb_post.fk_user (a hop into the source table, so posts of a user appear and disappear)
+            assertThat(value(c, "SELECT d->'paths'->0->>'key' FROM pg_tview_meta, jsonb_array_elements(dependencies) d WHERE entity = 'c1.post' AND d->>'table' = 'tb_comment'"))
+                    .isEqualTo("fk_post");
+            assertThat(value(c, "SELECT (d->'paths'->0->'hops'->0->>'table') || '.' || (d->'paths'->0->'hops'->0->>'to') FROM pg_tview_meta, jsonb_array_elements(dependencies) d WHERE entity = 'c1.post' AND d->>'table' = 'tb_user'"))
+                    .isEqualTo("tb_post.fk_user");
             assertThat(value(c, "SELECT dependent_on FROM pg_tviews_metadata WHERE entity = 'c1.user'")).isEqualTo("c1.post");
             // the refresh query uses the key index (predicate pushdown)
             String def = value(c, "SELECT qualified_definition FROM pg_tview_meta WHERE entity = 'c1.post'").toString();
@@ -109,7 +115,7 @@ class CreateTest {
                     + " (SELECT avg(r.stars) FROM tb_review r WHERE r.book = b.pk_book) AS stars FROM tb_book b JOIN tb_author a ON a.author_no = b.writer$q$,"
                     + " '{\"uncascaded_policy\": \"full_refresh\"}')");
             assertThat(value(c, "SELECT string_agg((d->>'table') || ':' || (d->>'kind') || ':' || (d->>'lineage'), ',' ORDER BY d->>'table') FROM pg_tview_meta, jsonb_array_elements(dependencies) d WHERE entity = 'c2.book'"))
-                    .isEqualTo("tb_author:lookup:foreign key,tb_book:direct:key column,tb_review:direct:foreign key,tb_setting:full:uncascaded_policy");
+                    .isEqualTo("tb_author:keyed:query,tb_book:keyed:query,tb_review:keyed:query,tb_setting:full:uncascaded_policy");
             exec(c, "UPDATE tb_author SET name = 'A' WHERE author_no = 1");
             exec(c, "INSERT INTO tb_review VALUES (4, 3, 1)");
             exec(c, "UPDATE tb_review SET book = 3 WHERE rid = 1");

@@ -43,7 +43,7 @@ class MaintenanceTest {
     }
 
     @Test
-    void correlatedSubqueryWithOptionsKeys(PgDatabase db) throws Exception {
+    void correlatedSubqueryLineageFromItsPredicate(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
             exec(c, "CREATE SCHEMA m2; SET search_path = m2, public");
             exec(c, "CREATE TABLE tb_order (pk_order int PRIMARY KEY, customer text)");
@@ -51,8 +51,10 @@ class MaintenanceTest {
             exec(c, "INSERT INTO tb_order SELECT g, 'c' || g FROM generate_series(1, 20) g");
             exec(c, "INSERT INTO tb_line SELECT g, 1 + g % 20, g * 1.5 FROM generate_series(1, 100) g");
             String q = "SELECT o.pk_order, o.customer, (SELECT coalesce(sum(l.amount), 0) FROM tb_line l WHERE l.order_ref = o.pk_order) AS total FROM tb_order o";
-            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('m2.tv_order', $q$" + q + "$q$)")).isEqualTo("0A000");
-            exec(c, "SELECT pg_tviews_create('m2.tv_order', $q$" + q + "$q$, '{\"keys\": {\"tb_line\": \"order_ref\"}}')");
+            // the correlation predicate l.order_ref = o.pk_order proves the lineage: no options.keys needed
+            exec(c, "SELECT pg_tviews_create('m2.tv_order', $q$" + q + "$q$)");
+            assertThat(value(c, "SELECT d->'paths'->0->>'key' FROM pg_tview_meta, jsonb_array_elements(dependencies) d WHERE entity = 'm2.order' AND d->>'table' = 'tb_line'"))
+                    .isEqualTo("order_ref");
             exec(c, "UPDATE tb_line SET amount = amount * 2 WHERE line_no < 30");
             exec(c, "UPDATE tb_line SET order_ref = 3 WHERE order_ref = 4");
             exec(c, "DELETE FROM tb_line WHERE order_ref = 5");
