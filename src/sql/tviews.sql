@@ -1043,6 +1043,50 @@ BEGIN
 END
 $fn$;
 
+CREATE OR REPLACE FUNCTION public.pg_tviews__has_rows(rel oid) RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    r boolean;
+BEGIN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM ONLY %s)', rel::regclass) INTO r;
+    RETURN r;
+END
+$fn$;
+
+-- Source DDL (a renamed column, a new or attached partition, a new inheritance child): regenerate the
+-- TVIEWs that read the table or one of its ancestors. Installed when the installer is a superuser;
+-- otherwise pg_tviews_health_check() reports such DDL and pg_tviews_reinstall_triggers() applies it.
+CREATE OR REPLACE FUNCTION public.pg_tviews__on_ddl() RETURNS event_trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    e record;
+BEGIN
+    IF current_setting('pg_tviews.busy', true) = 'on' THEN
+        RETURN;    -- DDL of the runtime's own operations
+    END IF;
+    FOR e IN
+        WITH RECURSIVE touched(oid) AS (
+            SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd
+             WHERE cmd.classid = 'pg_class'::regclass AND cmd.object_type IN ('table', 'table column')
+            UNION SELECT i.inhparent FROM touched JOIN pg_inherits i ON i.inhrelid = touched.oid
+        ), names AS (
+            SELECT n.nspname::text AS sch, c.relname::text AS tbl FROM touched JOIN pg_class c ON c.oid = touched.oid
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+        )
+        SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
+         WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d JOIN names ON names.sch = d->>'schema' AND names.tbl = d->>'table')
+         ORDER BY o.depth, o.entity
+    LOOP
+        BEGIN
+            PERFORM public.pg_tviews__install_objects(e.entity);
+        EXCEPTION WHEN OTHERS THEN
+            UPDATE public.pg_tview_meta SET last_error = 'after DDL on a source: ' || SQLERRM WHERE entity = e.entity;
+            RAISE WARNING 'TVIEW %: maintenance could not be regenerated after this DDL: % (pg_tviews_health_check() reports it)', e.entity, SQLERRM;
+        END;
+    END LOOP;
+END
+$fn$;
+
 -- (Re)generate the maintenance functions and triggers of one TVIEW from its definition view.
 CREATE OR REPLACE FUNCTION public.pg_tviews__install_objects(ent text, pre jsonb DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql AS $fn$
@@ -1064,11 +1108,14 @@ DECLARE
     single text;
     locks_one text;
     dv text;
+    covered oid[];
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'TVIEW metadata not found for "%"', ent USING ERRCODE = '42704';
     END IF;
+    -- tables that carried this TVIEW's TRUNCATE trigger (never cloned by PostgreSQL) before regeneration
+    covered := ARRAY(SELECT t.tgrelid FROM pg_trigger t WHERE t.tgname = (public.pg_tviews__names(ent, m.table_name)).trg_prefix || '_trn');
     tv := to_regclass(format('%I.%I', m.schema_name, m.table_name));
     IF tv IS NULL THEN
         RAISE EXCEPTION 'table %.% of TVIEW "%" does not exist', m.schema_name, m.table_name, ent
@@ -1226,6 +1273,12 @@ $g$, m.schema_name, trgfn, m.key_type, decl, body, ent, dv, single, nm.rk);
                                                    CASE WHEN d->>'kind' = 'keyed' THEN trgfn END, nm.ft);
     END LOOP;
     UPDATE public.pg_tview_meta SET runtime_version = public.pg_tviews_version() WHERE entity = ent;
+    -- a child that brought rows no trigger saw (ATTACH PARTITION, ALTER TABLE ... INHERIT): recompute
+    IF cardinality(covered) > 0 AND EXISTS (
+           SELECT 1 FROM pg_trigger t WHERE t.tgname = nm.trg_prefix || '_trn' AND NOT t.tgrelid = ANY(covered)
+              AND public.pg_tviews__has_rows(t.tgrelid)) THEN
+        EXECUTE format('SELECT %I.%I(false)', m.schema_name, nm.fr);
+    END IF;
 END
 $fn$;
 
@@ -1401,7 +1454,7 @@ $fn$;
 -- Builds definition view + table + metadata + objects for a parsed name. adopt = true keeps an
 -- existing table with the same columns (convert_existing_table) and repairs its rows.
 CREATE OR REPLACE FUNCTION public.pg_tviews__build(sch text, tbl text, ent text, query text, options jsonb, op text, adopt boolean DEFAULT false)
-RETURNS text LANGUAGE plpgsql AS $fn$
+RETURNS text LANGUAGE plpgsql SET pg_tviews.busy = on AS $fn$
 DECLARE
     a jsonb;
     k text;
@@ -1573,7 +1626,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_create_or_replace(tview text, query text, options jsonb DEFAULT '{}')
-RETURNS text LANGUAGE plpgsql AS $fn$
+RETURNS text LANGUAGE plpgsql SET pg_tviews.busy = on AS $fn$
 DECLARE
     m public.pg_tview_meta;
     a jsonb;
@@ -1763,8 +1816,25 @@ $fn$;
 -- ---------------------------------------------------------------------------------------------
 -- Operations
 -- ---------------------------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION public.pg_tviews_reinstall_triggers(tview text DEFAULT NULL) RETURNS integer
+CREATE OR REPLACE FUNCTION public.pg_tviews__reinstall_one(ent text) RETURNS void
 LANGUAGE plpgsql AS $fn$
+DECLARE
+    m public.pg_tview_meta;
+BEGIN
+    SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
+    IF to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NULL THEN
+        -- the table is gone (e.g. DROP TABLE ... CASCADE): rebuild it from the catalog
+        PERFORM public.pg_tviews_convert_existing_table(m.entity);
+    ELSE
+        PERFORM public.pg_tviews__ensure_def_view(m);
+        PERFORM public.pg_tviews__install_objects(ent);
+        PERFORM public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent), false);
+    END IF;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews_reinstall_triggers(tview text DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql SET pg_tviews.busy = on AS $fn$
 DECLARE
     r record;
     m public.pg_tview_meta;
@@ -1775,15 +1845,17 @@ BEGIN
         only_ent := (public.pg_tviews__resolve(tview)).entity;
     END IF;
     FOR r IN SELECT o.entity FROM public.pg_tviews__order() o WHERE only_ent IS NULL OR o.entity = only_ent LOOP
-        SELECT * INTO m FROM public.pg_tview_meta WHERE entity = r.entity;
-        IF to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NULL THEN
-            -- the table is gone (e.g. DROP TABLE ... CASCADE): rebuild it from the catalog
-            PERFORM public.pg_tviews_convert_existing_table(m.entity);
-        ELSE
-            PERFORM public.pg_tviews__ensure_def_view(m);
-            PERFORM public.pg_tviews__install_objects(r.entity);
-            PERFORM public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = r.entity), false);
-        END IF;
+        BEGIN
+            PERFORM public.pg_tviews__reinstall_one(r.entity);
+        EXCEPTION WHEN OTHERS THEN
+            IF only_ent IS NOT NULL THEN
+                RAISE;
+            END IF;
+            -- reinstalling all: one broken TVIEW (e.g. its source was dropped) does not stop the others
+            UPDATE public.pg_tview_meta SET last_error = 'reinstall: ' || SQLERRM WHERE entity = r.entity;
+            RAISE WARNING 'TVIEW %: %', r.entity, SQLERRM;
+            CONTINUE;
+        END;
         PERFORM public.pg_tviews__audit('REINSTALL', r.entity, jsonb_build_object('runtime_version', public.pg_tviews_version()), NULL);
         n := n + 1;
     END LOOP;
@@ -1935,6 +2007,15 @@ BEGIN
         message := 'session_replication_role = replica in this session: TVIEW triggers do not fire and writes made like this leave TVIEWs stale (SET session_replication_role = origin, then pg_tviews_refresh_all())';
     ELSE
         status := 'OK'; severity := 'info'; message := 'session_replication_role = ' || current_setting('session_replication_role');
+    END IF;
+    RETURN NEXT;
+
+    component := 'ddl_watch';
+    IF EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl' AND evtenabled <> 'D') THEN
+        status := 'OK'; severity := 'info'; message := 'source DDL regenerates the TVIEWs that read the table (event trigger pg_tviews_ddl)';
+    ELSE
+        status := 'WARNING'; severity := 'warning';
+        message := 'no enabled event trigger pg_tviews_ddl (the installer was not a superuser): after DDL on a source run pg_tviews_reinstall_triggers()';
     END IF;
     RETURN NEXT;
 
@@ -2154,6 +2235,18 @@ SELECT m.entity, m.schema_name, m.table_name,
 -- ---------------------------------------------------------------------------------------------
 -- Upgrade in place: regenerate the generated objects of every existing TVIEW
 -- ---------------------------------------------------------------------------------------------
+DO $ddl$
+BEGIN
+    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl;
+        CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')
+            EXECUTE FUNCTION public.pg_tviews__on_ddl();
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl') THEN
+        RAISE NOTICE 'installed without a superuser: source DDL (renamed columns, new partitions) is reported by pg_tviews_health_check() and applied by pg_tviews_reinstall_triggers()';
+    END IF;
+END
+$ddl$;
+
 DROP FUNCTION IF EXISTS public.pg_tviews__lock_parents(text, text, text[]);
 DO $upgrade$
 DECLARE

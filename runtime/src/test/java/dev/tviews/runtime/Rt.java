@@ -66,6 +66,19 @@ final class Rt {
         }
     }
 
+    /**
+     * The independent oracle: the TVIEW table EXCEPT ALL the test's own query text, both ways (never the
+     * runtime's stored or deparsed definition, so a wrong deparse cannot agree with itself).
+     */
+    static long driftAgainst(Connection c, String table, String query) throws SQLException {
+        String sql = "SELECT (SELECT count(*) FROM (SELECT * FROM " + table + " EXCEPT ALL SELECT * FROM (" + query + ") q) a)"
+                + " + (SELECT count(*) FROM (SELECT * FROM (" + query + ") q EXCEPT ALL SELECT * FROM " + table + ") b)";
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     static void assertNoDrift(Connection c, String... tviews) throws SQLException {
         for (String tv : tviews) {
             assertThat(drift(c, tv)).as("drift of " + tv).isZero();

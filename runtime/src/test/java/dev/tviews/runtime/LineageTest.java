@@ -1,0 +1,295 @@
+package dev.tviews.runtime;
+
+import static dev.tviews.runtime.Rt.exec;
+import static dev.tviews.runtime.Rt.value;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tviews.testkit.PgDatabase;
+import dev.tviews.testkit.PostgresExtension;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Issue classes of "the runtime never returns a wrong row": lineage is proven from the query's own
+ * predicates, never from column names, and rows appear and disappear when parents change. The oracle is
+ * the test's own query text, compared with EXCEPT ALL both ways after every statement.
+ */
+@ExtendWith(PostgresExtension.class)
+class LineageTest {
+
+    @BeforeAll
+    static void install(PgDatabase db) {
+        Rt.install(db);
+    }
+
+    /** TVIEW tables and the queries they must equal; checked after every statement. */
+    static final class Oracle {
+        private final Connection c;
+        private final Map<String, String> tviews = new LinkedHashMap<>();
+
+        Oracle(Connection c) {
+            this.c = c;
+        }
+
+        Oracle create(String tview, String query) throws SQLException {
+            return create(tview, query, "{}");
+        }
+
+        Oracle create(String tview, String query, String options) throws SQLException {
+            exec(c, "SELECT pg_tviews_create('" + tview + "', $q$" + query + "$q$, '" + options + "')");
+            tviews.put(tview, query);
+            check("after create");
+            return this;
+        }
+
+        Oracle run(String... statements) throws SQLException {
+            for (String sql : statements) {
+                exec(c, sql);
+                check(sql);
+            }
+            return this;
+        }
+
+        void check(String after) throws SQLException {
+            for (Map.Entry<String, String> e : tviews.entrySet()) {
+                assertThat(Rt.driftAgainst(c, e.getKey(), e.getValue())).as(e.getKey() + " after: " + after).isZero();
+            }
+        }
+    }
+
+    @Test
+    void selfJoinRenamingTheParentUpdatesEveryChild(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l1; SET search_path = l1, public");
+            exec(c, "CREATE TABLE tb_category (pk_category int PRIMARY KEY, fk_parent int REFERENCES tb_category, name text)");
+            exec(c, "INSERT INTO tb_category VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 1, 'b'), (4, 2, 'a1')");
+            new Oracle(c).create("l1.tv_category", "SELECT c.pk_category, c.fk_parent, c.name, p.name AS parent_name"
+                            + " FROM tb_category c LEFT JOIN tb_category p ON p.pk_category = c.fk_parent")
+                    .run("UPDATE tb_category SET name = 'ROOT' WHERE pk_category = 1",
+                            "UPDATE tb_category SET fk_parent = 3 WHERE pk_category = 4",
+                            "INSERT INTO tb_category VALUES (5, 4, 'deep')",
+                            "UPDATE tb_category SET name = 'moved' WHERE pk_category = 4",
+                            "DELETE FROM tb_category WHERE pk_category = 5",
+                            "UPDATE tb_category SET name = name || '!'");
+        }
+    }
+
+    @Test
+    void correlatedSubqueryOnAnotherForeignKeyFollowsThatKey(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l2; SET search_path = l2, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text)");
+            exec(c, "CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int REFERENCES tb_user, fk_reviewer int REFERENCES tb_user, title text)");
+            exec(c, "INSERT INTO tb_user SELECT g, 'u' || g FROM generate_series(1, 5) g");
+            exec(c, "INSERT INTO tb_post SELECT g, 1 + g % 5, 1 + (g * 3) % 5, 't' || g FROM generate_series(1, 20) g");
+            new Oracle(c).create("l2.tv_user", "SELECT u.pk_user, u.name,"
+                            + " (SELECT count(*) FROM tb_post p WHERE p.fk_reviewer = u.pk_user) AS reviews,"
+                            + " EXISTS (SELECT 1 FROM tb_post p2 WHERE p2.fk_user = u.pk_user AND p2.title LIKE 'x%') AS has_x"
+                            + " FROM tb_user u")
+                    .run("UPDATE tb_post SET fk_reviewer = 1 WHERE pk_post IN (2, 3, 4)",
+                            "UPDATE tb_post SET fk_user = 2 WHERE pk_post = 5",          // must not matter for reviews
+                            "UPDATE tb_post SET title = 'x' || title WHERE pk_post = 6",
+                            "INSERT INTO tb_post VALUES (21, 3, 3, 'x21')",
+                            "DELETE FROM tb_post WHERE fk_reviewer = 1");
+        }
+    }
+
+    @Test
+    void anUncorrelatedSubqueryIsRefusedOrRefreshedFully(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l3; SET search_path = l3, public");
+            exec(c, "CREATE TABLE tb_a (pk_a int PRIMARY KEY, v int)");
+            exec(c, "CREATE TABLE tb_b (pk_a int, k int)");                 // a column named like the key, but no predicate
+            exec(c, "INSERT INTO tb_a SELECT g, g FROM generate_series(1, 10) g; INSERT INTO tb_b VALUES (1, 5), (2, 7)");
+            String q = "SELECT a.pk_a, a.v, (SELECT min(b.k) FROM tb_b b) AS m FROM tb_a a";
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l3.tv_a', $q$" + q + "$q$)")).isEqualTo("0A000");
+            assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l3.tv_a', $q$" + q + "$q$)"))
+                    .hasMessageContaining("tb_b").hasMessageContaining("full_refresh");
+            new Oracle(c).create("l3.tv_a", q, "{\"uncascaded_policy\": \"full_refresh\"}")
+                    .run("INSERT INTO tb_b VALUES (9, 1)", "UPDATE tb_b SET k = 0 WHERE pk_a = 2", "DELETE FROM tb_b WHERE k < 2",
+                            "UPDATE tb_a SET v = -v WHERE pk_a < 4");
+            // a running count over the same table is refused too (it depends on every other row)
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l3.tv_run', $q$SELECT a.pk_a AS pk_run,"
+                    + " (SELECT count(*) FROM tb_a x WHERE x.pk_a <= a.pk_a) AS n FROM tb_a a$q$)")).isEqualTo("0A000");
+        }
+    }
+
+    @Test
+    void filtersOnParentsMakeRowsAppearAndDisappear(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l4; SET search_path = l4, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text, active boolean NOT NULL)");
+            exec(c, "CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int REFERENCES tb_user DEFERRABLE INITIALLY DEFERRED, title text)");
+            exec(c, "INSERT INTO tb_user VALUES (1, 'a', true), (2, 'b', false), (3, 'c', true)");
+            exec(c, "INSERT INTO tb_post SELECT g, 1 + g % 3, 't' || g FROM generate_series(1, 12) g");
+            Oracle o = new Oracle(c)
+                    .create("l4.tv_post", "SELECT p.pk_post, p.title, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user WHERE u.active")
+                    .create("l4.tv_active_author", "SELECT u.pk_user AS pk_active_author, u.name FROM tb_user u"
+                            + " WHERE EXISTS (SELECT 1 FROM tb_post p WHERE p.fk_user = u.pk_user)");
+            o.run("UPDATE tb_user SET active = true WHERE pk_user = 2",
+                    "UPDATE tb_user SET active = false WHERE pk_user = 1",
+                    "DELETE FROM tb_post WHERE fk_user = 3",
+                    "INSERT INTO tb_post VALUES (50, 3, 'back')");
+            // a child inserted before its parent (deferred foreign key): the row appears with the parent
+            exec(c, "BEGIN");
+            o.run("INSERT INTO tb_post VALUES (60, 4, 'early')", "INSERT INTO tb_user VALUES (4, 'late', true)");
+            exec(c, "COMMIT");
+            o.check("commit");
+            assertThat(value(c, "SELECT name FROM tv_post WHERE pk_post = 60")).isEqualTo("late");
+        }
+    }
+
+    @Test
+    void manyToManyAndGrandchildren(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l5; SET search_path = l5, public");
+            exec(c, "CREATE TABLE tb_post (pk_post int PRIMARY KEY, title text)");
+            exec(c, "CREATE TABLE tb_tag (pk_tag int PRIMARY KEY, name text)");
+            exec(c, "CREATE TABLE tb_post_tag (fk_post int REFERENCES tb_post, fk_tag int REFERENCES tb_tag, PRIMARY KEY (fk_post, fk_tag))");
+            exec(c, "CREATE TABLE tb_order (pk_order int PRIMARY KEY, customer text)");
+            exec(c, "CREATE TABLE tb_product (pk_product int PRIMARY KEY, name text, price numeric)");
+            exec(c, "CREATE TABLE tb_item (pk_item int PRIMARY KEY, fk_order int REFERENCES tb_order, fk_product int REFERENCES tb_product, qty int)");
+            exec(c, "INSERT INTO tb_post SELECT g, 'p' || g FROM generate_series(1, 6) g; INSERT INTO tb_tag SELECT g, 'tag' || g FROM generate_series(1, 4) g");
+            exec(c, "INSERT INTO tb_post_tag SELECT p, t FROM generate_series(1, 6) p, generate_series(1, 4) t WHERE (p + t) % 3 = 0");
+            exec(c, "INSERT INTO tb_order SELECT g, 'c' || g FROM generate_series(1, 5) g; INSERT INTO tb_product SELECT g, 'prod' || g, g * 10 FROM generate_series(1, 4) g");
+            exec(c, "INSERT INTO tb_item SELECT g, 1 + g % 5, 1 + g % 4, g FROM generate_series(1, 15) g");
+            new Oracle(c)
+                    .create("l5.tv_post", "SELECT p.pk_post, p.title, (SELECT jsonb_agg(t.name ORDER BY t.name) FROM tb_post_tag pt"
+                            + " JOIN tb_tag t ON t.pk_tag = pt.fk_tag WHERE pt.fk_post = p.pk_post) AS tags FROM tb_post p")
+                    .create("l5.tv_tag", "SELECT t.pk_tag, t.name, (SELECT count(*) FROM tb_post_tag pt JOIN tb_post p ON p.pk_post = pt.fk_post"
+                            + " WHERE pt.fk_tag = t.pk_tag AND p.title LIKE 'p%') AS n FROM tb_tag t")
+                    .create("l5.tv_order", "SELECT o.pk_order, o.customer, jsonb_agg(jsonb_build_object('product', pr.name, 'qty', i.qty)"
+                            + " ORDER BY i.pk_item) AS items, sum(i.qty * pr.price) AS total FROM tb_order o JOIN tb_item i ON i.fk_order = o.pk_order"
+                            + " JOIN tb_product pr ON pr.pk_product = i.fk_product GROUP BY o.pk_order, o.customer")
+                    .run("UPDATE tb_tag SET name = 'renamed' WHERE pk_tag = 2",
+                            "INSERT INTO tb_post_tag VALUES (1, 1)",
+                            "DELETE FROM tb_post_tag WHERE fk_tag = 3",
+                            "UPDATE tb_post SET title = 'new' WHERE pk_post = 2",
+                            "UPDATE tb_product SET price = price + 1 WHERE pk_product = 3",
+                            "UPDATE tb_item SET fk_order = 5 WHERE fk_order = 1",
+                            "DELETE FROM tb_item WHERE fk_order = 2",
+                            "INSERT INTO tb_item VALUES (99, 2, 1, 7)",
+                            "UPDATE tb_product SET name = upper(name)");
+        }
+    }
+
+    @Test
+    void aRenamedKeyFromAChildTableAddsAndRemovesRows(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l6; SET search_path = l6, public");
+            exec(c, "CREATE TABLE tb_post (pk_post int PRIMARY KEY, title text)");
+            exec(c, "CREATE TABLE tb_comment (pk_comment int PRIMARY KEY, fk_post int REFERENCES tb_post, body text)");
+            exec(c, "INSERT INTO tb_post SELECT g, 'p' || g FROM generate_series(1, 4) g; INSERT INTO tb_comment SELECT g, 1 + g % 4, 'b' || g FROM generate_series(1, 8) g");
+            new Oracle(c).create("l6.tv_feed", "SELECT c.pk_comment AS pk_feed, c.body, p.title FROM tb_comment c JOIN tb_post p ON p.pk_post = c.fk_post")
+                    .run("INSERT INTO tb_comment VALUES (20, 2, 'new')", "UPDATE tb_post SET title = 'T' WHERE pk_post = 2",
+                            "UPDATE tb_comment SET fk_post = 3 WHERE pk_comment = 20", "DELETE FROM tb_comment WHERE pk_comment = 1");
+        }
+    }
+
+    @Test
+    void nonDeterministicQueriesAreRefusedWithAMessage(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l7; SET search_path = l7, public");
+            exec(c, "CREATE TABLE tb_x (pk_x int PRIMARY KEY, grp int, v text)");
+            String before = Rt.fingerprint(c);
+            Map<String, String> refused = new LinkedHashMap<>();
+            refused.put("SELECT pk_x, v FROM tb_x ORDER BY pk_x LIMIT 10", "LIMIT");
+            refused.put("SELECT pk_x, v FROM tb_x OFFSET 1", "LIMIT/OFFSET");
+            refused.put("SELECT pk_x, row_number() OVER (ORDER BY v) AS r FROM tb_x", "window");
+            refused.put("SELECT pk_x, random() AS r FROM tb_x", "random");
+            refused.put("SELECT pk_x, clock_timestamp() AS t FROM tb_x", "clock_timestamp");
+            refused.put("SELECT pk_x, now() AS t FROM tb_x", "now");
+            refused.put("SELECT pk_x, CURRENT_USER AS u FROM tb_x", "CURRENT_USER");
+            refused.put("SELECT pk_x, v FROM tb_x TABLESAMPLE BERNOULLI (50)", "TABLESAMPLE");
+            refused.put("SELECT x.grp AS pk_x, jsonb_agg(x.v) AS vs FROM tb_x x GROUP BY x.grp", "jsonb_agg");
+            refused.put("SELECT pk_x FROM tb_x WHERE pk_x IN (SELECT pk_x FROM tb_x ORDER BY v LIMIT 3)", "LIMIT");
+            for (Map.Entry<String, String> e : refused.entrySet()) {
+                assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l7.tv_x', $q$" + e.getKey() + "$q$)")).as(e.getKey())
+                        .isInstanceOfSatisfying(SQLException.class, ex -> {
+                            assertThat(ex.getSQLState()).as(ex.getMessage()).isEqualTo("0A000");
+                            assertThat(ex.getMessage()).contains(e.getValue());
+                        });
+            }
+            assertThat(Rt.fingerprint(c)).isEqualTo(before);
+            // ordered aggregates and DISTINCT ON the key stay accepted
+            exec(c, "INSERT INTO tb_x SELECT g, g % 3, 'v' || g FROM generate_series(1, 9) g");
+            new Oracle(c).create("l7.tv_grp", "SELECT x.grp AS pk_grp, jsonb_agg(x.v ORDER BY x.pk_x) AS vs FROM tb_x x GROUP BY x.grp")
+                    .create("l7.tv_first", "SELECT DISTINCT ON (x.grp) x.grp AS pk_first, x.v FROM tb_x x ORDER BY x.grp, x.pk_x")
+                    .run("UPDATE tb_x SET grp = 5 WHERE pk_x = 3", "DELETE FROM tb_x WHERE pk_x = 1", "INSERT INTO tb_x VALUES (0, 1, 'first')");
+        }
+    }
+
+    @Test
+    void aWriteTheTviewCannotHoldFailsInThatStatementNamingTheTviewAndKey(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l8; SET search_path = l8, public");
+            exec(c, "CREATE TABLE tb_item (pk_item int PRIMARY KEY, code int, label text)");
+            exec(c, "INSERT INTO tb_item SELECT g, g * 10, 'l' || g FROM generate_series(1, 5) g");
+            Oracle o = new Oracle(c).create("l8.tv_code", "SELECT i.code AS pk_code, i.label FROM tb_item i");
+            assertThatThrownBy(() -> exec(c, "UPDATE tb_item SET code = NULL WHERE pk_item = 2"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> {
+                        assertThat(e.getSQLState()).isEqualTo("23502");
+                        assertThat(e.getMessage()).contains("pk_code").contains("l8.code");
+                    });
+            assertThatThrownBy(() -> exec(c, "UPDATE tb_item SET code = 30 WHERE pk_item = 2"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> {
+                        assertThat(e.getSQLState()).isEqualTo("23505");
+                        assertThat(e.getMessage()).contains("30").contains("pk_code").contains("l8.code");
+                    });
+            assertThatThrownBy(() -> exec(c, "INSERT INTO tb_item VALUES (6, 40, 'dup'), (7, 41, 'ok')"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("23505"));
+            o.check("refused writes change nothing");
+            assertThat(value(c, "SELECT count(*) FROM tb_item")).isEqualTo(5L);
+        }
+    }
+
+    @Test
+    void cyclicAndUntraceableIsReportedAsACycle(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l9; SET search_path = l9, public");
+            exec(c, "CREATE TABLE tb_a (pk_a int PRIMARY KEY, v int)");
+            exec(c, "INSERT INTO tb_a VALUES (1, 1)");
+            exec(c, "SELECT pg_tviews_create('l9.tv_a', 'SELECT a.pk_a, a.v FROM tb_a a')");
+            exec(c, "SELECT pg_tviews_create('l9.tv_b', 'SELECT a.pk_a AS pk_b, a.v FROM tv_a a')");
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create_or_replace('l9.tv_a', $q$SELECT a.pk_a, (SELECT max(b.v) FROM tv_b b) AS v FROM tb_a a$q$)"))
+                    .isEqualTo("42P17");
+        }
+    }
+
+    @Test
+    void definitionsAreExactlyOneSelect(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l10; SET search_path = l10, public");
+            String before = Rt.fingerprint(c);
+            for (String q : new String[] {
+                "SELECT 1::bigint AS pk_x; CREATE TABLE l10.injected(x int)",
+                "SELECT 1::bigint AS pk_x) q; CREATE TABLE l10.injected(x int); SELECT * FROM (SELECT 1",
+                "WITH d AS (DELETE FROM pg_tview_audit_log RETURNING 1) SELECT 1::bigint AS pk_x FROM d"}) {
+                String state = Rt.sqlState(c, "SELECT pg_tviews_create('l10.tv_x', $q$" + q + "$q$)");
+                assertThat(state).as(q).isIn("42601", "0A000", "42P17", "0A000");
+            }
+            assertThat(value(c, "SELECT to_regclass('l10.injected')")).isNull();
+            assertThat(Rt.fingerprint(c)).isEqualTo(before);
+            exec(c, "SELECT pg_tviews_create('l10.tv_ok', $q$SELECT 1 AS pk_ok, ';' AS semi, $$;$$ AS dollar -- ; comment\n ;$q$)");
+            assertThat(value(c, "SELECT semi || dollar FROM tv_ok")).isEqualTo(";;");
+        }
+    }
+
+    @Test
+    void nullArgumentsAreRefused(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "l11", 3, 6, 6);
+            for (String sql : new String[] {"SELECT pg_tviews_drop('l11.user', NULL, NULL)", "SELECT pg_tviews_drop('l11.post', false, NULL)",
+                "SELECT pg_tviews_refresh(NULL)", "SELECT pg_tviews_create('l11.tv_z', NULL)", "SELECT pg_tviews_refresh('l11.post', NULL)"}) {
+                assertThat(Rt.sqlState(c, sql)).as(sql).isEqualTo("22004");
+            }
+            assertThat(value(c, "SELECT count(*) FROM pg_tview_meta WHERE entity LIKE 'l11.%'")).isEqualTo(2L);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.tviews.runtime;
+
+import static dev.tviews.runtime.Rt.exec;
+import static dev.tviews.runtime.Rt.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tviews.runtime.LineageTest.Oracle;
+import dev.tviews.testkit.PgDatabase;
+import dev.tviews.testkit.PostgresExtension;
+import java.sql.Connection;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Partitions and inheritance children as sources, source DDL, and a damaged or tampered catalog: each is
+ * maintained, or detected and reported by name by pg_tviews_health_check(), and recovered by one call.
+ */
+@ExtendWith(PostgresExtension.class)
+class SourcesAndCatalogTest {
+
+    @BeforeAll
+    static void install(PgDatabase db) {
+        Rt.install(db);
+    }
+
+    /** ERROR rows of the health check about the TVIEWs of one schema (the tests of this class share a database). */
+    static String errors(Connection c, String schema) throws Exception {
+        Object v = value(c, "SELECT string_agg(component || ': ' || message, E'\\n') FROM pg_tviews_health_check()"
+                + " WHERE status = 'ERROR' AND (component LIKE '%:" + schema + ".%' OR message LIKE '%" + schema + ".%')");
+        return v == null ? "" : v.toString();
+    }
+
+    interface SqlBlock {
+        void run() throws Exception;
+    }
+
+    static void withoutDdlWatch(Connection c, SqlBlock block) throws Exception {
+        exec(c, "ALTER EVENT TRIGGER pg_tviews_ddl DISABLE");
+        try {
+            block.run();
+        } finally {
+            exec(c, "ALTER EVENT TRIGGER pg_tviews_ddl ENABLE");
+        }
+    }
+
+    @Test
+    void writesThroughAnyPartitionIncludingOnesAttachedOrCreatedLater(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA s1; SET search_path = s1, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text)");
+            exec(c, "CREATE TABLE tb_event (pk_event int, fk_user int, at int, what text, PRIMARY KEY (pk_event, at)) PARTITION BY RANGE (at)");
+            exec(c, "CREATE TABLE tb_event_1 PARTITION OF tb_event FOR VALUES FROM (0) TO (100)");
+            exec(c, "INSERT INTO tb_user SELECT g, 'u' || g FROM generate_series(1, 4) g");
+            exec(c, "INSERT INTO tb_event SELECT g, 1 + g % 4, g, 'e' || g FROM generate_series(1, 50) g");
+            Oracle o = new Oracle(c).create("s1.tv_user", "SELECT u.pk_user, u.name, (SELECT count(*) FROM tb_event e WHERE e.fk_user = u.pk_user) AS events,"
+                    + " (SELECT max(e.what) FROM tb_event e WHERE e.fk_user = u.pk_user) AS last_what FROM tb_user u");
+            o.run("INSERT INTO tb_event_1 VALUES (51, 1, 51, 'direct')",                    // straight into the partition
+                    "UPDATE tb_event_1 SET fk_user = 2 WHERE pk_event = 51",
+                    "DELETE FROM tb_event_1 WHERE pk_event < 5",
+                    "CREATE TABLE tb_event_2 PARTITION OF tb_event FOR VALUES FROM (100) TO (200)",
+                    "INSERT INTO tb_event_2 VALUES (150, 3, 150, 'later partition')",
+                    "CREATE TABLE tb_event_3 (pk_event int, fk_user int, at int, what text, PRIMARY KEY (pk_event, at))",
+                    "INSERT INTO tb_event_3 VALUES (250, 4, 250, 'before attach')",
+                    "ALTER TABLE tb_event ATTACH PARTITION tb_event_3 FOR VALUES FROM (200) TO (300)",
+                    "UPDATE tb_event SET fk_user = 1 WHERE pk_event = 250",
+                    "INSERT INTO tb_event_3 VALUES (251, 4, 251, 'attached')",
+                    "UPDATE tb_event SET at = at + 100 WHERE pk_event = 150",                 // moves between partitions
+                    "TRUNCATE tb_event_3");
+            assertThat(errors(c, "s1")).isEmpty();
+            // without the DDL event trigger (a non-superuser install), a partition attached with rows is
+            // reported by name until one call recovers it
+            withoutDdlWatch(c, () -> {
+                exec(c, "CREATE TABLE tb_event_4 (pk_event int, fk_user int, at int, what text, PRIMARY KEY (pk_event, at))");
+                exec(c, "INSERT INTO tb_event_4 VALUES (350, 1, 350, 'unseen')");
+                exec(c, "ALTER TABLE tb_event ATTACH PARTITION tb_event_4 FOR VALUES FROM (300) TO (400)");
+                assertThat(errors(c, "s1")).contains("tb_event_4");
+                exec(c, "SELECT pg_tviews_reinstall_triggers('s1.user')");
+                assertThat(errors(c, "s1")).isEmpty();
+                o.check("after reinstall");
+            });
+        }
+    }
+
+    @Test
+    void writesToInheritanceChildren(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA s2; SET search_path = s2, public");
+            exec(c, "CREATE TABLE tb_doc (pk_doc int PRIMARY KEY, title text)");
+            exec(c, "CREATE TABLE tb_note (pk_note int, fk_doc int, body text)");
+            exec(c, "CREATE TABLE tb_note_archived (archived_at int) INHERITS (tb_note)");
+            exec(c, "INSERT INTO tb_doc SELECT g, 'd' || g FROM generate_series(1, 3) g");
+            exec(c, "INSERT INTO tb_note SELECT g, 1 + g % 3, 'n' || g FROM generate_series(1, 6) g");
+            exec(c, "INSERT INTO tb_note_archived SELECT g, 1 + g % 3, 'a' || g, 1 FROM generate_series(7, 9) g");
+            Oracle o = new Oracle(c).create("s2.tv_doc", "SELECT d.pk_doc, d.title, (SELECT string_agg(n.body, ',' ORDER BY n.body) FROM tb_note n"
+                    + " WHERE n.fk_doc = d.pk_doc) AS notes FROM tb_doc d");
+            o.run("INSERT INTO tb_note_archived VALUES (10, 1, 'child', 2)", "UPDATE tb_note_archived SET fk_doc = 2 WHERE pk_note = 7",
+                    "DELETE FROM tb_note_archived WHERE pk_note = 8", "UPDATE tb_note SET body = body || '!'",
+                    "TRUNCATE tb_note_archived");
+            // a child created later gets its triggers from the DDL event trigger
+            o.run("CREATE TABLE tb_note_draft () INHERITS (tb_note)", "INSERT INTO tb_note_draft VALUES (20, 3, 'draft')");
+            // without it, the child is reported until one call installs them
+            withoutDdlWatch(c, () -> {
+                exec(c, "CREATE TABLE tb_note_other () INHERITS (tb_note)");
+                assertThat(errors(c, "s2")).contains("tb_note_other");
+                exec(c, "SELECT pg_tviews_reinstall_triggers('s2.doc')");
+                o.run("INSERT INTO tb_note_other VALUES (30, 2, 'other')");
+            });
+            assertThat(errors(c, "s2")).isEmpty();
+        }
+    }
+
+    @Test
+    void renamedSourceColumnIsReportedAndRegenerated(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "s3", 3, 8, 10);
+            assertThat(errors(c, "s3")).isEmpty();
+            // with the DDL event trigger the TVIEWs are regenerated by the rename itself
+            exec(c, "ALTER TABLE tb_user RENAME COLUMN name TO full_name");
+            assertThat(errors(c, "s3")).isEmpty();
+            exec(c, "UPDATE tb_user SET full_name = 'renamed' WHERE pk_user = 1");
+            Rt.assertNoDrift(c, "s3.post", "s3.user");
+            // without it (a non-superuser install) the rename is reported by name until one call regenerates
+            withoutDdlWatch(c, () -> {
+                exec(c, "ALTER TABLE tb_post RENAME COLUMN title TO headline");
+                exec(c, "ALTER TABLE tb_comment RENAME COLUMN fk_post TO post_ref");
+                assertThat(errors(c, "s3")).contains("definition:s3.post").contains("renamed");
+                exec(c, "SELECT pg_tviews_reinstall_triggers('s3.post')");
+                exec(c, "SELECT pg_tviews_reinstall_triggers('s3.user')");
+                assertThat(errors(c, "s3")).isEmpty();
+            });
+            exec(c, "UPDATE tb_post SET headline = 'h' WHERE pk_post = 2");
+            exec(c, "UPDATE tb_comment SET post_ref = 3 WHERE pk_comment = 1");
+            Rt.assertNoDrift(c, "s3.post", "s3.user");
+            // a column the definition uses cannot be dropped from under it; a dropped source is reported
+            assertThat(Rt.sqlState(c, "ALTER TABLE tb_post DROP COLUMN headline")).isEqualTo("2BP01");
+            exec(c, "DROP TABLE tb_comment CASCADE");
+            assertThat(errors(c, "s3")).contains("s3.post");
+        }
+    }
+
+    @Test
+    void tamperedCatalogIsDetectedAndNeverRegeneratedIntoTheTriggers(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "s4", 3, 8, 10);
+            exec(c, "UPDATE pg_tview_meta SET dependencies = '[]' WHERE entity = 's4.post'");
+            assertThat(errors(c, "s4")).contains("s4.post");
+            exec(c, "SELECT pg_tviews_reinstall_triggers('s4.post')");         // lineage is derived again, not read back
+            assertThat(value(c, "SELECT count(*) FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace"
+                    + " WHERE n.nspname = 's4' AND r.relname = 'tb_comment' AND t.tgname LIKE 'pg_tviews_%'")).isEqualTo(4L);
+            assertThat(errors(c, "s4")).isEmpty();
+            exec(c, "UPDATE pg_tview_meta SET qualified_definition = 'SELECT 1 AS pk_post, 1 AS fk_user, NULL::jsonb AS data' WHERE entity = 's4.post'");
+            assertThat(errors(c, "s4")).contains("definition:s4.post");
+            exec(c, "UPDATE tb_post SET title = 'still maintained' WHERE pk_post = 1");
+            exec(c, "SELECT pg_tviews_repair('s4.post')");
+            assertThat(Rt.driftAgainst(c, "s4.tv_post", Rt.TV_POST)).isZero();
+            // helper registry lost: reinstall still works and no trigger is left behind by drop
+            exec(c, "DELETE FROM pg_tview_helpers WHERE entity LIKE 's4.%'");
+            exec(c, "SELECT pg_tviews_reinstall_triggers()");
+            exec(c, "DELETE FROM pg_tview_helpers WHERE entity = 's4.user'");
+            exec(c, "SELECT pg_tviews_drop('s4.post', cascade => true)");
+            assertThat(value(c, "SELECT count(*) FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace"
+                    + " WHERE n.nspname = 's4' AND t.tgname LIKE 'pg_tviews_%'")).isEqualTo(0L);
+            exec(c, "INSERT INTO tb_user (pk_user, name) VALUES (100, 'writes still work')");
+        }
+    }
+
+    @Test
+    void rawDropOfATviewTableIsRecoveredByOneCall(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "s5", 3, 8, 10);
+            exec(c, "DROP TABLE tv_post CASCADE");                 // also drops tv_user's definition view
+            assertThat(errors(c, "s5")).contains("s5.post").contains("s5.user");
+            exec(c, "SELECT pg_tviews_reinstall_triggers()");
+            assertThat(errors(c, "s5")).isEmpty();
+            exec(c, "UPDATE tb_user SET name = 'n' WHERE pk_user = 1");
+            Rt.assertNoDrift(c, "s5.post", "s5.user");
+            assertThat(Rt.driftAgainst(c, "s5.tv_post", Rt.TV_POST)).isZero();
+            assertThat(Rt.driftAgainst(c, "s5.tv_user", Rt.TV_USER)).isZero();
+        }
+    }
+
+    @Test
+    void dependencyWalksHandleAnyDepth(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA s6; SET search_path = s6, public");
+            exec(c, "CREATE TABLE tb_base (pk_level int PRIMARY KEY, v int); INSERT INTO tb_base VALUES (1, 1), (2, 2)");
+            exec(c, "SELECT pg_tviews_create('s6.tv_level0', 'SELECT b.pk_level, b.v FROM tb_base b', '{\"key\": \"pk_level\"}')");
+            int depth = 113;
+            for (int i = 1; i <= depth; i++) {
+                exec(c, "SELECT pg_tviews_create('s6.tv_level" + i + "', 'SELECT x.pk_level, x.v + 1 AS v FROM tv_level" + (i - 1) + " x', '{\"key\": \"pk_level\"}')");
+            }
+            exec(c, "UPDATE tb_base SET v = 10 WHERE pk_level = 1");
+            assertThat(value(c, "SELECT v FROM tv_level" + depth + " WHERE pk_level = 1")).isEqualTo(10 + depth);
+            assertThat(value(c, "SELECT (pg_tviews_refresh_all()->>'refreshed_count')::int")).isEqualTo(depth + 1);
+            assertThat(value(c, "SELECT pg_tviews_reinstall_triggers()")).isEqualTo(depth + 1);
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_show_cascade_path('s6.level0')")).isEqualTo((long) depth + 1);
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_drop('s6.level0')")).isEqualTo("2BP01");
+            exec(c, "SELECT pg_tviews_drop('s6.level0', cascade => true)");
+            assertThat(value(c, "SELECT count(*) FROM pg_tview_meta WHERE entity LIKE 's6.%'")).isEqualTo(0L);
+        }
+    }
+}
