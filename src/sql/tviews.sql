@@ -184,7 +184,9 @@ LANGUAGE sql AS $$
     ON CONFLICT (entity, scope, val) DO UPDATE SET bumps = s.bumps + 1;
 $$;
 
-CREATE OR REPLACE FUNCTION public.pg_tviews__lock_keys(ent text, keys text[]) RETURNS void
+-- exclusive_all: the TVIEW also has sources refreshed fully; under REPEATABLE READ a keyed writer then
+-- writes the 'all' stamp too, so it conflicts with a full refresh whichever commits first.
+CREATE OR REPLACE FUNCTION public.pg_tviews__lock_keys(ent text, keys text[], exclusive_all boolean DEFAULT false) RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
     IF current_setting('transaction_isolation') = 'read committed' THEN
@@ -195,6 +197,9 @@ BEGIN
         PERFORM pg_advisory_xact_lock_shared(hashtext(ent || '#all'), 0);
         PERFORM pg_advisory_xact_lock(hashtext(ent), s.h)
            FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(keys) k ORDER BY 1) s;
+    ELSIF exclusive_all THEN
+        PERFORM public.pg_tviews__stamp(ent, 'all', ARRAY['*']);
+        PERFORM public.pg_tviews__stamp(ent, 'k', keys);
     ELSE
         PERFORM 1 FROM public.pg_tview_rr_stamp WHERE entity = ent AND scope = 'all' AND val = '*' FOR SHARE;
         PERFORM public.pg_tviews__stamp(ent, 'k', keys);
@@ -1053,6 +1058,23 @@ BEGIN
 END
 $fn$;
 
+-- Did DDL change what the generated objects were made from: the definition (a renamed column), or the
+-- tables a source spans (a new partition or inheritance child without this TVIEW's triggers)? Other DDL
+-- (ADD COLUMN, ENABLE/DISABLE TRIGGER, ...) leaves the TVIEW alone.
+CREATE OR REPLACE FUNCTION public.pg_tviews__stale_objects(m public.pg_tview_meta) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+    dv regclass := to_regclass(format('%I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv));
+BEGIN
+    IF dv IS NULL OR md5(regexp_replace(public.pg_tviews__viewdef(dv), '[;\s]+$', '')) IS DISTINCT FROM m.definition_hash THEN
+        RETURN true;
+    END IF;
+    RETURN EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d
+                    CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
+                    WHERE x.trg LIKE '%\_trn' AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg));
+END
+$fn$;
+
 -- Source DDL (a renamed column, a new or attached partition, a new inheritance child): regenerate the
 -- TVIEWs that read the table or one of its ancestors. Installed when the installer is a superuser;
 -- otherwise pg_tviews_health_check() reports such DDL and pg_tviews_reinstall_triggers() applies it.
@@ -1075,6 +1097,7 @@ BEGIN
         )
         SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d JOIN names ON names.sch = d->>'schema' AND names.tbl = d->>'table')
+           AND public.pg_tviews__stale_objects(m)
          ORDER BY o.depth, o.entity
     LOOP
         BEGIN
@@ -1109,6 +1132,7 @@ DECLARE
     locks_one text;
     dv text;
     covered oid[];
+    has_full boolean;
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
     IF NOT FOUND THEN
@@ -1137,6 +1161,7 @@ BEGIN
     UPDATE public.pg_tview_meta SET dependencies = a->'dependencies', dependent_on = ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')),
            qualified_definition = a->>'qualified', definition_hash = md5(a->>'qualified'), key_type = a->>'key_type', last_error = NULL
      WHERE entity = ent RETURNING * INTO m;
+    has_full := EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) x WHERE x->>'kind' = 'full');
 
     SELECT string_agg(format('%I', attname), ', ' ORDER BY attnum),
            string_agg(format('%I = EXCLUDED.%I', attname, attname), ', ' ORDER BY attnum) FILTER (WHERE attname <> m.key_column)
@@ -1150,8 +1175,8 @@ BEGIN
     IF current_setting('transaction_isolation') = 'read committed' THEN
         PERFORM pg_advisory_xact_lock_shared(%1$s, 0), pg_advisory_xact_lock(%2$s, hashtext(_tv_key::text));
     ELSE
-        PERFORM public.pg_tviews__lock_keys(%3$L, ARRAY[_tv_key::text]);
-    END IF;$s$, hashtext(ent || '#all'), hashtext(ent), ent);
+        PERFORM public.pg_tviews__lock_keys(%3$L, ARRAY[_tv_key::text], %4$s);
+    END IF;$s$, hashtext(ent || '#all'), hashtext(ent), ent, CASE WHEN has_full THEN 'true' ELSE 'false' END);
     -- one recompute statement (fresh snapshot under READ COMMITTED): rows the query yields for the keys
     -- are upserted (only when they differ), rows it no longer yields are deleted; a key the query
     -- yields twice fails here, naming the TVIEW
@@ -1179,11 +1204,11 @@ BEGIN
         _tv_key := _tv_keys[1];%4$s
         RETURN _tv_c;
     END IF;
-    PERFORM public.pg_tviews__lock_keys(%5$L, _tv_keys::text[]);%6$s
+    PERFORM public.pg_tviews__lock_keys(%5$L, _tv_keys::text[], %7$s);%6$s
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.rk, m.key_type, single, ent, replace(kstmt, '@@KEYCOND@@', '= ANY(_tv_keys)'));
+$g$, m.schema_name, nm.rk, m.key_type, single, ent, replace(kstmt, '@@KEYCOND@@', '= ANY(_tv_keys)'), CASE WHEN has_full THEN 'true' ELSE 'false' END);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.rk, m.key_type || '[]');
 
@@ -1983,7 +2008,7 @@ BEGIN
 
     component := 'runtime_objects';
     SELECT string_agg(x, ', ') INTO bad FROM unnest(ARRAY[
-        'public.pg_tviews__lock_keys(text,text[])', 'public.pg_tviews__lock_hop(text,integer,text[],boolean)',
+        'public.pg_tviews__lock_keys(text,text[],boolean)', 'public.pg_tviews__lock_hop(text,integer,text[],boolean)',
         'public.pg_tviews__lock_all(text)', 'public.pg_tviews__stamp(text,text,text[])',
         'public.pg_tviews__no_dup(text,text,text,boolean)', 'public.pg_tviews__null_key_check(text,text)']) x
      WHERE to_regprocedure(x) IS NULL;
@@ -2248,6 +2273,7 @@ END
 $ddl$;
 
 DROP FUNCTION IF EXISTS public.pg_tviews__lock_parents(text, text, text[]);
+DROP FUNCTION IF EXISTS public.pg_tviews__lock_keys(text, text[]);
 DO $upgrade$
 DECLARE
     r record;
