@@ -376,3 +376,13 @@ EOF
     printf '%s\n' "$tv_out" | sed 1d
     [ "$(printf '%s\n' "$tv_out" | head -n 1)" = ok ]
 }
+
+# Keys of object $2 of JSON file $1 that object $4 of JSON file $3 does not have, one per line (jline).
+tv_manifest_missing_keys() {
+    LC_ALL=C awk -v k1="$2" -v k2="$4" "$TV_JSON_AWK"'
+        BEGIN { jload(ARGV[2]); if (JERR != "") { print "invalid JSON in " ARGV[2] ": " JERR > "/dev/stderr"; exit 1 }
+                p = SUBSEP k2; for (i = 1; i <= JN[p]; i++) have[JK[p, i]] = 1
+                delete JT; delete JV; delete JN; delete JK
+                jload(ARGV[1]); if (JERR != "") { print "invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 1 }
+                p = SUBSEP k1; for (i = 1; i <= JN[p]; i++) if (!(JK[p, i] in have)) print jline(JK[p, i]) }' "$1" "$3"
+}
