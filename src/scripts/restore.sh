@@ -60,7 +60,7 @@ case $METHOD in
             # keys), and foreign keys see tables in dump order: the data goes in with the triggers disabled,
             # which only a superuser may do.
             [ "$(tv_query "$TARGET" "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")" = t ] ||
-                die "DATA_ONLY=1 needs a superuser (pg_restore --disable-triggers: without it, loading a source table runs TVIEW maintenance before the TVIEW's rows arrive and fails with duplicate keys); restore the whole backup into a new database instead (without DATA_ONLY), or run the data-only restore as a superuser"
+                die "DATA_ONLY=1 needs a superuser (pg_restore --disable-triggers: without it, loading a source table runs TVIEW maintenance before the TVIEW's rows arrive and fails with duplicate keys, and foreign keys are checked in dump order); restore the whole backup into a new database instead (without DATA_ONLY), or run the data-only restore as a superuser"
             log "restoring the data of $(basename "$DIR") into existing database $TARGET (one transaction, triggers disabled)"
             if ! PGDATABASE=$TARGET pg_restore --data-only --disable-triggers --single-transaction --exit-on-error \
                     -d "$TARGET" "$DIR/dump.pgdump" >"$TMP/log" 2>&1; then
