@@ -43,7 +43,8 @@ DONE=0
 
 SERVER_VERSION=""; SERVER_VERSION_NUM=""; RUNTIME_VERSION=""
 START_LSN=""; END_LSN=""; TIMELINE=""
-CATALOG=""; TVIEWS=""; COUNTS=""; TOOLS=""; FILES=""
+HAS_CATALOG=0; TOOLS=""; FILES=""
+LINES="$WORK/.lines"   # manifest lines describing the catalog and the TVIEWs, built by PostgreSQL (lib.sh)
 
 json_or_null() { if [ -n "$1" ]; then tv_json_str "$1"; else printf 'null'; fi; }
 
@@ -78,29 +79,11 @@ write_manifest() {
         printf '  "startLsn": %s,\n' "$(json_or_null "$START_LSN")"
         printf '  "endLsn": %s,\n' "$(json_or_null "$END_LSN")"
         printf '  "timeline": %s,\n' "${TIMELINE:-null}"
-        printf '  "catalogTables": ['
-        first=1
-        for t in $CATALOG; do
-            if [ $first = 1 ]; then first=0; else printf ', '; fi
-            tv_json_str "$t"
-        done
-        printf '],\n'
-        printf '  "tviewTables": {'
-        first=1
-        for line in $COUNTS; do
-            e=$(echo "$line" | cut -d'|' -f1); s=$(echo "$line" | cut -d'|' -f2); t=$(echo "$line" | cut -d'|' -f3)
-            if [ $first = 1 ]; then printf '\n'; first=0; else printf ',\n'; fi
-            printf '    %s: %s' "$(tv_json_str "$e")" "$(tv_json_str "$s.$t")"
-        done
-        if [ $first = 1 ]; then printf '},\n'; else printf '\n  },\n'; fi
-        printf '  "tviews": {'
-        first=1
-        for line in $COUNTS; do
-            e=$(echo "$line" | cut -d'|' -f1); n=$(echo "$line" | cut -d'|' -f4)
-            if [ $first = 1 ]; then printf '\n'; first=0; else printf ',\n'; fi
-            printf '    %s: %s' "$(tv_json_str "$e")" "${n:-null}"
-        done
-        if [ $first = 1 ]; then printf '},\n'; else printf '\n  },\n'; fi
+        if [ -s "$LINES" ]; then
+            cat "$LINES"
+        else
+            printf '  "catalogTables": [],\n  "catalogTableNames": [],\n  "tviewTables": {},\n  "tviewTableNames": {},\n  "tviews": {},\n'
+        fi
         printf '  "toolVersions": {'
         first=1
         for tool in $TOOLS; do
@@ -123,11 +106,7 @@ summary() {
     st=$(tv_manifest_get "$mf" status); ver=$(tv_manifest_get "$mf" verified)
     err=$(tv_manifest_get "$mf" error); vmsg=$(tv_manifest_get "$mf" verification)
     main=$(tv_manifest_object "$mf" sha256 | head -n 1 | awk '{print $2}')
-    tv=""
-    for line in $COUNTS; do
-        e=$(echo "$line" | cut -d'|' -f1); n=$(echo "$line" | cut -d'|' -f4)
-        tv="$tv${tv:+,}$(tv_json_str "$e"):${n:-null}"
-    done
+    tv=$(sed -n 's/^  "tviews": \(.*\),$/\1/p' "$mf")
     base=$(printf '{"name":%s,"method":%s,"status":%s,"verified":%s,"path":%s,"startTime":%s,"endTime":%s,"sizeBytes":%s,"sha256":%s,"serverVersion":%s,"startLsn":%s,"endLsn":%s,"error":%s,"verification":%s' \
         "$(tv_json_str "$NAME")" "$(tv_json_str "$METHOD")" "$(tv_json_str "$st")" "${ver:-false}" "$(tv_json_str "$FINAL")" \
         "$(tv_json_str "$(tv_manifest_get "$mf" startTime)")" "$(tv_json_str "$(tv_manifest_get "$mf" endTime)")" \
@@ -135,9 +114,9 @@ summary() {
         "$(json_or_null "$START_LSN")" "$(json_or_null "$END_LSN")" \
         "$(if [ "$err" = null ]; then echo null; else json_or_null "$(printf '%s' "$err" | cut -c1-600)"; fi)" \
         "$(if [ "$vmsg" = null ]; then echo null; else json_or_null "$(printf '%s' "$vmsg" | cut -c1-600)"; fi)")
-    line="$base,\"tviews\":{$tv}}"
+    line="$base,\"tviews\":${tv:-\{\}}}"
     if [ ${#line} -gt 3900 ]; then
-        line="$base,\"tviewCount\":$(printf '%s\n' "$COUNTS" | grep -c . || true)}"
+        line="$base,\"tviewCount\":$(tv_manifest_count "$mf" tviews)}"
     fi
     printf '%s\n' "$line" | tv_redact
     printf '%s\n' "$line" | tv_redact | { read -r l; tv_termination_log "$l"; }
@@ -152,7 +131,7 @@ on_exit() {
     [ -s "$TV_ERRFILE" ] && msg=$(tail -n 1 "$TV_ERRFILE")
     if [ -d "$WORK" ]; then
         write_manifest failed "$msg" || true
-        rm -f "$WORK/.error" "$WORK/.snapshot.sql" "$WORK/.dump.sh" "$WORK/.counts"
+        rm -f "$WORK/.error" "$WORK/.snapshot.sql" "$WORK/.dump.sh" "$WORK/.lines" "$WORK/.dump.rc" "$WORK/.dump.err"
         mv "$WORK" "$FINAL" 2>/dev/null || true
     fi
     if [ -f "$FINAL/manifest.json" ]; then summary || true; fi
@@ -180,55 +159,66 @@ SERVER_VERSION_NUM=$(tv_query "$DB" "SHOW server_version_num")
 if [ -n "$(tv_query "$DB" "SELECT to_regprocedure('pg_tviews_version()')")" ]; then
     RUNTIME_VERSION=$(tv_query "$DB" "SELECT pg_tviews_version()")
 fi
-for t in $TV_CATALOG_TABLES; do
-    q=$(tv_query "$DB" "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('$t')")
-    [ -z "$q" ] || CATALOG="$CATALOG${CATALOG:+ }$q"
-done
-if [ -z "$CATALOG" ]; then
+HAS_CATALOG=$(tv_query "$DB" "SELECT (to_regclass('pg_tview_meta') IS NOT NULL)::int")
+if [ "$HAS_CATALOG" != 1 ]; then
     [ "$METHOD" != metadata ] || die "database $DB has no TVIEW runtime catalog (pg_tview_meta): nothing to back up with method metadata"
     log "warning: database $DB has no TVIEW runtime installed; the manifest lists no TVIEWs"
 fi
-TVIEW_LIST=$(tv_list_tviews "$DB")
-COUNT_SQL=$(tv_count_sql "$TVIEW_LIST")
-
-sq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
 case $METHOD in
     logical|metadata)
         FILES="dump.pgdump"
         # The row counts and the dump come from ONE snapshot: psql holds a REPEATABLE READ transaction,
-        # exports its snapshot and runs pg_dump --snapshot from inside the session (\!).
+        # exports its snapshot and runs pg_dump --snapshot from inside the session (\!). Nothing is spliced:
+        # paths and names reach psql as variables and the dump script as environment variables.
+        cat >"$WORK/.dump.sh" <<'EOF'
+set --
+if [ "$TV_METHOD" = metadata ]; then
+    for tv_p in "$TV_CAT_META" "$TV_CAT_HELPERS" "$TV_CAT_AUDIT"; do [ -z "$tv_p" ] || set -- "$@" -t "$tv_p"; done
+fi
+pg_dump -Fc --snapshot="$TV_SNAPSHOT" -f "$TV_DUMP_FILE" "$@" 2>"$TV_DUMP_ERR"
+echo $? >"$TV_DUMP_RC"
+EOF
         {
-            echo "pg_dump -Fc --snapshot=\"\$TV_SNAPSHOT\" -f $(sq "$WORK/dump.pgdump") \\"
-            if [ "$METHOD" = metadata ]; then
-                for t in $CATALOG; do echo "  -t $(sq "$t") \\"; done
+            cat <<'EOF'
+BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;
+SELECT pg_export_snapshot() AS tv_snapshot \gset
+\setenv TV_SNAPSHOT :tv_snapshot
+-- pg_dump -t patterns of the catalog tables: "schema"."table" with quotes doubled (matched literally)
+SELECT coalesce(max(p) FILTER (WHERE name = 'pg_tview_meta'), '') AS tv_cat_meta,
+       coalesce(max(p) FILTER (WHERE name = 'pg_tview_helpers'), '') AS tv_cat_helpers,
+       coalesce(max(p) FILTER (WHERE name = 'pg_tview_audit_log'), '') AS tv_cat_audit
+FROM (SELECT x.name, format('"%s"."%s"', replace(n.nspname, '"', '""'), replace(c.relname, '"', '""')) AS p
+      FROM unnest(ARRAY['pg_tview_meta', 'pg_tview_helpers', 'pg_tview_audit_log']) AS x(name)
+      JOIN pg_class c ON c.oid = to_regclass(x.name) JOIN pg_namespace n ON n.oid = c.relnamespace) q \gset
+\setenv TV_CAT_META :tv_cat_meta
+\setenv TV_CAT_HELPERS :tv_cat_helpers
+\setenv TV_CAT_AUDIT :tv_cat_audit
+EOF
+            if [ "$HAS_CATALOG" = 1 ]; then
+                printf '%s\n' '\o :lines_file'
+                printf '%s;\n' "$TV_MANIFEST_LINES_SQL"
+                printf '%s\n' '\o'
             fi
-            echo "  2>$(sq "$WORK/.dump.err")"
-            echo "echo \$? >$(sq "$WORK/.dump.rc")"
-        } >"$WORK/.dump.sh"
-        {
-            echo "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
-            echo "SELECT pg_export_snapshot() AS tv_snapshot \\gset"
-            echo "\\setenv TV_SNAPSHOT :tv_snapshot"
-            if [ -n "$COUNT_SQL" ]; then
-                echo "\\o $(sq "$WORK/.counts")"
-                echo "$COUNT_SQL;"
-                echo "\\o"
-            fi
-            echo "\\! sh $(sq "$WORK/.dump.sh")"
-            echo "COMMIT;"
+            cat <<'EOF'
+\! sh "$TV_DUMP_SCRIPT"
+COMMIT;
+EOF
         } >"$WORK/.snapshot.sql"
-        if ! out=$(tv_psql "$DB" -f "$WORK/.snapshot.sql" 2>&1); then
+        if ! out=$(TV_METHOD=$METHOD TV_DUMP_SCRIPT="$WORK/.dump.sh" TV_DUMP_FILE="$WORK/dump.pgdump" \
+                TV_DUMP_ERR="$WORK/.dump.err" TV_DUMP_RC="$WORK/.dump.rc" \
+                tv_psql "$DB" -v "lines_file=$LINES" -f "$WORK/.snapshot.sql" 2>&1); then
             die "snapshot session failed: $(printf '%s' "$out" | tr '\n' ' ')"
         fi
         drc=$(cat "$WORK/.dump.rc" 2>/dev/null || echo 1)
         [ "$drc" = 0 ] || die "pg_dump failed (exit $drc): $(tr '\n' ' ' <"$WORK/.dump.err" 2>/dev/null)"
-        if [ -n "$COUNT_SQL" ]; then COUNTS=$(cat "$WORK/.counts"); fi
-        rm -f "$WORK/.dump.sh" "$WORK/.dump.rc" "$WORK/.dump.err" "$WORK/.snapshot.sql" "$WORK/.counts"
+        rm -f "$WORK/.dump.sh" "$WORK/.dump.rc" "$WORK/.dump.err" "$WORK/.snapshot.sql"
         ;;
     physical)
         # Row counts are read just before the copy starts (a physical backup has no snapshot to share).
-        if [ -n "$COUNT_SQL" ]; then COUNTS=$(tv_query "$DB" "$COUNT_SQL"); fi
+        if [ "$HAS_CATALOG" = 1 ]; then
+            printf '%s;\n' "$TV_MANIFEST_LINES_SQL" | tv_sql "$DB" >"$LINES"
+        fi
         # pg_basebackup wants an empty directory: write into a sub-directory, then move the files up.
         if ! pg_basebackup -D "$WORK/.base" -Ft -z -X stream -c fast --manifest-checksums=SHA256 \
                 -l "tviews $NAME" >"$WORK/.basebackup.log" 2>&1; then
@@ -246,10 +236,9 @@ case $METHOD in
         ;;
 esac
 
-# Word splitting of $FILES / $COUNTS / $CATALOG: entries have no blanks.
-COUNTS=$(printf '%s\n' "$COUNTS" | tr -d ' ')
+# Word splitting of $FILES: file names that pg_dump / pg_basebackup chose, without blanks.
 write_manifest succeeded ""
-rm -f "$WORK/.error"
+rm -f "$WORK/.error" "$LINES"
 mv "$WORK" "$FINAL"
 DONE=1
 log "backup $NAME written ($(tv_manifest_get "$FINAL/manifest.json" sizeBytes) bytes)"

@@ -107,11 +107,14 @@ past_deadline() {
     return 1
 }
 
-# dq DB SQL — runs SQL in DB (stops on the first error); prints the result, or the error text and fails.
-dq() {
-    dq_db=$1; dq_sql=$2
+# dqv DB [-v name=value ...] — runs the SQL read from stdin in DB (stops on the first error) with the given psql
+# variables (:'name' literal, :"name" identifier; no value is ever spliced into SQL text); prints the result, or
+# the error text and fails.
+dqv() {
+    dq_db=$1; shift
+    cat >"$WORK/dq.sql"
     # stderr (NOTICEs, WARNINGs) never mixes into a result; it is the message when the statement fails
-    if dq_out=$(bounded env PGDATABASE="$dq_db" psql -X -q -v ON_ERROR_STOP=1 -At -c "$dq_sql" 2>"$WORK/dq.err"); then
+    if dq_out=$(bounded env PGDATABASE="$dq_db" psql -X -q -v ON_ERROR_STOP=1 -At "$@" -f "$WORK/dq.sql" 2>"$WORK/dq.err"); then
         [ ! -s "$WORK/dq.err" ] || tv_redact <"$WORK/dq.err" >&2
         printf '%s\n' "$dq_out"
         return 0
@@ -122,6 +125,13 @@ dq() {
         return $dq_rc
     fi
 }
+# dq DB SQL — a CONSTANT statement (no values in it; those go through dqv)
+dq() { printf '%s\n' "$2" | dqv "$1"; }
+NL='
+'
+# first_line / rest TEXT — the statements below print a status word on the first line and a message after it
+first_line() { printf '%s' "${1%%"$NL"*}"; }
+rest() { case $1 in *"$NL"*) printf '%s' "${1#*"$NL"}" ;; esac; }
 
 # ---------------------------------------------------------------------------------------------------
 # Result: JSON (stdout + termination log) and Markdown report
@@ -206,11 +216,12 @@ finish() {
             step "DROP DATABASE \"$SCRATCH\" WITH (FORCE)   -- CLEANUP=$CLEANUP"
             # a killed client's CREATE DATABASE may still be running on the server: let it finish first
             for f_i in 1 2 3 4 5 6 7 8 9 10; do
-                [ -n "$(dq "$MAINT" "SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' AND query ILIKE 'CREATE DATABASE%$SCRATCH%'" 2>/dev/null)" ] || break
+                [ -n "$(printf '%s\n' "SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' AND query ILIKE 'CREATE DATABASE%' AND strpos(query, :'scratch') > 0" |
+                        dqv "$MAINT" -v "scratch=$SCRATCH" 2>/dev/null)" ] || break
                 sleep 1
             done
-            if dq "$MAINT" "DROP DATABASE IF EXISTS \"$SCRATCH\" WITH (FORCE)" >"$WORK/drop" 2>&1 ||
-               dq "$MAINT" "DROP DATABASE IF EXISTS \"$SCRATCH\"" >"$WORK/drop" 2>&1; then
+            if printf '%s\n' 'DROP DATABASE IF EXISTS :"scratch" WITH (FORCE)' | dqv "$MAINT" -v "scratch=$SCRATCH" >"$WORK/drop" 2>&1 ||
+               printf '%s\n' 'DROP DATABASE IF EXISTS :"scratch"' | dqv "$MAINT" -v "scratch=$SCRATCH" >"$WORK/drop" 2>&1; then
                 DROPPED=true; log "scratch database $SCRATCH dropped"
             else
                 log "warning: could not drop scratch database $SCRATCH: $(cat "$WORK/drop")"
@@ -330,9 +341,9 @@ if [ "$SCENARIO" = restore-latest ] && [ -n "$META_DIR" ]; then
     for entry in $(tv_manifest_object "$META_DIR/manifest.json" sha256 | tr ' ' '='); do
         [ "$(tv_sha256 "$META_DIR/${entry%%=*}" 2>/dev/null || echo missing)" = "${entry#*=}" ] || mb_problem="$mb_problem checksum of ${entry%%=*} does not match;"
     done
-    for e in $(tv_manifest_object "$MF" tviews | awk '{print $1}'); do
-        tv_manifest_object "$META_DIR/manifest.json" tviewTables | awk '{print $1}' | grep -qx "$e" || mb_problem="$mb_problem TVIEW $e of $BACKUP is not in it;"
-    done
+    mb_missing=$(tv_manifest_missing_keys "$MF" tviews "$META_DIR/manifest.json" tviewTables | head -n 20 | awk '{ printf " TVIEW %s of %s is not in it;", $0, b }' b="$BACKUP") ||
+        mb_missing=" cannot compare the manifests;"
+    mb_problem="$mb_problem$mb_missing"
     if [ -z "$mb_problem" ]; then
         check metadata-backup true "$META: checksums ok, covers every TVIEW of $BACKUP" $(( $(now_ms) - t0 ))
     else
@@ -343,7 +354,7 @@ fi
 # ---------------------------------------------------------------------------------------------------
 # 2. Restore into the scratch database
 
-if ! exists=$(dq "$MAINT" "SELECT 1 FROM pg_database WHERE datname = '$SCRATCH'"); then
+if ! exists=$(printf '%s\n' "SELECT 1 FROM pg_database WHERE datname = :'scratch'" | dqv "$MAINT" -v "scratch=$SCRATCH"); then
     check restore false "cannot query pg_database: $exists" 0
     done_exit
 elif [ -n "$exists" ]; then
@@ -373,22 +384,33 @@ if past_deadline 0 "restore"; then done_exit; fi
 # ---------------------------------------------------------------------------------------------------
 # Helpers on the scratch database
 
-# "entity|schema.table|missing|extra|different|checked|samples" for every registered TVIEW
-consistency_rows() {
-    dq "$SCRATCH" "SELECT m.entity || '|' || quote_ident(m.schema_name) || '.' || quote_ident(m.table_name) || '|' || c.missing || '|' || c.extra || '|' || c.different || '|' || c.checked_rows || '|' || coalesce(array_to_string(c.sample_keys, ' '), '') FROM pg_tview_meta m, LATERAL pg_tviews_check_consistency(quote_ident(m.schema_name) || '.' || quote_ident(m.table_name)) c ORDER BY m.entity"
+# Every statement below reads names from the catalog and quotes them itself; values from the shell go in as psql
+# variables. Names shown in messages have newlines and tabs replaced by spaces (tv_d).
+TV_D="CREATE FUNCTION pg_temp.tv_d(text) RETURNS text LANGUAGE sql IMMUTABLE AS \$\$ SELECT translate(\$1, E'\\n\\r\\t', '   ') \$\$;"
+CONSISTENCY_CTE="c AS (SELECT m.entity, c.missing, c.extra, c.different, c.checked_rows, coalesce(array_to_string(c.sample_keys, ' '), '') AS sample,
+               coalesce(c.sample_keys, '{}') AS sample_arr
+        FROM pg_tview_meta m, LATERAL pg_tviews_check_consistency(m.entity) c)"
+# consistency — CONS_STATE ok | drift | none | error, and CONS_MSG ("N TVIEW(s) consistent: ..." or "drift: ...")
+consistency() {
+    if co_out=$(dqv "$SCRATCH" <<EOF
+$TV_D
+WITH $CONSISTENCY_CTE
+SELECT CASE WHEN count(*) = 0 THEN 'none' WHEN bool_or(missing + extra + different > 0) THEN 'drift' ELSE 'ok' END || E'\\n' ||
+       CASE WHEN count(*) = 0 THEN 'no TVIEW registered in pg_tview_meta'
+            WHEN bool_or(missing + extra + different > 0) THEN 'drift: ' || string_agg(format('%s missing=%s extra=%s different=%s sample=[%s]',
+                 pg_temp.tv_d(entity), missing, extra, different, sample), '; ' ORDER BY entity) FILTER (WHERE missing + extra + different > 0)
+            ELSE count(*) || ' TVIEW(s) consistent: ' || string_agg(format('%s(%s)', pg_temp.tv_d(entity), checked_rows), ' ' ORDER BY entity) END
+FROM c;
+EOF
+    ); then
+        CONS_STATE=$(first_line "$co_out"); CONS_MSG=$(rest "$co_out")
+    else
+        CONS_STATE=error; CONS_MSG="pg_tviews_check_consistency failed: $co_out"
+    fi
 }
-# TVIEWs of the catalog in dependency order (sources first): "entity|schema.table"
-ordered_tviews() {
-    dq "$SCRATCH" "WITH RECURSIVE d(entity, depth) AS (SELECT entity, 0 FROM pg_tview_meta UNION ALL SELECT m.entity, d.depth + 1 FROM d JOIN pg_tview_meta m ON d.entity = ANY(m.dependent_on) WHERE d.depth < 50) SELECT d.entity || '|' || quote_ident(m.schema_name) || '.' || quote_ident(m.table_name) FROM d JOIN pg_tview_meta m USING (entity) GROUP BY d.entity, m.schema_name, m.table_name ORDER BY max(d.depth), d.entity"
-}
-# summary of consistency rows; returns 1 when any TVIEW drifts
-consistency_summary() {
-    printf '%s\n' "$1" | awk -F'|' '
-        NF >= 6 { n++; if ($3 + $4 + $5 > 0) { bad = bad sprintf("%s missing=%s extra=%s different=%s sample=[%s]; ", $1, $3, $4, $5, $7) } else ok = ok sprintf("%s(%s) ", $1, $6) }
-        END { if (n == 0) { print "no TVIEW registered in pg_tview_meta"; exit 1 }
-              if (bad != "") { print "drift: " bad; exit 1 }
-              sub(/ $/, "", ok); print n " TVIEW(s) consistent: " ok }'
-}
+# ORDERED_CTE: "ord(entity, depth)", the TVIEWs of the catalog in dependency order (sources first)
+ORDERED_CTE="d(entity, depth) AS (SELECT entity, 0 FROM pg_tview_meta UNION ALL SELECT m.entity, d.depth + 1 FROM d JOIN pg_tview_meta m ON d.entity = ANY(m.dependent_on) WHERE d.depth < 50),
+    ord AS (SELECT entity, max(depth) AS depth FROM d GROUP BY entity)"
 
 # ---------------------------------------------------------------------------------------------------
 # 3. Scenario: damage and the documented recovery procedure
@@ -398,11 +420,16 @@ case $SCENARIO in
 metadata-loss)
     t0=$(now_ms)
     step "damage: DELETE FROM pg_tview_meta   -- in $SCRATCH only"
-    if out=$(dq "$SCRATCH" "DELETE FROM pg_tview_meta RETURNING entity"); then
-        n_del=$(printf '%s\n' "$out" | grep -c . || true)
-        hc=$(dq "$SCRATCH" "SELECT component || ': ' || message FROM pg_tviews_health_check() WHERE status = 'ERROR'" || true)
+    if out=$(dqv "$SCRATCH" <<EOF
+$TV_D
+WITH d AS (DELETE FROM pg_tview_meta RETURNING entity)
+SELECT count(*) || E'\\n' || coalesce(string_agg(pg_temp.tv_d(entity), ' ' ORDER BY entity), '') FROM d;
+EOF
+    ); then
+        n_del=$(first_line "$out")
+        hc=$(dq "$SCRATCH" "SELECT string_agg(translate(component || ': ' || message, E'\\n\\r\\t', '   '), '; ' ORDER BY component) FROM pg_tviews_health_check() WHERE status = 'ERROR'" || true)
         if [ "$n_del" -gt 0 ] && [ -n "$hc" ]; then
-            check catalog-damaged true "deleted $n_del pg_tview_meta row(s) ($(printf '%s' "$out" | tr '\n' ' ')); health check detects it: $(printf '%s' "$hc" | head -n 1 | cut -c1-200)" $(( $(now_ms) - t0 ))
+            check catalog-damaged true "deleted $n_del pg_tview_meta row(s) ($(rest "$out")); health check detects it: $(printf '%s' "$hc" | cut -c1-200)" $(( $(now_ms) - t0 ))
         else
             check catalog-damaged false "deleted $n_del pg_tview_meta row(s) but the health check reports no ERROR (${hc:-none})" $(( $(now_ms) - t0 ))
         fi
@@ -425,136 +452,142 @@ metadata-loss)
             check catalog-recovered false "restore.sh of metadata backup $META exit $rc: $(grep 'ERROR' "$WORK/meta.out" | tail -n 1 | sed 's/^.*ERROR: //' | cut -c1-400)" $(( $(now_ms) - t0 ))
         fi
     else
-        # no metadata backup: re-register every TVIEW table (they carry a TVIEW {...} comment) in dependency order
-        order_sql="WITH RECURSIVE t AS (
-            SELECT n.nspname AS s, c.relname AS t, substr(obj_description(c.oid, 'pg_class'), 7)::jsonb ->> 'definition' AS def
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p') AND obj_description(c.oid, 'pg_class') LIKE 'TVIEW {%'
-              AND NOT EXISTS (SELECT 1 FROM pg_tview_meta m WHERE m.schema_name = n.nspname AND m.table_name = c.relname)),
-          e AS (SELECT a.s AS cs, a.t AS ct, b.s AS ps, b.t AS pt FROM t a JOIN t b ON (a.s, a.t) <> (b.s, b.t) AND a.def ~ ('\\m' || b.t || '\\M')),
-          r(s, t, depth) AS (SELECT s, t, 0 FROM t UNION ALL SELECT e.cs, e.ct, r.depth + 1 FROM r JOIN e ON (e.ps, e.pt) = (r.s, r.t) WHERE r.depth < 50)
-          SELECT quote_ident(s) || '.' || quote_ident(t) FROM r GROUP BY s, t ORDER BY max(depth), s, t"
-        if tables=$(dq "$SCRATCH" "$order_sql"); then
-            conv_ok=1; conv=""
-            for tbl in $tables; do
-                step "recover: SELECT pg_tviews_convert_existing_table('$tbl')"
-                if out=$(dq "$SCRATCH" "SELECT pg_tviews_convert_existing_table('$tbl')"); then
-                    conv="$conv${conv:+, }$tbl"
-                else
-                    conv_ok=0; conv="$conv${conv:+, }$tbl FAILED ($out)"
-                fi
-                if past_deadline 0 "catalog recovery"; then conv_ok=0; break; fi
-            done
-            if [ -z "$tables" ]; then
+        # No metadata backup: re-register every TVIEW table (they carry a TVIEW {...} comment) in dependency order
+        # (a table whose definition names another TVIEW table comes after it). psql's \gexec runs one generated
+        # statement per table; the names are quoted by format() in SQL, never by the shell.
+        step "recover: SELECT pg_tviews_convert_existing_table(format('%I.%I', schema, table)) for every unregistered table with a 'TVIEW {...}' comment, sources first"
+        if out=$(dqv "$SCRATCH" <<'EOF'
+WITH RECURSIVE t AS (
+    SELECT n.nspname AS s, c.relname AS t, substr(obj_description(c.oid, 'pg_class'), 7)::jsonb ->> 'definition' AS def
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND obj_description(c.oid, 'pg_class') LIKE 'TVIEW {%'
+      AND NOT EXISTS (SELECT 1 FROM pg_tview_meta m WHERE m.schema_name = n.nspname AND m.table_name = c.relname)),
+  e AS (SELECT a.s AS cs, a.t AS ct, b.s AS ps, b.t AS pt FROM t a JOIN t b ON (a.s, a.t) <> (b.s, b.t)
+        AND (strpos(a.def, quote_ident(b.t)) > 0 OR a.def ~ ('\m' || regexp_replace(b.t, '([^[:alnum:]_])', '\\\1', 'g') || '\M'))),
+  r(s, t, depth) AS (SELECT s, t, 0 FROM t UNION ALL SELECT e.cs, e.ct, r.depth + 1 FROM r JOIN e ON (e.ps, e.pt) = (r.s, r.t) WHERE r.depth < 50)
+SELECT format('SELECT translate(%L, E''\n\r\t'', ''   '') FROM pg_tviews_convert_existing_table(%L)', format('%I.%I', s, t), format('%I.%I', s, t))
+FROM r GROUP BY s, t ORDER BY max(depth), s, t
+\gexec
+EOF
+        ); then
+            conv=$(printf '%s\n' "$out" | awk 'NF { printf "%s%s", sep, $0; sep = ", " }')
+            if [ -z "$conv" ]; then
                 check catalog-recovered false "no metadata backup, and no TVIEW table with a 'TVIEW {...}' comment to re-register" $(( $(now_ms) - t0 ))
-            elif [ $conv_ok = 1 ]; then
-                check catalog-recovered true "no metadata backup: pg_tviews_convert_existing_table(name) in dependency order: $conv" $(( $(now_ms) - t0 ))
             else
-                check catalog-recovered false "no metadata backup: pg_tviews_convert_existing_table: $conv" $(( $(now_ms) - t0 ))
+                check catalog-recovered true "no metadata backup: pg_tviews_convert_existing_table(name) in dependency order: $conv" $(( $(now_ms) - t0 ))
             fi
         else
-            check catalog-recovered false "cannot list the TVIEW tables to re-register: $tables" $(( $(now_ms) - t0 ))
+            past_deadline 0 "catalog recovery" || true
+            check catalog-recovered false "no metadata backup: pg_tviews_convert_existing_table: $out" $(( $(now_ms) - t0 ))
         fi
     fi
     T_RECOVERY=$(( $(now_ms) - t0 ))
     ;;
 tview-corruption)
     t0=$(now_ms)
-    # target: CORRUPT_TVIEW, else the leaf TVIEW (read by no other TVIEW) with the most rows
-    if [ -n "${CORRUPT_TVIEW:-}" ]; then
-        tsel="SELECT m.entity FROM pg_tview_meta m WHERE m.entity = '${CORRUPT_TVIEW}' OR m.table_name = '${CORRUPT_TVIEW}' OR m.schema_name || '.' || m.table_name = '${CORRUPT_TVIEW}' LIMIT 1"
-    else
-        tsel="SELECT m.entity FROM pg_tview_meta m WHERE NOT EXISTS (SELECT 1 FROM pg_tview_meta x WHERE m.entity = ANY(x.dependent_on)) ORDER BY (SELECT reltuples FROM pg_class WHERE oid = format('%I.%I', m.schema_name, m.table_name)::regclass) DESC, m.entity LIMIT 1"
-    fi
-    TGT=$(dq "$SCRATCH" "$tsel" || true)
-    info=""
-    [ -z "$TGT" ] || info=$(dq "$SCRATCH" "SELECT quote_ident(schema_name) || '.' || quote_ident(table_name) || '|' || quote_ident(key_column) || '|' || key_type FROM pg_tview_meta WHERE entity = '$TGT'" || true)
-    TT=$(echo "$info" | cut -d'|' -f1); KC=$(echo "$info" | cut -d'|' -f2); KT=$(echo "$info" | cut -d'|' -f3)
-    corrupt_ok=0
-    if [ -z "$TT" ]; then
-        check corruption-injected false "no TVIEW to corrupt (${CORRUPT_TVIEW:-no leaf TVIEW}) ${TGT}" $(( $(now_ms) - t0 ))
-    else
-        keys=$(dq "$SCRATCH" "SELECT t.$KC::text FROM $TT t ORDER BY t.$KC LIMIT 2" || true)
-        K1=$(echo "$keys" | sed -n 1p); K2=$(echo "$keys" | sed -n 2p)
-        case $KT in
-            smallint|integer|bigint|numeric*) newkey="(SELECT max($KC) + 1000000 FROM $TT)" ;;
-            uuid) newkey="gen_random_uuid()" ;;
-            text|character*) newkey="'drill-extra-' || md5(random()::text)" ;;
-            *) newkey="" ;;
-        esac
-        # the altered column: a jsonb column, else a text column, else any other column set to NULL
-        alt=$(dq "$SCRATCH" "SELECT quote_ident(attname) || '|' || format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = '$TT'::regclass AND attnum > 0 AND NOT attisdropped AND quote_ident(attname) <> '$KC' ORDER BY (format_type(atttypid, NULL) = 'jsonb') DESC, (format_type(atttypid, NULL) IN ('text', 'character varying')) DESC, attnum LIMIT 1" || true)
-        AC=$(echo "$alt" | cut -d'|' -f1); AT=$(echo "$alt" | cut -d'|' -f2)
-        case $AT in
-            jsonb) setx="$AC = $AC || '{\"drill_corrupted\": true}'" ;;
-            text|'character varying') setx="$AC = $AC || ' (corrupted by drill)'" ;;
-            *) setx="$AC = NULL" ;;
-        esac
-        idfix=""
-        [ -z "$(dq "$SCRATCH" "SELECT 1 FROM pg_attribute WHERE attrelid = '$TT'::regclass AND attname = 'id' AND atttypid = 'uuid'::regtype" || true)" ] || idfix=", 'id', gen_random_uuid()"
-        if [ -z "$K2" ] || [ -z "$newkey" ] || [ -z "$AC" ]; then
-            check corruption-injected false "cannot corrupt $TT: needs 2 rows, a supported key type (got '$KT') and a non-key column" $(( $(now_ms) - t0 ))
+    # Target: CORRUPT_TVIEW (entity, table name or schema.table), else the leaf TVIEW (read by no other TVIEW) with
+    # the most rows. One row is deleted, one altered, one inserted under a new key, by a temporary function that
+    # quotes every name with format(); what it returns stays opaque to the shell: a JSON document (target and
+    # keys) that goes back in as a psql variable, and a message.
+    if out=$(dqv "$SCRATCH" -v "want=${CORRUPT_TVIEW:-}" <<'EOF'
+CREATE FUNCTION pg_temp.tv_drill_corrupt(want text) RETURNS text LANGUAGE plpgsql AS $fn$
+DECLARE
+    m record; ac text; at text; k1 text; k2 text; k3 text; newkey text; setx text; idfix text := '';
+BEGIN
+    SELECT x.entity, format('%I.%I', x.schema_name, x.table_name) AS tt, x.key_column AS kc, x.key_type AS kt INTO m
+    FROM pg_tview_meta x
+    WHERE CASE WHEN want = '' THEN NOT EXISTS (SELECT 1 FROM pg_tview_meta y WHERE x.entity = ANY(y.dependent_on))
+               ELSE want IN (x.entity, x.table_name, x.schema_name || '.' || x.table_name, format('%I.%I', x.schema_name, x.table_name)) END
+    ORDER BY (SELECT reltuples FROM pg_class WHERE oid = format('%I.%I', x.schema_name, x.table_name)::regclass) DESC, x.entity LIMIT 1;
+    IF m.entity IS NULL THEN
+        RETURN E'{}\n' || format('no TVIEW to corrupt (%s)', CASE WHEN want = '' THEN 'no leaf TVIEW' ELSE want END);
+    END IF;
+    -- the altered column: a jsonb column, else a text column, else any other column set to NULL
+    SELECT a.attname, format_type(a.atttypid, NULL) INTO ac, at FROM pg_attribute a
+    WHERE a.attrelid = m.tt::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> m.kc
+    ORDER BY (format_type(a.atttypid, NULL) = 'jsonb') DESC, (format_type(a.atttypid, NULL) IN ('text', 'character varying')) DESC, a.attnum LIMIT 1;
+    EXECUTE format('SELECT min(k) FILTER (WHERE n = 1), min(k) FILTER (WHERE n = 2) FROM (SELECT %1$I::text AS k, row_number() OVER (ORDER BY %1$I) AS n FROM %2$s) q WHERE n <= 2', m.kc, m.tt)
+        INTO k1, k2;
+    newkey := CASE WHEN m.kt IN ('smallint', 'integer', 'bigint') OR m.kt LIKE 'numeric%' THEN format('(SELECT max(%I) + 1000000 FROM %s)', m.kc, m.tt)
+                   WHEN m.kt = 'uuid' THEN 'gen_random_uuid()'
+                   WHEN m.kt = 'text' OR m.kt LIKE 'character%' THEN '''drill-extra-'' || md5(random()::text)' END;
+    IF k2 IS NULL OR newkey IS NULL OR ac IS NULL THEN
+        RETURN E'{}\n' || format('cannot corrupt %s: needs 2 rows, a supported key type (got %L) and a non-key column', m.tt, m.kt);
+    END IF;
+    setx := CASE at WHEN 'jsonb' THEN format('%I = %I || ''{"drill_corrupted": true}''', ac, ac)
+                    WHEN 'text' THEN format('%I = %I || '' (corrupted by drill)''', ac, ac)
+                    WHEN 'character varying' THEN format('%I = %I || '' (corrupted by drill)''', ac, ac)
+                    ELSE format('%I = NULL', ac) END;
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = m.tt::regclass AND attname = 'id' AND atttypid = 'uuid'::regtype) THEN
+        idfix := ', ''id'', gen_random_uuid()';
+    END IF;
+    EXECUTE format('DELETE FROM %s WHERE %I::text = $1', m.tt, m.kc) USING k1;
+    EXECUTE format('UPDATE %s SET %s WHERE %I::text = $1', m.tt, setx, m.kc) USING k2;
+    EXECUTE format('INSERT INTO %1$s SELECT (jsonb_populate_record(NULL::%1$s, to_jsonb(t) || jsonb_build_object(%2$L, %3$s%4$s))).* FROM %1$s t WHERE %2$I::text = $1 RETURNING %2$I::text',
+                   m.tt, m.kc, newkey, idfix) INTO k3 USING k2;
+    RETURN jsonb_build_object('entity', m.entity, 'keys', jsonb_build_array(k1, k2, k3))::text || E'\n'
+        || translate(format('%s: deleted key %s, altered %s of key %s, inserted extra key %s', m.tt, k1, ac, k2, k3), E'\n\r\t', '   ');
+END
+$fn$;
+SELECT pg_temp.tv_drill_corrupt(:'want');
+EOF
+    ); then
+        DAMAGE=$(first_line "$out")
+        if [ "$DAMAGE" != '{}' ]; then
+            corrupt_ok=1
+            step "damage (in $SCRATCH only): $(rest "$out")"
+            check corruption-injected true "$(rest "$out")" $(( $(now_ms) - t0 ))
         else
-            k1q=$(printf '%s' "$K1" | sed "s/'/''/g"); k2q=$(printf '%s' "$K2" | sed "s/'/''/g")
-            csql="DELETE FROM $TT WHERE $KC = '$k1q'::$KT;
-UPDATE $TT SET $setx WHERE $KC = '$k2q'::$KT;
-INSERT INTO $TT SELECT (jsonb_populate_record(NULL::$TT, to_jsonb(t) || jsonb_build_object('$(printf '%s' "$KC" | tr -d '"')', $newkey$idfix))).* FROM $TT t WHERE $KC = '$k2q'::$KT RETURNING $KC::text;"
-            step "damage (in $SCRATCH only): $(printf '%s' "$csql" | tr '\n' ' ')"
-            if K3=$(dq "$SCRATCH" "$csql"); then
-                corrupt_ok=1
-                check corruption-injected true "$TT: deleted key $K1, altered $AC of key $K2, inserted extra key $K3" $(( $(now_ms) - t0 ))
-            else
-                check corruption-injected false "corrupting $TT failed: $K3" $(( $(now_ms) - t0 ))
-            fi
+            check corruption-injected false "$(rest "$out")" $(( $(now_ms) - t0 ))
         fi
+    else
+        DAMAGE='{}'; corrupt_ok=0
+        check corruption-injected false "corrupting a TVIEW failed: $out" $(( $(now_ms) - t0 ))
     fi
     if past_deadline 0 "corruption"; then done_exit; fi
     # detection + repair count as recovery time
     t0=$(now_ms)
-    step "detect: SELECT * FROM pg_tviews_check_consistency(tview) for every TVIEW"
-    if rows=$(consistency_rows); then
-        det_msg=""; det_ok=$corrupt_ok
-        while IFS='|' read -r e tbl mi ex di ch sm; do
-            [ -n "$e" ] || continue
-            if [ "$e" = "$TGT" ] && [ $corrupt_ok = 1 ]; then
-                det_msg="$det_msg$e: missing=$mi extra=$ex different=$di sample_keys=[$sm]"
-                if [ "$mi/$ex/$di" = 1/1/1 ] && printf ' %s ' "$sm" | grep -q " $K1 " && printf ' %s ' "$sm" | grep -q " $K2 " && printf ' %s ' "$sm" | grep -q " $K3 "; then
-                    det_msg="$det_msg (exactly the injected damage); "
-                else
-                    det_ok=0; det_msg="$det_msg (expected missing=1 extra=1 different=1 with keys $K1 $K2 $K3); "
-                fi
-            elif [ "$mi$ex$di" != 000 ]; then
-                det_ok=0; det_msg="${det_msg}unexpected drift in $e: missing=$mi extra=$ex different=$di sample_keys=[$sm]; "
-            fi
-        done <<EOF
-$rows
+    step "detect: SELECT * FROM pg_tviews_check_consistency(entity) for every TVIEW"
+    if out=$(dqv "$SCRATCH" -v "damage=$DAMAGE" <<EOF
+$TV_D
+WITH $CONSISTENCY_CTE,
+  dmg AS (SELECT :'damage'::jsonb ->> 'entity' AS tgt, ARRAY(SELECT jsonb_array_elements_text(:'damage'::jsonb -> 'keys')) AS keys),
+  v AS (SELECT c.*, c.entity = dmg.tgt AS is_tgt,
+               (c.missing, c.extra, c.different) = (1::bigint, 1::bigint, 1::bigint) AND dmg.keys <@ c.sample_arr AS exact, dmg.keys
+        FROM c, dmg)
+SELECT CASE WHEN bool_and(CASE WHEN is_tgt THEN exact ELSE missing + extra + different = 0 END) AND bool_or(is_tgt) THEN 'ok' ELSE 'bad' END || E'\\n' ||
+       coalesce(string_agg(CASE WHEN is_tgt THEN format('%s: missing=%s extra=%s different=%s sample_keys=[%s] %s', pg_temp.tv_d(entity), missing, extra, different, sample,
+                                     CASE WHEN exact THEN '(exactly the injected damage)' ELSE format('(expected missing=1 extra=1 different=1 with keys %s)', array_to_string(keys, ' ')) END)
+                                WHEN missing + extra + different > 0 THEN format('unexpected drift in %s: missing=%s extra=%s different=%s sample_keys=[%s]', pg_temp.tv_d(entity), missing, extra, different, sample) END,
+                           '; ' ORDER BY NOT is_tgt, entity), '')
+FROM v;
 EOF
-        if [ $det_ok = 1 ]; then
-            check corruption-detected true "${det_msg}other TVIEWs clean" $(( $(now_ms) - t0 ))
+    ); then
+        det_msg=$(rest "$out")
+        if [ "$(first_line "$out")" = ok ] && [ "$corrupt_ok" = 1 ]; then
+            check corruption-detected true "$det_msg; other TVIEWs clean" $(( $(now_ms) - t0 ))
         else
             check corruption-detected false "${det_msg:-no damage reported}" $(( $(now_ms) - t0 ))
         fi
         if past_deadline 0 "detection"; then done_exit; fi
-        # repair every TVIEW that reports drift, sources first
-        t1=$(now_ms); rep=""; rep_ok=1
-        for ot in $(ordered_tviews || true); do
-            e=${ot%%|*}; tbl=${ot#*|}
-            drift=$(printf '%s\n' "$rows" | awk -F'|' -v e="$e" '$1 == e && $3 + $4 + $5 > 0 { print "y" }')
-            [ -n "$drift" ] || continue
-            step "repair: SELECT pg_tviews_repair('$tbl')"
-            if n=$(dq "$SCRATCH" "SELECT pg_tviews_repair('$tbl')"); then
-                rep="$rep${rep:+; }pg_tviews_repair('$tbl') rewrote $n row(s)"
-            else
-                rep_ok=0; rep="$rep${rep:+; }pg_tviews_repair('$tbl') FAILED: $n"
-            fi
-        done
-        if [ $rep_ok = 1 ] && [ -n "$rep" ]; then
-            check repair true "$rep" $(( $(now_ms) - t1 ))
+        # repair every TVIEW that reports drift, sources first (one generated statement per TVIEW, \gexec)
+        t1=$(now_ms)
+        step "repair: SELECT pg_tviews_repair(entity) for every TVIEW that drifts, sources first"
+        if rep=$(dqv "$SCRATCH" <<EOF
+WITH RECURSIVE $ORDERED_CTE, $CONSISTENCY_CTE
+SELECT format('SELECT format(%L, %L, pg_tviews_repair(%L))', 'pg_tviews_repair(%s) rewrote %s row(s)',
+              translate(format('%L', format('%I.%I', m.schema_name, m.table_name)), E'\\n\\r\\t', '   '), entity)
+FROM c JOIN ord USING (entity) JOIN pg_tview_meta m USING (entity) WHERE missing + extra + different > 0 ORDER BY ord.depth, entity
+\\gexec
+EOF
+        ); then
+            rep=$(printf '%s\n' "$rep" | awk 'NF { printf "%s%s", sep, $0; sep = "; " }')
+            if [ -n "$rep" ]; then check repair true "$rep" $(( $(now_ms) - t1 )); else check repair false "nothing to repair" $(( $(now_ms) - t1 )); fi
         else
-            check repair false "${rep:-nothing to repair}" $(( $(now_ms) - t1 ))
+            check repair false "pg_tviews_repair FAILED: $rep" $(( $(now_ms) - t1 ))
         fi
     else
-        check corruption-detected false "pg_tviews_check_consistency failed: $rows" $(( $(now_ms) - t0 ))
+        check corruption-detected false "pg_tviews_check_consistency failed: $out" $(( $(now_ms) - t0 ))
     fi
     T_RECOVERY=$(( $(now_ms) - t0 ))
     ;;
@@ -568,111 +601,149 @@ if past_deadline 0 "recovery"; then done_exit; fi
 TV0=$(now_ms)
 step "verify: SELECT * FROM pg_tviews_health_check()   -- no ERROR row"
 t0=$(now_ms)
-if hc=$(dq "$SCRATCH" "SELECT status || '|' || component || '|' || coalesce(message, '') FROM pg_tviews_health_check()"); then
-    errs=$(printf '%s\n' "$hc" | awk -F'|' 'toupper($1) == "ERROR" { printf "%s: %s; ", $2, $3 }')
-    warns=$(printf '%s\n' "$hc" | awk -F'|' 'toupper($1) == "WARNING" { printf "%s; ", $2 }')
-    n=$(printf '%s\n' "$hc" | grep -c . || true)
-    if [ -z "$errs" ]; then
-        check health-check true "$n row(s), no ERROR${warns:+ (warnings: $warns)}" $(( $(now_ms) - t0 ))
+if hc=$(dqv "$SCRATCH" <<EOF
+$TV_D
+SELECT CASE WHEN bool_or(upper(status) = 'ERROR') THEN 'error' ELSE 'ok' END || E'\\n' ||
+       CASE WHEN bool_or(upper(status) = 'ERROR')
+            THEN 'ERROR rows: ' || string_agg(format('%s: %s', pg_temp.tv_d(component), pg_temp.tv_d(coalesce(message, ''))), '; ' ORDER BY component) FILTER (WHERE upper(status) = 'ERROR')
+            ELSE count(*) || ' row(s), no ERROR' || coalesce(' (warnings: ' || string_agg(pg_temp.tv_d(component), '; ' ORDER BY component) FILTER (WHERE upper(status) = 'WARNING') || ')', '') END
+FROM pg_tviews_health_check();
+EOF
+); then
+    if [ "$(first_line "$hc")" = ok ]; then
+        check health-check true "$(rest "$hc")" $(( $(now_ms) - t0 ))
     else
-        check health-check false "ERROR rows: $errs" $(( $(now_ms) - t0 ))
+        check health-check false "$(rest "$hc")" $(( $(now_ms) - t0 ))
     fi
 else
     check health-check false "pg_tviews_health_check() failed: $hc" $(( $(now_ms) - t0 ))
 fi
 if past_deadline 0 "health check"; then RTO_MS=$((RTO_MS + $(now_ms) - TV0)); done_exit; fi
 
-step "verify: SELECT * FROM pg_tviews_check_consistency(tview) for every TVIEW   -- missing = extra = different = 0"
-t0=$(now_ms); msg=""
-if rows=$(consistency_rows) && msg=$(consistency_summary "$rows"); then
-    check consistency true "$msg" $(( $(now_ms) - t0 ))
+step "verify: SELECT * FROM pg_tviews_check_consistency(entity) for every TVIEW   -- missing = extra = different = 0"
+t0=$(now_ms)
+consistency
+if [ "$CONS_STATE" = ok ]; then
+    check consistency true "$CONS_MSG" $(( $(now_ms) - t0 ))
 else
-    [ -n "${msg:-}" ] || msg=$rows
-    check consistency false "${msg:-$rows}" $(( $(now_ms) - t0 ))
+    check consistency false "$CONS_MSG" $(( $(now_ms) - t0 ))
 fi
-msg=""
 if past_deadline 0 "consistency"; then RTO_MS=$((RTO_MS + $(now_ms) - TV0)); done_exit; fi
 
 step "verify: SELECT count(*) of every TVIEW = the manifest's \"tviews\""
-t0=$(now_ms); rc_bad=""; rc_ok=""
-for entry in $(tv_manifest_object "$MF" tviews | tr ' ' '='); do
-    e=${entry%%=*}; want=${entry#*=}
-    tbl=$(dq "$SCRATCH" "SELECT quote_ident(schema_name) || '.' || quote_ident(table_name) FROM pg_tview_meta WHERE entity = '$e'" 2>/dev/null || true)
-    if [ -z "$tbl" ]; then rc_bad="$rc_bad$e: in the manifest but not registered in pg_tview_meta; "; continue; fi
-    have=$(dq "$SCRATCH" "SELECT count(*) FROM $tbl" 2>&1 || true)
-    if [ "$have" = "$want" ]; then rc_ok="$rc_ok${rc_ok:+ }$e=$have"; else rc_bad="$rc_bad$e: $have rows, manifest says $want; "; fi
-done
-extra=$(dq "$SCRATCH" "SELECT string_agg(entity, ' ') FROM pg_tview_meta" 2>/dev/null || true)
-for e in $extra; do
-    tv_manifest_object "$MF" tviews | awk '{print $1}' | grep -qx "$e" || rc_bad="$rc_bad$e: registered but not in the manifest; "
-done
-if [ -z "$rc_bad" ] && [ -n "$rc_ok" ]; then
-    check row-counts true "equal to the manifest of $BACKUP: $rc_ok" $(( $(now_ms) - t0 ))
+t0=$(now_ms)
+if out=$(dqv "$SCRATCH" -v "manifest_file=$MF" <<EOF
+\\set manifest \`cat :'manifest_file'\`
+$TV_D
+WITH $TV_TVIEWS_CTE,
+  man AS (SELECT e.key AS entity, e.value AS want FROM jsonb_each(coalesce(:'manifest'::jsonb -> 'tviews', '{}')) e),
+  counts AS (SELECT tv.entity, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', tv.s, tv.t), false, true, '')))[1]::text AS n
+             FROM tv WHERE tv.entity IN (SELECT entity FROM man)),
+  bad AS (
+    SELECT m.entity, format('%s: in the manifest but not registered in pg_tview_meta', pg_temp.tv_d(m.entity)) AS msg
+    FROM man m WHERE NOT EXISTS (SELECT 1 FROM tv WHERE tv.entity = m.entity)
+    UNION ALL
+    SELECT m.entity, format('%s: %s rows, manifest says %s', pg_temp.tv_d(m.entity), c.n, m.want) FROM man m JOIN counts c USING (entity) WHERE c.n IS DISTINCT FROM m.want::text
+    UNION ALL
+    SELECT tv.entity, format('%s: registered but not in the manifest', pg_temp.tv_d(tv.entity)) FROM tv WHERE NOT EXISTS (SELECT 1 FROM man WHERE man.entity = tv.entity))
+SELECT CASE WHEN EXISTS (SELECT 1 FROM bad) OR NOT EXISTS (SELECT 1 FROM man) THEN 'bad' ELSE 'ok' END || E'\\n' ||
+       coalesce((SELECT string_agg(msg, '; ' ORDER BY entity) FROM bad),
+                (SELECT string_agg(format('%s=%s', pg_temp.tv_d(entity), n), ' ' ORDER BY entity) FROM counts), '');
+EOF
+); then
+    if [ "$(first_line "$out")" = ok ]; then
+        check row-counts true "equal to the manifest of $BACKUP: $(rest "$out")" $(( $(now_ms) - t0 ))
+    else
+        msg=$(rest "$out")
+        check row-counts false "${msg:-the manifest of $BACKUP lists no TVIEW}" $(( $(now_ms) - t0 ))
+    fi
 else
-    check row-counts false "${rc_bad:-the manifest of $BACKUP lists no TVIEW}" $(( $(now_ms) - t0 ))
+    check row-counts false "counting the TVIEW rows failed: $out" $(( $(now_ms) - t0 ))
 fi
 if past_deadline 0 "row counts"; then RTO_MS=$((RTO_MS + $(now_ms) - TV0)); done_exit; fi
 
 # A write to a source table must maintain its TVIEWs: the base source (kind direct) of the TVIEW with the most
-# dependents; one row's text column that the definition reads gets a real change (committed), then is reverted;
-# the TVIEW row must change and come back, and every TVIEW must stay consistent after both statements.
+# dependents; exactly one row (chosen by ctid in the same statement) of a text column that the definition reads
+# gets a real change, inside a transaction that is rolled back: the write runs the maintenance triggers, the TVIEW
+# row must change and every TVIEW must stay consistent, and nothing is left behind. Consistency is checked again
+# after the rollback.
 t0=$(now_ms)
-pick=$(dq "$SCRATCH" "SELECT m.entity || '|' || quote_ident(m.schema_name) || '.' || quote_ident(m.table_name) || '|' || quote_ident(m.key_column) || '|' || quote_ident(d->>'schema') || '.' || quote_ident(d->>'table') || '|' || quote_ident(d->>'source_column') || '|' || m.definition FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE d->>'kind' = 'direct' AND d->>'tview' IS NULL AND d->>'source_column' IS NOT NULL ORDER BY (SELECT count(*) FROM pg_tview_meta x WHERE m.entity = ANY(x.dependent_on)) DESC, cardinality(m.dependent_on), m.entity LIMIT 1" 2>&1 || true)
-WE=$(printf '%s' "$pick" | cut -d'|' -f1); WT=$(printf '%s' "$pick" | cut -d'|' -f2); WK=$(printf '%s' "$pick" | cut -d'|' -f3)
-WS=$(printf '%s' "$pick" | cut -d'|' -f4); WC=$(printf '%s' "$pick" | cut -d'|' -f5); WDEF=$(printf '%s' "$pick" | cut -d'|' -f6-)
-if [ -z "$WS" ] || [ -z "$WC" ]; then
-    check write-maintenance false "no TVIEW with a base-table source found in pg_tview_meta.dependencies ${pick}" $(( $(now_ms) - t0 ))
-else
-    # a text column of the source, not indexed, not generated, that the definition mentions
-    cols=$(dq "$SCRATCH" "SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = '$WS'::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' AND a.atttypid IN ('text'::regtype, 'varchar'::regtype) AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND a.attnum = ANY(i.indkey)) ORDER BY a.attnum" 2>/dev/null || true)
-    TC=""
-    for c in $cols; do
-        if printf '%s' "$WDEF" | grep -qw -- "$(printf '%s' "$c" | tr -d '"')"; then TC=$c; break; fi
-    done
-    KV=$(dq "$SCRATCH" "SELECT s.$WC::text FROM $WS s WHERE s.$WC IS NOT NULL ${TC:+AND s.$TC IS NOT NULL} ORDER BY s.$WC LIMIT 1" 2>/dev/null || true)
-    if [ -z "$KV" ]; then
-        check write-maintenance false "source $WS of $WT has no row to write" $(( $(now_ms) - t0 ))
+step "verify: BEGIN; UPDATE one row of a source table of the TVIEW with most dependents (a text column it reads); check that its TVIEW row changed and every TVIEW is consistent; ROLLBACK"
+if out=$(dqv "$SCRATCH" <<'EOF'
+CREATE FUNCTION pg_temp.tv_drill_probe() RETURNS text LANGUAGE plpgsql AS $fn$
+DECLARE
+    p record; tc text; kv text; fp text; fp0 text; fp1 text; n bigint; what text; bad text := ''; cs text; drift boolean;
+BEGIN
+    SELECT m.entity, format('%I.%I', m.schema_name, m.table_name) AS wt, m.key_column AS wk,
+           format('%I.%I', d ->> 'schema', d ->> 'table') AS ws, d ->> 'source_column' AS wc, m.definition AS def
+    INTO p
+    FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d
+    WHERE d ->> 'kind' = 'direct' AND d ->> 'tview' IS NULL AND d ->> 'source_column' IS NOT NULL
+    ORDER BY (SELECT count(*) FROM pg_tview_meta x WHERE m.entity = ANY(x.dependent_on)) DESC, cardinality(m.dependent_on), m.entity LIMIT 1;
+    IF p.entity IS NULL THEN
+        RETURN E'bad\nno TVIEW with a base-table source found in pg_tview_meta.dependencies';
+    END IF;
+    -- a text column of the source, not indexed, not generated, that the definition mentions
+    SELECT a.attname INTO tc FROM pg_attribute a
+    WHERE a.attrelid = p.ws::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+      AND a.atttypid IN ('text'::regtype, 'varchar'::regtype)
+      AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND a.attnum = ANY(i.indkey))
+      AND (strpos(p.def, quote_ident(a.attname)) > 0 OR p.def ~ ('\m' || regexp_replace(a.attname, '([^[:alnum:]_])', '\\\1', 'g') || '\M'))
+    ORDER BY a.attnum LIMIT 1;
+    EXECUTE format('SELECT %1$I::text FROM %2$s WHERE %1$I IS NOT NULL %3$s ORDER BY %1$I LIMIT 1', p.wc, p.ws,
+                   CASE WHEN tc IS NULL THEN '' ELSE format('AND %I IS NOT NULL', tc) END) INTO kv;
+    IF kv IS NULL THEN
+        RETURN format(E'bad\nsource %s of %s has no row to write', p.ws, p.wt);
+    END IF;
+    fp := format('SELECT coalesce(md5(string_agg(t::text, %L ORDER BY t::text)), %L) FROM %s t WHERE %I::text = $1', ',', 'none', p.wt, p.wk);
+    EXECUTE fp INTO fp0 USING kv;
+    IF tc IS NOT NULL THEN
+        EXECUTE format('UPDATE %1$s SET %2$I = %2$I || %4$L WHERE ctid = (SELECT ctid FROM %1$s WHERE %3$I::text = $1 AND %2$I IS NOT NULL LIMIT 1)',
+                       p.ws, tc, p.wc, ' [drill]') USING kv;
+        what := format('UPDATE of %s.%I where %I=%s', p.ws, tc, p.wc, kv);
+    ELSE
+        EXECUTE format('UPDATE %1$s SET %2$I = %2$I WHERE ctid = (SELECT ctid FROM %1$s WHERE %2$I::text = $1 LIMIT 1)', p.ws, p.wc) USING kv;
+        what := format('no-op UPDATE of %s.%I=%s (no text column of %s read by %s)', p.ws, p.wc, kv, p.ws, p.wt);
+    END IF;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n <> 1 THEN
+        bad := bad || format('the write changed %s rows instead of 1; ', n);
+    END IF;
+    EXECUTE fp INTO fp1 USING kv;
+    IF tc IS NOT NULL AND fp1 = fp0 THEN
+        bad := bad || format('%s row %s=%s did not change after the write; ', p.wt, p.wk, kv);
+    END IF;
+    SELECT bool_or(c.missing + c.extra + c.different > 0),
+           CASE WHEN bool_or(c.missing + c.extra + c.different > 0)
+                THEN 'drift: ' || string_agg(format('%s missing=%s extra=%s different=%s', m.entity, c.missing, c.extra, c.different), '; ' ORDER BY m.entity)
+                     FILTER (WHERE c.missing + c.extra + c.different > 0)
+                ELSE count(*) || ' TVIEW(s) consistent' END
+    INTO drift, cs
+    FROM pg_tview_meta m, LATERAL pg_tviews_check_consistency(m.entity) c;
+    IF drift THEN
+        bad := bad || format('after the write: %s; ', cs);
+    END IF;
+    RETURN translate(CASE WHEN bad = '' THEN 'ok' ELSE 'bad' END || E'\n'
+        || CASE WHEN bad = '' THEN format('%s (in a transaction, rolled back): %s maintained%s, %s', what, p.wt,
+                                          CASE WHEN tc IS NULL THEN '' ELSE ' (row changed, then restored by the rollback)' END, cs)
+                ELSE format('%s (in a transaction, rolled back): %s', what, bad) END, E'\r\t', '  ');
+END
+$fn$;
+BEGIN;
+SELECT pg_temp.tv_drill_probe();
+ROLLBACK;
+EOF
+); then
+    wm_state=$(first_line "$out"); wm_msg=$(rest "$out" | tr '\n' ' ')
+    consistency
+    if [ "$CONS_STATE" != ok ]; then wm_state=bad; wm_msg="$wm_msg; after the rollback: $CONS_MSG"; fi
+    if [ "$wm_state" = ok ]; then
+        check write-maintenance true "$wm_msg" $(( $(now_ms) - t0 ))
     else
-        kvq=$(printf '%s' "$KV" | sed "s/'/''/g")
-        rowsel="(SELECT ctid FROM $WS WHERE $WC::text = '$kvq' ORDER BY ctid LIMIT 1)"
-        fp="SELECT coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), 'none') FROM $WT t WHERE $WK::text = '$kvq'"
-        wm_bad=""
-        fp0=$(dq "$SCRATCH" "$fp" 2>&1 || true)
-        if [ -n "$TC" ]; then
-            step "verify: UPDATE $WS SET $TC = $TC || ' [drill]' WHERE $WC = $KV (committed), check consistency, then revert it and check again"
-            upd="UPDATE $WS SET $TC = $TC || ' [drill]' WHERE ctid = $rowsel AND $WC::text = '$kvq'"
-            rev="UPDATE $WS SET $TC = left($TC, length($TC) - 8) WHERE ctid = $rowsel AND $WC::text = '$kvq' AND $TC LIKE '% [drill]'"
-            what="UPDATE of $WS.$TC where $WC=$KV"
-        else
-            step "verify: UPDATE $WS SET $WC = $WC WHERE $WC = $KV (no text column read by the TVIEW: a no-op write), check consistency"
-            upd="UPDATE $WS SET $WC = $WC WHERE ctid = $rowsel"
-            rev=""
-            what="no-op UPDATE of $WS.$WC=$KV (no text column of $WS read by $WT)"
-        fi
-        if out=$(dq "$SCRATCH" "$upd"); then
-            fp1=$(dq "$SCRATCH" "$fp" 2>&1 || true)
-            if [ -n "$TC" ] && [ "$fp1" = "$fp0" ]; then wm_bad="$wm_bad$WT row $WK=$KV did not change after the write; "; fi
-            rows=$(consistency_rows 2>&1 || true)
-            cs=$(consistency_summary "$rows") || wm_bad="${wm_bad}after the write: $cs; "
-            if [ -n "$rev" ]; then
-                if out=$(dq "$SCRATCH" "$rev"); then
-                    fp2=$(dq "$SCRATCH" "$fp" 2>&1 || true)
-                    [ "$fp2" = "$fp0" ] || wm_bad="$wm_bad$WT row $WK=$KV did not come back after the revert; "
-                    rows=$(consistency_rows 2>&1 || true)
-                    cs=$(consistency_summary "$rows") || wm_bad="${wm_bad}after the revert: $cs; "
-                else
-                    wm_bad="${wm_bad}revert failed: $out; "
-                fi
-            fi
-        else
-            wm_bad="the write failed: $out"
-        fi
-        if [ -z "$wm_bad" ]; then
-            check write-maintenance true "$what: $WT maintained$( [ -z "$TC" ] || echo ' (row changed, then restored)'), $cs" $(( $(now_ms) - t0 ))
-        else
-            check write-maintenance false "$what: $wm_bad" $(( $(now_ms) - t0 ))
-        fi
+        check write-maintenance false "$wm_msg" $(( $(now_ms) - t0 ))
     fi
+else
+    check write-maintenance false "the write failed: $out" $(( $(now_ms) - t0 ))
 fi
 T_VERIFY=$(( $(now_ms) - TV0 ))
 RTO_MS=$((RTO_MS + T_VERIFY))

@@ -1,10 +1,8 @@
 # shellcheck shell=sh
-# Shared helpers for the TVIEW backup scripts (backup.sh, verify.sh, restore.sh, retention.sh).
+# Shared helpers for the TVIEW backup scripts (backup.sh, verify.sh, restore.sh, retention.sh, drill.sh).
 # Sourced, never executed. POSIX sh; needs coreutils (sha256sum, stat), awk, sed, tar, gzip and the
 # PostgreSQL client tools. Connection settings come ONLY from libpq environment variables
 # (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD or PGPASSFILE); nothing here ever prints them.
-
-TV_CATALOG_TABLES="pg_tview_meta pg_tview_helpers pg_tview_audit_log"
 
 # ---------------------------------------------------------------------------------------------------
 # Messages
@@ -54,6 +52,11 @@ tv_require() {
 
 # ---------------------------------------------------------------------------------------------------
 # Database access (libpq environment only)
+#
+# No SQL is ever built by splicing text in the shell. Values go in as psql variables (psql -v name=value,
+# used as :'name' for a literal and :"name" for an identifier; psql does not interpolate inside -c, so the
+# SQL is read from stdin), identifiers inside SQL are quoted with format('%I'), and what comes back is one
+# value per query or one JSON document built by PostgreSQL itself.
 
 tv_target() { printf '%s:%s user=%s' "${PGHOST:-<default>}" "${PGPORT:-5432}" "${PGUSER:-<default>}"; }
 
@@ -67,12 +70,27 @@ tv_psql() {
     fi
 }
 
-# One query's result, or die with the server's message (password redacted).
+# One query's result, or die with the server's message (password redacted). $2 is a CONSTANT statement:
+# never put a value into it (use tv_sql with psql variables).
 tv_query() {
-    tv_qdb=$1; tv_sql=$2
-    if ! tv_out=$(tv_psql "$tv_qdb" -c "$tv_sql" 2>&1); then
+    tv_qdb=$1; tv_sql_text=$2
+    if ! tv_out=$(tv_psql "$tv_qdb" -c "$tv_sql_text" 2>&1); then
         die "query failed on $(tv_target) database=${tv_qdb:-${PGDATABASE:-<default>}}: $(printf '%s' "$tv_out" | tr '\n' ' ')"
     fi
+    printf '%s\n' "$tv_out"
+}
+
+# tv_sql DB [-v name=value ...] <<'SQL' — runs the SQL read from stdin with the given psql variables; prints
+# the result (stdout only; NOTICEs and WARNINGs go to stderr), or dies with the server's message.
+tv_sql() {
+    tv_qdb=$1; shift
+    tv_errf=$(mktemp "${TMPDIR:-/tmp}/tviews-sql.XXXXXX")
+    if ! tv_out=$(tv_psql "$tv_qdb" "$@" -f - 2>"$tv_errf"); then
+        tv_msg=$(tr '\n' ' ' <"$tv_errf"); rm -f "$tv_errf"
+        die "query failed on $(tv_target) database=${tv_qdb:-${PGDATABASE:-<default>}}: $tv_msg"
+    fi
+    [ ! -s "$tv_errf" ] || tv_redact <"$tv_errf" >&2
+    rm -f "$tv_errf"
     printf '%s\n' "$tv_out"
 }
 
@@ -91,36 +109,35 @@ tv_check_connection() {
     fi
 }
 
-# Schema of the runtime catalog table pg_tview_meta as resolved by search_path, or empty.
-tv_catalog_schema() {
-    tv_query "$1" "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('pg_tview_meta')"
-}
+# SQL (constant) of the registered TVIEWs: CTE "tv(entity, s, t)" with schema and table of each TVIEW. Accepts
+# the public contract's columns (entity, schema_name, table_name) and falls back to tv_<entity> in the
+# catalog's schema when a column is missing. Needs pg_tview_meta to exist.
+TV_TVIEWS_CTE="tv AS (
+    SELECT m.entity,
+           coalesce(to_jsonb(m) ->> 'schema_name', (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                                    WHERE c.oid = 'pg_tview_meta'::regclass)) AS s,
+           coalesce(to_jsonb(m) ->> 'table_name', 'tv_' || m.entity) AS t
+    FROM pg_tview_meta m)"
 
-# Lines "entity|schema|table" for every TVIEW of database $1 (empty without the runtime). Accepts the
-# public contract's columns (entity, schema_name, table_name) and falls back to tv_<entity> in the
-# catalog's schema when a column is missing.
-tv_list_tviews() {
-    tv_ls=$(tv_catalog_schema "$1") || return 1
-    [ -n "$tv_ls" ] || return 0
-    tv_cols=$(tv_query "$1" "SELECT string_agg(attname, ',') FROM pg_attribute WHERE attrelid = to_regclass('pg_tview_meta') AND attnum > 0 AND NOT attisdropped") || return 1
-    tv_sexpr="'$tv_ls'"; tv_texpr="'tv_' || entity"
-    case ",$tv_cols," in *,schema_name,*) tv_sexpr="coalesce(schema_name, '$tv_ls')" ;; esac
-    case ",$tv_cols," in *,table_name,*) tv_texpr="coalesce(table_name, 'tv_' || entity)" ;; esac
-    tv_query "$1" "SELECT entity || '|' || $tv_sexpr || '|' || $tv_texpr FROM pg_tview_meta ORDER BY entity"
-}
-
-# SQL returning "entity|schema|table|rowcount" for every TVIEW, one statement (one snapshot).
-tv_count_sql() {
-    tv_csql=""
-    while IFS='|' read -r tv_e tv_s tv_t; do
-        [ -n "$tv_e" ] || continue
-        tv_part="SELECT '$tv_e|$tv_s|$tv_t|' || count(*) FROM \"$tv_s\".\"$tv_t\""
-        if [ -z "$tv_csql" ]; then tv_csql=$tv_part; else tv_csql="$tv_csql UNION ALL $tv_part"; fi
-    done <<EOF
-$1
-EOF
-    printf '%s' "$tv_csql"
-}
+# SQL (constant) printing the manifest lines that describe the catalog and the TVIEWs, one statement (one
+# snapshot), each line '  "key": <JSON>,' built by PostgreSQL (names are never parsed by the shell):
+#   catalogTables ["schema.table", ...]   catalogTableNames [{"schema": s, "table": t}, ...]
+#   tviewTables {entity: "schema.table"}  tviewTableNames {entity: {"schema": s, "table": t}}
+#   tviews {entity: row count}
+# Row counts run through query_to_xml(format('... %I.%I')) so that they are one statement. Needs pg_tview_meta.
+TV_MANIFEST_LINES_SQL="WITH $TV_TVIEWS_CTE,
+  cat AS (
+    SELECT n.nspname AS s, c.relname AS t, x.ord
+    FROM unnest(ARRAY['pg_tview_meta', 'pg_tview_helpers', 'pg_tview_audit_log']) WITH ORDINALITY AS x(name, ord)
+    JOIN pg_class c ON c.oid = to_regclass(x.name) JOIN pg_namespace n ON n.oid = c.relnamespace),
+  counts AS (
+    SELECT entity, s, t, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', s, t), false, true, '')))[1]::text::bigint AS n
+    FROM tv)
+SELECT '  \"catalogTables\": ' || coalesce((SELECT json_agg(s || '.' || t ORDER BY ord) FROM cat), '[]') || ','
+UNION ALL SELECT '  \"catalogTableNames\": ' || coalesce((SELECT json_agg(json_build_object('schema', s, 'table', t) ORDER BY ord) FROM cat), '[]') || ','
+UNION ALL SELECT '  \"tviewTables\": ' || coalesce((SELECT json_object_agg(entity, s || '.' || t ORDER BY entity) FROM counts)::text, '{}') || ','
+UNION ALL SELECT '  \"tviewTableNames\": ' || coalesce((SELECT json_object_agg(entity, json_build_object('schema', s, 'table', t) ORDER BY entity) FROM counts)::text, '{}') || ','
+UNION ALL SELECT '  \"tviews\": ' || coalesce((SELECT json_object_agg(entity, n ORDER BY entity) FROM counts)::text, '{}') || ','"
 
 # ---------------------------------------------------------------------------------------------------
 # Files, JSON, time
@@ -128,32 +145,113 @@ EOF
 tv_sha256() { sha256sum "$1" | awk '{print $1}'; }
 tv_size() { stat -c %s "$1"; }
 
+# A JSON string of $1: backslash and quote escaped, newlines and tabs become spaces, other control
+# characters are dropped, so the result is always valid JSON (for the text the scripts write themselves;
+# values from the database reach the manifests as JSON built by PostgreSQL).
 tv_json_str() {
-    printf '"%s"' "$(printf '%s' "$1" | tr '\n\r\t' '   ' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
+    printf '"%s"' "$(printf '%s' "$1" | tr '\n\r\t' '   ' | tr -d '\000-\037\177' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
 }
 
-# Value of a top-level scalar key of a manifest written by backup.sh (one key per line).
+# A JSON parser in POSIX awk (prepended to the awk programs below; run with LC_ALL=C, bytes in and out).
+# jload(file) reads one JSON document: JT[path] is its type (o object, a array, s string, n number, b boolean,
+# z null), JV[path] the decoded value of a scalar, JN[path] the number of members and JK[path, i] the i-th key
+# (the index for arrays). The path of a member is the parent's path SUBSEP key; the document's path is "".
+# JERR is set when the text is not valid JSON. jline(s) makes a decoded value safe to print on one line.
+TV_JSON_AWK='
+function jerr(m) { if (JERR == "") JERR = m " at offset " JP; JP = JL + 1 }
+function jws() { while (JP <= JL && index(" \t\r\n", substr(JS, JP, 1)) > 0) JP++ }
+function jhex(h,   i, v, d) {
+    v = 0
+    for (i = 1; i <= 4; i++) { d = index("0123456789abcdef", tolower(substr(h, i, 1))); if (d == 0) { jerr("bad \\u escape"); return 0 } v = v * 16 + d - 1 }
+    return v
+}
+function jutf8(u) {
+    if (u <= 0) return ""
+    if (u < 128) return sprintf("%c", u)
+    if (u < 2048) return sprintf("%c%c", 192 + int(u / 64), 128 + u % 64)
+    if (u < 65536) return sprintf("%c%c%c", 224 + int(u / 4096), 128 + int(u / 64) % 64, 128 + u % 64)
+    return sprintf("%c%c%c%c", 240 + int(u / 262144), 128 + int(u / 4096) % 64, 128 + int(u / 64) % 64, 128 + u % 64)
+}
+function jstr(   c, out, u, u2) {
+    if (substr(JS, JP, 1) != "\"") { jerr("string expected"); return "" }
+    JP++; out = ""
+    while (JP <= JL) {
+        if (match(substr(JS, JP, 256), /^[^"\\]+/)) { out = out substr(JS, JP, RLENGTH); JP += RLENGTH; continue }
+        c = substr(JS, JP, 1)
+        if (c == "\"") { JP++; return out }
+        c = substr(JS, JP + 1, 1); JP += 2
+        if (c == "n") out = out "\n"; else if (c == "t") out = out "\t"; else if (c == "r") out = out "\r"
+        else if (c == "b") out = out "\b"; else if (c == "f") out = out "\f"
+        else if (c == "u") {
+            u = jhex(substr(JS, JP, 4)); JP += 4
+            if (u >= 55296 && u < 56320 && substr(JS, JP, 2) == "\\u") {
+                u2 = jhex(substr(JS, JP + 2, 4))
+                if (u2 >= 56320 && u2 < 57344) { JP += 6; u = 65536 + (u - 55296) * 1024 + (u2 - 56320) }
+            }
+            out = out jutf8(u)
+        } else if (c == "\"" || c == "\\" || c == "/") out = out c
+        else { jerr("bad escape"); return out }
+    }
+    jerr("unterminated string"); return out
+}
+function jval(path,   c, n, k) {
+    jws(); c = substr(JS, JP, 1)
+    if (c == "{" || c == "[") {
+        JT[path] = (c == "{") ? "o" : "a"; JP++; n = 0; jws()
+        if (substr(JS, JP, 1) == (c == "{" ? "}" : "]")) { JP++; JN[path] = 0; return }
+        while (JP <= JL) {
+            jws(); n++
+            if (JT[path] == "o") {
+                k = jstr(); jws()
+                if (substr(JS, JP, 1) != ":") { jerr("colon expected"); return }
+                JP++
+            } else k = n
+            JK[path, n] = k; jval(path SUBSEP k); jws()
+            c = substr(JS, JP, 1); JP++
+            if (c == "}" && JT[path] == "o" || c == "]" && JT[path] == "a") { JN[path] = n; return }
+            if (c != ",") { jerr("comma expected"); return }
+        }
+        jerr("unterminated " (JT[path] == "o" ? "object" : "array")); return
+    }
+    if (c == "\"") { JT[path] = "s"; JV[path] = jstr(); return }
+    if (match(substr(JS, JP, 64), /^(true|false|null|-?[0-9][0-9.eE+-]*)/)) {
+        k = substr(JS, JP, RLENGTH); JP += RLENGTH; JV[path] = k
+        JT[path] = (k == "null") ? "z" : (k == "true" || k == "false") ? "b" : "n"; return
+    }
+    jerr("unexpected character")
+}
+function jload(file,   line, r) {
+    JS = ""; JERR = ""
+    while ((r = (getline line < file)) > 0) JS = JS line "\n"
+    close(file)
+    if (r < 0) { JERR = "cannot read " file; return }
+    JL = length(JS); JP = 1; jval(""); jws()
+    if (JERR == "" && JP <= JL) JERR = "text after the JSON document at offset " JP
+}
+function jline(s) { gsub(/[\001-\037\177]/, " ", s); return s }
+'
+
+# Value of a top-level scalar key of a JSON file (a manifest), on one line: strings decoded, other scalars as
+# written (true, 12, null); nothing when the key is missing. Fails when the file is not valid JSON.
 tv_manifest_get() {
-    awk -v key="$2" '
-        index($0, "  \"" key "\": ") == 1 {
-            v = substr($0, length(key) + 7); sub(/,$/, "", v)
-            if (v ~ /^".*"$/) { v = substr(v, 2, length(v) - 2); gsub(/\\"/, "\"", v); gsub(/\\\\/, "\\", v) }
-            print v; exit
-        }' "$1"
+    LC_ALL=C awk -v key="$2" "$TV_JSON_AWK"'
+        BEGIN { jload(ARGV[1]); if (JERR != "") { print "warning: invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 0 }
+                p = SUBSEP key; if (p in JT && JT[p] != "o" && JT[p] != "a") print jline(JV[p]) }' "$1"
 }
 
-# "key value" lines of a one-level object of the manifest ("tviews", "tviewTables", "sha256").
+# "key value" lines of a one-level object of the manifest ("sha256": file names the scripts chose).
 tv_manifest_object() {
-    awk -v key="$2" '
-        $0 ~ "^  \"" key "\": \\{" { inside = 1; if ($0 ~ /\}/) exit; next }
-        inside && /^  \}/ { exit }
-        inside { line = $0; gsub(/^ +"/, "", line); gsub(/,$/, "", line); gsub(/"/, "", line); sub(/: /, " ", line); print line }
-    ' "$1"
+    LC_ALL=C awk -v key="$2" "$TV_JSON_AWK"'
+        BEGIN { jload(ARGV[1]); if (JERR != "") { print "warning: invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 0 }
+                p = SUBSEP key
+                if (JT[p] == "o") for (i = 1; i <= JN[p]; i++) print jline(JK[p, i]) " " jline(JV[p SUBSEP JK[p, i]]) }' "$1"
 }
 
-# Entries of a one-level array of the manifest ("catalogTables").
-tv_manifest_array() {
-    sed -n "s/^  \"$2\": \[\(.*\)\],\{0,1\}\$/\1/p" "$1" | tr ',' '\n' | sed -e 's/^ *"//' -e 's/" *$//' | sed '/^$/d'
+# Number of members of a top-level object or array of the manifest (0 when missing).
+tv_manifest_count() {
+    LC_ALL=C awk -v key="$2" "$TV_JSON_AWK"'
+        BEGIN { jload(ARGV[1]); if (JERR != "") { print "warning: invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 0 }
+                p = SUBSEP key; print (p in JN) ? JN[p] : 0 }' "$1"
 }
 
 # Replaces a top-level scalar key of the manifest (backup.sh writes every key), atomically. $3 is raw JSON.
@@ -209,57 +307,75 @@ tv_termination_log() {
 
 # ---------------------------------------------------------------------------------------------------
 # TVIEW checks on a (restored) database: health check + consistency of every TVIEW. Prints one line per
-# check; returns non-zero when any fails. $2 (optional): manifest whose row counts must match.
+# check (names with newlines shown with spaces); returns non-zero when any fails. $2 (optional): manifest
+# whose row counts ("tviews") must match. One statement; the manifest goes in as a psql variable.
 
 tv_check_database() {
-    tv_cd=$1; tv_cmf=${2:-}; tv_failed=0
-    tv_hcf=$(tv_query "$tv_cd" "SELECT to_regprocedure('pg_tviews_health_check()')") || return 1
-    if [ -z "$tv_hcf" ]; then
-        log "database $tv_cd: TVIEW runtime not installed (pg_tviews_health_check() missing)"
+    tv_cd=$1; tv_cmf=${2:-}
+    set --
+    [ -z "$tv_cmf" ] || set -- -v "manifest_file=$tv_cmf"
+    tv_errf=$(mktemp "${TMPDIR:-/tmp}/tviews-check.XXXXXX")
+    if ! tv_out=$(tv_psql "$tv_cd" "$@" -f - 2>"$tv_errf" <<EOF
+\\if :{?manifest_file}
+\\set manifest \`cat :'manifest_file'\`
+\\else
+\\set manifest '{}'
+\\endif
+SELECT to_regprocedure('pg_tviews_health_check()') IS NOT NULL AND to_regclass('pg_tview_meta') IS NOT NULL AS tv_has_runtime \\gset
+\\if :tv_has_runtime
+WITH $TV_TVIEWS_CTE,
+  health AS (
+    SELECT h.status, h.component, h.severity, h.message,
+           lower(coalesce(h.status, '')) IN ('error', 'critical', 'fail', 'failed', 'unhealthy')
+           OR lower(coalesce(h.severity, '')) IN ('error', 'critical', 'fail', 'failed', 'unhealthy') AS bad
+    FROM pg_tviews_health_check() h),
+  cons AS (SELECT tv.entity, c.missing, c.extra, c.different, c.checked_rows, c.sample_keys
+           FROM tv, LATERAL pg_tviews_check_consistency(tv.entity) c),
+  man AS (SELECT e.key AS entity, e.value AS want FROM jsonb_each(coalesce(:'manifest'::jsonb -> 'tviews', '{}')) e),
+  counts AS (SELECT tv.entity, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', tv.s, tv.t), false, true, '')))[1]::text AS n
+             FROM tv WHERE tv.entity IN (SELECT entity FROM man)),
+  lines AS (
+    SELECT 1 AS o, component AS k, bad,
+           format('health %s: %s', component, CASE WHEN bad THEN format('FAILED (%s/%s) %s', status, coalesce(severity, ''), coalesce(message, '')) ELSE status END) AS line
+    FROM health
+    UNION ALL
+    SELECT 2, entity, NOT (missing = 0 AND extra = 0 AND different = 0),
+           CASE WHEN missing = 0 AND extra = 0 AND different = 0 THEN format('consistency %s: ok (%s rows)', entity, checked_rows)
+                ELSE format('consistency %s: FAILED missing=%s extra=%s different=%s sample=%s', entity, missing, extra, different,
+                            coalesce(array_to_string(sample_keys, ' '), '')) END
+    FROM cons
+    UNION ALL
+    SELECT 3, m.entity, true, format('rowcount %s: FAILED %s rows, manifest says %s', m.entity, c.n, m.want)
+    FROM man m JOIN counts c USING (entity) WHERE c.n IS DISTINCT FROM m.want::text AND jsonb_typeof(m.want) = 'number'
+    UNION ALL
+    SELECT 4, m.entity, true, format('tview %s: FAILED in the manifest but not in the restored catalog', m.entity)
+    FROM man m WHERE NOT EXISTS (SELECT 1 FROM tv WHERE tv.entity = m.entity))
+SELECT line FROM (
+    SELECT 0 AS o, '' AS k, CASE WHEN coalesce(bool_or(bad), false) THEN 'failed' ELSE 'ok' END AS line FROM lines
+    UNION ALL
+    SELECT o, k, translate(line, E'\\n\\r\\t', '   ') FROM lines) x
+ORDER BY o, k;
+\\else
+SELECT 'failed' UNION ALL SELECT 'runtime: FAILED TVIEW runtime not installed (pg_tviews_health_check() missing)';
+\\endif
+EOF
+    ); then
+        echo "checks: FAILED (a check raised an error: $(tr '\n' ' ' <"$tv_errf" | tv_redact))"
+        rm -f "$tv_errf"
         return 1
     fi
-    tv_hc=$(tv_query "$tv_cd" "SELECT status || '|' || component || '|' || coalesce(severity, '') || '|' || coalesce(message, '') FROM pg_tviews_health_check()") || return 1
-    while IFS='|' read -r tv_st tv_comp tv_sev tv_msg; do
-        [ -n "$tv_st$tv_comp" ] || continue
-        tv_l=$(printf '%s %s' "$tv_st" "$tv_sev" | tr 'A-Z' 'a-z')
-        case " $tv_l " in
-            *" error "*|*" critical "*|*" fail "*|*" failed "*|*" unhealthy "*)
-                echo "health $tv_comp: FAILED ($tv_st/$tv_sev) $tv_msg"; tv_failed=1 ;;
-            *) echo "health $tv_comp: $tv_st" ;;
-        esac
-    done <<EOF
-$tv_hc
-EOF
-    tv_views=$(tv_list_tviews "$tv_cd") || return 1
-    while IFS='|' read -r tv_e tv_s tv_t; do
-        [ -n "$tv_e" ] || continue
-        tv_r=$(tv_query "$tv_cd" "SELECT missing || '|' || extra || '|' || different || '|' || checked_rows || '|' || coalesce(array_to_string(sample_keys, ' '), '') FROM pg_tviews_check_consistency('$tv_s.$tv_t')") || { echo "consistency $tv_e: FAILED (check raised an error)"; tv_failed=1; continue; }
-        tv_miss=$(echo "$tv_r" | cut -d'|' -f1); tv_extra=$(echo "$tv_r" | cut -d'|' -f2)
-        tv_diff=$(echo "$tv_r" | cut -d'|' -f3); tv_rows=$(echo "$tv_r" | cut -d'|' -f4)
-        if [ "$tv_miss" = 0 ] && [ "$tv_extra" = 0 ] && [ "$tv_diff" = 0 ]; then
-            echo "consistency $tv_e: ok ($tv_rows rows)"
-        else
-            echo "consistency $tv_e: FAILED missing=$tv_miss extra=$tv_extra different=$tv_diff sample=$(echo "$tv_r" | cut -d'|' -f5)"
-            tv_failed=1
-        fi
-        if [ -n "$tv_cmf" ]; then
-            tv_want=$(tv_manifest_object "$tv_cmf" tviews | awk -v e="$tv_e" '$1 == e { print $2 }')
-            if [ -n "$tv_want" ]; then
-                tv_have=$(tv_query "$tv_cd" "SELECT count(*) FROM \"$tv_s\".\"$tv_t\"") || tv_have="error"
-                if [ "$tv_have" != "$tv_want" ]; then
-                    echo "rowcount $tv_e: FAILED $tv_have rows, manifest says $tv_want"; tv_failed=1
-                fi
-            fi
-        fi
-    done <<EOF
-$tv_views
-EOF
-    if [ -n "$tv_cmf" ]; then
-        for tv_e in $(tv_manifest_object "$tv_cmf" tviews | awk '{print $1}'); do
-            if ! printf '%s\n' "$tv_views" | cut -d'|' -f1 | grep -qx "$tv_e"; then
-                echo "tview $tv_e: FAILED in the manifest but not in the restored catalog"; tv_failed=1
-            fi
-        done
-    fi
-    return $tv_failed
+    [ ! -s "$tv_errf" ] || tv_redact <"$tv_errf" >&2
+    rm -f "$tv_errf"
+    printf '%s\n' "$tv_out" | sed 1d
+    [ "$(printf '%s\n' "$tv_out" | head -n 1)" = ok ]
+}
+
+# Keys of object $2 of JSON file $1 that object $4 of JSON file $3 does not have, one per line (jline).
+tv_manifest_missing_keys() {
+    LC_ALL=C awk -v k1="$2" -v k2="$4" "$TV_JSON_AWK"'
+        BEGIN { jload(ARGV[2]); if (JERR != "") { print "invalid JSON in " ARGV[2] ": " JERR > "/dev/stderr"; exit 1 }
+                p = SUBSEP k2; for (i = 1; i <= JN[p]; i++) have[JK[p, i]] = 1
+                delete JT; delete JV; delete JN; delete JK
+                jload(ARGV[1]); if (JERR != "") { print "warning: invalid JSON in " ARGV[1] ": " JERR > "/dev/stderr"; exit 0 }
+                p = SUBSEP k1; for (i = 1; i <= JN[p]; i++) if (!(JK[p, i] in have)) print jline(JK[p, i]) }' "$1" "$3"
 }

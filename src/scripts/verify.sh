@@ -36,7 +36,7 @@ problem() { PROBLEMS="$PROBLEMS${PROBLEMS:+; }$*"; log "FAILED: $*"; }
 cleanup() {
     if [ -n "$TMP" ]; then rm -rf "$TMP"; fi
     if [ -n "$SCRATCH" ] && [ "${KEEP_RESTORE_DB:-0}" != 1 ]; then
-        tv_psql postgres -c "DROP DATABASE IF EXISTS \"$SCRATCH\"" >/dev/null 2>&1 ||
+        printf '%s\n' 'DROP DATABASE IF EXISTS :"scratch"' | tv_psql postgres -v "scratch=$SCRATCH" -f - >/dev/null 2>&1 ||
             log "warning: could not drop scratch database $SCRATCH"
     fi
 }
@@ -89,19 +89,43 @@ case $METHOD in
             finish
         fi
         # TOC lines: "<id>; <oid> <oid> TABLE <schema> <name> <owner>" / "... TABLE DATA <schema> <name> <owner>"
-        want_table() {
-            s=${1%%.*}; t=${1#*.}
-            grep -q "^[0-9]*; [0-9]* [0-9]* TABLE $s $t " "$TMP/toc" || problem "$2 $1: no table definition in the dump"
-            grep -q "^[0-9]*; [0-9]* [0-9]* TABLE DATA $s $t " "$TMP/toc" || problem "$2 $1: no table data in the dump"
-        }
-        ncat=0
-        for t in $(tv_manifest_array "$MF" catalogTables); do ncat=$((ncat + 1)); want_table "$t" "catalog table"; done
-        ntv=0
-        if [ "$METHOD" = logical ]; then
-            for entry in $(tv_manifest_object "$MF" tviewTables | tr ' ' '='); do
-                ntv=$((ntv + 1)); want_table "${entry#*=}" "TVIEW ${entry%%=*}"
-            done
-        fi
+        # (pg_restore -l shows newlines in names as spaces). The expected tables come from the manifest's
+        # catalogTableNames / tviewTableNames, read by the JSON parser of lib.sh: names are compared as text in
+        # awk and never pass through the shell.
+        LC_ALL=C awk -v method="$METHOD" "$TV_JSON_AWK"'
+            function tocname(s) { gsub(/[\n\r]/, " ", s); return s }
+            function want(s, t, what) {
+                if (!(("TABLE " tocname(s) " " tocname(t) " ") in seen)) print "problem " jline(what) " " jline(s "." t) ": no table definition in the dump"
+                if (!(("TABLE DATA " tocname(s) " " tocname(t) " ") in seen)) print "problem " jline(what) " " jline(s "." t) ": no table data in the dump"
+            }
+            # the table of one member of an object or array: {"schema": s, "table": t}, or "s.t" (older manifests)
+            function member(names, plain, k, what,   q, v) {
+                q = names SUBSEP k
+                if (JT[q] == "o") { want(JV[q SUBSEP "schema"], JV[q SUBSEP "table"], what); return }
+                v = JV[plain SUBSEP k]; want(substr(v, 1, index(v, ".") - 1), substr(v, index(v, ".") + 1), what)
+            }
+            BEGIN {
+                jload(ARGV[1])
+                if (JERR != "") { print "problem manifest.json is not valid JSON: " jline(JERR); exit }
+                while ((getline l < ARGV[2]) > 0) {
+                    if (!match(l, /^[0-9]+; [0-9]+ [0-9]+ TABLE /)) continue
+                    rest = substr(l, RLENGTH - 5)
+                    for (i = 1; i <= length(rest); i++) if (substr(rest, i, 1) == " ") seen[substr(rest, 1, i)] = 1
+                }
+                ncat = 0; ntv = 0
+                names = SUBSEP "catalogTableNames"; plain = SUBSEP "catalogTables"; if (!(names in JT)) names = plain
+                for (i = 1; i <= JN[names]; i++) { ncat++; member(names, plain, i, "catalog table") }
+                if (method == "logical") {
+                    names = SUBSEP "tviewTableNames"; plain = SUBSEP "tviewTables"; if (!(names in JT)) names = plain
+                    for (i = 1; i <= JN[names]; i++) { ntv++; member(names, plain, JK[names, i], "TVIEW " JK[names, i]) }
+                }
+                print "counts " ncat " " ntv
+            }' "$MF" "$TMP/toc" >"$TMP/tocheck"
+        while IFS= read -r line; do
+            case $line in problem\ *) problem "${line#problem }" ;; esac
+        done <"$TMP/tocheck"
+        ncat=$(sed -n 's/^counts \([0-9]*\) [0-9]*$/\1/p' "$TMP/tocheck"); ncat=${ncat:-0}
+        ntv=$(sed -n 's/^counts [0-9]* \([0-9]*\)$/\1/p' "$TMP/tocheck"); ntv=${ntv:-0}
         [ "$METHOD" != metadata ] || [ "$ncat" -gt 0 ] || problem "metadata backup lists no catalog tables"
         [ -n "$PROBLEMS" ] || check_done "pg_restore -l lists $ncat catalog table(s) and $ntv TVIEW table(s)"
         ;;
@@ -156,7 +180,7 @@ if [ "${RESTORE_TEST:-0}" = 1 ] && [ -z "$PROBLEMS" ]; then
         SCRATCH=${RESTORE_DB:-verify_$(date -u +%Y%m%dT%H%M%SZ | tr 'TZ' 't_' | sed 's/_$//')_$$}
         log "restore test: restoring into scratch database $SCRATCH"
         t0=$(date +%s)
-        tv_query postgres "CREATE DATABASE \"$SCRATCH\"" >/dev/null
+        printf '%s\n' 'CREATE DATABASE :"scratch"' | tv_sql postgres -v "scratch=$SCRATCH" >/dev/null
         if ! PGDATABASE=$SCRATCH pg_restore --no-owner --exit-on-error -d "$SCRATCH" "$DIR/dump.pgdump" >"$TMP/restore.log" 2>&1; then
             problem "restore test: pg_restore into $SCRATCH failed: $(tr '\n' ' ' <"$TMP/restore.log" | cut -c1-800)"
         else

@@ -82,7 +82,10 @@ class FailingDrillTest {
     /**
      * A restore that outlasts DEADLINE_SECONDS is killed and the drill fails with check "deadline". The slow restore
      * is real: a CHECK constraint that sleeps 0.5 s per row, but only in databases named drill_* (so the source is
-     * fast to fill and the scratch copy slow to restore).
+     * fast to fill and the scratch copy slow to restore): it cannot finish in less than 20 s, the deadline is 2 s.
+     * That the restore was cut off is asserted from what the drill recorded, not from a clock: no "restore" check
+     * (that check is written only when restore.sh returns), the deadline check names the restore step, and the
+     * scratch database (which the finished restore would have filled) is gone. Speed belongs in make bench.
      */
     @Test
     void deadlineExceededOrSigtermFailsWithDeadlineAndCleansUp(PgServer server) {
@@ -96,29 +99,27 @@ class FailingDrillTest {
                 """);
         Path slowRoot = tmp.resolve("slow");
         DrillSupport.backup(server, slow, slowRoot, "logical");
-        long t0 = System.nanoTime();
         DrillSupport.Run run = DrillSupport.run("drill.sh", DrillSupport.env(server, slow.name(), slowRoot, "DEADLINE_SECONDS", "2"),
                 "restore-latest");
-        double seconds = (System.nanoTime() - t0) / 1e9;
         assertThat(run.exit()).as(run.toString()).isEqualTo(1);
         JsonNode r = run.result();
         assertThat(r.path("phase").asText()).isEqualTo("Failed");
         assertThat(run.failedChecks()).containsExactly("deadline");
         assertThat(run.check("deadline").path("message").asText()).contains("DEADLINE_SECONDS=2", "during restore");
-        assertThat(seconds).as("the 20 s restore was cut off at the deadline").isLessThan(15);
+        assertThat(r.path("checks").findValuesAsText("name")).as("the restore never completed: it was killed at the deadline")
+                .doesNotContain("restore");
         assertThat(r.path("scratchDropped").asBoolean()).isTrue();
         assertThat(DrillSupport.databaseExists(server, r.path("scratchDatabase").asText())).isFalse();
 
         // SIGTERM (the Job's activeDeadlineSeconds, or the drill deleted) stops the running restore at once, still
         // reports Failed with "deadline" on stdout, and drops the scratch database
-        t0 = System.nanoTime();
         DrillSupport.Run term = DrillSupport.runAndTerminate(DrillSupport.env(server, slow.name(), slowRoot), 2000, "restore-latest");
-        seconds = (System.nanoTime() - t0) / 1e9;
         assertThat(term.exit()).as(term.toString()).isEqualTo(1);
         assertThat(term.result().path("phase").asText()).isEqualTo("Failed");
         assertThat(term.failedChecks()).containsExactly("deadline");
         assertThat(term.check("deadline").path("message").asText()).contains("SIGTERM");
-        assertThat(seconds).isLessThan(15);
+        assertThat(term.result().path("checks").findValuesAsText("name")).as("SIGTERM stopped the running restore")
+                .doesNotContain("restore");
         assertThat(term.result().path("scratchDropped").asBoolean()).isTrue();
         assertThat(DrillSupport.databaseExists(server, term.result().path("scratchDatabase").asText())).isFalse();
     }

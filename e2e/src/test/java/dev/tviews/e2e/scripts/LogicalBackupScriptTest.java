@@ -16,41 +16,49 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** backup.sh logical → verify.sh (also with RESTORE_TEST=1) → restore.sh into a new database. */
+/**
+ * backup.sh logical → verify.sh (also with RESTORE_TEST=1) → restore.sh into a new database. Each test takes its own
+ * backup into its own directory (no state shared between tests, any order); the test that writes after its backup
+ * does so in a database of its own.
+ */
 @ExtendWith(PostgresExtension.class)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LogicalBackupScriptTest {
 
     @TempDir
-    static Path root;
-    static Path backup;
+    Path root;
 
     @BeforeAll
     static void schema(PgDatabase db) {
         ShopSchema.create(db);
     }
 
-    @Test
-    @Order(1)
-    void logicalBackupWritesDumpManifestAndSummary(PgDatabase db, PgServer server) throws Exception {
-        Path termination = root.resolve("termination-log");
+    /** backup.sh logical of {@code db} into {@code root}/shop/nightly; returns the run (the directory: {@link #onlyBackup()}). */
+    private Scripts.Run backup(PgServer server, PgDatabase db, Path termination) {
         Map<String, String> env = new java.util.HashMap<>(Scripts.env(server, db.name()));
         env.put("BACKUP_ROOT", root.resolve("shop/nightly").toString());
-        env.put("TERMINATION_LOG", termination.toString());
-
+        if (termination != null) {
+            env.put("TERMINATION_LOG", termination.toString());
+        }
         Scripts.Run run = Scripts.run("backup.sh", env, "logical");
         assertThat(run.exit()).as(run.toString()).isZero();
+        return run;
+    }
 
+    private Path onlyBackup() {
         List<Path> dirs = Scripts.backups(root.resolve("shop/nightly"));
         assertThat(dirs).hasSize(1);
-        backup = dirs.get(0);
+        return dirs.get(0);
+    }
+
+    @Test
+    void logicalBackupWritesDumpManifestAndSummary(PgDatabase db, PgServer server) throws Exception {
+        Path termination = root.resolve("termination-log");
+        Scripts.Run run = backup(server, db, termination);
+        Path backup = onlyBackup();
         assertThat(backup.getFileName().toString()).matches("\\d{8}T\\d{6}Z-logical");
         assertThat(backup.resolve("dump.pgdump")).exists();
         try (var s = Files.list(backup.getParent())) {
@@ -87,8 +95,9 @@ class LogicalBackupScriptTest {
     }
 
     @Test
-    @Order(2)
     void restoreTestPassesAndDropsTheScratchDatabase(PgDatabase db, PgServer server) {
+        backup(server, db, null);
+        Path backup = onlyBackup();
         Map<String, String> env = new java.util.HashMap<>(Scripts.env(server, db.name()));
         env.put("RESTORE_TEST", "1");
         env.put("RESTORE_DB", "scratch_" + db.name());
@@ -103,12 +112,15 @@ class LogicalBackupScriptTest {
     }
 
     @Test
-    @Order(3)
-    void restoreIntoANewDatabaseGivesConsistentSelfMaintainingTviews(PgDatabase db, PgServer server) {
+    void restoreIntoANewDatabaseGivesConsistentSelfMaintainingTviews(PgServer server) {
+        PgDatabase own = server.createDatabase("logical_restore_" + System.nanoTime());
+        ShopSchema.create(own);
+        backup(server, own, null);
+        Path backup = onlyBackup();
         // the source moves on after the backup; the restore must bring back the backup's state
-        db.execute("INSERT INTO tb_user (name) VALUES ('after the backup')");
-        String target = db.name() + "_restored";
-        Scripts.Run run = Scripts.run("restore.sh", Scripts.env(server, db.name()), backup.toString(), target);
+        own.execute("INSERT INTO tb_user (name) VALUES ('after the backup')");
+        String target = own.name() + "_restored";
+        Scripts.Run run = Scripts.run("restore.sh", Scripts.env(server, own.name()), backup.toString(), target);
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.stdout()).contains("timings: verify=", "restore=", "consistency comment: ok");
 
@@ -121,7 +133,7 @@ class LogicalBackupScriptTest {
         ShopSchema.assertMaintainsAfterWrite(restored);
 
         // a logical backup is only ever restored into a NEW database
-        Scripts.Run again = Scripts.run("restore.sh", Scripts.env(server, db.name()), backup.toString(), target);
+        Scripts.Run again = Scripts.run("restore.sh", Scripts.env(server, own.name()), backup.toString(), target);
         assertThat(again.exit()).isNotZero();
         assertThat(again.stderr()).contains("already exists");
     }

@@ -88,4 +88,43 @@ class MetadataBackupScriptTest {
         assertThat(m.path("error").asText()).contains("no TVIEW runtime catalog");
         assertThat(Scripts.json(run.stdout().strip()).path("status").asText()).isEqualTo("failed");
     }
+
+    /**
+     * Issue 13: the metadata restore merges audit rows with their own log_id; without moving the sequence past
+     * them, the next audit row (the restore's own pg_tviews_reinstall_triggers) failed with a duplicate key. The
+     * database here is restored from a logical backup taken BEFORE more audit rows were written, so its sequence
+     * is behind the metadata backup's rows.
+     */
+    @Test
+    void metadataMergeAdvancesTheAuditLogSequence(PgServer server) {
+        PgDatabase own = server.createDatabase("audit_seq_" + System.nanoTime());
+        ShopSchema.create(own);
+        Path ownRoot = root.resolve("audit-seq");
+        Map<String, String> env = new HashMap<>(Scripts.env(server, own.name()));
+        env.put("BACKUP_ROOT", ownRoot.toString());
+        Scripts.Run logical = Scripts.run("backup.sh", env, "logical");
+        assertThat(logical.exit()).as(logical.toString()).isZero();
+        Path logicalDir = Scripts.backups(ownRoot).get(0);
+        own.execute("SELECT pg_tviews_reinstall_triggers(NULL)");   // three more audit rows (REINSTALL)
+        Scripts.Run metadata = Scripts.run("backup.sh", env, "metadata");
+        assertThat(metadata.exit()).as(metadata.toString()).isZero();
+        Path metadataDir = Scripts.backups(ownRoot).stream().filter(p -> p.getFileName().toString().endsWith("-metadata")).findFirst().orElseThrow();
+
+        String target = own.name() + "_r";
+        Scripts.Run restored = Scripts.run("restore.sh", Scripts.env(server, own.name()), logicalDir.toString(), target);
+        assertThat(restored.exit()).as(restored.toString()).isZero();
+        PgDatabase copy = server.database(target);
+        long maxBefore = ((Number) copy.queryValue("SELECT max(log_id) FROM pg_tview_audit_log")).longValue();
+        copy.execute("DELETE FROM pg_tview_meta");
+
+        Scripts.Run restore = Scripts.run("restore.sh", Scripts.env(server, own.name()), metadataDir.toString(), target);
+        assertThat(restore.exit()).as(restore.toString()).isZero();
+        long maxAfter = ((Number) copy.queryValue("SELECT max(log_id) FROM pg_tview_audit_log")).longValue();
+        assertThat(maxAfter).as("the merge brought the newer audit rows and the reinstall added its own").isGreaterThan(maxBefore + 3);
+        assertThat(((Number) copy.queryValue("SELECT last_value FROM pg_tview_audit_log_log_id_seq")).longValue())
+                .as("sequence past every log_id").isGreaterThanOrEqualTo(maxAfter);
+        copy.execute("SELECT pg_tviews_reinstall_triggers(NULL)");   // writes audit rows again: no duplicate key
+        ShopSchema.assertHealthy(copy);
+        ShopSchema.assertConsistent(copy);
+    }
 }
