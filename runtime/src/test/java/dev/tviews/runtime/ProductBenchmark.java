@@ -42,25 +42,36 @@ class ProductBenchmark {
             "durable", Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on"),
             "cpu-bound", Map.of());
 
+    /** -Dtviews.baseline=path/to/an/older/tviews.sql runs the same measurements on it first (before/after in one run). */
+    static final String BASELINE = System.getProperty("tviews.baseline", "");
+
     @Test
     void benchmark() throws Exception {
         StringBuilder all = new StringBuilder();
+        List<String[]> scripts = new ArrayList<>();
+        if (!BASELINE.isBlank()) {
+            String old = Files.readString(Path.of(BASELINE));
+            scripts.add(new String[] {"before: " + old.lines().findFirst().orElse("").replace("-- tviews-runtime-version: ", "runtime "), old});
+        }
+        scripts.add(new String[] {"runtime " + TviewsRuntime.version(), TviewsRuntime.installScript()});
         for (String config : List.of("durable", "cpu-bound")) {
-            all.append("\n### ").append(config).append(config.equals("durable")
-                    ? " (fsync=on, synchronous_commit=on: PostgreSQL defaults)\n\n"
-                    : " (fsync=off, synchronous_commit=off: pure CPU cost of maintenance)\n\n");
-            all.append(run(config, config.equals("cpu-bound")));
+            for (String[] script : scripts) {
+                all.append("\n### ").append(config).append(", ").append(script[0]).append(config.equals("durable")
+                        ? " (fsync=on, synchronous_commit=on: PostgreSQL defaults)\n\n"
+                        : " (fsync=off, synchronous_commit=off: pure CPU cost of maintenance)\n\n");
+                all.append(run(config, config.equals("cpu-bound") && script == scripts.get(scripts.size() - 1), script[1]));
+            }
         }
         System.out.println(all);
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target", "benchmarks.md"), "## Runtime (ProductBenchmark)\n" + all);
     }
 
-    private String run(String config, boolean withConsistencyCheck) throws Exception {
+    private String run(String config, boolean withConsistencyCheck, String script) throws Exception {
         List<String[]> rows = new ArrayList<>();
         try (PgServer server = PgServer.start("tv-bench-" + config, CONFIGS.get(config))) {
             PgDatabase db = server.createDatabase("bench");
-            Rt.install(db);
+            Rt.install(db, script);
             try (Connection c = db.connect()) {
                 for (String suffix : List.of("", "_plain")) {
                     exec(c, "CREATE TABLE tb_category" + suffix + " (pk_category int PRIMARY KEY, name text NOT NULL)");

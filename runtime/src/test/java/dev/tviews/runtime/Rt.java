@@ -22,9 +22,13 @@ final class Rt {
     }
 
     static Path scriptFile() {
+        return scriptFile(TviewsRuntime.installScript());
+    }
+
+    static Path scriptFile(String script) {
         try {
             Path p = Files.createTempFile("tviews", ".sql");
-            Files.writeString(p, TviewsRuntime.installScript());
+            Files.writeString(p, script);
             p.toFile().setReadable(true, false);
             p.toFile().deleteOnExit();
             return p;
@@ -35,7 +39,12 @@ final class Rt {
 
     /** Installs (or upgrades) the runtime with psql -v ON_ERROR_STOP=1 -f. */
     static void install(PgDatabase db) {
-        OsCommand.Result r = db.psqlFile(scriptFile());
+        install(db, TviewsRuntime.installScript());
+    }
+
+    /** Installs a given runtime script (benchmarks compare another version in the same run). */
+    static void install(PgDatabase db, String script) {
+        OsCommand.Result r = db.psqlFile(scriptFile(script));
         assertThat(r.exitCode()).as(r.output()).isZero();
     }
 
