@@ -10,6 +10,31 @@ BEGIN;
 DO $lock$ BEGIN PERFORM pg_advisory_xact_lock(1953064302, 1); END $lock$;   -- serializes concurrent installs
 SET LOCAL client_min_messages = warning;
 
+-- The installer owns every runtime object. An object it would create that exists with another owner
+-- (e.g. a pg_tviews_version() planted by another role) stops the install before anything changes.
+DO $owners$
+DECLARE
+    bad text;
+BEGIN
+    SELECT string_agg(format('%s (owner %s)', x.what, x.owner), ', ') INTO bad FROM (
+        SELECT p.oid::regprocedure::text AS what, pg_get_userbyid(p.proowner) AS owner FROM pg_proc p
+         WHERE p.pronamespace = 'public'::regnamespace AND p.proowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
+           AND (p.proname LIKE 'pg\_tviews\_\_%' OR p.proname IN ('pg_tviews_version', 'pg_tviews_create', 'pg_tviews_create_or_replace',
+                'pg_tviews_drop', 'pg_tviews_refresh', 'pg_tviews_refresh_all', 'pg_tviews_check_consistency', 'pg_tviews_repair',
+                'pg_tviews_health_check', 'pg_tviews_reinstall_triggers', 'pg_tviews_convert_existing_table', 'pg_tviews_show_cascade_path',
+                'pg_tviews_get_queue'))
+        UNION ALL
+        SELECT c.oid::regclass::text, pg_get_userbyid(c.relowner) FROM pg_class c
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
+           AND c.relname IN ('pg_tview_meta', 'pg_tview_helpers', 'pg_tview_audit_log', 'pg_tview_rr_stamp', 'pg_tviews_metadata',
+                             'pg_tviews_queue_realtime', 'pg_tviews_performance_summary')) x;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'TVIEW runtime objects exist with another owner: %', bad USING ERRCODE = '42501',
+            HINT = 'Install as the role that owns them, or have their owner drop them (or ALTER ... OWNER TO the installer) after checking what they do.';
+    END IF;
+END
+$owners$;
+
 -- ---------------------------------------------------------------------------------------------
 -- Catalog
 -- ---------------------------------------------------------------------------------------------
@@ -73,15 +98,44 @@ CREATE TABLE IF NOT EXISTS public.pg_tview_rr_stamp (
     PRIMARY KEY (entity, scope, val)
 );
 
+ALTER TABLE public.pg_tview_meta ADD COLUMN IF NOT EXISTS owner name;
+UPDATE public.pg_tview_meta m SET owner = coalesce(
+        (SELECT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = m.schema_name AND c.relname = m.table_name), current_user)
+ WHERE owner IS NULL;
+ALTER TABLE public.pg_tview_meta ALTER COLUMN owner SET DEFAULT current_user, ALTER COLUMN owner SET NOT NULL;
+
+-- Privileges: any role may read the catalog and create TVIEWs of its own; the rows of one owner can be
+-- changed only by members of that owner role (row-level security). The audit log and the conflict stamps
+-- are written only through the runtime's own SECURITY DEFINER functions.
+ALTER TABLE public.pg_tview_meta ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.pg_tview_helpers ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS pg_tview_meta_read ON public.pg_tview_meta;
+DROP POLICY IF EXISTS pg_tview_meta_owner ON public.pg_tview_meta;
+CREATE POLICY pg_tview_meta_read ON public.pg_tview_meta FOR SELECT USING (true);
+CREATE POLICY pg_tview_meta_owner ON public.pg_tview_meta FOR ALL
+    USING (pg_has_role(owner, 'MEMBER')) WITH CHECK (pg_has_role(owner, 'MEMBER'));
+DROP POLICY IF EXISTS pg_tview_helpers_read ON public.pg_tview_helpers;
+DROP POLICY IF EXISTS pg_tview_helpers_owner ON public.pg_tview_helpers;
+CREATE POLICY pg_tview_helpers_read ON public.pg_tview_helpers FOR SELECT USING (true);
+CREATE POLICY pg_tview_helpers_owner ON public.pg_tview_helpers FOR ALL
+    USING (NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND NOT pg_has_role(m.owner, 'MEMBER')))
+    WITH CHECK (NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND NOT pg_has_role(m.owner, 'MEMBER')));
+REVOKE ALL ON public.pg_tview_meta, public.pg_tview_helpers, public.pg_tview_audit_log, public.pg_tview_rr_stamp FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON public.pg_tview_meta, public.pg_tview_helpers TO PUBLIC;
+GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
+
 -- ---------------------------------------------------------------------------------------------
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT '0.2.0'::text $$;
 
+-- Runs as the installer (callers have no privilege on the log); performed_by is the login role.
 CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
-RETURNS void LANGUAGE sql AS $$
-    INSERT INTO public.pg_tview_audit_log (operation, entity, details, rows_affected) VALUES (op, ent, det, n);
+RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO public.pg_tview_audit_log (operation, entity, details, rows_affected, performed_by)
+    VALUES (op, ent, det, n, session_user);
 $$;
 
 -- Parse a TVIEW name ('post', 'tv_post', 'schema.tv_post') into schema, table and entity.
@@ -178,7 +232,7 @@ $fn$;
 -- REPEATABLE READ / SERIALIZABLE: conflict stamps (a concurrent writer of the same key gets 40001),
 -- and a share lock on the TVIEW's 'all' stamp that a full refresh updates.
 CREATE OR REPLACE FUNCTION public.pg_tviews__stamp(ent text, scope text, vals text[]) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO public.pg_tview_rr_stamp AS s (entity, scope, val)
     SELECT ent, scope, v FROM (SELECT DISTINCT v FROM unnest(vals) v WHERE v IS NOT NULL ORDER BY 1) x
     ON CONFLICT (entity, scope, val) DO UPDATE SET bumps = s.bumps + 1;
@@ -186,8 +240,8 @@ $$;
 
 -- exclusive_all: the TVIEW also has sources refreshed fully; under REPEATABLE READ a keyed writer then
 -- writes the 'all' stamp too, so it conflicts with a full refresh whichever commits first.
-CREATE OR REPLACE FUNCTION public.pg_tviews__lock_keys(ent text, keys text[], exclusive_all boolean DEFAULT false) RETURNS void
-LANGUAGE plpgsql AS $fn$
+CREATE OR REPLACE FUNCTION public.pg_tviews__lock_keys(ent text, keys text[], exclusive_all boolean) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     IF current_setting('transaction_isolation') = 'read committed' THEN
         IF cardinality(keys) > 1000 THEN
@@ -207,8 +261,12 @@ BEGIN
 END
 $fn$;
 
+-- 0.1.x generated code calls this signature until its TVIEW is regenerated
+CREATE OR REPLACE FUNCTION public.pg_tviews__lock_keys(ent text, keys text[]) RETURNS void
+LANGUAGE sql AS $$ SELECT public.pg_tviews__lock_keys(ent, keys, false) $$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__lock_all(ent text) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     IF current_setting('transaction_isolation') = 'read committed' THEN
         PERFORM pg_advisory_xact_lock(hashtext(ent || '#all'), 0);
@@ -224,7 +282,7 @@ $fn$;
 -- that value never both miss each other: the later one reads after the earlier commits. Over 1,000
 -- values take the hop's lock (hop, 0) exclusively instead; everyone else takes it shared.
 CREATE OR REPLACE FUNCTION public.pg_tviews__lock_hop(ent text, hop int, vals text[], excl boolean) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     IF vals IS NULL OR cardinality(vals) = 0 THEN RETURN; END IF;
     IF current_setting('transaction_isolation') = 'read committed' THEN
@@ -261,7 +319,7 @@ END
 $fn$;
 
 -- A change produced a NULL key candidate: fail if the query now yields a row with a NULL key.
-CREATE OR REPLACE FUNCTION public.pg_tviews__null_key_check(ent text, dv text) RETURNS void
+CREATE OR REPLACE FUNCTION public.pg_tviews__null_key_check(ent text, dv regclass) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
     k text := (SELECT key_column FROM public.pg_tview_meta WHERE entity = ent);
@@ -273,6 +331,34 @@ BEGIN
     END IF;
 END
 $fn$;
+
+-- Operate on a TVIEW as its owner: only members of the owner role may (42501 otherwise), and stored
+-- definitions and generated code then run with the owner's privileges, never with the caller's (a
+-- superuser repairing a tenant's TVIEW runs the tenant's SQL as the tenant). Returns the setting of
+-- "role" to give back to pg_tviews__restore_role.
+CREATE OR REPLACE FUNCTION public.pg_tviews__as_owner(owner name, what text) RETURNS text
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    prev text := current_setting('role');
+BEGIN
+    IF NOT pg_has_role(owner, 'MEMBER') THEN
+        RAISE EXCEPTION 'permission denied for TVIEW %', what USING ERRCODE = '42501',
+            DETAIL = format('It is owned by role %I; only members of that role may operate on it.', owner);
+    END IF;
+    IF owner <> current_user THEN
+        PERFORM set_config('role', owner, true);
+    END IF;
+    RETURN prev;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__restore_role(prev text) RETURNS void
+LANGUAGE sql AS $$ SELECT set_config('role', prev, true) $$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__forget_stamps(ent text) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    DELETE FROM public.pg_tview_rr_stamp WHERE entity = ent;
+$$;
 
 -- Names of the generated objects of a TVIEW (all carry md5(entity) so a lost registry can be rebuilt).
 CREATE OR REPLACE FUNCTION public.pg_tviews__names(ent text, tbl text,
@@ -1082,6 +1168,7 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__on_ddl() RETURNS event_trigger
 LANGUAGE plpgsql AS $fn$
 DECLARE
     e record;
+    prev text;
 BEGIN
     IF current_setting('pg_tviews.busy', true) = 'on' THEN
         RETURN;    -- DDL of the runtime's own operations
@@ -1095,16 +1182,19 @@ BEGIN
             SELECT n.nspname::text AS sch, c.relname::text AS tbl FROM touched JOIN pg_class c ON c.oid = touched.oid
               JOIN pg_namespace n ON n.oid = c.relnamespace
         )
-        SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
+        SELECT o.entity, m.owner FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d JOIN names ON names.sch = d->>'schema' AND names.tbl = d->>'table')
            AND public.pg_tviews__stale_objects(m)
          ORDER BY o.depth, o.entity
     LOOP
         BEGIN
+            prev := public.pg_tviews__as_owner(e.owner, e.entity);
             PERFORM public.pg_tviews__install_objects(e.entity);
+            PERFORM public.pg_tviews__restore_role(prev);
         EXCEPTION WHEN OTHERS THEN
-            UPDATE public.pg_tview_meta SET last_error = 'after DDL on a source: ' || SQLERRM WHERE entity = e.entity;
-            RAISE WARNING 'TVIEW %: maintenance could not be regenerated after this DDL: % (pg_tviews_health_check() reports it)', e.entity, SQLERRM;
+            -- e.g. the role running the DDL is not a member of the TVIEW's owner: report, never block the DDL
+            RAISE WARNING 'TVIEW %: maintenance could not be regenerated after this DDL: % (pg_tviews_health_check() reports it; its owner runs pg_tviews_reinstall_triggers(%))',
+                e.entity, SQLERRM, quote_literal(e.entity);
         END;
     END LOOP;
 END
@@ -1192,7 +1282,7 @@ BEGIN
 
     -- keyed refresh
     EXECUTE format($g$
-CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_keys %3$s[]) RETURNS bigint LANGUAGE plpgsql
+CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_keys %3$s[]) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_key %3$s;
@@ -1211,10 +1301,11 @@ $body$
 $g$, m.schema_name, nm.rk, m.key_type, single, ent, replace(kstmt, '@@KEYCOND@@', '= ANY(_tv_keys)'), CASE WHEN has_full THEN 'true' ELSE 'false' END);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.rk, m.key_type || '[]');
+    EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(%s[]) FROM PUBLIC', m.schema_name, nm.rk, m.key_type);
 
     -- full refresh (force: delete everything first)
     EXECUTE format($g$
-CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_force boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql
+CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_force boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_c bigint;
@@ -1236,10 +1327,11 @@ $body$
 $g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.fr, 'boolean');
+    EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(boolean) FROM PUBLIC', m.schema_name, nm.fr);
 
     -- trigger function for TRUNCATE and for sources refreshed fully
     EXECUTE format($g$
-CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql
+CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
 BEGIN
     PERFORM %1$I.%3$I(false);
@@ -1249,6 +1341,7 @@ $body$
 $g$, m.schema_name, nm.ft, nm.fr);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.ft, '');
+    EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, nm.ft);
 
     -- one trigger function per keyed source: affected keys from the transition tables (statement
     -- triggers) or from the row (row triggers of partitioned sources, cloned onto every partition)
@@ -1270,7 +1363,7 @@ $g$, m.schema_name, nm.ft, nm.fr);
                 IF g.op = 'INSERT' THEN decl := t->>'decl'; END IF;
             END LOOP;
             EXECUTE format($g$
-CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql
+CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_k %3$s[] := '{}';
@@ -1279,7 +1372,7 @@ DECLARE
 BEGIN%5$s
     END IF;
     IF array_position(_tv_k, NULL) IS NOT NULL THEN
-        PERFORM public.pg_tviews__null_key_check(%6$L, %7$L);
+        PERFORM public.pg_tviews__null_key_check(%6$L, %7$L::regclass);
     END IF;
     _tv_k := ARRAY(SELECT DISTINCT k FROM unnest(_tv_k) k WHERE k IS NOT NULL ORDER BY 1);
     IF cardinality(_tv_k) = 1 THEN
@@ -1293,6 +1386,7 @@ $body$
 $g$, m.schema_name, trgfn, m.key_type, decl, body, ent, dv, single, nm.rk);
             INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature, source)
             VALUES (ent, 'function', m.schema_name, trgfn, '', (d->>'schema') || '.' || (d->>'table'));
+            EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, trgfn);
         END IF;
         PERFORM public.pg_tviews__install_triggers(ent, d, nm.trg_prefix, m.schema_name,
                                                    CASE WHEN d->>'kind' = 'keyed' THEN trgfn END, nm.ft);
@@ -1554,7 +1648,7 @@ BEGIN
         key_type = EXCLUDED.key_type, dependencies = EXCLUDED.dependencies, dependent_on = EXCLUDED.dependent_on,
         options = EXCLUDED.options, definition_hash = EXCLUDED.definition_hash, runtime_version = EXCLUDED.runtime_version,
         updated_at = now(), last_refreshed_at = now(), last_error = NULL;
-    INSERT INTO public.pg_tview_rr_stamp (entity, scope, val) VALUES (ent, 'all', '*') ON CONFLICT DO NOTHING;
+    PERFORM public.pg_tviews__stamp(ent, 'all', ARRAY['*']);
     EXECUTE format('COMMENT ON TABLE %I.%I IS %L', sch, tbl,
                    'TVIEW ' || jsonb_build_object('entity', ent, 'definition', query, 'options', coalesce(options, '{}'))::text);
     PERFORM public.pg_tviews__install_objects(ent);
@@ -1611,6 +1705,7 @@ DECLARE
     deps text[];
     d text;
     n bigint := 0;
+    prev text;
 BEGIN
     PERFORM public.pg_tviews__not_null('tview', tview, 'if_exists', if_exists::text, 'cascade', "cascade"::text);
     BEGIN
@@ -1625,14 +1720,17 @@ BEGIN
             (SELECT string_agg(table_name, ', ' ORDER BY table_name) FROM public.pg_tview_meta WHERE entity = ANY(deps))
             USING ERRCODE = '2BP01', HINT = 'Use pg_tviews_drop(name, cascade => true) to drop them too.';
     END IF;
+    PERFORM public.pg_tviews__restore_role(public.pg_tviews__as_owner(m.owner, m.entity));   -- 42501 early for a non-member
     FOREACH d IN ARRAY deps LOOP
         PERFORM public.pg_tviews_drop(d, true, false);
     END LOOP;
+    prev := public.pg_tviews__as_owner(m.owner, m.entity);
     n := public.pg_tviews__drop_all(m);
     DELETE FROM public.pg_tview_meta WHERE entity = m.entity;
-    DELETE FROM public.pg_tview_rr_stamp WHERE entity = m.entity;
+    PERFORM public.pg_tviews__forget_stamps(m.entity);
     PERFORM public.pg_tviews__audit('DROP', m.entity, jsonb_build_object('table', format('%I.%I', m.schema_name, m.table_name),
             'definition', m.definition, 'cascade', "cascade", 'dropped_dependents', to_jsonb(deps)), n);
+    PERFORM public.pg_tviews__restore_role(prev);
 END
 $fn$;
 
@@ -1660,6 +1758,7 @@ DECLARE
     d text;
     dm public.pg_tview_meta;
     n bigint;
+    prev text;
 BEGIN
     PERFORM public.pg_tviews__not_null('tview', tview, 'query', query);
     options := coalesce(options, '{}');
@@ -1669,11 +1768,13 @@ BEGIN
         PERFORM public.pg_tviews_create(tview, query, options);
         RETURN 'created';
     END;
+    prev := public.pg_tviews__as_owner(m.owner, m.entity);
     probe := 'pg_tviews_probe_' || substr(md5(m.entity || clock_timestamp()::text || random()::text), 1, 12);
     a := public.pg_tviews__analyze(m.schema_name, m.table_name, m.entity, query, options, probe);
     EXECUTE format('DROP VIEW %I.%I', m.schema_name, probe);
     IF a->>'qualified' = m.qualified_definition AND (a->>'key_column') = m.key_column THEN
         IF options = m.options AND query = m.definition THEN
+            PERFORM public.pg_tviews__restore_role(prev);
             RETURN 'unchanged';
         END IF;
         PERFORM public.pg_tviews__check_cycle(m.entity, m.table_name, ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')));
@@ -1686,24 +1787,32 @@ BEGIN
         PERFORM public.pg_tviews__install_objects(m.entity);
         EXECUTE format('SELECT %I.%I(false)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr) INTO n;
         PERFORM public.pg_tviews__audit('ALTER', m.entity, jsonb_build_object('old_options', m.options, 'options', options), n);
+        PERFORM public.pg_tviews__restore_role(prev);
         RETURN 'altered';
     END IF;
     -- rebuild: the TVIEWs that read this one lose their definition views while the table is recreated
     PERFORM public.pg_tviews__check_cycle(m.entity, m.table_name, ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')));
     PERFORM public.pg_tviews__refuse_untraceable(a, m.schema_name, m.table_name);
     deps := ARRAY(SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY x.depth, x.entity);
-    FOREACH d IN ARRAY deps LOOP
+    PERFORM public.pg_tviews__restore_role(prev);
+    FOREACH d IN ARRAY deps LOOP                   -- each dependent as its own owner
         SELECT * INTO dm FROM public.pg_tview_meta WHERE entity = d;
+        prev := public.pg_tviews__as_owner(dm.owner, dm.entity);
         PERFORM public.pg_tviews__drop_objects(d);
         EXECUTE format('DROP VIEW IF EXISTS %I.%I', dm.schema_name, (public.pg_tviews__names(dm.entity, dm.table_name)).dv);
+        PERFORM public.pg_tviews__restore_role(prev);
     END LOOP;
+    prev := public.pg_tviews__as_owner(m.owner, m.entity);
     PERFORM public.pg_tviews__drop_all(m);
     PERFORM public.pg_tviews__build(m.schema_name, m.table_name, m.entity, query, options, 'REBUILD');
+    PERFORM public.pg_tviews__restore_role(prev);
     FOREACH d IN ARRAY deps LOOP
         SELECT * INTO dm FROM public.pg_tview_meta WHERE entity = d;
+        prev := public.pg_tviews__as_owner(dm.owner, dm.entity);
         PERFORM public.pg_tviews__ensure_def_view(dm);
         PERFORM public.pg_tviews__install_objects(d);
         EXECUTE format('SELECT %I.%I(false)', dm.schema_name, (public.pg_tviews__names(dm.entity, dm.table_name)).fr);
+        PERFORM public.pg_tviews__restore_role(prev);
     END LOOP;
     RETURN 'rebuilt';
 END
@@ -1735,12 +1844,19 @@ DECLARE
     total bigint := 0;
     t0 timestamptz := clock_timestamp();
     done text[] := '{}';
+    prev text;
 BEGIN
     PERFORM public.pg_tviews__not_null('tview', tview, 'force', force::text);
     m := public.pg_tviews__resolve(tview);
+    prev := public.pg_tviews__as_owner(m.owner, m.entity);
     total := public.pg_tviews__full(m, force);
-    FOR d IN SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY x.depth, x.entity LOOP
+    PERFORM public.pg_tviews__restore_role(prev);
+    -- dependents the caller may operate on are recomputed too (the others follow through their triggers)
+    FOR d IN SELECT x.entity, mm.owner FROM public.pg_tviews__dependents(m.entity) x JOIN public.pg_tview_meta mm ON mm.entity = x.entity
+              WHERE pg_has_role(mm.owner, 'MEMBER') ORDER BY x.depth, x.entity LOOP
+        prev := public.pg_tviews__as_owner(d.owner, d.entity);
         total := total + public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = d.entity), false);
+        PERFORM public.pg_tviews__restore_role(prev);
         done := done || d.entity;
     END LOOP;
     PERFORM public.pg_tviews__audit('REFRESH', m.entity, jsonb_build_object('force', force, 'dependents', to_jsonb(done),
@@ -1757,9 +1873,13 @@ DECLARE
     total bigint := 0;
     t0 timestamptz := clock_timestamp();
     res jsonb;
+    prev text;
 BEGIN
-    FOR r IN SELECT o.entity FROM public.pg_tviews__order() o LOOP
+    FOR r IN SELECT o.entity, mm.owner FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
+              WHERE pg_has_role(mm.owner, 'MEMBER') ORDER BY o.depth, o.entity LOOP      -- the TVIEWs the caller may operate on
+        prev := public.pg_tviews__as_owner(r.owner, r.entity);
         total := total + public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = r.entity), false);
+        PERFORM public.pg_tviews__restore_role(prev);
         ord := ord || (SELECT table_name FROM public.pg_tview_meta WHERE entity = r.entity);
     END LOOP;
     res := jsonb_build_object('refreshed_count', cardinality(ord), 'order', to_jsonb(ord), 'rows_changed', total,
@@ -1804,10 +1924,13 @@ DECLARE
     m public.pg_tview_meta;
     r record;
     t0 timestamptz := clock_timestamp();
+    prev text;
 BEGIN
     PERFORM public.pg_tviews__not_null('tview', tview);
     m := public.pg_tviews__resolve(tview);
+    prev := public.pg_tviews__as_owner(m.owner, m.entity);
     r := public.pg_tviews__diff(m);
+    PERFORM public.pg_tviews__restore_role(prev);
     missing := r.missing; extra := r.extra; different := r.different;
     sample_keys := r.keys[1:10]; checked_rows := r.checked_rows;
     duration_ms := round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1000, 3);
@@ -1821,9 +1944,11 @@ DECLARE
     m public.pg_tview_meta;
     r record;
     n bigint := 0;
+    prev text;
 BEGIN
     PERFORM public.pg_tviews__not_null('tview', tview);
     m := public.pg_tviews__resolve(tview);
+    prev := public.pg_tviews__as_owner(m.owner, m.entity);
     r := public.pg_tviews__diff(m);
     IF cardinality(r.keys) > 0 THEN
         IF to_regprocedure(format('%I.%I(%s[])', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).rk, m.key_type)) IS NULL THEN
@@ -1834,6 +1959,7 @@ BEGIN
     END IF;
     PERFORM public.pg_tviews__audit('REPAIR', m.entity, jsonb_build_object('missing', r.missing, 'extra', r.extra,
             'different', r.different, 'sample_keys', to_jsonb(r.keys[1:10])), n);
+    PERFORM public.pg_tviews__restore_role(prev);
     RETURN n;
 END
 $fn$;
@@ -1845,8 +1971,10 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__reinstall_one(ent text) RETURNS voi
 LANGUAGE plpgsql AS $fn$
 DECLARE
     m public.pg_tview_meta;
+    prev text;
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
+    prev := public.pg_tviews__as_owner(m.owner, m.entity);
     IF to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NULL THEN
         -- the table is gone (e.g. DROP TABLE ... CASCADE): rebuild it from the catalog
         PERFORM public.pg_tviews_convert_existing_table(m.entity);
@@ -1855,6 +1983,7 @@ BEGIN
         PERFORM public.pg_tviews__install_objects(ent);
         PERFORM public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent), false);
     END IF;
+    PERFORM public.pg_tviews__restore_role(prev);
 END
 $fn$;
 
@@ -1869,7 +1998,8 @@ BEGIN
     IF tview IS NOT NULL THEN
         only_ent := (public.pg_tviews__resolve(tview)).entity;
     END IF;
-    FOR r IN SELECT o.entity FROM public.pg_tviews__order() o WHERE only_ent IS NULL OR o.entity = only_ent LOOP
+    FOR r IN SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
+              WHERE (only_ent IS NULL AND pg_has_role(mm.owner, 'MEMBER')) OR o.entity = only_ent ORDER BY o.depth, o.entity LOOP
         BEGIN
             PERFORM public.pg_tviews__reinstall_one(r.entity);
         EXCEPTION WHEN OTHERS THEN
@@ -1893,14 +2023,24 @@ CREATE OR REPLACE FUNCTION public.pg_tviews_convert_existing_table(name text, qu
 RETURNS text LANGUAGE plpgsql AS $fn$
 DECLARE
     p record;
+    prev text;
+    res text;
 BEGIN
     PERFORM public.pg_tviews__not_null('name', name, 'query', query);
     p := public.pg_tviews__parse(name);
     IF to_regclass(format('%I.%I', p.schema_name, p.table_name)) IS NULL THEN
         RAISE EXCEPTION 'table %.% does not exist', p.schema_name, p.table_name USING ERRCODE = '42P01';
     END IF;
+    -- adopted as its table's owner: the query then runs with that role's privileges
+    prev := public.pg_tviews__as_owner(pg_get_userbyid((SELECT relowner FROM pg_class WHERE oid = format('%I.%I', p.schema_name, p.table_name)::regclass)),
+                                       format('%I.%I', p.schema_name, p.table_name));
+    IF EXISTS (SELECT 1 FROM public.pg_tview_meta mm WHERE mm.entity = p.entity AND NOT pg_has_role(mm.owner, 'MEMBER')) THEN
+        RAISE EXCEPTION 'permission denied for TVIEW %', p.entity USING ERRCODE = '42501';
+    END IF;
     PERFORM public.pg_tviews__drop_objects(p.entity);
-    RETURN public.pg_tviews__build(p.schema_name, p.table_name, p.entity, query, coalesce(options, '{}'), 'CONVERT', true);
+    res := public.pg_tviews__build(p.schema_name, p.table_name, p.entity, query, coalesce(options, '{}'), 'CONVERT', true);
+    PERFORM public.pg_tviews__restore_role(prev);
+    RETURN res;
 END
 $fn$;
 
@@ -1916,6 +2056,8 @@ DECLARE
     cmt text;
     def jsonb;
     p record;
+    prev text;
+    res text;
 BEGIN
     PERFORM public.pg_tviews__not_null('name', name);
     BEGIN
@@ -1943,12 +2085,22 @@ BEGIN
         RAISE EXCEPTION 'no TVIEW definition is known for "%"', name USING ERRCODE = '42704',
             HINT = 'Use pg_tviews_convert_existing_table(name, query, options) to adopt the table with its query, or restore pg_tview_meta from a backup.';
     END IF;
+    -- the definition (from the catalog, or from the table's comment) runs only as the TVIEW's owner: the
+    -- table's owner, or the catalog row's owner when the table is gone; never as the caller
+    prev := public.pg_tviews__as_owner(coalesce(pg_get_userbyid((SELECT relowner FROM pg_class WHERE oid = to_regclass(format('%I.%I', sch, tbl)))),
+                                                m.owner, current_user), format('%I.%I', sch, tbl));
+    IF m.entity IS NOT NULL AND NOT pg_has_role(m.owner, 'MEMBER') THEN
+        RAISE EXCEPTION 'permission denied for TVIEW %', ent USING ERRCODE = '42501';
+    END IF;
     PERFORM public.pg_tviews__drop_objects(ent);
     IF to_regclass(format('%I.%I', sch, tbl)) IS NULL THEN
         DELETE FROM public.pg_tview_meta WHERE entity = ent;
-        RETURN public.pg_tviews__build(sch, tbl, ent, def->>'definition', def->'options', 'CONVERT');
+        res := public.pg_tviews__build(sch, tbl, ent, def->>'definition', def->'options', 'CONVERT');
+    ELSE
+        res := public.pg_tviews__build(sch, tbl, ent, def->>'definition', def->'options', 'CONVERT', true);
     END IF;
-    RETURN public.pg_tviews__build(sch, tbl, ent, def->>'definition', def->'options', 'CONVERT', true);
+    PERFORM public.pg_tviews__restore_role(prev);
+    RETURN res;
 END
 $fn$;
 
@@ -2010,7 +2162,7 @@ BEGIN
     SELECT string_agg(x, ', ') INTO bad FROM unnest(ARRAY[
         'public.pg_tviews__lock_keys(text,text[],boolean)', 'public.pg_tviews__lock_hop(text,integer,text[],boolean)',
         'public.pg_tviews__lock_all(text)', 'public.pg_tviews__stamp(text,text,text[])',
-        'public.pg_tviews__no_dup(text,text,text,boolean)', 'public.pg_tviews__null_key_check(text,text)']) x
+        'public.pg_tviews__no_dup(text,text,text,boolean)', 'public.pg_tviews__null_key_check(text,regclass)']) x
      WHERE to_regprocedure(x) IS NULL;
     IF to_regclass('public.pg_tview_rr_stamp') IS NULL THEN
         bad := concat_ws(', ', bad, 'table public.pg_tview_rr_stamp');
@@ -2206,7 +2358,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog AS $$ SELECT pg_get_viewdef(v) 
 -- ---------------------------------------------------------------------------------------------
 -- Views
 -- ---------------------------------------------------------------------------------------------
-CREATE OR REPLACE VIEW public.pg_tviews_metadata AS
+CREATE OR REPLACE VIEW public.pg_tviews_metadata WITH (security_invoker = true) AS
 SELECT m.table_name AS entity_name, m.entity, m.schema_name, m.table_name, m.definition, m.key_column, m.key_type,
        array_to_string(m.dependent_on, ',') AS dependent_on, m.dependencies, m.options, m.last_error,
        m.last_refreshed_at, m.runtime_version, m.created_at, m.updated_at
@@ -2257,6 +2409,9 @@ SELECT m.entity, m.schema_name, m.table_name,
                max(al.performed_at) AS last_operation_at
           FROM public.pg_tview_audit_log al WHERE al.entity = m.entity) a ON true;
 
+GRANT SELECT, UPDATE, DELETE ON public.pg_tviews_metadata TO PUBLIC;
+GRANT SELECT ON public.pg_tviews_queue_realtime, public.pg_tviews_performance_summary TO PUBLIC;
+
 -- ---------------------------------------------------------------------------------------------
 -- Upgrade in place: regenerate the generated objects of every existing TVIEW
 -- ---------------------------------------------------------------------------------------------
@@ -2272,19 +2427,25 @@ BEGIN
 END
 $ddl$;
 
-DROP FUNCTION IF EXISTS public.pg_tviews__lock_parents(text, text, text[]);
-DROP FUNCTION IF EXISTS public.pg_tviews__lock_keys(text, text[]);
 DO $upgrade$
 DECLARE
     r record;
     m public.pg_tview_meta;
+    prev text;
 BEGIN
     FOR r IN SELECT o.entity FROM public.pg_tviews__order() o LOOP
         SELECT * INTO m FROM public.pg_tview_meta WHERE entity = r.entity;
         INSERT INTO public.pg_tview_rr_stamp (entity, scope, val) VALUES (m.entity, 'all', '*') ON CONFLICT DO NOTHING;
+        IF NOT pg_has_role(m.owner, 'MEMBER') THEN
+            RAISE WARNING 'TVIEW %: owned by %, of which the installer is not a member; its owner runs pg_tviews_reinstall_triggers(%)',
+                m.entity, m.owner, quote_literal(m.entity);
+            CONTINUE;
+        END IF;
         BEGIN
+            prev := public.pg_tviews__as_owner(m.owner, m.entity);
             PERFORM public.pg_tviews__ensure_def_view(m);
             PERFORM public.pg_tviews__install_objects(r.entity);
+            PERFORM public.pg_tviews__restore_role(prev);
         EXCEPTION
             WHEN deadlock_detected OR serialization_failure OR lock_not_available OR query_canceled THEN
                 RAISE;   -- transient: the whole upgrade fails and changes nothing; run it again
