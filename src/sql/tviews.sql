@@ -129,7 +129,7 @@ GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE AS $$ SELECT '0.2.0'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.2.0'::text $$;
 
 -- Runs as the installer (callers have no privilege on the log); performed_by is the login role.
 CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
@@ -140,7 +140,7 @@ $$;
 
 -- Parse a TVIEW name ('post', 'tv_post', 'schema.tv_post') into schema, table and entity.
 CREATE OR REPLACE FUNCTION public.pg_tviews__parse(name text, OUT schema_name text, OUT table_name text, OUT entity text)
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     parts text[];
 BEGIN
@@ -165,7 +165,7 @@ $fn$;
 
 -- Resolve a name to its pg_tview_meta row; unknown names raise 42704.
 CREATE OR REPLACE FUNCTION public.pg_tviews__resolve(name text) RETURNS public.pg_tview_meta
-LANGUAGE plpgsql STABLE AS $fn$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta;
     p record;
@@ -194,7 +194,7 @@ $fn$;
 
 -- Does the type have an equality operator usable in IS DISTINCT FROM? (else compare as text)
 CREATE OR REPLACE FUNCTION public.pg_tviews__has_eq(t oid) RETURNS boolean
-LANGUAGE plpgsql STABLE AS $fn$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     ty record;
 BEGIN
@@ -210,7 +210,7 @@ $fn$;
 
 -- "(a.c1, a.c2) IS DISTINCT FROM (b.c1, b.c2)" over the non-key columns of a TVIEW table.
 CREATE OR REPLACE FUNCTION public.pg_tviews__distinct_expr(tv regclass, key_col text, a text, b text) RETURNS text
-LANGUAGE plpgsql STABLE AS $fn$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     la text; lb text; n int;
 BEGIN
@@ -263,7 +263,7 @@ $fn$;
 
 -- 0.1.x generated code calls this signature until its TVIEW is regenerated
 CREATE OR REPLACE FUNCTION public.pg_tviews__lock_keys(ent text, keys text[]) RETURNS void
-LANGUAGE sql AS $$ SELECT public.pg_tviews__lock_keys(ent, keys, false) $$;
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$ SELECT public.pg_tviews__lock_keys(ent, keys, false) $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__lock_all(ent text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
@@ -304,7 +304,7 @@ $fn$;
 
 -- A recompute that found a key twice: fail naming the TVIEW and the key (nothing is written).
 CREATE OR REPLACE FUNCTION public.pg_tviews__no_dup(ent text, key_col text, dup text, has_null boolean DEFAULT false) RETURNS boolean
-LANGUAGE plpgsql STABLE AS $fn$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     IF has_null THEN
         RAISE EXCEPTION 'null value in key column "%" of TVIEW %', key_col, ent USING ERRCODE = '23502',
@@ -320,7 +320,7 @@ $fn$;
 
 -- A change produced a NULL key candidate: fail if the query now yields a row with a NULL key.
 CREATE OR REPLACE FUNCTION public.pg_tviews__null_key_check(ent text, dv regclass) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     k text := (SELECT key_column FROM public.pg_tview_meta WHERE entity = ent);
     n bigint;
@@ -337,7 +337,7 @@ $fn$;
 -- superuser repairing a tenant's TVIEW runs the tenant's SQL as the tenant). Returns the setting of
 -- "role" to give back to pg_tviews__restore_role.
 CREATE OR REPLACE FUNCTION public.pg_tviews__as_owner(owner name, what text) RETURNS text
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     prev text := current_setting('role');
 BEGIN
@@ -353,7 +353,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__restore_role(prev text) RETURNS void
-LANGUAGE sql AS $$ SELECT set_config('role', prev, true) $$;
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$ SELECT set_config('role', prev, true) $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__forget_stamps(ent text) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -364,7 +364,7 @@ $$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__names(ent text, tbl text,
     OUT rk text, OUT fr text, OUT ft text, OUT trg_prefix text, OUT dv text, OUT src_prefix text,
     OUT trg_like text, OUT fn_like text)
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT 'pg_tviews_' || left(tbl, 40) || '_' || h || '_rk',
            'pg_tviews_' || left(tbl, 40) || '_' || h || '_fr',
            'pg_tviews_' || left(tbl, 40) || '_' || h || '_ft',
@@ -378,7 +378,7 @@ $$;
 
 -- NULL arguments to API functions are refused rather than read as true or false.
 CREATE OR REPLACE FUNCTION public.pg_tviews__not_null(VARIADIC args text[]) RETURNS void
-LANGUAGE plpgsql IMMUTABLE AS $fn$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     i int;
 BEGIN
@@ -391,7 +391,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__node_json(src text) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $fn$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
     -- PostgreSQL's node-tree text (pg_rewrite.ev_action) as jsonb: {NODE :f v} -> {"_":"NODE","f":v},
     -- (a b) -> ["a","b"], <> -> absent field (or null in a list), every scalar a string. Tokens as the server's own reader splits them.
     WITH tok AS (
@@ -425,13 +425,13 @@ $fn$;
 -- output). Edges are equalities that hold for every tuple that contributes to an output row.
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_scope_up(scope text, levels int) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT array_to_string((string_to_array(scope, '/'))[1:cardinality(string_to_array(scope, '/')) - levels], '/')
 $$;
 
 -- The column node a (possibly relabelled) Var denotes, or NULL for any other expression.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_var(e jsonb, scope text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE AS $fn$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     WHILE e->>'_' IN ('RELABELTYPE') LOOP
         e := e->'arg';
@@ -445,7 +445,7 @@ $fn$;
 
 -- SubLinks of an expression, not descending into their subqueries.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_sublinks(e jsonb) RETURNS SETOF jsonb
-LANGUAGE plpgsql IMMUTABLE AS $fn$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     x jsonb;
 BEGIN
@@ -469,14 +469,14 @@ $fn$;
 
 -- Range-table indexes under a join tree node.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_rtis(n jsonb) RETURNS int[]
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(array_agg(DISTINCT (x #>> '{}')::int), '{}')
       FROM jsonb_path_query(n, 'strict $.** ? (@._ == "RANGETBLREF" || @._ == "JOINEXPR").rtindex') x
      WHERE x <> 'null'::jsonb
 $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_edge(acc jsonb, a text, b text, directed boolean DEFAULT false) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN a IS NULL OR b IS NULL OR a = b THEN acc
                 ELSE jsonb_set(acc, '{edges}', (acc->'edges') || jsonb_build_array(jsonb_build_array(a, b, directed))) END
 $$;
@@ -486,7 +486,7 @@ $$;
 -- every contributing pair (one side each, or both in the nullable side).
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_quals(e jsonb, scope text, ctes jsonb, acc jsonb,
                                                       side_l int[] DEFAULT NULL, side_r int[] DEFAULT NULL, nullable text DEFAULT NULL)
-RETURNS jsonb LANGUAGE plpgsql AS $fn$
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     x jsonb;
     a text; b text;
@@ -529,7 +529,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_sublink(sl jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     n int := (acc->>'n')::int + 1;
     lscope text := scope || '/l' || n;
@@ -546,7 +546,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_exprs(e jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     sl jsonb;
 BEGIN
@@ -560,7 +560,7 @@ $fn$;
 -- Range-table entry rti of query q (scope): base tables become occurrences; subqueries, CTEs and views
 -- are analysed as inner scopes whose outputs are linked to this scope's columns.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_rte(q jsonb, rti int, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     rte jsonb := q->'rtable'->(rti - 1);
     inner_q jsonb;
@@ -623,7 +623,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_from(q jsonb, n jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     x jsonb;
     jt text;
@@ -659,7 +659,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_setop(q jsonb, n jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     iscope text;
     te jsonb;
@@ -678,7 +678,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_query(q jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     te jsonb;
     distinct_refs text[];
@@ -724,13 +724,13 @@ $fn$;
 
 -- The analysis graph: equality edges (both directions unless directed) and the base-table column nodes.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_edges(acc jsonb) RETURNS TABLE(a text, b text)
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT e->>0, e->>1 FROM jsonb_array_elements(acc->'edges') e
     UNION SELECT e->>1, e->>0 FROM jsonb_array_elements(acc->'edges') e WHERE NOT (e->>2)::boolean
 $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_base(acc jsonb) RETURNS TABLE(node text, occ text, col text)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT (o->>'scope') || ':' || (o->>'rti') || ':' || a.attnum, (o->>'scope') || ':' || (o->>'rti'), a.attname::text
       FROM jsonb_array_elements(acc->'occs') o
       JOIN pg_attribute a ON a.attrelid = (o->>'relid')::oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -741,7 +741,7 @@ $$;
 --          {"hops": [{"from": col, "schema", "table", "to": col}, ...], "key": col of the last hop's table}
 -- Occurrences with no proven path are listed in "unlinked".
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_lineage(acc jsonb, key_attno int) RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     key_node text := '0:0:' || key_attno;
     occ jsonb;
@@ -817,7 +817,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT format_ty
 -- Refuses a query text that is not exactly one statement (a ';' outside strings, quoted identifiers,
 -- dollar quotes and comments), before anything runs it. Returns it without trailing ';' and blanks.
 CREATE OR REPLACE FUNCTION public.pg_tviews__one_statement(q text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE AS $fn$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     i int := 1;
     n int;
@@ -884,7 +884,7 @@ $fn$;
 -- Refuses what cannot be maintained deterministically: volatile or time-dependent functions,
 -- SQL value functions (CURRENT_TIMESTAMP, CURRENT_USER, ...), order-dependent aggregates without ORDER BY.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_deterministic(q jsonb) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     bad text;
 BEGIN
@@ -923,7 +923,7 @@ $fn$;
 -- qualified definition, sources with proven lineage, the TVIEWs it reads, and the sources whose
 -- changes cannot be traced to keys ("refused").
 CREATE OR REPLACE FUNCTION public.pg_tviews__analyze(sch text, tbl text, ent text, query text, options jsonb, view_name text)
-RETURNS jsonb LANGUAGE plpgsql AS $fn$
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     policy text := coalesce(options->>'uncascaded_policy', 'error');
 BEGIN
@@ -942,7 +942,9 @@ BEGIN
     IF options ? 'key' AND jsonb_typeof(options->'key') <> 'string' THEN
         RAISE EXCEPTION 'options.key must be a column name (string)' USING ERRCODE = '22023';
     END IF;
+    PERFORM set_config('search_path', coalesce(nullif(current_setting('pg_tviews.caller_search_path', true), ''), 'pg_catalog'), true);
     EXECUTE format('CREATE VIEW %I.%I AS %s', sch, view_name, public.pg_tviews__one_statement(query));
+    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
     EXECUTE format('REVOKE ALL ON %I.%I FROM PUBLIC', sch, view_name);
     RETURN public.pg_tviews__analyze_view(sch, tbl, ent, to_regclass(format('%I.%I', sch, view_name)), options);
 END
@@ -951,7 +953,7 @@ $fn$;
 -- Analyse a definition view: columns, key, qualified definition, sources with proven lineage, the
 -- TVIEWs it reads, and the sources whose changes cannot be traced to keys ("refused").
 CREATE OR REPLACE FUNCTION public.pg_tviews__analyze_view(sch text, tbl text, ent text, v regclass, options jsonb)
-RETURNS jsonb LANGUAGE plpgsql AS $fn$
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     key_col text;
     key_attno int;
@@ -1040,7 +1042,7 @@ $fn$;
 
 -- Refusal of untraceable sources (after the cycle check, so a cycle is reported as such).
 CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_untraceable(a jsonb, sch text, tbl text) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     IF jsonb_array_length(a->'refused') > 0 THEN
         RAISE EXCEPTION 'cannot trace changes of % to keys of TVIEW %.%',
@@ -1058,7 +1060,7 @@ $fn$;
 -- PL/pgSQL statements that append to _tv_k the keys affected by the rows of relation expression d
 -- (transition table, or the trigger's row), following every proven path of source dep.
 CREATE OR REPLACE FUNCTION public.pg_tviews__gen_keys(m public.pg_tview_meta, dep jsonb, d text, INOUT decl text, OUT body text)
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     p jsonb;
     h jsonb;
@@ -1107,7 +1109,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__drop_objects(ent text) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     h record;
 BEGIN
@@ -1135,7 +1137,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__has_rows(rel oid) RETURNS boolean
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     r boolean;
 BEGIN
@@ -1148,7 +1150,7 @@ $fn$;
 -- tables a source spans (a new partition or inheritance child without this TVIEW's triggers)? Other DDL
 -- (ADD COLUMN, ENABLE/DISABLE TRIGGER, ...) leaves the TVIEW alone.
 CREATE OR REPLACE FUNCTION public.pg_tviews__stale_objects(m public.pg_tview_meta) RETURNS boolean
-LANGUAGE plpgsql STABLE AS $fn$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     dv regclass := to_regclass(format('%I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv));
 BEGIN
@@ -1165,7 +1167,7 @@ $fn$;
 -- TVIEWs that read the table or one of its ancestors. Installed when the installer is a superuser;
 -- otherwise pg_tviews_health_check() reports such DDL and pg_tviews_reinstall_triggers() applies it.
 CREATE OR REPLACE FUNCTION public.pg_tviews__on_ddl() RETURNS event_trigger
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     e record;
     prev text;
@@ -1202,7 +1204,7 @@ $fn$;
 
 -- (Re)generate the maintenance functions and triggers of one TVIEW from its definition view.
 CREATE OR REPLACE FUNCTION public.pg_tviews__install_objects(ent text, pre jsonb DEFAULT NULL) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     a jsonb;
     m public.pg_tview_meta;
@@ -1405,7 +1407,7 @@ $fn$;
 -- inheritance child; on a partitioned source, row triggers (cloned by PostgreSQL onto every partition,
 -- present and future) and TRUNCATE triggers on the parent and its partitions.
 CREATE OR REPLACE FUNCTION public.pg_tviews__install_triggers(ent text, d jsonb, prefix text, fn_schema text, trgfn text, fullfn text)
-RETURNS void LANGUAGE plpgsql AS $fn$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     rel record;
     src regclass := to_regclass(format('%I.%I', d->>'schema', d->>'table'));
@@ -1449,7 +1451,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__register_trigger(ent text, sch text, trg text, tbl text, d jsonb) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, on_table, source)
     VALUES (ent, 'trigger', sch, trg, tbl, (d->>'schema') || '.' || (d->>'table'));
 $$;
@@ -1459,7 +1461,7 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 -- Every TVIEW with its level: 0 reads no TVIEW, n reads TVIEWs of levels < n (topological order).
 CREATE OR REPLACE FUNCTION public.pg_tviews__order() RETURNS TABLE(entity text, depth int)
-LANGUAGE plpgsql STABLE AS $fn$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     done text[] := '{}';
     ready text[];
@@ -1483,7 +1485,7 @@ $fn$;
 
 -- TVIEWs that read ent, directly or through others, in refresh order, each with one path from ent.
 CREATE OR REPLACE FUNCTION public.pg_tviews__dependents(ent text)
-RETURNS TABLE(entity text, depth int, path text[]) LANGUAGE plpgsql STABLE AS $fn$
+RETURNS TABLE(entity text, depth int, path text[]) LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     paths jsonb := jsonb_build_object(ent, jsonb_build_array(ent));
     frontier text[] := ARRAY[ent];
@@ -1506,7 +1508,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__check_cycle(ent text, tbl text, deps text[]) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     parent jsonb := '{}';
     frontier text[] := deps;
@@ -1550,7 +1552,7 @@ $fn$;
 -- Lock the sources against writers for the initial fill: writers that are in flight finish first
 -- (READ COMMITTED then reads their rows; REPEATABLE READ cannot, and gets 40001).
 CREATE OR REPLACE FUNCTION public.pg_tviews__lock_sources(deps jsonb) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     d jsonb;
     waited boolean := false;
@@ -1573,7 +1575,7 @@ $fn$;
 -- Builds definition view + table + metadata + objects for a parsed name. adopt = true keeps an
 -- existing table with the same columns (convert_existing_table) and repairs its rows.
 CREATE OR REPLACE FUNCTION public.pg_tviews__build(sch text, tbl text, ent text, query text, options jsonb, op text, adopt boolean DEFAULT false)
-RETURNS text LANGUAGE plpgsql SET pg_tviews.busy = on AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET pg_tviews.busy = on AS $fn$
 DECLARE
     a jsonb;
     k text;
@@ -1663,8 +1665,8 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.pg_tviews_create(tview text, query text, options jsonb DEFAULT '{}')
-RETURNS text LANGUAGE plpgsql AS $fn$
+CREATE OR REPLACE FUNCTION public.pg_tviews__create(tview text, query text, options jsonb)
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     p record;
 BEGIN
@@ -1684,7 +1686,7 @@ $fn$;
 
 -- Generated objects, table and definition view of a TVIEW (metadata is left to the caller).
 CREATE OR REPLACE FUNCTION public.pg_tviews__drop_all(m public.pg_tview_meta) RETURNS bigint
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     n bigint := 0;
 BEGIN
@@ -1699,7 +1701,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_drop(tview text, if_exists boolean DEFAULT false, "cascade" boolean DEFAULT false)
-RETURNS void LANGUAGE plpgsql AS $fn$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta;
     deps text[];
@@ -1736,7 +1738,7 @@ $fn$;
 
 -- Recreate a lost definition view from the catalog's qualified definition.
 CREATE OR REPLACE FUNCTION public.pg_tviews__ensure_def_view(m public.pg_tview_meta) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     dv text := (public.pg_tviews__names(m.entity, m.table_name)).dv;
 BEGIN
@@ -1748,8 +1750,8 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.pg_tviews_create_or_replace(tview text, query text, options jsonb DEFAULT '{}')
-RETURNS text LANGUAGE plpgsql SET pg_tviews.busy = on AS $fn$
+CREATE OR REPLACE FUNCTION public.pg_tviews__create_or_replace(tview text, query text, options jsonb)
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET pg_tviews.busy = on AS $fn$
 DECLARE
     m public.pg_tview_meta;
     a jsonb;
@@ -1765,7 +1767,7 @@ BEGIN
     BEGIN
         m := public.pg_tviews__resolve(tview);
     EXCEPTION WHEN undefined_object THEN
-        PERFORM public.pg_tviews_create(tview, query, options);
+        PERFORM public.pg_tviews__create(tview, query, options);
         RETURN 'created';
     END;
     prev := public.pg_tviews__as_owner(m.owner, m.entity);
@@ -1779,7 +1781,7 @@ BEGIN
         END IF;
         PERFORM public.pg_tviews__check_cycle(m.entity, m.table_name, ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')));
         PERFORM public.pg_tviews__refuse_untraceable(a, m.schema_name, m.table_name);
-        UPDATE public.pg_tview_meta SET options = pg_tviews_create_or_replace.options, definition = pg_tviews_create_or_replace.query, updated_at = now()
+        UPDATE public.pg_tview_meta SET options = pg_tviews__create_or_replace.options, definition = pg_tviews__create_or_replace.query, updated_at = now()
          WHERE entity = m.entity;
         EXECUTE format('COMMENT ON TABLE %I.%I IS %L', m.schema_name, m.table_name,
                        'TVIEW ' || jsonb_build_object('entity', m.entity, 'definition', query, 'options', options)::text);
@@ -1818,11 +1820,45 @@ BEGIN
 END
 $fn$;
 
+-- The API entry points that take query text resolve it with the caller's search_path; everything
+-- else runs with search_path = pg_catalog, pg_temp.
+CREATE OR REPLACE FUNCTION public.pg_tviews_create(tview text, query text, options jsonb DEFAULT '{}')
+RETURNS text LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM pg_catalog.set_config('pg_tviews.caller_search_path', pg_catalog.current_setting('search_path'), true);
+    RETURN public.pg_tviews__create(tview, query, options);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews_create_or_replace(tview text, query text, options jsonb DEFAULT '{}')
+RETURNS text LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM pg_catalog.set_config('pg_tviews.caller_search_path', pg_catalog.current_setting('search_path'), true);
+    RETURN public.pg_tviews__create_or_replace(tview, query, options);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews_convert_existing_table(name text, query text, options jsonb DEFAULT '{}')
+RETURNS text LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM pg_catalog.set_config('pg_tviews.caller_search_path', pg_catalog.current_setting('search_path'), true);
+    RETURN public.pg_tviews__convert_with_query(name, query, options);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews_convert_existing_table(name text)
+RETURNS text LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM pg_catalog.set_config('pg_tviews.caller_search_path', pg_catalog.current_setting('search_path'), true);
+    RETURN public.pg_tviews__convert(name);
+END
+$fn$;
+
 -- ---------------------------------------------------------------------------------------------
 -- Refresh, consistency, repair
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews__full(m public.pg_tview_meta, force boolean) RETURNS bigint
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     n bigint;
 BEGIN
@@ -1837,7 +1873,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_refresh(tview text, force boolean DEFAULT false) RETURNS bigint
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta;
     d record;
@@ -1866,7 +1902,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_refresh_all() RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     r record;
     ord text[] := '{}';
@@ -1892,7 +1928,7 @@ $fn$;
 -- Compare table and definition view in one statement (hash full join on the key, ACCESS SHARE only).
 CREATE OR REPLACE FUNCTION public.pg_tviews__diff(m public.pg_tview_meta,
     OUT missing bigint, OUT extra bigint, OUT different bigint, OUT keys text[], OUT checked_rows bigint)
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     tv regclass := to_regclass(format('%I.%I', m.schema_name, m.table_name));
     de text;
@@ -1919,7 +1955,7 @@ $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_check_consistency(tview text)
 RETURNS TABLE(missing bigint, extra bigint, different bigint, sample_keys text[], checked_rows bigint, duration_ms numeric)
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta;
     r record;
@@ -1939,7 +1975,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_repair(tview text) RETURNS bigint
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta;
     r record;
@@ -1968,7 +2004,7 @@ $fn$;
 -- Operations
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews__reinstall_one(ent text) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta;
     prev text;
@@ -1977,7 +2013,7 @@ BEGIN
     prev := public.pg_tviews__as_owner(m.owner, m.entity);
     IF to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NULL THEN
         -- the table is gone (e.g. DROP TABLE ... CASCADE): rebuild it from the catalog
-        PERFORM public.pg_tviews_convert_existing_table(m.entity);
+        PERFORM public.pg_tviews__convert(m.entity);
     ELSE
         PERFORM public.pg_tviews__ensure_def_view(m);
         PERFORM public.pg_tviews__install_objects(ent);
@@ -1988,7 +2024,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_reinstall_triggers(tview text DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql SET pg_tviews.busy = on AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET pg_tviews.busy = on AS $fn$
 DECLARE
     r record;
     m public.pg_tview_meta;
@@ -2019,8 +2055,8 @@ END
 $fn$;
 
 -- Adopt a table as a TVIEW with an explicit query (the table must have exactly the query's columns).
-CREATE OR REPLACE FUNCTION public.pg_tviews_convert_existing_table(name text, query text, options jsonb DEFAULT '{}')
-RETURNS text LANGUAGE plpgsql AS $fn$
+CREATE OR REPLACE FUNCTION public.pg_tviews__convert_with_query(name text, query text, options jsonb)
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     p record;
     prev text;
@@ -2046,8 +2082,8 @@ $fn$;
 
 -- Re-register (or recreate) a TVIEW table from what is known about it: its pg_tview_meta row, else
 -- the definition recorded in the table's comment, else the last CREATE/REBUILD/CONVERT audit row.
-CREATE OR REPLACE FUNCTION public.pg_tviews_convert_existing_table(name text)
-RETURNS text LANGUAGE plpgsql AS $fn$
+CREATE OR REPLACE FUNCTION public.pg_tviews__convert(name text)
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     sch text;
     tbl text;
@@ -2067,7 +2103,8 @@ BEGIN
     END;
     IF m.entity IS NOT NULL THEN
         sch := m.schema_name; tbl := m.table_name; ent := m.entity;
-        def := jsonb_build_object('definition', m.definition, 'options', m.options);
+        -- the qualified definition: it resolves the same names whatever the caller's search_path
+        def := jsonb_build_object('definition', coalesce(m.qualified_definition, m.definition), 'options', m.options);
     ELSE
         p := public.pg_tviews__parse(name);
         sch := p.schema_name; tbl := p.table_name; ent := p.entity;
@@ -2105,7 +2142,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_show_cascade_path(tview text)
-RETURNS TABLE(depth int, entity text, table_name text, path text) LANGUAGE plpgsql STABLE AS $fn$
+RETURNS TABLE(depth int, entity text, table_name text, path text) LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta;
 BEGIN
@@ -2127,7 +2164,7 @@ $fn$;
 -- The triggers a source must carry, on itself and on every inheritance child and partition
 -- (partitions carry the clones of the parent's row triggers, under the same name).
 CREATE OR REPLACE FUNCTION public.pg_tviews__expected_triggers(ent text, tbl text, d jsonb)
-RETURNS TABLE(sch text, tbl text, trg text) LANGUAGE sql STABLE AS $$
+RETURNS TABLE(sch text, tbl text, trg text) LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH RECURSIVE tree(oid) AS (SELECT to_regclass(format('%I.%I', d->>'schema', d->>'table'))::oid
                                  UNION SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid)
     SELECT n.nspname::text, c.relname::text, (public.pg_tviews__names(ent, tbl)).trg_prefix || sfx
@@ -2138,7 +2175,7 @@ RETURNS TABLE(sch text, tbl text, trg text) LANGUAGE sql STABLE AS $$
 $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_health_check()
-RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE plpgsql AS $fn$
+RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta;
     d jsonb;
@@ -2378,7 +2415,7 @@ SELECT m.entity, m.schema_name, m.table_name,
  GROUP BY m.entity, m.schema_name, m.table_name;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_get_queue()
-RETURNS SETOF public.pg_tviews_queue_realtime LANGUAGE sql STABLE AS $$
+RETURNS SETOF public.pg_tviews_queue_realtime LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT * FROM public.pg_tviews_queue_realtime WHERE locked_keys > 0 OR waiting_locks > 0;
 $$;
 
