@@ -1,0 +1,206 @@
+package dev.tviews.runtime;
+
+import static dev.tviews.runtime.Rt.exec;
+import static dev.tviews.runtime.Rt.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tviews.testkit.OsCommand;
+import dev.tviews.testkit.PgDatabase;
+import dev.tviews.testkit.PgServer;
+import dev.tviews.testkit.PostgresExtension;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Attacks from issue 12 against the runtime, with real roles: a superuser, two tenants that each own a
+ * schema, a writer and a reader. Each test asserts that the attack fails and that nothing changed.
+ */
+@ExtendWith(PostgresExtension.class)
+class SecurityTest {
+
+    static final String PASSWORD = "pw-not-secret";
+
+    @BeforeAll
+    static void setUp(PgDatabase db) throws Exception {
+        Rt.install(db);
+        try (Connection c = db.connect()) {
+            for (String role : List.of("tenant_a", "tenant_b", "writer", "reader")) {
+                exec(c, "CREATE ROLE " + role + " LOGIN PASSWORD '" + PASSWORD + "'");
+                exec(c, "GRANT CONNECT ON DATABASE \"" + db.name() + "\" TO " + role);
+            }
+            for (String t : List.of("tenant_a", "tenant_b")) {
+                exec(c, "CREATE SCHEMA " + t + " AUTHORIZATION " + t);
+            }
+        }
+        try (Connection a = as(db, "tenant_a")) {
+            exec(a, "CREATE TABLE tenant_a.tb_user (pk_user int PRIMARY KEY, name text)");
+            exec(a, "CREATE TABLE tenant_a.tb_post (pk_post int PRIMARY KEY, fk_user int REFERENCES tenant_a.tb_user, title text)");
+            exec(a, "INSERT INTO tenant_a.tb_user VALUES (1, 'a'), (2, 'b'); INSERT INTO tenant_a.tb_post VALUES (1, 1, 't1'), (2, 2, 't2')");
+            exec(a, "SELECT pg_tviews_create('tenant_a.tv_post', 'SELECT p.pk_post, p.title, u.name FROM tenant_a.tb_post p JOIN tenant_a.tb_user u ON u.pk_user = p.fk_user')");
+            exec(a, "GRANT USAGE ON SCHEMA tenant_a TO writer, reader");
+            exec(a, "GRANT SELECT, INSERT, UPDATE, DELETE ON tenant_a.tb_user, tenant_a.tb_post TO writer");
+            exec(a, "GRANT SELECT ON tenant_a.tv_post TO reader");
+        }
+    }
+
+    static Connection as(PgDatabase db, String role) throws Exception {
+        Properties p = new Properties();
+        p.setProperty("user", role);
+        p.setProperty("password", PASSWORD);
+        return DriverManager.getConnection(db.jdbcUrl(), p);
+    }
+
+    static boolean isSuperuser(Connection c, String role) throws Exception {
+        return (Boolean) value(c, "SELECT rolsuper FROM pg_roles WHERE rolname = '" + role + "'");
+    }
+
+    /**
+     * Makes whoever runs it grant superuser to tenant_b: harmless unless a superuser runs it. Hidden in a domain's
+     * CHECK, which runs when a value is cast to the domain (the query itself calls no volatile function).
+     */
+    static final String ESCALATE = """
+            CREATE FUNCTION tenant_b.f(v int) RETURNS boolean LANGUAGE plpgsql AS $f$
+            BEGIN
+                BEGIN EXECUTE 'ALTER ROLE tenant_b SUPERUSER'; EXCEPTION WHEN insufficient_privilege THEN NULL; END;
+                RETURN true;
+            END $f$;
+            CREATE DOMAIN tenant_b.d AS int CHECK (tenant_b.f(VALUE))""";
+
+    @Test
+    void storedDefinitionsRunOnlyAsTheirOwnerNeverAsTheCaller(PgDatabase db) throws Exception {
+        try (Connection b = as(db, "tenant_b"); Connection su = db.connect()) {
+            exec(b, ESCALATE);
+            exec(b, "CREATE TABLE tenant_b.tb_x (pk_evil int PRIMARY KEY)");
+            exec(b, "INSERT INTO tenant_b.tb_x VALUES (1)");
+            exec(b, "SELECT pg_tviews_create('tenant_b.tv_evil', 'SELECT x.pk_evil, x.pk_evil::tenant_b.d AS x FROM tenant_b.tb_x x')");
+            // the superuser runs every call that executes the stored definition, as the health check's hints say
+            for (String sql : List.of("SELECT * FROM pg_tviews_check_consistency('tenant_b.evil')", "SELECT pg_tviews_refresh('tenant_b.evil', true)",
+                    "SELECT pg_tviews_repair('tenant_b.evil')", "SELECT pg_tviews_reinstall_triggers('tenant_b.evil')",
+                    "SELECT pg_tviews_reinstall_triggers()", "SELECT pg_tviews_refresh_all()", "SELECT pg_tviews_convert_existing_table('tenant_b.evil')",
+                    "SELECT * FROM pg_tviews_health_check()", "INSERT INTO tenant_b.tb_x VALUES (2)")) {
+                exec(su, sql);
+                assertThat(isSuperuser(su, "tenant_b")).as(sql).isFalse();
+            }
+            // a table whose comment carries a definition: converting it runs that definition as the table's owner
+            exec(b, "CREATE TABLE tenant_b.tv_planted (pk_planted int, x tenant_b.d)");
+            exec(b, "COMMENT ON TABLE tenant_b.tv_planted IS 'TVIEW {\"entity\":\"tenant_b.planted\",\"definition\":\"SELECT 1 AS pk_planted, 1::tenant_b.d AS x\"}'");
+            exec(su, "SELECT pg_tviews_convert_existing_table('tenant_b.tv_planted')");
+            assertThat(isSuperuser(su, "tenant_b")).isFalse();
+            assertThat(value(su, "SELECT owner::text FROM pg_tview_meta WHERE entity = 'tenant_b.planted'")).isEqualTo("tenant_b");
+        }
+    }
+
+    @Test
+    void aTenantCannotReadChangeRefreshRepairOrDropAnotherTenantsTview(PgDatabase db) throws Exception {
+        try (Connection b = as(db, "tenant_b"); Connection su = db.connect()) {
+            String before = Rt.fingerprint(su);
+            for (String sql : List.of("SELECT * FROM tenant_a.tv_post", "UPDATE tenant_a.tv_post SET title = 'x'",
+                    "SELECT pg_tviews_refresh('tenant_a.post')", "SELECT pg_tviews_repair('tenant_a.post')",
+                    "SELECT pg_tviews_drop('tenant_a.post')", "SELECT * FROM pg_tviews_check_consistency('tenant_a.post')",
+                    "SELECT pg_tviews_reinstall_triggers('tenant_a.post')", "SELECT pg_tviews_create_or_replace('tenant_a.post', 'SELECT 1 AS pk_post')",
+                    "SELECT pg_tviews_convert_existing_table('tenant_a.post')", "INSERT INTO pg_tview_audit_log (operation) VALUES ('forged')",
+                    "DELETE FROM pg_tview_rr_stamp")) {
+                assertThat(Rt.sqlState(b, sql)).as(sql).isEqualTo("42501");
+            }
+            // the catalog rows of another owner: visible, but no row can be changed (row-level security)
+            exec(b, "UPDATE pg_tview_meta SET dependencies = '[]', qualified_definition = 'SELECT 1' WHERE entity = 'tenant_a.post'");
+            exec(b, "DELETE FROM pg_tview_meta WHERE entity = 'tenant_a.post'");
+            exec(b, "DELETE FROM pg_tview_helpers WHERE entity = 'tenant_a.post'");
+            exec(b, "DELETE FROM pg_tviews_metadata WHERE entity = 'tenant_a.post'");
+            assertThat(Rt.sqlState(b, "INSERT INTO pg_tview_meta (entity, schema_name, table_name, definition, key_column, key_type, owner)"
+                    + " VALUES ('x', 'tenant_a', 'tv_x', 'SELECT 1', 'pk_x', 'int', 'tenant_a')")).isEqualTo("42501");
+            assertThat(Rt.fingerprint(su)).isEqualTo(before);
+            assertThat(value(su, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%tenant_a%'")).isEqualTo(0L);
+            // refresh_all and reinstall_triggers() of a tenant cover only its own TVIEWs
+            assertThat(String.valueOf(value(b, "SELECT pg_tviews_refresh_all()->>'order'"))).doesNotContain("tv_post");
+        }
+    }
+
+    @Test
+    void writersNeedNoPrivilegeOnTheTviewAndCannotForgeItsRows(PgDatabase db) throws Exception {
+        try (Connection w = as(db, "writer"); Connection r = as(db, "reader"); Connection a = as(db, "tenant_a")) {
+            exec(w, "UPDATE tenant_a.tb_user SET name = 'written by writer' WHERE pk_user = 1");
+            exec(w, "INSERT INTO tenant_a.tb_post VALUES (3, 2, 'by writer')");
+            assertThat(Rt.driftAgainst(a, "tenant_a.tv_post", "SELECT p.pk_post, p.title, u.name FROM tenant_a.tb_post p JOIN tenant_a.tb_user u ON u.pk_user = p.fk_user"))
+                    .isZero();
+            assertThat(Rt.sqlState(w, "UPDATE tenant_a.tv_post SET title = 'forged'")).isEqualTo("42501");
+            assertThat(Rt.sqlState(w, "INSERT INTO tenant_a.tv_post VALUES (99, 'forged', 'x')")).isEqualTo("42501");
+            assertThat(Rt.sqlState(r, "DELETE FROM tenant_a.tv_post")).isEqualTo("42501");
+            assertThat(value(r, "SELECT name FROM tenant_a.tv_post WHERE pk_post = 1")).isEqualTo("written by writer");
+            // generated functions cannot be called directly by others
+            String rk = value(a, "SELECT object_name FROM pg_tview_helpers WHERE entity = 'tenant_a.post' AND object_name LIKE '%\\_rk'").toString();
+            assertThat(Rt.sqlState(w, "SELECT tenant_a." + rk + "(ARRAY[1])")).isEqualTo("42501");
+        }
+    }
+
+    @Test
+    void rowLevelSecurityIsEvaluatedAsTheOwnerWhoeverWrites(PgDatabase db) throws Exception {
+        try (Connection a = as(db, "tenant_a"); Connection su = db.connect()) {
+            exec(a, "CREATE TABLE tenant_a.tb_doc (pk_doc int PRIMARY KEY, public boolean, body text)");
+            exec(a, "ALTER TABLE tenant_a.tb_doc ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY");
+            exec(a, "CREATE POLICY visible ON tenant_a.tb_doc USING (public) WITH CHECK (true)");
+            exec(a, "SELECT pg_tviews_create('tenant_a.tv_doc', 'SELECT d.pk_doc, d.body FROM tenant_a.tb_doc d')");
+            exec(su, "INSERT INTO tenant_a.tb_doc VALUES (1, true, 'shown'), (2, false, 'hidden from the owner')");   // superuser bypasses RLS
+            assertThat(Rt.rows(a, "SELECT pk_doc FROM tenant_a.tv_doc ORDER BY 1")).containsExactly(List.of(1));
+            assertThat(Rt.driftAgainst(a, "tenant_a.tv_doc", "SELECT d.pk_doc, d.body FROM tenant_a.tb_doc d")).isZero();
+        }
+    }
+
+    @Test
+    void generatedAndRuntimeFunctionsPinTheirSearchPath(PgDatabase db) throws Exception {
+        try (Connection su = db.connect()) {
+            List<List<Object>> unpinned = Rt.rows(su, "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                    + " WHERE p.proname LIKE 'pg\\_tviews%' AND n.nspname IN ('public', 'tenant_a', 'tenant_b')"
+                    + " AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false) ORDER BY 1");
+            // only the four entry points that resolve the caller's query text with the caller's search_path
+            assertThat(unpinned).extracting(r -> r.get(0)).containsExactlyInAnyOrder(
+                    "pg_tviews_create(text,text,jsonb)", "pg_tviews_create_or_replace(text,text,jsonb)",
+                    "pg_tviews_convert_existing_table(text,text,jsonb)", "pg_tviews_convert_existing_table(text)");
+            assertThat(value(su, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'tenant_a'"
+                    + " AND p.proname LIKE 'pg\\_tviews\\_%' AND NOT (p.prosecdef AND pg_get_userbyid(p.proowner) = 'tenant_a')")).isEqualTo(0L);
+        }
+    }
+
+    @Test
+    void theInstallerRefusesRuntimeObjectsOwnedByAnotherRole(PgServer server) throws Exception {
+        PgDatabase fresh = server.createDatabase("planted");
+        try (Connection su = fresh.connect()) {
+            exec(su, "CREATE ROLE dbowner LOGIN PASSWORD '" + PASSWORD + "'");
+            exec(su, "ALTER DATABASE planted OWNER TO dbowner; GRANT CREATE ON SCHEMA public TO dbowner");
+        }
+        try (Connection o = as(fresh, "dbowner")) {
+            exec(o, "CREATE FUNCTION public.pg_tviews_version() RETURNS text LANGUAGE sql AS $$ SELECT 'planted' $$");
+        }
+        OsCommand.Result r = fresh.psqlFile(Rt.scriptFile());
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.output()).contains("TVIEW runtime objects exist with another owner").contains("pg_tviews_version()");
+        try (Connection su = fresh.connect()) {
+            assertThat(value(su, "SELECT count(*) FROM pg_proc WHERE proname LIKE 'pg\\_tviews%'")).isEqualTo(1L);
+            assertThat(value(su, "SELECT to_regclass('public.pg_tview_meta')")).isNull();
+        }
+    }
+
+    @Test
+    void aTviewCanBeInstalledAndUsedWithoutAnySuperuser(PgServer server) throws Exception {
+        PgDatabase fresh = server.createDatabase("owned");
+        try (Connection su = fresh.connect()) {
+            exec(su, "CREATE ROLE app_owner LOGIN PASSWORD '" + PASSWORD + "'");
+            exec(su, "ALTER DATABASE owned OWNER TO app_owner; ALTER SCHEMA public OWNER TO app_owner");
+        }
+        OsCommand.Result r = OsCommand.run(List.of(server.bin("psql"), "-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String.valueOf(server.port()),
+                "-U", "app_owner", "-d", "owned", "-f", Rt.scriptFile().toString()), java.util.Map.of("PGPASSWORD", PASSWORD), null, 120);
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        try (Connection o = as(fresh, "app_owner")) {
+            assertThat(isSuperuser(o, "app_owner")).isFalse();
+            Rt.blog(o, "app", 3, 6, 6);
+            exec(o, "UPDATE tb_user SET name = 'x' WHERE pk_user = 1");
+            Rt.assertNoDrift(o, "app.post", "app.user");
+            assertThat(value(o, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR'")).isEqualTo(0L);
+        }
+    }
+}
