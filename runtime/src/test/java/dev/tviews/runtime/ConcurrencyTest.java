@@ -20,12 +20,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** 8 connections writing random changes to shared parents; zero drift under READ COMMITTED and REPEATABLE READ. */
+/**
+ * 8 connections writing random multi-statement transactions to shared parents, a fixed number of transactions
+ * each (no time bound). While they run, a reader compares every TVIEW with its query in one snapshot, and runs
+ * pg_tviews_check_consistency: other transactions never see a stale row, so both must find zero drift at every
+ * moment, as must the final check. READ COMMITTED commits or deadlocks; REPEATABLE READ and SERIALIZABLE also
+ * get (and must get) 40001.
+ */
 @ExtendWith(PostgresExtension.class)
 class ConcurrencyTest {
 
     static final int CLIENTS = 8;
-    static final long MILLIS = Long.getLong("tviews.concurrency.millis", 20_000L);
+    static final int TRANSACTIONS = Integer.getInteger("tviews.concurrency.transactions", 150);
 
     @BeforeAll
     static void setUp(PgDatabase db) {
@@ -36,14 +42,23 @@ class ConcurrencyTest {
     void readCommittedNeverLeavesStaleRows(PgDatabase db) throws Exception {
         Map<String, AtomicLong> outcome = run(db, "rc", Connection.TRANSACTION_READ_COMMITTED);
         System.out.println("READ COMMITTED outcome: " + outcome);
-        assertThat(outcome.keySet()).allMatch(k -> k.equals("commit") || k.equals("40P01"));
+        assertThat(outcome.keySet()).allMatch(k -> k.equals("commit") || k.equals("40P01") || k.equals("checks"));
     }
 
     @Test
     void repeatableReadGetsSerializationFailuresInsteadOfStaleRows(PgDatabase db) throws Exception {
         Map<String, AtomicLong> outcome = run(db, "rr", Connection.TRANSACTION_REPEATABLE_READ);
         System.out.println("REPEATABLE READ outcome: " + outcome);
-        assertThat(outcome.keySet()).allMatch(k -> k.equals("commit") || k.equals("40001") || k.equals("40P01"));
+        assertThat(outcome.keySet()).allMatch(k -> k.equals("commit") || k.equals("40001") || k.equals("40P01") || k.equals("checks"));
+        assertThat(outcome.get("40001")).as("conflicting writers must have been refused").isNotNull();
+    }
+
+    @Test
+    void serializableGetsSerializationFailuresInsteadOfStaleRows(PgDatabase db) throws Exception {
+        Map<String, AtomicLong> outcome = run(db, "sr", Connection.TRANSACTION_SERIALIZABLE);
+        System.out.println("SERIALIZABLE outcome: " + outcome);
+        assertThat(outcome.keySet()).allMatch(k -> k.equals("commit") || k.equals("40001") || k.equals("40P01") || k.equals("checks"));
+        assertThat(outcome.get("40001")).as("conflicting writers must have been refused").isNotNull();
     }
 
     private Map<String, AtomicLong> run(PgDatabase db, String schema, int isolation) throws Exception {
@@ -52,8 +67,8 @@ class ConcurrencyTest {
             exec(c, "CREATE SEQUENCE " + schema + ".cseq START 100000");
         }
         Map<String, AtomicLong> outcome = new ConcurrentHashMap<>();
-        long end = System.currentTimeMillis() + MILLIS;
-        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        java.util.concurrent.CountDownLatch writersDone = new java.util.concurrent.CountDownLatch(CLIENTS);
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS + 1);
         List<Future<?>> fs = new ArrayList<>();
         for (int t = 0; t < CLIENTS; t++) {
             long seed = 1000L * t + isolation;
@@ -63,7 +78,7 @@ class ConcurrencyTest {
                     exec(c, "SET search_path = " + schema + ", public; SET deadlock_timeout = '50ms'");
                     c.setTransactionIsolation(isolation);
                     c.setAutoCommit(false);
-                    while (System.currentTimeMillis() < end) {
+                    for (int tx = 0; tx < TRANSACTIONS; tx++) {
                         try {
                             int n = 1 + r.nextInt(3);
                             for (int i = 0; i < n; i++) {
@@ -78,18 +93,40 @@ class ConcurrencyTest {
                                     k -> new AtomicLong()).incrementAndGet();
                         }
                     }
+                } finally {
+                    writersDone.countDown();
                 }
                 return null;
             }));
         }
+        // the reader: while writers run, every snapshot must show TVIEWs equal to their queries
+        Future<Long> checks = pool.submit(() -> {
+            long n = 0;
+            try (Connection c = db.connect()) {
+                exec(c, "SET search_path = " + schema + ", public");
+                do {
+                    assertThat(Rt.driftAgainst(c, "tv_post", Rt.TV_POST)).as("tv_post while writers run").isZero();
+                    assertThat(Rt.driftAgainst(c, "tv_user", Rt.TV_USER)).as("tv_user while writers run").isZero();
+                    assertThat(Rt.value(c, "SELECT missing + extra + different FROM pg_tviews_check_consistency('" + schema + ".post')"))
+                            .as("no false drift while writers run").isEqualTo(0L);
+                    n++;
+                } while (writersDone.getCount() > 0);
+            }
+            return n;
+        });
         for (Future<?> f : fs) {
             f.get();
         }
+        outcome.put("checks", new AtomicLong(checks.get()));
         pool.shutdownNow();
         try (Connection c = db.connect()) {
             Rt.assertNoDrift(c, schema + ".post", schema + ".user");
+            exec(c, "SET search_path = " + schema + ", public");
+            assertThat(Rt.driftAgainst(c, "tv_post", Rt.TV_POST)).isZero();
+            assertThat(Rt.driftAgainst(c, "tv_user", Rt.TV_USER)).isZero();
         }
-        assertThat(outcome.get("commit").get()).isGreaterThan(100);
+        assertThat(outcome.get("commit")).as("some transactions committed").isNotNull();
+        assertThat(outcome.get("checks").get()).as("the reader ran while writers ran").isPositive();
         return outcome;
     }
 
