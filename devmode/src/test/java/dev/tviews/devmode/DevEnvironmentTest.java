@@ -141,7 +141,11 @@ class DevEnvironmentTest {
     @Test
     @Order(5)
     void editedAddedAndRemovedManifestsAreReconciled() throws Exception {
-        try (ManifestWatcher watcher = new ManifestWatcher(env, line -> System.out.println("[watcher] " + line))) {
+        List<String> output = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ManifestWatcher watcher = new ManifestWatcher(env, line -> {
+            System.out.println("[watcher] " + line);
+            output.add(line);
+        })) {
             Path user = examples.resolve("tview-user.yaml");
             Files.writeString(user, Files.readString(user).replace("FROM tb_user u", "FROM tb_user u WHERE u.pk_user > 0"));
             await("the edited query is applied with a new generation", () -> {
@@ -164,7 +168,16 @@ class DevEnvironmentTest {
                       query: SELECT c.pk_comment, c.id, c.fk_post, jsonb_build_object('body', c.body) AS data FROM tb_comment c
                     """);
             await("the added manifest is applied into namespace shop", () -> find("comment") != null);
+
+            // a file that is not a manifest is ignored: the watcher handles events in order, so once a manifest
+            // written after it has been applied, the other file's event has been seen too
             Files.writeString(examples.resolve("notes.txt"), "not a manifest");
+            Files.writeString(examples.resolve("tview-marker.yaml"), Files.readString(examples.resolve("tview-comment.yaml"))
+                    .replace("name: comment", "name: marker"));
+            await("the manifest written after notes.txt is applied", () -> output.contains("applied tview-marker.yaml: [marker]"));
+            assertThat(output).noneMatch(line -> line.contains("notes.txt")).noneMatch(line -> line.startsWith("could not apply"));
+            assertThat(env.tviews()).extracting(t -> t.getMetadata().getName())
+                    .containsExactlyInAnyOrder("user", "post", "comment", "marker");
         }
     }
 

@@ -73,10 +73,38 @@ class PgServerTest {
         server.close(); // idempotent
     }
 
+    /**
+     * A JVM whose PG_BIN is an empty directory (the environment cannot be changed in this JVM): starting a server
+     * must fail, saying which directory was tried and what to install, and leave nothing behind.
+     */
     @Test
-    void failsWithAnInstallHintWhenBinariesAreMissing() {
-        assertThat(PgBinaries.INSTALL_HINT).contains("apt-get install");
-        assertThat(PgBinaries.binDir().resolve("postgres")).isExecutable();
+    void failsWithAnInstallHintWhenBinariesAreMissing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path empty)
+            throws Exception {
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                StartServerMain.class.getName()).redirectErrorStream(true);
+        pb.environment().put("PG_BIN", empty.toString());
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(output).isEqualTo(StartServerMain.FAILED);
+        assertThat(output).contains("PG_BIN=" + empty + " has no executable initdb")
+                .contains("apt-get install -y postgresql postgresql-contrib")
+                .doesNotContain("STARTED");
+        assertThat(empty).isEmptyDirectory();
+    }
+
+    /** Run in a child JVM by {@link #failsWithAnInstallHintWhenBinariesAreMissing}. */
+    public static final class StartServerMain {
+        static final int FAILED = 3;
+
+        public static void main(String[] args) {
+            try (PgServer server = PgServer.start("no-binaries")) {
+                System.out.println("STARTED " + server);
+            } catch (IllegalStateException e) {
+                System.out.println(e.getMessage());
+                System.exit(FAILED);
+            }
+        }
     }
 
     private static void awaitRows(PgDatabase replica, long expected) throws InterruptedException {

@@ -61,7 +61,11 @@ class BackupPolicyJobSpecTest {
         // the scripts ConfigMap holds every script of src/scripts, owned by the policy
         ConfigMap scripts = client.configMaps().inNamespace(shop.namespace).withName("nightly-scripts").get();
         assertThat(scripts.getData()).containsOnlyKeys("backup.sh", "verify.sh", "restore.sh", "retention.sh", "lib.sh");
-        assertThat(scripts.getData().get("backup.sh")).isEqualTo(JobTemplates.readScript("backup.sh")).startsWith("#!/bin/sh");
+        for (String script : scripts.getData().keySet()) {
+            assertThat(scripts.getData().get(script)).as(script + " is the committed src/scripts/" + script)
+                    .isEqualTo(committedScript(script));
+        }
+        assertThat(scripts.getData().get("backup.sh")).startsWith("#!/bin/sh");
         assertOwned(scripts.getMetadata().getOwnerReferences(), policy);
 
         assertThat(client.batch().v1().cronjobs().inNamespace(shop.namespace).list().getItems())
@@ -148,16 +152,18 @@ class BackupPolicyJobSpecTest {
         String longName = "a-very-long-backup-policy-name-for-the-shop-database-cluster";
         shop.policy(longName, spec -> spec.setMethods(List.of("logical", "metadata")));
         shop.awaitReady(longName);
-        String logical = BackupNames.cronJob(longName, "logical");
-        assertThat(logical).hasSizeLessThanOrEqualTo(52).endsWith("-logical").isEqualTo(BackupNames.cronJob(longName, "logical"));
-        assertThat(BackupNames.cronJob(longName, "metadata")).hasSizeLessThanOrEqualTo(52).endsWith("-metadata");
-        assertThat(BackupNames.manualJob(longName, "physical", "2025-03-31")).hasSizeLessThanOrEqualTo(63);
+        // shortened names: a prefix, the first 6 hex digits of sha256 of the policy name ("bc7319..."), the suffix
+        String logical = "a-very-long-backup-policy-name-for-th-bc7319-logical";
+        String metadata = "a-very-long-backup-policy-name-for-t-bc7319-metadata";
+        assertThat(logical).hasSize(52);
+        assertThat(BackupNames.manualJob(longName, "physical", "2025-03-31"))
+                .isEqualTo("a-very-long-backup-policy-name-for-bc7319-physical-now-ea283032").hasSize(63);
         shop.awaitCronJob(logical);
-        shop.awaitCronJob(BackupNames.cronJob(longName, "metadata"));
+        shop.awaitCronJob(metadata);
 
         shop.edit(longName, p -> p.getSpec().setMethods(List.of("metadata")));
         org.awaitility.Awaitility.await().atMost(BackupFixture.TIMEOUT).until(() -> shop.cronJob(logical) == null);
-        assertThat(shop.cronJob(BackupNames.cronJob(longName, "metadata"))).isNotNull();
+        assertThat(shop.cronJob(metadata)).isNotNull();
         shop.awaitEvent(longName, "CronJobDeleted");
     }
 
@@ -178,6 +184,17 @@ class BackupPolicyJobSpecTest {
         assertThat(env.get("PGHOST").getValue()).isEqualTo("shop-pg-rw");
         assertThat(env.get("PGPASSWORD").getValueFrom().getSecretKeyRef().getName()).isEqualTo("shop-pg-app");
         assertThat(env.get("PGUSER").getValueFrom().getSecretKeyRef().getName()).isEqualTo("shop-pg-app");
+    }
+
+    private static String committedScript(String name) {
+        String root = System.getProperty("tviews.repo.root");
+        java.nio.file.Path dir = (root != null ? java.nio.file.Path.of(root) : java.nio.file.Path.of("..").toAbsolutePath().normalize())
+                .resolve("src/scripts");
+        try {
+            return java.nio.file.Files.readString(dir.resolve(name));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static void assertOwned(List<io.fabric8.kubernetes.api.model.OwnerReference> owners, TViewBackupPolicy policy) {

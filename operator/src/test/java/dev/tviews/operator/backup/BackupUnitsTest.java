@@ -17,12 +17,14 @@ class BackupUnitsTest {
     @Test
     void namesAreDeterministicAndBounded() {
         assertThat(BackupNames.cronJob("nightly", "logical")).isEqualTo("nightly-logical");
+        // too long: the first characters, a hash of the whole policy name (sha256 "aa20c2..."), the suffix; 52 at most
         String longName = "x".repeat(200);
-        assertThat(BackupNames.cronJob(longName, "physical")).hasSizeLessThanOrEqualTo(52).endsWith("-physical")
-                .isEqualTo(BackupNames.cronJob(longName, "physical"));
-        assertThat(BackupNames.cronJob(longName, "physical")).isNotEqualTo(BackupNames.cronJob("y".repeat(200), "physical"));
-        assertThat(BackupNames.manualJob("nightly", "logical", "a")).isNotEqualTo(BackupNames.manualJob("nightly", "logical", "b"))
-                .isEqualTo(BackupNames.manualJob("nightly", "logical", "a")).startsWith("nightly-logical-now-");
+        assertThat(BackupNames.cronJob(longName, "physical")).isEqualTo("x".repeat(36) + "-aa20c2-physical").hasSize(52);
+        assertThat(BackupNames.cronJob("y".repeat(200), "physical")).isNotEqualTo(BackupNames.cronJob(longName, "physical"));
+        // backup-now: the first 8 hex digits of sha256 of the annotation value ("a" -> ca978112..., "b" -> 3e23e816...)
+        assertThat(BackupNames.manualJob("nightly", "logical", "a")).isEqualTo("nightly-logical-now-ca978112");
+        assertThat(BackupNames.manualJob("nightly", "logical", "b")).isEqualTo("nightly-logical-now-3e23e816");
+        assertThat(BackupNames.scriptsConfigMap("nightly")).isEqualTo("nightly-scripts");
     }
 
     @Test

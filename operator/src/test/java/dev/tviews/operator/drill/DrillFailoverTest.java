@@ -24,14 +24,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
  * Failover drills on real PostgreSQL: a primary with the TVIEW runtime and a 2-level TVIEW schema, a streaming
  * standby, and a CloudNativePG Cluster object in the mock API server. A small stand-in for the CloudNativePG
- * controller (a thread) promotes the standby when status.targetPrimary changes, points the -app Secret at it and
- * sets status.currentPrimary.
+ * controller (a thread) does what CloudNativePG does on a new status.targetPrimary: it stops the old primary (clean
+ * shutdown, so the standby has every WAL record), promotes the standby, points the -app Secret at it (the -rw
+ * Service moving) and sets status.currentPrimary. An operator that kept using the old primary cannot pass.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
@@ -55,7 +57,8 @@ class DrillFailoverTest {
     @Test
     void switchesOverAndVerifiesTheNewPrimary() throws Exception {
         String ns = "failover";
-        try (PgServer primary = PgServer.start("drill-primary")) {
+        // autovacuum off: nothing but the drill assigns transaction ids on the new primary (see nextXid below)
+        try (PgServer primary = PgServer.start("drill-primary", Map.of("autovacuum", "off"))) {
             try (Connection c = primary.connect("postgres"); Statement s = c.createStatement()) {
                 s.execute(TviewsRuntime.installScript());
                 s.execute(SCHEMA);
@@ -64,7 +67,8 @@ class DrillFailoverTest {
                 appSecret(ns, primary);
                 cluster(ns, "shop-pg-1", "shop-pg-1", List.of("shop-pg-1", "shop-pg-2"), 2);
                 AtomicBoolean stop = new AtomicBoolean();
-                Thread cnpg = new Thread(() -> standInController(ns, standby, stop), "cnpg-stand-in");
+                AtomicLong xidAtPromotion = new AtomicLong(-1);
+                Thread cnpg = new Thread(() -> standInController(ns, primary, standby, xidAtPromotion, stop), "cnpg-stand-in");
                 cnpg.start();
                 try {
                     drill(ns, "switch", "15m");
@@ -75,7 +79,13 @@ class DrillFailoverTest {
                     assertThat(s.getChecks()).extracting(TViewDrillStatus.DrillCheck::name)
                             .contains("switchover", "write-available", "health-check", "consistency", "write-maintenance", "targets-met");
                     assertThat(s.getChecks()).allMatch(TViewDrillStatus.DrillCheck::passed);
-                    assertThat(s.getMeasuredRTOSeconds()).isPositive().isLessThan(30.0);
+                    assertThat(s.getMeasuredRTOSeconds()).isPositive();
+                    assertThat(primary.isRunning()).as("the old primary was stopped by the stand-in").isFalse();
+                    // the write probe (a committed txid_current()) and the rolled-back write-maintenance UPDATE each
+                    // assign a transaction id: they ran on the promoted standby, the only server left
+                    assertThat(xidAtPromotion.get()).isPositive();
+                    assertThat(nextXid(standby) - xidAtPromotion.get()).as("transactions the drill ran on the new primary")
+                            .isGreaterThanOrEqualTo(2);
                     assertThat(s.getFailover().fromPrimary()).isEqualTo("shop-pg-1");
                     assertThat(s.getFailover().targetPrimary()).isEqualTo("shop-pg-2");
                     assertThat(Conditions.isTrue(s.getConditions(), "TargetsMet")).isTrue();
@@ -134,14 +144,20 @@ class DrillFailoverTest {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    /** CloudNativePG stand-in: on a new status.targetPrimary, promote the standby, repoint the -app Secret, set currentPrimary. */
-    private void standInController(String ns, PgServer standby, AtomicBoolean stop) {
+    /**
+     * CloudNativePG stand-in: on a new status.targetPrimary, stop the old primary, promote the standby, repoint the
+     * -app Secret, set currentPrimary.
+     */
+    private void standInController(String ns, PgServer oldPrimary, PgServer standby, AtomicLong xidAtPromotion,
+                                   AtomicBoolean stop) {
         while (!stop.get()) {
             try {
                 Map<String, Object> s = status(ns);
                 Object target = s.get("targetPrimary");
                 if (target != null && !target.equals(s.get("currentPrimary")) && !"pending".equals(target)) {
+                    oldPrimary.close();
                     standby.promote();
+                    xidAtPromotion.set(nextXid(standby));
                     client.secrets().inNamespace(ns).withName("shop-pg-app").edit(sec -> {
                         sec.setData(null);
                         sec.setStringData(secretData(standby));
@@ -163,6 +179,17 @@ class DrillFailoverTest {
             } catch (RuntimeException e) {
                 System.err.println("stand-in controller: " + e);
             }
+        }
+    }
+
+    /** The next transaction id the server will assign (reading it assigns none). */
+    private static long nextXid(PgServer server) {
+        try (Connection c = server.connect("postgres"); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

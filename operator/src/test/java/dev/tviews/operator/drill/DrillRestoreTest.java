@@ -226,6 +226,76 @@ class DrillRestoreTest {
         awaitJob(ns, "nopolicy-g1");
     }
 
+    @Test
+    void targetsAreMissedOrNotMeasured() {
+        String ns = namespace("drill-targets");
+        policy(ns, "nightly", "backups-pvc", null);
+        drill(ns, "missed", spec -> spec.setTargets(targets("5s", "1m")));
+        awaitJob(ns, "missed-g1");
+        finishJob(ns, "missed-g1", result("missed", "Succeeded", PASSED, false), "Complete", null);
+        TViewDrill missed = awaitDrill(ns, "missed", d -> d.getStatus().getPhase() != null && d.getStatus().getPhase() != Phase.Running
+                && d.getStatus().getPhase() != Phase.Pending);
+        assertThat(Conditions.find(missed.getStatus().getConditions(), "TargetsMet").orElseThrow())
+                .satisfies(c -> assertThat(c.getStatus() + "/" + c.getReason()).isEqualTo("False/TargetsMissed"));
+
+        drill(ns, "unmeasured", spec -> { });
+        awaitJob(ns, "unmeasured-g1");
+        finishJob(ns, "unmeasured-g1", result("unmeasured", "Succeeded", PASSED, true).replace("\"targetsMet\":true",
+                "\"targetsMet\":null"), "Complete", null);
+        TViewDrill unmeasured = awaitDrill(ns, "unmeasured", d -> d.getStatus().getPhase() == Phase.Succeeded);
+        assertThat(Conditions.find(unmeasured.getStatus().getConditions(), "TargetsMet").orElseThrow())
+                .satisfies(c -> assertThat(c.getStatus() + "/" + c.getReason()).isEqualTo("False/NotMeasured"));
+    }
+
+    @Test
+    void aJobWithNoResultTwoMinutesAfterTheDeadlineFailsTheRun() {
+        String ns = namespace("drill-silent");
+        policy(ns, "nightly", "backups-pvc", null);
+        drill(ns, "silent", spec -> spec.setDeadline("90s"));
+        awaitJob(ns, "silent-g1");
+        awaitDrill(ns, "silent", d -> d.getStatus().getPhase() == Phase.Running);
+        // the Job never reports anything (its Pod could not even be scheduled): time alone must end the run
+        clock.advance(Duration.ofSeconds(90).plus(DrillReconciler.DEADLINE_GRACE).plusSeconds(5));
+        TViewDrill done = awaitDrill(ns, "silent", d -> d.getStatus().getPhase() == Phase.Failed);
+        assertThat(done.getStatus().getChecks()).singleElement().satisfies(c -> {
+            assertThat(c.name()).isEqualTo("deadline");
+            assertThat(c.message()).contains("90s").contains("grace");
+        });
+    }
+
+    @Test
+    void aPolicyItCannotUseStallsOrWaits() {
+        String ns = namespace("drill-policy");
+        // no storage claim: the drill cannot run as specified
+        client.genericKubernetesResources(BackupPolicyView.CONTEXT).inNamespace(ns).resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion("tviews.dev/v1alpha1").withKind("TViewBackupPolicy")
+                .withNewMetadata().withName("nightly").withNamespace(ns).endMetadata()
+                .addToAdditionalProperties("spec", Map.of("storage", Map.of(), "database", Map.of("secretRef", Map.of("name", "shop-db"))))
+                .build()).create();
+        drill(ns, "nostorage", spec -> { });
+        TViewDrill stalled = awaitDrill(ns, "nostorage", d -> Conditions.isTrue(d.getStatus().getConditions(), "Stalled"));
+        assertThat(Conditions.reason(stalled.getStatus().getConditions(), "Stalled")).contains("InvalidBackupPolicy");
+        assertThat(Conditions.find(stalled.getStatus().getConditions(), "Stalled").orElseThrow().getMessage())
+                .contains("persistentVolumeClaim");
+
+        // the policy's Secret does not exist (yet): wait, and start once it does
+        client.genericKubernetesResources(BackupPolicyView.CONTEXT).inNamespace(ns).resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion("tviews.dev/v1alpha1").withKind("TViewBackupPolicy")
+                .withNewMetadata().withName("later").withNamespace(ns).endMetadata()
+                .addToAdditionalProperties("spec", Map.of("storage", Map.of("persistentVolumeClaim", Map.of("claimName", "pvc")),
+                        "database", Map.of("secretRef", Map.of("name", "later-db"))))
+                .build()).create();
+        drill(ns, "nosecret", spec -> spec.setBackupPolicyRef(new LocalObjectReference("later")));
+        TViewDrill waiting = awaitDrill(ns, "nosecret", d -> Conditions.isTrue(d.getStatus().getConditions(), "Reconciling")
+                && Conditions.reason(d.getStatus().getConditions(), "Reconciling").filter("DatabaseSecretNotReady"::equals).isPresent());
+        assertThat(Conditions.find(waiting.getStatus().getConditions(), "Reconciling").orElseThrow().getMessage()).contains("later-db");
+        PgServer pg = PgServer.shared();
+        client.resource(new SecretBuilder().withNewMetadata().withName("later-db").withNamespace(ns).endMetadata()
+                .withStringData(Map.of("host", pg.host(), "port", String.valueOf(pg.port()), "dbname", "postgres",
+                        "username", "postgres", "password", pg.password())).build()).create();
+        awaitJob(ns, "nosecret-g1");
+    }
+
     // ---------------------------------------------------------------------------------------------------------
 
     private String namespace(String label) {

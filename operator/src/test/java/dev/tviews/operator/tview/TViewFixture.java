@@ -45,6 +45,12 @@ final class TViewFixture extends NamespaceFixture<TView, TViewStatus> {
         return fixture;
     }
 
+    /** A new namespace for a database the test created itself (schema included); no Secret is created. */
+    static TViewFixture on(KubernetesClient client, String label, PgDatabase db) {
+        int n = COUNTER.incrementAndGet();
+        return new TViewFixture(client, label.replace('_', '-') + "-" + n, db);
+    }
+
     TView tview(String name, String query, Consumer<TViewSpec> customize) {
         TView tview = new TView();
         tview.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
