@@ -66,7 +66,13 @@ class CreateTest {
                     "SELECT pg_tviews_drop('c1.tv_nope')", "SELECT pg_tviews_repair('x.y')")) {
                 assertThat(Rt.sqlState(c, sql)).as(sql).isEqualTo("42704");
             }
+            // if_exists: an unknown name is not an error, and nothing is dropped or audited
+            String before = Rt.fingerprint(c);
+            Object audits = value(c, "SELECT count(*) FROM pg_tview_audit_log");
             exec(c, "SELECT pg_tviews_drop('c1.tv_nope', if_exists => true)");
+            assertThat(Rt.fingerprint(c)).isEqualTo(before);
+            assertThat(value(c, "SELECT count(*) FROM pg_tview_audit_log")).isEqualTo(audits);
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_drop('c1.tv_nope', if_exists => false)")).isEqualTo("42704");
         }
     }
 
