@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS public.pg_tview_helpers (
     PRIMARY KEY (kind, schema_name, object_name, on_table)
 );
 CREATE INDEX IF NOT EXISTS pg_tview_helpers_entity_idx ON public.pg_tview_helpers (entity);
+ALTER TABLE public.pg_tview_helpers ADD COLUMN IF NOT EXISTS code_hash text;
 COMMENT ON TABLE public.pg_tview_helpers IS 'TVIEW runtime: generated functions and triggers of each TVIEW';
 
 CREATE TABLE IF NOT EXISTS public.pg_tview_audit_log (
@@ -1397,6 +1398,10 @@ $g$, m.schema_name, trgfn, m.key_type, decl, body, ent, dv, single, nm.rk);
                                                    CASE WHEN d->>'kind' = 'keyed' THEN trgfn END, nm.ft);
     END LOOP;
     UPDATE public.pg_tview_meta SET runtime_version = public.pg_tviews_version() WHERE entity = ent;
+    -- what was generated, so the health check can tell a function edited by hand
+    UPDATE public.pg_tview_helpers h SET code_hash = md5(pr.prosrc)
+      FROM pg_proc pr
+     WHERE h.entity = ent AND h.kind = 'function' AND pr.oid = to_regprocedure(format('%I.%I(%s)', h.schema_name, h.object_name, h.signature));
     -- a child that brought rows no trigger saw (ATTACH PARTITION, ALTER TABLE ... INHERIT): recompute
     IF cardinality(covered) > 0 AND EXISTS (
            SELECT 1 FROM pg_trigger t WHERE t.tgname = nm.trg_prefix || '_trn' AND NOT t.tgrelid = ANY(covered)
@@ -2302,9 +2307,17 @@ BEGIN
         SELECT string_agg(h.object_name, ', ') INTO bad FROM public.pg_tview_helpers h
          WHERE h.entity = m.entity AND h.kind = 'function'
            AND to_regprocedure(format('%I.%I(%s)', h.schema_name, h.object_name, h.signature)) IS NULL;
+        SELECT string_agg(h.object_name, ', ') INTO cur FROM public.pg_tview_helpers h
+          JOIN pg_proc pr ON pr.oid = to_regprocedure(format('%I.%I(%s)', h.schema_name, h.object_name, h.signature))
+         WHERE h.entity = m.entity AND h.kind = 'function'
+           AND (md5(pr.prosrc) IS DISTINCT FROM h.code_hash OR NOT pr.prosecdef OR pg_get_userbyid(pr.proowner) <> m.owner);
         IF bad IS NOT NULL OR NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h WHERE h.entity = m.entity AND h.kind = 'function') THEN
             status := 'ERROR'; severity := 'critical';
             message := 'maintenance functions missing: ' || coalesce(bad, 'all') || format('; run pg_tviews_reinstall_triggers(%L)', m.entity);
+        ELSIF cur IS NOT NULL THEN
+            status := 'ERROR'; severity := 'critical';
+            message := 'maintenance functions changed by hand (body, owner or SECURITY DEFINER differ from what was generated): ' || cur
+                       || format('; run pg_tviews_reinstall_triggers(%L)', m.entity);
         ELSE
             status := 'OK'; severity := 'info'; message := 'maintenance functions present';
         END IF;

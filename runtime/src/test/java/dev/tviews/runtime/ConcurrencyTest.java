@@ -120,8 +120,8 @@ class ConcurrencyTest {
         outcome.put("checks", new AtomicLong(checks.get()));
         pool.shutdownNow();
         try (Connection c = db.connect()) {
-            Rt.assertNoDrift(c, schema + ".post", schema + ".user");
             exec(c, "SET search_path = " + schema + ", public");
+            Rt.assertNoDrift(c, schema + ".post", schema + ".user");
             assertThat(Rt.driftAgainst(c, "tv_post", Rt.TV_POST)).isZero();
             assertThat(Rt.driftAgainst(c, "tv_user", Rt.TV_USER)).isZero();
         }
