@@ -41,6 +41,24 @@ class BackupImageAllowListTest {
     }
 
     @Test
+    void aCronJobLeftWithAnImageTheListNoLongerAdmitsIsDeleted() {
+        // as if the administrator narrowed the allow-list after this CronJob was created: the policy's own CronJob
+        // (owned, labelled) runs an image that is not allowed any more
+        BackupFixture shop = BackupFixture.create(client, "narrowed");
+        TViewBackupPolicy policy = shop.policy("nightly", s -> s.setImage("registry.example.com/dba/pg:16"));
+        shop.awaitCondition("nightly", Conditions.STALLED, true, "ImageNotAllowed");
+        client.resource(new io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder()
+                .withNewMetadata().withName("nightly-logical").withNamespace(shop.namespace)
+                .withLabels(JobTemplates.labels(policy, "logical", null)).withOwnerReferences(JobTemplates.owner(policy))
+                .endMetadata().withNewSpec().withSchedule("0 6 * * *").withNewJobTemplate().withNewSpec().withNewTemplate()
+                .withNewSpec().addNewContainer().withName("backup").withImage("registry.example.com/dba/pg:16").endContainer()
+                .withRestartPolicy("Never").endSpec().endTemplate().endSpec().endJobTemplate().endSpec().build()).create();
+        // the next reconcile (resync) finds it
+        org.awaitility.Awaitility.await().atMost(BackupFixture.TIMEOUT).until(() -> shop.cronJob("nightly-logical") == null);
+        assertThat(shop.awaitEvent("nightly", "CronJobDeleted").getMessage()).contains("allow-list");
+    }
+
+    @Test
     void allowedImagesByTagOrDigestAreScheduled() {
         BackupFixture shop = BackupFixture.create(client, "good-image");
         String digest = "docker.io/library/postgres@sha256:" + "0123456789abcdef".repeat(4);
