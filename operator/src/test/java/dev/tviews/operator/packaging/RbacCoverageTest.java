@@ -3,6 +3,7 @@ package dev.tviews.operator.packaging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tviews.operator.Edits;
 import dev.tviews.operator.api.Conditions;
 import dev.tviews.operator.api.DatabaseRef;
 import dev.tviews.operator.api.LocalObjectReference;
@@ -192,10 +193,8 @@ class RbacCoverageTest {
         policy.setSpec(backup);
         test.resource(policy).create();
         awaitCondition(test, TViewBackupPolicy.class, ns, "nightly", Conditions.READY);
-        test.resources(TViewBackupPolicy.class).inNamespace(ns).withName("nightly").edit(p -> {
-            p.getMetadata().setAnnotations(Map.of("tviews.dev/backup-now", "rbac"));
-            return p;
-        });
+        Edits.edit(test, TViewBackupPolicy.class, ns, "nightly",
+                p -> p.getMetadata().setAnnotations(Map.of("tviews.dev/backup-now", "rbac")));
         Job manual = await().atMost(TIMEOUT).until(() -> test.batch().v1().jobs().inNamespace(ns).list().getItems().stream()
                 .filter(j -> j.getMetadata().getName().contains("logical")).findFirst().orElse(null), Objects::nonNull);
         Instant now = Instant.now();
@@ -204,10 +203,9 @@ class RbacCoverageTest {
                 + "\"endTime\":\"" + now + "\",\"sizeBytes\":10,\"error\":null,\"tviews\":{}}");
         await().atMost(TIMEOUT).until(() -> test.resources(TViewBackupPolicy.class).inNamespace(ns).withName("nightly").get(),
                 p -> p.getStatus() != null && !p.getStatus().getRecentBackups().isEmpty());
-        test.resources(TViewBackupPolicy.class).inNamespace(ns).withName("nightly").edit(p -> {
+        Edits.edit(test, TViewBackupPolicy.class, ns, "nightly", p -> {
             p.getSpec().setMethods(List.of("logical"));
             p.getSpec().setSchedule("30 5 * * *");
-            return p;
         });
         await().atMost(TIMEOUT).until(() -> test.batch().v1().cronjobs().inNamespace(ns).withName("nightly-metadata").get() == null);
         await().atMost(TIMEOUT).until(() -> test.batch().v1().cronjobs().inNamespace(ns).withName("nightly-logical").get()
@@ -229,10 +227,7 @@ class RbacCoverageTest {
                     + "\"measuredRTOSeconds\":8,\"measuredRPOSeconds\":60,\"targetsMet\":null,\"checks\":[]}");
             await().atMost(TIMEOUT).until(() -> test.configMaps().inNamespace(ns).withName(run + "-report").get(), Objects::nonNull);
             if (run.endsWith("g1")) {
-                test.resources(TViewDrill.class).inNamespace(ns).withName("drill").edit(d -> {
-                    d.getSpec().setDeadline("20m");
-                    return d;
-                });
+                Edits.edit(test, TViewDrill.class, ns, "drill", d -> d.getSpec().setDeadline("20m"));
             }
         }
         await().atMost(TIMEOUT).until(() -> test.configMaps().inNamespace(ns).withName("drill-g1-report").get() == null);
