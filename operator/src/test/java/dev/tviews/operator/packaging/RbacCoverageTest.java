@@ -11,6 +11,7 @@ import dev.tviews.operator.backup.BackupPolicySpec;
 import dev.tviews.operator.backup.TViewBackupPolicy;
 import dev.tviews.operator.drill.TViewDrill;
 import dev.tviews.operator.drill.TViewDrillSpec;
+import dev.tviews.operator.drill.TViewDrillStatus;
 import dev.tviews.operator.tview.TView;
 import dev.tviews.operator.tview.TViewSpec;
 import dev.tviews.testkit.PgDatabase;
@@ -227,6 +228,10 @@ class RbacCoverageTest {
                     + "\"measuredRTOSeconds\":8,\"measuredRPOSeconds\":60,\"targetsMet\":null,\"checks\":[]}");
             await().atMost(TIMEOUT).until(() -> test.configMaps().inNamespace(ns).withName(run + "-report").get(), Objects::nonNull);
             if (run.endsWith("g1")) {
+                // the next generation starts a second run once the first is recorded as finished
+                await().atMost(TIMEOUT).until(() -> test.resources(TViewDrill.class).inNamespace(ns).withName("drill").get(),
+                        d -> d.getStatus() != null && "g1".equals(d.getStatus().getRunId())
+                                && d.getStatus().getPhase() == TViewDrillStatus.Phase.Succeeded);
                 Edits.edit(test, TViewDrill.class, ns, "drill", d -> d.getSpec().setDeadline("20m"));
             }
         }
