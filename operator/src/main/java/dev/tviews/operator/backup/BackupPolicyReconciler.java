@@ -5,6 +5,7 @@ import dev.tviews.operator.api.CronSchedule;
 import dev.tviews.operator.api.Durations;
 import dev.tviews.operator.api.DatabaseRef;
 import dev.tviews.operator.api.StatusPatcher;
+import dev.tviews.operator.config.JobImages;
 import dev.tviews.operator.config.OperatorSettings;
 import dev.tviews.operator.database.ConnectionSpec;
 import dev.tviews.operator.database.DatabaseResolver;
@@ -66,6 +67,9 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
     /** Annotation: any value runs one backup of every method at once; the operator then removes it. */
     public static final String BACKUP_NOW = "tviews.dev/backup-now";
 
+    /** Stalled reason: the Jobs' image is not in the operator's allow-list ({@link JobImages}). */
+    public static final String IMAGE_NOT_ALLOWED = "ImageNotAllowed";
+
     private static final Logger LOG = Logger.getLogger(BackupPolicyReconciler.class);
     private static final Pattern POSTGRES_IMAGE = Pattern.compile("(?:^|/)postgres:(\\d+)");
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -75,15 +79,17 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
     private final BackupMetrics metrics;
     private final EventRecorder events;
     private final OperatorSettings settings;
+    private final JobImages images;
     private final Clock clock;
 
     public BackupPolicyReconciler(DatabaseResolver resolver, ServerVersionProbe probe, BackupMetrics metrics,
-                                  EventRecorder events, OperatorSettings settings, Clock clock) {
+                                  EventRecorder events, OperatorSettings settings, JobImages images, Clock clock) {
         this.resolver = resolver;
         this.probe = probe;
         this.metrics = metrics;
         this.events = events;
         this.settings = settings;
+        this.images = images;
         this.clock = clock;
     }
 
@@ -212,6 +218,13 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
         } catch (IllegalArgumentException e) {
             return stalled(policy, status, "InvalidSpec", e.getMessage(), Optional.empty());
         }
+        boolean imageGiven = spec.getImage() != null && !spec.getImage().isBlank();
+        Optional<String> imageProblem = imageGiven ? images.problem("spec.image", spec.getImage().trim()) : Optional.empty();
+        if (imageProblem.isPresent()) {
+            // the Jobs would carry the database Secret into an image nobody vetted: nothing is created or updated
+            deleteCronJobsWithDisallowedImages(policy, client);
+            return stalled(policy, status, IMAGE_NOT_ALLOWED, imageProblem.get(), Optional.empty());
+        }
         String claim = spec.getStorage().getPersistentVolumeClaim().getClaimName();
         if (client.persistentVolumeClaims().inNamespace(policy.namespace()).withName(claim).get() == null) {
             return stalled(policy, status, "StorageNotFound", "PersistentVolumeClaim " + policy.namespace() + "/" + claim
@@ -242,7 +255,6 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
         } else {
             probeProblem = ((Resolution.SwitchoverInProgress) resolution).message();
         }
-        boolean imageGiven = spec.getImage() != null && !spec.getImage().isBlank();
         if (versionNum == null && !imageGiven) {
             return waiting(policy, status, connection == null ? "SwitchoverInProgress" : "DatabaseUnreachable",
                     "cannot detect the server version for the default image postgres:<major> (set spec.image to skip): "
@@ -263,6 +275,12 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
             }
         } else {
             image = "postgres:" + ServerVersionProbe.major(versionNum);
+            Optional<String> defaultProblem = images.problem("the default image", image);
+            if (defaultProblem.isPresent()) {
+                deleteCronJobsWithDisallowedImages(policy, client);
+                return stalled(policy, status, IMAGE_NOT_ALLOWED, defaultProblem.get() + "; or set spec.image",
+                        Optional.of(backoff(policy, IMAGE_NOT_ALLOWED)));
+            }
         }
         status.status().setServerVersionNum(versionNum);
         status.status().setImage(image);
@@ -305,6 +323,23 @@ public class BackupPolicyReconciler implements Reconciler<TViewBackupPolicy> {
             events.normal(policy, "Scheduled", "backups scheduled: " + what);
         }
         return next.map(t -> Duration.between(now, t).plusMillis(500));
+    }
+
+    /**
+     * CronJobs this policy created earlier with an image the allow-list no longer admits (the administrator narrowed
+     * it): deleted, so that no further Job carries the Secret into that image.
+     */
+    private void deleteCronJobsWithDisallowedImages(TViewBackupPolicy policy, KubernetesClient client) {
+        client.batch().v1().cronjobs().inNamespace(policy.namespace()).withLabel(BackupNames.POLICY_LABEL, policy.name())
+                .list().getItems().stream()
+                .filter(c -> ownedBy(c, policy))
+                .filter(c -> c.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().stream()
+                        .anyMatch(container -> images.problem("image", container.getImage()).isPresent()))
+                .forEach(c -> {
+                    client.resource(c).delete();
+                    events.warning(policy, "CronJobDeleted", "deleted CronJob " + c.getMetadata().getName()
+                            + ": its image is not in the operator's allow-list of Job images");
+                });
     }
 
     /** Everything the API server cannot check (or that the mock server does not): throws with a readable message. */

@@ -3,6 +3,7 @@ package dev.tviews.operator.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 
 /** Operator tunables ({@code tview.operator.*} in application.properties or env TVIEW_OPERATOR_*). */
 @ConfigMapping(prefix = "tview.operator")
@@ -35,4 +36,13 @@ public interface OperatorSettings {
     /** Maximum connections of each database's pool (shared by every TView on that database). */
     @WithDefault("4")
     int poolMaxSize();
+
+    /**
+     * Repositories backup and drill Jobs may run (any tag or digest): those Jobs receive the database Secret, so
+     * their image must be one the operator's administrator trusts. {@code postgres} is Docker Hub's official image
+     * (docker.io/library/postgres); an entry ending in {@code /*} allows every repository under it. See
+     * {@link JobImages}.
+     */
+    @WithDefault("postgres")
+    List<String> allowedJobImages();
 }

@@ -3,6 +3,7 @@ package dev.tviews.operator.drill;
 import dev.tviews.operator.api.CronSchedule;
 import dev.tviews.operator.api.Durations;
 import dev.tviews.operator.api.StatusPatcher;
+import dev.tviews.operator.config.JobImages;
 import dev.tviews.operator.config.OperatorSettings;
 import dev.tviews.operator.database.DatabaseResolver;
 import dev.tviews.operator.database.Resolution;
@@ -46,6 +47,8 @@ public class DrillReconciler implements Reconciler<TViewDrill> {
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMddHHmm").withZone(ZoneOffset.UTC);
     /** Extra time given to the Job controller to enforce activeDeadlineSeconds before the operator fails the run itself. */
     static final Duration DEADLINE_GRACE = Duration.ofMinutes(2);
+    /** Stalled reason: the Job's image is not in the operator's allow-list ({@link JobImages}). */
+    public static final String IMAGE_NOT_ALLOWED = "ImageNotAllowed";
 
     private final KubernetesClient client;
     private final DrillJobs jobs;
@@ -54,10 +57,12 @@ public class DrillReconciler implements Reconciler<TViewDrill> {
     private final DrillMetrics metrics;
     private final EventRecorder events;
     private final OperatorSettings settings;
+    private final JobImages images;
     private final Clock clock;
 
     public DrillReconciler(KubernetesClient client, DrillJobs jobs, FailoverDrill failover, DatabaseResolver resolver,
-                           DrillMetrics metrics, EventRecorder events, OperatorSettings settings, Clock clock) {
+                           DrillMetrics metrics, EventRecorder events, OperatorSettings settings, JobImages images,
+                           Clock clock) {
         this.client = client;
         this.jobs = jobs;
         this.failover = failover;
@@ -65,6 +70,7 @@ public class DrillReconciler implements Reconciler<TViewDrill> {
         this.metrics = metrics;
         this.events = events;
         this.settings = settings;
+        this.images = images;
         this.clock = clock;
     }
 
@@ -161,7 +167,17 @@ public class DrillReconciler implements Reconciler<TViewDrill> {
             if (secretProblem.isPresent()) {
                 return waiting(drill, w, "DatabaseSecretNotReady", secretProblem.get());
             }
-            String image = drill.getSpec().getImage() != null ? drill.getSpec().getImage() : policy.image();
+            boolean ownImage = drill.getSpec().getImage() != null && !drill.getSpec().getImage().isBlank();
+            String image = ownImage ? drill.getSpec().getImage().trim() : policy.image() == null ? null : policy.image().trim();
+            String imageSource = ownImage ? "spec.image" : "TViewBackupPolicy " + policyName + "'s spec.image";
+            if (image != null) {
+                Optional<String> problem = images.problem(imageSource, image);
+                if (problem.isPresent()) {
+                    // the Job would carry the database Secret into an image nobody vetted: no Job is created
+                    return stalled(drill, w, IMAGE_NOT_ALLOWED, problem.get(),
+                            ownImage ? Optional.empty() : Optional.of(settings.retryInterval()));
+                }
+            }
             if (image == null) {
                 Resolution r = resolver.resolve(ns, policy.database());
                 if (!(r instanceof Resolution.Available a)) {
@@ -175,6 +191,11 @@ public class DrillReconciler implements Reconciler<TViewDrill> {
                 } catch (SQLException e) {
                     return waiting(drill, w, "DatabaseUnreachable", "cannot detect the server version for the drill image ("
                             + a.connection().describe() + "): " + e.getMessage());
+                }
+                Optional<String> problem = images.problem("the default image", image);
+                if (problem.isPresent()) {
+                    return stalled(drill, w, IMAGE_NOT_ALLOWED, problem.get() + "; or set spec.image",
+                            Optional.of(settings.retryInterval()));
                 }
             }
             try {

@@ -2,9 +2,11 @@ package dev.tviews.operator.tview;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tviews.operator.api.Conditions;
 import dev.tviews.operator.config.OperatorSettings;
 import dev.tviews.operator.database.Resolution;
 import dev.tviews.operator.database.RuntimeInstaller;
+import dev.tviews.operator.database.SessionRole;
 import dev.tviews.operator.events.EventRecorder;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +56,7 @@ public class TViewConverger {
             connection.setAutoCommit(true);
             TViewStatus next = status.status();
             next.setRuntimeVersion(installer.ensureCurrent(connection));
+            Optional<String> superuser = SessionRole.superuser(connection);
             TViewDatabase db = new TViewDatabase(connection, tview.getSpec().getSchema(), tview.entity());
             String options = optionsJson(tview);
 
@@ -82,10 +85,30 @@ public class TViewConverger {
             if (!"unchanged".equals(result) || next.getLastAppliedTime() == null) {
                 next.setLastAppliedTime(now.toString());
             }
-            status.ready("Applied", "TVIEW " + next.getTable() + " is maintained (" + rows + " rows)");
+            status.ready("Applied", "TVIEW " + next.getTable() + " is maintained (" + rows + " rows)"
+                    + superuser.map(TViewConverger::superuserWarning).orElse(""));
+            if (superuser.isPresent() && !readyMessage(tview).contains(SUPERUSER_WARNING)) {
+                events.warning(tview, "ConnectedAsSuperuser", "the operator connects to this database as superuser "
+                        + superuser.get() + SUPERUSER_ADVICE);
+            }
             Duration untilCheck = Duration.between(Instant.now(clock), nextCheck);
             return untilCheck.compareTo(settings.resyncInterval()) < 0 ? untilCheck : settings.resyncInterval();
         }
+    }
+
+    /** Marks the Ready message of a TView whose Secret names a superuser. */
+    static final String SUPERUSER_WARNING = "; WARNING: connected as superuser ";
+
+    private static final String SUPERUSER_ADVICE = ": the role in the database Secret should own the TVIEWs and be "
+            + "no superuser (docs/security.md)";
+
+    private static String superuserWarning(String role) {
+        return SUPERUSER_WARNING + role + SUPERUSER_ADVICE;
+    }
+
+    private static String readyMessage(TView tview) {
+        return tview.getStatus() == null ? "" : Conditions.find(tview.getStatus().getConditions(), Conditions.READY)
+                .filter(c -> Conditions.TRUE.equals(c.getStatus())).map(c -> c.getMessage()).orElse("");
     }
 
     /** Drops the TVIEW (refused by the runtime, SQLSTATE 2BP01, while other TVIEWs read it). */

@@ -80,6 +80,11 @@ public class TViewReconciler implements Reconciler<TView>, Cleaner<TView> {
         }
         String table = tview.getSpec().getSchema() + ".tv_" + tview.entity();
         status.status().setTable(table);
+        Optional<String> notOneSelect = SingleSelect.problem(tview.getSpec().getQuery());
+        if (notOneSelect.isPresent()) {
+            // refused before any connection: the text never reaches the database
+            return stalled(tview, status, "InvalidDefinition", notOneSelect.get(), Optional.empty());
+        }
 
         Resolution resolution = resolver.resolve(tview.getMetadata().getNamespace(), tview.getSpec().getDatabase());
         if (resolution instanceof Resolution.Unavailable u) {

@@ -36,7 +36,9 @@ public class TViewSpec {
     @Required
     @Size(min = 1)
     @JsonPropertyDescription("The SELECT the TVIEW is kept equal to. It must yield the key column pk_<entity> (or "
-            + "options.key), unique and not null.")
+            + "options.key), unique and not null. Exactly one SELECT (or WITH ... SELECT): a ';', a data-modifying "
+            + "statement (WITH x AS (DELETE ...)), SELECT ... INTO or a FOR UPDATE/SHARE clause outside strings and "
+            + "comments is refused before anything reaches the database (Stalled, InvalidDefinition).")
     private String query;
 
     @JsonPropertyDescription("Options passed to the runtime (pg_tviews_create_or_replace).")

@@ -139,11 +139,12 @@ class BackupPolicyJobSpecTest {
         assertThat(shop.cronJob("nightly-logical")).as("nothing scheduled with an unusable image").isNull();
         assertThat(shop.awaitEvent("nightly", "ImageTooOld").getType()).isEqualTo("Warning");
 
-        shop.edit("nightly", p -> p.getSpec().setImage("registry.example/tools/postgres:" + (major + 1) + "-alpine"));
+        // another registry would be refused by the default allow-list (BackupImageAllowListTest)
+        shop.edit("nightly", p -> p.getSpec().setImage("docker.io/library/postgres:" + (major + 1) + "-alpine"));
         TViewBackupPolicy ready = shop.awaitReady("nightly");
-        assertThat(ready.getStatus().getImage()).isEqualTo("registry.example/tools/postgres:" + (major + 1) + "-alpine");
+        assertThat(ready.getStatus().getImage()).isEqualTo("docker.io/library/postgres:" + (major + 1) + "-alpine");
         assertThat(shop.awaitCronJob("nightly-logical").getSpec().getJobTemplate().getSpec().getTemplate().getSpec()
-                .getContainers().get(0).getImage()).isEqualTo("registry.example/tools/postgres:" + (major + 1) + "-alpine");
+                .getContainers().get(0).getImage()).isEqualTo("docker.io/library/postgres:" + (major + 1) + "-alpine");
     }
 
     @Test

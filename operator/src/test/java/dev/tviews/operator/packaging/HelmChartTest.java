@@ -7,13 +7,19 @@ import com.marcnuri.helm.LintResult;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -44,36 +50,167 @@ class HelmChartTest {
         });
     }
 
+    /**
+     * What the operator may do in each namespace it watches, verb by verb: exactly these sets (a missing verb breaks
+     * the operator, an extra one is privilege nobody needs). RbacCoverageTest checks them against the calls the
+     * operator actually makes.
+     */
+    static final Map<String, Set<String>> WATCHED_NAMESPACE_RULES = new TreeMap<>(Map.ofEntries(
+            Map.entry("tviews.dev/tviews", Set.of("get", "list", "watch", "patch")),
+            Map.entry("tviews.dev/tviewbackuppolicies", Set.of("get", "list", "watch", "patch")),
+            Map.entry("tviews.dev/tviewdrills", Set.of("get", "list", "watch")),
+            Map.entry("tviews.dev/tviews/status", Set.of("patch")),
+            Map.entry("tviews.dev/tviewbackuppolicies/status", Set.of("patch")),
+            Map.entry("tviews.dev/tviewdrills/status", Set.of("patch")),
+            Map.entry("tviews.dev/tviewbackuppolicies/finalizers", Set.of("update")),
+            Map.entry("tviews.dev/tviewdrills/finalizers", Set.of("update")),
+            Map.entry("core/secrets", Set.of("get")),
+            Map.entry("core/persistentvolumeclaims", Set.of("get")),
+            Map.entry("core/configmaps", Set.of("get", "create", "update", "delete")),
+            Map.entry("core/events", Set.of("create")),
+            Map.entry("core/pods", Set.of("list")),
+            Map.entry("batch/cronjobs", Set.of("get", "list", "create", "update", "delete")),
+            Map.entry("batch/jobs", Set.of("get", "list", "watch", "create", "delete")),
+            Map.entry("postgresql.cnpg.io/clusters", Set.of("get")),
+            Map.entry("postgresql.cnpg.io/clusters/status", Set.of("patch"))));
+    static final Map<String, Set<String>> LEADER_ELECTION_RULES =
+            Map.of("coordination.k8s.io/leases", Set.of("get", "create", "update"));
+    static final List<String> CR_RESOURCES = List.of("tviewbackuppolicies", "tviewdrills", "tviews");
+
     @Test
-    void rbacIsLeastPrivilege() {
-        ClusterRole role = only(render(chart.template().withName("tv")), ClusterRole.class);
-        for (PolicyRule rule : role.getRules()) {
-            assertThat(rule.getVerbs()).as("no wildcard verbs in %s", rule).doesNotContain("*");
-            assertThat(rule.getResources()).as("no wildcard resources in %s", rule).doesNotContain("*");
-            assertThat(rule.getApiGroups()).as("no wildcard groups in %s", rule).doesNotContain("*");
-            if (rule.getResources().contains("secrets")) {
-                assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
-            }
-            if (rule.getResources().contains("clusters")) {
-                assertThat(rule.getVerbs()).as("CNPG clusters are never modified, only their status by drills")
-                        .containsExactlyInAnyOrder("get", "list", "watch");
-            }
-            if (rule.getResources().contains("tviews")) {
-                assertThat(rule.getVerbs()).doesNotContain("create", "delete");
-            }
-        }
+    void clusterWideRbacGrantsExactlyTheWatchedNamespaceRulesEverywhereAndLeasesOnlyAtHome() {
+        ChartRbac chart = ChartRbac.clusterWide();
+        assertThat(chart.all(ClusterRoleBinding.class)).singleElement().satisfies(b -> {
+            assertThat(b.getRoleRef().getKind()).isEqualTo("ClusterRole");
+            assertThat(b.getRoleRef().getName()).isEqualTo("tv-tview-operator");
+            assertOnlyTheOperator(b.getSubjects());
+        });
+        assertThat(ChartRbac.verbsByResource(chart.clusterRole("tv-tview-operator").getRules()))
+                .isEqualTo(WATCHED_NAMESPACE_RULES);
+        assertLeaderElectionRoleOnlyInTheReleaseNamespace(chart);
+        assertThat(chart.all(Role.class)).extracting(r -> r.getMetadata().getName())
+                .containsExactly("tv-tview-operator-leader-election");
+        assertThat(chart.all(ClusterRole.class)).extracting(r -> r.getMetadata().getName())
+                .containsExactlyInAnyOrder("tv-tview-operator", "tv-tview-operator-view", "tv-tview-operator-edit");
+        assertNoWildcardsOrSecretListing(chart);
+        assertAggregatedUserRoles(chart);
     }
 
     @Test
-    void watchingNamespacesBindsOnlyThoseNamespaces() {
-        List<HasMetadata> objects = render(chart.template().withName("tv")
-                .set("watchNamespaces[0]", "shop").set("watchNamespaces[1]", "billing"));
-        assertThat(objects).extracting(HasMetadata::getKind).doesNotContain("ClusterRoleBinding");
-        assertThat(objects).filteredOn(o -> o.getKind().equals("RoleBinding"))
-                .extracting(o -> o.getMetadata().getNamespace()).containsExactlyInAnyOrder("shop", "billing");
-        Deployment deployment = only(objects, Deployment.class);
-        assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
-                .anySatisfy(e -> assertThat(e.getValue()).isEqualTo("shop,billing"));
+    void watchingNamespacesGrantsRolesOnlyInThoseNamespacesAndNothingClusterWide() {
+        ChartRbac chart = ChartRbac.watching(List.of("shop", "billing"));
+        assertThat(chart.all(ClusterRoleBinding.class)).as("no cluster-wide binding at all").isEmpty();
+        assertThat(chart.all(ClusterRole.class)).extracting(r -> r.getMetadata().getName())
+                .as("only the aggregated user roles, bound to nobody by the chart")
+                .containsExactlyInAnyOrder("tv-tview-operator-view", "tv-tview-operator-edit");
+        for (String ns : List.of("shop", "billing")) {
+            assertThat(ChartRbac.verbsByResource(chart.role("tv-tview-operator", ns).getRules()))
+                    .as("Role in %s", ns).isEqualTo(WATCHED_NAMESPACE_RULES);
+        }
+        assertThat(chart.all(RoleBinding.class)).filteredOn(b -> b.getMetadata().getName().equals("tv-tview-operator"))
+                .extracting(b -> b.getMetadata().getNamespace()).containsExactlyInAnyOrder("shop", "billing");
+        assertThat(chart.all(RoleBinding.class)).allSatisfy(b -> {
+            assertThat(b.getRoleRef().getKind()).as("bound to a Role of its own namespace").isEqualTo("Role");
+            chart.role(b.getRoleRef().getName(), b.getMetadata().getNamespace());
+            assertOnlyTheOperator(b.getSubjects());
+        });
+        assertThat(chart.all(Role.class)).extracting(r -> r.getMetadata().getNamespace() + "/" + r.getMetadata().getName())
+                .containsExactlyInAnyOrder("shop/tv-tview-operator", "billing/tv-tview-operator",
+                        "ops/tv-tview-operator-leader-election");
+        assertLeaderElectionRoleOnlyInTheReleaseNamespace(chart);
+        assertNoWildcardsOrSecretListing(chart);
+        assertAggregatedUserRoles(chart);
+
+        // evaluated as the API server would: nothing outside the watched namespaces
+        for (String verb : List.of("get", "create", "delete")) {
+            assertThat(chart.allows(new ChartRbac.Call(verb, "batch", "jobs", "shop"))).isTrue();
+            assertThat(chart.allows(new ChartRbac.Call(verb, "batch", "jobs", "kube-system"))).isFalse();
+            assertThat(chart.allows(new ChartRbac.Call(verb, "", "configmaps", "other"))).isFalse();
+            assertThat(chart.allows(new ChartRbac.Call(verb, "batch", "cronjobs", null))).isFalse();
+        }
+        assertThat(chart.allows(new ChartRbac.Call("get", "", "secrets", "kube-system"))).isFalse();
+        assertThat(chart.allows(new ChartRbac.Call("list", "", "secrets", "shop"))).isFalse();
+        assertThat(chart.allows(new ChartRbac.Call("watch", "", "secrets", null))).isFalse();
+        assertThat(chart.allows(new ChartRbac.Call("update", "coordination.k8s.io", "leases", "shop"))).isFalse();
+        assertThat(chart.allows(new ChartRbac.Call("update", "coordination.k8s.io", "leases", "ops"))).isTrue();
+    }
+
+    @Test
+    void watchedNamespacesAndAllowedJobImagesReachTheOperator() {
+        Deployment deployment = only(render(chart.template().withName("tv")
+                .set("watchNamespaces[0]", "shop").set("watchNamespaces[1]", "billing")
+                .set("jobs.allowedImages[0]", "postgres").set("jobs.allowedImages[1]", "registry.example.com/dba/*")),
+                Deployment.class);
+        Map<String, String> env = new TreeMap<>();
+        deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()
+                .stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
+        assertThat(env).containsEntry("QUARKUS_OPERATOR_SDK_NAMESPACES", "shop,billing")
+                .containsEntry("TVIEW_OPERATOR_ALLOWED_JOB_IMAGES", "postgres,registry.example.com/dba/*");
+        Deployment defaults = only(render(chart.template().withName("tv")), Deployment.class);
+        assertThat(defaults.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+                .anySatisfy(e -> {
+                    assertThat(e.getName()).isEqualTo("TVIEW_OPERATOR_ALLOWED_JOB_IMAGES");
+                    assertThat(e.getValue()).isEqualTo("postgres");
+                });
+    }
+
+    @Test
+    void noRbacRenderedWhenDisabled() {
+        List<HasMetadata> objects = ChartRbac.render(chart.template().withName("tv").set("rbac.create", "false"));
+        assertThat(objects).extracting(HasMetadata::getKind)
+                .doesNotContain("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
+    }
+
+    private static void assertLeaderElectionRoleOnlyInTheReleaseNamespace(ChartRbac chart) {
+        Role leases = chart.role("tv-tview-operator-leader-election", "ops");
+        assertThat(ChartRbac.verbsByResource(leases.getRules())).isEqualTo(LEADER_ELECTION_RULES);
+        assertThat(chart.all(RoleBinding.class)).filteredOn(b -> b.getMetadata().getName().endsWith("-leader-election"))
+                .singleElement().satisfies(b -> {
+                    assertThat(b.getMetadata().getNamespace()).isEqualTo("ops");
+                    assertThat(b.getRoleRef().getName()).isEqualTo("tv-tview-operator-leader-election");
+                    assertOnlyTheOperator(b.getSubjects());
+                });
+    }
+
+    private static void assertOnlyTheOperator(List<Subject> subjects) {
+        assertThat(subjects).singleElement().satisfies(s -> {
+            assertThat(s.getKind()).isEqualTo("ServiceAccount");
+            assertThat(s.getName()).isEqualTo(ChartRbac.SERVICE_ACCOUNT);
+            assertThat(s.getNamespace()).isEqualTo(ChartRbac.RELEASE_NAMESPACE);
+        });
+    }
+
+    private static void assertNoWildcardsOrSecretListing(ChartRbac chart) {
+        List<PolicyRule> rules = new ArrayList<>();
+        chart.all(ClusterRole.class).forEach(r -> rules.addAll(r.getRules()));
+        chart.all(Role.class).forEach(r -> rules.addAll(r.getRules()));
+        assertThat(rules).isNotEmpty().allSatisfy(rule -> {
+            assertThat(rule.getVerbs()).doesNotContain("*");
+            assertThat(rule.getResources()).doesNotContain("*");
+            assertThat(rule.getApiGroups()).doesNotContain("*");
+            assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
+            if (rule.getResources().contains("secrets")) {
+                assertThat(rule.getVerbs()).as("Secrets are read by name only").containsExactly("get");
+            }
+        });
+    }
+
+    private static void assertAggregatedUserRoles(ChartRbac chart) {
+        ClusterRole view = chart.clusterRole("tv-tview-operator-view");
+        assertThat(view.getMetadata().getLabels()).containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true")
+                .doesNotContainKeys("rbac.authorization.k8s.io/aggregate-to-edit", "rbac.authorization.k8s.io/aggregate-to-admin");
+        Map<String, Set<String>> read = new TreeMap<>();
+        CR_RESOURCES.forEach(r -> read.put("tviews.dev/" + r, Set.of("get", "list", "watch")));
+        assertThat(ChartRbac.verbsByResource(view.getRules())).isEqualTo(read);
+
+        ClusterRole edit = chart.clusterRole("tv-tview-operator-edit");
+        assertThat(edit.getMetadata().getLabels()).containsEntry("rbac.authorization.k8s.io/aggregate-to-edit", "true")
+                .containsEntry("rbac.authorization.k8s.io/aggregate-to-admin", "true")
+                .doesNotContainKey("rbac.authorization.k8s.io/aggregate-to-view");
+        Map<String, Set<String>> write = new TreeMap<>();
+        CR_RESOURCES.forEach(r -> write.put("tviews.dev/" + r,
+                Set.of("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")));
+        assertThat(ChartRbac.verbsByResource(edit.getRules())).as("users never write status").isEqualTo(write);
     }
 
     @Test
@@ -94,14 +231,7 @@ class HelmChartTest {
     }
 
     private static List<HasMetadata> render(com.marcnuri.helm.TemplateCommand command) {
-        String yaml = command.call();
-        List<HasMetadata> objects = new ArrayList<>();
-        for (String doc : yaml.split("(?m)^---\\s*$")) {
-            if (doc.lines().anyMatch(l -> l.startsWith("kind:"))) {
-                objects.add(Serialization.unmarshal(doc, HasMetadata.class));
-            }
-        }
-        return objects;
+        return ChartRbac.render(command);
     }
 
     private static <T extends HasMetadata> T only(List<HasMetadata> objects, Class<T> type) {
