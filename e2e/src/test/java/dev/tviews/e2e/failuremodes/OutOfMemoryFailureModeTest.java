@@ -38,7 +38,7 @@ class OutOfMemoryFailureModeTest {
             long vmKb = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmSize:"))
                     .map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElseThrow();
             long limit = (vmKb + 64 * 1024) * 1024;
-            OsCommand.Result r = OsCommand.run(List.of("prlimit", "--pid", String.valueOf(pid), "--as=" + limit), Map.of(), null, 30);
+            OsCommand.Result r = OsCommand.run(OsCommand.asServerUser(List.of("prlimit", "--pid", String.valueOf(pid), "--as=" + limit)), Map.of(), null, 30);
             assumeTrue(r.exitCode() == 0, "prlimit --as on a backend failed: " + r.output());
             long before = (Long) db.queryValue("SELECT count(*) FROM tv_post WHERE data::text LIKE '%big author%'");
             // every post of these users embeds the author's (large) name: the cascade builds a large jsonb per post
