@@ -54,10 +54,13 @@ class RunbooksTest {
     void upgradeCheckRetriesFailedTviews(PgServer server) {
         PgDatabase db = Docs.freshShop(server, "rb_upgrade");
         db.execute("UPDATE pg_tview_meta SET last_error = 'upgrade: simulated', runtime_version = '0.1.0' WHERE entity = 'post'");
+        assertThat(Docs.health(db).get("tview:post")).startsWith("ERROR").contains("last regeneration failed: upgrade: simulated")
+                .contains("pg_tviews_reinstall_triggers('post')");
         String out = Docs.psqlOk(db, Docs.RUNBOOKS, "runbook-upgrade-check");
         assertThat(out).contains("simulated");
         assertThat(db.queryValue("SELECT count(*) FROM pg_tview_meta WHERE last_error IS NOT NULL OR runtime_version <> pg_tviews_version()"))
                 .as("last_error cleared and version current after the retry").isEqualTo(0L);
+        assertThat(Docs.health(db).get("tview:post")).startsWith("OK");
         Docs.assertNoDrift(db);
     }
 
