@@ -90,4 +90,18 @@ class TriggerMalfunctionFailureModeTest {
         Docs.psqlOk(db, Docs.FAILURE_MODES, "triggers-enable");
         Docs.assertNoDrift(db);
     }
+
+    /** The seeds' trigger recovery, pg_tviews_convert_existing_table(name) while the metadata row exists, works too. */
+    @Test
+    void seedsConvertExistingTableRecoveryWorksWithTheMetadataRow(PgServer server) {
+        PgDatabase db = Docs.freshShop(server, "trg_convert");
+        String trg = (String) db.queryValue("SELECT object_name FROM pg_tview_helpers WHERE entity = 'post' AND kind = 'trigger' "
+                + "AND on_table = 'tb_post' AND object_name LIKE '%\\_upd'");
+        db.execute("DROP TRIGGER \"" + trg.replace("\"", "\"\"") + "\" ON tb_post");
+        db.execute("UPDATE tb_post SET title = 'written without the trigger' WHERE pk_post = 5");
+        assertThat(Docs.drift(db)).isPositive();
+        db.execute("SELECT pg_tviews_convert_existing_table('tv_post')");
+        Docs.assertNoDrift(db);
+        ShopSchemaWrites.touch(db);
+    }
 }
