@@ -202,6 +202,79 @@ public final class PgServer implements AutoCloseable {
         pgCtl("start", "-w", "-t", "60", "-l", home.resolve("server.log").toString()).orThrow("restart of " + this);
     }
 
+    /** The postmaster's process id, from {@code postmaster.pid}. */
+    public long postmasterPid() {
+        try {
+            return Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("no postmaster.pid for " + this + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sends SIGKILL to one backend process (a crash of that backend: the postmaster then resets every backend
+     * and runs crash recovery), then waits until the server accepts connections again.
+     */
+    public void killBackend(long pid) {
+        // the postmaster's reset stops every child it had, so wait for those to be gone before polling
+        List<ProcessHandle> before = ProcessHandle.of(postmasterPid()).map(h -> h.children().toList()).orElse(List.of());
+        OsCommand.run(OsCommand.asServerUser(List.of("kill", "-KILL", String.valueOf(pid))), Map.of(), null, 30)
+                .orThrow("kill -KILL " + pid);
+        awaitGone(before, java.time.Duration.ofSeconds(60));
+        awaitAcceptingConnections(java.time.Duration.ofSeconds(60));
+    }
+
+    private void awaitGone(List<ProcessHandle> processes, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (processes.stream().anyMatch(ProcessHandle::isAlive)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("processes of " + this + " still alive " + timeout + " after SIGKILL");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /**
+     * Sends SIGKILL to the postmaster (a crash of the whole server) and waits until every process it had started
+     * is gone, keeping the data directory; {@link #restart()} starts it again (crash recovery).
+     */
+    public void killPostmaster() {
+        long pid = postmasterPid();
+        List<ProcessHandle> children = ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of());
+        OsCommand.run(OsCommand.asServerUser(List.of("kill", "-KILL", String.valueOf(pid))), Map.of(), null, 30)
+                .orThrow("kill -KILL " + pid);
+        List<ProcessHandle> all = new ArrayList<>(children);
+        ProcessHandle.of(pid).ifPresent(all::add);
+        awaitGone(all, java.time.Duration.ofSeconds(60));
+    }
+
+    /** Polls until a connection to database {@code postgres} succeeds, or fails after {@code timeout}. */
+    public void awaitAcceptingConnections(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        SQLException last = null;
+        while (System.nanoTime() < deadline) {
+            try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+                s.execute("SELECT 1");
+                return;
+            } catch (SQLException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException(this + " does not accept connections after " + timeout + ": "
+                + (last == null ? "" : last.getMessage()) + "\n" + serverLogTail());
+    }
+
     public String serverLogTail() {
         try {
             List<String> lines = Files.readAllLines(home.resolve("server.log"));

@@ -69,6 +69,12 @@ public class TViewConverger {
                 status.reconciling("SelfHealFailed", describe(unhealed));
                 return settings.retryInterval();
             }
+            List<String> unhealthy = db.healthErrors();
+            if (!unhealthy.isEmpty()) {
+                // e.g. last_error after a failed regeneration, a damaged catalog row, a dropped runtime function
+                status.stalled("HealthCheckFailed", String.join("; ", unhealthy));
+                return settings.retryInterval();
+            }
 
             Instant now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS);
             long rows = db.rowCount();

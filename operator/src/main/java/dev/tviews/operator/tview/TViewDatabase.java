@@ -47,6 +47,18 @@ final class TViewDatabase {
              WHERE NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h WHERE h.entity = ? AND h.kind = 'function')
             """;
 
+    /**
+     * ERROR rows of pg_tviews_health_check() that concern this TVIEW (its table, definition, functions, sources) or
+     * the runtime as a whole (runtime_objects): states that break maintenance and that self-healing did not fix.
+     */
+    static final String HEALTH_ERRORS = """
+            SELECT h.component, h.message FROM public.pg_tviews_health_check() h
+             WHERE h.status = 'ERROR'
+               AND (h.component IN ('runtime_objects', 'tview:' || ?, 'definition:' || ?, 'functions:' || ?)
+                    OR starts_with(h.component, 'source:' || ? || ':'))
+             ORDER BY h.component
+            """;
+
     /** What {@code pg_tview_meta} says about the TVIEW, and whether it holds exactly the spec's definition. */
     record Meta(String tableName, boolean sameDefinition, boolean tableExists) {
     }
@@ -123,6 +135,22 @@ final class TViewDatabase {
                 return rs.getBoolean(1);
             }
         }
+    }
+
+    /** "component: message" of every health-check ERROR row about this TVIEW or the runtime; empty when healthy. */
+    List<String> healthErrors() throws SQLException {
+        List<String> errors = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(HEALTH_ERRORS)) {
+            for (int i = 1; i <= 4; i++) {
+                ps.setString(i, catalogEntity());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    errors.add(rs.getString(1) + ": " + rs.getString(2));
+                }
+            }
+        }
+        return errors;
     }
 
     List<Problem> problems() throws SQLException {
