@@ -675,10 +675,13 @@ DECLARE
     p record; tc text; kv text; fp text; fp0 text; fp1 text; n bigint; what text; bad text := ''; cs text; drift boolean;
 BEGIN
     SELECT m.entity, format('%I.%I', m.schema_name, m.table_name) AS wt, m.key_column AS wk,
-           format('%I.%I', d ->> 'schema', d ->> 'table') AS ws, d ->> 'source_column' AS wc, m.definition AS def
+           format('%I.%I', d ->> 'schema', d ->> 'table') AS ws, coalesce(d ->> 'source_column', pth.x ->> 'key') AS wc, m.definition AS def
     INTO p
-    FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d
-    WHERE d ->> 'kind' = 'direct' AND d ->> 'tview' IS NULL AND d ->> 'source_column' IS NOT NULL
+    FROM pg_tview_meta m CROSS JOIN jsonb_array_elements(m.dependencies) d
+    -- a source whose own column is the key: runtime 0.2 records it as a path without hops, 0.1 as source_column
+    LEFT JOIN LATERAL (SELECT x FROM jsonb_array_elements(coalesce(d -> 'paths', '[]')) x
+                        WHERE jsonb_array_length(x -> 'hops') = 0 LIMIT 1) pth ON true
+    WHERE d ->> 'kind' IN ('direct', 'keyed') AND d ->> 'tview' IS NULL AND coalesce(d ->> 'source_column', pth.x ->> 'key') IS NOT NULL
     ORDER BY (SELECT count(*) FROM pg_tview_meta x WHERE m.entity = ANY(x.dependent_on)) DESC, cardinality(m.dependent_on), m.entity LIMIT 1;
     IF p.entity IS NULL THEN
         RETURN E'bad\nno TVIEW with a base-table source found in pg_tview_meta.dependencies';

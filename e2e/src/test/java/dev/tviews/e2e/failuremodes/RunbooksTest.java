@@ -108,9 +108,6 @@ class RunbooksTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("drill.sh's write-maintenance check looks for pg_tview_meta.dependencies elements with "
-            + "'source_column', which runtime 0.2.0 no longer writes: every drill of a healthy backup fails with 'no TVIEW with a "
-            + "base-table source found in pg_tview_meta.dependencies' (src/scripts/drill.sh, reported to the lead)")
     void drillOfAHealthyBackupPasses(PgServer server) {
         PgDatabase db = Docs.freshShop(server, "rb_drill");
         Map<String, String> env = new java.util.HashMap<>(Scripts.env(server, db.name()));

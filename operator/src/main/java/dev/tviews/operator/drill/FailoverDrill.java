@@ -275,9 +275,11 @@ public class FailoverDrill {
             try (Statement s = c.createStatement()) {
                 String pick = "SELECT m.entity, quote_ident(m.schema_name) || '.' || quote_ident(m.table_name), "
                         + "quote_ident(m.key_column), quote_ident(d->>'schema') || '.' || quote_ident(d->>'table'), "
-                        + "quote_ident(d->>'source_column'), m.definition FROM pg_tview_meta m, "
-                        + "jsonb_array_elements(m.dependencies) d WHERE d->>'kind' = 'direct' AND d->>'tview' IS NULL "
-                        + "AND d->>'source_column' IS NOT NULL ORDER BY (SELECT count(*) FROM pg_tview_meta x "
+                        + "quote_ident(coalesce(d->>'source_column', pth.x->>'key')), m.definition FROM pg_tview_meta m "
+                        + "CROSS JOIN jsonb_array_elements(m.dependencies) d LEFT JOIN LATERAL (SELECT x FROM "
+                        + "jsonb_array_elements(coalesce(d->'paths', '[]')) x WHERE jsonb_array_length(x->'hops') = 0 LIMIT 1) pth ON true "
+                        + "WHERE d->>'kind' IN ('direct', 'keyed') AND d->>'tview' IS NULL "
+                        + "AND coalesce(d->>'source_column', pth.x->>'key') IS NOT NULL ORDER BY (SELECT count(*) FROM pg_tview_meta x "
                         + "WHERE m.entity = ANY(x.dependent_on)) DESC, cardinality(m.dependent_on), m.entity LIMIT 1";
                 String entity, tv, key, src, col, def;
                 try (ResultSet rs = s.executeQuery(pick)) {
