@@ -116,6 +116,10 @@ class SecurityTest {
                     + " VALUES ('x', 'tenant_a', 'tv_x', 'SELECT 1', 'pk_x', 'int', 'tenant_a')")).isEqualTo("42501");
             assertThat(Rt.fingerprint(su)).isEqualTo(before);
             assertThat(value(su, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%tenant_a%'")).isEqualTo(0L);
+            // the health check of a tenant checks only its own TVIEWs, and says so
+            assertThat(value(b, "SELECT message FROM pg_tviews_health_check() WHERE component = 'other_owners'").toString())
+                    .contains("not a member of are not checked");
+            assertThat(value(b, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%tenant_a.%'")).isEqualTo(0L);
             // refresh_all and reinstall_triggers() of a tenant cover only its own TVIEWs
             assertThat(String.valueOf(value(b, "SELECT pg_tviews_refresh_all()->>'order'"))).doesNotContain("tv_post");
         }

@@ -38,6 +38,8 @@ class SourcesAndCatalogTest {
     static void withoutDdlWatch(Connection c, SqlBlock block) throws Exception {
         exec(c, "ALTER EVENT TRIGGER pg_tviews_ddl DISABLE");
         try {
+            assertThat(value(c, "SELECT status || ': ' || message FROM pg_tviews_health_check() WHERE component = 'ddl_watch'").toString())
+                    .startsWith("WARNING").contains("pg_tviews_reinstall_triggers");
             block.run();
         } finally {
             exec(c, "ALTER EVENT TRIGGER pg_tviews_ddl ENABLE");
