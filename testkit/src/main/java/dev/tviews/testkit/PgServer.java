@@ -194,7 +194,21 @@ public final class PgServer implements AutoCloseable {
 
     /** Stops the server abruptly, like a crash, keeping its directory (for crash-recovery tests). */
     public void crash() {
+        flushCommitted();
         pgCtl("stop", "-m", "immediate", "-w");
+    }
+
+    /**
+     * These servers run with synchronous_commit = off, so a commit reaches the WAL file up to a few hundred
+     * milliseconds later: a crash right after it would lose it, legitimately. Crash tests mean "what was committed
+     * before the crash survives", so the injected crashes first flush the WAL (in-flight transactions stay in flight).
+     */
+    private void flushCommitted() {
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            // the server may already be down or refusing connections: nothing to flush then
+        }
     }
 
     /** Starts a server that was stopped by {@link #crash()} again, on the same port. */
@@ -216,6 +230,7 @@ public final class PgServer implements AutoCloseable {
      * and runs crash recovery), then waits until the server accepts connections again.
      */
     public void killBackend(long pid) {
+        flushCommitted();
         // the postmaster's reset stops every child it had, so wait for those to be gone before polling
         List<ProcessHandle> before = ProcessHandle.of(postmasterPid()).map(h -> h.children().toList()).orElse(List.of());
         OsCommand.run(OsCommand.asServerUser(List.of("kill", "-KILL", String.valueOf(pid))), Map.of(), null, 30)
@@ -244,6 +259,7 @@ public final class PgServer implements AutoCloseable {
      * is gone, keeping the data directory; {@link #restart()} starts it again (crash recovery).
      */
     public void killPostmaster() {
+        flushCommitted();
         long pid = postmasterPid();
         List<ProcessHandle> children = ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of());
         OsCommand.run(OsCommand.asServerUser(List.of("kill", "-KILL", String.valueOf(pid))), Map.of(), null, 30)
