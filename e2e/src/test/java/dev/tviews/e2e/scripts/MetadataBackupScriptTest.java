@@ -33,7 +33,8 @@ class MetadataBackupScriptTest {
 
     @Test
     void metadataBackupRestoresTheCatalog(PgDatabase db, PgServer server) {
-        String catalogQuery = "SELECT entity || '|' || md5(row_to_json(m)::text) FROM pg_tview_meta m ORDER BY entity";
+        // every column but the time of the last refresh: restoring re-installs the triggers, which refreshes
+        String catalogQuery = "SELECT entity || '|' || md5((to_jsonb(m) - 'last_refreshed_at')::text) FROM pg_tview_meta m ORDER BY entity";
         List<List<Object>> before = db.queryRows(catalogQuery);
         assertThat(before).hasSize(3);
         long auditBefore = ((Number) db.queryValue("SELECT count(*) FROM pg_tview_audit_log")).longValue();
