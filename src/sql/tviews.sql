@@ -9,6 +9,7 @@
 BEGIN;
 DO $lock$ BEGIN PERFORM pg_advisory_xact_lock(1953064302, 1); END $lock$;   -- serializes concurrent installs
 SET LOCAL client_min_messages = warning;
+SET LOCAL check_function_bodies = off;   -- functions may refer to ones defined further down
 
 -- The installer owns every runtime object. An object it would create that exists with another owner
 -- (e.g. a pg_tviews_version() planted by another role) stops the install before anything changes.
@@ -22,7 +23,8 @@ BEGIN
            AND (p.proname LIKE 'pg\_tviews\_\_%' OR p.proname IN ('pg_tviews_version', 'pg_tviews_create', 'pg_tviews_create_or_replace',
                 'pg_tviews_drop', 'pg_tviews_refresh', 'pg_tviews_refresh_all', 'pg_tviews_check_consistency', 'pg_tviews_repair',
                 'pg_tviews_health_check', 'pg_tviews_reinstall_triggers', 'pg_tviews_convert_existing_table', 'pg_tviews_show_cascade_path',
-                'pg_tviews_get_queue'))
+                'pg_tviews_get_queue', 'pg_tviews_flush', 'pg_tviews_flush_and_report', 'pg_tviews_suspend_triggers',
+                'pg_tviews_resume_triggers', 'pg_tviews_suspended_entities'))
         UNION ALL
         SELECT c.oid::regclass::text, pg_get_userbyid(c.relowner) FROM pg_class c
          WHERE c.relnamespace = 'public'::regnamespace AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
@@ -303,6 +305,190 @@ BEGIN
 END
 $fn$;
 
+-- ---------------------------------------------------------------------------------------------
+-- Commit-time maintenance: the transaction's flush
+-- ---------------------------------------------------------------------------------------------
+-- A TVIEW's triggers record what changed in its queue table and enlist it in the transaction-local
+-- setting pg_tviews.pending (ROLLBACK TO SAVEPOINT and abort forget both). The queue's deferred
+-- constraint trigger runs the flush at COMMIT and at PREPARE TRANSACTION.
+
+-- The flush function behind an enlisted token ('<level>:<hex of its qualified name>;'), or NULL when
+-- the TVIEW is gone. Only a runtime flush function (SECURITY DEFINER: it runs as its owner) qualifies.
+CREATE OR REPLACE FUNCTION public.pg_tviews__flush_fn(tok text) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT x.fn FROM (SELECT convert_from(decode(split_part(tok, ':', 2), 'hex'), 'UTF8') AS fn) x
+      JOIN pg_proc p ON p.oid = to_regprocedure(x.fn || '(boolean)')
+     WHERE p.prosecdef AND p.proname LIKE 'pg\_tviews\_%\_fl';
+$$;
+
+-- Flush every enlisted TVIEW, lowest level first, then by queue OID: one global order, so two flushes
+-- never wait for each other in a cycle. Writing a TVIEW that another one reads enlists that one (its
+-- triggers), and it is flushed in the same loop, once, after everything it reads.
+CREATE OR REPLACE FUNCTION public.pg_tviews__flush_all(at_commit boolean) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    reg text;
+    tok text;
+    fn text;
+    n bigint;
+    total bigint := 0;
+    was text := current_setting('pg_tviews.flushing', true);
+BEGIN
+    PERFORM set_config('pg_tviews.flushing', 'on', true);
+    LOOP
+        reg := coalesce(current_setting('pg_tviews.pending', true), '');
+        EXIT WHEN reg = '';
+        tok := (SELECT t FROM unnest(string_to_array(reg, ';')) t WHERE t <> '' ORDER BY t LIMIT 1);
+        PERFORM set_config('pg_tviews.pending', replace(reg, tok || ';', ''), true);
+        fn := public.pg_tviews__flush_fn(tok);
+        IF fn IS NOT NULL THEN
+            EXECUTE format('SELECT %s($1)', fn) INTO n USING at_commit;
+            total := total + n;
+        END IF;
+    END LOOP;
+    IF at_commit THEN
+        -- keys kept for pg_tviews_flush_and_report() leave with their queue
+        reg := coalesce(current_setting('pg_tviews.reported', true), '');
+        PERFORM set_config('pg_tviews.reported', '', true);
+        FOR tok IN SELECT t FROM unnest(string_to_array(reg, ';')) t WHERE t <> '' ORDER BY t LOOP
+            fn := public.pg_tviews__flush_fn(tok);
+            IF fn IS NOT NULL THEN
+                EXECUTE format('SELECT %s(true)', fn);
+            END IF;
+        END LOOP;
+    END IF;
+    PERFORM set_config('pg_tviews.flushing', coalesce(was, ''), true);
+    RETURN total;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__flush_on_commit() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF coalesce(current_setting('pg_tviews.pending', true), '') <> '' OR coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
+        PERFORM public.pg_tviews__flush_all(true);
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+-- Read-your-writes: apply this transaction's pending maintenance now. Returns the TVIEW rows changed.
+CREATE OR REPLACE FUNCTION public.pg_tviews_flush() RETURNS bigint
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$ SELECT public.pg_tviews__flush_all(false) $$;
+
+-- The TVIEWs enlisted by a registry setting, with their queue.
+CREATE OR REPLACE FUNCTION public.pg_tviews__enlisted(reg text)
+RETURNS TABLE(tok text, entity text, schema_name text, table_name text, key_column text, key_type text, q regclass, rp text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT t.tok, m.entity, m.schema_name, m.table_name, m.key_column, m.key_type, c.oid::regclass, nm.rp
+      FROM unnest(string_to_array(coalesce(reg, ''), ';')) t(tok)
+      JOIN public.pg_tview_meta m ON true
+      CROSS JOIN LATERAL public.pg_tviews__names(m.entity, m.table_name) nm
+      JOIN pg_class c ON c.oid = to_regclass(format('%I.%I', m.schema_name, nm.q))
+     WHERE t.tok <> '' AND public.pg_tviews__flush_fn(t.tok) = format('%I.%I', m.schema_name, nm.fl)
+     ORDER BY t.tok;
+$$;
+
+-- Flush, then report the TVIEW rows this transaction changed (since the last reset): entity, id, op
+-- (upsert | delete), data (the row, when asked and readable by the caller). Past max_entities rows the
+-- report stops and says truncated.
+CREATE OR REPLACE FUNCTION public.pg_tviews_flush_and_report(max_entities integer DEFAULT 500, include_data boolean DEFAULT true,
+                                                             reset boolean DEFAULT true)
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    e record;
+    id text;
+    items jsonb := '[]';
+    n int := 0;
+    truncated boolean := false;
+    flushed bigint;
+    row_data jsonb;
+    readable boolean;
+    got jsonb;
+BEGIN
+    PERFORM public.pg_tviews__not_null('max_entities', max_entities::text, 'include_data', include_data::text, 'reset', reset::text);
+    IF max_entities < 0 THEN
+        RAISE EXCEPTION 'max_entities must not be negative' USING ERRCODE = '22023';
+    END IF;
+    flushed := public.pg_tviews__flush_all(false);
+    FOR e IN SELECT * FROM public.pg_tviews__enlisted(current_setting('pg_tviews.reported', true)) LOOP
+        readable := has_table_privilege(format('%I.%I', e.schema_name, e.table_name), 'SELECT');
+        EXECUTE format('SELECT %I.%I($1, $2)', e.schema_name, e.rp) INTO got USING reset, max_entities - n;
+        truncated := truncated OR (got->>'more')::boolean;
+        FOR id IN SELECT jsonb_array_elements_text(got->'ids') LOOP
+            n := n + 1;
+            row_data := NULL;
+            IF readable THEN
+                EXECUTE format('SELECT to_jsonb(t) FROM %I.%I t WHERE t.%I = $1::%s', e.schema_name, e.table_name, e.key_column, e.key_type)
+                   INTO row_data USING id;
+            END IF;
+            items := items || jsonb_strip_nulls(jsonb_build_object('entity', e.entity, 'table', format('%I.%I', e.schema_name, e.table_name),
+                         'id', id, 'op', CASE WHEN NOT readable THEN 'changed' WHEN row_data IS NULL THEN 'delete' ELSE 'upsert' END,
+                         'data', CASE WHEN include_data THEN row_data END));
+        END LOOP;
+    END LOOP;
+    RETURN jsonb_build_object('flushed_rows', flushed, 'count', n, 'truncated', truncated, 'changes', items);
+END
+$fn$;
+
+-- Bulk loads: while suspended, TVIEWs with options.refresh = 'statement' do not flush after each
+-- statement either; resume (the outermost one) or COMMIT flushes everything queued meanwhile. Nesting
+-- counts; ROLLBACK TO SAVEPOINT restores the depth.
+CREATE OR REPLACE FUNCTION public.pg_tviews_suspend_triggers() RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    depth int := coalesce(nullif(current_setting('pg_tviews.suspended', true), ''), '0')::int + 1;
+BEGIN
+    PERFORM set_config('pg_tviews.suspended', depth::text, true);
+    RETURN depth;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews_resume_triggers() RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    depth int := coalesce(nullif(current_setting('pg_tviews.suspended', true), ''), '0')::int;
+BEGIN
+    IF depth = 0 THEN
+        RAISE EXCEPTION 'TVIEW maintenance is not suspended in this transaction' USING ERRCODE = '55000',
+            HINT = 'pg_tviews_suspend_triggers() and pg_tviews_resume_triggers() pair up inside one transaction.';
+    END IF;
+    PERFORM set_config('pg_tviews.suspended', (depth - 1)::text, true);
+    IF depth = 1 THEN
+        RETURN public.pg_tviews__flush_all(false);
+    END IF;
+    RETURN 0;
+END
+$fn$;
+
+-- The TVIEWs with maintenance pending in this transaction, and how many queued changes each has
+-- (NULL where the caller may not read the TVIEW's queue).
+CREATE OR REPLACE FUNCTION public.pg_tviews_suspended_entities() RETURNS TABLE(entity text, queued_changes bigint)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    e record;
+BEGIN
+    FOR e IN SELECT * FROM public.pg_tviews__enlisted(current_setting('pg_tviews.pending', true)) LOOP
+        entity := e.entity;
+        queued_changes := public.pg_tviews__queued(e.q);
+        RETURN NEXT;
+    END LOOP;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__queued(q regclass) RETURNS bigint
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    n bigint;
+BEGIN
+    IF q IS NULL OR NOT has_table_privilege(q, 'SELECT') THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format('SELECT count(*) FROM %s WHERE scope <> ''r''', q) INTO n;
+    RETURN n;
+END
+$fn$;
+
 -- A recompute that found a key twice: fail naming the TVIEW and the key (nothing is written).
 CREATE OR REPLACE FUNCTION public.pg_tviews__no_dup(ent text, key_col text, dup text, has_null boolean DEFAULT false) RETURNS boolean
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
@@ -362,9 +548,13 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- Names of the generated objects of a TVIEW (all carry md5(entity) so a lost registry can be rebuilt).
+-- q: the transaction's pending work (unlogged; rows never outlive their transaction), lk: key locks
+-- that only the TVIEW's owner can take, fl: the flush, rp: the report of changed keys.
+DROP VIEW IF EXISTS public.pg_tviews_queue_realtime CASCADE;   -- reads the names; created again below
+DROP FUNCTION IF EXISTS public.pg_tviews__names(text, text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__names(ent text, tbl text,
     OUT rk text, OUT fr text, OUT ft text, OUT trg_prefix text, OUT dv text, OUT src_prefix text,
-    OUT trg_like text, OUT fn_like text)
+    OUT trg_like text, OUT fn_like text, OUT q text, OUT lk text, OUT fl text, OUT rp text)
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT 'pg_tviews_' || left(tbl, 40) || '_' || h || '_rk',
            'pg_tviews_' || left(tbl, 40) || '_' || h || '_fr',
@@ -373,7 +563,11 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
            'pg_tviews_' || left(tbl, 40) || '_' || h || '_dv',
            'pg_tviews_' || left(tbl, 20) || '_' || h || '_',
            'pg\_tviews\_' || h || '\_%',
-           'pg\_tviews\_%\_' || h || '\_%'
+           'pg\_tviews\_%\_' || h || '\_%',
+           'pg_tviews_' || left(tbl, 40) || '_' || h || '_q',
+           'pg_tviews_' || left(tbl, 40) || '_' || h || '_lk',
+           'pg_tviews_' || left(tbl, 40) || '_' || h || '_fl',
+           'pg_tviews_' || left(tbl, 40) || '_' || h || '_rp'
       FROM (SELECT substr(md5(ent), 1, 8) AS h) x;
 $$;
 
@@ -934,6 +1128,9 @@ BEGIN
     IF policy NOT IN ('error', 'full_refresh') THEN
         RAISE EXCEPTION 'options.uncascaded_policy must be "error" or "full_refresh", not "%"', policy USING ERRCODE = '22023';
     END IF;
+    IF coalesce(options->>'refresh', 'commit') NOT IN ('commit', 'statement') THEN
+        RAISE EXCEPTION 'options.refresh must be "commit" or "statement", not "%"', options->>'refresh' USING ERRCODE = '22023';
+    END IF;
     IF options ? 'fillfactor' AND (jsonb_typeof(options->'fillfactor') <> 'number' OR (options->>'fillfactor')::numeric NOT BETWEEN 10 AND 100) THEN
         RAISE EXCEPTION 'options.fillfactor must be a number between 10 and 100' USING ERRCODE = '22023';
     END IF;
@@ -1058,61 +1255,162 @@ $fn$;
 -- ---------------------------------------------------------------------------------------------
 -- Generated objects
 -- ---------------------------------------------------------------------------------------------
--- PL/pgSQL statements that append to _tv_k the keys affected by the rows of relation expression d
--- (transition table, or the trigger's row), following every proven path of source dep.
-CREATE OR REPLACE FUNCTION public.pg_tviews__gen_keys(m public.pg_tview_meta, dep jsonb, d text, INOUT decl text, OUT body text)
+-- Code generation for commit-time maintenance. Statement triggers only record what changed in the
+-- TVIEW's queue table; the flush (at COMMIT / PREPARE TRANSACTION, pg_tviews_flush(), or after every
+-- statement with options.refresh = 'statement') turns that into keys, locks and one recompute.
+-- ---------------------------------------------------------------------------------------------
+DROP FUNCTION IF EXISTS public.pg_tviews__gen_keys(public.pg_tview_meta, jsonb, text, text);
+
+-- Type of the column a hop compares with (its values are locked and passed on as this type's text).
+CREATE OR REPLACE FUNCTION public.pg_tviews__hop_type(h jsonb) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+     WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = h->>'to';
+$$;
+
+-- Statement time: the (scope, values) rows that the changed rows d (transition table, or the trigger's
+-- row) of source number s give the queue: 'k' keys read from d itself, 'p<s>.<i>' the first hop's values
+-- of path i (walked at flush time), 'n<hop>' the values d has on the near side of a hop. Nothing here
+-- reads another table or takes a lock.
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_queue(m public.pg_tview_meta, dep jsonb, s int, d text) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     p jsonb;
-    h jsonb;
-    i int := 0;
-    j int;
-    v text;
-    prev text;
-    prev_h jsonb;
-    totype text;
     nr jsonb;
+    i int := 0;
+    parts text[] := '{}';
+    keys text[] := '{}';
 BEGIN
-    body := '';
-    IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(dep->'paths') x WHERE jsonb_array_length(x->'hops') > 0)
-       AND jsonb_array_length(coalesce(dep->'near', '[]')) = 0 THEN
-        -- only the source's own columns: the distinct keys in one statement (the common, single-row case)
-        body := format(E'\n    _tv_k := ARRAY(SELECT DISTINCT k FROM (%s) x(k) ORDER BY 1);',
-                       (SELECT string_agg(format('SELECT _d.%I::%s FROM %s _d', x->>'key', m.key_type, d), ' UNION ALL ')
-                          FROM jsonb_array_elements(dep->'paths') x));
-        RETURN;
-    END IF;
-    -- near side of a hop: shared lock on the joined values before anything reads the other table
-    FOR nr IN SELECT x FROM jsonb_array_elements(coalesce(dep->'near', '[]')) x ORDER BY (x->>'id')::int LOOP
-        body := body || format(E'\n    PERFORM public.pg_tviews__lock_hop(%L, %s, ARRAY(SELECT DISTINCT _d.%I::text FROM %s _d WHERE _d.%I IS NOT NULL), false);',
-                               m.entity, nr->>'id', nr->>'col', d, nr->>'col');
-    END LOOP;
     FOR p IN SELECT x FROM jsonb_array_elements(dep->'paths') x LOOP
-        i := i + 1;
         IF jsonb_array_length(p->'hops') = 0 THEN
-            body := body || format(E'\n    _tv_k := _tv_k || ARRAY(SELECT _d.%I::%s FROM %s _d);', p->>'key', m.key_type, d);
-            CONTINUE;
+            keys := keys || format('SELECT _d.%I::%s::text FROM %s _d', p->>'key', m.key_type, d);
+        ELSE
+            i := i + 1;
+            parts := parts || format('(%L, ARRAY(SELECT DISTINCT _d.%I::%s::text FROM %s _d WHERE _d.%I IS NOT NULL))',
+                                     'p' || s || '.' || i, p->'hops'->0->>'from', public.pg_tviews__hop_type(p->'hops'->0), d,
+                                     p->'hops'->0->>'from');
         END IF;
-        j := 0;
-        prev := NULL;
-        FOR h IN SELECT x FROM jsonb_array_elements(p->'hops') x LOOP
-            j := j + 1;
-            v := format('_tv_h%s_%s', i, j);
-            SELECT format_type(a.atttypid, a.atttypmod) INTO totype FROM pg_attribute a
-             WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = h->>'to';
-            decl := decl || format(E'\n    %s %s[];', v, totype);
-            IF prev IS NULL THEN
-                body := body || format(E'\n    %s := ARRAY(SELECT DISTINCT _d.%I::%s FROM %s _d WHERE _d.%I IS NOT NULL);', v, h->>'from', totype, d, h->>'from');
-            ELSE
-                body := body || format(E'\n    %s := ARRAY(SELECT DISTINCT y.%I::%s FROM %I.%I y WHERE y.%I = ANY(%s) AND y.%I IS NOT NULL);',
-                                       v, h->>'from', totype, prev_h->>'schema', prev_h->>'table', prev_h->>'to', prev, h->>'from');
-            END IF;
-            body := body || format(E'\n    PERFORM public.pg_tviews__lock_hop(%L, %s, %s::text[], true);', m.entity, h->>'id', v);
-            prev := v;
-            prev_h := h;
+    END LOOP;
+    IF cardinality(keys) > 0 THEN
+        parts := format('(''k'', ARRAY(SELECT DISTINCT k FROM (%s) x(k)))', array_to_string(keys, ' UNION ALL ')) || parts;
+    END IF;
+    FOR nr IN SELECT x FROM jsonb_array_elements(coalesce(dep->'near', '[]')) x ORDER BY (x->>'id')::bigint LOOP
+        parts := parts || format('(%L, ARRAY(SELECT DISTINCT _d.%I::text FROM %s _d WHERE _d.%I IS NOT NULL))',
+                                 'n' || (nr->>'id'), nr->>'col', d, nr->>'col');
+    END LOOP;
+    RETURN array_to_string(parts, ', ');
+END
+$fn$;
+
+-- One lock statement: rows (scope, value) of the TVIEW's lock table, values sorted, so every flush takes
+-- them in the same order. READ COMMITTED: row locks only (ON CONFLICT ... WHERE false still locks);
+-- REPEATABLE READ / SERIALIZABLE: the rows are updated, so a concurrent writer of the same rows gets 40001.
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_lock(lk text, scope text, arr text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format(E'\n    INSERT INTO %s AS l (scope, val) SELECT %L, v FROM (SELECT DISTINCT v FROM unnest(%s) v WHERE v IS NOT NULL) x ORDER BY v COLLATE "C"'
+                  || E'\n        ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1 WHERE _tv_rr;', lk, scope, arr);
+$$;
+
+-- Flush time: gather the queue into one text[] per scope, then lock every hop's values (hops farthest
+-- from the key first, then by hop id: one global order) and walk each path from its first hop's values
+-- to the keys it reaches (appended to _q_k). A path whose next hop was already locked (only in lineage
+-- graphs where one hop is at different distances from the key) locks it at once.
+DROP FUNCTION IF EXISTS public.pg_tviews__gen_walk(public.pg_tview_meta, text);
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_walk(m public.pg_tview_meta, lk text, OUT decl text, OUT gather text, OUT body text, OUT into_list text)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    dep jsonb;
+    p jsonb;
+    h jsonb;
+    s int := 0;
+    i int;
+    j int;
+    paths jsonb := '[]';
+    rnk jsonb := '{}';
+    nears jsonb := '{}';
+    ready jsonb := '{}';
+    done text[] := '{}';
+    hid text;
+    stack jsonb;
+    it jsonb;
+    pa jsonb;
+    nxt jsonb;
+    vars text[];
+    sel text[] := ARRAY['array_agg(v) FILTER (WHERE d.scope = ''k'')'];
+    into_ text[] := ARRAY['_q_k'];
+BEGIN
+    decl := E'\n    _q_k text[];';
+    body := '';
+    FOR dep IN SELECT x FROM jsonb_array_elements(m.dependencies) x WHERE x->>'kind' = 'keyed' LOOP
+        s := s + 1;
+        i := 0;
+        FOR p IN SELECT x FROM jsonb_array_elements(dep->'paths') x WHERE jsonb_array_length(x->'hops') > 0 LOOP
+            i := i + 1;
+            paths := paths || jsonb_build_array(p || jsonb_build_object('v', format('_w%s_%s', s, i)));
+            sel := sel || format('array_agg(v) FILTER (WHERE d.scope = %L)', 'p' || s || '.' || i);
+            into_ := into_ || format('_w%s_%s_1', s, i);
+            FOR j IN 1 .. jsonb_array_length(p->'hops') LOOP
+                h := p->'hops'->(j - 1);
+                decl := decl || format(E'\n    _w%s_%s_%s text[];', s, i, j);
+                rnk := jsonb_set(rnk, ARRAY[h->>'id'], to_jsonb(greatest(coalesce((rnk->>(h->>'id'))::int, 0), jsonb_array_length(p->'hops') - j + 1)));
+            END LOOP;
         END LOOP;
-        body := body || format(E'\n    _tv_k := _tv_k || ARRAY(SELECT y.%I::%s FROM %I.%I y WHERE y.%I = ANY(%s));',
-                               p->>'key', m.key_type, prev_h->>'schema', prev_h->>'table', prev_h->>'to', prev);
+        FOR h IN SELECT x FROM jsonb_array_elements(coalesce(dep->'near', '[]')) x LOOP
+            IF NOT nears ? (h->>'id') THEN
+                nears := nears || jsonb_build_object(h->>'id', format('_n%s', replace(h->>'id', '-', 'm')));
+                decl := decl || format(E'\n    _n%s text[];', replace(h->>'id', '-', 'm'));
+                sel := sel || format('array_agg(v) FILTER (WHERE d.scope = %L)', 'n' || (h->>'id'));
+                into_ := into_ || format('_n%s', replace(h->>'id', '-', 'm'));
+                rnk := jsonb_set(rnk, ARRAY[h->>'id'], to_jsonb(coalesce((rnk->>(h->>'id'))::int, 1)));
+            END IF;
+        END LOOP;
+    END LOOP;
+    gather := format(E'\n    WITH d AS (DELETE FROM %s q WHERE _tv_at_commit OR q.scope NOT IN (''r'', ''x'') RETURNING q.scope, q.vals)'
+                     || E'\n    SELECT coalesce(bool_or(d.scope = ''all''), false), %s'
+                     || E'\n      INTO _tv_all, %s'
+                     || E'\n      FROM d LEFT JOIN LATERAL unnest(d.vals) v ON true;',
+                     '@@Q@@', array_to_string(sel, ', '), array_to_string(into_, ', '));
+    into_list := array_to_string(into_, ', ');
+    -- every path starts ready at its first hop
+    FOR j IN 0 .. jsonb_array_length(paths) - 1 LOOP
+        hid := paths->j->'hops'->0->>'id';
+        ready := jsonb_set(ready, ARRAY[hid], coalesce(ready->hid, '[]') || jsonb_build_array(jsonb_build_array(j, 1)));
+    END LOOP;
+    FOR hid IN SELECT k FROM jsonb_each_text(rnk) r(k, v) ORDER BY v::int DESC, k::bigint LOOP
+        vars := ARRAY(SELECT format('%s_%s', paths->((x->>0)::int)->>'v', x->>1) FROM jsonb_array_elements(coalesce(ready->hid, '[]')) x);
+        IF nears ? hid THEN vars := vars || (nears->>hid); END IF;
+        body := body || format(E'\n    IF cardinality(%s) > 0 THEN', array_to_string(vars, ') > 0 OR cardinality('))
+                     || replace(public.pg_tviews__gen_lock(lk, 'h' || hid,
+                            CASE WHEN cardinality(vars) = 1 THEN vars[1]
+                                 ELSE format('ARRAY(SELECT unnest(%s))', array_to_string(vars, ') UNION ALL SELECT unnest(')) END),
+                                E'\n    ', E'\n        ')
+                     || E'\n    END IF;';
+        done := done || hid;
+        stack := coalesce(ready->hid, '[]');
+        WHILE jsonb_array_length(stack) > 0 LOOP
+            it := stack->0;
+            stack := stack - 0;
+            pa := paths->((it->>0)::int);
+            j := (it->>1)::int;
+            h := pa->'hops'->(j - 1);
+            IF j = jsonb_array_length(pa->'hops') THEN
+                body := body || format(E'\n    IF cardinality(%5$s_%6$s) > 0 THEN\n        _q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%1$I::%2$s::text FROM %3$I.%4$I y WHERE y.%8$I = ANY(%5$s_%6$s::%7$s[]));\n    END IF;',
+                                       pa->>'key', m.key_type, h->>'schema', h->>'table', pa->>'v', j, public.pg_tviews__hop_type(h), h->>'to');
+                CONTINUE;
+            END IF;
+            nxt := pa->'hops'->j;
+            body := body || format(E'\n    IF cardinality(%1$s_%3$s) > 0 THEN\n        %1$s_%2$s := ARRAY(SELECT DISTINCT y.%4$I::%5$s::text FROM %6$I.%7$I y WHERE y.%8$I = ANY(%1$s_%3$s::%9$s[]) AND y.%4$I IS NOT NULL);\n    END IF;',
+                                   pa->>'v', j + 1, j, nxt->>'from', public.pg_tviews__hop_type(nxt), h->>'schema', h->>'table', h->>'to',
+                                   public.pg_tviews__hop_type(h));
+            IF (nxt->>'id') = ANY(done) THEN
+                body := body || format(E'\n    IF cardinality(%s_%s) > 0 THEN', pa->>'v', j + 1)
+                     || replace(public.pg_tviews__gen_lock(lk, 'h' || (nxt->>'id'), format('%s_%s', pa->>'v', j + 1)), E'\n    ', E'\n        ')
+                     || E'\n    END IF;';
+                stack := stack || jsonb_build_array(jsonb_build_array(it->>0, j + 1));
+            ELSE
+                ready := jsonb_set(ready, ARRAY[nxt->>'id'], coalesce(ready->(nxt->>'id'), '[]') || jsonb_build_array(jsonb_build_array((it->>0)::int, j + 1)));
+            END IF;
+        END LOOP;
     END LOOP;
 END
 $fn$;
@@ -1237,6 +1535,16 @@ DECLARE
     dv text;
     covered oid[];
     has_full boolean;
+    q text;
+    lk text;
+    lvl int;
+    tok text;
+    stmt_mode boolean;
+    after_q text;
+    rr_all text;
+    recompute text;
+    w record;
+    srcno int;
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
     IF NOT FOUND THEN
@@ -1274,57 +1582,94 @@ BEGIN
     conflict := CASE WHEN sets IS NULL THEN 'DO NOTHING'
                      ELSE format('DO UPDATE SET %s WHERE %s', sets, public.pg_tviews__distinct_expr(tv, m.key_column, 't', 'EXCLUDED')) END;
 
-    -- READ COMMITTED: shared TVIEW lock + key lock; otherwise conflict stamps (see pg_tviews__lock_keys)
-    locks_one := format($s$
-    IF current_setting('transaction_isolation') = 'read committed' THEN
-        PERFORM pg_advisory_xact_lock_shared(%1$s, 0), pg_advisory_xact_lock(%2$s, hashtext(_tv_key::text));
-    ELSE
-        PERFORM public.pg_tviews__lock_keys(%3$L, ARRAY[_tv_key::text], %4$s);
-    END IF;$s$, hashtext(ent || '#all'), hashtext(ent), ent, CASE WHEN has_full THEN 'true' ELSE 'false' END);
+    -- The queue (the transaction's pending work), the lock table and the deferred flush trigger are kept
+    -- across regenerations: a transaction may regenerate a TVIEW while it has pending work. Both tables
+    -- belong to the TVIEW's owner and nobody else may touch them, so no other role can take these locks.
+    q := format('%I.%I', m.schema_name, nm.q);
+    lk := format('%I.%I', m.schema_name, nm.lk);
+    EXECUTE format('CREATE UNLOGGED TABLE IF NOT EXISTS %s (scope text NOT NULL, vals text[] NOT NULL)', q);
+    EXECUTE format('CREATE TABLE IF NOT EXISTS %s (scope text COLLATE "C" NOT NULL, val text COLLATE "C" NOT NULL, n bigint NOT NULL DEFAULT 0, PRIMARY KEY (scope, val))', lk);
+    EXECUTE format('INSERT INTO %s (scope, val) VALUES (''all'', ''*'') ON CONFLICT DO NOTHING', lk);
+    EXECUTE format('REVOKE ALL ON %s, %s FROM PUBLIC', q, lk);
+    EXECUTE format('COMMENT ON TABLE %s IS %L', q, 'TVIEW runtime: pending maintenance of ' || ent || ' (rows never outlive their transaction)');
+    EXECUTE format('COMMENT ON TABLE %s IS %L', lk, 'TVIEW runtime: key and hop locks of ' || ent);
+    EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT ON %s DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.pg_tviews__flush_on_commit()',
+                   nm.trg_prefix || '_flush', q);
+    INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, on_table, source)
+    VALUES (ent, 'trigger', m.schema_name, nm.trg_prefix || '_flush', nm.q, m.schema_name || '.' || nm.q);
+    -- the token that enlists this TVIEW in the transaction's flush: its level in the dependency graph
+    -- (TVIEWs read by it flush first), then its flush function's name, hex-encoded (no OIDs in
+    -- generated code: a dump restored elsewhere keeps working)
+    lvl := coalesce((SELECT max(o.depth) FROM public.pg_tviews__order() o WHERE o.entity = ANY(m.dependent_on)) + 1, 0);
+    tok := lpad(lvl::text, 4, '0') || ':' || encode(convert_to(format('%I.%I', m.schema_name, nm.fl), 'UTF8'), 'hex') || ';';
+    stmt_mode := coalesce(m.options->>'refresh', 'commit') = 'statement';
+    after_q := format($s$
+    IF strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %1$L) = 0 THEN
+        PERFORM set_config('pg_tviews.pending', coalesce(current_setting('pg_tviews.pending', true), '') || %1$L, true);
+    END IF;$s$, tok);
+    IF stmt_mode THEN
+        -- options.refresh = 'statement': flush at the end of every statement (not inside a flush, not suspended)
+        after_q := format($s$
+    IF coalesce(current_setting('pg_tviews.flushing', true), '') <> 'on' AND coalesce(current_setting('pg_tviews.suspended', true), '') IN ('', '0') THEN
+        PERFORM %1$I.%2$I(false);
+    ELSE%3$s
+    END IF;$s$, m.schema_name, nm.fl, replace(after_q, E'\n    ', E'\n        '));
+    END IF;
+
+    -- Locks of a keyed recompute: the 'all' row under REPEATABLE READ (a full refresh updates it), then
+    -- the keys. A full refresh under READ COMMITTED locks the whole lock table instead.
+    rr_all := CASE WHEN has_full THEN format(E'\n    IF _tv_rr THEN UPDATE %s SET n = n + 1 WHERE scope = ''all''; END IF;', lk)
+                   ELSE format(E'\n    IF _tv_rr THEN PERFORM 1 FROM %s WHERE scope = ''all'' FOR SHARE; END IF;', lk) END;
     -- one recompute statement (fresh snapshot under READ COMMITTED): rows the query yields for the keys
     -- are upserted (only when they differ), rows it no longer yields are deleted; a key the query
     -- yields twice fails here, naming the TVIEW
     kstmt := format($s$
-    WITH src AS MATERIALIZED (SELECT %1$s FROM %2$s q WHERE q.%3$I %4$s),
-         del AS (DELETE FROM %5$I.%6$I t WHERE t.%3$I %4$s AND NOT EXISTS (SELECT 1 FROM src WHERE src.%3$I = t.%3$I) RETURNING 1),
+    WITH src AS MATERIALIZED (SELECT %1$s FROM %2$s q WHERE q.%3$I = ANY(_tv_keys)),
+         del AS (DELETE FROM %5$I.%6$I t WHERE t.%3$I = ANY(_tv_keys) AND NOT EXISTS (SELECT 1 FROM src WHERE src.%3$I = t.%3$I) RETURNING t.%3$I),
          up AS (INSERT INTO %5$I.%6$I AS t (%1$s) SELECT %1$s FROM src
                  WHERE public.pg_tviews__no_dup(%7$L, %3$L, (SELECT s.%3$I::text FROM src s GROUP BY s.%3$I HAVING count(*) > 1 LIMIT 1))
-                ON CONFLICT (%3$I) %8$s RETURNING 1)
-    SELECT (SELECT count(*) FROM del) + (SELECT count(*) FROM up) INTO _tv_c;$s$,
-        cols, dv, m.key_column, '@@KEYCOND@@', m.schema_name, m.table_name, ent, conflict);
+                ON CONFLICT (%3$I) %8$s RETURNING t.%3$I)
+    SELECT ARRAY(SELECT %3$I::text FROM up), ARRAY(SELECT %3$I::text FROM del) INTO _tv_up, _tv_del;$s$,
+        cols, dv, m.key_column, NULL, m.schema_name, m.table_name, ent, conflict);
     -- one key (single-row writes): a plain upsert whose cached generic plan looks the key up in the
     -- definition view; a key the query yields twice fails (window count); the delete runs only when the
     -- upsert wrote nothing
-    single := locks_one || format($s$
+    single := format($s$
     INSERT INTO %1$I.%2$I AS t (%3$s)
     SELECT %3$s FROM (SELECT q.*, count(*) OVER () AS pg_tviews_n FROM %4$s q WHERE q.%5$I = _tv_key) s
      WHERE CASE WHEN s.pg_tviews_n > 1 THEN public.pg_tviews__no_dup(%6$L, %5$L, s.%5$I::text) ELSE true END
-    ON CONFLICT (%5$I) %7$s;
-    GET DIAGNOSTICS _tv_c = ROW_COUNT;
-    IF _tv_c = 0 THEN
-        DELETE FROM %1$I.%2$I t WHERE t.%5$I = _tv_key AND NOT EXISTS (SELECT 1 FROM %4$s q WHERE q.%5$I = _tv_key);
-        GET DIAGNOSTICS _tv_c = ROW_COUNT;
+    ON CONFLICT (%5$I) %7$s RETURNING t.%5$I::text INTO _tv_one;
+    IF _tv_one IS NOT NULL THEN
+        _tv_up := ARRAY[_tv_one];
+    ELSE
+        DELETE FROM %1$I.%2$I t WHERE t.%5$I = _tv_key AND NOT EXISTS (SELECT 1 FROM %4$s q WHERE q.%5$I = _tv_key) RETURNING t.%5$I::text INTO _tv_one;
+        IF _tv_one IS NOT NULL THEN _tv_del := ARRAY[_tv_one]; END IF;
     END IF;$s$, m.schema_name, m.table_name, cols, dv, m.key_column, ent, conflict);
+    recompute := rr_all || public.pg_tviews__gen_lock(lk, 'k', '_tv_keys::text[]') || format($s$
+    IF cardinality(_tv_keys) = 1 THEN
+        _tv_key := _tv_keys[1];%1$s
+    ELSE%2$s
+    END IF;
+    _tv_c := cardinality(_tv_up) + cardinality(_tv_del);$s$, replace(single, E'\n    ', E'\n        '), replace(kstmt, E'\n    ', E'\n        '));
 
-    -- keyed refresh
+    -- keyed refresh now (repair, and callers that hold keys): locks, then one recompute
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_keys %3$s[]) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_key %3$s;
     _tv_c bigint;
+    _tv_one text;
+    _tv_up text[] := '{}';
+    _tv_del text[] := '{}';
+    _tv_rr boolean := current_setting('transaction_isolation') <> 'read committed';
 BEGIN
     _tv_keys := ARRAY(SELECT DISTINCT k FROM unnest(_tv_keys) k WHERE k IS NOT NULL ORDER BY 1);
-    IF cardinality(_tv_keys) = 0 THEN RETURN 0; END IF;
-    IF cardinality(_tv_keys) = 1 THEN
-        _tv_key := _tv_keys[1];%4$s
-        RETURN _tv_c;
-    END IF;
-    PERFORM public.pg_tviews__lock_keys(%5$L, _tv_keys::text[], %7$s);%6$s
+    IF cardinality(_tv_keys) = 0 THEN RETURN 0; END IF;%4$s
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.rk, m.key_type, single, ent, replace(kstmt, '@@KEYCOND@@', '= ANY(_tv_keys)'), CASE WHEN has_full THEN 'true' ELSE 'false' END);
+$g$, m.schema_name, nm.rk, m.key_type, recompute);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.rk, m.key_type || '[]');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(%s[]) FROM PUBLIC', m.schema_name, nm.rk, m.key_type);
@@ -1336,7 +1681,12 @@ SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_c bigint;
 BEGIN
-    PERFORM public.pg_tviews__lock_all(%3$L);
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        LOCK TABLE %9$s IN SHARE ROW EXCLUSIVE MODE;     -- waits for keyed flushes in progress, blocks new ones
+        DELETE FROM %9$s WHERE scope <> 'all';            -- nobody holds these rows now
+    ELSE
+        UPDATE %9$s SET n = n + 1 WHERE scope = 'all';    -- conflicts (40001) with concurrent writers of this TVIEW
+    END IF;
     IF _tv_force THEN
         DELETE FROM %1$I.%4$I;
     END IF;
@@ -1350,68 +1700,123 @@ BEGIN
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict);
+$g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, lk);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.fr, 'boolean');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(boolean) FROM PUBLIC', m.schema_name, nm.fr);
 
-    -- trigger function for TRUNCATE and for sources refreshed fully
+    -- the flush: take this transaction's queue, lock hop values and walk to the keys, lock the keys,
+    -- recompute once; a queued full refresh (TRUNCATE, a source refreshed fully) replaces all of it.
+    -- Outside COMMIT the keys it changed are kept in the queue for pg_tviews_flush_and_report().
+    w := public.pg_tviews__gen_walk(m, lk);
+    EXECUTE format($g$
+CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_at_commit boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    _tv_keys %3$s[];
+    _tv_key %3$s;
+    _tv_c bigint := 0;
+    _tv_all boolean;
+    _tv_one text;
+    _tv_up text[] := '{}';
+    _tv_del text[] := '{}';
+    _tv_rr boolean := current_setting('transaction_isolation') <> 'read committed';%4$s
+BEGIN%5$s
+    IF _tv_all THEN
+        RETURN %1$I.%6$I(false);
+    END IF;
+    IF coalesce(%7$s) IS NULL THEN
+        RETURN 0;
+    END IF;%8$s
+    IF array_position(_q_k, NULL) IS NOT NULL THEN
+        PERFORM public.pg_tviews__null_key_check(%9$L, %10$L::regclass);
+    END IF;
+    _tv_keys := ARRAY(SELECT DISTINCT k::%3$s FROM unnest(_q_k) k WHERE k IS NOT NULL ORDER BY 1);
+    IF cardinality(_tv_keys) = 0 THEN
+        RETURN 0;
+    END IF;%11$s
+    IF NOT _tv_at_commit AND _tv_c > 0 THEN
+        INSERT INTO %12$s (scope, vals) VALUES ('r', _tv_up || _tv_del);
+        IF strpos(coalesce(current_setting('pg_tviews.reported', true), ''), %13$L) = 0 THEN
+            PERFORM set_config('pg_tviews.reported', coalesce(current_setting('pg_tviews.reported', true), '') || %13$L, true);
+        END IF;
+    END IF;
+    RETURN _tv_c;
+END
+$body$
+$g$, m.schema_name, nm.fl, m.key_type, w.decl, replace(w.gather, '@@Q@@', q), nm.fr, w.into_list, w.body, ent, dv,
+   recompute, q, tok);
+    INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
+    VALUES (ent, 'function', m.schema_name, nm.fl, 'boolean');
+    -- callable by anyone: it only processes the calling transaction's own queue, which only this
+    -- TVIEW's triggers can write
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %I.%I(boolean) TO PUBLIC', m.schema_name, nm.fl);
+
+    -- the keys this transaction's flushes changed (pg_tviews_flush_and_report): the first lim of them, and
+    -- whether there are more; reset forgets the ones returned
+    EXECUTE format($g$
+CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_reset boolean, _tv_lim integer) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    _tv_all text[] := ARRAY(SELECT DISTINCT v FROM %3$s q, unnest(q.vals) v WHERE q.scope = 'r' ORDER BY 1);
+BEGIN
+    IF _tv_reset AND cardinality(_tv_all) > 0 THEN
+        DELETE FROM %3$s WHERE scope = 'r';
+        IF cardinality(_tv_all) > _tv_lim THEN
+            INSERT INTO %3$s (scope, vals) VALUES ('r', _tv_all[_tv_lim + 1:]);
+        END IF;
+    END IF;
+    RETURN jsonb_build_object('ids', to_jsonb(coalesce(_tv_all[1:_tv_lim], '{}')), 'more', cardinality(_tv_all) > _tv_lim);
+END
+$body$
+$g$, m.schema_name, nm.rp, q);
+    INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
+    VALUES (ent, 'function', m.schema_name, nm.rp, 'boolean, integer');
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %I.%I(boolean, integer) TO PUBLIC', m.schema_name, nm.rp);
+
+    -- trigger function for TRUNCATE and for sources refreshed fully: queue a full refresh
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
 BEGIN
-    PERFORM %1$I.%3$I(false);
+    INSERT INTO %3$s (scope, vals) VALUES ('all', '{}');%4$s
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, nm.ft, nm.fr);
+$g$, m.schema_name, nm.ft, q, after_q);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.ft, '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, nm.ft);
 
-    -- one trigger function per keyed source: affected keys from the transition tables (statement
+    -- one trigger function per keyed source: what changed, from the transition tables (statement
     -- triggers) or from the row (row triggers of partitioned sources, cloned onto every partition)
+    srcno := 0;
     FOR d IN SELECT x FROM jsonb_array_elements(m.dependencies) x LOOP
         IF to_regclass(format('%I.%I', d->>'schema', d->>'table')) IS NULL THEN
             RAISE EXCEPTION 'source %.% of TVIEW % does not exist', d->>'schema', d->>'table', ent USING ERRCODE = '42P01';
         END IF;
         IF d->>'kind' = 'keyed' THEN
+            srcno := srcno + 1;
             trgfn := nm.src_prefix || substr(md5((d->>'schema') || '.' || (d->>'table')), 1, 8) || '_trg';
-            decl := '';
             body := '';
             FOR g IN SELECT * FROM (VALUES
                         ('INSERT', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (NEW).*)' ELSE 'pg_tviews_new' END),
                         ('DELETE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).*)' ELSE 'pg_tviews_old' END),
                         ('UPDATE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).* UNION ALL SELECT (NEW).*)'
                                         ELSE '(SELECT * FROM pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new)' END)) v(op, rel) LOOP
-                SELECT * INTO t FROM to_jsonb(public.pg_tviews__gen_keys(m, d, g.rel, '')) t;
-                body := body || format(E'\n    %s TG_OP = %L THEN%s', CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, t->>'body');
-                IF g.op = 'INSERT' THEN decl := t->>'decl'; END IF;
+                body := body || format(E'\n    %s TG_OP = %L THEN\n        INSERT INTO %s (scope, vals) SELECT s, v FROM (VALUES %s) x(s, v) WHERE cardinality(v) > 0;',
+                                       CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, q,
+                                       public.pg_tviews__gen_queue(m, d, srcno, g.rel));
             END LOOP;
             EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
-DECLARE
-    _tv_k %3$s[] := '{}';
-    _tv_key %3$s;
-    _tv_c bigint;%4$s
-BEGIN%5$s
-    END IF;
-    IF array_position(_tv_k, NULL) IS NOT NULL THEN
-        PERFORM public.pg_tviews__null_key_check(%6$L, %7$L::regclass);
-        _tv_k := array_remove(_tv_k, NULL);
-    END IF;%10$s
-    IF cardinality(_tv_k) = 1 THEN
-        _tv_key := _tv_k[1];%8$s
-    ELSIF cardinality(_tv_k) > 1 THEN
-        PERFORM %1$I.%9$I(_tv_k);
-    END IF;
+BEGIN%3$s
+    END IF;%4$s
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, trgfn, m.key_type, decl, body, ent, dv, single, nm.rk,
-   CASE WHEN body LIKE E'%\n    _tv_k := ARRAY(SELECT DISTINCT k FROM (%' THEN ''
-        ELSE E'\n    _tv_k := ARRAY(SELECT DISTINCT k FROM unnest(_tv_k) k ORDER BY 1);' END);
+$g$, m.schema_name, trgfn, body, after_q);
             INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature, source)
             VALUES (ent, 'function', m.schema_name, trgfn, '', (d->>'schema') || '.' || (d->>'table'));
             EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, trgfn);
@@ -1729,6 +2134,8 @@ BEGIN
         EXECUTE format('DROP TABLE %I.%I', m.schema_name, m.table_name);
     END IF;
     EXECUTE format('DROP VIEW IF EXISTS %I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv);
+    EXECUTE format('DROP TABLE IF EXISTS %I.%I, %I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).q,
+                   m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).lk);
     RETURN n;
 END
 $fn$;
@@ -2410,7 +2817,9 @@ BEGIN
     component := 'prepared_transactions';
     SELECT count(DISTINCT x.gid), string_agg(DISTINCT x.gid, ', ') INTO n, bad
       FROM pg_prepared_xacts x JOIN pg_locks l ON l.virtualtransaction = '-1/' || x.transaction::text
-     WHERE x.database = current_database() AND l.locktype = 'advisory';
+     WHERE x.database = current_database()
+       AND (l.locktype = 'advisory' OR (l.locktype = 'relation' AND l.relation IN (
+               SELECT c.oid FROM pg_class c WHERE c.relname LIKE 'pg\_tviews\_%\_lk' AND c.relkind = 'r')));
     IF n = 0 THEN
         SELECT count(*), string_agg(gid, ', ') INTO n, bad FROM pg_prepared_xacts WHERE prepared < now() - interval '1 hour' AND database = current_database();
         IF n = 0 THEN
@@ -2448,22 +2857,27 @@ SELECT m.table_name AS entity_name, m.entity, m.schema_name, m.table_name, m.def
        m.last_refreshed_at, m.runtime_version, m.created_at, m.updated_at
   FROM public.pg_tview_meta m;
 
-CREATE OR REPLACE VIEW public.pg_tviews_queue_realtime AS
+-- Right now, per TVIEW: the changes queued by the calling transaction (NULL where it may not read the
+-- queue), the sessions in or after a flush holding its lock table, lock waits on it, and prepared
+-- transactions holding it (they keep their keys locked until COMMIT/ROLLBACK PREPARED).
+CREATE VIEW public.pg_tviews_queue_realtime AS
 SELECT m.entity, m.schema_name, m.table_name,
-       count(l.*) FILTER (WHERE l.granted AND l.classid = (hashtext(m.entity)::bigint & 4294967295)::oid) AS locked_keys,
+       public.pg_tviews__queued(x.q) AS pending_here,
+       count(DISTINCT l.pid) FILTER (WHERE l.granted AND l.pid IS NOT NULL) AS flushing_sessions,
        count(l.*) FILTER (WHERE NOT l.granted) AS waiting_locks,
-       count(DISTINCT l.pid) FILTER (WHERE l.pid IS NOT NULL) AS active_sessions,
-       count(DISTINCT l.virtualtransaction) FILTER (WHERE l.pid IS NULL AND l.locktype IS NOT NULL) AS prepared_holders,
+       count(DISTINCT l.virtualtransaction) FILTER (WHERE l.granted AND l.pid IS NULL AND l.locktype = 'relation') AS prepared_holders,
        now() AS sampled_at
   FROM public.pg_tview_meta m
-  LEFT JOIN pg_locks l ON l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-       AND l.objsubid = 2
-       AND l.classid IN ((hashtext(m.entity)::bigint & 4294967295)::oid, (hashtext(m.entity || '#all')::bigint & 4294967295)::oid)
- GROUP BY m.entity, m.schema_name, m.table_name;
+ CROSS JOIN LATERAL (SELECT to_regclass(format('%I.%I', m.schema_name, nm.q)) AS q, to_regclass(format('%I.%I', m.schema_name, nm.lk)) AS lk
+                       FROM public.pg_tviews__names(m.entity, m.table_name) nm) x
+  LEFT JOIN pg_locks l ON l.locktype IN ('relation', 'tuple') AND l.relation = x.lk
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+ GROUP BY m.entity, m.schema_name, m.table_name, x.q;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_get_queue()
 RETURNS SETOF public.pg_tviews_queue_realtime LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT * FROM public.pg_tviews_queue_realtime WHERE locked_keys > 0 OR waiting_locks > 0;
+    SELECT * FROM public.pg_tviews_queue_realtime
+     WHERE pending_here > 0 OR flushing_sessions > 0 OR waiting_locks > 0 OR prepared_holders > 0;
 $$;
 
 CREATE OR REPLACE VIEW public.pg_tviews_performance_summary AS

@@ -193,11 +193,17 @@ class MaintenanceTest {
             try (Connection other = db.connect()) {
                 other.setAutoCommit(false);
                 exec(other, "SET search_path = m6, public; UPDATE tb_post SET title = 'locked' WHERE pk_post IN (1, 2)");
-                assertThat(value(c, "SELECT locked_keys FROM pg_tviews_queue_realtime WHERE entity = 'm6.post'")).isEqualTo(2L);
+                // queued in the writer's transaction, visible to the writer only; nothing locked before its flush
+                assertThat((Long) value(other, "SELECT pending_here FROM pg_tviews_queue_realtime WHERE entity = 'm6.post'")).isPositive();
+                assertThat(value(c, "SELECT flushing_sessions FROM pg_tviews_queue_realtime WHERE entity = 'm6.post'")).isEqualTo(0L);
+                exec(other, "SELECT pg_tviews_flush()");
+                // after the flush the writer holds the TVIEW's key locks until it ends
+                assertThat(value(c, "SELECT flushing_sessions FROM pg_tviews_queue_realtime WHERE entity = 'm6.post'")).isEqualTo(1L);
                 assertThat(value(c, "SELECT count(*) FROM pg_tviews_get_queue()")).isNotEqualTo(0L);
                 other.rollback();
             }
-            assertThat(value(c, "SELECT locked_keys FROM pg_tviews_queue_realtime WHERE entity = 'm6.post'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT flushing_sessions FROM pg_tviews_queue_realtime WHERE entity = 'm6.post'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_get_queue()")).isEqualTo(0L);
         }
     }
 

@@ -47,7 +47,9 @@ class QueueLockStateFailureModeTest {
             b.setAutoCommit(false);
             a.createStatement().execute("UPDATE tb_user SET name = 'held at crash' WHERE pk_user IN (1, 2, 3)");
             b.createStatement().execute("UPDATE tb_post SET title = 'held at crash' WHERE pk_post IN (10, 11)");
-            assertThat(((Number) db.queryValue("SELECT sum(locked_keys) FROM pg_tviews_get_queue()")).longValue()).isPositive();
+            // one writer flushed (holds the TVIEW key locks), the other still has its work queued
+            a.createStatement().execute("SELECT pg_tviews_flush()");
+            assertThat(((Number) db.queryValue("SELECT sum(flushing_sessions) FROM pg_tviews_get_queue()")).longValue()).isPositive();
             assertThat(Docs.psqlOk(db, Docs.FAILURE_MODES, "queue-state")).contains("tv_user");
             server.killPostmaster();
         }
@@ -56,6 +58,7 @@ class QueueLockStateFailureModeTest {
         String out = Docs.psqlOk(db, Docs.FAILURE_MODES, "queue-state");
         assertThat(out).contains("(0 rows)").doesNotContain("tv_user");
         assertThat(db.queryValue("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).isEqualTo(0L);
+        assertThat(db.queryValue("SELECT count(*) FROM pg_tviews_get_queue()")).isEqualTo(0L);
         assertThat(Docs.health(db).get("prepared_transactions")).startsWith("OK");
         db.execute("SET lock_timeout = '2s'; UPDATE tb_user SET name = 'after crash' WHERE pk_user IN (1, 2, 3)");
         Docs.assertNoDrift(db);

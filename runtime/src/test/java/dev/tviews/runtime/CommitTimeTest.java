@@ -1,0 +1,243 @@
+package dev.tviews.runtime;
+
+import static dev.tviews.runtime.Rt.assertNoDrift;
+import static dev.tviews.runtime.Rt.exec;
+import static dev.tviews.runtime.Rt.sqlState;
+import static dev.tviews.runtime.Rt.value;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tviews.testkit.PgDatabase;
+import dev.tviews.testkit.PostgresExtension;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Commit-time, coalesced maintenance: what the writer's statements queue is applied once per (TVIEW, key) at COMMIT
+ * (or pg_tviews_flush()), TVIEWs in dependency order, keys locked in one global order.
+ */
+@ExtendWith(PostgresExtension.class)
+class CommitTimeTest {
+
+    @BeforeAll
+    static void install(PgDatabase db) {
+        Rt.install(db);
+    }
+
+    @Test
+    void writersTouchingParentsInOppositeOrderBothCommit(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "ct1", 2, 10, 0);
+        }
+        CyclicBarrier barrier = new CyclicBarrier(2);
+        CompletableFuture<Void> ab = CompletableFuture.runAsync(() -> twoParents(db, barrier, 1, 2, 101));
+        CompletableFuture<Void> ba = CompletableFuture.runAsync(() -> twoParents(db, barrier, 2, 1, 201));
+        ab.get(60, TimeUnit.SECONDS);   // a deadlock (40P01) fails one of them
+        ba.get(60, TimeUnit.SECONDS);
+        try (Connection c = db.connect()) {
+            exec(c, "SET search_path = ct1, public");
+            assertNoDrift(c, "ct1.post", "ct1.user");
+            assertThat(value(c, "SELECT count(*) FROM tv_post WHERE pk_post IN (101, 102, 201, 202)")).isEqualTo(4L);
+        }
+    }
+
+    /** Two statements: a post of parent {@code first}, then one of {@code second}; both sessions interleave statement by statement. */
+    private static void twoParents(PgDatabase db, CyclicBarrier barrier, int first, int second, int post) {
+        try (Connection c = db.connect()) {
+            exec(c, "SET search_path = ct1, public; SET deadlock_timeout = '100ms'");
+            c.setAutoCommit(false);
+            exec(c, "INSERT INTO tb_post VALUES (" + post + ", " + first + ", 'a')");
+            barrier.await(30, TimeUnit.SECONDS);
+            exec(c, "INSERT INTO tb_post VALUES (" + (post + 1) + ", " + second + ", 'b')");
+            barrier.await(30, TimeUnit.SECONDS);
+            c.commit();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aKeyTouchedByManyStatementsIsRecomputedOnce(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "ct2", 3, 9, 0);
+            c.setAutoCommit(false);
+            for (int i = 0; i < 5; i++) {
+                exec(c, "UPDATE tb_post SET title = 'edit " + i + "' WHERE pk_post = 3");   // post 3 belongs to user 1
+                exec(c, "UPDATE tb_user SET name = 'renamed " + i + "' WHERE pk_user = 1");
+            }
+            assertThat(value(c, "SELECT name FROM tv_user WHERE pk_user = 1")).isEqualTo("user 1");   // nothing applied yet
+            exec(c, "SELECT pg_tviews_flush()");
+            // one new version of each affected row, whatever the number of statements that touched it
+            assertThat(value(c, "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relid = 'ct2.tv_user'::regclass")).isEqualTo(1L);
+            assertThat(value(c, "SELECT name FROM tv_user WHERE pk_user = 1")).isEqualTo("renamed 4");
+            c.commit();
+            assertNoDrift(c, "ct2.post", "ct2.user");
+        }
+    }
+
+    @Test
+    void diamondLaddersCostLinearTime(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            long four = diamondCalls(c, "ct3a", 4);
+            long six = diamondCalls(c, "ct3b", 6);
+            long eight = diamondCalls(c, "ct3c", 8);
+            // linear: every two levels add the same work (per-statement maintenance multiplied it by ~4 each time)
+            assertThat(eight - six).isBetween(six - four - 2, six - four + 2);
+        }
+    }
+
+    /** Levels of two TVIEWs that each read both TVIEWs below; returns the maintenance function calls of one base update. */
+    private static long diamondCalls(Connection c, String schema, int levels) throws SQLException {
+        exec(c, "CREATE SCHEMA " + schema + "; SET search_path = " + schema + ", public");
+        exec(c, "CREATE TABLE tb_base (pk int PRIMARY KEY, v int); INSERT INTO tb_base SELECT g, g FROM generate_series(1, 10) g");
+        String below = "tb_base";
+        String belowB = "tb_base";
+        for (int l = 1; l <= levels; l++) {
+            for (String side : List.of("a", "b")) {
+                exec(c, "SELECT pg_tviews_create('" + schema + ".tv_l" + l + side + "', $q$SELECT x.pk, x.v + y.v AS v FROM "
+                        + below + " x JOIN " + belowB + " y ON y.pk = x.pk$q$, '{\"key\": \"pk\"}')");
+            }
+            below = "tv_l" + l + "a";
+            belowB = "tv_l" + l + "b";
+        }
+        c.setAutoCommit(false);
+        exec(c, "UPDATE tb_base SET v = v + 1 WHERE pk = 1");
+        exec(c, "SELECT pg_tviews_flush()");
+        long calls = ((Number) value(c, "SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions WHERE schemaname = '"
+                + schema + "'")).longValue();
+        c.commit();
+        c.setAutoCommit(true);
+        assertThat(Rt.driftAgainst(c, schema + ".tv_l" + levels + "a",
+                "SELECT x.pk, x.v + y.v AS v FROM " + schema + ".tv_l" + (levels - 1) + "a x JOIN " + schema + ".tv_l" + (levels - 1)
+                        + "b y ON y.pk = x.pk")).isZero();
+        return calls;
+    }
+
+    @Test
+    void rolesWithoutWriteAccessCannotBlockMaintenance(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "ct4", 3, 9, 9);
+            exec(c, "DROP ROLE IF EXISTS ct4_outsider; CREATE ROLE ct4_outsider LOGIN PASSWORD 'pw'");
+            exec(c, "GRANT USAGE ON SCHEMA ct4 TO ct4_outsider");
+        }
+        java.util.Properties login = new java.util.Properties();
+        login.setProperty("user", "ct4_outsider");
+        login.setProperty("password", "pw");
+        try (Connection outsider = java.sql.DriverManager.getConnection(db.jdbcUrl(), login); Connection writer = db.connect()) {
+            outsider.setAutoCommit(false);
+            // every advisory key the 0.2 runtime used, and the whole key space of a few ids
+            exec(outsider, "SELECT pg_advisory_xact_lock(hashtext(e || '#all'), 0), pg_advisory_xact_lock(hashtext(e), hashtext(k))"
+                    + " FROM unnest(ARRAY['ct4.post', 'ct4.user']) e, generate_series(1, 9) g, LATERAL (SELECT g::text AS k) x");
+            String lockTable = (String) value(writer, "SELECT format('%I.%I', 'ct4', (pg_tviews__names('ct4.post', 'tv_post')).lk)");
+            assertThat(sqlState(outsider, "SELECT 1 FROM " + lockTable + " FOR UPDATE")).isEqualTo("42501");
+            outsider.rollback();
+            outsider.setAutoCommit(false);
+            exec(outsider, "SELECT pg_advisory_xact_lock(hashtext('ct4.post#all'), 0)");
+            exec(writer, "SET search_path = ct4, public; SET lock_timeout = '5s'");
+            exec(writer, "UPDATE tb_user SET name = 'not blocked' WHERE pk_user = 1");
+            exec(writer, "INSERT INTO tb_comment VALUES (500, 1, 'not blocked')");
+            assertNoDrift(writer, "ct4.post", "ct4.user");
+            outsider.rollback();
+        }
+    }
+
+    @Test
+    void aCascadeOverManyKeysDoesNotBlockWritersOfOtherKeys(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA ct5; SET search_path = ct5, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text)");
+            exec(c, "CREATE TABLE tb_comment (pk_comment int PRIMARY KEY, fk_user int REFERENCES tb_user, body text)");
+            exec(c, "INSERT INTO tb_user VALUES (1, 'busy'), (2, 'quiet')");
+            exec(c, "INSERT INTO tb_comment SELECT g, 1, 'c' FROM generate_series(1, 3000) g");
+            exec(c, "SELECT pg_tviews_create('ct5.tv_comment', $q$SELECT c.pk_comment, c.body, u.name FROM tb_comment c"
+                    + " JOIN tb_user u ON u.pk_user = c.fk_user$q$)");
+        }
+        try (Connection bulk = db.connect(); Connection other = db.connect()) {
+            bulk.setAutoCommit(false);
+            exec(bulk, "SET search_path = ct5, public; UPDATE tb_user SET name = 'renamed' WHERE pk_user = 1");
+            exec(bulk, "SELECT pg_tviews_flush()");   // 3,000 keys recomputed and locked until bulk ends
+            exec(other, "SET search_path = ct5, public; SET lock_timeout = '3s'");
+            exec(other, "INSERT INTO tb_comment VALUES (9001, 2, 'unrelated')");
+            assertThat(value(other, "SELECT name FROM tv_comment WHERE pk_comment = 9001")).isEqualTo("quiet");
+            // a writer of a key the bulk holds waits for it
+            assertThat(sqlState(other, "SET lock_timeout = '200ms'; UPDATE tb_comment SET body = 'x' WHERE pk_comment = 7")).isEqualTo("55P03");
+            bulk.commit();
+            assertThat(Rt.driftAgainst(other, "ct5.tv_comment", "SELECT c.pk_comment, c.body, u.name FROM ct5.tb_comment c"
+                    + " JOIN ct5.tb_user u ON u.pk_user = c.fk_user")).isZero();
+        }
+    }
+
+    @Test
+    void statementRefreshSuspensionAndReport(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA ct6; SET search_path = ct6, public");
+            exec(c, "CREATE TABLE tb_item (pk_item int PRIMARY KEY, name text)");
+            exec(c, "INSERT INTO tb_item SELECT g, 'i' || g FROM generate_series(1, 5) g");
+            exec(c, "SELECT pg_tviews_create('ct6.tv_now', 'SELECT pk_item AS pk_now, name FROM tb_item', '{\"refresh\": \"statement\"}')");
+            exec(c, "SELECT pg_tviews_create('ct6.tv_later', 'SELECT pk_item AS pk_later, name FROM tb_item')");
+            assertThat(sqlState(c, "SELECT pg_tviews_create('ct6.tv_bad', 'SELECT pk_item AS pk_bad FROM tb_item', '{\"refresh\": \"sometimes\"}')"))
+                    .isEqualTo("22023");
+            c.setAutoCommit(false);
+            exec(c, "UPDATE tb_item SET name = 'x' WHERE pk_item = 1");
+            assertThat(value(c, "SELECT name FROM tv_now WHERE pk_now = 1")).isEqualTo("x");       // after the statement
+            assertThat(value(c, "SELECT name FROM tv_later WHERE pk_later = 1")).isEqualTo("i1");  // at commit
+            // suspended (nested): the statement-mode TVIEW waits too; the outermost resume flushes both
+            assertThat(value(c, "SELECT pg_tviews_suspend_triggers()")).isEqualTo(1);
+            assertThat(value(c, "SELECT pg_tviews_suspend_triggers()")).isEqualTo(2);
+            exec(c, "DELETE FROM tb_item WHERE pk_item = 2");
+            exec(c, "INSERT INTO tb_item VALUES (6, 'six')");
+            assertThat(value(c, "SELECT count(*) FROM tv_now WHERE pk_now IN (2, 6)")).isEqualTo(1L);
+            assertThat(value(c, "SELECT string_agg(entity, ',' ORDER BY entity) FROM pg_tviews_suspended_entities()")).isEqualTo("ct6.later,ct6.now");
+            exec(c, "SAVEPOINT s");
+            exec(c, "SELECT pg_tviews_resume_triggers()");
+            exec(c, "ROLLBACK TO SAVEPOINT s");                      // the depth is 2 again
+            assertThat(value(c, "SELECT pg_tviews_resume_triggers()")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM tv_now WHERE pk_now IN (2, 6)")).isEqualTo(1L);
+            assertThat(((Number) value(c, "SELECT pg_tviews_resume_triggers()")).longValue()).isPositive();
+            assertThat(value(c, "SELECT count(*) FROM tv_now WHERE pk_now IN (2, 6)")).isEqualTo(1L);   // 2 gone, 6 there
+            assertThat(value(c, "SELECT pk_now FROM tv_now WHERE pk_now IN (2, 6)")).isEqualTo(6);
+            assertThat(value(c, "WITH r AS (SELECT pg_tviews_flush_and_report(3) AS j) SELECT (j->>'truncated') || '|' || jsonb_array_length(j->'changes') FROM r"))
+                    .isEqualTo("true|3");
+            assertThat(value(c, "WITH r AS (SELECT pg_tviews_flush_and_report() AS j) SELECT (j->>'truncated') || '|' || (j->'changes')::text FROM r")
+                    .toString()).startsWith("false|").contains("\"op\": \"delete\"").contains("\"six\"");
+            assertThat(value(c, "SELECT (pg_tviews_flush_and_report()->>'count')::int")).isEqualTo(0);
+            c.commit();
+            c.setAutoCommit(true);
+            assertThat(sqlState(c, "SELECT pg_tviews_resume_triggers()")).isEqualTo("55000");
+            assertThat(Rt.driftAgainst(c, "ct6.tv_now", "SELECT pk_item AS pk_now, name FROM ct6.tb_item")).isZero();
+            assertThat(Rt.driftAgainst(c, "ct6.tv_later", "SELECT pk_item AS pk_later, name FROM ct6.tb_item")).isZero();
+        }
+    }
+
+    @Test
+    void aWriteTheTviewCannotHoldFailsAtCommitAndChangesNothing(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA ct7; SET search_path = ct7, public");
+            exec(c, "CREATE TABLE tb_a (pk int PRIMARY KEY, code int)");
+            exec(c, "INSERT INTO tb_a VALUES (1, 10), (2, 20)");
+            exec(c, "SELECT pg_tviews_create('ct7.tv_code', 'SELECT code AS pk_code, pk FROM tb_a')");
+            c.setAutoCommit(false);
+            exec(c, "UPDATE tb_a SET code = 10 WHERE pk = 2");     // two rows with key 10: accepted now, refused at COMMIT
+            assertThatThrownBy(c::commit).isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23505"))
+                    .hasMessageContaining("ct7.code").hasMessageContaining("10");
+            c.setAutoCommit(true);
+            assertThat(value(c, "SELECT code FROM tb_a WHERE pk = 2")).isEqualTo(20);
+            assertThat(Rt.driftAgainst(c, "ct7.tv_code", "SELECT code AS pk_code, pk FROM ct7.tb_a")).isZero();
+            // the same at PREPARE TRANSACTION
+            c.setAutoCommit(false);
+            exec(c, "UPDATE tb_a SET code = NULL WHERE pk = 1");
+            assertThat(sqlState(c, "PREPARE TRANSACTION 'ct7'")).isEqualTo("23502");
+            c.rollback();
+            c.setAutoCommit(true);
+            assertThat(value(c, "SELECT count(*) FROM pg_prepared_xacts")).isEqualTo(0L);
+        }
+    }
+}
