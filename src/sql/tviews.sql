@@ -315,11 +315,17 @@ $fn$;
 -- The flush function behind an enlisted token ('<level>:<hex of its qualified name>;'), or NULL when
 -- the TVIEW is gone. Only a runtime flush function (SECURITY DEFINER: it runs as its owner) qualifies.
 CREATE OR REPLACE FUNCTION public.pg_tviews__flush_fn(tok text) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT x.fn FROM (SELECT convert_from(decode(split_part(tok, ':', 2), 'hex'), 'UTF8') AS fn) x
-      JOIN pg_proc p ON p.oid = to_regprocedure(x.fn || '(boolean)')
-     WHERE p.prosecdef AND p.proname LIKE 'pg\_tviews\_%\_fl';
-$$;
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    fn text := convert_from(decode(split_part(tok, ':', 2), 'hex'), 'UTF8');
+    p oid := to_regprocedure(fn || '(boolean)');
+BEGIN
+    IF p IS NULL OR NOT EXISTS (SELECT 1 FROM pg_proc WHERE oid = p AND prosecdef AND proname LIKE 'pg\_tviews\_%\_fl') THEN
+        RETURN NULL;
+    END IF;
+    RETURN fn;
+END
+$fn$;
 
 -- Flush every enlisted TVIEW, lowest level first, then by queue OID: one global order, so two flushes
 -- never wait for each other in a cycle. Writing a TVIEW that another one reads enlists that one (its
@@ -359,16 +365,6 @@ BEGIN
     END IF;
     PERFORM set_config('pg_tviews.flushing', coalesce(was, ''), true);
     RETURN total;
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION public.pg_tviews__flush_on_commit() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
-BEGIN
-    IF coalesce(current_setting('pg_tviews.pending', true), '') <> '' OR coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
-        PERFORM public.pg_tviews__flush_all(true);
-    END IF;
-    RETURN NULL;
 END
 $fn$;
 
@@ -484,7 +480,7 @@ BEGIN
     IF q IS NULL OR NOT has_table_privilege(q, 'SELECT') THEN
         RETURN NULL;
     END IF;
-    EXECUTE format('SELECT count(*) FROM %s WHERE scope <> ''r''', q) INTO n;
+    EXECUTE format('SELECT count(*) FROM %s WHERE tx = pg_current_xact_id_if_assigned() AND scope <> ''r''', q) INTO n;
     RETURN n;
 END
 $fn$;
@@ -1365,7 +1361,7 @@ BEGIN
             END IF;
         END LOOP;
     END LOOP;
-    gather := format(E'\n    WITH d AS (DELETE FROM %s q WHERE _tv_at_commit OR q.scope NOT IN (''r'', ''x'') RETURNING q.scope, q.vals)'
+    gather := format(E'\n    WITH d AS (DELETE FROM %s q WHERE q.tx = pg_current_xact_id() AND (_tv_at_commit OR q.scope <> ''r'') RETURNING q.scope, q.vals)'
                      || E'\n    SELECT coalesce(bool_or(d.scope = ''all''), false), %s'
                      || E'\n      INTO _tv_all, %s'
                      || E'\n      FROM d LEFT JOIN LATERAL unnest(d.vals) v ON true;',
@@ -1587,16 +1583,15 @@ BEGIN
     -- belong to the TVIEW's owner and nobody else may touch them, so no other role can take these locks.
     q := format('%I.%I', m.schema_name, nm.q);
     lk := format('%I.%I', m.schema_name, nm.lk);
-    EXECUTE format('CREATE UNLOGGED TABLE IF NOT EXISTS %s (scope text NOT NULL, vals text[] NOT NULL)', q);
+    -- rows are found by transaction through the index (a scan of the table would read every dead row
+    -- that finished transactions left until vacuum removes them)
+    EXECUTE format('CREATE UNLOGGED TABLE IF NOT EXISTS %s (tx xid8 NOT NULL DEFAULT pg_current_xact_id(), scope text NOT NULL, vals text[] NOT NULL)', q);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (tx)', nm.q || '_tx', q);
     EXECUTE format('CREATE TABLE IF NOT EXISTS %s (scope text COLLATE "C" NOT NULL, val text COLLATE "C" NOT NULL, n bigint NOT NULL DEFAULT 0, PRIMARY KEY (scope, val))', lk);
     EXECUTE format('INSERT INTO %s (scope, val) VALUES (''all'', ''*'') ON CONFLICT DO NOTHING', lk);
     EXECUTE format('REVOKE ALL ON %s, %s FROM PUBLIC', q, lk);
     EXECUTE format('COMMENT ON TABLE %s IS %L', q, 'TVIEW runtime: pending maintenance of ' || ent || ' (rows never outlive their transaction)');
     EXECUTE format('COMMENT ON TABLE %s IS %L', lk, 'TVIEW runtime: key and hop locks of ' || ent);
-    EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT ON %s DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.pg_tviews__flush_on_commit()',
-                   nm.trg_prefix || '_flush', q);
-    INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, on_table, source)
-    VALUES (ent, 'trigger', m.schema_name, nm.trg_prefix || '_flush', nm.q, m.schema_name || '.' || nm.q);
     -- the token that enlists this TVIEW in the transaction's flush: its level in the dependency graph
     -- (TVIEWs read by it flush first), then its flush function's name, hex-encoded (no OIDs in
     -- generated code: a dump restored elsewhere keeps working)
@@ -1752,16 +1747,41 @@ $g$, m.schema_name, nm.fl, m.key_type, w.decl, replace(w.gather, '@@Q@@', q), nm
     -- TVIEW's triggers can write
     EXECUTE format('GRANT EXECUTE ON FUNCTION %I.%I(boolean) TO PUBLIC', m.schema_name, nm.fl);
 
+    -- at COMMIT / PREPARE TRANSACTION (deferred constraint trigger on the queue): when this TVIEW is the only
+    -- one enlisted, flush it directly; otherwise (or when its flush enlisted others) flush all in order
+    EXECUTE format($g$
+CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $body$
+BEGIN
+    IF current_setting('pg_tviews.pending', true) = %3$L AND coalesce(current_setting('pg_tviews.reported', true), '') = '' THEN
+        PERFORM set_config('pg_tviews.pending', '', true);
+        PERFORM set_config('pg_tviews.flushing', 'on', true);
+        PERFORM %1$I.%4$I(true);
+        PERFORM set_config('pg_tviews.flushing', '', true);
+    END IF;
+    IF coalesce(current_setting('pg_tviews.pending', true), '') <> '' OR coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
+        PERFORM public.pg_tviews__flush_all(true);
+    END IF;
+    RETURN NULL;
+END
+$body$
+$g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, nm.fl);
+    INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
+    VALUES (ent, 'function', m.schema_name, left(nm.fl, -3) || '_oc', '');
+    EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT ON %s DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION %I.%I()',
+                   nm.trg_prefix || '_flush', q, m.schema_name, left(nm.fl, -3) || '_oc');
+    INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, on_table, source)
+    VALUES (ent, 'trigger', m.schema_name, nm.trg_prefix || '_flush', nm.q, m.schema_name || '.' || nm.q);
+
     -- the keys this transaction's flushes changed (pg_tviews_flush_and_report): the first lim of them, and
     -- whether there are more; reset forgets the ones returned
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_reset boolean, _tv_lim integer) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
-    _tv_all text[] := ARRAY(SELECT DISTINCT v FROM %3$s q, unnest(q.vals) v WHERE q.scope = 'r' ORDER BY 1);
+    _tv_all text[] := ARRAY(SELECT DISTINCT v FROM %3$s q, unnest(q.vals) v WHERE q.tx = pg_current_xact_id() AND q.scope = 'r' ORDER BY 1);
 BEGIN
     IF _tv_reset AND cardinality(_tv_all) > 0 THEN
-        DELETE FROM %3$s WHERE scope = 'r';
+        DELETE FROM %3$s WHERE tx = pg_current_xact_id() AND scope = 'r';
         IF cardinality(_tv_all) > _tv_lim THEN
             INSERT INTO %3$s (scope, vals) VALUES ('r', _tv_all[_tv_lim + 1:]);
         END IF;
@@ -2073,7 +2093,7 @@ BEGIN
     FOR c IN SELECT x FROM jsonb_array_elements_text(a->'columns') x WHERE (x LIKE 'fk\_%' OR x = 'id') AND x <> k ORDER BY 1 LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute at ON at.attrelid = i.indrelid AND at.attnum = i.indkey[0]
                         WHERE i.indrelid = format('%I.%I', sch, tbl)::regclass AND at.attname = c) THEN
-            EXECUTE format('CREATE INDEX %I ON %I.%I (%I)', left(tbl, 40) || '_' || left(c, 16) || '_' || substr(md5(c), 1, 4), sch, tbl, c);
+            EXECUTE format('CREATE INDEX %I ON %I.%I (%I)', left(tbl, 40) || '_' || left(c, 12) || '_' || substr(md5(sch || '.' || tbl || '.' || c), 1, 8), sch, tbl, c);
         END IF;
     END LOOP;
 

@@ -16,6 +16,12 @@ public class TViewOptions {
         @JsonProperty("full_refresh") FULL_REFRESH
     }
 
+    /** When the writer's changes reach the TVIEW: at its commit (default) or after each of its statements. */
+    public enum Refresh {
+        @JsonProperty("commit") COMMIT,
+        @JsonProperty("statement") STATEMENT
+    }
+
     @Pattern("^[a-z_][a-z0-9_]{0,62}$")
     @JsonPropertyDescription("Key column of the TVIEW; defaults to pk_<entity>.")
     private String key;
@@ -28,6 +34,11 @@ public class TViewOptions {
     @JsonPropertyDescription("error (default): refuse a query with a source whose changes cannot be traced to keys; "
             + "full_refresh: refresh the whole TVIEW when such a source changes.")
     private UncascadedPolicy uncascadedPolicy;
+
+    @JsonPropertyDescription("commit (default): each affected row is recomputed once, when the writing transaction "
+            + "commits (other sessions never see a stale row; the writer sees its own changes after pg_tviews_flush()); "
+            + "statement: after every statement of the writer, for writers that read the TVIEW mid-transaction.")
+    private Refresh refresh;
 
     public String getKey() {
         return key;
@@ -51,5 +62,13 @@ public class TViewOptions {
 
     public void setUncascadedPolicy(UncascadedPolicy uncascadedPolicy) {
         this.uncascadedPolicy = uncascadedPolicy;
+    }
+
+    public Refresh getRefresh() {
+        return refresh;
+    }
+
+    public void setRefresh(Refresh refresh) {
+        this.refresh = refresh;
     }
 }

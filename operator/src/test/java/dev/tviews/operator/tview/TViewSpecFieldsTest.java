@@ -13,7 +13,7 @@ import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
-/** Documented TView fields and signals (docs/tview.md) not covered elsewhere: entity, options (key, keys, uncascaded_policy), dependsOn, suspend, Altered/Rebuilt, tview_reconcile_errors_total. */
+/** Documented TView fields and signals (docs/tview.md) not covered elsewhere: entity, options (key, keys, uncascaded_policy, refresh), dependsOn, suspend, Altered/Rebuilt, tview_reconcile_errors_total. */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 class TViewSpecFieldsTest {
@@ -59,7 +59,7 @@ class TViewSpecFieldsTest {
     }
 
     @Test
-    void suspendStopsRepairsAndAnEditedQueryIsAltered() {
+    void suspendStopsRepairsAndAnEditedQueryIsAltered() throws Exception {
         TViewFixture shop = TViewFixture.create(client, "suspend");
         shop.tview("user", USER_QUERY);
         shop.awaitReady("user");
@@ -84,12 +84,23 @@ class TViewSpecFieldsTest {
         shop.edit("user", t -> {
             TViewOptions options = new TViewOptions();
             options.setUncascadedPolicy(TViewOptions.UncascadedPolicy.FULL_REFRESH);
+            options.setRefresh(TViewOptions.Refresh.STATEMENT);
             t.getSpec().setOptions(options);
         });
         assertThat(shop.awaitEvent("user", "Altered").getType()).isEqualTo("Normal");
         shop.awaitReady("user");
         assertThat(shop.db.queryValue("SELECT options->>'uncascaded_policy' FROM pg_tview_meta WHERE entity = 'user'"))
                 .isEqualTo("full_refresh");
+        assertThat(shop.db.queryValue("SELECT options->>'refresh' FROM pg_tview_meta WHERE entity = 'user'")).isEqualTo("statement");
+        try (java.sql.Connection c = shop.db.connect(); java.sql.Statement st = c.createStatement()) {
+            c.setAutoCommit(false);   // refresh = statement: the writer reads its change before committing
+            st.execute("UPDATE tb_user SET name = 'Mid transaction' WHERE pk_user = 1");
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT data->>'name' FROM tv_user WHERE pk_user = 1")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("Mid transaction");
+            }
+            c.rollback();
+        }
         shop.edit("user", t -> t.getSpec().setQuery(
                 "SELECT u.pk_user, u.id, jsonb_build_object('name', u.name, 'upper', upper(u.name)) AS data FROM tb_user u"));
         assertThat(shop.awaitEvent("user", "Rebuilt").getType()).isEqualTo("Normal");
