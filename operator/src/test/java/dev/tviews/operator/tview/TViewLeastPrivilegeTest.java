@@ -18,7 +18,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -87,14 +86,14 @@ class TViewLeastPrivilegeTest {
         // drift made by the owner itself: detected with exact counts, then repaired, all as the owner
         asOwner(db, role, password, "DELETE FROM tv_user WHERE pk_user = 2; "
                 + "UPDATE tv_user SET data = '{\"name\": \"tampered\"}' WHERE pk_user = 1");
-        shop.edit("user", t -> checkNow(t, "1"));
+        shop.edit("user", t -> TViewFixture.checkNow(t, "1"));
         Condition drifted = shop.awaitCondition("user", TViewStatusWriter.DRIFTED, true, "RowsDiffer");
         assertThat(drifted.getMessage()).contains("1 missing, 0 extra, 1 different");
         shop.edit("user", t -> {
             ConsistencyCheckSpec spec = new ConsistencyCheckSpec();
             spec.setOnDrift(ConsistencyCheckSpec.OnDrift.Repair);
             t.getSpec().setConsistencyCheck(spec);
-            checkNow(t, "2");
+            TViewFixture.checkNow(t, "2");
         });
         shop.awaitCondition("user", TViewStatusWriter.DRIFTED, false, "Repaired");
         assertThat(shop.get("user").getStatus().getLastRepair().rowsRepaired()).isEqualTo(2);
@@ -102,13 +101,6 @@ class TViewLeastPrivilegeTest {
         assertThat(shop.count("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + dbName + "' AND usename = 'postgres' "
                 + "AND application_name <> 'psql' AND pid <> pg_backend_pid()"))
                 .as("no superuser session on the owner's database but the test's own").isZero();
-    }
-
-    private static void checkNow(TView t, String value) {
-        if (t.getMetadata().getAnnotations() == null) {
-            t.getMetadata().setAnnotations(new HashMap<>());
-        }
-        t.getMetadata().getAnnotations().put(TViewReconciler.CHECK_NOW, value);
     }
 
     private static void asOwner(PgDatabase db, String role, String password, String sql) throws SQLException {
