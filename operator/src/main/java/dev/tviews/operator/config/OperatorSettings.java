@@ -45,4 +45,12 @@ public interface OperatorSettings {
      */
     @WithDefault("postgres")
     List<String> allowedJobImages();
+
+    /**
+     * Classpath directory holding the drill Jobs' scripts (lib.sh, backup.sh, verify.sh, restore.sh, retention.sh,
+     * drill.sh), packaged from src/scripts by the tview-runtime jar. A drill whose scripts are not found there is
+     * Stalled with reason ScriptsMissing. Only the tests change it (to a directory without the scripts).
+     */
+    @WithDefault("dev/tviews/runtime/scripts/")
+    String drillScriptsResource();
 }

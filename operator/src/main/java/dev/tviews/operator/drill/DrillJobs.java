@@ -1,5 +1,6 @@
 package dev.tviews.operator.drill;
 
+import dev.tviews.operator.config.OperatorSettings;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -32,7 +33,6 @@ import java.util.TreeMap;
 @ApplicationScoped
 public class DrillJobs {
 
-    static final String SCRIPTS_RESOURCE = "dev/tviews/runtime/scripts/";
     static final List<String> SCRIPTS = List.of("lib.sh", "backup.sh", "verify.sh", "restore.sh", "retention.sh", "drill.sh");
     static final String LABEL_DRILL = "tviews.dev/drill";
     static final String LABEL_RUN = "tviews.dev/drill-run";
@@ -40,9 +40,13 @@ public class DrillJobs {
     static final String RESULT_KEY = "result.json";
 
     private final KubernetesClient client;
+    /** Classpath directory of the scripts ({@code tview.operator.drill-scripts-resource}). */
+    private final String scriptsResource;
 
-    public DrillJobs(KubernetesClient client) {
+    public DrillJobs(KubernetesClient client, OperatorSettings settings) {
         this.client = client;
+        this.scriptsResource = settings.drillScriptsResource().endsWith("/") ? settings.drillScriptsResource()
+                : settings.drillScriptsResource() + "/";
     }
 
     static String jobName(TViewDrill drill, String runId) {
@@ -58,12 +62,12 @@ public class DrillJobs {
     }
 
     /** Every *.sh of the packaged job scripts (the tview-runtime jar packages src/scripts). */
-    static Map<String, String> scripts() {
+    Map<String, String> scripts() {
         Map<String, String> scripts = new TreeMap<>();
         for (String name : SCRIPTS) {
-            try (InputStream in = DrillJobs.class.getClassLoader().getResourceAsStream(SCRIPTS_RESOURCE + name)) {
+            try (InputStream in = DrillJobs.class.getClassLoader().getResourceAsStream(scriptsResource + name)) {
                 if (in == null) {
-                    throw new IllegalStateException("classpath resource " + SCRIPTS_RESOURCE + name
+                    throw new IllegalStateException("classpath resource " + scriptsResource + name
                             + " not found: the operator's tview-runtime jar is older than the drill scripts");
                 }
                 scripts.put(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));

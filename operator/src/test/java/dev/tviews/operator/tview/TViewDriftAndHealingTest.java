@@ -143,10 +143,7 @@ class TViewDriftAndHealingTest {
     }
 
     private static void annotate(TView t, String value) {
-        if (t.getMetadata().getAnnotations() == null) {
-            t.getMetadata().setAnnotations(new java.util.HashMap<>());
-        }
-        t.getMetadata().getAnnotations().put(TViewReconciler.CHECK_NOW, value);
+        TViewFixture.checkNow(t, value);
     }
 
     private static List<String> triggersOnTbUser(TViewFixture shop) {

@@ -62,6 +62,14 @@ final class TViewFixture extends NamespaceFixture<TView, TViewStatus> {
         return client.resource(tview).create();
     }
 
+    /** Sets the check-now annotation (any new value runs a consistency check at once). */
+    static void checkNow(TView t, String value) {
+        if (t.getMetadata().getAnnotations() == null) {
+            t.getMetadata().setAnnotations(new java.util.HashMap<>());
+        }
+        t.getMetadata().getAnnotations().put(TViewReconciler.CHECK_NOW, value);
+    }
+
     TView tview(String name, String query) {
         return tview(name, query, spec -> { });
     }
