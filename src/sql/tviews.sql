@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.2.0
+-- tviews-runtime-version: 0.3.0
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -132,7 +132,7 @@ GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.2.0'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.0'::text $$;
 
 -- Runs as the installer (callers have no privilege on the log); performed_by is the login role.
 CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
@@ -1266,9 +1266,13 @@ $$;
 
 -- Statement time: the (scope, values) rows that the changed rows d (transition table, or the trigger's
 -- row) of source number s give the queue: 'k' keys read from d itself, 'p<s>.<i>' the first hop's values
--- of path i (walked at flush time), 'n<hop>' the values d has on the near side of a hop. Nothing here
--- reads another table or takes a lock.
-CREATE OR REPLACE FUNCTION public.pg_tviews__gen_queue(m public.pg_tview_meta, dep jsonb, s int, d text) RETURNS text
+-- of path i (walked at flush time), 'n<hop>' the values that rows moved onto on the near side of a hop.
+-- Nothing here reads another table or takes a lock. Near values matter only where a row *arrives* at a
+-- value (INSERT, or an UPDATE that changed the column): a row that was already there is found by the other
+-- side's walk, and the key lock orders the two; so deleted rows and unchanged columns give none (rows of an
+-- UPDATE are paired by the source's primary key; without one every new value counts).
+DROP FUNCTION IF EXISTS public.pg_tviews__gen_queue(public.pg_tview_meta, jsonb, int, text);
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_queue(m public.pg_tview_meta, dep jsonb, s int, op text, d text) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     p jsonb;
@@ -1276,6 +1280,8 @@ DECLARE
     i int := 0;
     parts text[] := '{}';
     keys text[] := '{}';
+    src regclass := to_regclass(format('%I.%I', dep->>'schema', dep->>'table'));
+    pk text[];
 BEGIN
     FOR p IN SELECT x FROM jsonb_array_elements(dep->'paths') x LOOP
         IF jsonb_array_length(p->'hops') = 0 THEN
@@ -1290,9 +1296,30 @@ BEGIN
     IF cardinality(keys) > 0 THEN
         parts := format('(''k'', ARRAY(SELECT DISTINCT k FROM (%s) x(k)))', array_to_string(keys, ' UNION ALL ')) || parts;
     END IF;
+    IF op = 'DELETE' THEN
+        RETURN array_to_string(parts, ', ');
+    END IF;
+    IF op = 'UPDATE' AND dep->>'relkind' <> 'p' AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = src) THEN
+        pk := ARRAY(SELECT a.attname FROM pg_index ix CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
+                      JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
+                     WHERE ix.indrelid = src AND ix.indisprimary ORDER BY k.ord);
+    END IF;
     FOR nr IN SELECT x FROM jsonb_array_elements(coalesce(dep->'near', '[]')) x ORDER BY (x->>'id')::bigint LOOP
-        parts := parts || format('(%L, ARRAY(SELECT DISTINCT _d.%I::text FROM %s _d WHERE _d.%I IS NOT NULL))',
-                                 'n' || (nr->>'id'), nr->>'col', d, nr->>'col');
+        IF op = 'UPDATE' AND dep->>'relkind' = 'p' THEN
+            parts := parts || format('(%L, ARRAY(SELECT (NEW).%2$I::text WHERE (NEW).%2$I IS NOT NULL AND (NEW).%2$I IS DISTINCT FROM (OLD).%2$I))',
+                                     'n' || (nr->>'id'), nr->>'col');
+        ELSIF op = 'UPDATE' AND cardinality(pk) > 0 THEN
+            parts := parts || format('(%L, ARRAY(SELECT DISTINCT _n.%2$I::text FROM pg_tviews_new _n WHERE _n.%2$I IS NOT NULL AND NOT EXISTS '
+                                     '(SELECT 1 FROM pg_tviews_old _o WHERE %3$s AND _o.%2$I IS NOT DISTINCT FROM _n.%2$I)))',
+                                     'n' || (nr->>'id'), nr->>'col',
+                                     (SELECT string_agg(format('_o.%1$I = _n.%1$I', c), ' AND ') FROM unnest(pk) c));
+        ELSE
+            parts := parts || format('(%L, ARRAY(SELECT DISTINCT _d.%I::text FROM %s _d WHERE _d.%I IS NOT NULL))',
+                                     'n' || (nr->>'id'), nr->>'col',
+                                     CASE WHEN op = 'UPDATE' THEN replace(replace(d, '(SELECT (OLD).* UNION ALL SELECT (NEW).*)', '(SELECT (NEW).*)'),
+                                                                          '(SELECT * FROM pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new)', 'pg_tviews_new')
+                                          ELSE d END, nr->>'col');
+        END IF;
     END LOOP;
     RETURN array_to_string(parts, ', ');
 END
@@ -1750,7 +1777,7 @@ $g$, m.schema_name, nm.fl, m.key_type, w.decl, replace(w.gather, '@@Q@@', q), nm
     -- at COMMIT / PREPARE TRANSACTION (deferred constraint trigger on the queue): when this TVIEW is the only
     -- one enlisted, flush it directly; otherwise (or when its flush enlisted others) flush all in order
     EXECUTE format($g$
-CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $body$
+CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 BEGIN
     IF current_setting('pg_tviews.pending', true) = %3$L AND coalesce(current_setting('pg_tviews.reported', true), '') = '' THEN
         PERFORM set_config('pg_tviews.pending', '', true);
@@ -1767,6 +1794,7 @@ $body$
 $g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, nm.fl);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, left(nm.fl, -3) || '_oc', '');
+    EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, left(nm.fl, -3) || '_oc');
     EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT ON %s DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION %I.%I()',
                    nm.trg_prefix || '_flush', q, m.schema_name, left(nm.fl, -3) || '_oc');
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, on_table, source)
@@ -1826,7 +1854,7 @@ $g$, m.schema_name, nm.ft, q, after_q);
                                         ELSE '(SELECT * FROM pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new)' END)) v(op, rel) LOOP
                 body := body || format(E'\n    %s TG_OP = %L THEN\n        INSERT INTO %s (scope, vals) SELECT s, v FROM (VALUES %s) x(s, v) WHERE cardinality(v) > 0;',
                                        CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, q,
-                                       public.pg_tviews__gen_queue(m, d, srcno, g.rel));
+                                       public.pg_tviews__gen_queue(m, d, srcno, g.op, g.rel));
             END LOOP;
             EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
