@@ -312,12 +312,12 @@ $fn$;
 -- setting pg_tviews.pending (ROLLBACK TO SAVEPOINT and abort forget both). The queue's deferred
 -- constraint trigger runs the flush at COMMIT and at PREPARE TRANSACTION.
 
--- The flush function behind an enlisted token ('<level>:<hex of its qualified name>;'), or NULL when
+-- The flush function behind an enlisted token ('<level>:<entity hash>:<hex of its qualified name>;'), or NULL when
 -- the TVIEW is gone. Only a runtime flush function (SECURITY DEFINER: it runs as its owner) qualifies.
 CREATE OR REPLACE FUNCTION public.pg_tviews__flush_fn(tok text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    fn text := convert_from(decode(split_part(tok, ':', 2), 'hex'), 'UTF8');
+    fn text := convert_from(decode(split_part(rtrim(tok, ';'), ':', 3), 'hex'), 'UTF8');
     p oid := to_regprocedure(fn || '(boolean)');
 BEGIN
     IF p IS NULL OR NOT EXISTS (SELECT 1 FROM pg_proc WHERE oid = p AND prosecdef AND proname LIKE 'pg\_tviews\_%\_fl') THEN
@@ -344,7 +344,7 @@ BEGIN
     LOOP
         reg := coalesce(current_setting('pg_tviews.pending', true), '');
         EXIT WHEN reg = '';
-        tok := (SELECT t FROM unnest(string_to_array(reg, ';')) t WHERE t <> '' ORDER BY t LIMIT 1);
+        tok := (SELECT t FROM unnest(string_to_array(reg, ';')) t WHERE t <> '' ORDER BY t COLLATE "C" LIMIT 1);
         PERFORM set_config('pg_tviews.pending', replace(reg, tok || ';', ''), true);
         fn := public.pg_tviews__flush_fn(tok);
         IF fn IS NOT NULL THEN
@@ -1623,7 +1623,10 @@ BEGIN
     -- (TVIEWs read by it flush first), then its flush function's name, hex-encoded (no OIDs in
     -- generated code: a dump restored elsewhere keeps working)
     lvl := coalesce((SELECT max(o.depth) FROM public.pg_tviews__order() o WHERE o.entity = ANY(m.dependent_on)) + 1, 0);
-    tok := lpad(lvl::text, 4, '0') || ':' || encode(convert_to(format('%I.%I', m.schema_name, nm.fl), 'UTF8'), 'hex') || ';';
+    -- (level, then the entity hash that also orders this TVIEW's trigger names, so on a shared source the
+    -- queue inserts, and hence the COMMIT-time trigger events, come in flush order)
+    tok := lpad(lvl::text, 4, '0') || ':' || substr(md5(ent), 1, 8) || ':'
+           || encode(convert_to(format('%I.%I', m.schema_name, nm.fl), 'UTF8'), 'hex') || ';';
     stmt_mode := coalesce(m.options->>'refresh', 'commit') = 'statement';
     after_q := format($s$
     IF strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %1$L) = 0 THEN
@@ -1662,17 +1665,20 @@ BEGIN
      WHERE CASE WHEN s.pg_tviews_n > 1 THEN public.pg_tviews__no_dup(%6$L, %5$L, s.%5$I::text) ELSE true END
     ON CONFLICT (%5$I) %7$s RETURNING t.%5$I::text INTO _tv_one;
     IF _tv_one IS NOT NULL THEN
-        _tv_up := ARRAY[_tv_one];
+        _tv_up := _tv_up || _tv_one;
     ELSE
         DELETE FROM %1$I.%2$I t WHERE t.%5$I = _tv_key AND NOT EXISTS (SELECT 1 FROM %4$s q WHERE q.%5$I = _tv_key) RETURNING t.%5$I::text INTO _tv_one;
-        IF _tv_one IS NOT NULL THEN _tv_del := ARRAY[_tv_one]; END IF;
+        IF _tv_one IS NOT NULL THEN _tv_del := _tv_del || _tv_one; END IF;
     END IF;$s$, m.schema_name, m.table_name, cols, dv, m.key_column, ent, conflict);
+    -- up to 8 keys: the single-key upsert per key (its cached plan is cheap; planning the set-based
+    -- statement for a few keys costs more than running it)
     recompute := rr_all || public.pg_tviews__gen_lock(lk, 'k', '_tv_keys::text[]') || format($s$
-    IF cardinality(_tv_keys) = 1 THEN
-        _tv_key := _tv_keys[1];%1$s
+    IF cardinality(_tv_keys) <= 8 THEN
+        FOREACH _tv_key IN ARRAY _tv_keys LOOP%1$s
+        END LOOP;
     ELSE%2$s
     END IF;
-    _tv_c := cardinality(_tv_up) + cardinality(_tv_del);$s$, replace(single, E'\n    ', E'\n        '), replace(kstmt, E'\n    ', E'\n        '));
+    _tv_c := cardinality(_tv_up) + cardinality(_tv_del);$s$, replace(single, E'\n    ', E'\n            '), replace(kstmt, E'\n    ', E'\n        '));
 
     -- keyed refresh now (repair, and callers that hold keys): locks, then one recompute
     EXECUTE format($g$
@@ -1774,20 +1780,31 @@ $g$, m.schema_name, nm.fl, m.key_type, w.decl, replace(w.gather, '@@Q@@', q), nm
     -- TVIEW's triggers can write
     EXECUTE format('GRANT EXECUTE ON FUNCTION %I.%I(boolean) TO PUBLIC', m.schema_name, nm.fl);
 
-    -- at COMMIT / PREPARE TRANSACTION (deferred constraint trigger on the queue): when this TVIEW is the only
-    -- one enlisted, flush it directly; otherwise (or when its flush enlisted others) flush all in order
+    -- at COMMIT / PREPARE TRANSACTION (deferred constraint trigger on the queue, one event per queue row):
+    -- when this TVIEW comes first in the global order, flush it directly; otherwise flush all in order
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    _tv_reg text := coalesce(current_setting('pg_tviews.pending', true), '');
 BEGIN
-    IF current_setting('pg_tviews.pending', true) = %3$L AND coalesce(current_setting('pg_tviews.reported', true), '') = '' THEN
-        PERFORM set_config('pg_tviews.pending', '', true);
+    IF coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
+        PERFORM public.pg_tviews__flush_all(true);   -- also forgets the keys kept for reports
+        RETURN NULL;
+    END IF;
+    -- Not enlisted (nothing queued, or already flushed): every TVIEW still enlisted has a trigger event
+    -- of its own still to come (an earlier one would have flushed it, or everything), so leave it to that.
+    IF strpos(_tv_reg, %3$L) = 0 THEN
+        RETURN NULL;
+    END IF;
+    -- first in the global order: flush this TVIEW directly (no lookup, no dynamic SQL)
+    IF %3$L = (SELECT min(t COLLATE "C") || ';' FROM unnest(string_to_array(_tv_reg, ';')) t WHERE t <> '') THEN
+        PERFORM set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
         PERFORM set_config('pg_tviews.flushing', 'on', true);
         PERFORM %1$I.%4$I(true);
         PERFORM set_config('pg_tviews.flushing', '', true);
+        RETURN NULL;
     END IF;
-    IF coalesce(current_setting('pg_tviews.pending', true), '') <> '' OR coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
-        PERFORM public.pg_tviews__flush_all(true);
-    END IF;
+    PERFORM public.pg_tviews__flush_all(true);
     RETURN NULL;
 END
 $body$
@@ -2797,6 +2814,25 @@ BEGIN
                        || format('; run pg_tviews_reinstall_triggers(%L)', m.entity);
         ELSE
             status := 'OK'; severity := 'info'; message := 'maintenance functions present';
+        END IF;
+        RETURN NEXT;
+
+        -- commit-time maintenance: the queue, the lock table and the queue's deferred flush trigger
+        component := 'queue:' || m.entity;
+        SELECT concat_ws(', ',
+                   CASE WHEN to_regclass(format('%I.%I', m.schema_name, nm.q)) IS NULL THEN format('queue table %I.%I missing', m.schema_name, nm.q) END,
+                   CASE WHEN to_regclass(format('%I.%I', m.schema_name, nm.lk)) IS NULL THEN format('lock table %I.%I missing', m.schema_name, nm.lk) END,
+                   CASE WHEN to_regclass(format('%I.%I', m.schema_name, nm.q)) IS NOT NULL AND NOT EXISTS (
+                            SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', m.schema_name, nm.q))
+                               AND t.tgname = nm.trg_prefix || '_flush' AND t.tgenabled <> 'D')
+                        THEN format('flush trigger %I missing or disabled (changes would never reach the TVIEW)', nm.trg_prefix || '_flush') END)
+          INTO bad
+          FROM public.pg_tviews__names(m.entity, m.table_name) nm;
+        IF bad <> '' THEN
+            status := 'ERROR'; severity := 'critical';
+            message := bad || format('; run pg_tviews_reinstall_triggers(%L)', m.entity);
+        ELSE
+            status := 'OK'; severity := 'info'; message := 'queue, lock table and flush trigger present';
         END IF;
         RETURN NEXT;
 

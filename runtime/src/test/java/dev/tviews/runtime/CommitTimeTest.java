@@ -217,6 +217,22 @@ class CommitTimeTest {
     }
 
     @Test
+    void aDisabledFlushTriggerIsAnErrorUntilReinstalled(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "ct8", 2, 4, 0);
+            String trigger = (String) value(c, "SELECT (pg_tviews__names('ct8.post', 'tv_post')).trg_prefix || '_flush'");
+            String queue = (String) value(c, "SELECT format('ct8.%I', (pg_tviews__names('ct8.post', 'tv_post')).q)");
+            exec(c, "ALTER TABLE " + queue + " DISABLE TRIGGER " + trigger);
+            assertThat(value(c, "SELECT status || ': ' || message FROM pg_tviews_health_check() WHERE component = 'queue:ct8.post'").toString())
+                    .startsWith("ERROR").contains("flush trigger").contains("pg_tviews_reinstall_triggers('ct8.post')");
+            exec(c, "SELECT pg_tviews_reinstall_triggers('ct8.post')");
+            assertThat(value(c, "SELECT status FROM pg_tviews_health_check() WHERE component = 'queue:ct8.post'")).isEqualTo("OK");
+            exec(c, "UPDATE tb_post SET title = 'after reinstall' WHERE pk_post = 1");
+            assertNoDrift(c, "ct8.post", "ct8.user");
+        }
+    }
+
+    @Test
     void aWriteTheTviewCannotHoldFailsAtCommitAndChangesNothing(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
             exec(c, "CREATE SCHEMA ct7; SET search_path = ct7, public");

@@ -54,7 +54,7 @@ final class TViewDatabase {
     static final String HEALTH_ERRORS = """
             SELECT h.component, h.message FROM public.pg_tviews_health_check() h
              WHERE h.status = 'ERROR'
-               AND (h.component IN ('runtime_objects', 'tview:' || ?, 'definition:' || ?, 'functions:' || ?)
+               AND (h.component IN ('runtime_objects', 'tview:' || ?, 'definition:' || ?, 'functions:' || ?, 'queue:' || ?)
                     OR starts_with(h.component, 'source:' || ? || ':'))
              ORDER BY h.component
             """;
@@ -141,7 +141,7 @@ final class TViewDatabase {
     List<String> healthErrors() throws SQLException {
         List<String> errors = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(HEALTH_ERRORS)) {
-            for (int i = 1; i <= 4; i++) {
+            for (int i = 1; i <= 5; i++) {
                 ps.setString(i, catalogEntity());
             }
             try (ResultSet rs = ps.executeQuery()) {
