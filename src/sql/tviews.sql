@@ -2820,14 +2820,14 @@ BEGIN
         -- commit-time maintenance: the queue, the lock table and the queue's deferred flush trigger
         component := 'queue:' || m.entity;
         SELECT concat_ws(', ',
-                   CASE WHEN to_regclass(format('%I.%I', m.schema_name, nm.q)) IS NULL THEN format('queue table %I.%I missing', m.schema_name, nm.q) END,
-                   CASE WHEN to_regclass(format('%I.%I', m.schema_name, nm.lk)) IS NULL THEN format('lock table %I.%I missing', m.schema_name, nm.lk) END,
-                   CASE WHEN to_regclass(format('%I.%I', m.schema_name, nm.q)) IS NOT NULL AND NOT EXISTS (
-                            SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', m.schema_name, nm.q))
-                               AND t.tgname = nm.trg_prefix || '_flush' AND t.tgenabled <> 'D')
-                        THEN format('flush trigger %I missing or disabled (changes would never reach the TVIEW)', nm.trg_prefix || '_flush') END)
+                   CASE WHEN to_regclass(format('%I.%I', m.schema_name, nx.q)) IS NULL THEN format('queue table %I.%I missing', m.schema_name, nx.q) END,
+                   CASE WHEN to_regclass(format('%I.%I', m.schema_name, nx.lk)) IS NULL THEN format('lock table %I.%I missing', m.schema_name, nx.lk) END,
+                   CASE WHEN to_regclass(format('%I.%I', m.schema_name, nx.q)) IS NOT NULL AND NOT EXISTS (
+                            SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', m.schema_name, nx.q))
+                               AND t.tgname = nx.trg_prefix || '_flush' AND t.tgenabled <> 'D')
+                        THEN format('flush trigger %I missing or disabled (changes would never reach the TVIEW)', nx.trg_prefix || '_flush') END)
           INTO bad
-          FROM public.pg_tviews__names(m.entity, m.table_name) nm;
+          FROM public.pg_tviews__names(m.entity, m.table_name) nx;
         IF bad <> '' THEN
             status := 'ERROR'; severity := 'critical';
             message := bad || format('; run pg_tviews_reinstall_triggers(%L)', m.entity);

@@ -33,9 +33,9 @@ public final class OperatorProcess implements AutoCloseable {
     public static Map<String, String> environment(Path kubeconfig, int httpPort) {
         return Map.ofEntries(
                 Map.entry("KUBECONFIG", kubeconfig.toString()),
-                // CRDs are installed by the launcher from crds/. (Server-side apply is fixed at build time in the
-                // Quarkus Operator SDK, so QUARKUS_OPERATOR_SDK_ENABLE_SSA=false would have no effect here: the
-                // embedded API server emulates it instead, see ApplyPatchDispatcher.)
+                // CRDs are installed by the launcher from crds/. (The operator is built with server-side apply off,
+                // quarkus.operator-sdk.enable-ssa=false; the embedded API server can still emulate it for other
+                // clients, see ApplyPatchDispatcher.)
                 Map.entry("QUARKUS_OPERATOR_SDK_CRD_VALIDATE", "false"),
                 Map.entry("QUARKUS_OPERATOR_SDK_CRD_APPLY", "false"),
                 Map.entry("QUARKUS_HTTP_PORT", String.valueOf(httpPort)),
