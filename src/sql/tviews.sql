@@ -2152,7 +2152,6 @@ BEGIN
         key_type = EXCLUDED.key_type, dependencies = EXCLUDED.dependencies, dependent_on = EXCLUDED.dependent_on,
         options = EXCLUDED.options, definition_hash = EXCLUDED.definition_hash, runtime_version = EXCLUDED.runtime_version,
         updated_at = now(), last_refreshed_at = now(), last_error = NULL;
-    PERFORM public.pg_tviews__stamp(ent, 'all', ARRAY['*']);
     EXECUTE format('COMMENT ON TABLE %I.%I IS %L', sch, tbl,
                    'TVIEW ' || jsonb_build_object('entity', ent, 'definition', query, 'options', coalesce(options, '{}'))::text);
     PERFORM public.pg_tviews__install_objects(ent);
@@ -2701,14 +2700,11 @@ BEGIN
     RETURN NEXT;
 
     component := 'runtime_objects';
+    -- what generated maintenance code calls (runtime 0.3)
     SELECT string_agg(x, ', ') INTO bad FROM unnest(ARRAY[
-        'public.pg_tviews__lock_keys(text,text[],boolean)', 'public.pg_tviews__lock_hop(text,integer,text[],boolean)',
-        'public.pg_tviews__lock_all(text)', 'public.pg_tviews__stamp(text,text,text[])',
+        'public.pg_tviews__flush_all(boolean)', 'public.pg_tviews__flush_fn(text)',
         'public.pg_tviews__no_dup(text,text,text,boolean)', 'public.pg_tviews__null_key_check(text,regclass)']) x
      WHERE to_regprocedure(x) IS NULL;
-    IF to_regclass('public.pg_tview_rr_stamp') IS NULL THEN
-        bad := concat_ws(', ', bad, 'table public.pg_tview_rr_stamp');
-    END IF;
     IF to_regclass('public.pg_tviews_metadata') IS NULL THEN
         bad := concat_ws(', ', bad, 'view public.pg_tviews_metadata');
     END IF;

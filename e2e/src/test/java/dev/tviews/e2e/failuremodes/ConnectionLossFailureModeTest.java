@@ -33,6 +33,9 @@ class ConnectionLossFailureModeTest {
             lost.setAutoCommit(false);
             lost.createStatement().execute("SET application_name = 'fm-lost-client'");
             lost.createStatement().execute("UPDATE tb_user SET name = 'never committed' WHERE pk_user = 6");
+            // maintenance locks are held from the flush to the end of the transaction: a client that flushed
+            // (pg_tviews_flush(), or a TVIEW with refresh = statement) and then went away holds them
+            lost.createStatement().execute("SELECT pg_tviews_flush()");
             CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
                 try (Statement s = writer.createStatement()) {
                     s.execute("UPDATE tb_post SET title = 'waited' WHERE fk_user = 6");

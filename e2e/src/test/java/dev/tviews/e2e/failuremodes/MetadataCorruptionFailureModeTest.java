@@ -58,11 +58,11 @@ class MetadataCorruptionFailureModeTest {
     @Test
     void droppedRuntimeHelperIsReportedAndReinstalled(PgServer server) {
         PgDatabase db = Docs.freshShop(server, "meta_runtime");
-        db.execute("DROP FUNCTION pg_tviews__lock_keys(text, text[], boolean)");
+        db.execute("DROP FUNCTION pg_tviews__no_dup(text, text, text, boolean)");
         assertThatThrownBy(() -> db.execute("UPDATE tb_user SET name = 'x' WHERE pk_user <= 2"))
-                .hasMessageContaining("pg_tviews__lock_keys");
+                .hasMessageContaining("pg_tviews__no_dup");
         assertThat(Docs.health(db).get("runtime_objects")).startsWith("ERROR")
-                .contains("public.pg_tviews__lock_keys(text,text[],boolean)").contains("re-run the installer");
+                .contains("public.pg_tviews__no_dup(text,text,text,boolean)").contains("re-run the installer");
         var run = Docs.sh(db, Docs.FAILURE_MODES, "reinstall-runtime", Map.of());
         assertThat(run.exit()).as(run.toString()).isZero();
         Docs.assertNoDrift(db);
@@ -70,14 +70,17 @@ class MetadataCorruptionFailureModeTest {
     }
 
     @Test
-    void droppedStampTableIsReportedAndReinstalled(PgServer server) {
-        PgDatabase db = Docs.freshShop(server, "meta_stamp");
-        db.execute("DROP TABLE pg_tview_rr_stamp");
+    void droppedLockTableIsReportedAndReinstalled(PgServer server) {
+        PgDatabase db = Docs.freshShop(server, "meta_lock");
+        String lockTable = (String) db.queryValue("SELECT format('%I.%I', schema_name, (pg_tviews__names(entity, table_name)).lk)"
+                + " FROM pg_tview_meta WHERE entity = 'user'");
+        db.execute("DROP TABLE " + lockTable);
         assertThatThrownBy(() -> db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; UPDATE tb_user SET name = 'rr' WHERE pk_user = 1; COMMIT"))
-                .hasMessageContaining("pg_tview_rr_stamp");
-        assertThat(Docs.health(db).get("runtime_objects")).startsWith("ERROR").contains("table public.pg_tview_rr_stamp");
+                .hasMessageContaining("_lk");
+        assertThat(Docs.health(db).get("queue:user")).startsWith("ERROR").contains("lock table").contains("pg_tviews_reinstall_triggers('user')");
         var run = Docs.sh(db, Docs.FAILURE_MODES, "reinstall-runtime", Map.of());
         assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(Docs.health(db).get("queue:user")).startsWith("OK");
         db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; UPDATE tb_user SET name = 'rr' WHERE pk_user = 1; COMMIT");
         Docs.assertNoDrift(db);
     }
