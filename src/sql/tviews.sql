@@ -327,7 +327,7 @@ BEGIN
 END
 $fn$;
 
--- Flush every enlisted TVIEW, lowest level first, then by queue OID: one global order, so two flushes
+-- Flush every enlisted TVIEW, lowest level first, then by entity hash: one global order, so two flushes
 -- never wait for each other in a cycle. Writing a TVIEW that another one reads enlists that one (its
 -- triggers), and it is flushed in the same loop, once, after everything it reads.
 CREATE OR REPLACE FUNCTION public.pg_tviews__flush_all(at_commit boolean) RETURNS bigint
