@@ -217,6 +217,28 @@ class CommitTimeTest {
     }
 
     @Test
+    void hostileIdentifiersQueueFlushAndReport(PgDatabase db) throws Exception {
+        String schema = "\"ct 9'\"\"s|é\nx\"";          // "ct 9'""s|é<newline>x"
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA " + schema + "; SET search_path = " + schema + ", public");
+            exec(c, "CREATE TABLE \"tb 'a|\"\"\" (\"pk a\" int PRIMARY KEY, \"n'm\" text)");
+            exec(c, "CREATE TABLE \"tb\nb\" (pk_b int PRIMARY KEY, \"fk a\" int REFERENCES \"tb 'a|\"\"\", t text)");
+            exec(c, "INSERT INTO \"tb 'a|\"\"\" VALUES (1, 'x'), (2, 'y'); INSERT INTO \"tb\nb\" VALUES (1, 1, 'p'), (2, 2, 'q')");
+            String query = "SELECT b.pk_b AS \"pk_v\", b.t, a.\"n'm\" FROM \"tb\nb\" b JOIN \"tb 'a|\"\"\" a ON a.\"pk a\" = b.\"fk a\"";
+            exec(c, "SELECT pg_tviews_create(format('%I.%I', current_schema(), 'tv_v'), $q$" + query + "$q$, '{\"key\": \"pk_v\"}')");
+            c.setAutoCommit(false);
+            exec(c, "UPDATE \"tb 'a|\"\"\" SET \"n'm\" = 'renamed' WHERE \"pk a\" = 1");
+            exec(c, "UPDATE \"tb\nb\" SET \"fk a\" = 1 WHERE pk_b = 2");
+            assertThat(value(c, "SELECT pg_tviews_flush_and_report()->>'count'")).isEqualTo("2");
+            assertThat(value(c, "SELECT \"n'm\" FROM tv_v WHERE pk_v = 2")).isEqualTo("renamed");
+            c.commit();
+            c.setAutoCommit(true);
+            assertThat(Rt.driftAgainst(c, (String) value(c, "SELECT format('%I.tv_v', current_schema())"), query)).isZero();
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR'")).isEqualTo(0L);
+        }
+    }
+
+    @Test
     void aDisabledFlushTriggerIsAnErrorUntilReinstalled(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
             Rt.blog(c, "ct8", 2, 4, 0);

@@ -107,6 +107,13 @@ class SecurityTest {
                     "DELETE FROM pg_tview_rr_stamp")) {
                 assertThat(Rt.sqlState(b, sql)).as(sql).isEqualTo("42501");
             }
+            // another tenant's queue and lock table: no queued work, no key lock
+            String queue = (String) value(su, "SELECT format('tenant_a.%I', (pg_tviews__names('tenant_a.post', 'tv_post')).q)");
+            String locks = (String) value(su, "SELECT format('tenant_a.%I', (pg_tviews__names('tenant_a.post', 'tv_post')).lk)");
+            for (String sql : List.of("INSERT INTO " + queue + " (scope, vals) VALUES ('k', '{1}')", "SELECT * FROM " + locks + " FOR UPDATE",
+                    "DELETE FROM " + locks)) {
+                assertThat(Rt.sqlState(b, sql)).as(sql).isEqualTo("42501");
+            }
             // the catalog rows of another owner: visible, but no row can be changed (row-level security)
             exec(b, "UPDATE pg_tview_meta SET dependencies = '[]', qualified_definition = 'SELECT 1' WHERE entity = 'tenant_a.post'");
             exec(b, "DELETE FROM pg_tview_meta WHERE entity = 'tenant_a.post'");
