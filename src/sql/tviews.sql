@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.0
+-- tviews-runtime-version: 0.3.1
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -132,7 +132,7 @@ GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.0'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.1'::text $$;
 
 -- Runs as the installer (callers have no privilege on the log); performed_by is the login role.
 CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
@@ -1612,7 +1612,9 @@ BEGIN
     lk := format('%I.%I', m.schema_name, nm.lk);
     -- rows are found by transaction through the index (a scan of the table would read every dead row
     -- that finished transactions left until vacuum removes them)
-    EXECUTE format('CREATE UNLOGGED TABLE IF NOT EXISTS %s (tx xid8 NOT NULL DEFAULT pg_current_xact_id(), scope text NOT NULL, vals text[] NOT NULL)', q);
+    EXECUTE format('CREATE UNLOGGED TABLE IF NOT EXISTS %s (tx xid8 NOT NULL DEFAULT pg_current_xact_id(), scope text NOT NULL, vals text[] NOT NULL, ev boolean NOT NULL DEFAULT true)', q);
+    -- ev: the row carries a COMMIT-time event (the first row of each statement; 0.3.0 queues: every row)
+    EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS ev boolean NOT NULL DEFAULT true', q);
     EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (tx)', nm.q || '_tx', q);
     EXECUTE format('CREATE TABLE IF NOT EXISTS %s (scope text COLLATE "C" NOT NULL, val text COLLATE "C" NOT NULL, n bigint NOT NULL DEFAULT 0, PRIMARY KEY (scope, val))', lk);
     EXECUTE format('INSERT INTO %s (scope, val) VALUES (''all'', ''*'') ON CONFLICT DO NOTHING', lk);
@@ -1780,39 +1782,38 @@ $g$, m.schema_name, nm.fl, m.key_type, w.decl, replace(w.gather, '@@Q@@', q), nm
     -- TVIEW's triggers can write
     EXECUTE format('GRANT EXECUTE ON FUNCTION %I.%I(boolean) TO PUBLIC', m.schema_name, nm.fl);
 
-    -- at COMMIT / PREPARE TRANSACTION (deferred constraint trigger on the queue, one event per queue row):
-    -- when this TVIEW comes first in the global order, flush it directly; otherwise flush all in order
+    -- at COMMIT / PREPARE TRANSACTION (deferred constraint trigger on the queue, one event per statement
+    -- that queued work): the first event flushes; later ones find the queue empty
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_reg text := coalesce(current_setting('pg_tviews.pending', true), '');
 BEGIN
-    IF coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
-        PERFORM public.pg_tviews__flush_all(true);   -- also forgets the keys kept for reports
-        RETURN NULL;
+    IF _tv_reg = %3$L AND coalesce(current_setting('pg_tviews.reported', true), '') = '' THEN
+        -- only this TVIEW enlisted (the common case): flush it directly
+        PERFORM set_config('pg_tviews.pending', '', true);
+    ELSE
+        IF strpos(_tv_reg, %3$L) > 0 OR coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
+            PERFORM public.pg_tviews__flush_all(true);   -- several: all of them, in the global order
+        END IF;
+        -- Not enlisted: flushed already, or a statement reset the setting (it belongs to the session; the
+        -- queue does not). The queue decides.
+        PERFORM 1 FROM %5$s q WHERE q.tx = pg_current_xact_id() LIMIT 1;
+        IF NOT FOUND THEN
+            RETURN NULL;
+        END IF;
     END IF;
-    -- Not enlisted (nothing queued, or already flushed): every TVIEW still enlisted has a trigger event
-    -- of its own still to come (an earlier one would have flushed it, or everything), so leave it to that.
-    IF strpos(_tv_reg, %3$L) = 0 THEN
-        RETURN NULL;
-    END IF;
-    -- first in the global order: flush this TVIEW directly (no lookup, no dynamic SQL)
-    IF %3$L = (SELECT min(t COLLATE "C") || ';' FROM unnest(string_to_array(_tv_reg, ';')) t WHERE t <> '') THEN
-        PERFORM set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
-        PERFORM set_config('pg_tviews.flushing', 'on', true);
-        PERFORM %1$I.%4$I(true);
-        PERFORM set_config('pg_tviews.flushing', '', true);
-        RETURN NULL;
-    END IF;
-    PERFORM public.pg_tviews__flush_all(true);
+    PERFORM set_config('pg_tviews.flushing', 'on', true);
+    PERFORM %1$I.%4$I(true);
+    PERFORM set_config('pg_tviews.flushing', '', true);
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, nm.fl);
+$g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, nm.fl, q);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, left(nm.fl, -3) || '_oc', '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, left(nm.fl, -3) || '_oc');
-    EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT ON %s DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION %I.%I()',
+    EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT ON %s DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.ev) EXECUTE FUNCTION %I.%I()',
                    nm.trg_prefix || '_flush', q, m.schema_name, left(nm.fl, -3) || '_oc');
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, on_table, source)
     VALUES (ent, 'trigger', m.schema_name, nm.trg_prefix || '_flush', nm.q, m.schema_name || '.' || nm.q);
@@ -1869,7 +1870,7 @@ $g$, m.schema_name, nm.ft, q, after_q);
                         ('DELETE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).*)' ELSE 'pg_tviews_old' END),
                         ('UPDATE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).* UNION ALL SELECT (NEW).*)'
                                         ELSE '(SELECT * FROM pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new)' END)) v(op, rel) LOOP
-                body := body || format(E'\n    %s TG_OP = %L THEN\n        INSERT INTO %s (scope, vals) SELECT s, v FROM (VALUES %s) x(s, v) WHERE cardinality(v) > 0;',
+                body := body || format(E'\n    %s TG_OP = %L THEN\n        INSERT INTO %3$s (scope, vals, ev) SELECT s, v, row_number() OVER () = 1 FROM (VALUES %4$s) x(s, v) WHERE cardinality(v) > 0;',
                                        CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, q,
                                        public.pg_tviews__gen_queue(m, d, srcno, g.op, g.rel));
             END LOOP;

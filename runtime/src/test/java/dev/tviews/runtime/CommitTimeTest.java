@@ -63,6 +63,38 @@ class CommitTimeTest {
         }
     }
 
+    /**
+     * The runtime's session settings belong to the writer, who may set them to anything: forged before the first
+     * statement, reset after the last one, the COMMIT still applies every queued change (the queue decides).
+     */
+    @Test
+    void forgedOrResetSessionSettingsCannotSkipTheFlush(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "ct10", 3, 9, 3);
+            String junk = "0000:00000000:" + java.util.HexFormat.of().formatHex("public.nope".getBytes()) + ";";
+            c.setAutoCommit(false);
+            exec(c, "SELECT set_config('pg_tviews.pending', '" + junk + "', true), set_config('pg_tviews.flushing', 'on', true),"
+                    + " set_config('pg_tviews.suspended', '7', true), set_config('pg_tviews.reported', '" + junk + "', true)");
+            exec(c, "UPDATE tb_user SET name = 'forged' WHERE pk_user = 1");
+            exec(c, "UPDATE tb_comment SET body = 'forged' WHERE pk_comment = 2");
+            exec(c, "INSERT INTO tb_post VALUES (50, 2, 'new', 1)");
+            // every runtime setting, including the tokens of both TVIEWs it enlisted, reset before COMMIT
+            exec(c, "SELECT set_config('pg_tviews.pending', '', true), set_config('pg_tviews.reported', '', true)");
+            c.commit();
+            c.setAutoCommit(true);
+            assertNoDrift(c, "ct10.post", "ct10.user");
+            assertThat(value(c, "SELECT data->'author'->>'name' FROM tv_post WHERE pk_post = 3")).isEqualTo("forged");
+            assertThat(value(c, "SELECT post_count FROM tv_user WHERE pk_user = 2")).isEqualTo(4L);
+            // and nothing stays queued
+            List<List<Object>> queues = Rt.rows(c, "SELECT format('%I.%I', schema_name, on_table) FROM pg_tview_helpers"
+                    + " WHERE entity LIKE 'ct10.%' AND kind = 'trigger' AND object_name LIKE '%\\_flush'");
+            assertThat(queues).hasSize(2);
+            for (List<Object> q : queues) {
+                assertThat(value(c, "SELECT count(*) FROM " + q.get(0))).as(q.get(0).toString()).isEqualTo(0L);
+            }
+        }
+    }
+
     @Test
     void aKeyTouchedByManyStatementsIsRecomputedOnce(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
