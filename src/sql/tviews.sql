@@ -1783,25 +1783,31 @@ $g$, m.schema_name, nm.fl, m.key_type, w.decl, replace(w.gather, '@@Q@@', q), nm
     EXECUTE format('GRANT EXECUTE ON FUNCTION %I.%I(boolean) TO PUBLIC', m.schema_name, nm.fl);
 
     -- at COMMIT / PREPARE TRANSACTION (deferred constraint trigger on the queue, one event per statement
-    -- that queued work): the first event flushes; later ones find the queue empty
+    -- that queued work): when this TVIEW comes first in the global order, flush it directly (its own event
+    -- flushes every other one); otherwise flush all in order. An event of a TVIEW that is not enlisted
+    -- (flushed already, or a statement reset the setting: it belongs to the session, the queue does not)
+    -- flushes what its queue still holds.
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_reg text := coalesce(current_setting('pg_tviews.pending', true), '');
 BEGIN
-    IF _tv_reg = %3$L AND coalesce(current_setting('pg_tviews.reported', true), '') = '' THEN
-        -- only this TVIEW enlisted (the common case): flush it directly
-        PERFORM set_config('pg_tviews.pending', '', true);
-    ELSE
-        IF strpos(_tv_reg, %3$L) > 0 OR coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
-            PERFORM public.pg_tviews__flush_all(true);   -- several: all of them, in the global order
-        END IF;
-        -- Not enlisted: flushed already, or a statement reset the setting (it belongs to the session; the
-        -- queue does not). The queue decides.
+    IF coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
+        PERFORM public.pg_tviews__flush_all(true);   -- also forgets the keys kept for reports
+        _tv_reg := '';
+    END IF;
+    IF strpos(_tv_reg, %3$L) = 0 THEN
         PERFORM 1 FROM %5$s q WHERE q.tx = pg_current_xact_id() LIMIT 1;
         IF NOT FOUND THEN
             RETURN NULL;
         END IF;
+    ELSIF _tv_reg = %3$L THEN
+        PERFORM set_config('pg_tviews.pending', '', true);
+    ELSIF %3$L = (SELECT min(t COLLATE "C") || ';' FROM unnest(string_to_array(_tv_reg, ';')) t WHERE t <> '') THEN
+        PERFORM set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
+    ELSE
+        PERFORM public.pg_tviews__flush_all(true);
+        RETURN NULL;
     END IF;
     PERFORM set_config('pg_tviews.flushing', 'on', true);
     PERFORM %1$I.%4$I(true);
@@ -1877,7 +1883,13 @@ $g$, m.schema_name, nm.ft, q, after_q);
             EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    _tv_n bigint;
 BEGIN%3$s
+    END IF;
+    GET DIAGNOSTICS _tv_n = ROW_COUNT;
+    IF _tv_n = 0 THEN
+        RETURN NULL;     -- nothing this TVIEW depends on changed (e.g. the INSERT part of an upsert that only updated)
     END IF;%4$s
     RETURN NULL;
 END
