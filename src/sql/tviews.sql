@@ -1614,7 +1614,9 @@ BEGIN
     -- that finished transactions left until vacuum removes them)
     EXECUTE format('CREATE UNLOGGED TABLE IF NOT EXISTS %s (tx xid8 NOT NULL DEFAULT pg_current_xact_id(), scope text NOT NULL, vals text[] NOT NULL, ev boolean NOT NULL DEFAULT true)', q);
     -- ev: the row carries a COMMIT-time event (the first row of each statement; 0.3.0 queues: every row)
-    EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS ev boolean NOT NULL DEFAULT true', q);
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = q::regclass AND attname = 'ev' AND NOT attisdropped) THEN
+        EXECUTE format('ALTER TABLE %s ADD COLUMN ev boolean NOT NULL DEFAULT true', q);   -- (an ALTER locks even when it changes nothing)
+    END IF;
     EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (tx)', nm.q || '_tx', q);
     EXECUTE format('CREATE TABLE IF NOT EXISTS %s (scope text COLLATE "C" NOT NULL, val text COLLATE "C" NOT NULL, n bigint NOT NULL DEFAULT 0, PRIMARY KEY (scope, val))', lk);
     EXECUTE format('INSERT INTO %s (scope, val) VALUES (''all'', ''*'') ON CONFLICT DO NOTHING', lk);

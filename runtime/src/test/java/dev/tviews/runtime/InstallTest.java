@@ -46,6 +46,26 @@ class InstallTest {
         }
     }
 
+    /** Queues made by 0.3.0 have no ev column and an event on every row: the installer brings them to this version. */
+    @Test
+    void upgradeAddsTheEventColumnToQueuesOfTheLastRelease(PgDatabase db) throws Exception {
+        Rt.install(db);
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "i4", 3, 6, 0);
+            String flushTriggers = "FROM pg_tview_helpers WHERE entity LIKE 'i4.%' AND kind = 'trigger' AND object_name LIKE '%\\_flush'";
+            for (List<Object> q : Rt.rows(c, "SELECT format('%I.%I', schema_name, on_table), format('%I', object_name) " + flushTriggers)) {
+                exec(c, "DROP TRIGGER " + q.get(1) + " ON " + q.get(0) + "; ALTER TABLE " + q.get(0) + " DROP COLUMN ev");
+            }
+            Rt.install(db);
+            exec(c, "UPDATE tb_user SET name = 'upgraded' WHERE pk_user = 1");
+            exec(c, "INSERT INTO tb_post VALUES (60, 2, 'after upgrade', 1)");
+            assertNoDrift(c, "i4.post", "i4.user");
+            assertThat(value(c, "SELECT count(*) FROM pg_trigger t WHERE t.tgname IN (SELECT object_name " + flushTriggers + ")"
+                    + " AND pg_get_triggerdef(t.oid) LIKE '%WHEN (new.ev)%'")).isEqualTo(2L);
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK'")).isEqualTo(0L);
+        }
+    }
+
     @Test
     void concurrentInstallsAreSerialized(PgDatabase db) throws Exception {
         db.server().createDatabase("install_race");
