@@ -1752,8 +1752,13 @@ DECLARE
     _tv_one text;
     _tv_up text[] := '{}';
     _tv_del text[] := '{}';
-    _tv_rr boolean := current_setting('transaction_isolation') <> 'read committed';%4$s
-BEGIN%5$s
+    _tv_rr boolean := current_setting('transaction_isolation') <> 'read committed';
+    _tv_seq text := current_setting('enable_seqscan');%4$s
+BEGIN
+    -- The queue is nearly empty at rest, so its statistics often say "no pages" (vacuum truncates it) while
+    -- dead rows pile up until the next vacuum: a plan made then would scan them all on every flush.
+    PERFORM set_config('enable_seqscan', 'off', true);%5$s
+    PERFORM set_config('enable_seqscan', _tv_seq, true);
     IF _tv_all THEN
         RETURN %1$I.%6$I(false);
     END IF;
@@ -1793,14 +1798,19 @@ $g$, m.schema_name, nm.fl, m.key_type, w.decl, replace(w.gather, '@@Q@@', q), nm
 CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_reg text := coalesce(current_setting('pg_tviews.pending', true), '');
+    _tv_seq text := current_setting('enable_seqscan');
+    _tv_found boolean;
 BEGIN
     IF coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
         PERFORM public.pg_tviews__flush_all(true);   -- also forgets the keys kept for reports
         _tv_reg := '';
     END IF;
     IF strpos(_tv_reg, %3$L) = 0 THEN
+        PERFORM set_config('enable_seqscan', 'off', true);    -- the queue's index (see the flush function)
         PERFORM 1 FROM %5$s q WHERE q.tx = pg_current_xact_id() LIMIT 1;
-        IF NOT FOUND THEN
+        _tv_found := FOUND;
+        PERFORM set_config('enable_seqscan', _tv_seq, true);
+        IF NOT _tv_found THEN
             RETURN NULL;
         END IF;
     ELSIF _tv_reg = %3$L THEN
