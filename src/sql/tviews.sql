@@ -1518,19 +1518,30 @@ BEGIN
          WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d JOIN names ON names.sch = d->>'schema' AND names.tbl = d->>'table')
          ORDER BY o.depth, o.entity
     LOOP
-        BEGIN
-            prev := public.pg_tviews__as_owner(e.owner, e.entity);
-            IF NOT public.pg_tviews__stale_objects((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = e.entity)) THEN
+        FOR attempt IN 1 .. 3 LOOP
+            BEGIN
+                prev := public.pg_tviews__as_owner(e.owner, e.entity);
+                IF public.pg_tviews__stale_objects((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = e.entity)) THEN
+                    PERFORM public.pg_tviews__install_objects(e.entity);
+                END IF;
                 PERFORM public.pg_tviews__restore_role(prev);
-                CONTINUE;
-            END IF;
-            PERFORM public.pg_tviews__install_objects(e.entity);
-            PERFORM public.pg_tviews__restore_role(prev);
-        EXCEPTION WHEN OTHERS THEN
-            -- e.g. the role running the DDL is not a member of the TVIEW's owner: report, never block the DDL
-            RAISE WARNING 'TVIEW %: maintenance could not be regenerated after this DDL: % (pg_tviews_health_check() reports it; its owner runs pg_tviews_reinstall_triggers(%))',
-                e.entity, SQLERRM, quote_literal(e.entity);
-        END;
+                EXIT;
+            EXCEPTION
+                WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
+                    -- a writer waits for the table this DDL locked while holding what the regeneration needs:
+                    -- try again; if it keeps failing the DDL fails (retry it) rather than leave the TVIEW
+                    -- maintained by code that no longer matches its sources
+                    IF attempt = 3 THEN
+                        RAISE;
+                    END IF;
+                    PERFORM pg_sleep(0.05 * attempt);
+                WHEN OTHERS THEN
+                    -- e.g. the role running the DDL is not a member of the TVIEW's owner: report, never block the DDL
+                    RAISE WARNING 'TVIEW %: maintenance could not be regenerated after this DDL: % (pg_tviews_health_check() reports it; its owner runs pg_tviews_reinstall_triggers(%))',
+                        e.entity, SQLERRM, quote_literal(e.entity);
+                    EXIT;
+            END;
+        END LOOP;
     END LOOP;
 END
 $fn$;
@@ -2559,23 +2570,42 @@ DECLARE
     m public.pg_tview_meta;
     only_ent text;
     n int := 0;
+    err text;
 BEGIN
     IF tview IS NOT NULL THEN
         only_ent := (public.pg_tviews__resolve(tview)).entity;
     END IF;
     FOR r IN SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
               WHERE (only_ent IS NULL AND pg_has_role(mm.owner, 'MEMBER')) OR o.entity = only_ent ORDER BY o.depth, o.entity LOOP
-        BEGIN
-            PERFORM public.pg_tviews__reinstall_one(r.entity);
-        EXCEPTION WHEN OTHERS THEN
-            IF only_ent IS NOT NULL THEN
-                RAISE;
-            END IF;
+        err := NULL;
+        FOR attempt IN 1 .. 5 LOOP
+            BEGIN
+                PERFORM public.pg_tviews__reinstall_one(r.entity);
+                err := NULL;
+                EXIT;
+            EXCEPTION
+                WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
+                    -- a writer of the TVIEW's sources was waiting for this attempt's locks; rolling the attempt
+                    -- back let it finish: try again (recovery runs while the application writes)
+                    err := SQLERRM;
+                    IF only_ent IS NOT NULL AND attempt = 5 THEN
+                        RAISE;
+                    END IF;
+                    PERFORM pg_sleep(0.05 * attempt);
+                WHEN OTHERS THEN
+                    IF only_ent IS NOT NULL THEN
+                        RAISE;
+                    END IF;
+                    err := SQLERRM;
+                    EXIT;
+            END;
+        END LOOP;
+        IF err IS NOT NULL THEN
             -- reinstalling all: one broken TVIEW (e.g. its source was dropped) does not stop the others
-            UPDATE public.pg_tview_meta SET last_error = 'reinstall: ' || SQLERRM WHERE entity = r.entity;
-            RAISE WARNING 'TVIEW %: %', r.entity, SQLERRM;
+            UPDATE public.pg_tview_meta SET last_error = 'reinstall: ' || err WHERE entity = r.entity;
+            RAISE WARNING 'TVIEW %: %', r.entity, err;
             CONTINUE;
-        END;
+        END IF;
         PERFORM public.pg_tviews__audit('REINSTALL', r.entity, jsonb_build_object('runtime_version', public.pg_tviews_version()), NULL);
         n := n + 1;
     END LOOP;
