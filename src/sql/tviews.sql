@@ -1493,6 +1493,40 @@ BEGIN
 END
 $fn$;
 
+-- One regeneration step of a TVIEW (a function of the entity). A deadlock, serialization failure or lock
+-- timeout means a writer of its sources waited for this attempt's locks while holding what it needed; rolling
+-- the attempt back lets the writer finish, so the step is tried again, up to `attempts` times, then raised.
+CREATE OR REPLACE FUNCTION public.pg_tviews__retry_transient(ent text, step text, attempts int) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    FOR attempt IN 1 .. attempts LOOP
+        BEGIN
+            EXECUTE format('SELECT public.%I($1)', step) USING ent;
+            RETURN;
+        EXCEPTION WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
+            IF attempt = attempts THEN
+                RAISE;
+            END IF;
+            PERFORM pg_sleep(0.05 * attempt);
+        END;
+    END LOOP;
+END
+$fn$;
+
+-- After source DDL: regenerate the TVIEW's objects, as its owner, when what they were made from changed.
+CREATE OR REPLACE FUNCTION public.pg_tviews__regenerate_if_stale(ent text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
+    prev text := public.pg_tviews__as_owner(m.owner, ent);
+BEGIN
+    IF public.pg_tviews__stale_objects(m) THEN
+        PERFORM public.pg_tviews__install_objects(ent);
+    END IF;
+    PERFORM public.pg_tviews__restore_role(prev);
+END
+$fn$;
+
 -- Source DDL (a renamed column, a new or attached partition, a new inheritance child): regenerate the
 -- TVIEWs that read the table or one of its ancestors. Installed when the installer is a superuser;
 -- otherwise pg_tviews_health_check() reports such DDL and pg_tviews_reinstall_triggers() applies it.
@@ -1500,7 +1534,6 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__on_ddl() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     e record;
-    prev text;
 BEGIN
     IF current_setting('pg_tviews.busy', true) = 'on' THEN
         RETURN;    -- DDL of the runtime's own operations
@@ -1518,30 +1551,16 @@ BEGIN
          WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d JOIN names ON names.sch = d->>'schema' AND names.tbl = d->>'table')
          ORDER BY o.depth, o.entity
     LOOP
-        FOR attempt IN 1 .. 3 LOOP
-            BEGIN
-                prev := public.pg_tviews__as_owner(e.owner, e.entity);
-                IF public.pg_tviews__stale_objects((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = e.entity)) THEN
-                    PERFORM public.pg_tviews__install_objects(e.entity);
-                END IF;
-                PERFORM public.pg_tviews__restore_role(prev);
-                EXIT;
-            EXCEPTION
-                WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
-                    -- a writer waits for the table this DDL locked while holding what the regeneration needs:
-                    -- try again; if it keeps failing the DDL fails (retry it) rather than leave the TVIEW
-                    -- maintained by code that no longer matches its sources
-                    IF attempt = 3 THEN
-                        RAISE;
-                    END IF;
-                    PERFORM pg_sleep(0.05 * attempt);
-                WHEN OTHERS THEN
-                    -- e.g. the role running the DDL is not a member of the TVIEW's owner: report, never block the DDL
-                    RAISE WARNING 'TVIEW %: maintenance could not be regenerated after this DDL: % (pg_tviews_health_check() reports it; its owner runs pg_tviews_reinstall_triggers(%))',
-                        e.entity, SQLERRM, quote_literal(e.entity);
-                    EXIT;
-            END;
-        END LOOP;
+        BEGIN
+            PERFORM public.pg_tviews__retry_transient(e.entity, 'pg_tviews__regenerate_if_stale', 3);
+        EXCEPTION
+            WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
+                RAISE;   -- the DDL fails (retry it) rather than leave the TVIEW maintained by code behind its sources
+            WHEN OTHERS THEN
+                -- e.g. the role running the DDL is not a member of the TVIEW's owner: report, never block the DDL
+                RAISE WARNING 'TVIEW %: maintenance could not be regenerated after this DDL: % (pg_tviews_health_check() reports it; its owner runs pg_tviews_reinstall_triggers(%))',
+                    e.entity, SQLERRM, quote_literal(e.entity);
+        END;
     END LOOP;
 END
 $fn$;
@@ -2578,28 +2597,14 @@ BEGIN
     FOR r IN SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
               WHERE (only_ent IS NULL AND pg_has_role(mm.owner, 'MEMBER')) OR o.entity = only_ent ORDER BY o.depth, o.entity LOOP
         err := NULL;
-        FOR attempt IN 1 .. 5 LOOP
-            BEGIN
-                PERFORM public.pg_tviews__reinstall_one(r.entity);
-                err := NULL;
-                EXIT;
-            EXCEPTION
-                WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
-                    -- a writer of the TVIEW's sources was waiting for this attempt's locks; rolling the attempt
-                    -- back let it finish: try again (recovery runs while the application writes)
-                    err := SQLERRM;
-                    IF only_ent IS NOT NULL AND attempt = 5 THEN
-                        RAISE;
-                    END IF;
-                    PERFORM pg_sleep(0.05 * attempt);
-                WHEN OTHERS THEN
-                    IF only_ent IS NOT NULL THEN
-                        RAISE;
-                    END IF;
-                    err := SQLERRM;
-                    EXIT;
-            END;
-        END LOOP;
+        BEGIN
+            PERFORM public.pg_tviews__retry_transient(r.entity, 'pg_tviews__reinstall_one', 5);
+        EXCEPTION WHEN OTHERS THEN
+            IF only_ent IS NOT NULL THEN
+                RAISE;
+            END IF;
+            err := SQLERRM;
+        END;
         IF err IS NOT NULL THEN
             -- reinstalling all: one broken TVIEW (e.g. its source was dropped) does not stop the others
             UPDATE public.pg_tview_meta SET last_error = 'reinstall: ' || err WHERE entity = r.entity;
