@@ -232,6 +232,9 @@ class MaintenanceTest {
         }
     }
 
+    private static final String SCHEMA_NAME = "m9 \"q\" 'x'\n|";
+    private static final String SCHEMA = Rt.quote(SCHEMA_NAME);
+
     /**
      * Recovery while the application writes: the reinstall holds the queue (its flush trigger is being
      * replaced) and waits for the source, which a writer holds while it waits to queue its change. The
@@ -240,24 +243,26 @@ class MaintenanceTest {
     @Test
     void reinstallRetriesWhenItsRegenerationDeadlocksWithAWriter(PgDatabase db) throws Exception {
         try (Connection c = db.connect(); Connection writer = db.connect(); Connection recovery = db.connect()) {
-            exec(c, "CREATE SCHEMA m9; CREATE TABLE m9.tb_a (pk_a int PRIMARY KEY, v text)");
-            exec(c, "INSERT INTO m9.tb_a SELECT g, 'v' || g FROM generate_series(1, 10) g");
-            exec(c, "SELECT pg_tviews_create('m9.tv_a', 'SELECT a.pk_a, a.v FROM m9.tb_a a')");
+            // a hostile schema name (quotes, a space, a newline): the retry passes the entity through dynamic SQL
+            exec(c, "CREATE SCHEMA " + SCHEMA + "; CREATE TABLE " + SCHEMA + ".tb_a (pk_a int PRIMARY KEY, v text)");
+            exec(c, "INSERT INTO " + SCHEMA + ".tb_a SELECT g, 'v' || g FROM generate_series(1, 10) g");
+            exec(c, "SELECT pg_tviews_create(" + Rt.literal(SCHEMA + ".tv_a") + ", " + Rt.literal("SELECT a.pk_a, a.v FROM " + SCHEMA + ".tb_a a") + ")");
+            String entity = value(c, "SELECT entity FROM pg_tview_meta WHERE table_name = 'tv_a' AND schema_name = " + Rt.literal(SCHEMA_NAME)).toString();
             long deadlocksBefore = ((Number) value(c, "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")).longValue();
             exec(recovery, "SET deadlock_timeout = '100ms'");   // the reinstall detects the cycle: it is the victim
             exec(writer, "SET deadlock_timeout = '60s'");
             int recoveryPid = ((Number) value(recovery, "SELECT pg_backend_pid()")).intValue();
             writer.setAutoCommit(false);
-            exec(writer, "LOCK TABLE m9.tb_a IN ROW EXCLUSIVE MODE");
+            exec(writer, "LOCK TABLE " + SCHEMA + ".tb_a IN ROW EXCLUSIVE MODE");
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
             try {
-                java.util.concurrent.Future<Object> reinstall = pool.submit(() -> value(recovery, "SELECT pg_tviews_reinstall_triggers('m9.tv_a')"));
+                java.util.concurrent.Future<Object> reinstall = pool.submit(() -> value(recovery, "SELECT pg_tviews_reinstall_triggers(" + Rt.literal(SCHEMA + ".tv_a") + ")"));
                 long deadline = System.nanoTime() + 30_000_000_000L;
                 while (!"Lock".equals(value(c, "SELECT wait_event_type FROM pg_stat_activity WHERE pid = " + recoveryPid))) {
                     assertThat(System.nanoTime()).as("the reinstall waits for the writer's lock on tb_a").isLessThan(deadline);
                     Thread.onSpinWait();
                 }
-                exec(writer, "INSERT INTO m9.tb_a VALUES (100, 'written during recovery')");   // waits for the queue: the cycle
+                exec(writer, "INSERT INTO " + SCHEMA + ".tb_a VALUES (100, 'written during recovery')");   // waits for the queue: the cycle
                 writer.commit();
                 assertThat(reinstall.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
             } finally {
@@ -268,10 +273,10 @@ class MaintenanceTest {
                 assertThat(System.nanoTime()).as("a deadlock was detected (the case under test happened)").isLessThan(deadline);
                 exec(c, "SELECT pg_stat_clear_snapshot()");
             }
-            assertThat(value(c, "SELECT last_error FROM pg_tview_meta WHERE entity = 'm9.a'")).isNull();
-            assertThat(value(c, "SELECT v FROM m9.tv_a WHERE pk_a = 100")).isEqualTo("written during recovery");
-            exec(c, "UPDATE m9.tb_a SET v = 'after' WHERE pk_a = 1");
-            assertNoDrift(c, "m9.a");
+            assertThat(value(c, "SELECT last_error FROM pg_tview_meta WHERE entity = " + Rt.literal(entity))).isNull();
+            assertThat(value(c, "SELECT v FROM " + SCHEMA + ".tv_a WHERE pk_a = 100")).isEqualTo("written during recovery");
+            exec(c, "UPDATE " + SCHEMA + ".tb_a SET v = 'after' WHERE pk_a = 1");
+            assertNoDrift(c, entity);
         }
     }
 }

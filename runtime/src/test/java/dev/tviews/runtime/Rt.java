@@ -96,7 +96,7 @@ final class Rt {
         for (String tv : tviews) {
             assertThat(drift(c, tv)).as("drift of " + tv).isZero();
             try (Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT missing + extra + different FROM pg_tviews_check_consistency('" + tv + "')")) {
+                 ResultSet rs = s.executeQuery("SELECT missing + extra + different FROM pg_tviews_check_consistency(" + literal(tv) + ")")) {
                 rs.next();
                 assertThat(rs.getLong(1)).as("pg_tviews_check_consistency(" + tv + ")").isZero();
             }
@@ -105,6 +105,11 @@ final class Rt {
 
     static String quote(String ident) {
         return "\"" + ident.replace("\"", "\"\"") + "\"";
+    }
+
+    /** A string literal (standard_conforming_strings: only quotes are doubled). */
+    static String literal(String text) {
+        return "'" + text.replace("'", "''") + "'";
     }
 
     static void exec(Connection c, String sql) throws SQLException {
