@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.1
+-- tviews-runtime-version: 0.3.2
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -132,7 +132,7 @@ GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.1'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.2'::text $$;
 
 -- Runs as the installer (callers have no privilege on the log); performed_by is the login role.
 CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
@@ -480,7 +480,7 @@ BEGIN
     IF q IS NULL OR NOT has_table_privilege(q, 'SELECT') THEN
         RETURN NULL;
     END IF;
-    EXECUTE format('SELECT count(*) FROM %s WHERE tx = pg_current_xact_id_if_assigned() AND scope <> ''r''', q) INTO n;
+    EXECUTE format('SELECT count(*) FROM %s WHERE tx = pg_current_xact_id_if_assigned() AND scope NOT IN (''r'', ''e'')', q) INTO n;
     RETURN n;
 END
 $fn$;
@@ -1337,7 +1337,9 @@ $$;
 -- Flush time: gather the queue into one text[] per scope, then lock every hop's values (hops farthest
 -- from the key first, then by hop id: one global order) and walk each path from its first hop's values
 -- to the keys it reaches (appended to _q_k). A path whose next hop was already locked (only in lineage
--- graphs where one hop is at different distances from the key) locks it at once.
+-- graphs where one hop is at different distances from the key) locks it at once. One value (a single-row
+-- write) gets its own statement: PostgreSQL re-plans "= ANY(array)" on every call, as its generic plan is
+-- estimated dearer than a custom plan for one element.
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_walk(public.pg_tview_meta, text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__gen_walk(m public.pg_tview_meta, lk text, OUT decl text, OUT gather text, OUT body text, OUT into_list text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
@@ -1417,12 +1419,14 @@ BEGIN
             j := (it->>1)::int;
             h := pa->'hops'->(j - 1);
             IF j = jsonb_array_length(pa->'hops') THEN
-                body := body || format(E'\n    IF cardinality(%5$s_%6$s) > 0 THEN\n        _q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%1$I::%2$s::text FROM %3$I.%4$I y WHERE y.%8$I = ANY(%5$s_%6$s::%7$s[]));\n    END IF;',
+                body := body || format(E'\n    IF cardinality(%5$s_%6$s) = 1 THEN\n        _q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%1$I::%2$s::text FROM %3$I.%4$I y WHERE y.%8$I = (%5$s_%6$s[1])::%7$s);'
+                                    || E'\n    ELSIF cardinality(%5$s_%6$s) > 1 THEN\n        _q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%1$I::%2$s::text FROM %3$I.%4$I y WHERE y.%8$I = ANY(%5$s_%6$s::%7$s[]));\n    END IF;',
                                        pa->>'key', m.key_type, h->>'schema', h->>'table', pa->>'v', j, public.pg_tviews__hop_type(h), h->>'to');
                 CONTINUE;
             END IF;
             nxt := pa->'hops'->j;
-            body := body || format(E'\n    IF cardinality(%1$s_%3$s) > 0 THEN\n        %1$s_%2$s := ARRAY(SELECT DISTINCT y.%4$I::%5$s::text FROM %6$I.%7$I y WHERE y.%8$I = ANY(%1$s_%3$s::%9$s[]) AND y.%4$I IS NOT NULL);\n    END IF;',
+            body := body || format(E'\n    IF cardinality(%1$s_%3$s) = 1 THEN\n        %1$s_%2$s := ARRAY(SELECT DISTINCT y.%4$I::%5$s::text FROM %6$I.%7$I y WHERE y.%8$I = (%1$s_%3$s[1])::%9$s AND y.%4$I IS NOT NULL);'
+                                || E'\n    ELSIF cardinality(%1$s_%3$s) > 1 THEN\n        %1$s_%2$s := ARRAY(SELECT DISTINCT y.%4$I::%5$s::text FROM %6$I.%7$I y WHERE y.%8$I = ANY(%1$s_%3$s::%9$s[]) AND y.%4$I IS NOT NULL);\n    END IF;',
                                    pa->>'v', j + 1, j, nxt->>'from', public.pg_tviews__hop_type(nxt), h->>'schema', h->>'table', h->>'to',
                                    public.pg_tviews__hop_type(h));
             IF (nxt->>'id') = ANY(done) THEN
@@ -1594,6 +1598,7 @@ DECLARE
     tok text;
     stmt_mode boolean;
     after_q text;
+    one_event text;
     rr_all text;
     recompute text;
     w record;
@@ -1643,7 +1648,8 @@ BEGIN
     -- rows are found by transaction through the index (a scan of the table would read every dead row
     -- that finished transactions left until vacuum removes them)
     EXECUTE format('CREATE UNLOGGED TABLE IF NOT EXISTS %s (tx xid8 NOT NULL DEFAULT pg_current_xact_id(), scope text NOT NULL, vals text[] NOT NULL, ev boolean NOT NULL DEFAULT true)', q);
-    -- ev: the row carries a COMMIT-time event (the first row of each statement; 0.3.0 queues: every row)
+    -- ev: the row carries a COMMIT-time event (the first row a transaction queues, and an empty 'e' row when
+    -- the first one is gone; 0.3.1: the first row of each statement; 0.3.0: every row)
     IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = q::regclass AND attname = 'ev' AND NOT attisdropped) THEN
         EXECUTE format('ALTER TABLE %s ADD COLUMN ev boolean NOT NULL DEFAULT true', q);   -- (an ALTER locks even when it changes nothing)
     END IF;
@@ -1662,6 +1668,20 @@ BEGIN
     tok := lpad(lvl::text, 4, '0') || ':' || substr(md5(ent), 1, 8) || ':'
            || encode(convert_to(format('%I.%I', m.schema_name, nm.fl), 'UTF8'), 'hex') || ';';
     stmt_mode := coalesce(m.options->>'refresh', 'commit') = 'statement';
+    -- One COMMIT-time event per TVIEW and transaction, not one per statement (or per row, on a partitioned
+    -- source): a statement that finds this TVIEW enlisted queues its rows without an event, then makes sure
+    -- one is pending. The setting is not proof (the session can write it); a row of this transaction that
+    -- carries an event is: whatever rolls that row back (a savepoint) rolls back this statement's rows too.
+    -- Otherwise an empty row (scope 'e') carries one.
+    one_event := format($s$
+    IF _tv_enl THEN
+        _tv_seq := current_setting('enable_seqscan');
+        PERFORM set_config('enable_seqscan', 'off', true);     -- the queue's index (see the flush function)
+        IF NOT EXISTS (SELECT 1 FROM %1$s q WHERE q.tx = pg_current_xact_id() AND q.ev) THEN
+            INSERT INTO %1$s (scope, vals) VALUES ('e', '{}');
+        END IF;
+        PERFORM set_config('enable_seqscan', _tv_seq, true);
+    END IF;$s$, q);
     after_q := format($s$
     IF strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %1$L) = 0 THEN
         PERFORM set_config('pg_tviews.pending', coalesce(current_setting('pg_tviews.pending', true), '') || %1$L, true);
@@ -1830,6 +1850,7 @@ DECLARE
     _tv_reg text := coalesce(current_setting('pg_tviews.pending', true), '');
     _tv_seq text := current_setting('enable_seqscan');
     _tv_found boolean;
+    _tv_t text;
 BEGIN
     IF coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
         PERFORM public.pg_tviews__flush_all(true);   -- also forgets the keys kept for reports
@@ -1845,11 +1866,15 @@ BEGIN
         END IF;
     ELSIF _tv_reg = %3$L THEN
         PERFORM set_config('pg_tviews.pending', '', true);
-    ELSIF %3$L = (SELECT min(t COLLATE "C") || ';' FROM unnest(string_to_array(_tv_reg, ';')) t WHERE t <> '') THEN
-        PERFORM set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
     ELSE
-        PERFORM public.pg_tviews__flush_all(true);
-        RETURN NULL;
+        -- first in the global order? (a loop of simple expressions: a query here would be planned on every call)
+        FOREACH _tv_t IN ARRAY string_to_array(_tv_reg, ';') LOOP
+            IF _tv_t <> '' AND _tv_t COLLATE "C" < %6$L THEN
+                PERFORM public.pg_tviews__flush_all(true);
+                RETURN NULL;
+            END IF;
+        END LOOP;
+        PERFORM set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
     END IF;
     PERFORM set_config('pg_tviews.flushing', 'on', true);
     PERFORM %1$I.%4$I(true);
@@ -1857,7 +1882,7 @@ BEGIN
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, nm.fl, q);
+$g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, nm.fl, q, rtrim(tok, ';'));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, left(nm.fl, -3) || '_oc', '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, left(nm.fl, -3) || '_oc');
@@ -1918,7 +1943,7 @@ $g$, m.schema_name, nm.ft, q, after_q);
                         ('DELETE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).*)' ELSE 'pg_tviews_old' END),
                         ('UPDATE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).* UNION ALL SELECT (NEW).*)'
                                         ELSE '(SELECT * FROM pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new)' END)) v(op, rel) LOOP
-                body := body || format(E'\n    %s TG_OP = %L THEN\n        INSERT INTO %3$s (scope, vals, ev) SELECT s, v, row_number() OVER () = 1 FROM (VALUES %4$s) x(s, v) WHERE cardinality(v) > 0;',
+                body := body || format(E'\n    %s TG_OP = %L THEN\n        INSERT INTO %3$s (scope, vals, ev) SELECT s, v, NOT _tv_enl AND row_number() OVER () = 1 FROM (VALUES %4$s) x(s, v) WHERE cardinality(v) > 0;',
                                        CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, q,
                                        public.pg_tviews__gen_queue(m, d, srcno, g.op, g.rel));
             END LOOP;
@@ -1927,16 +1952,18 @@ CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_n bigint;
+    _tv_enl boolean := strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %6$L) > 0;
+    _tv_seq text;
 BEGIN%3$s
     END IF;
     GET DIAGNOSTICS _tv_n = ROW_COUNT;
     IF _tv_n = 0 THEN
         RETURN NULL;     -- nothing this TVIEW depends on changed (e.g. the INSERT part of an upsert that only updated)
-    END IF;%4$s
+    END IF;%5$s%4$s
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, trgfn, body, after_q);
+$g$, m.schema_name, trgfn, body, after_q, one_event, tok);
             INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature, source)
             VALUES (ent, 'function', m.schema_name, trgfn, '', (d->>'schema') || '.' || (d->>'table'));
             EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, trgfn);

@@ -95,6 +95,65 @@ class CommitTimeTest {
         }
     }
 
+    /**
+     * A statement that finds its TVIEW enlisted queues without a COMMIT-time event only when the queue proves one is
+     * pending. The writer forges the registry with the real tokens of both TVIEWs before the first statement, and
+     * again after rolling back the savepoint that held the only queued rows: both COMMITs still apply everything.
+     */
+    @Test
+    void forgedTokensOfTheRealTviewsCannotSuppressTheCommitEvent(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "ct12", 3, 9, 3);
+            c.setAutoCommit(false);
+            exec(c, "UPDATE tb_user SET name = 'probe' WHERE pk_user = 1");
+            String tokens = (String) value(c, "SELECT current_setting('pg_tviews.pending')");
+            c.rollback();
+            assertThat(tokens.split(";")).hasSize(2);
+            String forge = "SELECT set_config('pg_tviews.pending', " + Rt.literal(tokens) + ", true)";
+
+            exec(c, forge);
+            exec(c, "UPDATE tb_user SET name = 'forged first' WHERE pk_user = 1");
+            exec(c, "UPDATE tb_post SET title = 'forged first' WHERE pk_post = 3");
+            c.commit();
+            assertNoDrift(c, "ct12.post", "ct12.user");
+            assertThat(value(c, "SELECT data->'author'->>'name' FROM tv_post WHERE pk_post = 3")).isEqualTo("forged first");
+
+            exec(c, "SAVEPOINT s");
+            exec(c, "UPDATE tb_user SET name = 'rolled back' WHERE pk_user = 2");
+            exec(c, "ROLLBACK TO SAVEPOINT s");
+            exec(c, forge);
+            exec(c, "UPDATE tb_user SET name = 'after the savepoint' WHERE pk_user = 2");
+            c.commit();
+            c.setAutoCommit(true);
+            assertNoDrift(c, "ct12.post", "ct12.user");
+            assertThat(value(c, "SELECT name FROM tv_user WHERE pk_user = 2")).isEqualTo("after the savepoint");
+        }
+    }
+
+    /** Many statements, and a many-row statement on a partitioned source (row triggers): one COMMIT event per TVIEW. */
+    @Test
+    void oneCommitEventPerTviewAndTransaction(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            Rt.blog(c, "ct13", 3, 9, 3);
+            exec(c, "CREATE TABLE tb_tag (pk_tag int PRIMARY KEY, fk_post int, label text) PARTITION BY HASH (pk_tag)");
+            exec(c, "CREATE TABLE tb_tag_0 PARTITION OF tb_tag FOR VALUES WITH (MODULUS 2, REMAINDER 0)");
+            exec(c, "CREATE TABLE tb_tag_1 PARTITION OF tb_tag FOR VALUES WITH (MODULUS 2, REMAINDER 1)");
+            exec(c, "SELECT pg_tviews_create('ct13.tv_tag', $q$SELECT t.pk_tag, t.fk_post, t.label FROM tb_tag t$q$, '{\"key\": \"pk_tag\"}')");
+            c.setAutoCommit(false);
+            for (int i = 0; i < 4; i++) {
+                exec(c, "UPDATE tb_post SET title = 'edit " + i + "' WHERE pk_post = " + (3 + i));
+                exec(c, "UPDATE tb_user SET name = 'renamed " + i + "' WHERE pk_user = " + (1 + i % 3));
+            }
+            exec(c, "INSERT INTO tb_tag SELECT g, 1, 'tag ' || g FROM generate_series(1, 50) g");
+            exec(c, "SET CONSTRAINTS ALL IMMEDIATE");   // the COMMIT-time events fire now, inside the transaction
+            assertThat(value(c, "SELECT sum(calls)::bigint FROM pg_stat_xact_user_functions WHERE schemaname = 'ct13' AND funcname LIKE '%\\_oc'"))
+                    .isEqualTo(3L);
+            c.commit();
+            c.setAutoCommit(true);
+            assertNoDrift(c, "ct13.post", "ct13.user", "ct13.tag");
+        }
+    }
+
     @Test
     void aKeyTouchedByManyStatementsIsRecomputedOnce(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
