@@ -1309,10 +1309,14 @@ BEGIN
             parts := parts || format('(%L, ARRAY(SELECT (NEW).%2$I::text WHERE (NEW).%2$I IS NOT NULL AND (NEW).%2$I IS DISTINCT FROM (OLD).%2$I))',
                                      'n' || (nr->>'id'), nr->>'col');
         ELSIF op = 'UPDATE' AND cardinality(pk) > 0 THEN
-            parts := parts || format('(%L, ARRAY(SELECT DISTINCT _n.%2$I::text FROM pg_tviews_new _n WHERE _n.%2$I IS NOT NULL AND NOT EXISTS '
-                                     '(SELECT 1 FROM pg_tviews_old _o WHERE %3$s AND _o.%2$I IS NOT DISTINCT FROM _n.%2$I)))',
+            -- (EXCEPT, not an anti-join: this plan is cached for the session with the row counts of the call
+            -- that made it, and an anti-join planned for one row is a nested loop, quadratic in a bulk UPDATE)
+            parts := parts || format('(%L, ARRAY(SELECT DISTINCT x.v::text FROM (SELECT %3$s, _n.%2$I FROM pg_tviews_new _n '
+                                     'EXCEPT SELECT %4$s, _o.%2$I FROM pg_tviews_old _o) x(%5$s, v) WHERE x.v IS NOT NULL))',
                                      'n' || (nr->>'id'), nr->>'col',
-                                     (SELECT string_agg(format('_o.%1$I = _n.%1$I', c), ' AND ') FROM unnest(pk) c));
+                                     (SELECT string_agg(format('_n.%I', c), ', ') FROM unnest(pk) c),
+                                     (SELECT string_agg(format('_o.%I', c), ', ') FROM unnest(pk) c),
+                                     (SELECT string_agg('k' || g, ', ') FROM generate_series(1, cardinality(pk)) g));
         ELSE
             parts := parts || format('(%L, ARRAY(SELECT DISTINCT _d.%I::text FROM %s _d WHERE _d.%I IS NOT NULL))',
                                      'n' || (nr->>'id'), nr->>'col',
