@@ -154,6 +154,52 @@ class CommitTimeTest {
         }
     }
 
+    /**
+     * The same under hostile conditions: a schema named with quotes, a space, a newline and a pipe; a partitioned
+     * source (row triggers); a writer role with no privilege on the queue that forges the real token before its
+     * first row, rolls back a savepoint and prepares the transaction, which another session commits.
+     */
+    @Test
+    void forgedTokenInAHostileSchemaThroughTwoPhaseCommitStillFlushes(PgDatabase db) throws Exception {
+        String name = "ct14 \"q\" 'x'\n|";
+        String schema = Rt.quote(name);
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA " + schema + "; CREATE TABLE " + schema + ".tb_tag (pk_tag int PRIMARY KEY, label text) PARTITION BY HASH (pk_tag)");
+            exec(c, "CREATE TABLE " + schema + ".tb_tag_0 PARTITION OF " + schema + ".tb_tag FOR VALUES WITH (MODULUS 2, REMAINDER 0)");
+            exec(c, "CREATE TABLE " + schema + ".tb_tag_1 PARTITION OF " + schema + ".tb_tag FOR VALUES WITH (MODULUS 2, REMAINDER 1)");
+            exec(c, "INSERT INTO " + schema + ".tb_tag SELECT g, 'tag ' || g FROM generate_series(1, 10) g");
+            exec(c, "SELECT pg_tviews_create(" + Rt.literal(schema + ".tv_tag") + ", " + Rt.literal("SELECT t.pk_tag, t.label FROM " + schema + ".tb_tag t") + ")");
+            exec(c, "DROP ROLE IF EXISTS ct14_writer; CREATE ROLE ct14_writer LOGIN PASSWORD 'pw'");
+            exec(c, "GRANT USAGE ON SCHEMA " + schema + " TO ct14_writer; GRANT SELECT, INSERT, UPDATE ON " + schema + ".tb_tag TO ct14_writer");
+        }
+        java.util.Properties login = new java.util.Properties();
+        login.setProperty("user", "ct14_writer");
+        login.setProperty("password", "pw");
+        try (Connection writer = java.sql.DriverManager.getConnection(db.jdbcUrl(), login); Connection c = db.connect()) {
+            writer.setAutoCommit(false);
+            exec(writer, "UPDATE " + schema + ".tb_tag SET label = 'probe' WHERE pk_tag = 1");
+            String token = (String) value(writer, "SELECT current_setting('pg_tviews.pending')");
+            writer.rollback();
+            String queue = (String) value(c, "SELECT format('%I.%I', schema_name, on_table) FROM pg_tview_helpers"
+                    + " WHERE schema_name = " + Rt.literal(name) + " AND kind = 'trigger' AND object_name LIKE '%\\_flush'");
+            assertThat(sqlState(writer, "SELECT count(*) FROM " + queue)).isEqualTo("42501");
+            writer.rollback();
+
+            exec(writer, "SELECT set_config('pg_tviews.pending', " + Rt.literal(token) + ", true)");
+            exec(writer, "SAVEPOINT s");
+            exec(writer, "INSERT INTO " + schema + ".tb_tag SELECT g, 'rolled back' FROM generate_series(11, 20) g");
+            exec(writer, "ROLLBACK TO SAVEPOINT s");
+            exec(writer, "INSERT INTO " + schema + ".tb_tag SELECT g, 'kept ' || g FROM generate_series(21, 40) g");
+            exec(writer, "UPDATE " + schema + ".tb_tag SET label = 'forged' WHERE pk_tag <= 5");
+            exec(writer, "PREPARE TRANSACTION 'ct14_forged'");
+            writer.setAutoCommit(true);
+            exec(c, "COMMIT PREPARED 'ct14_forged'");
+            assertNoDrift(c, value(c, "SELECT entity FROM pg_tview_meta WHERE schema_name = " + Rt.literal(name)).toString());
+            assertThat(value(c, "SELECT count(*) FROM " + schema + ".tv_tag WHERE label = 'forged' OR label LIKE 'kept %'")).isEqualTo(25L);
+            assertThat(value(c, "SELECT count(*) FROM " + queue)).isEqualTo(0L);
+        }
+    }
+
     @Test
     void aKeyTouchedByManyStatementsIsRecomputedOnce(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
