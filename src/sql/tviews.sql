@@ -1344,6 +1344,14 @@ $$;
 -- graphs where one hop is at different distances from the key) locks it at once. One value (a single-row
 -- write) gets its own statement: PostgreSQL re-plans "= ANY(array)" on every call, as its generic plan is
 -- estimated dearer than a custom plan for one element.
+-- A statement over a set of values held in variable var, as "head <predicate> tail" (no placeholder: identifiers
+-- in head and tail may contain anything)
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_by_values(var text, typ text, head text, tail text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format(E'\n    IF cardinality(%1$s) = 1 THEN\n        %3$s= (%1$s[1])::%2$s%4$s\n    ELSIF cardinality(%1$s) > 1 THEN\n        %3$s= ANY(%1$s::%2$s[])%4$s\n    END IF;',
+                  var, typ, head, tail);
+$$;
+
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_walk(public.pg_tview_meta, text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__gen_walk(m public.pg_tview_meta, lk text, OUT decl text, OUT gather text, OUT body text, OUT into_list text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
@@ -1423,16 +1431,16 @@ BEGIN
             j := (it->>1)::int;
             h := pa->'hops'->(j - 1);
             IF j = jsonb_array_length(pa->'hops') THEN
-                body := body || format(E'\n    IF cardinality(%5$s_%6$s) = 1 THEN\n        _q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%1$I::%2$s::text FROM %3$I.%4$I y WHERE y.%8$I = (%5$s_%6$s[1])::%7$s);'
-                                    || E'\n    ELSIF cardinality(%5$s_%6$s) > 1 THEN\n        _q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%1$I::%2$s::text FROM %3$I.%4$I y WHERE y.%8$I = ANY(%5$s_%6$s::%7$s[]));\n    END IF;',
-                                       pa->>'key', m.key_type, h->>'schema', h->>'table', pa->>'v', j, public.pg_tviews__hop_type(h), h->>'to');
+                body := body || public.pg_tviews__gen_by_values(format('%s_%s', pa->>'v', j), public.pg_tviews__hop_type(h),
+                            format('_q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%I::%s::text FROM %I.%I y WHERE y.%I ',
+                                   pa->>'key', m.key_type, h->>'schema', h->>'table', h->>'to'), ');');
                 CONTINUE;
             END IF;
             nxt := pa->'hops'->j;
-            body := body || format(E'\n    IF cardinality(%1$s_%3$s) = 1 THEN\n        %1$s_%2$s := ARRAY(SELECT DISTINCT y.%4$I::%5$s::text FROM %6$I.%7$I y WHERE y.%8$I = (%1$s_%3$s[1])::%9$s AND y.%4$I IS NOT NULL);'
-                                || E'\n    ELSIF cardinality(%1$s_%3$s) > 1 THEN\n        %1$s_%2$s := ARRAY(SELECT DISTINCT y.%4$I::%5$s::text FROM %6$I.%7$I y WHERE y.%8$I = ANY(%1$s_%3$s::%9$s[]) AND y.%4$I IS NOT NULL);\n    END IF;',
-                                   pa->>'v', j + 1, j, nxt->>'from', public.pg_tviews__hop_type(nxt), h->>'schema', h->>'table', h->>'to',
-                                   public.pg_tviews__hop_type(h));
+            body := body || public.pg_tviews__gen_by_values(format('%s_%s', pa->>'v', j), public.pg_tviews__hop_type(h),
+                        format('%s_%s := ARRAY(SELECT DISTINCT y.%I::%s::text FROM %I.%I y WHERE y.%I ',
+                               pa->>'v', j + 1, nxt->>'from', public.pg_tviews__hop_type(nxt), h->>'schema', h->>'table', h->>'to'),
+                        format(' AND y.%I IS NOT NULL);', nxt->>'from'));
             IF (nxt->>'id') = ANY(done) THEN
                 body := body || format(E'\n    IF cardinality(%s_%s) > 0 THEN', pa->>'v', j + 1)
                      || replace(public.pg_tviews__gen_lock(lk, 'h' || (nxt->>'id'), format('%s_%s', pa->>'v', j + 1)), E'\n    ', E'\n        ')
