@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.2
+-- tviews-runtime-version: 0.3.3
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -132,7 +132,7 @@ GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.2'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.3'::text $$;
 
 -- Runs as the installer (callers have no privilege on the log); performed_by is the login role.
 CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
@@ -1334,8 +1334,18 @@ $fn$;
 -- REPEATABLE READ / SERIALIZABLE: the rows are updated, so a concurrent writer of the same rows gets 40001.
 CREATE OR REPLACE FUNCTION public.pg_tviews__gen_lock(lk text, scope text, arr text) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT format(E'\n    INSERT INTO %s AS l (scope, val) SELECT %L, v FROM (SELECT DISTINCT v FROM unnest(%s) v WHERE v IS NOT NULL) x ORDER BY v COLLATE "C"'
-                  || E'\n        ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1 WHERE _tv_rr;', lk, scope, arr);
+    SELECT CASE WHEN arr ~ '^[a-z_][a-z0-9_]*(::text\[\])?$' THEN
+                -- one value held in a variable (a single-row write): a plain VALUES row, no sort to plan and run
+                format(E'\n    IF cardinality(%3$s) = 1 THEN'
+                       || E'\n        IF (%3$s)[1] IS NOT NULL THEN'
+                       || E'\n            INSERT INTO %1$s AS l (scope, val) VALUES (%2$L, (%3$s)[1])'
+                       || E'\n                ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1 WHERE _tv_rr;'
+                       || E'\n        END IF;'
+                       || E'\n    ELSE%4$s'
+                       || E'\n    END IF;', lk, scope, arr, replace(l.many, E'\n    ', E'\n        '))
+           ELSE l.many END
+      FROM (SELECT format(E'\n    INSERT INTO %s AS l (scope, val) SELECT %L, v FROM (SELECT DISTINCT v FROM unnest(%s) v WHERE v IS NOT NULL) x ORDER BY v COLLATE "C"'
+                          || E'\n        ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1 WHERE _tv_rr;', lk, scope, arr) AS many) l;
 $$;
 
 -- Flush time: gather the queue into one text[] per scope, then lock every hop's values (hops farthest
@@ -1688,15 +1698,15 @@ BEGIN
     one_event := format($s$
     IF _tv_enl THEN
         _tv_seq := current_setting('enable_seqscan');
-        PERFORM set_config('enable_seqscan', 'off', true);     -- the queue's index (see the flush function)
+        _tv_x := set_config('enable_seqscan', 'off', true);     -- the queue's index (see the flush function)
         IF NOT EXISTS (SELECT 1 FROM %1$s q WHERE q.tx = pg_current_xact_id() AND q.ev) THEN
             INSERT INTO %1$s (scope, vals) VALUES ('e', '{}');
         END IF;
-        PERFORM set_config('enable_seqscan', _tv_seq, true);
+        _tv_x := set_config('enable_seqscan', _tv_seq, true);
     END IF;$s$, q);
     after_q := format($s$
     IF strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %1$L) = 0 THEN
-        PERFORM set_config('pg_tviews.pending', coalesce(current_setting('pg_tviews.pending', true), '') || %1$L, true);
+        _tv_x := set_config('pg_tviews.pending', coalesce(current_setting('pg_tviews.pending', true), '') || %1$L, true);
     END IF;$s$, tok);
     IF stmt_mode THEN
         -- options.refresh = 'statement': flush at the end of every statement (not inside a flush, not suspended)
@@ -1815,29 +1825,34 @@ DECLARE
     _tv_up text[] := '{}';
     _tv_del text[] := '{}';
     _tv_rr boolean := current_setting('transaction_isolation') <> 'read committed';
-    _tv_seq text := current_setting('enable_seqscan');%4$s
+    _tv_seq text := current_setting('enable_seqscan');
+    _tv_x text;%4$s
 BEGIN
     -- The queue is nearly empty at rest, so its statistics often say "no pages" (vacuum truncates it) while
     -- dead rows pile up until the next vacuum: a plan made then would scan them all on every flush.
-    PERFORM set_config('enable_seqscan', 'off', true);%5$s
-    PERFORM set_config('enable_seqscan', _tv_seq, true);
+    _tv_x := set_config('enable_seqscan', 'off', true);%5$s
+    _tv_x := set_config('enable_seqscan', _tv_seq, true);
     IF _tv_all THEN
         RETURN %1$I.%6$I(false);
     END IF;
     IF coalesce(%7$s) IS NULL THEN
         RETURN 0;
     END IF;%8$s
-    IF array_position(_q_k, NULL) IS NOT NULL THEN
-        PERFORM public.pg_tviews__null_key_check(%9$L, %10$L::regclass);
-    END IF;
-    _tv_keys := ARRAY(SELECT DISTINCT k::%3$s FROM unnest(_q_k) k WHERE k IS NOT NULL ORDER BY 1);
-    IF cardinality(_tv_keys) = 0 THEN
-        RETURN 0;
+    IF cardinality(_q_k) = 1 AND _q_k[1] IS NOT NULL THEN
+        _tv_keys := ARRAY[_q_k[1]::%3$s];     -- one key (a single-row write): nothing to sort
+    ELSE
+        IF array_position(_q_k, NULL) IS NOT NULL THEN
+            PERFORM public.pg_tviews__null_key_check(%9$L, %10$L::regclass);
+        END IF;
+        _tv_keys := ARRAY(SELECT DISTINCT k::%3$s FROM unnest(_q_k) k WHERE k IS NOT NULL ORDER BY 1);
+        IF cardinality(_tv_keys) = 0 THEN
+            RETURN 0;
+        END IF;
     END IF;%11$s
     IF NOT _tv_at_commit AND _tv_c > 0 THEN
         INSERT INTO %12$s (scope, vals) VALUES ('r', _tv_up || _tv_del);
         IF strpos(coalesce(current_setting('pg_tviews.reported', true), ''), %13$L) = 0 THEN
-            PERFORM set_config('pg_tviews.reported', coalesce(current_setting('pg_tviews.reported', true), '') || %13$L, true);
+            _tv_x := set_config('pg_tviews.reported', coalesce(current_setting('pg_tviews.reported', true), '') || %13$L, true);
         END IF;
     END IF;
     RETURN _tv_c;
@@ -1863,21 +1878,22 @@ DECLARE
     _tv_seq text := current_setting('enable_seqscan');
     _tv_found boolean;
     _tv_t text;
+    _tv_x text;
 BEGIN
     IF coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
         PERFORM public.pg_tviews__flush_all(true);   -- also forgets the keys kept for reports
         _tv_reg := '';
     END IF;
     IF strpos(_tv_reg, %3$L) = 0 THEN
-        PERFORM set_config('enable_seqscan', 'off', true);    -- the queue's index (see the flush function)
+        _tv_x := set_config('enable_seqscan', 'off', true);    -- the queue's index (see the flush function)
         PERFORM 1 FROM %5$s q WHERE q.tx = pg_current_xact_id() LIMIT 1;
         _tv_found := FOUND;
-        PERFORM set_config('enable_seqscan', _tv_seq, true);
+        _tv_x := set_config('enable_seqscan', _tv_seq, true);
         IF NOT _tv_found THEN
             RETURN NULL;
         END IF;
     ELSIF _tv_reg = %3$L THEN
-        PERFORM set_config('pg_tviews.pending', '', true);
+        _tv_x := set_config('pg_tviews.pending', '', true);
     ELSE
         -- first in the global order? (a loop of simple expressions: a query here would be planned on every call)
         FOREACH _tv_t IN ARRAY string_to_array(_tv_reg, ';') LOOP
@@ -1886,11 +1902,11 @@ BEGIN
                 RETURN NULL;
             END IF;
         END LOOP;
-        PERFORM set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
+        _tv_x := set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
     END IF;
-    PERFORM set_config('pg_tviews.flushing', 'on', true);
-    PERFORM %1$I.%4$I(true);
-    PERFORM set_config('pg_tviews.flushing', '', true);
+    _tv_x := set_config('pg_tviews.flushing', 'on', true);
+    _tv_x := %1$I.%4$I(true);
+    _tv_x := set_config('pg_tviews.flushing', '', true);
     RETURN NULL;
 END
 $body$
@@ -1929,6 +1945,8 @@ $g$, m.schema_name, nm.rp, q);
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    _tv_x text;
 BEGIN
     INSERT INTO %3$s (scope, vals) VALUES ('all', '{}');%4$s
     RETURN NULL;
@@ -1966,6 +1984,7 @@ DECLARE
     _tv_n bigint;
     _tv_enl boolean := strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %6$L) > 0;
     _tv_seq text;
+    _tv_x text;     -- set_config() as an expression, not PERFORM: no executor run
 BEGIN%3$s
     END IF;
     GET DIAGNOSTICS _tv_n = ROW_COUNT;
