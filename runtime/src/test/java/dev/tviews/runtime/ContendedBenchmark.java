@@ -13,6 +13,8 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,15 +39,19 @@ import org.junit.jupiter.api.Test;
  * </ol>
  * Every cell runs on a fresh database of a durable server (PostgreSQL's defaults: fsync, synchronous_commit and
  * full_page_writes on). {@code -Dtviews.baseline=path/to/an/older/tviews.sql} runs everything on that script
- * first, then on the current one, in the same JVM. {@code -Dtviews.contended.seconds=N} (default 20) is the
- * measured duration of one workload cell. Writes runtime/target/contended-benchmarks.md and prints it. Only drift
+ * too, in the same JVM: the contended cells of plain tables, the baseline and the current runtime side by side,
+ * in interleaved slices; the ladder and the bulk load on the baseline first. {@code -Dtviews.contended.seconds=N}
+ * (default 20) is the measured duration of one workload cell. Writes runtime/target/contended-benchmarks.md and prints it. Only drift
  * (and that the workload ran) is asserted, never a timing.
  */
 class ContendedBenchmark {
 
     static final String CONFIG = "durable";
     static final int SECONDS = Integer.getInteger("tviews.contended.seconds", 20);
-    static final int WARMUP_SECONDS = 2;
+    /** Contended cells run in slices of this many seconds, plain and every runtime in turn, so a machine that slows
+     *  down during the run (shared VMs do, by half at times) slows all of them alike instead of one. */
+    static final int SLICE_SECONDS = 2;
+    static final int SLICE_WARMUP_SECONDS = 1;
     static final String REPORT = "contended-benchmarks.md";
 
     // 1. contended multi-statement workload
@@ -133,8 +139,16 @@ class ContendedBenchmark {
 
     /** What one workload cell measured: commits and failures (by SQLSTATE) inside the window, and drift after it. */
     record Cell(long committed, Map<String, Long> failures, double seconds, long drift) {
+        static final Cell NONE = new Cell(0, Map.of(), 0, 0);
+
         Cell withDrift(long rows) {
             return new Cell(committed, failures, seconds, rows);
+        }
+
+        Cell plus(Cell slice) {
+            Map<String, Long> sum = new TreeMap<>(failures);
+            slice.failures.forEach((state, n) -> sum.merge(state, n, Long::sum));
+            return new Cell(committed + slice.committed, sum, seconds + slice.seconds, drift);
         }
 
         double txPerSecond() {
@@ -179,10 +193,15 @@ class ContendedBenchmark {
 
     @Test
     void benchmark() throws Exception {
+        List<RuntimeScript> runtimes = runtimes();
+        Map<RuntimeScript, List<ContendedRow>> contended;
+        try (PgServer server = PgServer.start("tv-contended", ProductBenchmark.CONFIGS.get(CONFIG))) {
+            contended = contended(server, runtimes);
+        }
         List<Results> all = new ArrayList<>();
-        for (RuntimeScript runtime : runtimes()) {
+        for (RuntimeScript runtime : runtimes) {
             try (PgServer server = PgServer.start("tv-contended", ProductBenchmark.CONFIGS.get(CONFIG))) {
-                all.add(new Results(runtime, contended(server, runtime), ladder(server, runtime), bulk(server, runtime)));
+                all.add(new Results(runtime, contended.get(runtime), ladder(server, runtime), bulk(server, runtime)));
             }
         }
         String md = Markdown.report(all);
@@ -208,45 +227,74 @@ class ContendedBenchmark {
 
     // ---------------------------------------------------------------- 1. contended multi-statement workload
 
-    private List<ContendedRow> contended(PgServer server, RuntimeScript runtime) throws Exception {
-        List<ContendedRow> rows = new ArrayList<>();
+    /** Every cell: plain tables and each runtime's TVIEWs on databases of their own, measured slice by slice in turn. */
+    private Map<RuntimeScript, List<ContendedRow>> contended(PgServer server, List<RuntimeScript> runtimes) throws Exception {
+        Map<RuntimeScript, List<ContendedRow>> rows = new LinkedHashMap<>();
+        runtimes.forEach(r -> rows.put(r, new ArrayList<>()));
+        List<RuntimeScript> variants = new ArrayList<>();
+        variants.add(null);     // plain tables
+        variants.addAll(runtimes);
         for (Isolation isolation : Isolation.values()) {
             for (int users : USER_COUNTS) {
-                Cell plain = contendedCell(server, null, isolation, users);
-                Cell tview = contendedCell(server, runtime, isolation, users);
-                rows.add(new ContendedRow(isolation, users, plain, tview));
+                List<Cell> cells = contendedCells(server, variants, isolation, users);
+                for (int i = 0; i < runtimes.size(); i++) {
+                    rows.get(runtimes.get(i)).add(new ContendedRow(isolation, users, cells.get(0), cells.get(i + 1)));
+                }
             }
         }
         return rows;
     }
 
-    /** One cell on a fresh database: with the runtime's TVIEWs, or plain tables when runtime is null. */
-    private Cell contendedCell(PgServer server, RuntimeScript runtime, Isolation isolation, int users) throws Exception {
-        PgDatabase db = freshDatabase(server, runtime);
+    /** One cell per variant (null: plain tables), each on a fresh database, measured in interleaved slices. */
+    private List<Cell> contendedCells(PgServer server, List<RuntimeScript> variants, Isolation isolation, int users) throws Exception {
+        List<PgDatabase> dbs = new ArrayList<>();
         try {
-            try (Connection c = db.connect()) {
-                createBlog(c, users, POSTS);
-                if (runtime != null) {
-                    createTview(c, "tv_user", TV_USER, "{}");
-                    createTview(c, "tv_post", TV_POST, "{}");
+            for (RuntimeScript runtime : variants) {
+                dbs.add(blogDatabase(server, runtime, users));
+            }
+            List<Cell> cells = new ArrayList<>(Collections.nCopies(variants.size(), Cell.NONE));
+            int slices = Math.max(1, SECONDS / SLICE_SECONDS);
+            for (int slice = 0; slice < slices; slice++) {
+                for (int v = 0; v < variants.size(); v++) {
+                    cells.set(v, cells.get(v).plus(runClients(dbs.get(v), isolation, users, SECONDS / slices)));
                 }
-                exec(c, "VACUUM ANALYZE");
             }
-            Cell measured = runClients(db, isolation, users);
-            try (Connection c = db.connect()) {
-                long drift = runtime == null ? 0 : Rt.driftAgainst(c, "tv_user", TV_USER) + Rt.driftAgainst(c, "tv_post", TV_POST);
-                Cell cell = measured.withDrift(drift);
-                assertThat(cell.committed()).as("committed transactions (%s, %d users)", isolation.label, users).isPositive();
-                assertThat(cell.drift()).as("drift (%s, %d users)", isolation.label, users).isZero();
-                return cell;
+            for (int v = 0; v < variants.size(); v++) {
+                cells.set(v, checked(dbs.get(v), variants.get(v), cells.get(v), isolation, users));
             }
+            return cells;
         } finally {
-            dropDatabase(server, db);
+            for (PgDatabase db : dbs) {
+                dropDatabase(server, db);
+            }
         }
     }
 
-    private static Cell runClients(PgDatabase db, Isolation isolation, int users) throws Exception {
-        Window window = Window.startingNow(WARMUP_SECONDS, SECONDS);
+    private PgDatabase blogDatabase(PgServer server, RuntimeScript runtime, int users) throws SQLException {
+        PgDatabase db = freshDatabase(server, runtime);
+        try (Connection c = db.connect()) {
+            createBlog(c, users, POSTS);
+            if (runtime != null) {
+                createTview(c, "tv_user", TV_USER, "{}");
+                createTview(c, "tv_post", TV_POST, "{}");
+            }
+            exec(c, "VACUUM ANALYZE");
+        }
+        return db;
+    }
+
+    private static Cell checked(PgDatabase db, RuntimeScript runtime, Cell measured, Isolation isolation, int users) throws SQLException {
+        try (Connection c = db.connect()) {
+            long drift = runtime == null ? 0 : Rt.driftAgainst(c, "tv_user", TV_USER) + Rt.driftAgainst(c, "tv_post", TV_POST);
+            Cell cell = measured.withDrift(drift);
+            assertThat(cell.committed()).as("committed transactions (%s, %d users)", isolation.label, users).isPositive();
+            assertThat(cell.drift()).as("drift (%s, %d users)", isolation.label, users).isZero();
+            return cell;
+        }
+    }
+
+    private static Cell runClients(PgDatabase db, Isolation isolation, int users, int seconds) throws Exception {
+        Window window = Window.startingNow(SLICE_WARMUP_SECONDS, seconds);
         Tally tally = new Tally();
         ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
         try {
@@ -264,7 +312,7 @@ class ContendedBenchmark {
         } finally {
             pool.shutdownNow();
         }
-        return new Cell(tally.committed.get(), tally.failures(), SECONDS, 0);
+        return new Cell(tally.committed.get(), tally.failures(), seconds, 0);
     }
 
     /** One client: transactions back to back until the window closes; a failed transaction is rolled back and counted. */
@@ -565,9 +613,10 @@ class ContendedBenchmark {
 
         static String report(List<Results> all) {
             StringBuilder md = new StringBuilder("## Contended workloads (ContendedBenchmark)\n\n");
-            md.append(String.format(Locale.ROOT, "%d clients, %d s per workload cell after %d s of warm-up; server: %s "
-                    + "(fsync=on, synchronous_commit=on, full_page_writes=on), deadlock_timeout 1 s, a fresh database per cell.%n",
-                    CLIENTS, SECONDS, WARMUP_SECONDS, CONFIG));
+            md.append(String.format(Locale.ROOT, "%d clients, %d s per workload cell, measured in %d s slices (each after %d s of "
+                    + "warm-up) taken in turn: plain tables, then each runtime, so all of them see the same machine; server: %s "
+                    + "(fsync=on, synchronous_commit=on, full_page_writes=on), deadlock_timeout 1 s, a fresh database per cell and variant.%n",
+                    CLIENTS, SECONDS, SLICE_SECONDS, SLICE_WARMUP_SECONDS, CONFIG));
             for (Results r : all) {
                 md.append("\n### ").append(r.runtime().label()).append("\n\n");
                 contended(md, r, Isolation.READ_COMMITTED);
