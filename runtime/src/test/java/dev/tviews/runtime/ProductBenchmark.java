@@ -44,6 +44,9 @@ class ProductBenchmark {
 
     /** -Dtviews.baseline=path/to/an/older/tviews.sql runs the same measurements on it first (before/after in one run). */
     static final String BASELINE = System.getProperty("tviews.baseline", "");
+    /** Each statement's share of the throughput phase, and the length of one turn. */
+    static final long THROUGHPUT_MILLIS = 10_000;
+    static final long SLICE_MILLIS = 1_000;
 
     @Test
     void benchmark() throws Exception {
@@ -89,9 +92,11 @@ class ProductBenchmark {
                 rows.add(row("create tv_product (100k rows)", ms(System.nanoTime() - t0), "", ""));
                 exec(c, "VACUUM ANALYZE");
 
-                // single-row UPDATE latency
-                double[] tv = latencies(c, "UPDATE tb_product SET price = price + 1 WHERE pk_product = ?", 3000, null);
-                double[] plain = latencies(c, "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?", 3000, null);
+                // single-row UPDATE latency, TVIEW and plain statements alternating (the VM's speed drifts)
+                double[][] pair = alternatingLatencies(c, "UPDATE tb_product SET price = price + 1 WHERE pk_product = ?",
+                        "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?", 3000);
+                double[] tv = pair[0];
+                double[] plain = pair[1];
                 double[] refresh = latencies(c, "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?", 15,
                         "REFRESH MATERIALIZED VIEW mv_product");
                 rows.add(row("single-row UPDATE, plain table (no TVIEW)", p(plain, 50), p(plain, 95), "1.00x"));
@@ -111,8 +116,10 @@ class ProductBenchmark {
                 rows.add(row("1% bulk UPDATE (1,000 rows), plain", p(bulkPlain, 50), p(bulkPlain, 95), ""));
 
                 // throughput, 8 clients
-                double tpsTv = throughput(db, "UPDATE tb_product SET price = price + 1 WHERE pk_product = ?");
-                double tpsPlain = throughput(db, "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?");
+                double[] tps = alternatingThroughput(db, "UPDATE tb_product SET price = price + 1 WHERE pk_product = ?",
+                        "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?");
+                double tpsTv = tps[0];
+                double tpsPlain = tps[1];
                 rows.add(row("throughput 8 clients, plain (tx/s)", String.format(Locale.ROOT, "%.0f", tpsPlain), "", ""));
                 rows.add(row("throughput 8 clients, TVIEW (tx/s)", String.format(Locale.ROOT, "%.0f", tpsTv), "",
                         String.format(Locale.ROOT, "%.0f%% of plain", 100 * tpsTv / tpsPlain)));
@@ -198,21 +205,60 @@ class ProductBenchmark {
         return out;
     }
 
-    private static double throughput(PgDatabase db, String sql) throws Exception {
-        long millis = 10_000;
-        AtomicLong done = new AtomicLong();
+    /** Latencies of two statements run in turn, one execution of each per step, so both see the same machine. */
+    private static double[][] alternatingLatencies(Connection c, String sqlA, String sqlB, int n) throws Exception {
+        Random r = new Random(42);
+        double[][] out = new double[2][n];
+        try (PreparedStatement a = c.prepareStatement(sqlA); PreparedStatement b = c.prepareStatement(sqlB)) {
+            PreparedStatement[] both = {a, b};
+            for (int i = 0; i < 50; i++) {   // warm-up (plan cache)
+                for (PreparedStatement ps : both) {
+                    ps.setInt(1, 1 + r.nextInt(PRODUCTS));
+                    ps.executeUpdate();
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                int key = 1 + r.nextInt(PRODUCTS);
+                for (int k = 0; k < 2; k++) {
+                    both[k].setInt(1, key);
+                    long t = System.nanoTime();
+                    both[k].executeUpdate();
+                    out[k][i] = (System.nanoTime() - t) / 1e6;
+                }
+            }
+        }
+        Arrays.sort(out[0]);
+        Arrays.sort(out[1]);
+        return out;
+    }
+
+    /**
+     * Transactions per second of two single-row statements, 8 clients: the clients switch between them every
+     * {@link #SLICE_MILLIS} (each holds a connection for each), so a machine that slows down during the
+     * measurement slows both alike. A transaction counts for the statement it ran.
+     */
+    private static double[] alternatingThroughput(PgDatabase db, String sqlA, String sqlB) throws Exception {
+        long slices = THROUGHPUT_MILLIS / SLICE_MILLIS;
+        AtomicLong[] done = {new AtomicLong(), new AtomicLong()};
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Future<?>> fs = new ArrayList<>();
-        long end = System.currentTimeMillis() + millis;
+        long start = System.currentTimeMillis() + SLICE_MILLIS;     // one slice of warm-up, on both statements
+        long end = start + 2 * slices * SLICE_MILLIS;
         for (int t = 0; t < 8; t++) {
             int seed = t;
             fs.add(pool.submit(() -> {
                 Random r = new Random(seed);
-                try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-                    while (System.currentTimeMillis() < end) {
-                        ps.setInt(1, 1 + r.nextInt(PRODUCTS));
-                        ps.executeUpdate();
-                        done.incrementAndGet();
+                try (Connection ca = db.connect(); Connection cb = db.connect();
+                     PreparedStatement a = ca.prepareStatement(sqlA); PreparedStatement b = cb.prepareStatement(sqlB)) {
+                    PreparedStatement[] both = {a, b};
+                    long now;
+                    while ((now = System.currentTimeMillis()) < end) {
+                        int k = now < start ? (int) (now / 50 % 2) : (int) ((now - start) / SLICE_MILLIS % 2);
+                        both[k].setInt(1, 1 + r.nextInt(PRODUCTS));
+                        both[k].executeUpdate();
+                        if (now >= start) {
+                            done[k].incrementAndGet();
+                        }
                     }
                 }
                 return null;
@@ -222,7 +268,8 @@ class ProductBenchmark {
             f.get();
         }
         pool.shutdownNow();
-        return done.get() / (millis / 1000.0);
+        double seconds = slices * SLICE_MILLIS / 1000.0;
+        return new double[] {done[0].get() / seconds, done[1].get() / seconds};
     }
 
     private static double p(double[] sorted, int pct) {
