@@ -1623,6 +1623,7 @@ DECLARE
     one_event text;
     rr_all text;
     recompute text;
+    flush_block text;
     w record;
     srcno int;
 BEGIN
@@ -1813,30 +1814,29 @@ $g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, 
     -- recompute once; a queued full refresh (TRUNCATE, a source refreshed fully) replaces all of it.
     -- Outside COMMIT the keys it changed are kept in the queue for pg_tviews_flush_and_report().
     w := public.pg_tviews__gen_walk(m, lk);
-    EXECUTE format($g$
-CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_at_commit boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp AS $body$
-DECLARE
-    _tv_keys %3$s[];
-    _tv_key %3$s;
-    _tv_c bigint := 0;
-    _tv_all boolean;
-    _tv_one text;
-    _tv_up text[] := '{}';
-    _tv_del text[] := '{}';
-    _tv_rr boolean := current_setting('transaction_isolation') <> 'read committed';
-    _tv_seq text := current_setting('enable_seqscan');
-    _tv_x text;%4$s
-BEGIN
+    -- one block, run by the flush function and inlined into the COMMIT event's function (a call less per
+    -- transaction); it leaves the number of rows it changed in _tv_c
+    flush_block := format($s$
+    <<flush>>
+    DECLARE
+        _tv_keys %3$s[];
+        _tv_key %3$s;
+        _tv_all boolean;
+        _tv_one text;
+        _tv_up text[] := '{}';
+        _tv_del text[] := '{}';
+        _tv_rr boolean := current_setting('transaction_isolation') <> 'read committed';%4$s
+    BEGIN
     -- The queue is nearly empty at rest, so its statistics often say "no pages" (vacuum truncates it) while
     -- dead rows pile up until the next vacuum: a plan made then would scan them all on every flush.
     _tv_x := set_config('enable_seqscan', 'off', true);%5$s
     _tv_x := set_config('enable_seqscan', _tv_seq, true);
     IF _tv_all THEN
-        RETURN %1$I.%6$I(false);
+        _tv_c := %1$I.%6$I(false);
+        EXIT flush;
     END IF;
     IF coalesce(%7$s) IS NULL THEN
-        RETURN 0;
+        EXIT flush;
     END IF;%8$s
     IF cardinality(_q_k) = 1 AND _q_k[1] IS NOT NULL THEN
         _tv_keys := ARRAY[_q_k[1]::%3$s];     -- one key (a single-row write): nothing to sort
@@ -1846,7 +1846,7 @@ BEGIN
         END IF;
         _tv_keys := ARRAY(SELECT DISTINCT k::%3$s FROM unnest(_q_k) k WHERE k IS NOT NULL ORDER BY 1);
         IF cardinality(_tv_keys) = 0 THEN
-            RETURN 0;
+            EXIT flush;
         END IF;
     END IF;%11$s
     IF NOT _tv_at_commit AND _tv_c > 0 THEN
@@ -1855,11 +1855,20 @@ BEGIN
             _tv_x := set_config('pg_tviews.reported', coalesce(current_setting('pg_tviews.reported', true), '') || %13$L, true);
         END IF;
     END IF;
+    END flush;$s$, m.schema_name, NULL, m.key_type, replace(w.decl, E'\n    ', E'\n        '), replace(w.gather, '@@Q@@', q), nm.fr,
+        w.into_list, w.body, ent, dv, recompute, q, tok);
+    EXECUTE format($g$
+CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_at_commit boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+    _tv_c bigint := 0;
+    _tv_seq text := current_setting('enable_seqscan');
+    _tv_x text;
+BEGIN%3$s
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.fl, m.key_type, w.decl, replace(w.gather, '@@Q@@', q), nm.fr, w.into_list, w.body, ent, dv,
-   recompute, q, tok);
+$g$, m.schema_name, nm.fl, flush_block);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.fl, 'boolean');
     -- callable by anyone: it only processes the calling transaction's own queue, which only this
@@ -1879,6 +1888,8 @@ DECLARE
     _tv_found boolean;
     _tv_t text;
     _tv_x text;
+    _tv_c bigint := 0;
+    _tv_at_commit constant boolean := true;
 BEGIN
     IF coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
         PERFORM public.pg_tviews__flush_all(true);   -- also forgets the keys kept for reports
@@ -1904,13 +1915,12 @@ BEGIN
         END LOOP;
         _tv_x := set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
     END IF;
-    _tv_x := set_config('pg_tviews.flushing', 'on', true);
-    _tv_x := %1$I.%4$I(true);
+    _tv_x := set_config('pg_tviews.flushing', 'on', true);%4$s
     _tv_x := set_config('pg_tviews.flushing', '', true);
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, nm.fl, q, rtrim(tok, ';'));
+$g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, flush_block, q, rtrim(tok, ';'));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, left(nm.fl, -3) || '_oc', '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, left(nm.fl, -3) || '_oc');
