@@ -1332,10 +1332,12 @@ $fn$;
 -- One lock statement: rows (scope, value) of the TVIEW's lock table, values sorted, so every flush takes
 -- them in the same order. READ COMMITTED: row locks only (ON CONFLICT ... WHERE false still locks);
 -- REPEATABLE READ / SERIALIZABLE: the rows are updated, so a concurrent writer of the same rows gets 40001.
-CREATE OR REPLACE FUNCTION public.pg_tviews__gen_lock(lk text, scope text, arr text) RETURNS text
+-- by_var: arr is a variable (cheap to read twice), so one value (a single-row write) gets a plain VALUES row,
+-- with no sort to plan and run.
+DROP FUNCTION IF EXISTS public.pg_tviews__gen_lock(text, text, text);
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_lock(lk text, scope text, arr text, by_var boolean) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN arr ~ '^[a-z_][a-z0-9_]*(::text\[\])?$' THEN
-                -- one value held in a variable (a single-row write): a plain VALUES row, no sort to plan and run
+    SELECT CASE WHEN by_var THEN
                 format(E'\n    IF cardinality(%3$s) = 1 THEN'
                        || E'\n        IF (%3$s)[1] IS NOT NULL THEN'
                        || E'\n            INSERT INTO %1$s AS l (scope, val) VALUES (%2$L, (%3$s)[1])'
@@ -1429,7 +1431,8 @@ BEGIN
         body := body || format(E'\n    IF cardinality(%s) > 0 THEN', array_to_string(vars, ') > 0 OR cardinality('))
                      || replace(public.pg_tviews__gen_lock(lk, 'h' || hid,
                             CASE WHEN cardinality(vars) = 1 THEN vars[1]
-                                 ELSE format('ARRAY(SELECT unnest(%s))', array_to_string(vars, ') UNION ALL SELECT unnest(')) END),
+                                 ELSE format('ARRAY(SELECT unnest(%s))', array_to_string(vars, ') UNION ALL SELECT unnest(')) END,
+                            cardinality(vars) = 1),
                                 E'\n    ', E'\n        ')
                      || E'\n    END IF;';
         done := done || hid;
@@ -1453,7 +1456,7 @@ BEGIN
                         format(' AND y.%I IS NOT NULL);', nxt->>'from'));
             IF (nxt->>'id') = ANY(done) THEN
                 body := body || format(E'\n    IF cardinality(%s_%s) > 0 THEN', pa->>'v', j + 1)
-                     || replace(public.pg_tviews__gen_lock(lk, 'h' || (nxt->>'id'), format('%s_%s', pa->>'v', j + 1)), E'\n    ', E'\n        ')
+                     || replace(public.pg_tviews__gen_lock(lk, 'h' || (nxt->>'id'), format('%s_%s', pa->>'v', j + 1), true), E'\n    ', E'\n        ')
                      || E'\n    END IF;';
                 stack := stack || jsonb_build_array(jsonb_build_array(it->>0, j + 1));
             ELSE
@@ -1624,6 +1627,7 @@ DECLARE
     rr_all text;
     recompute text;
     flush_block text;
+    host_decl text;
     w record;
     srcno int;
 BEGIN
@@ -1749,7 +1753,7 @@ BEGIN
     END IF;$s$, m.schema_name, m.table_name, cols, dv, m.key_column, ent, conflict);
     -- up to 8 keys: the single-key upsert per key (its cached plan is cheap; planning the set-based
     -- statement for a few keys costs more than running it)
-    recompute := rr_all || public.pg_tviews__gen_lock(lk, 'k', '_tv_keys::text[]') || format($s$
+    recompute := rr_all || public.pg_tviews__gen_lock(lk, 'k', '_tv_keys::text[]', true) || format($s$
     IF cardinality(_tv_keys) <= 8 THEN
         FOREACH _tv_key IN ARRAY _tv_keys LOOP%1$s
         END LOOP;
@@ -1815,7 +1819,12 @@ $g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, 
     -- Outside COMMIT the keys it changed are kept in the queue for pg_tviews_flush_and_report().
     w := public.pg_tviews__gen_walk(m, lk);
     -- one block, run by the flush function and inlined into the COMMIT event's function (a call less per
-    -- transaction); it leaves the number of rows it changed in _tv_c
+    -- transaction); both declare what it reads (_tv_at_commit, _tv_seq, _tv_x) and what it leaves (_tv_c: the
+    -- number of rows it changed)
+    host_decl := $s$
+    _tv_c bigint := 0;
+    _tv_seq text := current_setting('enable_seqscan');
+    _tv_x text;$s$;
     flush_block := format($s$
     <<flush>>
     DECLARE
@@ -1860,15 +1869,12 @@ $g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, 
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_at_commit boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
-DECLARE
-    _tv_c bigint := 0;
-    _tv_seq text := current_setting('enable_seqscan');
-    _tv_x text;
+DECLARE%4$s
 BEGIN%3$s
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.fl, flush_block);
+$g$, m.schema_name, nm.fl, flush_block, host_decl);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.fl, 'boolean');
     -- callable by anyone: it only processes the calling transaction's own queue, which only this
@@ -1884,11 +1890,8 @@ $g$, m.schema_name, nm.fl, flush_block);
 CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_reg text := coalesce(current_setting('pg_tviews.pending', true), '');
-    _tv_seq text := current_setting('enable_seqscan');
     _tv_found boolean;
-    _tv_t text;
-    _tv_x text;
-    _tv_c bigint := 0;
+    _tv_t text;%7$s
     _tv_at_commit constant boolean := true;
 BEGIN
     IF coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
@@ -1920,7 +1923,7 @@ BEGIN
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, flush_block, q, rtrim(tok, ';'));
+$g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, flush_block, q, rtrim(tok, ';'), host_decl);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, left(nm.fl, -3) || '_oc', '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, left(nm.fl, -3) || '_oc');
