@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.3
+-- tviews-runtime-version: 0.3.4
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -132,7 +132,7 @@ GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.3'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.4'::text $$;
 
 -- Runs as the installer (callers have no privilege on the log); performed_by is the login role.
 CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
@@ -1330,8 +1330,10 @@ END
 $fn$;
 
 -- One lock statement: rows (scope, value) of the TVIEW's lock table, values sorted, so every flush takes
--- them in the same order. READ COMMITTED: row locks only (ON CONFLICT ... WHERE false still locks);
--- REPEATABLE READ / SERIALIZABLE: the rows are updated, so a concurrent writer of the same rows gets 40001.
+-- them in the same order. The rows are updated, not only locked, at every isolation level: a REPEATABLE READ
+-- or SERIALIZABLE writer that updates a row which a writer it cannot see updated gets 40001, whatever that
+-- writer's level (a READ COMMITTED writer that only locked would leave no trace; 0.3.3 and earlier).
+-- A row created by a writer it cannot see gives 40001 as well (ON CONFLICT with an invisible row).
 -- by_var: arr is a variable (cheap to read twice), so one value (a single-row write) gets a plain VALUES row,
 -- with no sort to plan and run.
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_lock(text, text, text);
@@ -1341,13 +1343,13 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                 format(E'\n    IF cardinality(%3$s) = 1 THEN'
                        || E'\n        IF (%3$s)[1] IS NOT NULL THEN'
                        || E'\n            INSERT INTO %1$s AS l (scope, val) VALUES (%2$L, (%3$s)[1])'
-                       || E'\n                ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1 WHERE _tv_rr;'
+                       || E'\n                ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1;'
                        || E'\n        END IF;'
                        || E'\n    ELSE%4$s'
                        || E'\n    END IF;', lk, scope, arr, replace(l.many, E'\n    ', E'\n        '))
            ELSE l.many END
       FROM (SELECT format(E'\n    INSERT INTO %s AS l (scope, val) SELECT %L, v FROM (SELECT DISTINCT v FROM unnest(%s) v WHERE v IS NOT NULL) x ORDER BY v COLLATE "C"'
-                          || E'\n        ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1 WHERE _tv_rr;', lk, scope, arr) AS many) l;
+                          || E'\n        ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1;', lk, scope, arr) AS many) l;
 $$;
 
 -- Flush time: gather the queue into one text[] per scope, then lock every hop's values (hops farthest
@@ -1722,9 +1724,11 @@ BEGIN
     END IF;$s$, m.schema_name, nm.fl, replace(after_q, E'\n    ', E'\n        '));
     END IF;
 
-    -- Locks of a keyed recompute: the 'all' row under REPEATABLE READ (a full refresh updates it), then
-    -- the keys. A full refresh under READ COMMITTED locks the whole lock table instead.
-    rr_all := CASE WHEN has_full THEN format(E'\n    IF _tv_rr THEN UPDATE %s SET n = n + 1 WHERE scope = ''all''; END IF;', lk)
+    -- Locks of a keyed recompute: the 'all' row, then the keys. A full refresh (any level) updates the 'all' row,
+    -- so a REPEATABLE READ keyed writer share-locks it (40001 if a refresh it cannot see committed); with a fully
+    -- refreshed source every keyed flush (any level) updates it, so a REPEATABLE READ full refresh conflicts with
+    -- every keyed writer it cannot see. A full refresh under READ COMMITTED also locks the whole lock table.
+    rr_all := CASE WHEN has_full THEN format(E'\n    UPDATE %s SET n = n + 1 WHERE scope = ''all'';', lk)
                    ELSE format(E'\n    IF _tv_rr THEN PERFORM 1 FROM %s WHERE scope = ''all'' FOR SHARE; END IF;', lk) END;
     -- one recompute statement (fresh snapshot under READ COMMITTED): rows the query yields for the keys
     -- are upserted (only when they differ), rows it no longer yields are deleted; a key the query
@@ -1793,8 +1797,15 @@ BEGIN
     IF current_setting('transaction_isolation') = 'read committed' THEN
         LOCK TABLE %9$s IN SHARE ROW EXCLUSIVE MODE;     -- waits for keyed flushes in progress, blocks new ones
         DELETE FROM %9$s WHERE scope <> 'all';            -- nobody holds these rows now
-    ELSE
+        UPDATE %9$s SET n = n + 1 WHERE scope = 'all';    -- a REPEATABLE READ keyed writer that cannot see this refresh gets 40001
+    ELSIF %10$L::boolean OR coalesce(current_setting('pg_tviews.flushing', true), '') = 'on' THEN
         UPDATE %9$s SET n = n + 1 WHERE scope = 'all';    -- conflicts (40001) with concurrent writers of this TVIEW
+    ELSE
+        -- only a TVIEW with a fully refreshed source has keyed writers that leave a trace on the 'all' row
+        RAISE EXCEPTION 'a full refresh of %% cannot run under %%', %11$L, upper(current_setting('transaction_isolation'))
+              USING ERRCODE = '0A000',
+                    DETAIL = 'Its snapshot cannot see writers that committed after it was taken; their changes to the TVIEW would be overwritten.',
+                    HINT = 'Run it in a READ COMMITTED transaction.';
     END IF;
     IF _tv_force THEN
         DELETE FROM %1$I.%4$I;
@@ -1809,7 +1820,7 @@ BEGIN
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, lk);
+$g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, lk, has_full, format('%I.%I', m.schema_name, m.table_name));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.fr, 'boolean');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(boolean) FROM PUBLIC', m.schema_name, nm.fr);

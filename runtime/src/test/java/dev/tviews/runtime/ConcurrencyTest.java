@@ -67,7 +67,20 @@ class ConcurrencyTest {
         assertThat(outcome.get("40001")).as("conflicting writers must have been refused").isNotNull();
     }
 
+    /** Half the writers READ COMMITTED, half REPEATABLE READ: neither may commit over a change it cannot see. */
+    @Test
+    void mixedIsolationLevelsNeverLeaveStaleRows(PgDatabase db) throws Exception {
+        Map<String, AtomicLong> outcome = run(db, "mx", Connection.TRANSACTION_REPEATABLE_READ, true);
+        System.out.println("READ COMMITTED + REPEATABLE READ outcome: " + outcome);
+        assertThat(outcome.keySet()).allMatch(k -> k.equals("commit") || k.equals("40001") || k.equals("40P01") || k.equals("checks"));
+    }
+
     private Map<String, AtomicLong> run(PgDatabase db, String schema, int isolation) throws Exception {
+        return run(db, schema, isolation, false);
+    }
+
+    /** mixed: writers with an even number run READ COMMITTED, the others {@code isolation}. */
+    private Map<String, AtomicLong> run(PgDatabase db, String schema, int isolation, boolean mixed) throws Exception {
         try (Connection c = db.connect()) {
             Rt.blog(c, schema, 6, 30, 60);
             exec(c, "CREATE SEQUENCE " + schema + ".cseq START 100000");
@@ -78,11 +91,12 @@ class ConcurrencyTest {
         List<Future<?>> fs = new ArrayList<>();
         for (int t = 0; t < CLIENTS; t++) {
             long seed = 1000L * t + isolation;
+            int level = mixed && t % 2 == 0 ? Connection.TRANSACTION_READ_COMMITTED : isolation;
             fs.add(pool.submit(() -> {
                 Random r = new Random(seed);
                 try (Connection c = db.connect()) {
                     exec(c, "SET search_path = " + schema + ", public; SET deadlock_timeout = '50ms'");
-                    c.setTransactionIsolation(isolation);
+                    c.setTransactionIsolation(level);
                     c.setAutoCommit(false);
                     for (int tx = 0; tx < TRANSACTIONS; tx++) {
                         try {

@@ -31,8 +31,14 @@ class IsolationTest {
 
     /** Runs the two transactions' statements in the given interleaving; returns the SQLSTATE each ended with (null = committed). */
     static List<String> interleave(Connection a, Connection b, String isolation, String[] first, String[] second) throws Exception {
+        return interleave(a, isolation, b, isolation, first, second);
+    }
+
+    /** The same, each transaction at its own isolation level. */
+    static List<String> interleave(Connection a, String aIsolation, Connection b, String bIsolation, String[] first, String[] second) throws Exception {
+        exec(a, "BEGIN ISOLATION LEVEL " + aIsolation);
+        exec(b, "BEGIN ISOLATION LEVEL " + bIsolation);
         for (Connection c : List.of(a, b)) {
-            exec(c, "BEGIN ISOLATION LEVEL " + isolation);
             exec(c, "SELECT 1");                            // take the snapshot now
         }
         // the outcome does not depend on whether b's statements run before or after a commits: b's snapshot
@@ -42,6 +48,12 @@ class IsolationTest {
         String aEnd = commit(a, aState);
         String bEnd = commit(b, bDone.get(60, TimeUnit.SECONDS));
         return Arrays.asList(aEnd, bEnd);
+    }
+
+    /** The interleaving ended as expected (null = committed) and left the TVIEW equal to its query. */
+    static void assertEnded(List<String> outcome, String as, String aEnd, String bEnd, Connection setup, String tview, String query) throws SQLException {
+        assertThat(outcome).as(as).containsExactly(aEnd, bEnd);
+        assertThat(Rt.driftAgainst(setup, tview, query)).as(as).isZero();
     }
 
     private static String runAll(Connection c, String[] statements) {
@@ -62,29 +74,31 @@ class IsolationTest {
         return Rt.sqlState(c, "COMMIT");
     }
 
+    /** tv_a reads tb_setting through an uncorrelated subquery: that source is refreshed fully. */
+    static final String FULL_Q = "SELECT a.pk_a, a.v FROM tb_a a WHERE a.flag AND (SELECT s.enabled FROM tb_setting s WHERE s.k = 'on')";
+
+    static void fullRefreshSchema(String schema, Connection setup, Connection... writers) throws SQLException {
+        exec(setup, "CREATE SCHEMA " + schema + "; SET search_path = " + schema + ", public");
+        exec(setup, "CREATE TABLE tb_a (pk_a int PRIMARY KEY, v int, flag boolean); CREATE TABLE tb_setting (k text PRIMARY KEY, enabled boolean)");
+        exec(setup, "INSERT INTO tb_a VALUES (1, 1, false), (2, 2, true); INSERT INTO tb_setting VALUES ('on', false)");
+        exec(setup, "SELECT pg_tviews_create('" + schema + ".tv_a', $q$" + FULL_Q + "$q$, '{\"uncascaded_policy\": \"full_refresh\"}')");
+        for (Connection c : writers) {
+            exec(c, "SET search_path = " + schema + ", public");
+        }
+    }
+
     @Test
     void repeatableReadWritersThroughTheFullRefreshPathGetASerializationFailure(PgDatabase db) throws Exception {
-        String q = "SELECT a.pk_a, a.v FROM tb_a a WHERE a.flag AND (SELECT s.enabled FROM tb_setting s WHERE s.k = 'on')";
+        String q = FULL_Q;
         for (String isolation : List.of("REPEATABLE READ", "SERIALIZABLE")) {
             try (Connection setup = db.connect(); Connection a = db.connect(); Connection b = db.connect()) {
-                String schema = "i1_" + isolation.charAt(0);
-                exec(setup, "CREATE SCHEMA " + schema + "; SET search_path = " + schema + ", public");
-                exec(setup, "CREATE TABLE tb_a (pk_a int PRIMARY KEY, v int, flag boolean); CREATE TABLE tb_setting (k text PRIMARY KEY, enabled boolean)");
-                exec(setup, "INSERT INTO tb_a VALUES (1, 1, false), (2, 2, true); INSERT INTO tb_setting VALUES ('on', false)");
-                exec(setup, "SELECT pg_tviews_create('" + schema + ".tv_a', $q$" + q + "$q$, '{\"uncascaded_policy\": \"full_refresh\"}')");
-                for (Connection c : List.of(a, b)) {
-                    exec(c, "SET search_path = " + schema + ", public");
-                }
+                fullRefreshSchema("i1_" + isolation.charAt(0), setup, a, b);
                 // each change alone keeps row 1 out; both together make it appear. Whichever commits first, the
                 // other must not commit a TVIEW computed without it.
-                List<String> outcome = interleave(a, b, isolation,
-                        new String[] {"UPDATE tb_setting SET enabled = true"}, new String[] {"UPDATE tb_a SET flag = true WHERE pk_a = 1"});
-                assertThat(outcome).as(isolation).containsExactly(null, "40001");
-                assertThat(Rt.driftAgainst(setup, "tv_a", q)).as(isolation).isZero();
-                outcome = interleave(a, b, isolation,
-                        new String[] {"UPDATE tb_a SET flag = false WHERE pk_a = 2"}, new String[] {"UPDATE tb_setting SET enabled = false"});
-                assertThat(outcome).as(isolation).containsExactly(null, "40001");
-                assertThat(Rt.driftAgainst(setup, "tv_a", q)).as(isolation).isZero();
+                assertEnded(interleave(a, b, isolation,
+                        new String[] {"UPDATE tb_setting SET enabled = true"}, new String[] {"UPDATE tb_a SET flag = true WHERE pk_a = 1"}), isolation, null, "40001", setup, "tv_a", q);
+                assertEnded(interleave(a, b, isolation,
+                        new String[] {"UPDATE tb_a SET flag = false WHERE pk_a = 2"}, new String[] {"UPDATE tb_setting SET enabled = false"}), isolation, null, "40001", setup, "tv_a", q);
             }
         }
     }
@@ -100,16 +114,75 @@ class IsolationTest {
             for (Connection c : List.of(a, b)) {
                 exec(c, "SET search_path = i2, public");
             }
-            List<String> outcome = interleave(a, b, "REPEATABLE READ",
-                    new String[] {"UPDATE tb_user SET name = 'renamed' WHERE pk_user = 2"}, new String[] {"UPDATE tb_post SET fk_user = 2 WHERE pk_post = 1"});
-            assertThat(outcome).containsExactly(null, "40001");
-            assertThat(Rt.driftAgainst(setup, "tv_post", q)).isZero();
+            assertEnded(interleave(a, b, "REPEATABLE READ",
+                    new String[] {"UPDATE tb_user SET name = 'renamed' WHERE pk_user = 2"}, new String[] {"UPDATE tb_post SET fk_user = 2 WHERE pk_post = 1"}), "", null, "40001", setup, "tv_post", q);
             // READ COMMITTED: both commit and the row is fresh (the later writer waits, then reads again)
-            outcome = interleave(a, b, "READ COMMITTED",
-                    new String[] {"UPDATE tb_user SET name = 'again' WHERE pk_user = 1"}, new String[] {"UPDATE tb_post SET fk_user = 1 WHERE pk_post = 1"});
-            assertThat(outcome).containsExactly(null, null);
-            assertThat(Rt.driftAgainst(setup, "tv_post", q)).isZero();
+            assertEnded(interleave(a, b, "READ COMMITTED",
+                    new String[] {"UPDATE tb_user SET name = 'again' WHERE pk_user = 1"}, new String[] {"UPDATE tb_post SET fk_user = 1 WHERE pk_post = 1"}), "", null, null, setup, "tv_post", q);
             assertThat(value(setup, "SELECT name FROM tv_post WHERE pk_post = 1")).isEqualTo("again");
+        }
+    }
+
+    /**
+     * A READ COMMITTED writer that commits first leaves a trace in the lock rows it takes (it updates them), so a
+     * REPEATABLE READ / SERIALIZABLE writer whose snapshot cannot see it gets 40001 rather than recomputing the
+     * same keys from that snapshot. 0.3.3 only locked the rows under READ COMMITTED: here the RR writer then put
+     * back a deleted post (keyed path) and missed a post moved onto the user it renamed (hop path).
+     */
+    @Test
+    void repeatableReadWriterCannotOverwriteAReadCommittedWriterItCannotSee(PgDatabase db) throws Exception {
+        String tagged = "SELECT p.pk_post AS pk_tagged, p.title, (SELECT jsonb_agg(t.name ORDER BY t.pk_tag) FROM tb_post_tag pt"
+                + " JOIN tb_tag t ON t.pk_tag = pt.fk_tag WHERE pt.fk_post = p.pk_post) AS tags FROM tb_post p";
+        String post = "SELECT p.pk_post, p.title, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user";
+        for (String isolation : List.of("REPEATABLE READ", "SERIALIZABLE")) {
+            String schema = "i4_" + isolation.charAt(0);
+            try (Connection setup = db.connect(); Connection a = db.connect(); Connection b = db.connect()) {
+                exec(setup, "CREATE SCHEMA " + schema + "; SET search_path = " + schema + ", public");
+                exec(setup, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text); CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int, title text);"
+                        + " CREATE TABLE tb_tag (pk_tag int PRIMARY KEY, name text);"
+                        + " CREATE TABLE tb_post_tag (fk_post int REFERENCES tb_post ON DELETE CASCADE, fk_tag int REFERENCES tb_tag, PRIMARY KEY (fk_post, fk_tag))");
+                exec(setup, "INSERT INTO tb_user VALUES (1, 'a'), (2, 'b'); INSERT INTO tb_post VALUES (1, 1, 'x'), (2, 1, 'y');"
+                        + " INSERT INTO tb_tag VALUES (1, 't'); INSERT INTO tb_post_tag VALUES (1, 1), (2, 1)");
+                exec(setup, "SELECT pg_tviews_create('" + schema + ".tv_tagged', $q$" + tagged + "$q$)");
+                exec(setup, "SELECT pg_tviews_create('" + schema + ".tv_post', $q$" + post + "$q$)");
+                // every key and hop value has been maintained once: its lock row exists (a new one would conflict anyway)
+                exec(setup, "UPDATE tb_user SET name = name; UPDATE tb_post SET fk_user = fk_user, title = title; UPDATE tb_tag SET name = name");
+                for (Connection c : List.of(a, b)) {
+                    exec(c, "SET search_path = " + schema + ", public");
+                }
+                assertEnded(interleave(a, "READ COMMITTED", b, isolation,
+                        new String[] {"DELETE FROM tb_post WHERE pk_post = 1"}, new String[] {"UPDATE tb_tag SET name = 'renamed' WHERE pk_tag = 1"}), isolation + ", keyed", null, "40001", setup, "tv_tagged", tagged);
+                assertEnded(interleave(a, "READ COMMITTED", b, isolation,
+                        new String[] {"UPDATE tb_post SET fk_user = 2 WHERE pk_post = 2"}, new String[] {"UPDATE tb_user SET name = 'renamed' WHERE pk_user = 2"}), isolation + ", hop", null, "40001", setup, "tv_post", post);
+            }
+        }
+    }
+
+    /**
+     * The full-refresh path against a writer of the other level: a READ COMMITTED full refresh updates the TVIEW's
+     * 'all' row, and with a fully refreshed source every keyed writer updates it too, so the REPEATABLE READ side
+     * gets 40001 whichever path it takes. A full refresh of a TVIEW without such a source cannot see keyed writers
+     * that committed after its snapshot: under REPEATABLE READ it is refused (0A000).
+     */
+    @Test
+    void fullRefreshPathAgainstAWriterOfTheOtherIsolationLevel(PgDatabase db) throws Exception {
+        String q = FULL_Q;
+        try (Connection setup = db.connect(); Connection a = db.connect(); Connection b = db.connect()) {
+            fullRefreshSchema("i5", setup, a, b);
+            exec(setup, "INSERT INTO tb_a VALUES (3, 3, true); UPDATE tb_a SET v = v");
+            // READ COMMITTED full refresh first, REPEATABLE READ keyed writer second
+            assertEnded(interleave(a, "READ COMMITTED", b, "REPEATABLE READ",
+                    new String[] {"UPDATE tb_setting SET enabled = true"}, new String[] {"UPDATE tb_a SET flag = true WHERE pk_a = 1"}), "", null, "40001", setup, "tv_a", q);
+            // READ COMMITTED keyed writer first (deletes a row), REPEATABLE READ full refresh second (would put it back)
+            assertEnded(interleave(a, "READ COMMITTED", b, "REPEATABLE READ",
+                    new String[] {"DELETE FROM tb_a WHERE pk_a = 2"}, new String[] {"UPDATE tb_setting SET enabled = true"}), "", null, "40001", setup, "tv_a", q);
+            // an explicit refresh: allowed here (keyed writers leave a trace), refused on a TVIEW without a full source
+            exec(setup, "CREATE TABLE tb_b (pk_b int PRIMARY KEY); INSERT INTO tb_b VALUES (1)");
+            exec(setup, "SELECT pg_tviews_create('i5.tv_b', 'SELECT b.pk_b FROM tb_b b')");
+            exec(b, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+            assertThat(Rt.sqlState(b, "SELECT pg_tviews_refresh('i5.tv_a')")).isNull();
+            assertThat(Rt.sqlState(b, "SELECT pg_tviews_refresh('i5.tv_b')")).isEqualTo("0A000");
+            exec(b, "ROLLBACK");
         }
     }
 
