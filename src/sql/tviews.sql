@@ -58,6 +58,8 @@ ALTER TABLE public.pg_tview_meta ADD COLUMN IF NOT EXISTS qualified_definition t
 ALTER TABLE public.pg_tview_meta ADD COLUMN IF NOT EXISTS dependent_on text[] NOT NULL DEFAULT '{}';
 ALTER TABLE public.pg_tview_meta ADD COLUMN IF NOT EXISTS last_refreshed_at timestamptz;
 ALTER TABLE public.pg_tview_meta ADD COLUMN IF NOT EXISTS last_error text;
+-- the session settings a TVIEW's values are computed under (when its query reads a type whose text depends on them)
+ALTER TABLE public.pg_tview_meta ADD COLUMN IF NOT EXISTS settings jsonb;
 CREATE UNIQUE INDEX IF NOT EXISTS pg_tview_meta_table_uq ON public.pg_tview_meta (schema_name, table_name);
 COMMENT ON TABLE public.pg_tview_meta IS 'TVIEW runtime: one row per TVIEW (names, never OIDs)';
 
@@ -206,8 +208,10 @@ BEGIN
     IF ty.typtype = 'd' THEN RETURN public.pg_tviews__has_eq(ty.typbasetype); END IF;
     IF ty.typtype = 'c' OR ty.typtype = 'p' THEN RETURN false; END IF;
     IF ty.typcategory = 'A' AND ty.typelem <> 0 THEN RETURN public.pg_tviews__has_eq(ty.typelem); END IF;
-    RETURN EXISTS (SELECT 1 FROM pg_operator o WHERE o.oprname = '=' AND o.oprleft = t AND o.oprright = t AND o.oprcanhash OR
-                   o.oprname = '=' AND o.oprleft = t AND o.oprright = t AND o.oprcanmerge);
+    -- built in only: generated code runs with search_path = pg_catalog, where an extension's "=" (hstore, citext)
+    -- does not resolve, or resolves to another type's (citext: text's, case-sensitive)
+    RETURN EXISTS (SELECT 1 FROM pg_operator o WHERE o.oprname = '=' AND o.oprleft = t AND o.oprright = t AND (o.oprcanhash OR o.oprcanmerge)
+                      AND o.oprnamespace = 'pg_catalog'::regnamespace);
 END
 $fn$;
 
@@ -547,24 +551,36 @@ $$;
 -- q: the transaction's pending work (unlogged; rows never outlive their transaction), lk: key locks
 -- that only the TVIEW's owner can take, fl: the flush, rp: the report of changed keys.
 DROP VIEW IF EXISTS public.pg_tviews_queue_realtime CASCADE;   -- reads the names; created again below
+-- The longest prefix of s that fits in n bytes: generated names must stay under PostgreSQL's 63-byte limit
+-- whatever the characters (a Cyrillic TVIEW name cut by characters ran over it, and its objects' names collided).
+CREATE OR REPLACE FUNCTION public.pg_tviews__left_bytes(s text, n int) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN octet_length(s) <= n THEN s
+                ELSE (SELECT left(s, k) FROM generate_series(n, 0, -1) k WHERE octet_length(left(s, k)) <= n LIMIT 1) END;
+$$;
+
 DROP FUNCTION IF EXISTS public.pg_tviews__names(text, text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__names(ent text, tbl text,
     OUT rk text, OUT fr text, OUT ft text, OUT trg_prefix text, OUT dv text, OUT src_prefix text,
     OUT trg_like text, OUT fn_like text, OUT q text, OUT lk text, OUT fl text, OUT rp text)
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT 'pg_tviews_' || left(tbl, 40) || '_' || h || '_rk',
-           'pg_tviews_' || left(tbl, 40) || '_' || h || '_fr',
-           'pg_tviews_' || left(tbl, 40) || '_' || h || '_ft',
-           'pg_tviews_' || h || '_' || left(tbl, 30),
-           'pg_tviews_' || left(tbl, 40) || '_' || h || '_dv',
-           'pg_tviews_' || left(tbl, 20) || '_' || h || '_',
+    SELECT 'pg_tviews_' || t40 || '_' || h || '_rk',
+           'pg_tviews_' || t40 || '_' || h || '_fr',
+           'pg_tviews_' || t40 || '_' || h || '_ft',
+           'pg_tviews_' || h || '_' || t30,
+           'pg_tviews_' || t40 || '_' || h || '_dv',
+           'pg_tviews_' || t20 || '_' || h || '_',
            'pg\_tviews\_' || h || '\_%',
            'pg\_tviews\_%\_' || h || '\_%',
-           'pg_tviews_' || left(tbl, 40) || '_' || h || '_q',
-           'pg_tviews_' || left(tbl, 40) || '_' || h || '_lk',
-           'pg_tviews_' || left(tbl, 40) || '_' || h || '_fl',
-           'pg_tviews_' || left(tbl, 40) || '_' || h || '_rp'
-      FROM (SELECT substr(md5(ent), 1, 8) AS h) x;
+           'pg_tviews_' || t40 || '_' || h || '_q',
+           'pg_tviews_' || t40 || '_' || h || '_lk',
+           'pg_tviews_' || t40 || '_' || h || '_fl',
+           'pg_tviews_' || t40 || '_' || h || '_rp'
+      FROM (SELECT substr(md5(ent), 1, 8) AS h) x,
+           -- the table name cut to 40, 30 and 20 bytes (by characters it could run over PostgreSQL's 63-byte limit)
+           LATERAL (SELECT CASE WHEN octet_length(tbl) <= 40 THEN tbl ELSE (SELECT left(tbl, k) FROM generate_series(40, 0, -1) k WHERE octet_length(left(tbl, k)) <= 40 LIMIT 1) END AS t40,
+                           CASE WHEN octet_length(tbl) <= 30 THEN tbl ELSE (SELECT left(tbl, k) FROM generate_series(30, 0, -1) k WHERE octet_length(left(tbl, k)) <= 30 LIMIT 1) END AS t30,
+                           CASE WHEN octet_length(tbl) <= 20 THEN tbl ELSE (SELECT left(tbl, k) FROM generate_series(20, 0, -1) k WHERE octet_length(left(tbl, k)) <= 20 LIMIT 1) END AS t20) t;
 $$;
 
 -- NULL arguments to API functions are refused rather than read as true or false.
@@ -798,7 +814,9 @@ BEGIN
         END LOOP;
     WHEN '6' THEN
         up := (rte->>'ctelevelsup')::int;
-        icts := ctes - generate_series(jsonb_array_length(ctes) - up, jsonb_array_length(ctes) - 1);
+        -- the CTE lists of the levels down to the one that defines it (the stack without its last 'up' entries)
+        icts := (SELECT jsonb_agg(x.l ORDER BY x.i) FROM jsonb_array_elements(ctes) WITH ORDINALITY x(l, i)
+                  WHERE x.i <= jsonb_array_length(ctes) - up);
         SELECT x->'ctequery' INTO inner_q FROM jsonb_array_elements(icts->(jsonb_array_length(icts) - 1)) x WHERE x->>'ctename' = rte->>'ctename';
         acc := jsonb_set(acc, '{n}', to_jsonb((acc->>'n')::int + 1));
         iscope := public.pg_tviews__an_scope_up(scope, up) || '/c' || (acc->>'n');
@@ -993,7 +1011,9 @@ BEGIN
         END LOOP;
         IF path IS NULL THEN
             result := jsonb_set(result, ARRAY[srckey, 'unlinked'], (result->srckey->'unlinked') || to_jsonb(occ->>'scope'));
-        ELSIF NOT (result->srckey->'paths') @> jsonb_build_array(path) THEN
+        -- (not jsonb @>: containment ignores order and repeats, and [] is contained in every array, so a direct
+        -- path would pass for a part of a hop path, and a two-hop self-join path for its one-hop prefix)
+        ELSIF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(result->srckey->'paths') known WHERE known = path) THEN
             result := jsonb_set(result, ARRAY[srckey, 'paths'], (result->srckey->'paths') || jsonb_build_array(path));
         END IF;
     END LOOP;
@@ -1046,7 +1066,8 @@ BEGIN
                 ELSE i := i + 1; END IF;
             END LOOP;
             CONTINUE;
-        ELSIF c = '$' AND (i = 1 OR substr(q, i - 1, 1) !~ '[[:alnum:]_]') THEN
+        -- ('$' after an identifier character, '$' and non-ASCII letters included, continues the identifier: k$$$)
+        ELSIF c = '$' AND (i = 1 OR (substr(q, i - 1, 1) !~ '[A-Za-z0-9_$]' AND ascii(substr(q, i - 1, 1)) < 128)) THEN
             tag := substring(substr(q, i) FROM '^\$([A-Za-z_][A-Za-z_0-9]*)?\$');
             IF tag IS NOT NULL OR substr(q, i, 2) = '$$' THEN
                 tag := '$' || coalesce(tag, '') || '$';
@@ -1116,6 +1137,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__analyze(sch text, tbl text, ent text, query text, options jsonb, view_name text)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
+    cur refcursor;
     policy text := coalesce(options->>'uncascaded_policy', 'error');
 BEGIN
     IF options IS NOT NULL AND jsonb_typeof(options) <> 'object' THEN
@@ -1133,10 +1155,23 @@ BEGIN
     IF options ? 'keys' AND jsonb_typeof(options->'keys') <> 'object' THEN
         RAISE EXCEPTION 'options.keys must be a JSON object' USING ERRCODE = '22023';
     END IF;
+    IF options ? 'settings' AND (jsonb_typeof(options->'settings') <> 'object'
+            OR EXISTS (SELECT 1 FROM jsonb_each(options->'settings') x WHERE x.key NOT IN ('TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits')
+                                                                            OR jsonb_typeof(x.value) <> 'string')) THEN
+        RAISE EXCEPTION 'options.settings must map TimeZone, DateStyle, IntervalStyle or extra_float_digits to a string' USING ERRCODE = '22023';
+    END IF;
     IF options ? 'key' AND jsonb_typeof(options->'key') <> 'string' THEN
         RAISE EXCEPTION 'options.key must be a column name (string)' USING ERRCODE = '22023';
     END IF;
     PERFORM set_config('search_path', coalesce(nullif(current_setting('pg_tviews.caller_search_path', true), ''), 'pg_catalog'), true);
+    -- the same check by PostgreSQL's own parser, in the caller's search_path: a cursor cannot be opened on more
+    -- than one statement (42P11); the text is parsed and analysed, never run (no row is fetched)
+    BEGIN
+        OPEN cur FOR EXECUTE public.pg_tviews__one_statement(query);
+        CLOSE cur;
+    EXCEPTION WHEN invalid_cursor_definition THEN
+        RAISE EXCEPTION 'a TVIEW definition must be exactly one SELECT' USING ERRCODE = '42601', DETAIL = SQLERRM;
+    END;
     EXECUTE format('CREATE VIEW %I.%I AS %s', sch, view_name, public.pg_tviews__one_statement(query));
     PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
     EXECUTE format('REVOKE ALL ON %I.%I FROM PUBLIC', sch, view_name);
@@ -1146,6 +1181,44 @@ $fn$;
 
 -- Analyse a definition view: columns, key, qualified definition, sources with proven lineage, the
 -- TVIEWs it reads, and the sources whose changes cannot be traced to keys ("refused").
+-- A key taken from the nullable side of an outer join (u LEFT JOIN tb_post p ... p.pk_post AS pk_feed) is NULL for
+-- every row without a match; such rows have no key to maintain them by, so a write could make the query yield
+-- one unnoticed. Refused unless the query's WHERE says the key IS NOT NULL (which makes the join an inner one).
+CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_nullable_key(q jsonb, key_attno int, key_col text, sch text, tbl text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    kv jsonb := (SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno);
+    nullable int[] := '{}';
+    j jsonb;
+BEGIN
+    IF kv->>'_' IS DISTINCT FROM 'VAR' OR (kv->>'varlevelsup')::int <> 0 THEN
+        RETURN;
+    END IF;
+    FOR j IN SELECT x FROM jsonb_path_query(q->'jointree', 'strict $.**') x WHERE x->>'_' = 'JOINEXPR' LOOP
+        nullable := nullable || CASE j->>'jointype'
+                                   WHEN '1' THEN public.pg_tviews__an_rtis(j->'rarg')
+                                   WHEN '3' THEN public.pg_tviews__an_rtis(j->'larg')
+                                   WHEN '2' THEN public.pg_tviews__an_rtis(j->'larg') || public.pg_tviews__an_rtis(j->'rarg')
+                                   ELSE '{}'::int[] END;
+    END LOOP;
+    IF NOT (kv->>'varno')::int = ANY(nullable) THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = '0'
+                                                      THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
+                WHERE c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' AND c->'arg'->>'_' = 'VAR'
+                  AND c->'arg'->>'varno' = kv->>'varno' AND c->'arg'->>'varattno' = kv->>'varattno' AND (c->'arg'->>'varlevelsup')::int = 0) THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'the key column % of TVIEW %.% comes from the nullable side of an outer join', key_col, sch, tbl
+        USING ERRCODE = '0A000',
+              DETAIL = 'Rows without a match would have a NULL key: the TVIEW could not hold them, and no key leads maintenance to them.',
+              HINT = format('Use an inner join for that table, or add WHERE %s.%s IS NOT NULL.',
+                            q->'rtable'->((kv->>'varno')::int - 1)->'eref'->>'aliasname',
+                            q->'rtable'->((kv->>'varno')::int - 1)->'eref'->'colnames'->>((kv->>'varattno')::int - 1));
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__analyze_view(sch text, tbl text, ent text, v regclass, options jsonb)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1170,6 +1243,7 @@ DECLARE
     near jsonb := '{}';
     f text;
     policy text := coalesce(options->>'uncascaded_policy', 'error');
+    settings_dependent boolean;
 BEGIN
     options := coalesce(options, '{}');
     key_col := coalesce(options->>'key', 'pk_' || substr(tbl, 4));
@@ -1187,6 +1261,9 @@ BEGIN
 
     SELECT public.pg_tviews__node_json(r.ev_action)->0 INTO acc FROM pg_rewrite r WHERE r.ev_class = v AND r.rulename = '_RETURN';
     PERFORM public.pg_tviews__an_deterministic(acc);
+    PERFORM public.pg_tviews__refuse_nullable_key(acc, key_attno, key_col, sch, tbl);
+    -- date/time, interval and float values print according to TimeZone, DateStyle, IntervalStyle, extra_float_digits
+    settings_dependent := acc::text ~ '"[a-z_]*type[a-z_]*": "(1082|1083|1114|1184|1186|1266|700|701|790|1182|1183|1115|1185|1187|1270|1021|1022|791)"';
     acc := public.pg_tviews__an_query(acc, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
     lin := public.pg_tviews__an_lineage(acc, key_attno);
 
@@ -1230,14 +1307,56 @@ BEGIN
     END LOOP;
     RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef,
                               'dependencies', deps, 'dependent_on', to_jsonb(dependent_on),
-                              'columns', to_jsonb(tvcols), 'refused', refused);
+                              'columns', to_jsonb(tvcols), 'refused', refused, 'settings_dependent', settings_dependent);
 END
 $fn$;
 
 -- Refusal of untraceable sources (after the cycle check, so a cycle is reported as such).
+-- The "=" of a key or join column's type when it is not built in (citext, ltree): the generated code runs with
+-- search_path = pg_catalog, where it would not resolve or would resolve to another type's (citext: text's).
+CREATE OR REPLACE FUNCTION public.pg_tviews__foreign_eq(t oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format('%s (%I.%s)', format_type(b.oid, NULL), n.nspname, o.oprname)
+      FROM (SELECT CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END AS oid FROM pg_type ty WHERE ty.oid = t) b
+      JOIN pg_operator o ON o.oprname = '=' AND o.oprleft = b.oid AND o.oprright = b.oid
+      JOIN pg_namespace n ON n.oid = o.oprnamespace
+     WHERE n.nspname <> 'pg_catalog' LIMIT 1;
+$$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_foreign_eq(a jsonb, sch text, tbl text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    bad text[] := ARRAY[public.pg_tviews__foreign_eq(to_regtype(a->>'key_type'))];
+    d jsonb;
+    p jsonb;
+    h jsonb;
+    prev regclass;
+BEGIN
+    FOR d IN SELECT x FROM jsonb_array_elements(coalesce(a->'dependencies', '[]')) x LOOP
+        FOR p IN SELECT x FROM jsonb_array_elements(coalesce(d->'paths', '[]')) x LOOP
+            prev := to_regclass(format('%I.%I', d->>'schema', d->>'table'));
+            FOR h IN SELECT x FROM jsonb_array_elements(coalesce(p->'hops', '[]')) x LOOP
+                bad := bad || (SELECT public.pg_tviews__foreign_eq(atttypid) FROM pg_attribute WHERE attrelid = prev AND attname = h->>'from');
+                prev := to_regclass(format('%I.%I', h->>'schema', h->>'table'));
+                bad := bad || (SELECT public.pg_tviews__foreign_eq(atttypid) FROM pg_attribute WHERE attrelid = prev AND attname = h->>'to');
+            END LOOP;
+            bad := bad || (SELECT public.pg_tviews__foreign_eq(atttypid) FROM pg_attribute WHERE attrelid = prev AND attname = p->>'key');
+        END LOOP;
+    END LOOP;
+    bad := ARRAY(SELECT DISTINCT x FROM unnest(bad) x WHERE x IS NOT NULL ORDER BY 1);
+    IF cardinality(bad) > 0 THEN
+        RAISE EXCEPTION 'TVIEW %.% joins or is keyed on a type whose equality is not built in: %', sch, tbl, array_to_string(bad, ', ')
+            USING ERRCODE = '0A000',
+                  DETAIL = 'Maintenance runs with search_path = pg_catalog, where that operator is not used, so keys would be compared with another type''s equality (or not at all).',
+                  HINT = 'Join and key on a built-in type, e.g. lower(x::text) for citext, or x::text.';
+    END IF;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_untraceable(a jsonb, sch text, tbl text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
+    PERFORM public.pg_tviews__refuse_foreign_eq(a, sch, tbl);
     IF jsonb_array_length(a->'refused') > 0 THEN
         RAISE EXCEPTION 'cannot trace changes of % to keys of TVIEW %.%',
                 (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x), sch, tbl
@@ -1258,9 +1377,12 @@ $fn$;
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_keys(public.pg_tview_meta, jsonb, text, text);
 
 -- Type of the column a hop compares with (its values are locked and passed on as this type's text).
+-- (smallint and integer widen to bigint: the other side of the join may be wider, a bigint parent key with an
+-- integer foreign key, and its values must not overflow; integers print the same in every width)
 CREATE OR REPLACE FUNCTION public.pg_tviews__hop_type(h jsonb) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+    SELECT CASE WHEN a.atttypid IN ('int2'::regtype, 'int4'::regtype) THEN 'bigint' ELSE format_type(a.atttypid, a.atttypmod) END
+      FROM pg_attribute a
      WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = h->>'to';
 $$;
 
@@ -1282,6 +1404,7 @@ DECLARE
     keys text[] := '{}';
     src regclass := to_regclass(format('%I.%I', dep->>'schema', dep->>'table'));
     pk text[];
+    reads text[];
 BEGIN
     FOR p IN SELECT x FROM jsonb_array_elements(dep->'paths') x LOOP
         IF jsonb_array_length(p->'hops') = 0 THEN
@@ -1305,18 +1428,30 @@ BEGIN
                      WHERE ix.indrelid = src AND ix.indisprimary ORDER BY k.ord);
     END IF;
     FOR nr IN SELECT x FROM jsonb_array_elements(coalesce(dep->'near', '[]')) x ORDER BY (x->>'id')::bigint LOOP
+        -- the columns a walk through this hop reads next (the key, or the next hop's column): a row whose value
+        -- there changes is found by the walk under its old value, so it counts as arriving too
+        reads := ARRAY(SELECT DISTINCT CASE WHEN hh.o = jsonb_array_length(pp->'hops') THEN pp->>'key' ELSE pp->'hops'->(hh.o::int)->>'from' END
+                         FROM jsonb_array_elements(m.dependencies) dd CROSS JOIN LATERAL jsonb_array_elements(coalesce(dd->'paths', '[]')) pp
+                         CROSS JOIN LATERAL jsonb_array_elements(pp->'hops') WITH ORDINALITY hh(h, o)
+                        WHERE hh.h->>'id' = nr->>'id');
+        reads := ARRAY(SELECT c FROM unnest(reads) c WHERE c IS NOT NULL AND c <> nr->>'col' AND NOT c = ANY(coalesce(pk, '{}')) ORDER BY 1);
         IF op = 'UPDATE' AND dep->>'relkind' = 'p' THEN
-            parts := parts || format('(%L, ARRAY(SELECT (NEW).%2$I::text WHERE (NEW).%2$I IS NOT NULL AND (NEW).%2$I IS DISTINCT FROM (OLD).%2$I))',
-                                     'n' || (nr->>'id'), nr->>'col');
+            parts := parts || format('(%L, ARRAY(SELECT (NEW).%2$I::text WHERE (NEW).%2$I IS NOT NULL AND ROW((NEW).%2$I%3$s) IS DISTINCT FROM ROW((OLD).%2$I%4$s)))',
+                                     'n' || (nr->>'id'), nr->>'col',
+                                     (SELECT coalesce(string_agg(format(', (NEW).%I', c), ''), '') FROM unnest(reads) c),
+                                     (SELECT coalesce(string_agg(format(', (OLD).%I', c), ''), '') FROM unnest(reads) c));
         ELSIF op = 'UPDATE' AND cardinality(pk) > 0 THEN
             -- (EXCEPT, not an anti-join: this plan is cached for the session with the row counts of the call
             -- that made it, and an anti-join planned for one row is a nested loop, quadratic in a bulk UPDATE)
-            parts := parts || format('(%L, ARRAY(SELECT DISTINCT x.v::text FROM (SELECT %3$s, _n.%2$I FROM pg_tviews_new _n '
-                                     'EXCEPT SELECT %4$s, _o.%2$I FROM pg_tviews_old _o) x(%5$s, v) WHERE x.v IS NOT NULL))',
+            parts := parts || format('(%L, ARRAY(SELECT DISTINCT x.v::text FROM (SELECT %3$s, _n.%2$I%6$s FROM pg_tviews_new _n '
+                                     'EXCEPT SELECT %4$s, _o.%2$I%7$s FROM pg_tviews_old _o) x(%5$s, v%8$s) WHERE x.v IS NOT NULL))',
                                      'n' || (nr->>'id'), nr->>'col',
                                      (SELECT string_agg(format('_n.%I', c), ', ') FROM unnest(pk) c),
                                      (SELECT string_agg(format('_o.%I', c), ', ') FROM unnest(pk) c),
-                                     (SELECT string_agg('k' || g, ', ') FROM generate_series(1, cardinality(pk)) g));
+                                     (SELECT string_agg('k' || g, ', ') FROM generate_series(1, cardinality(pk)) g),
+                                     (SELECT coalesce(string_agg(format(', _n.%I', c), ''), '') FROM unnest(reads) c),
+                                     (SELECT coalesce(string_agg(format(', _o.%I', c), ''), '') FROM unnest(reads) c),
+                                     (SELECT coalesce(string_agg(', r' || g, ''), '') FROM generate_series(1, cardinality(reads)) g));
         ELSE
             parts := parts || format('(%L, ARRAY(SELECT DISTINCT _d.%I::text FROM %s _d WHERE _d.%I IS NOT NULL))',
                                      'n' || (nr->>'id'), nr->>'col',
@@ -1342,14 +1477,18 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN by_var THEN
                 format(E'\n    IF cardinality(%3$s) = 1 THEN'
                        || E'\n        IF (%3$s)[1] IS NOT NULL THEN'
-                       || E'\n            INSERT INTO %1$s AS l (scope, val) VALUES (%2$L, (%3$s)[1])'
+                       || E'\n            INSERT INTO %1$s AS l (scope, val) VALUES (%2$L, %4$s)'
                        || E'\n                ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1;'
                        || E'\n        END IF;'
-                       || E'\n    ELSE%4$s'
-                       || E'\n    END IF;', lk, scope, arr, replace(l.many, E'\n    ', E'\n        '))
+                       || E'\n    ELSE%5$s'
+                       || E'\n    END IF;', lk, scope, arr, replace(l.val, '@v', format('(%s)[1]', arr)), replace(l.many, E'\n    ', E'\n        '))
            ELSE l.many END
-      FROM (SELECT format(E'\n    INSERT INTO %s AS l (scope, val) SELECT %L, v FROM (SELECT DISTINCT v FROM unnest(%s) v WHERE v IS NOT NULL) x ORDER BY v COLLATE "C"'
-                          || E'\n        ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1;', lk, scope, arr) AS many) l;
+      FROM (SELECT v.val, format(E'\n    INSERT INTO %s AS l (scope, val) SELECT %L, w FROM (SELECT DISTINCT %s AS w FROM unnest(%s) v WHERE v IS NOT NULL) x ORDER BY w COLLATE "C"'
+                          || E'\n        ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1;', lk, scope, replace(v.val, '@v', 'v'), arr) AS many
+              -- a key fits in an index row (the TVIEW's primary key holds it); a joined value may not (a long URL):
+              -- past 1,000 bytes a hop value is locked by its digest
+              FROM (SELECT CASE WHEN scope = 'k' THEN '@v'
+                                ELSE $v$CASE WHEN octet_length(@v) > 1000 THEN 'md5:' || md5(@v) ELSE @v END$v$ END AS val) v) l;
 $$;
 
 -- Flush time: gather the queue into one text[] per scope, then lock every hop's values (hops farthest
@@ -1520,19 +1659,31 @@ BEGIN
     END IF;
     RETURN EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d
                     CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
-                    WHERE x.trg LIKE '%\_trn' AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg));
+                    WHERE x.trg LIKE '%\_trn' AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg))
+        -- a table that left a source (DETACH PARTITION, NO INHERIT) still carries its trigger
+        OR EXISTS (SELECT 1 FROM pg_trigger t
+                    WHERE t.tgname = (public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn'
+                      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d
+                                       CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
+                                       WHERE x.trg = t.tgname AND to_regclass(format('%I.%I', x.sch, x.tbl)) = t.tgrelid));
 END
 $fn$;
 
 -- One regeneration step of a TVIEW (a function of the entity). A deadlock, serialization failure or lock
 -- timeout means a writer of its sources waited for this attempt's locks while holding what it needed; rolling
 -- the attempt back lets the writer finish, so the step is tried again, up to `attempts` times, then raised.
-CREATE OR REPLACE FUNCTION public.pg_tviews__retry_transient(ent text, step text, attempts int) RETURNS void
+-- step(ent), or with an action pg_tviews__follow_ddl(ent, action)
+DROP FUNCTION IF EXISTS public.pg_tviews__retry_transient(text, text, int);
+CREATE OR REPLACE FUNCTION public.pg_tviews__retry_transient(ent text, step text, attempts int, action text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     FOR attempt IN 1 .. attempts LOOP
         BEGIN
-            EXECUTE format('SELECT public.%I($1)', step) USING ent;
+            IF action IS NULL THEN
+                EXECUTE format('SELECT public.%I($1)', step) USING ent;
+            ELSE
+                EXECUTE format('SELECT public.%I($1, $2)', step) USING ent, action;
+            END IF;
             RETURN;
         EXCEPTION WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
             IF attempt = attempts THEN
@@ -1544,23 +1695,68 @@ BEGIN
 END
 $fn$;
 
--- After source DDL: regenerate the TVIEW's objects, as its owner, when what they were made from changed.
-CREATE OR REPLACE FUNCTION public.pg_tviews__regenerate_if_stale(ent text) RETURNS void
+-- After source DDL, as the TVIEW's owner: 'regenerate' its objects when what they were made from changed;
+-- 'rebuild' them and recompute (a plain view it reads was redefined: the definition view now expands the new
+-- definition); 'refresh' (a partition or child of a source was dropped with its rows).
+CREATE OR REPLACE FUNCTION public.pg_tviews__follow_ddl(ent text, action text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
     prev text := public.pg_tviews__as_owner(m.owner, ent);
 BEGIN
-    IF public.pg_tviews__stale_objects(m) THEN
+    IF action = 'rebuild' OR action = 'regenerate' AND public.pg_tviews__stale_objects(m) THEN
         PERFORM public.pg_tviews__install_objects(ent);
+    END IF;
+    IF action IN ('rebuild', 'refresh') THEN
+        PERFORM public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent), false);
     END IF;
     PERFORM public.pg_tviews__restore_role(prev);
 END
 $fn$;
+DROP FUNCTION IF EXISTS public.pg_tviews__regenerate_if_stale(text);
 
--- Source DDL (a renamed column, a new or attached partition, a new inheritance child): regenerate the
--- TVIEWs that read the table or one of its ancestors. Installed when the installer is a superuser;
--- otherwise pg_tviews_health_check() reports such DDL and pg_tviews_reinstall_triggers() applies it.
+-- One TVIEW after source DDL (see pg_tviews__follow_ddl), in the DDL's transaction. A transient failure fails the
+-- DDL (run it again) rather than leave the TVIEW maintained by code behind its sources; any other is reported and
+-- never blocks the DDL (e.g. the role running it is not a member of the TVIEW's owner).
+CREATE OR REPLACE FUNCTION public.pg_tviews__follow_each(ent text, action text, what text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    PERFORM public.pg_tviews__retry_transient(ent, 'pg_tviews__follow_ddl', 3, action);
+EXCEPTION
+    WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
+        RAISE;
+    WHEN OTHERS THEN
+        RAISE WARNING 'TVIEW %: maintenance could not follow this %: % (pg_tviews_health_check() reports it; its owner runs pg_tviews_reinstall_triggers(%))',
+            ent, what, SQLERRM, quote_literal(ent);
+END
+$fn$;
+
+-- DROP TABLE of a partition or an inheritance child of a source: its rows left the source without any
+-- statement trigger seeing them; the TVIEWs whose triggers went with it are recomputed.
+CREATE OR REPLACE FUNCTION public.pg_tviews__on_drop() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    e record;
+BEGIN
+    IF current_setting('pg_tviews.busy', true) = 'on' THEN
+        RETURN;
+    END IF;
+    FOR e IN
+        SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
+         WHERE EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x
+                        WHERE x.object_type = 'trigger'
+                          AND x.object_identity LIKE replace((public.pg_tviews__names(m.entity, m.table_name)).trg_prefix, '_', '\_') || '\_trn on %')
+           AND to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NOT NULL
+         ORDER BY o.depth, o.entity
+    LOOP
+        PERFORM public.pg_tviews__follow_each(e.entity, 'refresh', 'DROP');
+    END LOOP;
+END
+$fn$;
+
+-- Source DDL (a renamed column, a new or attached partition, a new inheritance child, a detached one, a redefined
+-- view): regenerate the TVIEWs that read the table or one of its ancestors. Installed when the installer is a
+-- superuser; otherwise pg_tviews_health_check() reports such DDL and pg_tviews_reinstall_triggers() applies it.
 CREATE OR REPLACE FUNCTION public.pg_tviews__on_ddl() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1577,26 +1773,61 @@ BEGIN
         ), names AS (
             SELECT n.nspname::text AS sch, c.relname::text AS tbl FROM touched JOIN pg_class c ON c.oid = touched.oid
               JOIN pg_namespace n ON n.oid = c.relnamespace
+        ), views(oid) AS (
+            -- a view redefined (CREATE OR REPLACE VIEW), and every view that reads it
+            SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_class'::regclass AND cmd.object_type = 'view'
+            UNION
+            SELECT r.ev_class FROM views JOIN pg_depend dp ON dp.refclassid = 'pg_class'::regclass AND dp.refobjid = views.oid
+                                                         AND dp.classid = 'pg_rewrite'::regclass
+              JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> views.oid
         )
-        SELECT o.entity, m.owner FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
+        SELECT o.entity, m.owner,
+               to_regclass(format('%I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) IN (SELECT oid FROM views) AS view_changed
+          FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d JOIN names ON names.sch = d->>'schema' AND names.tbl = d->>'table')
+            -- a table that carries this TVIEW's trigger but may have left its source (NO INHERIT)
+            OR EXISTS (SELECT 1 FROM touched JOIN pg_trigger t ON t.tgrelid = touched.oid
+                        WHERE t.tgname = (public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn')
+            -- a plain view it reads was redefined: its lineage and its rows follow the new definition
+            OR to_regclass(format('%I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) IN (SELECT oid FROM views)
          ORDER BY o.depth, o.entity
     LOOP
-        BEGIN
-            PERFORM public.pg_tviews__retry_transient(e.entity, 'pg_tviews__regenerate_if_stale', 3);
-        EXCEPTION
-            WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
-                RAISE;   -- the DDL fails (retry it) rather than leave the TVIEW maintained by code behind its sources
-            WHEN OTHERS THEN
-                -- e.g. the role running the DDL is not a member of the TVIEW's owner: report, never block the DDL
-                RAISE WARNING 'TVIEW %: maintenance could not be regenerated after this DDL: % (pg_tviews_health_check() reports it; its owner runs pg_tviews_reinstall_triggers(%))',
-                    e.entity, SQLERRM, quote_literal(e.entity);
-        END;
+        PERFORM public.pg_tviews__follow_each(e.entity, CASE WHEN e.view_changed THEN 'rebuild' ELSE 'regenerate' END, 'DDL');
     END LOOP;
 END
 $fn$;
 
 -- (Re)generate the maintenance functions and triggers of one TVIEW from its definition view.
+-- A TVIEW whose query reads date/time, interval or float values gets the same text whoever writes: its generated
+-- functions run with the settings those values print by (options.settings, else those of the session that
+-- created it, kept in pg_tview_meta.settings), not with the writer's (a JDBC writer brings the JVM's TimeZone).
+CREATE OR REPLACE FUNCTION public.pg_tviews__pin_settings(ent text, dependent boolean) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
+    st jsonb;
+    h record;
+    clause text;
+BEGIN
+    IF NOT dependent THEN
+        UPDATE public.pg_tview_meta SET settings = NULL WHERE entity = ent AND settings IS NOT NULL;
+        RETURN;
+    END IF;
+    st := public.pg_tviews__current_settings() || coalesce(m.settings, '{}') || coalesce(m.options->'settings', '{}');
+    UPDATE public.pg_tview_meta SET settings = st WHERE entity = ent AND settings IS DISTINCT FROM st;
+    clause := (SELECT string_agg(format('SET %I = %L', k, v), ' ') FROM jsonb_each_text(st) x(k, v));
+    FOR h IN SELECT * FROM public.pg_tview_helpers WHERE entity = ent AND kind = 'function' LOOP
+        EXECUTE format('ALTER FUNCTION %I.%I(%s) %s', h.schema_name, h.object_name, h.signature, clause);
+    END LOOP;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__current_settings() RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_object_agg(name, setting) FROM pg_settings
+     WHERE name IN ('TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits');
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__install_objects(ent text, pre jsonb DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -2027,14 +2258,17 @@ $g$, m.schema_name, trgfn, body, after_q, one_event, tok);
                                                    CASE WHEN d->>'kind' = 'keyed' THEN trgfn END, nm.ft);
     END LOOP;
     UPDATE public.pg_tview_meta SET runtime_version = public.pg_tviews_version() WHERE entity = ent;
+    PERFORM public.pg_tviews__pin_settings(ent, coalesce((a->>'settings_dependent')::boolean, false));
     -- what was generated, so the health check can tell a function edited by hand
     UPDATE public.pg_tview_helpers h SET code_hash = md5(pr.prosrc)
       FROM pg_proc pr
      WHERE h.entity = ent AND h.kind = 'function' AND pr.oid = to_regprocedure(format('%I.%I(%s)', h.schema_name, h.object_name, h.signature));
     -- a child that brought rows no trigger saw (ATTACH PARTITION, ALTER TABLE ... INHERIT): recompute
-    IF cardinality(covered) > 0 AND EXISTS (
+    -- and one whose rows left (DETACH PARTITION, NO INHERIT, DROP TABLE of a partition or child): recompute
+    IF cardinality(covered) > 0 AND (EXISTS (
            SELECT 1 FROM pg_trigger t WHERE t.tgname = nm.trg_prefix || '_trn' AND NOT t.tgrelid = ANY(covered)
-              AND public.pg_tviews__has_rows(t.tgrelid)) THEN
+              AND public.pg_tviews__has_rows(t.tgrelid))
+        OR EXISTS (SELECT 1 FROM unnest(covered) c WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c AND t.tgname = nm.trg_prefix || '_trn'))) THEN
         EXECUTE format('SELECT %I.%I(false)', m.schema_name, nm.fr);
     END IF;
 END
@@ -2275,7 +2509,7 @@ BEGIN
     FOR c IN SELECT x FROM jsonb_array_elements_text(a->'columns') x WHERE (x LIKE 'fk\_%' OR x = 'id') AND x <> k ORDER BY 1 LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute at ON at.attrelid = i.indrelid AND at.attnum = i.indkey[0]
                         WHERE i.indrelid = format('%I.%I', sch, tbl)::regclass AND at.attname = c) THEN
-            EXECUTE format('CREATE INDEX %I ON %I.%I (%I)', left(tbl, 40) || '_' || left(c, 12) || '_' || substr(md5(sch || '.' || tbl || '.' || c), 1, 8), sch, tbl, c);
+            EXECUTE format('CREATE INDEX %I ON %I.%I (%I)', public.pg_tviews__left_bytes(tbl, 40) || '_' || public.pg_tviews__left_bytes(c, 12) || '_' || substr(md5(sch || '.' || tbl || '.' || c), 1, 8), sch, tbl, c);
         END IF;
     END LOOP;
 
@@ -2573,6 +2807,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     tv regclass := to_regclass(format('%I.%I', m.schema_name, m.table_name));
     de text;
+    saved jsonb;
 BEGIN
     IF tv IS NULL THEN
         RAISE EXCEPTION 'table %.% of TVIEW % does not exist', m.schema_name, m.table_name, m.entity USING ERRCODE = '42P01',
@@ -2580,6 +2815,9 @@ BEGIN
     END IF;
     PERFORM public.pg_tviews__ensure_def_view(m);
     de := public.pg_tviews__distinct_expr(tv, m.key_column, 'q', 't');
+    -- the query under the settings the TVIEW's values are computed with (put back afterwards)
+    saved := public.pg_tviews__current_settings();
+    PERFORM set_config(x.k, x.v, true) FROM jsonb_each_text(coalesce(m.settings, '{}')) x(k, v);
     EXECUTE format($q$
         SELECT count(*) FILTER (WHERE t.pg_tviews_in IS NULL),
                count(*) FILTER (WHERE q.pg_tviews_in IS NULL),
@@ -2590,6 +2828,7 @@ BEGIN
           FULL JOIN (SELECT true AS pg_tviews_in, * FROM %3$I.%5$I) t ON q.%2$I = t.%2$I
     $q$, de, m.key_column, m.schema_name, NULL, m.table_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)
     INTO missing, extra, different, keys, checked_rows;
+    PERFORM set_config(x.k, x.v, true) FROM jsonb_each_text(saved) x(k, v) WHERE m.settings ? x.k;
     keys := coalesce(keys, '{}');
 END
 $fn$;
@@ -3139,8 +3378,11 @@ DO $ddl$
 BEGIN
     IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
         DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl;
-        CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE')
+        CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW')
             EXECUTE FUNCTION public.pg_tviews__on_ddl();
+        DROP EVENT TRIGGER IF EXISTS pg_tviews_drop;
+        CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE')
+            EXECUTE FUNCTION public.pg_tviews__on_drop();
     ELSIF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl') THEN
         RAISE NOTICE 'installed without a superuser: source DDL (renamed columns, new partitions) is reported by pg_tviews_health_check() and applied by pg_tviews_reinstall_triggers()';
     END IF;

@@ -195,15 +195,7 @@ class IsolationTest {
             CompletableFuture<String> create = CompletableFuture.supplyAsync(
                     () -> Rt.sqlState(creator, "SELECT pg_tviews_create('i3.tv_x', 'SELECT x.pk_x, x.v FROM i3.tb_x x')"));
             // the create waits for the writer (it locks the sources before the initial fill)
-            long waiting = 0;
-            for (int i = 0; i < 600 && waiting == 0; i++) {
-                waiting = (Long) value(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'i3.tb_x'::regclass");
-                if (waiting == 0) {
-                    Thread.onSpinWait();
-                    Thread.sleep(50);                       // polling for the lock wait, not an assertion
-                }
-            }
-            assertThat(waiting).isEqualTo(1L);
+            assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'i3.tb_x'::regclass", create)).isEqualTo(1L);
             exec(writer, "COMMIT");
             assertThat(create.get(60, TimeUnit.SECONDS)).isNull();
             assertThat(Rt.driftAgainst(setup, "i3.tv_x", "SELECT x.pk_x, x.v FROM i3.tb_x x")).isZero();

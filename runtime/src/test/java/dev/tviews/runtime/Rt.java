@@ -140,6 +140,18 @@ final class Rt {
     }
 
     /** Runs sql and returns the SQLSTATE it failed with (or null if it succeeded). */
+    /** Polls (every 50 ms, up to 30 s) until countQuery counts a session waiting for a lock; returns the last count. */
+    static long awaitLockWait(Connection c, String countQuery, java.util.concurrent.Future<?> stopWhenDone) throws SQLException, InterruptedException {
+        long waiting = 0;
+        for (int i = 0; i < 600 && waiting == 0 && !stopWhenDone.isDone(); i++) {
+            waiting = (Long) value(c, countQuery);
+            if (waiting == 0) {
+                Thread.sleep(50);                       // polling for the lock wait, not an assertion
+            }
+        }
+        return waiting;
+    }
+
     static String sqlState(Connection c, String sql) {
         try (Statement s = c.createStatement()) {
             s.execute(sql);

@@ -1,0 +1,236 @@
+package dev.tviews.runtime;
+
+import static dev.tviews.runtime.Rt.exec;
+import static dev.tviews.runtime.Rt.value;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tviews.runtime.LineageTest.Oracle;
+import dev.tviews.testkit.PgDatabase;
+import dev.tviews.testkit.PostgresExtension;
+import java.sql.Connection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Cases an adversarial review of runtime 0.3.3 found (wrong rows, lost writes, a second statement run at create,
+ * over-refusals), each checked against its query after every statement. Each fails on 0.3.3.
+ */
+@ExtendWith(PostgresExtension.class)
+class AdversarialTest {
+
+    @BeforeAll
+    static void install(PgDatabase db) {
+        Rt.install(db);
+    }
+
+    /** Paths of one source that look alike (a direct path and a hop path; one and two hops of a self-join) are all kept. */
+    @Test
+    void pathsThatLookContainedInAnotherAreKept(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a1; SET search_path = a1, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text NOT NULL, fk_manager int REFERENCES tb_user)");
+            exec(c, "CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int REFERENCES tb_user, title text)");
+            exec(c, "CREATE TABLE tb_comment (pk_comment int PRIMARY KEY, fk_post int REFERENCES tb_post, fk_user int REFERENCES tb_user)");
+            exec(c, "INSERT INTO tb_user VALUES (1, 'boss', NULL), (2, 'mid', 1), (3, 'low', 2); INSERT INTO tb_post VALUES (10, 1, 'x');"
+                    + " INSERT INTO tb_comment VALUES (100, 10, 2)");
+            new Oracle(c)
+                    .create("a1.tv_user", "SELECT u.pk_user,"
+                            + " (SELECT count(*) FROM tb_post p2 JOIN tb_comment cm ON cm.fk_post = p2.pk_post WHERE cm.fk_user = u.pk_user) AS commented,"
+                            + " (SELECT count(*) FROM tb_post p WHERE p.fk_user = u.pk_user) AS posts FROM tb_user u")
+                    .create("a1.tv_chain", "SELECT u.pk_user AS pk_chain, m.name AS manager, mm.name AS grand_manager"
+                            + " FROM tb_user u LEFT JOIN tb_user m ON m.pk_user = u.fk_manager LEFT JOIN tb_user mm ON mm.pk_user = m.fk_manager")
+                    .run("INSERT INTO tb_post VALUES (11, 2, 'y')",
+                            "UPDATE tb_user SET name = 'BOSS' WHERE pk_user = 1",
+                            "INSERT INTO tb_comment VALUES (101, 11, 3)",
+                            "UPDATE tb_user SET fk_manager = 1 WHERE pk_user = 3",
+                            "UPDATE tb_user SET name = 'MID' WHERE pk_user = 2");
+        }
+    }
+
+    /** A CTE referenced at its own level, joined back after an aggregate, or two levels down (the docs list CTEs as maintained). */
+    @Test
+    void commonTableExpressionsAtAnyLevel(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a2; SET search_path = a2, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text); CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int, score int)");
+            exec(c, "INSERT INTO tb_user VALUES (1, 'a'), (2, 'b'); INSERT INTO tb_post VALUES (1, 1, 5), (2, 1, 7)");
+            new Oracle(c)
+                    .create("a2.tv_c1", "WITH s AS (SELECT u.pk_user, u.name FROM tb_user u) SELECT s.pk_user AS pk_c1, s.name FROM s")
+                    .create("a2.tv_c2", "WITH t AS (SELECT p.fk_user, sum(p.score) AS total FROM tb_post p GROUP BY p.fk_user)"
+                            + " SELECT u.pk_user AS pk_c2, t.total FROM tb_user u LEFT JOIN t ON t.fk_user = u.pk_user")
+                    .create("a2.tv_c3", "WITH t AS (SELECT p.fk_user, p.score FROM tb_post p)"
+                            + " SELECT u.pk_user AS pk_c3, (SELECT sum(x.score) FROM (SELECT * FROM t) x WHERE x.fk_user = u.pk_user) AS total FROM tb_user u")
+                    .run("INSERT INTO tb_post VALUES (3, 2, 1)", "UPDATE tb_post SET fk_user = 2 WHERE pk_post = 1",
+                            "UPDATE tb_user SET name = 'A' WHERE pk_user = 1", "INSERT INTO tb_user VALUES (3, 'c')", "DELETE FROM tb_post WHERE pk_post = 2");
+        }
+    }
+
+    /** A key from the nullable side of an outer join could become NULL unnoticed: refused, unless WHERE says it is not. */
+    @Test
+    void aKeyFromTheNullableSideOfAnOuterJoinIsRefused(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a3; SET search_path = a3, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text); CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int, title text)");
+            exec(c, "INSERT INTO tb_user VALUES (1, 'a'), (2, 'b'); INSERT INTO tb_post VALUES (10, 1, 'x'), (11, 2, 'y')");
+            String from = " FROM tb_user u LEFT JOIN tb_post p ON p.fk_user = u.pk_user";
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('a3.tv_feed', $q$SELECT p.pk_post AS pk_feed, u.name" + from + "$q$)")).isEqualTo("0A000");
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('a3.tv_feed', $q$SELECT p.pk_post AS pk_feed, u.name FROM tb_post p FULL JOIN tb_user u"
+                    + " ON u.pk_user = p.fk_user$q$)")).isEqualTo("0A000");
+            new Oracle(c)
+                    .create("a3.tv_feed", "SELECT p.pk_post AS pk_feed, u.name" + from + " WHERE p.pk_post IS NOT NULL")
+                    .create("a3.tv_user", "SELECT u.pk_user, count(p.pk_post) AS posts" + from + " GROUP BY u.pk_user")   // the preserved side
+                    .run("DELETE FROM tb_post WHERE pk_post = 11", "INSERT INTO tb_user VALUES (3, 'c')", "UPDATE tb_user SET name = 'A' WHERE pk_user = 1");
+        }
+    }
+
+    /** A second statement hidden behind "$$" in an identifier is refused before anything runs. */
+    @Test
+    void aSecondStatementBehindDollarsInAnIdentifierNeverRuns(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a4; SET search_path = a4, public");
+            exec(c, "CREATE TABLE victim (x int); INSERT INTO victim VALUES (1); CREATE TABLE tb_a (pk_a int PRIMARY KEY)");
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('a4.tv_a', $q$SELECT a.pk_a, 1 AS k$$$ FROM tb_a a; DELETE FROM victim; SELECT 1 AS y$$$q$)"))
+                    .isEqualTo("42601");
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('a4.tv_a', $q$SELECT a.pk_a, 1 AS \"k$$\" FROM tb_a a; DELETE FROM victim$q$)"))
+                    .isEqualTo("42601");
+            assertThat(value(c, "SELECT count(*) FROM victim")).isEqualTo(1L);
+            assertThat(value(c, "SELECT count(*) FROM pg_tview_meta WHERE schema_name = 'a4'")).isEqualTo(0L);
+            new Oracle(c).create("a4.tv_a", "SELECT a.pk_a, 1 AS k$$$ FROM tb_a a").run("INSERT INTO tb_a VALUES (1)");
+        }
+    }
+
+    /** Generated names stay within 63 bytes for non-ASCII TVIEW names; long join values are locked by digest. */
+    @Test
+    void longNonAsciiNamesAndLongJoinValues(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a5; SET search_path = a5, public");
+            exec(c, "CREATE TABLE \"tb_заказ\" (\"pk_заказ\" int PRIMARY KEY, v int); INSERT INTO \"tb_заказ\" VALUES (1, 1)");
+            exec(c, "CREATE TABLE tb_link (pk_link int PRIMARY KEY, url text); CREATE TABLE tb_click (pk_click int PRIMARY KEY, url text)");
+            exec(c, "INSERT INTO tb_link VALUES (1, 'http://a')");
+            new Oracle(c)
+                    .create("a5.tv_статистика_заказов_клиентов", "SELECT z.\"pk_заказ\" AS \"pk_статистика_заказов_клиентов\", z.v FROM \"tb_заказ\" z")
+                    .create("a5.tv_link", "SELECT l.pk_link, l.url, (SELECT count(*) FROM tb_click k WHERE k.url = l.url) AS clicks FROM tb_link l")
+                    .run("UPDATE \"tb_заказ\" SET v = 2", "INSERT INTO \"tb_заказ\" VALUES (2, 5)",
+                            "INSERT INTO tb_click VALUES (1, 'http://x/' || (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 100) g))",
+                            "INSERT INTO tb_link SELECT 2, url FROM tb_click WHERE pk_click = 1",
+                            "INSERT INTO tb_click SELECT 2, url FROM tb_click WHERE pk_click = 1");
+            assertThat(value(c, "SELECT clicks FROM tv_link WHERE pk_link = 2")).isEqualTo(2L);
+        }
+    }
+
+    /** A bigint parent joined by an integer foreign key: parents beyond the integer range are written and maintained. */
+    @Test
+    void aBigintParentWithAnIntegerForeignKey(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a6; SET search_path = a6, public");
+            exec(c, "CREATE TABLE tb_user (pk_user bigint PRIMARY KEY, name text); CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int REFERENCES tb_user, title text)");
+            exec(c, "INSERT INTO tb_user VALUES (1, 'a'); INSERT INTO tb_post VALUES (10, 1, 'x')");
+            new Oracle(c).create("a6.tv_post", "SELECT p.pk_post, p.title, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user")
+                    .run("INSERT INTO tb_user VALUES (5000000000, 'big')", "UPDATE tb_user SET name = name || '!'", "DELETE FROM tb_user WHERE pk_user > 1");
+        }
+    }
+
+    /**
+     * Types whose "=" is not built in: keys and joins on them are refused (maintenance, pinned to pg_catalog, would
+     * compare citext case-sensitively and cannot use ltree's); plain columns of such types are maintained.
+     */
+    @Test
+    void typesWithAnEqualityOutsidePgCatalog(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE EXTENSION IF NOT EXISTS citext; CREATE EXTENSION IF NOT EXISTS hstore");
+            exec(c, "CREATE SCHEMA a7; SET search_path = a7, public");
+            exec(c, "CREATE TABLE tb_user (login citext PRIMARY KEY, name text); CREATE TABLE tb_post (pk_post int PRIMARY KEY, author citext, attrs hstore)");
+            exec(c, "INSERT INTO tb_user VALUES ('bob', 'Bob'); INSERT INTO tb_post VALUES (1, 'BOB', 'x=>1')");
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('a7.tv_post', $q$SELECT p.pk_post, u.name FROM tb_post p JOIN tb_user u ON u.login = p.author$q$)"))
+                    .isEqualTo("0A000");
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('a7.tv_user', $q$SELECT u.login AS pk_user, u.name FROM tb_user u$q$)")).isEqualTo("0A000");
+            new Oracle(c).create("a7.tv_post", "SELECT p.pk_post, p.author, p.attrs FROM tb_post p")
+                    .run("UPDATE tb_post SET attrs = 'x=>2'", "UPDATE tb_post SET author = 'Bob'", "INSERT INTO tb_post VALUES (2, 'ann', 'y=>2')");
+            assertThat(value(c, "SELECT author::text FROM tv_post WHERE pk_post = 1")).isEqualTo("Bob");
+        }
+    }
+
+    /** Rows that leave a source through DDL (DETACH PARTITION, DROP TABLE of a partition, NO INHERIT, DROP of a child) leave the TVIEW. */
+    @Test
+    void rowsThatLeaveASourceThroughDdlLeaveTheTview(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a9; SET search_path = a9, public");
+            exec(c, "CREATE TABLE tb_ev (pk_ev int, region text, v int, PRIMARY KEY (pk_ev, region)) PARTITION BY LIST (region)");
+            for (String r : new String[] {"eu", "us", "asia", "af"}) {
+                exec(c, "CREATE TABLE tb_ev_" + r + " PARTITION OF tb_ev FOR VALUES IN ('" + r + "')");
+            }
+            exec(c, "INSERT INTO tb_ev VALUES (1, 'eu', 1), (2, 'us', 2), (3, 'asia', 3), (4, 'af', 4)");
+            exec(c, "CREATE TABLE tb_item (pk_item int PRIMARY KEY, v int); CREATE TABLE tb_item_old () INHERITS (tb_item);"
+                    + " CREATE TABLE tb_item_older () INHERITS (tb_item)");
+            exec(c, "INSERT INTO tb_item VALUES (1, 1); INSERT INTO tb_item_old VALUES (2, 2); INSERT INTO tb_item_older VALUES (3, 3)");
+            new Oracle(c).create("a9.tv_ev", "SELECT e.pk_ev, e.region, e.v FROM tb_ev e").create("a9.tv_item", "SELECT i.pk_item, i.v FROM tb_item i")
+                    .run("ALTER TABLE tb_ev DETACH PARTITION tb_ev_us", "DROP TABLE tb_ev_asia", "ALTER TABLE tb_item_old NO INHERIT tb_item",
+                            "DROP TABLE tb_item_older", "INSERT INTO tb_ev_af VALUES (5, 'af', 5)", "INSERT INTO tb_ev_us VALUES (6, 'us', 6)",
+                            "INSERT INTO tb_item_old VALUES (7, 7)", "BEGIN", "DROP TABLE tb_ev_af", "ROLLBACK");
+            assertThat(value(c, "SELECT count(*) FROM tv_ev")).as("eu 1, af 4 and 5").isEqualTo(3L);
+        }
+    }
+
+    /**
+     * Date/time values print by the session's TimeZone (and IntervalStyle ...): a writer in another time zone must not
+     * store text no other session's query yields. The TVIEW keeps the creating session's settings.
+     */
+    @Test
+    void valuesDoNotDependOnTheWritersTimeZone(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a10; SET search_path = a10, public; SET TimeZone = 'UTC'");
+            exec(c, "CREATE TABLE tb_ev (pk_ev int PRIMARY KEY, at timestamptz, d interval, title text); INSERT INTO tb_ev VALUES (1, '2024-01-01 00:00+00', '2 days', 'a')");
+            Oracle o = new Oracle(c).create("a10.tv_ev", "SELECT e.pk_ev, e.title, jsonb_build_object('at', e.at, 'd', e.d) AS doc, e.at::text AS at_text,"
+                    + " e.d::text AS d_text FROM tb_ev e");
+            exec(c, "SET TimeZone = 'Asia/Tokyo'; SET IntervalStyle = 'postgres_verbose'");
+            exec(c, "UPDATE tb_ev SET title = 'b' WHERE pk_ev = 1; INSERT INTO tb_ev VALUES (2, '2024-06-01 12:00+00', '3 hours', 'c')");
+            exec(c, "RESET IntervalStyle; SET TimeZone = 'UTC'");
+            o.check("writes from a session in Asia/Tokyo with IntervalStyle postgres_verbose");
+            assertThat(value(c, "SELECT at_text FROM tv_ev WHERE pk_ev = 2")).isEqualTo("2024-06-01 12:00:00+00");
+            assertThat(value(c, "SELECT missing + extra + different FROM pg_tviews_check_consistency('a10.tv_ev')")).isEqualTo(0L);
+        }
+    }
+
+    /** CREATE OR REPLACE VIEW of a plain view the TVIEW reads (directly or through another view): rows and lineage follow it. */
+    @Test
+    void aRedefinedViewSourceIsFollowed(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a11; SET search_path = a11, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text, active boolean); CREATE TABLE tb_org (pk_org int PRIMARY KEY, fk_user int, label text)");
+            exec(c, "INSERT INTO tb_user VALUES (1, 'a', true), (2, 'b', false); INSERT INTO tb_org VALUES (1, 1, 'x'), (2, 2, 'y')");
+            exec(c, "CREATE VIEW v_user AS SELECT u.pk_user, u.name FROM tb_user u WHERE u.active; CREATE VIEW v_named AS SELECT v.pk_user, v.name FROM v_user v");
+            Oracle o = new Oracle(c).create("a11.tv_org", "SELECT g.pk_org, g.label, n.name FROM tb_org g JOIN v_named n ON n.pk_user = g.fk_user");
+            o.run("CREATE OR REPLACE VIEW v_user AS SELECT u.pk_user, u.name FROM tb_user u",
+                    "UPDATE tb_user SET name = 'B' WHERE pk_user = 2",
+                    "CREATE OR REPLACE VIEW v_user AS SELECT u.pk_user, upper(u.name) AS name FROM tb_user u WHERE NOT u.active",
+                    "UPDATE tb_user SET active = NOT active");
+        }
+    }
+
+    /**
+     * READ COMMITTED: a writer changes a child's key (not its parent column) and holds its flush; a parent's writer
+     * walking to the children must wait for it and read the new key (0.3.3 read the old one and left the new stale).
+     */
+    @Test
+    void aParentsWalkWaitsForAChildWhoseKeyChanged(PgDatabase db) throws Exception {
+        try (Connection setup = db.connect(); Connection child = db.connect(); Connection parent = db.connect()) {
+            exec(setup, "CREATE SCHEMA a8; SET search_path = a8, public");
+            exec(setup, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text); CREATE TABLE tb_post (pk_post int PRIMARY KEY, slug text UNIQUE NOT NULL, fk_user int)");
+            exec(setup, "INSERT INTO tb_user VALUES (1, 'old'); INSERT INTO tb_post VALUES (10, 'hello', 1)");
+            String q = "SELECT p.slug AS pk_page, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user";
+            exec(setup, "SELECT pg_tviews_create('a8.tv_page', $q$" + q + "$q$)");
+            exec(child, "SET search_path = a8, public; BEGIN; UPDATE tb_post SET slug = 'hello-world' WHERE pk_post = 10; SELECT pg_tviews_flush()");
+            exec(parent, "SET search_path = a8, public");
+            CompletableFuture<String> rename = CompletableFuture.supplyAsync(() -> Rt.sqlState(parent, "UPDATE tb_user SET name = 'new' WHERE pk_user = 1"));
+            assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE tb_user%'", rename))
+                    .as("the parent's writer waits for the child's").isEqualTo(1L);
+            exec(child, "COMMIT");
+            assertThat(rename.get(60, TimeUnit.SECONDS)).isNull();
+            assertThat(Rt.driftAgainst(setup, "a8.tv_page", q.replace("tb_", "a8.tb_"))).isZero();
+            assertThat(value(setup, "SELECT name FROM a8.tv_page WHERE pk_page = 'hello-world'")).isEqualTo("new");
+        }
+    }
+}
