@@ -40,6 +40,19 @@ public class TViewOptions {
             + "statement: after every statement of the writer, for writers that read the TVIEW mid-transaction.")
     private Refresh refresh;
 
+    @JsonPropertyDescription("Session settings the TVIEW's values are computed with when its query reads date/time, interval "
+            + "or float values: TimeZone, DateStyle, IntervalStyle, extra_float_digits (e.g. {\"TimeZone\": \"UTC\"}); "
+            + "default: those of the operator's database session.")
+    private Map<String, String> settings;
+
+    public Map<String, String> getSettings() {
+        return settings;
+    }
+
+    public void setSettings(Map<String, String> settings) {
+        this.settings = settings;
+    }
+
     public String getKey() {
         return key;
     }

@@ -44,6 +44,21 @@ class TViewSpecFieldsTest {
     }
 
     @Test
+    void settingsFixTheTextOfDateTimeValues() {
+        TViewFixture shop = TViewFixture.create(client, "settings");
+        shop.db.execute("ALTER TABLE tb_user ADD COLUMN joined timestamptz NOT NULL DEFAULT '2026-01-01 00:00+00'");
+        shop.tview("member", "SELECT u.pk_user AS pk_member, jsonb_build_object('joined', u.joined) AS data FROM tb_user u", spec -> {
+            TViewOptions options = new TViewOptions();
+            options.setSettings(java.util.Map.of("TimeZone", "Asia/Tokyo"));
+            spec.setOptions(options);
+        });
+        shop.awaitReady("member");
+        assertThat(shop.db.queryValue("SELECT settings->>'TimeZone' FROM pg_tview_meta WHERE entity = 'member'")).isEqualTo("Asia/Tokyo");
+        shop.db.execute("INSERT INTO tb_user (name) VALUES ('carol')");        // a writer in another time zone
+        assertThat(shop.db.queryValue("SELECT data->>'joined' FROM tv_member WHERE pk_member = 3")).isEqualTo("2026-01-01T09:00:00+09:00");
+    }
+
+    @Test
     void dependsOnWaitsForNamedTViewsEvenWhenTheQueryDoesNotReadThem() {
         TViewFixture shop = TViewFixture.create(client, "depends");
         shop.tview("user", USER_QUERY, spec -> spec.setSuspend(true));
