@@ -3240,6 +3240,18 @@ BEGIN
             END IF;
             RETURN NEXT;
         END LOOP;
+        -- a partition detached or a child disinherited while no event trigger watched: its rows are still in the TVIEW
+        SELECT string_agg(format('%I.%I', n2.nspname, c.relname), ', ') INTO bad
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n2 ON n2.oid = c.relnamespace
+         WHERE t.tgname = nm.trg_prefix || '_trn'
+           AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) dep
+                            CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, dep) x
+                            WHERE x.trg = t.tgname AND to_regclass(format('%I.%I', x.sch, x.tbl)) = t.tgrelid);
+        IF bad IS NOT NULL THEN
+            component := 'left:' || m.entity; status := 'ERROR'; severity := 'critical';
+            message := format('%s left a source of this TVIEW (DETACH PARTITION, NO INHERIT) and its rows are still in it; run pg_tviews_reinstall_triggers(%L)', bad, m.entity);
+            RETURN NEXT;
+        END IF;
     END LOOP;
 
     component := 'orphans';
