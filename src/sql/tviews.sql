@@ -1649,6 +1649,18 @@ $fn$;
 -- Did DDL change what the generated objects were made from: the definition (a renamed column), or the
 -- tables a source spans (a new partition or inheritance child without this TVIEW's triggers)? Other DDL
 -- (ADD COLUMN, ENABLE/DISABLE TRIGGER, ...) leaves the TVIEW alone.
+-- Tables that carry the TVIEW's TRUNCATE trigger but are no longer one of its sources or their partitions /
+-- children (DETACH PARTITION, NO INHERIT): their rows are still in the TVIEW. NULL when there are none.
+CREATE OR REPLACE FUNCTION public.pg_tviews__left_tables(m public.pg_tview_meta) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ' ORDER BY n.nspname, c.relname)
+      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE t.tgname = (public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn'
+       AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) dep
+                        CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, dep) x
+                        WHERE x.trg = t.tgname AND to_regclass(format('%I.%I', x.sch, x.tbl)) = t.tgrelid);
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__stale_objects(m public.pg_tview_meta) RETURNS boolean
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1661,11 +1673,7 @@ BEGIN
                     CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
                     WHERE x.trg LIKE '%\_trn' AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg))
         -- a table that left a source (DETACH PARTITION, NO INHERIT) still carries its trigger
-        OR EXISTS (SELECT 1 FROM pg_trigger t
-                    WHERE t.tgname = (public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn'
-                      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d
-                                       CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
-                                       WHERE x.trg = t.tgname AND to_regclass(format('%I.%I', x.sch, x.tbl)) = t.tgrelid));
+        OR public.pg_tviews__left_tables(m) IS NOT NULL;
 END
 $fn$;
 
@@ -1781,15 +1789,14 @@ BEGIN
                                                          AND dp.classid = 'pg_rewrite'::regclass
               JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> views.oid
         )
-        SELECT o.entity, m.owner,
-               to_regclass(format('%I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) IN (SELECT oid FROM views) AS view_changed
+        SELECT o.entity, m.owner, to_regclass(format('%I.%I', m.schema_name, nm.dv)) IN (SELECT oid FROM views) AS view_changed
           FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
+         CROSS JOIN LATERAL public.pg_tviews__names(m.entity, m.table_name) nm
          WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d JOIN names ON names.sch = d->>'schema' AND names.tbl = d->>'table')
             -- a table that carries this TVIEW's trigger but may have left its source (NO INHERIT)
-            OR EXISTS (SELECT 1 FROM touched JOIN pg_trigger t ON t.tgrelid = touched.oid
-                        WHERE t.tgname = (public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn')
+            OR EXISTS (SELECT 1 FROM touched JOIN pg_trigger t ON t.tgrelid = touched.oid WHERE t.tgname = nm.trg_prefix || '_trn')
             -- a plain view it reads was redefined: its lineage and its rows follow the new definition
-            OR to_regclass(format('%I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) IN (SELECT oid FROM views)
+            OR to_regclass(format('%I.%I', m.schema_name, nm.dv)) IN (SELECT oid FROM views)
          ORDER BY o.depth, o.entity
     LOOP
         PERFORM public.pg_tviews__follow_each(e.entity, CASE WHEN e.view_changed THEN 'rebuild' ELSE 'regenerate' END, 'DDL');
@@ -3241,12 +3248,7 @@ BEGIN
             RETURN NEXT;
         END LOOP;
         -- a partition detached or a child disinherited while no event trigger watched: its rows are still in the TVIEW
-        SELECT string_agg(format('%I.%I', n2.nspname, c.relname), ', ') INTO bad
-          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n2 ON n2.oid = c.relnamespace
-         WHERE t.tgname = nm.trg_prefix || '_trn'
-           AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) dep
-                            CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, dep) x
-                            WHERE x.trg = t.tgname AND to_regclass(format('%I.%I', x.sch, x.tbl)) = t.tgrelid);
+        bad := public.pg_tviews__left_tables(m);
         IF bad IS NOT NULL THEN
             component := 'left:' || m.entity; status := 'ERROR'; severity := 'critical';
             message := format('%s left a source of this TVIEW (DETACH PARTITION, NO INHERIT) and its rows are still in it; run pg_tviews_reinstall_triggers(%L)', bad, m.entity);
