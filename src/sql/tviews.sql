@@ -1753,7 +1753,7 @@ BEGIN
         SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          WHERE EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x
                         WHERE x.object_type = 'trigger'
-                          AND x.object_identity LIKE replace((public.pg_tviews__names(m.entity, m.table_name)).trg_prefix, '_', '\_') || '\_trn on %')
+                          AND starts_with(x.object_identity, quote_ident((public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn') || ' on '))
            AND to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NOT NULL
          ORDER BY o.depth, o.entity
     LOOP

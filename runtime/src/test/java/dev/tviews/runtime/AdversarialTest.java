@@ -183,6 +183,13 @@ class AdversarialTest {
             }
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component = 'left:a9.ev'")).isEqualTo(0L);
             assertThat(Rt.driftAgainst(c, "tv_ev", "SELECT e.pk_ev, e.region, e.v FROM tb_ev e")).isZero();
+            // names with quotes, spaces, a newline, '%' and a backslash: the dropped and the detached partition are found too
+            exec(c, "CREATE SCHEMA \"a9 we\"\"ird\"; SET search_path = \"a9 we\"\"ird\", public");
+            exec(c, "CREATE TABLE \"tb_e v\" (pk int, region text, v int, PRIMARY KEY (pk, region)) PARTITION BY LIST (region)");
+            exec(c, "CREATE TABLE \"tb_e v_us\" PARTITION OF \"tb_e v\" FOR VALUES IN ('us'); CREATE TABLE \"tb_e v_\nx\" PARTITION OF \"tb_e v\" FOR VALUES IN ('x')");
+            exec(c, "CREATE TABLE \"tb_e v_eu\" PARTITION OF \"tb_e v\" FOR VALUES IN ('eu'); INSERT INTO \"tb_e v\" VALUES (1, 'eu', 1), (2, 'us', 2), (3, 'x', 3)");
+            new Oracle(c).create("\"a9 we\"\"ird\".\"tv_a%b\"\"\\ c\"", "SELECT e.pk AS \"pk_a%b\"\"\\ c\", e.v FROM \"tb_e v\" e")
+                    .run("DROP TABLE \"tb_e v_us\"", "ALTER TABLE \"tb_e v\" DETACH PARTITION \"tb_e v_\nx\"");
         }
     }
 
