@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.4
+-- tviews-runtime-version: 0.3.5
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -134,7 +134,7 @@ GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.4'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.5'::text $$;
 
 -- Runs as the installer (callers have no privilege on the log); performed_by is the login role.
 CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
@@ -197,40 +197,23 @@ BEGIN
 END
 $fn$;
 
--- Does the type have an equality operator usable in IS DISTINCT FROM? (else compare as text)
-CREATE OR REPLACE FUNCTION public.pg_tviews__has_eq(t oid) RETURNS boolean
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-DECLARE
-    ty record;
-BEGIN
-    SELECT * INTO ty FROM pg_type WHERE oid = t;
-    IF NOT FOUND THEN RETURN false; END IF;
-    IF ty.typtype = 'd' THEN RETURN public.pg_tviews__has_eq(ty.typbasetype); END IF;
-    IF ty.typtype = 'c' OR ty.typtype = 'p' THEN RETURN false; END IF;
-    IF ty.typcategory = 'A' AND ty.typelem <> 0 THEN RETURN public.pg_tviews__has_eq(ty.typelem); END IF;
-    -- built in only: generated code runs with search_path = pg_catalog, where an extension's "=" (hstore, citext)
-    -- does not resolve, or resolves to another type's (citext: text's, case-sensitive)
-    RETURN EXISTS (SELECT 1 FROM pg_operator o WHERE o.oprname = '=' AND o.oprleft = t AND o.oprright = t AND (o.oprcanhash OR o.oprcanmerge)
-                      AND o.oprnamespace = 'pg_catalog'::regnamespace);
-END
-$fn$;
+DROP FUNCTION IF EXISTS public.pg_tviews__has_eq(oid);     -- until 0.3.4 (rows were compared by IS DISTINCT FROM)
 
--- "(a.c1, a.c2) IS DISTINCT FROM (b.c1, b.c2)" over the non-key columns of a TVIEW table.
+-- "ROW(a.c1, a.c2)::record *<> ROW(b.c1, b.c2)::record" over the non-key columns of a TVIEW table: the values'
+-- binary images differ. Finer than IS DISTINCT FROM, so a value that stays equal but prints differently
+-- (numeric 1.0 -> 1.00, also inside jsonb; -0 -> 0) is rewritten, and types without an equality compare too.
 CREATE OR REPLACE FUNCTION public.pg_tviews__distinct_expr(tv regclass, key_col text, a text, b text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    la text; lb text; n int;
+    la text; lb text;
 BEGIN
-    SELECT string_agg(CASE WHEN public.pg_tviews__has_eq(atttypid) THEN format('%s.%I', a, attname)
-                           ELSE format('%s.%I::text', a, attname) END, ', ' ORDER BY attnum),
-           string_agg(CASE WHEN public.pg_tviews__has_eq(atttypid) THEN format('%s.%I', b, attname)
-                           ELSE format('%s.%I::text', b, attname) END, ', ' ORDER BY attnum),
-           count(*)
-      INTO la, lb, n
+    SELECT string_agg(format('%s.%I', a, attname), ', ' ORDER BY attnum),
+           string_agg(format('%s.%I', b, attname), ', ' ORDER BY attnum)
+      INTO la, lb
       FROM pg_attribute WHERE attrelid = tv AND attnum > 0 AND NOT attisdropped AND attname <> key_col;
-    IF n = 0 THEN RETURN 'false'; END IF;
-    IF n = 1 THEN RETURN format('%s IS DISTINCT FROM %s', la, lb); END IF;
-    RETURN format('(%s) IS DISTINCT FROM (%s)', la, lb);
+    IF la IS NULL THEN RETURN 'false'; END IF;
+    -- the casts keep the parser from comparing the two rows column by column (there is no numeric *<> numeric)
+    RETURN format('ROW(%s)::record OPERATOR(pg_catalog.*<>) ROW(%s)::record', la, lb);
 END
 $fn$;
 

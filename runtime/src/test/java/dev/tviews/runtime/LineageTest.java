@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Issue classes of "the runtime never returns a wrong row": lineage is proven from the query's own
  * predicates, never from column names, and rows appear and disappear when parents change. The oracle is
- * the test's own query text, compared with EXCEPT ALL both ways after every statement.
+ * the test's own query text, rows compared by their text images with EXCEPT ALL both ways after every statement.
  */
 @ExtendWith(PostgresExtension.class)
 class LineageTest {

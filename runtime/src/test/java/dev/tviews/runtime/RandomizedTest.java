@@ -23,8 +23,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * optionally a partitioned table), random TVIEWs drawn from the accepted shapes (filters on parents,
  * correlated aggregates, EXISTS, jsonb documents, a TVIEW on a TVIEW), random DML (key updates, parent
  * flips, deferred-FK transactions, savepoints). Every value is a literal from one java.util.Random, so
- * the printed seed replays the run exactly. The oracle (the test's own query text, EXCEPT ALL both ways)
- * runs after every statement.
+ * the printed seed replays the run exactly. The oracle (the test's own query text, rows compared by their text
+ * images with EXCEPT ALL both ways) runs after every statement.
  */
 @ExtendWith(PostgresExtension.class)
 class RandomizedTest {
@@ -298,8 +298,8 @@ class RandomizedTest {
             for (int i = 0; i < names.size(); i++) {
                 String q = tviews.get(names.get(i));
                 String t = schema + "." + names.get(i);
-                sql.append(i == 0 ? "" : ", ").append("(SELECT count(*) FROM (SELECT * FROM ").append(t).append(" EXCEPT ALL SELECT * FROM (").append(q)
-                        .append(") q) a) + (SELECT count(*) FROM (SELECT * FROM (").append(q).append(") q EXCEPT ALL SELECT * FROM ").append(t).append(") b)");
+                sql.append(i == 0 ? "" : ", ").append("(SELECT count(*) FROM (SELECT x::text FROM ").append(t).append(" x EXCEPT ALL SELECT q::text FROM (").append(q)
+                        .append(") q) a) + (SELECT count(*) FROM (SELECT q::text FROM (").append(q).append(") q EXCEPT ALL SELECT x::text FROM ").append(t).append(" x) b)");
             }
             return sql.toString();
         }
