@@ -123,9 +123,12 @@ CREATE POLICY pg_tview_meta_owner ON public.pg_tview_meta FOR ALL
 DROP POLICY IF EXISTS pg_tview_helpers_read ON public.pg_tview_helpers;
 DROP POLICY IF EXISTS pg_tview_helpers_owner ON public.pg_tview_helpers;
 CREATE POLICY pg_tview_helpers_read ON public.pg_tview_helpers FOR SELECT USING (true);
+-- a registry row names objects the runtime drops and alters as the TVIEW's owner: it is written only for a registered
+-- TVIEW of an owner the writer is a member of (0.3.4 accepted rows for an entity not registered yet, and a row
+-- planted so ran its text as whoever created that TVIEW next, a superuser included)
 CREATE POLICY pg_tview_helpers_owner ON public.pg_tview_helpers FOR ALL
     USING (NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND NOT pg_has_role(m.owner, 'MEMBER')))
-    WITH CHECK (NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND NOT pg_has_role(m.owner, 'MEMBER')));
+    WITH CHECK (EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND pg_has_role(m.owner, 'MEMBER')));
 REVOKE ALL ON public.pg_tview_meta, public.pg_tview_helpers, public.pg_tview_audit_log, public.pg_tview_rr_stamp FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.pg_tview_meta, public.pg_tview_helpers TO PUBLIC;
 GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
@@ -136,12 +139,33 @@ GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.5'::text $$;
 
--- Runs as the installer (callers have no privilege on the log); performed_by is the login role.
+-- Runs as the installer (callers have no privilege on the log); performed_by is the login role. Any role can call
+-- it, so it records only what its caller may have done: an operation on a TVIEW of an owner the caller is a member
+-- of (the log is trusted: pg_tviews_convert_existing_table recovers definitions from it), a summary of
+-- pg_tviews_refresh_all, an upgrade by a member of the runtime's owner.
 CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
-RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    -- the caller's role: SECURITY DEFINER changes current_user, not the "role" setting
+    caller name := CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role')::name END;
+    owner name;
+BEGIN
+    IF ent IS NOT NULL THEN
+        owner := (SELECT m.owner FROM public.pg_tview_meta m WHERE m.entity = ent);
+    ELSIF op = 'UPGRADE' THEN
+        owner := (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = 'public.pg_tview_audit_log'::regclass);
+    ELSIF op = 'REFRESH' THEN
+        owner := caller;
+    END IF;
+    IF op IS NULL OR op NOT IN ('CREATE', 'CONVERT', 'REBUILD', 'ALTER', 'DROP', 'REFRESH', 'REPAIR', 'REINSTALL', 'UPGRADE')
+       OR owner IS NULL OR NOT pg_has_role(caller, owner, 'MEMBER') THEN
+        RAISE EXCEPTION 'permission denied to write the TVIEW audit log' USING ERRCODE = '42501',
+            DETAIL = 'The runtime records its own operations; no role writes entries for a TVIEW of an owner it is not a member of.';
+    END IF;
     INSERT INTO public.pg_tview_audit_log (operation, entity, details, rows_affected, performed_by)
     VALUES (op, ent, det, n, session_user);
-$$;
+END
+$fn$;
 
 -- Parse a TVIEW name ('post', 'tv_post', 'schema.tv_post') into schema, table and entity.
 CREATE OR REPLACE FUNCTION public.pg_tviews__parse(name text, OUT schema_name text, OUT table_name text, OUT entity text)
@@ -217,7 +241,8 @@ BEGIN
 END
 $fn$;
 
--- Key locks. READ COMMITTED: sorted transaction-level advisory locks on the keys, after a shared
+-- Key locks of runtime 0.1/0.2 generated code (dropped at the end of this script when no TVIEW still runs such code).
+-- READ COMMITTED: sorted transaction-level advisory locks on the keys, after a shared
 -- TVIEW-wide lock that a full refresh (or a bulk of over 1,000 keys) takes exclusively.
 -- REPEATABLE READ / SERIALIZABLE: conflict stamps (a concurrent writer of the same key gets 40001),
 -- and a share lock on the TVIEW's 'all' stamp that a full refresh updates.
@@ -307,10 +332,9 @@ DECLARE
     fn text := convert_from(decode(split_part(rtrim(tok, ';'), ':', 3), 'hex'), 'UTF8');
     p oid := to_regprocedure(fn || '(boolean)');
 BEGIN
-    IF p IS NULL OR NOT EXISTS (SELECT 1 FROM pg_proc WHERE oid = p AND prosecdef AND proname LIKE 'pg\_tviews\_%\_fl') THEN
-        RETURN NULL;
-    END IF;
-    RETURN fn;
+    -- the name as the catalog spells it, quoted: the token's own text (session state) is never spliced
+    RETURN (SELECT format('%I.%I', n.nspname, f.proname) FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace
+             WHERE f.oid = p AND f.prosecdef AND f.proname LIKE 'pg\_tviews\_%\_fl');
 END
 $fn$;
 
@@ -525,9 +549,13 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__restore_role(prev text) RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$ SELECT set_config('role', prev, true) $$;
 
+-- Conflict stamps of runtime 0.1/0.2 (pg_tview_rr_stamp): forgotten when the TVIEW is dropped, by a member of its owner.
 CREATE OR REPLACE FUNCTION public.pg_tviews__forget_stamps(ent text) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    DELETE FROM public.pg_tview_rr_stamp WHERE entity = ent;
+    DELETE FROM public.pg_tview_rr_stamp s WHERE s.entity = ent
+       AND EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = ent
+                      AND pg_has_role(CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role')::name END,
+                                      m.owner, 'MEMBER'));
 $$;
 
 -- Names of the generated objects of a TVIEW (all carry md5(entity) so a lost registry can be rebuilt).
@@ -543,6 +571,14 @@ LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 DROP FUNCTION IF EXISTS public.pg_tviews__names(text, text);
+-- A relation by schema and name without privilege checks: to_regclass() needs USAGE on the schema, and the DDL
+-- event triggers run as whoever runs the DDL (0.3.4: any DROP TABLE by a role without USAGE on some TVIEW's
+-- schema failed with 42501).
+CREATE OR REPLACE FUNCTION public.pg_tviews__relid(sch text, rel text) RETURNS oid
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = sch AND c.relname = rel;
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__names(ent text, tbl text,
     OUT rk text, OUT fr text, OUT ft text, OUT trg_prefix text, OUT dv text, OUT src_prefix text,
     OUT trg_like text, OUT fn_like text, OUT q text, OUT lk text, OUT fl text, OUT rp text)
@@ -1591,29 +1627,47 @@ BEGIN
 END
 $fn$;
 
+-- A registered function of a TVIEW, resolved from its registry row (NULL when it does not exist or the row's
+-- signature is not one): the row's text is never spliced into a statement.
+CREATE OR REPLACE FUNCTION public.pg_tviews__helper_fn(h public.pg_tview_helpers) RETURNS regprocedure
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN to_regprocedure(format('%I.%I(%s)', h.schema_name, h.object_name, h.signature));
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END
+$fn$;
+
+-- Drops a TVIEW's generated triggers and functions: those its registry names and those named like its objects
+-- (the registry lost them), only if they are its own (named for this entity, the functions owned by a role the
+-- caller, acting as the TVIEW's owner, is a member of), never by splicing the registry's text.
 CREATE OR REPLACE FUNCTION public.pg_tviews__drop_objects(ent text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     h record;
+    nm record := public.pg_tviews__names(ent, '');
 BEGIN
-    FOR h IN SELECT * FROM public.pg_tview_helpers WHERE entity = ent AND kind = 'trigger' LOOP
+    FOR h IN SELECT * FROM public.pg_tview_helpers WHERE entity = ent AND kind = 'trigger' AND object_name LIKE nm.trg_like LOOP
         IF to_regclass(format('%I.%I', h.schema_name, h.on_table)) IS NOT NULL THEN
             EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', h.object_name, h.schema_name, h.on_table);
         END IF;
     END LOOP;
-    FOR h IN SELECT * FROM public.pg_tview_helpers WHERE entity = ent AND kind = 'function' LOOP
-        EXECUTE format('DROP FUNCTION IF EXISTS %I.%I(%s)', h.schema_name, h.object_name, h.signature);
+    FOR h IN SELECT f.oid::regprocedure AS sig FROM public.pg_tview_helpers x
+               JOIN pg_proc f ON f.oid = public.pg_tviews__helper_fn(x)
+              WHERE x.entity = ent AND x.kind = 'function' AND f.proname LIKE nm.fn_like AND pg_has_role(f.proowner, 'MEMBER') LOOP
+        EXECUTE format('DROP FUNCTION IF EXISTS %s', h.sig);
     END LOOP;
     DELETE FROM public.pg_tview_helpers WHERE entity = ent;
     -- objects of this TVIEW that the registry lost (helpers rows deleted or damaged)
     FOR h IN SELECT t.tgname, n.nspname, c.relname
                FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+               JOIN pg_proc f ON f.oid = t.tgfoid
               WHERE NOT t.tgisinternal AND t.tgparentid = 0
-                AND t.tgname LIKE (public.pg_tviews__names(ent, '')).trg_like LOOP
+                AND t.tgname LIKE nm.trg_like AND pg_has_role(f.proowner, 'MEMBER') LOOP
         EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', h.tgname, h.nspname, h.relname);
     END LOOP;
     FOR h IN SELECT p.oid::regprocedure AS sig FROM pg_proc p
-              WHERE p.proname LIKE (public.pg_tviews__names(ent, '')).fn_like LOOP
+              WHERE p.proname LIKE nm.fn_like AND pg_has_role(p.proowner, 'MEMBER') LOOP
         EXECUTE format('DROP FUNCTION IF EXISTS %s', h.sig);
     END LOOP;
 END
@@ -1642,6 +1696,17 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
        AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) dep
                         CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, dep) x
                         WHERE x.trg = t.tgname AND to_regclass(format('%I.%I', x.sch, x.tbl)) = t.tgrelid);
+$$;
+
+-- Tables that carried this TVIEW's triggers (its registry says) and were dropped while no event trigger followed
+-- (DROP TABLE of a partition or an inheritance child by a role that cannot act as the TVIEW's owner, or without the
+-- event trigger): their rows may still be in the TVIEW. A full recompute (pg_tviews__full) forgets them.
+CREATE OR REPLACE FUNCTION public.pg_tviews__dropped_tables(m public.pg_tview_meta) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT string_agg(DISTINCT format('%I.%I', h.schema_name, h.on_table), ', ')
+      FROM public.pg_tview_helpers h
+     WHERE h.entity = m.entity AND h.kind = 'trigger' AND h.on_table <> ''
+       AND to_regclass(format('%I.%I', h.schema_name, h.on_table)) IS NULL;
 $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__stale_objects(m public.pg_tview_meta) RETURNS boolean
@@ -1737,7 +1802,7 @@ BEGIN
          WHERE EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x
                         WHERE x.object_type = 'trigger'
                           AND starts_with(x.object_identity, quote_ident((public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn') || ' on '))
-           AND to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NOT NULL
+           AND public.pg_tviews__relid(m.schema_name, m.table_name) IS NOT NULL
          ORDER BY o.depth, o.entity
     LOOP
         PERFORM public.pg_tviews__follow_each(e.entity, 'refresh', 'DROP');
@@ -1772,14 +1837,14 @@ BEGIN
                                                          AND dp.classid = 'pg_rewrite'::regclass
               JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> views.oid
         )
-        SELECT o.entity, m.owner, to_regclass(format('%I.%I', m.schema_name, nm.dv)) IN (SELECT oid FROM views) AS view_changed
+        SELECT o.entity, m.owner, public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views) AS view_changed
           FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          CROSS JOIN LATERAL public.pg_tviews__names(m.entity, m.table_name) nm
          WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d JOIN names ON names.sch = d->>'schema' AND names.tbl = d->>'table')
             -- a table that carries this TVIEW's trigger but may have left its source (NO INHERIT)
             OR EXISTS (SELECT 1 FROM touched JOIN pg_trigger t ON t.tgrelid = touched.oid WHERE t.tgname = nm.trg_prefix || '_trn')
             -- a plain view it reads was redefined: its lineage and its rows follow the new definition
-            OR to_regclass(format('%I.%I', m.schema_name, nm.dv)) IN (SELECT oid FROM views)
+            OR public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views)
          ORDER BY o.depth, o.entity
     LOOP
         PERFORM public.pg_tviews__follow_each(e.entity, CASE WHEN e.view_changed THEN 'rebuild' ELSE 'regenerate' END, 'DDL');
@@ -1806,8 +1871,10 @@ BEGIN
     st := public.pg_tviews__current_settings() || coalesce(m.settings, '{}') || coalesce(m.options->'settings', '{}');
     UPDATE public.pg_tview_meta SET settings = st WHERE entity = ent AND settings IS DISTINCT FROM st;
     clause := (SELECT string_agg(format('SET %I = %L', k, v), ' ') FROM jsonb_each_text(st) x(k, v));
-    FOR h IN SELECT * FROM public.pg_tview_helpers WHERE entity = ent AND kind = 'function' LOOP
-        EXECUTE format('ALTER FUNCTION %I.%I(%s) %s', h.schema_name, h.object_name, h.signature, clause);
+    FOR h IN SELECT public.pg_tviews__helper_fn(x) AS fn FROM public.pg_tview_helpers x WHERE x.entity = ent AND x.kind = 'function' LOOP
+        IF h.fn IS NOT NULL THEN
+            EXECUTE format('ALTER FUNCTION %s %s', h.fn, clause);
+        END IF;
     END LOOP;
 END
 $fn$;
@@ -1839,6 +1906,7 @@ DECLARE
     locks_one text;
     dv text;
     covered oid[];
+    lost boolean;
     has_full boolean;
     q text;
     lk text;
@@ -1858,8 +1926,10 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'TVIEW metadata not found for "%"', ent USING ERRCODE = '42704';
     END IF;
-    -- tables that carried this TVIEW's TRUNCATE trigger (never cloned by PostgreSQL) before regeneration
+    -- tables that carried this TVIEW's TRUNCATE trigger (never cloned by PostgreSQL) before regeneration, and
+    -- whether one that did was dropped unnoticed (the registry forgets it below)
     covered := ARRAY(SELECT t.tgrelid FROM pg_trigger t WHERE t.tgname = (public.pg_tviews__names(ent, m.table_name)).trg_prefix || '_trn');
+    lost := public.pg_tviews__dropped_tables(m) IS NOT NULL;
     tv := to_regclass(format('%I.%I', m.schema_name, m.table_name));
     IF tv IS NULL THEN
         RAISE EXCEPTION 'table %.% of TVIEW "%" does not exist', m.schema_name, m.table_name, ent
@@ -2252,10 +2322,10 @@ $g$, m.schema_name, trgfn, body, after_q, one_event, tok);
     -- what was generated, so the health check can tell a function edited by hand
     UPDATE public.pg_tview_helpers h SET code_hash = md5(pr.prosrc)
       FROM pg_proc pr
-     WHERE h.entity = ent AND h.kind = 'function' AND pr.oid = to_regprocedure(format('%I.%I(%s)', h.schema_name, h.object_name, h.signature));
+     WHERE h.entity = ent AND h.kind = 'function' AND pr.oid = public.pg_tviews__helper_fn(h);
     -- a child that brought rows no trigger saw (ATTACH PARTITION, ALTER TABLE ... INHERIT): recompute
     -- and one whose rows left (DETACH PARTITION, NO INHERIT, DROP TABLE of a partition or child): recompute
-    IF cardinality(covered) > 0 AND (EXISTS (
+    IF lost OR cardinality(covered) > 0 AND (EXISTS (
            SELECT 1 FROM pg_trigger t WHERE t.tgname = nm.trg_prefix || '_trn' AND NOT t.tgrelid = ANY(covered)
               AND public.pg_tviews__has_rows(t.tgrelid))
         OR EXISTS (SELECT 1 FROM unnest(covered) c WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c AND t.tgname = nm.trg_prefix || '_trn'))) THEN
@@ -2419,6 +2489,14 @@ DECLARE
     waited boolean := false;
 BEGIN
     FOR d IN SELECT x FROM jsonb_array_elements(deps) x ORDER BY x->>'schema', x->>'table' LOOP
+        -- the TVIEW's triggers on the source are dropped and recreated when the source's DDL is followed, the TVIEW
+        -- is reinstalled or dropped: DROP TRIGGER needs the table's owner, so a TVIEW over another owner's table
+        -- could be created (TRIGGER privilege) but never maintained through DDL nor dropped
+        IF NOT pg_has_role((SELECT c.relowner FROM pg_class c WHERE c.oid = format('%I.%I', d->>'schema', d->>'table')::regclass), 'MEMBER') THEN
+            RAISE EXCEPTION 'the TVIEW''s owner % is not a member of the owner of its source %.%', current_user, d->>'schema', d->>'table'
+                USING ERRCODE = '42501',
+                HINT = 'Maintenance triggers are dropped and recreated with the source''s DDL and when the TVIEW is dropped, which needs the table''s owner: create the TVIEW as that owner, or as a member of it (GRANT <source owner> TO <TVIEW owner>).';
+        END IF;
         BEGIN
             EXECUTE format('LOCK TABLE %I.%I IN SHARE ROW EXCLUSIVE MODE NOWAIT', d->>'schema', d->>'table');
         EXCEPTION WHEN lock_not_available THEN
@@ -2593,10 +2671,11 @@ BEGIN
     END LOOP;
     prev := public.pg_tviews__as_owner(m.owner, m.entity);
     n := public.pg_tviews__drop_all(m);
-    DELETE FROM public.pg_tview_meta WHERE entity = m.entity;
-    PERFORM public.pg_tviews__forget_stamps(m.entity);
+    -- recorded while the catalog row still names the owner (the log checks it)
     PERFORM public.pg_tviews__audit('DROP', m.entity, jsonb_build_object('table', format('%I.%I', m.schema_name, m.table_name),
             'definition', m.definition, 'cascade', "cascade", 'dropped_dependents', to_jsonb(deps)), n);
+    PERFORM public.pg_tviews__forget_stamps(m.entity);
+    DELETE FROM public.pg_tview_meta WHERE entity = m.entity;
     PERFORM public.pg_tviews__restore_role(prev);
 END
 $fn$;
@@ -2733,6 +2812,9 @@ BEGIN
     END IF;
     EXECUTE format('SELECT %I.%I($1)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr) INTO n USING force;
     UPDATE public.pg_tview_meta SET last_refreshed_at = now() WHERE entity = m.entity;
+    -- recomputed: rows of tables dropped unnoticed are gone, and so is the health check's reason to report them
+    DELETE FROM public.pg_tview_helpers h WHERE h.entity = m.entity AND h.kind = 'trigger' AND h.on_table <> ''
+       AND to_regclass(format('%I.%I', h.schema_name, h.on_table)) IS NULL;
     RETURN n;
 END
 $fn$;
@@ -2990,6 +3072,7 @@ BEGIN
             SELECT jsonb_build_object('definition', details->>'definition', 'options', coalesce(details->'options', '{}'))
               INTO def FROM public.pg_tview_audit_log
              WHERE entity = ent AND operation IN ('CREATE', 'REBUILD', 'CONVERT', 'ALTER') AND details ? 'definition'
+               AND details->>'table' = format('%I.%I', sch, tbl)
              ORDER BY log_id DESC LIMIT 1;
         END IF;
     END IF;
@@ -3167,9 +3250,9 @@ BEGIN
         component := 'functions:' || m.entity;
         SELECT string_agg(h.object_name, ', ') INTO bad FROM public.pg_tview_helpers h
          WHERE h.entity = m.entity AND h.kind = 'function'
-           AND to_regprocedure(format('%I.%I(%s)', h.schema_name, h.object_name, h.signature)) IS NULL;
+           AND public.pg_tviews__helper_fn(h) IS NULL;
         SELECT string_agg(h.object_name, ', ') INTO cur FROM public.pg_tview_helpers h
-          JOIN pg_proc pr ON pr.oid = to_regprocedure(format('%I.%I(%s)', h.schema_name, h.object_name, h.signature))
+          JOIN pg_proc pr ON pr.oid = public.pg_tviews__helper_fn(h)
          WHERE h.entity = m.entity AND h.kind = 'function'
            AND (md5(pr.prosrc) IS DISTINCT FROM h.code_hash OR NOT pr.prosecdef OR pg_get_userbyid(pr.proowner) <> m.owner);
         IF bad IS NOT NULL OR NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h WHERE h.entity = m.entity AND h.kind = 'function') THEN
@@ -3235,6 +3318,12 @@ BEGIN
         IF bad IS NOT NULL THEN
             component := 'left:' || m.entity; status := 'ERROR'; severity := 'critical';
             message := format('%s left a source of this TVIEW (DETACH PARTITION, NO INHERIT) and its rows are still in it; run pg_tviews_reinstall_triggers(%L)', bad, m.entity);
+            RETURN NEXT;
+        END IF;
+        bad := public.pg_tviews__dropped_tables(m);
+        IF bad IS NOT NULL THEN
+            component := 'dropped:' || m.entity; status := 'ERROR'; severity := 'critical';
+            message := format('%s carried this TVIEW''s triggers and was dropped while nothing followed it (no event trigger, or DDL by a role that cannot act as %I): its rows may still be in the TVIEW; run pg_tviews_refresh(%L)', bad, m.owner, m.entity);
             RETURN NEXT;
         END IF;
     END LOOP;
@@ -3417,6 +3506,17 @@ BEGIN
     END LOOP;
     IF EXISTS (SELECT 1 FROM public.pg_tview_meta) THEN
         PERFORM public.pg_tviews__audit('UPGRADE', NULL, jsonb_build_object('runtime_version', public.pg_tviews_version()), NULL);
+    END IF;
+    -- the advisory-lock and stamp functions of 0.1/0.2 generated code: any role can call them (they are SECURITY
+    -- DEFINER, and write the stamps), so they stay only while a TVIEW the installer could not regenerate runs such code
+    IF NOT EXISTS (SELECT 1 FROM public.pg_tview_meta mm
+                    WHERE string_to_array(coalesce(substring(mm.runtime_version FROM '^[0-9]+\.[0-9]+'), '0.0'), '.')::int[] < ARRAY[0, 3]
+                      AND EXISTS (SELECT 1 FROM public.pg_tview_helpers h WHERE h.entity = mm.entity AND h.kind = 'function')) THEN
+        DROP FUNCTION IF EXISTS public.pg_tviews__lock_keys(text, text[]);
+        DROP FUNCTION IF EXISTS public.pg_tviews__lock_keys(text, text[], boolean);
+        DROP FUNCTION IF EXISTS public.pg_tviews__lock_all(text);
+        DROP FUNCTION IF EXISTS public.pg_tviews__lock_hop(text, int, text[], boolean);
+        DROP FUNCTION IF EXISTS public.pg_tviews__stamp(text, text, text[]);
     END IF;
 END
 $upgrade$;

@@ -104,9 +104,12 @@ class SecurityTest {
                     "SELECT pg_tviews_drop('tenant_a.post')", "SELECT * FROM pg_tviews_check_consistency('tenant_a.post')",
                     "SELECT pg_tviews_reinstall_triggers('tenant_a.post')", "SELECT pg_tviews_create_or_replace('tenant_a.post', 'SELECT 1 AS pk_post')",
                     "SELECT pg_tviews_convert_existing_table('tenant_a.post')", "INSERT INTO pg_tview_audit_log (operation) VALUES ('forged')",
+                    "SELECT pg_tviews__audit('CREATE', 'tenant_a.post', '{}', 0)", "SELECT pg_tviews__audit('UPGRADE', NULL, '{}', 0)",
                     "DELETE FROM pg_tview_rr_stamp")) {
                 assertThat(Rt.sqlState(b, sql)).as(sql).isEqualTo("42501");
             }
+            // the advisory-lock and stamp functions of 0.1/0.2 generated code are gone (no TVIEW runs such code)
+            assertThat(Rt.sqlState(b, "SELECT pg_tviews__stamp('tenant_a.post', 'all', '{*}')")).isEqualTo("42883");
             // another tenant's queue and lock table: no queued work, no key lock
             String queue = (String) value(su, "SELECT format('tenant_a.%I', (pg_tviews__names('tenant_a.post', 'tv_post')).q)");
             String locks = (String) value(su, "SELECT format('tenant_a.%I', (pg_tviews__names('tenant_a.post', 'tv_post')).lk)");
@@ -129,6 +132,101 @@ class SecurityTest {
             assertThat(value(b, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%tenant_a.%'")).isEqualTo(0L);
             // refresh_all and reinstall_triggers() of a tenant cover only its own TVIEWs
             assertThat(String.valueOf(value(b, "SELECT pg_tviews_refresh_all()->>'order'"))).doesNotContain("tv_post");
+        }
+    }
+
+    /**
+     * The audit log is where pg_tviews_convert_existing_table recovers a definition when the catalog row and the table's
+     * comment are lost, and runs it as the table's owner. Runtime 0.3.4 let any role write it (pg_tviews__audit): a
+     * role planted a definition that read the owner's secret into a TVIEW that role could read.
+     */
+    @Test
+    void noRoleCanPlantADefinitionInAnotherOwnersAuditTrail(PgDatabase db) throws Exception {
+        try (Connection a = as(db, "tenant_a"); Connection b = as(db, "tenant_b"); Connection su = db.connect()) {
+            exec(a, "CREATE TABLE tenant_a.tb_note (pk_note int PRIMARY KEY, body text); INSERT INTO tenant_a.tb_note VALUES (1, 'hello')");
+            exec(a, "CREATE TABLE tenant_a.secret (s text); INSERT INTO tenant_a.secret VALUES ('s3cr3t')");
+            exec(a, "SELECT pg_tviews_create('tenant_a.tv_note', 'SELECT n.pk_note, n.body FROM tenant_a.tb_note n')");
+            String planted = "SELECT pg_tviews__audit('CREATE', 'tenant_a.note', jsonb_build_object('table', 'tenant_a.tv_note', 'definition',"
+                    + " 'SELECT n.pk_note, (SELECT s FROM tenant_a.secret) AS body FROM tenant_a.tb_note n',"
+                    + " 'options', '{\"uncascaded_policy\": \"full_refresh\"}'::jsonb), 0)";
+            assertThat(Rt.sqlState(b, planted)).isEqualTo("42501");
+            // disaster: the catalog row and the comment are lost; the owner recovers the definition from the audit log
+            exec(a, "COMMENT ON TABLE tenant_a.tv_note IS NULL");
+            exec(su, "DELETE FROM pg_tview_meta WHERE entity = 'tenant_a.note'");
+            assertThat(Rt.sqlState(b, planted)).isEqualTo("42501");
+            exec(a, "SELECT pg_tviews_convert_existing_table('tenant_a.tv_note')");
+            assertThat(value(su, "SELECT definition FROM pg_tview_meta WHERE entity = 'tenant_a.note'"))
+                    .isEqualTo("SELECT n.pk_note, n.body FROM tenant_a.tb_note n");
+            assertThat(value(su, "SELECT body FROM tenant_a.tv_note")).isEqualTo("hello");
+            assertThat(value(su, "SELECT count(*) FROM pg_tview_audit_log WHERE entity = 'tenant_a.note' AND performed_by = 'tenant_b'")).isEqualTo(0L);
+        }
+    }
+
+    /**
+     * The registry of generated objects (pg_tview_helpers) names what the runtime drops and alters as a TVIEW's
+     * owner. Runtime 0.3.4 accepted rows for an entity not registered yet and spliced their signature text into
+     * DROP FUNCTION: any role became superuser once a superuser created a TVIEW of that name.
+     */
+    @Test
+    void aRegistryRowCannotCarryCodeIntoAnotherRolesTview(PgDatabase db) throws Exception {
+        String inject = "int); ALTER ROLE tenant_b SUPERUSER; SELECT abs(1";
+        try (Connection b = as(db, "tenant_b"); Connection su = db.connect()) {
+            exec(su, "CREATE TABLE public.tb_thing (pk_thing int PRIMARY KEY, v text); INSERT INTO public.tb_thing VALUES (1, 'x')");
+            exec(su, "CREATE FUNCTION public.keep_me() RETURNS int LANGUAGE sql AS 'SELECT 1'");
+            assertThat(Rt.sqlState(b, "INSERT INTO pg_tview_helpers (entity, kind, schema_name, object_name, signature)"
+                    + " VALUES ('thing', 'function', 'public', 'pg_tviews_x', " + Rt.literal(inject) + ")")).isEqualTo("42501");
+            // rows planted before 0.3.5 (here by the superuser, as row-level security does not bind it)
+            exec(su, "INSERT INTO pg_tview_helpers (entity, kind, schema_name, object_name, signature) VALUES"
+                    + " ('thing', 'function', 'public', 'pg_tviews_x', " + Rt.literal(inject) + "),"
+                    + " ('thing', 'function', 'public', 'keep_me', ''), ('thing', 'trigger', 'public', 'keep_me', 'tb_thing')");
+            exec(su, "CREATE FUNCTION public.keep_me_trg() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'");
+            exec(su, "CREATE TRIGGER keep_me AFTER UPDATE ON public.tb_thing FOR EACH STATEMENT EXECUTE FUNCTION public.keep_me_trg()");
+            exec(su, "SELECT pg_tviews_create('public.tv_thing', 'SELECT t.pk_thing, t.v FROM public.tb_thing t')");
+            exec(su, "SELECT pg_tviews_reinstall_triggers('thing')");
+            exec(su, "SELECT pg_tviews_drop('thing')");
+            assertThat(isSuperuser(su, "tenant_b")).isFalse();
+            assertThat(value(su, "SELECT to_regprocedure('public.keep_me()') IS NOT NULL")).isEqualTo(true);
+            assertThat(value(su, "SELECT count(*) FROM pg_trigger WHERE tgname = 'keep_me'")).isEqualTo(1L);
+        }
+    }
+
+    /**
+     * DDL by a role that cannot act as the TVIEW's owner. Any role's DROP TABLE ran the runtime's event trigger, which
+     * looked up every TVIEW's table with to_regclass(): without USAGE on one TVIEW's schema, every DROP TABLE in the
+     * database failed (0.3.4). A source's owner who is not a member of the TVIEW's owner (the TVIEW's owner is a member
+     * of the source's) drops a partition: the event trigger cannot act (a WARNING, the DROP goes through), and the
+     * TVIEW owner's health check names what was left behind until its hint has recomputed the TVIEW. A TVIEW over a
+     * table of an owner its own owner is not a member of is refused: its triggers could never be dropped.
+     */
+    @Test
+    void ddlByARoleThatCannotActAsTheTviewsOwner(PgDatabase db) throws Exception {
+        try (Connection su = db.connect()) {
+            for (String role : List.of("log_owner", "log_tv")) {
+                exec(su, "CREATE ROLE " + role + " LOGIN PASSWORD '" + PASSWORD + "'");
+                exec(su, "GRANT CONNECT ON DATABASE \"" + db.name() + "\" TO " + role);
+                exec(su, "CREATE SCHEMA " + role + " AUTHORIZATION " + role);
+            }
+            exec(su, "GRANT log_owner TO log_tv");
+        }
+        try (Connection b = as(db, "tenant_b"); Connection src = as(db, "log_owner"); Connection tv = as(db, "log_tv")) {
+            // tenant_b has no USAGE on tenant_a's schema, where tenant_a's TVIEW lives
+            exec(b, "CREATE TABLE tenant_b.scratch (a int); DROP TABLE tenant_b.scratch");
+            exec(src, "CREATE TABLE log_owner.tb_log (pk_log int, day int, msg text, PRIMARY KEY (pk_log, day)) PARTITION BY LIST (day)");
+            exec(src, "CREATE TABLE log_owner.tb_log_1 PARTITION OF log_owner.tb_log FOR VALUES IN (1);"
+                    + " CREATE TABLE log_owner.tb_log_2 PARTITION OF log_owner.tb_log FOR VALUES IN (2)");
+            exec(src, "INSERT INTO log_owner.tb_log VALUES (1, 1, 'old'), (2, 2, 'new')");
+            exec(src, "GRANT USAGE ON SCHEMA log_owner TO tenant_b; GRANT SELECT, TRIGGER, UPDATE ON log_owner.tb_log TO tenant_b");
+            String q = "SELECT l.pk_log, l.day, l.msg FROM log_owner.tb_log l";
+            assertThat(Rt.sqlState(b, "SELECT pg_tviews_create('tenant_b.tv_log', " + Rt.literal(q) + ")")).isEqualTo("42501");
+            exec(tv, "SELECT pg_tviews_create('log_tv.tv_log', " + Rt.literal(q) + ")");
+            exec(src, "DROP TABLE log_owner.tb_log_1");     // a retention job of the source's owner
+            assertThat(Rt.driftAgainst(tv, "log_tv.tv_log", q)).as("the dropped partition's row is still there").isEqualTo(1L);
+            assertThat(value(tv, "SELECT message FROM pg_tviews_health_check() WHERE component = 'dropped:log_tv.log' AND status = 'ERROR'"))
+                    .asString().contains("tb_log_1").contains("pg_tviews_refresh");
+            exec(tv, "SELECT pg_tviews_refresh('log_tv.log')");
+            assertThat(Rt.driftAgainst(tv, "log_tv.tv_log", q)).isZero();
+            assertThat(value(tv, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%log_tv.log%'")).isEqualTo(0L);
+            exec(tv, "SELECT pg_tviews_drop('log_tv.log')");
         }
     }
 
