@@ -330,8 +330,18 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__flush_fn(tok text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     fn text := convert_from(decode(split_part(rtrim(tok, ';'), ':', 3), 'hex'), 'UTF8');
-    p oid := to_regprocedure(fn || '(boolean)');
+    parts text[] := parse_ident(fn);
+    sch text := parts[1];
+    p oid;
 BEGIN
+    -- the flush function lives in the TVIEW's schema: calling it needs USAGE there (COMMIT's flush does not: it is a
+    -- trigger); say so rather than fail inside to_regprocedure with a bare 42501
+    IF cardinality(parts) = 2 AND NOT has_schema_privilege(sch, 'USAGE') THEN
+        RAISE EXCEPTION 'pg_tviews_flush() needs USAGE on schema % to run the pending maintenance of its TVIEWs now', sch
+            USING ERRCODE = '42501',
+            HINT = format('GRANT USAGE ON SCHEMA %I TO the writer (no privilege on the TVIEW itself is needed), or read the TVIEW after COMMIT, which maintains it without.', sch);
+    END IF;
+    p := to_regprocedure(fn || '(boolean)');
     -- the name as the catalog spells it, quoted: the token's own text (session state) is never spliced
     RETURN (SELECT format('%I.%I', n.nspname, f.proname) FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace
              WHERE f.oid = p AND f.prosecdef AND f.proname LIKE 'pg\_tviews\_%\_fl');

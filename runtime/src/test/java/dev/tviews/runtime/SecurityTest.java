@@ -3,6 +3,7 @@ package dev.tviews.runtime;
 import static dev.tviews.runtime.Rt.exec;
 import static dev.tviews.runtime.Rt.value;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tviews.testkit.OsCommand;
 import dev.tviews.testkit.PgDatabase;
@@ -10,6 +11,7 @@ import dev.tviews.testkit.PgServer;
 import dev.tviews.testkit.PostgresExtension;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.BeforeAll;
@@ -227,6 +229,31 @@ class SecurityTest {
             assertThat(Rt.driftAgainst(tv, "log_tv.tv_log", q)).isZero();
             assertThat(value(tv, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%log_tv.log%'")).isEqualTo(0L);
             exec(tv, "SELECT pg_tviews_drop('log_tv.log')");
+        }
+    }
+
+    /**
+     * Read models in a schema of their own, which writers cannot use: COMMIT maintains them (a trigger needs no
+     * privilege), and pg_tviews_flush() says what it needs instead of failing inside the runtime with a bare 42501.
+     */
+    @Test
+    void writersWithoutUsageOnTheTviewsSchema(PgDatabase db) throws Exception {
+        try (Connection su = db.connect(); Connection a = as(db, "tenant_a"); Connection w = as(db, "writer")) {
+            exec(su, "CREATE SCHEMA tenant_a_rm AUTHORIZATION tenant_a");
+            exec(a, "CREATE TABLE tenant_a.tb_memo (pk_memo int PRIMARY KEY, body text); GRANT SELECT, INSERT ON tenant_a.tb_memo TO writer");
+            exec(a, "SELECT pg_tviews_create('tenant_a_rm.tv_memo', 'SELECT n.pk_memo, n.body FROM tenant_a.tb_memo n')");
+            exec(w, "INSERT INTO tenant_a.tb_memo VALUES (1, 'committed')");
+            assertThat(value(a, "SELECT body FROM tenant_a_rm.tv_memo WHERE pk_memo = 1")).isEqualTo("committed");
+            w.setAutoCommit(false);
+            exec(w, "INSERT INTO tenant_a.tb_memo VALUES (2, 'flushed')");
+            assertThatThrownBy(() -> exec(w, "SELECT pg_tviews_flush()")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("needs USAGE on schema tenant_a_rm").hasMessageContaining("COMMIT");
+            w.rollback();
+            exec(a, "GRANT USAGE ON SCHEMA tenant_a_rm TO writer");
+            exec(w, "INSERT INTO tenant_a.tb_memo VALUES (2, 'flushed')");
+            assertThat(value(w, "SELECT pg_tviews_flush()")).isEqualTo(1L);
+            w.commit();
+            assertThat(value(a, "SELECT body FROM tenant_a_rm.tv_memo WHERE pk_memo = 2")).isEqualTo("flushed");
         }
     }
 
