@@ -133,6 +133,59 @@ REVOKE ALL ON public.pg_tview_meta, public.pg_tview_helpers, public.pg_tview_aud
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.pg_tview_meta, public.pg_tview_helpers TO PUBLIC;
 GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
 
+-- Values of a catalog row that generated code and the runtime splice into statements are canonical: the key's type is
+-- the TVIEW table's own column type (format_type), and settings carry only the four the runtime pins. The row's owner
+-- may edit its row (row-level security); 0.3.4 spliced an edited key_type into pg_tviews_flush_and_report (run by any
+-- writer, a superuser included) and applied edited settings (e.g. "role") before running the definition.
+CREATE OR REPLACE FUNCTION public.pg_tviews__meta_guard() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    kt text;
+BEGIN
+    kt := (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = NEW.schema_name AND c.relname = NEW.table_name AND a.attname = NEW.key_column
+              AND a.attnum > 0 AND NOT a.attisdropped);
+    IF kt IS NOT NULL THEN
+        NEW.key_type := kt;
+    ELSIF TG_OP = 'UPDATE' AND NEW.key_type = OLD.key_type AND current_setting('pg_tviews.canon', true) IS DISTINCT FROM 'on' THEN
+        NULL;     -- unchanged, and accepted when it was written (the table is gone: a DDL dropped it)
+    ELSIF NEW.key_type !~ '^[a-z][a-z0-9_ ]*(\([0-9, ]+\))?(\[\])?$' OR to_regtype(NEW.key_type) IS NULL THEN
+        RAISE EXCEPTION 'invalid key type "%" for TVIEW %', NEW.key_type, NEW.entity USING ERRCODE = '22023';
+    END IF;
+    IF EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof(NEW.settings) = 'object' THEN NEW.settings ELSE '{}' END
+                                       || CASE WHEN jsonb_typeof(NEW.options->'settings') = 'object' THEN NEW.options->'settings' ELSE '{}' END) x
+                WHERE x.key NOT IN ('TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits') OR jsonb_typeof(x.value) <> 'string')
+       OR NEW.settings IS NOT NULL AND jsonb_typeof(NEW.settings) <> 'object'
+       OR NEW.options ? 'settings' AND jsonb_typeof(NEW.options->'settings') <> 'object' THEN
+        RAISE EXCEPTION 'TVIEW % settings may name only TimeZone, DateStyle, IntervalStyle and extra_float_digits, as strings', NEW.entity
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+DROP TRIGGER IF EXISTS pg_tview_meta_guard ON public.pg_tview_meta;
+CREATE TRIGGER pg_tview_meta_guard BEFORE INSERT OR UPDATE ON public.pg_tview_meta
+    FOR EACH ROW EXECUTE FUNCTION public.pg_tviews__meta_guard();
+-- rows written before the guard: made canonical, or (edited into values the runtime would splice) stopped with an error
+DO $canon$
+DECLARE
+    r record;
+BEGIN
+    PERFORM set_config('pg_tviews.canon', 'on', true);
+    FOR r IN SELECT entity FROM public.pg_tview_meta LOOP
+        BEGIN
+            UPDATE public.pg_tview_meta SET key_type = key_type WHERE entity = r.entity;
+        EXCEPTION WHEN invalid_parameter_value THEN
+            UPDATE public.pg_tview_meta SET settings = NULL, options = options - 'settings', key_type = 'text',
+                   last_error = 'the catalog row held a key type or settings the runtime does not accept: ' || SQLERRM
+             WHERE entity = r.entity;
+        END;
+    END LOOP;
+    PERFORM set_config('pg_tviews.canon', '', true);
+END
+$canon$;
+
 -- ---------------------------------------------------------------------------------------------
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
@@ -436,7 +489,10 @@ BEGIN
             n := n + 1;
             row_data := NULL;
             IF readable THEN
-                EXECUTE format('SELECT to_jsonb(t) FROM %I.%I t WHERE t.%I = $1::%s', e.schema_name, e.table_name, e.key_column, e.key_type)
+                EXECUTE format('SELECT to_jsonb(t) FROM %I.%I t WHERE t.%I = $1::%s', e.schema_name, e.table_name, e.key_column,
+                               -- the key's type as the catalog of the table spells it, never the row's text
+                               (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                                 WHERE a.attrelid = public.pg_tviews__relid(e.schema_name, e.table_name) AND a.attname = e.key_column))
                    INTO row_data USING id;
             END IF;
             items := items || jsonb_strip_nulls(jsonb_build_object('entity', e.entity, 'table', format('%I.%I', e.schema_name, e.table_name),
@@ -1662,13 +1718,8 @@ BEGIN
             EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', h.object_name, h.schema_name, h.on_table);
         END IF;
     END LOOP;
-    FOR h IN SELECT f.oid::regprocedure AS sig FROM public.pg_tview_helpers x
-               JOIN pg_proc f ON f.oid = public.pg_tviews__helper_fn(x)
-              WHERE x.entity = ent AND x.kind = 'function' AND f.proname LIKE nm.fn_like AND pg_has_role(f.proowner, 'MEMBER') LOOP
-        EXECUTE format('DROP FUNCTION IF EXISTS %s', h.sig);
-    END LOOP;
-    DELETE FROM public.pg_tview_helpers WHERE entity = ent;
-    -- objects of this TVIEW that the registry lost (helpers rows deleted or damaged)
+    -- triggers of this TVIEW that the registry lost (rows deleted or damaged, a table renamed): before the functions
+    -- they call, which could not be dropped under them
     FOR h IN SELECT t.tgname, n.nspname, c.relname
                FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
                JOIN pg_proc f ON f.oid = t.tgfoid
@@ -1676,6 +1727,13 @@ BEGIN
                 AND t.tgname LIKE nm.trg_like AND pg_has_role(f.proowner, 'MEMBER') LOOP
         EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', h.tgname, h.nspname, h.relname);
     END LOOP;
+    FOR h IN SELECT f.oid::regprocedure AS sig FROM public.pg_tview_helpers x
+               JOIN pg_proc f ON f.oid = public.pg_tviews__helper_fn(x)
+              WHERE x.entity = ent AND x.kind = 'function' AND f.proname LIKE nm.fn_like AND pg_has_role(f.proowner, 'MEMBER') LOOP
+        EXECUTE format('DROP FUNCTION IF EXISTS %s', h.sig);
+    END LOOP;
+    DELETE FROM public.pg_tview_helpers WHERE entity = ent;
+    -- functions of this TVIEW that the registry lost
     FOR h IN SELECT p.oid::regprocedure AS sig FROM pg_proc p
               WHERE p.proname LIKE nm.fn_like AND pg_has_role(p.proowner, 'MEMBER') LOOP
         EXECUTE format('DROP FUNCTION IF EXISTS %s', h.sig);
@@ -1683,12 +1741,42 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.pg_tviews__has_rows(rel oid) RETURNS boolean
+-- Runs one statement (returning one jsonb value) as the TVIEW's owner, inside a SECURITY DEFINER function of that
+-- owner (<schema>.pg_tviews_<table>_<hash>_ex, EXECUTE revoked from PUBLIC). Statements that may run the owner's
+-- code (its definition's functions, its tables' policies and triggers) go through it: there that code cannot leave
+-- the owner's role (RESET ROLE / SET ROLE are refused in a SECURITY DEFINER function), as it could after
+-- pg_tviews__as_owner's SET ROLE alone, back to a superuser who runs a check or a refresh of the TVIEW (0.3.4).
+-- The caller acts as the owner already (pg_tviews__as_owner).
+CREATE OR REPLACE FUNCTION public.pg_tviews__owner_exec(sch text, ent text, tbl text, q text) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    fn text := left((public.pg_tviews__names(ent, tbl)).fr, -3) || '_ex';
+    body constant text := 'DECLARE r jsonb; BEGIN EXECUTE q INTO r; RETURN r; END';
+    r jsonb;
+BEGIN
+    IF EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = ent AND m.owner <> current_user) THEN
+        RAISE EXCEPTION 'internal error: TVIEW % is run as %, not as its owner', ent, current_user USING ERRCODE = 'XX000';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                    WHERE n.nspname = sch AND p.proname = fn AND p.proargtypes = '25'::oidvector AND p.prosecdef
+                      AND p.proowner = current_user::regrole AND p.prosrc = body AND p.proconfig = ARRAY['search_path=pg_catalog, pg_temp']) THEN
+        EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I(q text) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER'
+                       ' SET search_path = pg_catalog, pg_temp AS %L', sch, fn, body);
+        EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(text) FROM PUBLIC', sch, fn);
+    END IF;
+    EXECUTE format('SELECT %I.%I($1)', sch, fn) INTO r USING q;
+    RETURN r;
+END
+$fn$;
+
+DROP FUNCTION IF EXISTS public.pg_tviews__has_rows(oid);
+CREATE OR REPLACE FUNCTION public.pg_tviews__has_rows(m public.pg_tview_meta, rel oid) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     r boolean;
 BEGIN
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM ONLY %s)', rel::regclass) INTO r;
+    r := (public.pg_tviews__owner_exec(m.schema_name, m.entity, m.table_name,
+              format('SELECT to_jsonb(EXISTS (SELECT 1 FROM ONLY %s))', rel::regclass)))::boolean;
     RETURN r;
 END
 $fn$;
@@ -1789,10 +1877,17 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     PERFORM public.pg_tviews__retry_transient(ent, 'pg_tviews__follow_ddl', 3, action);
 EXCEPTION
-    WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
-        RAISE;
-    WHEN OTHERS THEN
+    WHEN insufficient_privilege THEN
+        -- the role running the DDL cannot act as the TVIEW's owner: the DDL is its right on its table; the owner's
+        -- health check reports what the DDL left behind (left:, dropped:, missing triggers, definition)
         RAISE WARNING 'TVIEW %: maintenance could not follow this %: % (pg_tviews_health_check() reports it; its owner runs pg_tviews_reinstall_triggers(%))',
+            ent, what, SQLERRM, quote_literal(ent);
+    WHEN OTHERS THEN
+        -- the DDL goes through (it may be what broke the TVIEW, e.g. a raw DROP of its table), and the TVIEW is
+        -- marked: its health check reports it until pg_tviews_refresh regenerates and recomputes it (0.3.4 only
+        -- warned, and the health check did not see it)
+        UPDATE public.pg_tview_meta SET last_error = 'ddl: a ' || what || ' of its sources was not followed: ' || SQLERRM WHERE entity = ent;
+        RAISE WARNING 'TVIEW %: maintenance could not follow this %: % (pg_tviews_health_check() reports it; its owner runs pg_tviews_refresh(%))',
             ent, what, SQLERRM, quote_literal(ent);
 END
 $fn$;
@@ -1840,8 +1935,11 @@ BEGIN
             SELECT n.nspname::text AS sch, c.relname::text AS tbl FROM touched JOIN pg_class c ON c.oid = touched.oid
               JOIN pg_namespace n ON n.oid = c.relnamespace
         ), views(oid) AS (
-            -- a view redefined (CREATE OR REPLACE VIEW), and every view that reads it
+            -- a view redefined (CREATE OR REPLACE VIEW, or CREATE OR REPLACE RULE "_RETURN"), and every view that reads it
             SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_class'::regclass AND cmd.object_type = 'view'
+            UNION
+            SELECT r.ev_class FROM pg_event_trigger_ddl_commands() cmd JOIN pg_rewrite r ON r.oid = cmd.objid
+             WHERE cmd.classid = 'pg_rewrite'::regclass
             UNION
             SELECT r.ev_class FROM views JOIN pg_depend dp ON dp.refclassid = 'pg_class'::regclass AND dp.refobjid = views.oid
                                                          AND dp.classid = 'pg_rewrite'::regclass
@@ -1880,7 +1978,8 @@ BEGIN
     END IF;
     st := public.pg_tviews__current_settings() || coalesce(m.settings, '{}') || coalesce(m.options->'settings', '{}');
     UPDATE public.pg_tview_meta SET settings = st WHERE entity = ent AND settings IS DISTINCT FROM st;
-    clause := (SELECT string_agg(format('SET %I = %L', k, v), ' ') FROM jsonb_each_text(st) x(k, v));
+    clause := (SELECT string_agg(format('SET %I = %L', k, v), ' ') FROM jsonb_each_text(st) x(k, v)
+                WHERE k IN ('TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits'));
     FOR h IN SELECT public.pg_tviews__helper_fn(x) AS fn FROM public.pg_tview_helpers x WHERE x.entity = ent AND x.kind = 'function' LOOP
         IF h.fn IS NOT NULL THEN
             EXECUTE format('ALTER FUNCTION %s %s', h.fn, clause);
@@ -1983,7 +2082,9 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = q::regclass AND attname = 'ev' AND NOT attisdropped) THEN
         EXECUTE format('ALTER TABLE %s ADD COLUMN ev boolean NOT NULL DEFAULT true', q);   -- (an ALTER locks even when it changes nothing)
     END IF;
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (tx)', nm.q || '_tx', q);
+    IF to_regclass(format('%I.%I', m.schema_name, nm.q || '_tx')) IS NULL THEN    -- (a transaction with queued rows may not index it)
+        EXECUTE format('CREATE INDEX %I ON %s (tx)', nm.q || '_tx', q);
+    END IF;
     EXECUTE format('CREATE TABLE IF NOT EXISTS %s (scope text COLLATE "C" NOT NULL, val text COLLATE "C" NOT NULL, n bigint NOT NULL DEFAULT 0, PRIMARY KEY (scope, val))', lk);
     EXECUTE format('INSERT INTO %s (scope, val) VALUES (''all'', ''*'') ON CONFLICT DO NOTHING', lk);
     EXECUTE format('REVOKE ALL ON %s, %s FROM PUBLIC', q, lk);
@@ -2337,7 +2438,7 @@ $g$, m.schema_name, trgfn, body, after_q, one_event, tok);
     -- and one whose rows left (DETACH PARTITION, NO INHERIT, DROP TABLE of a partition or child): recompute
     IF lost OR cardinality(covered) > 0 AND (EXISTS (
            SELECT 1 FROM pg_trigger t WHERE t.tgname = nm.trg_prefix || '_trn' AND NOT t.tgrelid = ANY(covered)
-              AND public.pg_tviews__has_rows(t.tgrelid))
+              AND public.pg_tviews__has_rows(m, t.tgrelid))
         OR EXISTS (SELECT 1 FROM unnest(covered) c WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c AND t.tgname = nm.trg_prefix || '_trn'))) THEN
         EXECUTE format('SELECT %I.%I(false)', m.schema_name, nm.fr);
     END IF;
@@ -2538,6 +2639,7 @@ DECLARE
     nm record := public.pg_tviews__names(ent, tbl);
     dv text := format('%I.%I', sch, (public.pg_tviews__names(ent, tbl)).dv);
     busy text := current_setting('pg_tviews.busy', true);
+    r jsonb;
 BEGIN
     PERFORM set_config('pg_tviews.busy', 'on', true);      -- the DDL event trigger ignores the runtime's own DDL
     IF to_regclass(dv) IS NOT NULL THEN
@@ -2548,8 +2650,10 @@ BEGIN
     PERFORM public.pg_tviews__refuse_untraceable(a, sch, tbl);
     PERFORM public.pg_tviews__lock_sources(a->'dependencies');
     k := a->>'key_column';
-    EXECUTE format('SELECT %1$I::text, count(*) FROM %2$s q GROUP BY %1$I HAVING count(*) > 1 OR %1$I IS NULL ORDER BY %1$I IS NULL DESC LIMIT 1', k, dv)
-       INTO dupkey, dupcnt;
+    r := public.pg_tviews__owner_exec(sch, ent, tbl, format(
+             'SELECT to_jsonb(x) FROM (SELECT %1$I::text AS k, count(*) AS n FROM %2$s q GROUP BY %1$I HAVING count(*) > 1 OR %1$I IS NULL ORDER BY %1$I IS NULL DESC LIMIT 1) x', k, dv));
+    dupkey := r->>'k';
+    dupcnt := (r->>'n')::bigint;
     IF dupcnt IS NOT NULL THEN
         IF dupkey IS NULL THEN
             RAISE EXCEPTION 'key column "%" of TVIEW %.% is NULL in % row(s) of the query', k, sch, tbl, dupcnt
@@ -2574,14 +2678,14 @@ BEGIN
         END IF;
         IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute at ON at.attrelid = i.indrelid AND at.attnum = i.indkey[0]
                         WHERE i.indrelid = tv AND i.indisunique AND i.indnkeyatts = 1 AND at.attname = k AND i.indpred IS NULL) THEN
-            EXECUTE format('DELETE FROM %I.%I', sch, tbl);
+            PERFORM public.pg_tviews__owner_exec(sch, ent, tbl, format('WITH d AS (DELETE FROM %I.%I RETURNING 1) SELECT to_jsonb(count(*)) FROM d', sch, tbl));
             EXECUTE format('ALTER TABLE %I.%I ADD PRIMARY KEY (%I)', sch, tbl, k);
         END IF;
     ELSE
         EXECUTE format('CREATE TABLE %I.%I AS SELECT * FROM %s q WITH NO DATA', sch, tbl, dv);
         -- rows are rewritten in place all the time: leave room for HOT updates (options.fillfactor, default 90)
         EXECUTE format('ALTER TABLE %I.%I SET (fillfactor = %s)', sch, tbl, coalesce((options->>'fillfactor')::int, 90));
-        EXECUTE format('INSERT INTO %I.%I SELECT * FROM %s q', sch, tbl, dv);
+        PERFORM public.pg_tviews__owner_exec(sch, ent, tbl, format('WITH i AS (INSERT INTO %I.%I SELECT * FROM %s q RETURNING 1) SELECT to_jsonb(count(*)) FROM i', sch, tbl, dv));
         EXECUTE format('ALTER TABLE %I.%I ADD PRIMARY KEY (%I)', sch, tbl, k);
     END IF;
     FOR c IN SELECT x FROM jsonb_array_elements_text(a->'columns') x WHERE (x LIKE 'fk\_%' OR x = 'id') AND x <> k ORDER BY 1 LOOP
@@ -2607,7 +2711,7 @@ BEGIN
     IF adopt THEN
         EXECUTE format('SELECT %I.%I(false)', sch, nm.fr) INTO n;
     END IF;
-    EXECUTE format('SELECT count(*) FROM %I.%I', sch, tbl) INTO n;
+    n := (public.pg_tviews__owner_exec(sch, ent, tbl, format('SELECT to_jsonb(count(*)) FROM %I.%I', sch, tbl)))::bigint;
     PERFORM public.pg_tviews__audit(op, ent, jsonb_build_object('table', format('%I.%I', sch, tbl), 'definition', query,
             'options', coalesce(options, '{}'), 'dependencies', a->'dependencies',
             'duration_ms', round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1000, 3)), n);
@@ -2643,7 +2747,8 @@ DECLARE
 BEGIN
     PERFORM public.pg_tviews__drop_objects(m.entity);
     IF to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NOT NULL THEN
-        EXECUTE format('SELECT count(*) FROM %I.%I', m.schema_name, m.table_name) INTO n;
+        n := (public.pg_tviews__owner_exec(m.schema_name, m.entity, m.table_name,
+                  format('SELECT to_jsonb(count(*)) FROM %I.%I', m.schema_name, m.table_name)))::bigint;
         EXECUTE format('DROP TABLE %I.%I', m.schema_name, m.table_name);
     END IF;
     EXECUTE format('DROP VIEW IF EXISTS %I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv);
@@ -2816,7 +2921,8 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     n bigint;
 BEGIN
-    IF to_regprocedure(format('%I.%I(boolean)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr)) IS NULL THEN
+    IF to_regprocedure(format('%I.%I(boolean)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr)) IS NULL
+       OR m.last_error LIKE 'ddl:%' THEN
         PERFORM public.pg_tviews__ensure_def_view(m);
         PERFORM public.pg_tviews__install_objects(m.entity);
     END IF;
@@ -2890,6 +2996,7 @@ DECLARE
     tv regclass := to_regclass(format('%I.%I', m.schema_name, m.table_name));
     de text;
     saved jsonb;
+    r jsonb;
 BEGIN
     IF tv IS NULL THEN
         RAISE EXCEPTION 'table %.% of TVIEW % does not exist', m.schema_name, m.table_name, m.entity USING ERRCODE = '42P01',
@@ -2899,17 +3006,20 @@ BEGIN
     de := public.pg_tviews__distinct_expr(tv, m.key_column, 'q', 't');
     -- the query under the settings the TVIEW's values are computed with (put back afterwards)
     saved := public.pg_tviews__current_settings();
-    PERFORM set_config(x.k, x.v, true) FROM jsonb_each_text(coalesce(m.settings, '{}')) x(k, v);
-    EXECUTE format($q$
-        SELECT count(*) FILTER (WHERE t.pg_tviews_in IS NULL),
-               count(*) FILTER (WHERE q.pg_tviews_in IS NULL),
-               count(*) FILTER (WHERE q.pg_tviews_in AND t.pg_tviews_in AND %1$s),
-               array_agg(coalesce(q.%2$I, t.%2$I)::text) FILTER (WHERE t.pg_tviews_in IS NULL OR q.pg_tviews_in IS NULL OR %1$s),
-               count(*)
+    PERFORM set_config(x.k, x.v, true) FROM jsonb_each_text(coalesce(m.settings, '{}')) x(k, v)
+      WHERE x.k IN ('TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits');
+    r := public.pg_tviews__owner_exec(m.schema_name, m.entity, m.table_name, format($q$
+        SELECT jsonb_build_object(
+               'missing', count(*) FILTER (WHERE t.pg_tviews_in IS NULL),
+               'extra', count(*) FILTER (WHERE q.pg_tviews_in IS NULL),
+               'different', count(*) FILTER (WHERE q.pg_tviews_in AND t.pg_tviews_in AND %1$s),
+               'keys', coalesce(to_jsonb(array_agg(coalesce(q.%2$I, t.%2$I)::text) FILTER (WHERE t.pg_tviews_in IS NULL OR q.pg_tviews_in IS NULL OR %1$s)), '[]'),
+               'checked', count(*))
           FROM (SELECT true AS pg_tviews_in, * FROM %3$I.%6$I x) q
           FULL JOIN (SELECT true AS pg_tviews_in, * FROM %3$I.%5$I) t ON q.%2$I = t.%2$I
-    $q$, de, m.key_column, m.schema_name, NULL, m.table_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)
-    INTO missing, extra, different, keys, checked_rows;
+    $q$, de, m.key_column, m.schema_name, NULL, m.table_name, (public.pg_tviews__names(m.entity, m.table_name)).dv));
+    missing := (r->>'missing')::bigint; extra := (r->>'extra')::bigint; different := (r->>'different')::bigint;
+    keys := ARRAY(SELECT jsonb_array_elements_text(r->'keys')); checked_rows := (r->>'checked')::bigint;
     PERFORM set_config(x.k, x.v, true) FROM jsonb_each_text(saved) x(k, v) WHERE m.settings ? x.k;
     keys := coalesce(keys, '{}');
 END
@@ -3190,7 +3300,7 @@ BEGIN
     RETURN NEXT;
 
     component := 'ddl_watch';
-    IF EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl' AND evtenabled <> 'D') THEN
+    IF EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl' AND evtenabled IN ('O', 'A')) THEN
         status := 'OK'; severity := 'info'; message := 'source DDL regenerates the TVIEWs that read the table (event trigger pg_tviews_ddl)';
     ELSE
         status := 'WARNING'; severity := 'warning';
@@ -3219,7 +3329,10 @@ BEGIN
             CONTINUE;
         END IF;
         status := 'OK'; severity := 'info'; message := format('table %I.%I exists', m.schema_name, m.table_name);
-        IF m.last_error IS NOT NULL THEN
+        IF m.last_error LIKE 'ddl:%' THEN
+            status := 'ERROR'; severity := 'critical';
+            message := format('%s; its rows may be behind its sources: run pg_tviews_refresh(%L)', substr(m.last_error, 6), m.entity);
+        ELSIF m.last_error IS NOT NULL THEN
             status := 'ERROR'; severity := 'critical';
             message := format('last regeneration failed: %s; run pg_tviews_reinstall_triggers(%L)', m.last_error, m.entity);
         END IF;
@@ -3284,7 +3397,7 @@ BEGIN
                    CASE WHEN to_regclass(format('%I.%I', m.schema_name, nx.lk)) IS NULL THEN format('lock table %I.%I missing', m.schema_name, nx.lk) END,
                    CASE WHEN to_regclass(format('%I.%I', m.schema_name, nx.q)) IS NOT NULL AND NOT EXISTS (
                             SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', m.schema_name, nx.q))
-                               AND t.tgname = nx.trg_prefix || '_flush' AND t.tgenabled <> 'D')
+                               AND t.tgname = nx.trg_prefix || '_flush' AND t.tgenabled IN ('O', 'A'))
                         THEN format('flush trigger %I missing or disabled (changes would never reach the TVIEW)', nx.trg_prefix || '_flush') END)
           INTO bad
           FROM public.pg_tviews__names(m.entity, m.table_name) nx;
@@ -3307,7 +3420,7 @@ BEGIN
                 CONTINUE;
             END IF;
             SELECT string_agg(format('%I on %I.%I', x.trg, x.sch, x.tbl), ', ') FILTER (WHERE t.oid IS NULL),
-                   string_agg(format('%I on %I.%I', x.trg, x.sch, x.tbl), ', ') FILTER (WHERE t.tgenabled = 'D')
+                   string_agg(format('%I on %I.%I', x.trg, x.sch, x.tbl), ', ') FILTER (WHERE t.tgenabled NOT IN ('O', 'A'))
               INTO bad, cur
               FROM public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
               LEFT JOIN pg_trigger t ON t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg;
@@ -3316,7 +3429,7 @@ BEGIN
                 message := format('maintenance triggers missing on %s; run pg_tviews_reinstall_triggers(%L)', bad, m.entity);
             ELSIF cur IS NOT NULL THEN
                 status := 'ERROR'; severity := 'critical';
-                message := format('maintenance triggers disabled: %s; ALTER TABLE ... ENABLE TRIGGER, then pg_tviews_refresh(%L)', cur, m.entity);
+                message := format('maintenance triggers disabled or set to fire only on replicas (ENABLE REPLICA): %s; ALTER TABLE ... ENABLE TRIGGER, then pg_tviews_refresh(%L)', cur, m.entity);
             ELSE
                 status := 'OK'; severity := 'info';
                 message := format('triggers present and enabled on %I.%I (lineage %s)', d->>'schema', d->>'table', d->>'kind');
@@ -3474,7 +3587,7 @@ DO $ddl$
 BEGIN
     IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
         DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl;
-        CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW')
+        CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW', 'CREATE RULE')
             EXECUTE FUNCTION public.pg_tviews__on_ddl();
         DROP EVENT TRIGGER IF EXISTS pg_tviews_drop;
         CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE')

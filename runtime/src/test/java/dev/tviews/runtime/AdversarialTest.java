@@ -283,4 +283,37 @@ class AdversarialTest {
             assertThat(Rt.driftAgainst(c, "a12.tv_item", q)).isZero();
         }
     }
+
+    /**
+     * Source DDL inside a transaction that already wrote a source (its maintenance pending until COMMIT), a view
+     * redefined through its rule, a renamed partition, and a trigger that does not fire in ordinary sessions. 0.3.4 could not regenerate in such a
+     * transaction (the queue cannot be indexed with events pending), only warned, and committed the DDL with the TVIEW
+     * behind its sources; a renamed partition made every later regeneration fail; ENABLE REPLICA counted as enabled.
+     */
+    @Test
+    void ddlInAWritingTransactionRenamedPartitionsAndTriggersThatDoNotFire(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a13; SET search_path = a13, public");
+            exec(c, "CREATE TABLE tb_ev (pk_ev int PRIMARY KEY, region text, v int, active boolean)");
+            exec(c, "INSERT INTO tb_ev VALUES (1, 'eu', 10, true), (2, 'us', 20, false), (3, 'eu', 30, true)");
+            exec(c, "CREATE VIEW v_ev AS SELECT pk_ev, region, v FROM tb_ev WHERE active");
+            new Oracle(c).create("a13.tv_ev", "SELECT e.pk_ev, e.region, e.v FROM v_ev e")
+                    .run("BEGIN", "UPDATE tb_ev SET v = v + 1 WHERE pk_ev = 1",
+                            "CREATE OR REPLACE VIEW v_ev AS SELECT pk_ev, region, v FROM tb_ev WHERE NOT active", "COMMIT",
+                            "CREATE OR REPLACE RULE \"_RETURN\" AS ON SELECT TO v_ev DO INSTEAD SELECT pk_ev, region, v FROM tb_ev WHERE v > 15");
+            exec(c, "CREATE TABLE tb_p (pk_p int, region text, v int, PRIMARY KEY (pk_p, region)) PARTITION BY LIST (region)");
+            exec(c, "CREATE TABLE tb_p_eu PARTITION OF tb_p FOR VALUES IN ('eu'); CREATE TABLE tb_p_us PARTITION OF tb_p FOR VALUES IN ('us')");
+            exec(c, "INSERT INTO tb_p VALUES (1, 'eu', 1), (2, 'us', 2)");
+            new Oracle(c).create("a13.tv_p", "SELECT p.pk_p, p.region, p.v FROM tb_p p")
+                    .run("ALTER TABLE tb_p_eu RENAME TO tb_p_europe", "INSERT INTO tb_p VALUES (3, 'eu', 3)",
+                            "SELECT pg_tviews_reinstall_triggers('a13.p')", "INSERT INTO tb_p_europe VALUES (4, 'eu', 4)",
+                            "BEGIN", "INSERT INTO tb_p VALUES (5, 'us', 5)", "CREATE TABLE tb_p_af PARTITION OF tb_p FOR VALUES IN ('af')",
+                            "INSERT INTO tb_p VALUES (6, 'af', 6)", "COMMIT");
+            String upd = (String) value(c, "SELECT tgname FROM pg_trigger WHERE tgrelid = 'a13.tb_ev'::regclass AND tgname LIKE '%\\_upd'");
+            exec(c, "ALTER TABLE tb_ev ENABLE REPLICA TRIGGER " + Rt.quote(upd));
+            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'source:a13.ev:a13.tb_ev' AND status = 'ERROR'"))
+                    .asString().contains("ENABLE REPLICA");
+            exec(c, "ALTER TABLE tb_ev ENABLE TRIGGER " + Rt.quote(upd));
+        }
+    }
 }

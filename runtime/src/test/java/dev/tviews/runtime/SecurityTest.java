@@ -257,6 +257,59 @@ class SecurityTest {
         }
     }
 
+    /**
+     * Code of a TVIEW's owner (a function its definition calls, a row-level security policy on its source) that tries
+     * RESET ROLE when a superuser's maintenance runs it. 0.3.4 ran such code after SET ROLE only, so it got back to the
+     * superuser (check, repair, refresh_all, reinstall, source DDL); it now runs inside a SECURITY DEFINER function of
+     * the owner, where RESET ROLE is refused. Catalog values the runtime splices are canonical (key type) or refused
+     * (settings other than the four it pins: "role" ran the definition as the checking superuser).
+     */
+    @Test
+    void ownerCodeCannotLeaveTheOwnersRoleDuringASuperusersMaintenance(PgDatabase db) throws Exception {
+        try (Connection b = as(db, "tenant_b"); Connection su = db.connect()) {
+            exec(b, """
+                    CREATE FUNCTION tenant_b.escape() RETURNS boolean LANGUAGE plpgsql AS $f$
+                    BEGIN
+                        IF (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) THEN
+                            BEGIN RESET ROLE; EXECUTE 'ALTER ROLE tenant_b SUPERUSER'; EXCEPTION WHEN OTHERS THEN NULL; END;
+                        END IF;
+                        RETURN true;
+                    END $f$;
+                    CREATE FUNCTION tenant_b.fmt(t text) RETURNS text LANGUAGE plpgsql STABLE AS $f$ BEGIN PERFORM tenant_b.escape(); RETURN t; END $f$;
+                    CREATE TABLE tenant_b.tb_owner (pk_owner int PRIMARY KEY, name text);
+                    CREATE TABLE tenant_b.tb_item (pk_item int PRIMARY KEY, fk_owner int, title text);
+                    INSERT INTO tenant_b.tb_owner VALUES (1, 'o'); INSERT INTO tenant_b.tb_item VALUES (1, 1, 't')""");
+            exec(b, "SELECT pg_tviews_create('tenant_b.tv_item', 'SELECT i.pk_item, tenant_b.fmt(i.title) AS title, o.name"
+                    + " FROM tenant_b.tb_item i JOIN tenant_b.tb_owner o ON o.pk_owner = i.fk_owner')");
+            exec(b, "ALTER TABLE tenant_b.tb_owner ENABLE ROW LEVEL SECURITY; ALTER TABLE tenant_b.tb_owner FORCE ROW LEVEL SECURITY;"
+                    + " CREATE POLICY p ON tenant_b.tb_owner USING (tenant_b.escape())");
+            // its own objects removed, so that maintenance regenerates them (and reads its tables to decide on a refresh)
+            exec(b, """
+                    DO $d$ BEGIN
+                        EXECUTE (SELECT format('DROP TRIGGER %I ON tenant_b.tb_owner', tgname) FROM pg_trigger
+                                  WHERE tgrelid = 'tenant_b.tb_owner'::regclass AND tgname LIKE '%\\_trn');
+                        EXECUTE (SELECT format('DROP FUNCTION %s', p.oid::regprocedure) FROM pg_proc p WHERE p.proname LIKE 'pg\\_tviews\\_tv\\_item\\_%\\_fr');
+                    END $d$""");
+            for (String sql : List.of("SELECT * FROM pg_tviews_check_consistency('tenant_b.item')", "SELECT pg_tviews_refresh_all()",
+                    "SELECT pg_tviews_repair('tenant_b.item')", "SELECT pg_tviews_reinstall_triggers('tenant_b.item')",
+                    "SELECT pg_tviews_refresh('tenant_b.item', true)", "SELECT * FROM pg_tviews_health_check()",
+                    "SELECT pg_tviews_convert_existing_table('tenant_b.item')", "UPDATE tenant_b.tb_item SET title = 'by su'")) {
+                exec(su, sql);
+                assertThat(isSuperuser(su, "tenant_b")).as(sql).isFalse();
+            }
+            // catalog values of its own row that the runtime splices
+            exec(b, "UPDATE pg_tview_meta SET key_type = 'int AND tenant_b.escape()' WHERE entity = 'tenant_b.item'");
+            assertThat(value(su, "SELECT key_type FROM pg_tview_meta WHERE entity = 'tenant_b.item'")).isEqualTo("integer");
+            assertThat(Rt.sqlState(b, "UPDATE pg_tview_meta SET settings = '{\"role\": \"postgres\"}' WHERE entity = 'tenant_b.item'"))
+                    .isEqualTo("22023");
+            assertThat(Rt.sqlState(b, "UPDATE pg_tview_meta SET options = '{\"settings\": {\"role\": \"postgres\"}}' WHERE entity = 'tenant_b.item'"))
+                    .isEqualTo("22023");
+            exec(su, "BEGIN; UPDATE tenant_b.tb_item SET title = 'reported'; SELECT pg_tviews_flush_and_report(); COMMIT");
+            assertThat(isSuperuser(su, "tenant_b")).isFalse();
+            assertThat(value(su, "SELECT title FROM tenant_b.tv_item")).isEqualTo("reported");
+        }
+    }
+
     @Test
     void writersNeedNoPrivilegeOnTheTviewAndCannotForgeItsRows(PgDatabase db) throws Exception {
         try (Connection w = as(db, "writer"); Connection r = as(db, "reader"); Connection a = as(db, "tenant_a")) {
