@@ -192,31 +192,49 @@ $canon$;
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.5'::text $$;
 
--- Runs as the installer (callers have no privilege on the log); performed_by is the login role. Any role can call
--- it, so it records only what its caller may have done: an operation on a TVIEW of an owner the caller is a member
--- of (the log is trusted: pg_tviews_convert_existing_table recovers definitions from it), a summary of
--- pg_tviews_refresh_all, an upgrade by a member of the runtime's owner.
-CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
-RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
-DECLARE
-    -- the caller's role: SECURITY DEFINER changes current_user, not the "role" setting
-    caller name := CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role')::name END;
-    owner name;
+-- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
+-- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
+-- COMMIT for the superuser). Row-level security admits a row only about what that role may have done: an operation on
+-- a TVIEW of an owner it is a member of, a pg_tviews_refresh_all summary, an UPGRADE by a member of the runtime's
+-- owner. A trigger stamps who, when, from where and in which transaction; no role sets those. The log is trusted:
+-- pg_tviews_convert_existing_table recovers lost definitions from it.
+CREATE OR REPLACE FUNCTION public.pg_tviews__may_audit(op text, ent text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT op IN ('CREATE', 'CONVERT', 'REBUILD', 'ALTER', 'DROP', 'REFRESH', 'REPAIR', 'REINSTALL', 'UPGRADE')
+       AND CASE WHEN ent IS NOT NULL THEN EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = ent AND pg_has_role(m.owner, 'MEMBER'))
+                WHEN op = 'UPGRADE' THEN pg_has_role((SELECT c.relowner FROM pg_class c WHERE c.oid = 'public.pg_tview_audit_log'::regclass), 'MEMBER')
+                ELSE op = 'REFRESH' END;
+$$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__audit_stamp() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
-    IF ent IS NOT NULL THEN
-        owner := (SELECT m.owner FROM public.pg_tview_meta m WHERE m.entity = ent);
-    ELSIF op = 'UPGRADE' THEN
-        owner := (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = 'public.pg_tview_audit_log'::regclass);
-    ELSIF op = 'REFRESH' THEN
-        owner := caller;
-    END IF;
-    IF op IS NULL OR op NOT IN ('CREATE', 'CONVERT', 'REBUILD', 'ALTER', 'DROP', 'REFRESH', 'REPAIR', 'REINSTALL', 'UPGRADE')
-       OR owner IS NULL OR NOT pg_has_role(caller, owner, 'MEMBER') THEN
+    NEW.performed_by := session_user;
+    NEW.performed_at := clock_timestamp();
+    NEW.client_addr := inet_client_addr();
+    NEW.client_port := inet_client_port();
+    NEW.transaction_id := txid_current();
+    RETURN NEW;
+END
+$fn$;
+DROP TRIGGER IF EXISTS pg_tview_audit_stamp ON public.pg_tview_audit_log;
+CREATE TRIGGER pg_tview_audit_stamp BEFORE INSERT ON public.pg_tview_audit_log FOR EACH ROW EXECUTE FUNCTION public.pg_tviews__audit_stamp();
+ALTER TABLE public.pg_tview_audit_log ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS pg_tview_audit_read ON public.pg_tview_audit_log;
+DROP POLICY IF EXISTS pg_tview_audit_write ON public.pg_tview_audit_log;
+CREATE POLICY pg_tview_audit_read ON public.pg_tview_audit_log FOR SELECT USING (true);
+CREATE POLICY pg_tview_audit_write ON public.pg_tview_audit_log FOR INSERT WITH CHECK (public.pg_tviews__may_audit(operation, entity));
+GRANT INSERT (operation, entity, details, rows_affected) ON public.pg_tview_audit_log TO PUBLIC;
+GRANT USAGE ON SEQUENCE public.pg_tview_audit_log_log_id_seq TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__audit(op text, ent text, det jsonb, n bigint)
+RETURNS void LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF NOT public.pg_tviews__may_audit(op, ent) THEN
         RAISE EXCEPTION 'permission denied to write the TVIEW audit log' USING ERRCODE = '42501',
             DETAIL = 'The runtime records its own operations; no role writes entries for a TVIEW of an owner it is not a member of.';
     END IF;
-    INSERT INTO public.pg_tview_audit_log (operation, entity, details, rows_affected, performed_by)
-    VALUES (op, ent, det, n, session_user);
+    INSERT INTO public.pg_tview_audit_log (operation, entity, details, rows_affected) VALUES (op, ent, det, n);
 END
 $fn$;
 

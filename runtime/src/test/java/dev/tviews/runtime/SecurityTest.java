@@ -161,6 +161,29 @@ class SecurityTest {
                     .isEqualTo("SELECT n.pk_note, n.body FROM tenant_a.tb_note n");
             assertThat(value(su, "SELECT body FROM tenant_a.tv_note")).isEqualTo("hello");
             assertThat(value(su, "SELECT count(*) FROM pg_tview_audit_log WHERE entity = 'tenant_a.note' AND performed_by = 'tenant_b'")).isEqualTo(0L);
+            // nor from code of its own that runs in its TVIEW's maintenance at a superuser's COMMIT (the session is the
+            // superuser's there: the first fix of 0.3.5 accepted that)
+            exec(b, """
+                    CREATE FUNCTION tenant_b.plant(t text) RETURNS text LANGUAGE plpgsql STABLE AS $f$
+                    BEGIN
+                        BEGIN
+                            PERFORM pg_tviews__audit('CREATE', 'tenant_a.note', jsonb_build_object('table', 'tenant_a.tv_note',
+                                'definition', 'SELECT 666 AS pk_note, NULL::text AS body', 'options', '{}'::jsonb), 0);
+                        EXCEPTION WHEN OTHERS THEN NULL;
+                        END;
+                        BEGIN
+                            INSERT INTO pg_tview_audit_log (operation, entity, details) VALUES ('CREATE', 'tenant_a.note',
+                                jsonb_build_object('table', 'tenant_a.tv_note', 'definition', 'SELECT 666 AS pk_note, NULL::text AS body'));
+                        EXCEPTION WHEN OTHERS THEN NULL;
+                        END;
+                        RETURN t;
+                    END $f$;
+                    CREATE TABLE tenant_b.tb_bait (pk_bait int PRIMARY KEY, t text)""");
+            exec(b, "SELECT pg_tviews_create('tenant_b.tv_bait', 'SELECT x.pk_bait, tenant_b.plant(x.t) AS t FROM tenant_b.tb_bait x')");
+            exec(su, "INSERT INTO tenant_b.tb_bait VALUES (1, 'by the superuser')");
+            assertThat(value(su, "SELECT t FROM tenant_b.tv_bait")).isEqualTo("by the superuser");
+            assertThat(value(su, "SELECT count(*) FROM pg_tview_audit_log WHERE entity = 'tenant_a.note' AND details->>'definition' LIKE '%666%'"))
+                    .isEqualTo(0L);
         }
     }
 
