@@ -247,8 +247,10 @@ class CommitTimeTest {
         c.setAutoCommit(false);
         exec(c, "UPDATE tb_base SET v = v + 1 WHERE pk = 1");
         exec(c, "SELECT pg_tviews_flush()");
+        // maintenance functions only: the owner-exec functions (_ex) run at create, and a backend reports its function
+        // statistics late, so calls of earlier transactions can still show in this one's
         long calls = ((Number) value(c, "SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions WHERE schemaname = '"
-                + schema + "'")).longValue();
+                + schema + "' AND funcname NOT LIKE '%\\_ex'")).longValue();
         c.commit();
         c.setAutoCommit(true);
         assertThat(Rt.driftAgainst(c, schema + ".tv_l" + levels + "a",
