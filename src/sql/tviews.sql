@@ -1966,7 +1966,11 @@ BEGIN
                                                          AND dp.classid = 'pg_rewrite'::regclass
               JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> views.oid
         )
-        SELECT o.entity, m.owner, public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views) AS view_changed
+        SELECT o.entity, m.owner, public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views) AS view_changed,
+               -- a whole-row reference (to_jsonb(e)) takes every column of its table, whatever column DDL did to them:
+               -- its rows are recomputed (the stored query has Vars with attribute number 0)
+               EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = public.pg_tviews__relid(m.schema_name, nm.dv)
+                          AND r.ev_action::text LIKE '%:varattno 0 %') AS whole_row
           FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          CROSS JOIN LATERAL public.pg_tviews__names(m.entity, m.table_name) nm
          WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d JOIN names ON names.sch = d->>'schema' AND names.tbl = d->>'table')
@@ -1976,7 +1980,7 @@ BEGIN
             OR public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views)
          ORDER BY o.depth, o.entity
     LOOP
-        PERFORM public.pg_tviews__follow_each(e.entity, CASE WHEN e.view_changed THEN 'rebuild' ELSE 'regenerate' END, 'DDL');
+        PERFORM public.pg_tviews__follow_each(e.entity, CASE WHEN e.view_changed OR e.whole_row THEN 'rebuild' ELSE 'regenerate' END, 'DDL');
     END LOOP;
 END
 $fn$;
@@ -3462,6 +3466,20 @@ BEGIN
         IF bad IS NOT NULL THEN
             component := 'left:' || m.entity; status := 'ERROR'; severity := 'critical';
             message := format('%s left a source of this TVIEW (DETACH PARTITION, NO INHERIT) and its rows are still in it; run pg_tviews_reinstall_triggers(%L)', bad, m.entity);
+            RETURN NEXT;
+        END IF;
+        -- a DETACH PARTITION ... CONCURRENTLY interrupted after its first phase: the partition is out of every query,
+        -- its rows are still in the TVIEW, and no DDL command was completed for the event trigger to follow
+        WITH RECURSIVE tree(oid) AS (
+            SELECT public.pg_tviews__relid(dep->>'schema', dep->>'table') FROM jsonb_array_elements(m.dependencies) dep
+            UNION SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid AND NOT i.inhdetachpending
+        )
+        SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') INTO bad
+          FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid AND i.inhdetachpending
+          JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace;
+        IF bad IS NOT NULL THEN
+            component := 'detaching:' || m.entity; status := 'ERROR'; severity := 'critical';
+            message := format('%s is being detached (DETACH PARTITION ... CONCURRENTLY did not finish): its rows are out of the source but still in this TVIEW; run ALTER TABLE ... DETACH PARTITION %s FINALIZE', bad, bad);
             RETURN NEXT;
         END IF;
         bad := public.pg_tviews__dropped_tables(m);

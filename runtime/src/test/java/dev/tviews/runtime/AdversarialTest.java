@@ -316,4 +316,52 @@ class AdversarialTest {
             exec(c, "ALTER TABLE tb_ev ENABLE TRIGGER " + Rt.quote(upd));
         }
     }
+
+    /**
+     * A whole-row reference (to_jsonb(e), a common way to build a document) takes every column of its table: column DDL
+     * on that table changes the TVIEW's rows although the query's text does not change. 0.3.4 left them as they were.
+     */
+    @Test
+    void wholeRowReferencesFollowColumnDdl(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a14; SET search_path = a14, public");
+            exec(c, "CREATE TABLE tb_doc (pk_doc int PRIMARY KEY, title text, n int); INSERT INTO tb_doc VALUES (1, 'a', 1), (2, 'b', 2)");
+            exec(c, "CREATE TABLE tb_tag (pk_tag int PRIMARY KEY, fk_doc int, label text); INSERT INTO tb_tag VALUES (1, 1, 'x')");
+            new Oracle(c).create("a14.tv_doc", "SELECT d.pk_doc, to_jsonb(d) AS doc,"
+                            + " (SELECT jsonb_agg(t ORDER BY t.pk_tag) FROM tb_tag t WHERE t.fk_doc = d.pk_doc) AS tags FROM tb_doc d")
+                    .run("ALTER TABLE tb_doc ADD COLUMN lang text DEFAULT 'en'", "ALTER TABLE tb_doc RENAME COLUMN title TO headline",
+                            "ALTER TABLE tb_doc ALTER COLUMN n TYPE bigint", "ALTER TABLE tb_doc DROP COLUMN lang",
+                            "ALTER TABLE tb_tag ADD COLUMN color text DEFAULT 'red'", "UPDATE tb_doc SET n = n + 1 WHERE pk_doc = 2");
+        }
+    }
+
+    /**
+     * DETACH PARTITION ... CONCURRENTLY that times out after its first phase leaves the partition "detach pending": out of
+     * every query, its rows still in the TVIEW, and no completed DDL for the event trigger to follow. The health check
+     * names it; FINALIZE completes the detach, which is followed.
+     */
+    @Test
+    void anInterruptedConcurrentDetachIsReported(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection reader = db.connect()) {
+            exec(c, "CREATE SCHEMA a15; SET search_path = a15, public");
+            exec(c, "CREATE TABLE tb_ev (pk_ev int, region text, v int, PRIMARY KEY (pk_ev, region)) PARTITION BY LIST (region)");
+            exec(c, "CREATE TABLE tb_ev_eu PARTITION OF tb_ev FOR VALUES IN ('eu'); CREATE TABLE tb_ev_us PARTITION OF tb_ev FOR VALUES IN ('us')");
+            exec(c, "INSERT INTO tb_ev VALUES (1, 'eu', 1), (2, 'us', 2)");
+            String q = "SELECT e.pk_ev, e.region, e.v FROM a15.tb_ev e";
+            exec(c, "SELECT pg_tviews_create('a15.tv_ev', " + Rt.literal(q) + ")");
+            reader.setAutoCommit(false);
+            exec(reader, "SELECT count(*) FROM a15.tb_ev");          // an open transaction that has seen the partition
+            exec(c, "SET lock_timeout = '500ms'");
+            assertThat(Rt.sqlState(c, "ALTER TABLE tb_ev DETACH PARTITION tb_ev_eu CONCURRENTLY")).isEqualTo("55P03");
+            reader.commit();
+            exec(c, "RESET lock_timeout");
+            assertThat(value(c, "SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = 'a15.tb_ev_eu'::regclass")).isEqualTo(true);
+            assertThat(Rt.driftAgainst(c, "a15.tv_ev", q)).as("the pending partition's row").isEqualTo(1L);
+            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'detaching:a15.ev' AND status = 'ERROR'"))
+                    .asString().contains("tb_ev_eu").contains("FINALIZE");
+            exec(c, "ALTER TABLE tb_ev DETACH PARTITION tb_ev_eu FINALIZE");
+            assertThat(Rt.driftAgainst(c, "a15.tv_ev", q)).isZero();
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a15.ev' AND status <> 'OK'")).isEqualTo(0L);
+        }
+    }
 }
