@@ -496,6 +496,7 @@ DECLARE
     row_data jsonb;
     readable boolean;
     got jsonb;
+    lookup text;
 BEGIN
     PERFORM public.pg_tviews__not_null('max_entities', max_entities::text, 'include_data', include_data::text, 'reset', reset::text);
     IF max_entities < 0 THEN
@@ -504,17 +505,17 @@ BEGIN
     flushed := public.pg_tviews__flush_all(false);
     FOR e IN SELECT * FROM public.pg_tviews__enlisted(current_setting('pg_tviews.reported', true)) LOOP
         readable := has_table_privilege(format('%I.%I', e.schema_name, e.table_name), 'SELECT');
+        -- the key's type as the catalog of the table spells it, never the catalog row's text
+        lookup := format('SELECT to_jsonb(t) FROM %I.%I t WHERE t.%I = $1::%s', e.schema_name, e.table_name, e.key_column,
+                         (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                           WHERE a.attrelid = public.pg_tviews__relid(e.schema_name, e.table_name) AND a.attname = e.key_column));
         EXECUTE format('SELECT %I.%I($1, $2)', e.schema_name, e.rp) INTO got USING reset, max_entities - n;
         truncated := truncated OR (got->>'more')::boolean;
         FOR id IN SELECT jsonb_array_elements_text(got->'ids') LOOP
             n := n + 1;
             row_data := NULL;
             IF readable THEN
-                EXECUTE format('SELECT to_jsonb(t) FROM %I.%I t WHERE t.%I = $1::%s', e.schema_name, e.table_name, e.key_column,
-                               -- the key's type as the catalog of the table spells it, never the row's text
-                               (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-                                 WHERE a.attrelid = public.pg_tviews__relid(e.schema_name, e.table_name) AND a.attname = e.key_column))
-                   INTO row_data USING id;
+                EXECUTE lookup INTO row_data USING id;
             END IF;
             items := items || jsonb_strip_nulls(jsonb_build_object('entity', e.entity, 'table', format('%I.%I', e.schema_name, e.table_name),
                          'id', id, 'op', CASE WHEN NOT readable THEN 'changed' WHEN row_data IS NULL THEN 'delete' ELSE 'upsert' END,
@@ -636,13 +637,12 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__restore_role(prev text) RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$ SELECT set_config('role', prev, true) $$;
 
--- Conflict stamps of runtime 0.1/0.2 (pg_tview_rr_stamp): forgotten when the TVIEW is dropped, by a member of its owner.
+-- Conflict stamps of runtime 0.1/0.2 (pg_tview_rr_stamp) of a TVIEW that no longer exists (pg_tviews_drop calls it
+-- after removing the catalog row; a caller cannot touch a live TVIEW's stamps through it).
 CREATE OR REPLACE FUNCTION public.pg_tviews__forget_stamps(ent text) RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     DELETE FROM public.pg_tview_rr_stamp s WHERE s.entity = ent
-       AND EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = ent
-                      AND pg_has_role(CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role')::name END,
-                                      m.owner, 'MEMBER'));
+       AND NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = ent);
 $$;
 
 -- Names of the generated objects of a TVIEW (all carry md5(entity) so a lost registry can be rebuilt).
@@ -2814,8 +2814,8 @@ BEGIN
     -- recorded while the catalog row still names the owner (the log checks it)
     PERFORM public.pg_tviews__audit('DROP', m.entity, jsonb_build_object('table', format('%I.%I', m.schema_name, m.table_name),
             'definition', m.definition, 'cascade', "cascade", 'dropped_dependents', to_jsonb(deps)), n);
-    PERFORM public.pg_tviews__forget_stamps(m.entity);
     DELETE FROM public.pg_tview_meta WHERE entity = m.entity;
+    PERFORM public.pg_tviews__forget_stamps(m.entity);
     PERFORM public.pg_tviews__restore_role(prev);
 END
 $fn$;
