@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.5
+-- tviews-runtime-version: 0.3.6
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -10,6 +10,7 @@ BEGIN;
 DO $lock$ BEGIN PERFORM pg_advisory_xact_lock(1953064302, 1); END $lock$;   -- serializes concurrent installs
 SET LOCAL client_min_messages = warning;
 SET LOCAL check_function_bodies = off;   -- functions may refer to ones defined further down
+SET LOCAL pg_tviews.busy = 'on';         -- the DDL event triggers skip the installer's own DDL (functions it drops and recreates)
 
 -- The installer owns every runtime object. An object it would create that exists with another owner
 -- (e.g. a pg_tviews_version() planted by another role) stops the install before anything changes.
@@ -190,7 +191,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.5'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.6'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -1220,6 +1221,18 @@ BEGIN
         RAISE EXCEPTION 'the TVIEW query calls functions whose result changes without any write: %', bad USING ERRCODE = '0A000',
             HINT = 'A TVIEW row is recomputed only when its sources change. Store such values in a source column, or compute them when reading.';
     END IF;
+    -- a STABLE function of the user's may read tables (PostgreSQL lets it): their writes would change the TVIEW's rows
+    -- without any trigger seeing them (pg_catalog's STABLE functions depend on settings, which the TVIEW pins)
+    SELECT string_agg(DISTINCT p.oid::regprocedure::text, ', ') INTO bad
+      FROM (SELECT jsonb_path_query(q, 'strict $.**.funcid') f UNION ALL SELECT jsonb_path_query(q, 'strict $.**.opfuncid')
+            UNION ALL SELECT jsonb_path_query(q, 'strict $.**.aggfnoid')) x
+      JOIN pg_proc p ON p.oid = (x.f #>> '{}')::oid
+     WHERE p.provolatile = 's' AND p.pronamespace <> 'pg_catalog'::regnamespace;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'the TVIEW query calls STABLE functions, which may read tables whose writes no trigger of the TVIEW sees: %', bad
+            USING ERRCODE = '0A000',
+            HINT = 'Join the tables such a function reads in the TVIEW query itself, or declare the function IMMUTABLE if its result depends on its arguments only.';
+    END IF;
     IF jsonb_path_exists(q, 'strict $.** ? (@._ == "SQLVALUEFUNCTION")') THEN
         RAISE EXCEPTION 'the TVIEW query uses CURRENT_DATE/CURRENT_TIMESTAMP/CURRENT_USER or a similar value that changes without any write'
             USING ERRCODE = '0A000', HINT = 'Store such values in a source column, or compute them when reading the TVIEW.';
@@ -1236,6 +1249,20 @@ BEGIN
     END IF;
 END
 $fn$;
+
+-- Sources of one TVIEW where one is a partition or an inheritance child (at any depth) of another: their rows are
+-- rows of both, and one table cannot carry the TVIEW's triggers for two sources. NULL when there are none.
+CREATE OR REPLACE FUNCTION public.pg_tviews__nested_sources(srcs jsonb) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE src(oid) AS (
+        SELECT DISTINCT public.pg_tviews__relid(s->>'schema', s->>'table') FROM jsonb_array_elements(srcs) s
+    ), tree(root, oid) AS (
+        SELECT src.oid, i.inhrelid FROM src JOIN pg_inherits i ON i.inhparent = src.oid
+        UNION SELECT tree.root, i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid
+    )
+    SELECT string_agg(format('%s is a partition or child of %s', tree.oid::regclass, tree.root::regclass), '; ' ORDER BY tree.oid::regclass::text)
+      FROM tree JOIN src ON src.oid = tree.oid;
+$$;
 
 -- Analyse a TVIEW query: creates its definition view (sch.view_name) and returns columns, key,
 -- qualified definition, sources with proven lineage, the TVIEWs it reads, and the sources whose
@@ -1411,6 +1438,12 @@ BEGIN
         END IF;
         deps := deps || jsonb_build_array(dep);
     END LOOP;
+    f := public.pg_tviews__nested_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
+    IF f IS NOT NULL THEN
+        RAISE EXCEPTION 'the TVIEW query reads a table both on its own and as a partition or child of another table it reads: %', f
+            USING ERRCODE = '0A000',
+            HINT = 'Read the rows through the parent only (filtering them there), or through the partition only.';
+    END IF;
     RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef,
                               'dependencies', deps, 'dependent_on', to_jsonb(dependent_on),
                               'columns', to_jsonb(tvcols), 'refused', refused, 'settings_dependent', settings_dependent);
@@ -1944,8 +1977,15 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     e record;
 BEGIN
-    IF current_setting('pg_tviews.busy', true) = 'on' THEN
-        RETURN;    -- DDL of the runtime's own operations
+    -- the runtime's own DDL (its operations set pg_tviews.busy) is skipped; any session can set that setting, so it only
+    -- skips DDL on objects named like the runtime's (pg_tview*), never DDL on a source, function or type
+    IF current_setting('pg_tviews.busy', true) = 'on' AND NOT EXISTS (
+           SELECT 1 FROM pg_event_trigger_ddl_commands() cmd
+            WHERE coalesce(CASE cmd.classid WHEN 'pg_class'::regclass THEN (SELECT c.relname FROM pg_class c WHERE c.oid = cmd.objid)
+                                            WHEN 'pg_proc'::regclass THEN (SELECT p.proname FROM pg_proc p WHERE p.oid = cmd.objid)
+                                            WHEN 'pg_type'::regclass THEN (SELECT t.typname FROM pg_type t WHERE t.oid = cmd.objid) END, '')
+                  NOT LIKE 'pg\_tview%') THEN
+        RETURN;
     END IF;
     FOR e IN
         WITH RECURSIVE touched(oid) AS (
@@ -1967,6 +2007,7 @@ BEGIN
               JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> views.oid
         )
         SELECT o.entity, m.owner, public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views) AS view_changed,
+               public.pg_tviews__nested_sources(m.dependencies) AS nested,
                -- a whole-row reference (to_jsonb(e)) takes every column of its table, whatever column DDL did to them:
                -- its rows are recomputed (the stored query has Vars with attribute number 0)
                EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = public.pg_tviews__relid(m.schema_name, nm.dv)
@@ -1980,10 +2021,118 @@ BEGIN
             OR public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views)
          ORDER BY o.depth, o.entity
     LOOP
+        IF e.nested IS NOT NULL THEN
+            -- the TVIEW would count the table's rows twice and cannot carry triggers for both: refused, like at creation
+            RAISE EXCEPTION 'this DDL makes a source of TVIEW % a partition or child of another of its sources: %', e.entity, e.nested
+                USING ERRCODE = '0A000', HINT = format('Drop the TVIEW first (pg_tviews_drop(%L)), or change its query to read the rows through one of the tables.', e.entity);
+        END IF;
         PERFORM public.pg_tviews__follow_each(e.entity, CASE WHEN e.view_changed OR e.whole_row THEN 'rebuild' ELSE 'regenerate' END, 'DDL');
+    END LOOP;
+    PERFORM public.pg_tviews__follow_objects();
+END
+$fn$;
+
+-- A function or type that TVIEW queries use was created, replaced or altered (CREATE OR REPLACE FUNCTION, ALTER TYPE
+-- ... RENAME VALUE, ALTER EXTENSION ... UPDATE): the rows computed with the old one are recomputed.
+CREATE OR REPLACE FUNCTION public.pg_tviews__follow_objects() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    ch record := public.pg_tviews__changed_objects();
+    e record;
+BEGIN
+    IF ch.procs IS NULL THEN
+        RETURN;
+    END IF;
+    FOR e IN
+        SELECT o.entity, m.owner FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
+         WHERE public.pg_tviews__uses_objects(m, ch.procs, ch.types)
+         ORDER BY o.depth, o.entity
+    LOOP
+        IF pg_has_role(e.owner, 'MEMBER') THEN
+            PERFORM public.pg_tviews__follow_each(e.entity, 'rebuild', 'DDL');
+        ELSE
+            -- the role cannot recompute another owner's TVIEW: the TVIEW is marked, so its owner's health check reports it
+            PERFORM public.pg_tviews__mark_unfollowed(e.entity);
+            RAISE WARNING 'TVIEW %: its query uses a function or type this DDL changed, and % cannot act as its owner: its rows may be stale until its owner runs pg_tviews_refresh(%)',
+                e.entity, current_user, quote_literal(e.entity);
+        END IF;
     END LOOP;
 END
 $fn$;
+
+-- The functions and types the DDL being reported to the event trigger created or changed (NULLs when none, or no
+-- TVIEW exists); types with their arrays, domains, ranges and composite types, in which their values also live.
+-- pg_event_trigger_ddl_commands() works only inside an event trigger: no caller can make up the list.
+CREATE OR REPLACE FUNCTION public.pg_tviews__changed_objects(OUT procs oid[], OUT types oid[])
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    procs := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd JOIN pg_proc p ON p.oid = cmd.objid
+                    WHERE cmd.classid = 'pg_proc'::regclass AND p.proname NOT LIKE 'pg\_tviews%');   -- not the runtime's own code
+    types := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_type'::regclass);
+    IF cardinality(procs) + cardinality(types) = 0 OR NOT EXISTS (SELECT 1 FROM public.pg_tview_meta) THEN
+        procs := NULL;
+        types := NULL;
+        RETURN;
+    END IF;
+    types := ARRAY(WITH RECURSIVE ty(oid) AS (
+                       SELECT unnest(types)
+                       UNION
+                       SELECT t.oid FROM ty JOIN pg_type t ON t.typelem = ty.oid OR t.typbasetype = ty.oid
+                           OR EXISTS (SELECT 1 FROM pg_attribute a WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.atttypid = ty.oid)
+                           OR EXISTS (SELECT 1 FROM pg_range r WHERE r.rngtypid = t.oid AND r.rngsubtype = ty.oid))
+                   SELECT oid FROM ty);
+END
+$fn$;
+
+-- Marks a TVIEW whose query uses a function or type changed by the DDL now being reported to the event trigger, when
+-- the role running the DDL cannot recompute it: last_error 'ddl: ...', which the health check reports as ERROR and
+-- pg_tviews_refresh clears. SECURITY DEFINER (the catalog row is another owner's), and unforgeable: outside an event
+-- trigger pg_event_trigger_ddl_commands() fails, and a TVIEW that does not use what the DDL changed is not marked.
+CREATE OR REPLACE FUNCTION public.pg_tviews__mark_unfollowed(ent text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    ch record := public.pg_tviews__changed_objects();
+BEGIN
+    UPDATE public.pg_tview_meta m SET last_error = 'ddl: a function or type its query uses was changed by a role that cannot act as its owner'
+     WHERE m.entity = ent AND ch.procs IS NOT NULL AND public.pg_tviews__uses_objects(m, ch.procs, ch.types);
+END
+$fn$;
+
+-- Does the TVIEW's query (with the views it reads) use one of these functions or types? Functions count when the
+-- query calls them directly or through an operator, a cast or an aggregate, and when a function it calls may call
+-- them: by a recorded dependency (SQL bodies in BEGIN ATOMIC), or because its body's text contains their name (an
+-- over-approximation: PostgreSQL records no dependencies of PL/pgSQL or plain SQL bodies). Types count when the
+-- query or a column of a table or view it reads has one of them.
+CREATE OR REPLACE FUNCTION public.pg_tviews__uses_objects(m public.pg_tview_meta, procs oid[], types oid[]) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE rels(oid) AS (
+        SELECT public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)
+        UNION
+        SELECT d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
+          JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+    ), refs AS (
+        SELECT DISTINCT d.refclassid, d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
+          JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+    ), fns(oid) AS (
+        SELECT refobjid FROM refs WHERE refclassid = 'pg_proc'::regclass
+        UNION SELECT o.oprcode::oid FROM refs JOIN pg_operator o ON o.oid = refs.refobjid WHERE refs.refclassid = 'pg_operator'::regclass
+        UNION SELECT c.castfunc FROM refs JOIN pg_cast c ON c.oid = refs.refobjid WHERE refs.refclassid = 'pg_cast'::regclass AND c.castfunc <> 0
+        UNION
+        SELECT nx.oid FROM fns CROSS JOIN LATERAL (
+            SELECT v.x AS oid FROM pg_aggregate a CROSS JOIN LATERAL (VALUES (a.aggtransfn::oid), (a.aggfinalfn::oid), (a.aggcombinefn::oid)) v(x)
+             WHERE a.aggfnoid = fns.oid AND v.x <> 0
+            UNION ALL
+            SELECT d.refobjid FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = fns.oid AND d.refclassid = 'pg_proc'::regclass
+            UNION ALL
+            SELECT g.oid FROM pg_proc f JOIN pg_proc g ON strpos(lower(f.prosrc), lower(g.proname)) > 0
+             WHERE f.oid = fns.oid AND f.pronamespace <> 'pg_catalog'::regnamespace
+               AND f.prolang NOT IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('internal', 'c'))
+               AND g.pronamespace <> 'pg_catalog'::regnamespace) nx
+    )
+    SELECT EXISTS (SELECT 1 FROM fns WHERE fns.oid = ANY(procs))
+        OR EXISTS (SELECT 1 FROM refs WHERE refs.refclassid = 'pg_type'::regclass AND refs.refobjid = ANY(types))
+        OR EXISTS (SELECT 1 FROM rels JOIN pg_attribute a ON a.attrelid = rels.oid WHERE a.attnum > 0 AND a.atttypid = ANY(types));
+$$;
 
 -- (Re)generate the maintenance functions and triggers of one TVIEW from its definition view.
 -- A TVIEW whose query reads date/time, interval or float values gets the same text whoever writes: its generated
@@ -3626,7 +3775,9 @@ DO $ddl$
 BEGIN
     IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
         DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl;
-        CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW', 'CREATE RULE')
+        CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW', 'CREATE RULE',
+                                                                 'CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
+                                                                 'ALTER TYPE', 'ALTER EXTENSION')
             EXECUTE FUNCTION public.pg_tviews__on_ddl();
         DROP EVENT TRIGGER IF EXISTS pg_tviews_drop;
         CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE')

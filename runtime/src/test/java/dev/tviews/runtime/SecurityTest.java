@@ -164,7 +164,7 @@ class SecurityTest {
             // nor from code of its own that runs in its TVIEW's maintenance at a superuser's COMMIT (the session is the
             // superuser's there: the first fix of 0.3.5 accepted that)
             exec(b, """
-                    CREATE FUNCTION tenant_b.plant(t text) RETURNS text LANGUAGE plpgsql STABLE AS $f$
+                    CREATE FUNCTION tenant_b.plant(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$
                     BEGIN
                         BEGIN
                             PERFORM pg_tviews__audit('CREATE', 'tenant_a.note', jsonb_build_object('table', 'tenant_a.tv_note',
@@ -298,7 +298,7 @@ class SecurityTest {
                         END IF;
                         RETURN true;
                     END $f$;
-                    CREATE FUNCTION tenant_b.fmt(t text) RETURNS text LANGUAGE plpgsql STABLE AS $f$ BEGIN PERFORM tenant_b.escape(); RETURN t; END $f$;
+                    CREATE FUNCTION tenant_b.fmt(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN PERFORM tenant_b.escape(); RETURN t; END $f$;
                     CREATE TABLE tenant_b.tb_owner (pk_owner int PRIMARY KEY, name text);
                     CREATE TABLE tenant_b.tb_item (pk_item int PRIMARY KEY, fk_owner int, title text);
                     INSERT INTO tenant_b.tb_owner VALUES (1, 'o'); INSERT INTO tenant_b.tb_item VALUES (1, 1, 't')""");
