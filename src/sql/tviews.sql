@@ -61,6 +61,9 @@ ALTER TABLE public.pg_tview_meta ADD COLUMN IF NOT EXISTS last_refreshed_at time
 ALTER TABLE public.pg_tview_meta ADD COLUMN IF NOT EXISTS last_error text;
 -- the session settings a TVIEW's values are computed under (when its query reads a type whose text depends on them)
 ALTER TABLE public.pg_tview_meta ADD COLUMN IF NOT EXISTS settings jsonb;
+-- a digest of the functions and types the query uses, as they were when the rows were last computed in full
+-- (pg_tviews__objects_hash): the health check reports a TVIEW whose functions or types changed since
+ALTER TABLE public.pg_tview_meta ADD COLUMN IF NOT EXISTS objects_hash text;
 CREATE UNIQUE INDEX IF NOT EXISTS pg_tview_meta_table_uq ON public.pg_tview_meta (schema_name, table_name);
 COMMENT ON TABLE public.pg_tview_meta IS 'TVIEW runtime: one row per TVIEW (names, never OIDs)';
 
@@ -1987,6 +1990,10 @@ BEGIN
                   NOT LIKE 'pg\_tview%') THEN
         RETURN;
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid IN ('pg_class'::regclass, 'pg_rewrite'::regclass)) THEN
+        PERFORM public.pg_tviews__follow_objects();     -- no table, view or rule: the functions and types it changed
+        RETURN;
+    END IF;
     FOR e IN
         WITH RECURSIVE touched(oid) AS (
             SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd
@@ -2039,13 +2046,18 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     ch record := public.pg_tviews__changed_objects();
     e record;
+    affected text[];
 BEGIN
     IF ch.procs IS NULL THEN
         RETURN;
     END IF;
+    affected := ARRAY(SELECT public.pg_tviews__affected_by(ch.procs, ch.types));
+    IF cardinality(affected) = 0 THEN
+        RETURN;
+    END IF;
     FOR e IN
         SELECT o.entity, m.owner FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
-         WHERE public.pg_tviews__uses_objects(m, ch.procs, ch.types)
+         WHERE m.entity = ANY(affected)
          ORDER BY o.depth, o.entity
     LOOP
         IF pg_has_role(e.owner, 'MEMBER') THEN
@@ -2066,8 +2078,17 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__changed_objects(OUT procs oid[], OUT types oid[])
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
+    -- a function counts when something may call it: a view, a function with a recorded dependency, an operator or a cast,
+    -- or a function body that calls its name (CREATE EXTENSION creates hundreds that nothing calls yet: dismissed here,
+    -- before pg_tviews__affected_by walks the catalog)
     procs := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd JOIN pg_proc p ON p.oid = cmd.objid
-                    WHERE cmd.classid = 'pg_proc'::regclass AND p.proname NOT LIKE 'pg\_tviews%');   -- not the runtime's own code
+                    WHERE cmd.classid = 'pg_proc'::regclass AND p.proname NOT LIKE 'pg\_tviews%'    -- not the runtime's own code
+                      AND (EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = p.oid
+                                      AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_operator'::regclass, 'pg_cast'::regclass))
+                           OR EXISTS (SELECT 1 FROM pg_proc f WHERE f.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+                                         AND f.oid <> p.oid AND f.proname NOT LIKE 'pg\_tview%'
+                                         AND f.prolang NOT IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('internal', 'c'))
+                                         AND public.pg_tviews__calls(f.prosrc, p.proname))));
     types := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_type'::regclass);
     IF cardinality(procs) + cardinality(types) = 0 OR NOT EXISTS (SELECT 1 FROM public.pg_tview_meta) THEN
         procs := NULL;
@@ -2094,16 +2115,25 @@ DECLARE
     ch record := public.pg_tviews__changed_objects();
 BEGIN
     UPDATE public.pg_tview_meta m SET last_error = 'ddl: a function or type its query uses was changed by a role that cannot act as its owner'
-     WHERE m.entity = ent AND ch.procs IS NOT NULL AND public.pg_tviews__uses_objects(m, ch.procs, ch.types);
+     WHERE m.entity = ent AND ch.procs IS NOT NULL AND ent IN (SELECT public.pg_tviews__affected_by(ch.procs, ch.types));
 END
 $fn$;
 
--- Does the TVIEW's query (with the views it reads) use one of these functions or types? Functions count when the
--- query calls them directly or through an operator, a cast or an aggregate, and when a function it calls may call
--- them: by a recorded dependency (SQL bodies in BEGIN ATOMIC), or because its body's text contains their name (an
--- over-approximation: PostgreSQL records no dependencies of PL/pgSQL or plain SQL bodies). Types count when the
--- query or a column of a table or view it reads has one of them.
-CREATE OR REPLACE FUNCTION public.pg_tviews__uses_objects(m public.pg_tview_meta, procs oid[], types oid[]) RETURNS boolean
+-- Does a function body call a function of this name (name( or "name"(, also qualified)? How the runtime sees calls in
+-- bodies PostgreSQL records no dependencies of (PL/pgSQL, plain SQL): an over-approximation by name, any overload.
+CREATE OR REPLACE FUNCTION public.pg_tviews__calls(body text, fn name) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT body ~* ('(^|[^[:alnum:]_$])"?(' || regexp_replace(fn::text, '([^[:alnum:]_ ])', '\\\1', 'g') || '|'
+                    || regexp_replace(replace(fn::text, '"', '""'), '([^[:alnum:]_ ])', '\\\1', 'g') || ')"?[[:space:]]*\(')
+$$;
+
+-- The functions and types a TVIEW's query (with the views it reads) uses. Functions: called directly or through an
+-- operator, a cast or an aggregate, and those a function it calls may call: by a recorded dependency (SQL bodies in
+-- BEGIN ATOMIC), or because its body's text contains their name (an over-approximation: PostgreSQL records no
+-- dependencies of PL/pgSQL or plain SQL bodies). Types: those of the query and of every column of the tables and
+-- views it reads.
+DROP FUNCTION IF EXISTS public.pg_tviews__query_objects(public.pg_tview_meta);   -- its OUT columns may differ
+CREATE OR REPLACE FUNCTION public.pg_tviews__query_objects(m public.pg_tview_meta, OUT fns oid[], OUT types oid[], OUT views oid[])
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH RECURSIVE rels(oid) AS (
         SELECT public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)
@@ -2124,14 +2154,84 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
             UNION ALL
             SELECT d.refobjid FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = fns.oid AND d.refclassid = 'pg_proc'::regclass
             UNION ALL
-            SELECT g.oid FROM pg_proc f JOIN pg_proc g ON strpos(lower(f.prosrc), lower(g.proname)) > 0
+            SELECT g.oid FROM pg_proc f JOIN pg_proc g ON public.pg_tviews__calls(f.prosrc, g.proname)
              WHERE f.oid = fns.oid AND f.pronamespace <> 'pg_catalog'::regnamespace
                AND f.prolang NOT IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('internal', 'c'))
                AND g.pronamespace <> 'pg_catalog'::regnamespace) nx
     )
-    SELECT EXISTS (SELECT 1 FROM fns WHERE fns.oid = ANY(procs))
-        OR EXISTS (SELECT 1 FROM refs WHERE refs.refclassid = 'pg_type'::regclass AND refs.refobjid = ANY(types))
-        OR EXISTS (SELECT 1 FROM rels JOIN pg_attribute a ON a.attrelid = rels.oid WHERE a.attnum > 0 AND a.atttypid = ANY(types));
+    SELECT ARRAY(SELECT oid FROM fns ORDER BY oid),
+           ARRAY(SELECT refobjid FROM refs WHERE refclassid = 'pg_type'::regclass
+                 UNION SELECT a.atttypid FROM rels JOIN pg_attribute a ON a.attrelid = rels.oid WHERE a.attnum > 0 AND NOT a.attisdropped
+                 ORDER BY 1),
+           ARRAY(SELECT rels.oid FROM rels JOIN pg_class c ON c.oid = rels.oid
+                  WHERE c.relkind = 'v' AND c.relname <> (public.pg_tviews__names(m.entity, m.table_name)).dv ORDER BY 1);
+$$;
+
+-- The TVIEWs whose rows these functions and types may change: walked from them, in one query whatever the number of
+-- TVIEWs, to what may call the functions (functions by a recorded dependency or by a call of their name in the body,
+-- aggregates, operators, casts), then to the tables and views with a column of the types and the views whose queries
+-- use any of these, then to the views that read those, up to TVIEW definition views. The same relation as
+-- pg_tviews__query_objects, walked the other way.
+DROP FUNCTION IF EXISTS public.pg_tviews__uses_objects(public.pg_tview_meta, oid[], oid[]);
+CREATE OR REPLACE FUNCTION public.pg_tviews__affected_by(procs oid[], types oid[]) RETURNS SETOF text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE fns(oid) AS (
+        SELECT unnest(pg_tviews__affected_by.procs)
+        UNION
+        SELECT nx.oid FROM fns CROSS JOIN LATERAL (
+            SELECT d.objid AS oid FROM pg_depend d
+             WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = fns.oid AND d.classid = 'pg_proc'::regclass
+            UNION ALL
+            SELECT a.aggfnoid::oid FROM pg_aggregate a WHERE fns.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn)
+            UNION ALL
+            SELECT f.oid FROM pg_proc g, pg_proc f
+             WHERE g.oid = fns.oid AND f.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+               AND f.proname NOT LIKE 'pg\_tview%' AND f.prolang NOT IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('internal', 'c'))
+               AND public.pg_tviews__calls(f.prosrc, g.proname)) nx
+    ), objs(classid, oid) AS (
+        SELECT 'pg_proc'::regclass::oid, fns.oid FROM fns
+        UNION ALL SELECT 'pg_operator'::regclass::oid, o.oid FROM pg_operator o WHERE o.oprcode IN (SELECT fns.oid FROM fns)
+        UNION ALL SELECT 'pg_cast'::regclass::oid, c.oid FROM pg_cast c WHERE c.castfunc IN (SELECT fns.oid FROM fns)
+        UNION ALL SELECT 'pg_type'::regclass::oid, unnest(pg_tviews__affected_by.types)
+    ), rels(oid) AS (
+        SELECT a.attrelid FROM pg_attribute a
+         WHERE cardinality(pg_tviews__affected_by.types) > 0 AND a.atttypid = ANY(pg_tviews__affected_by.types) AND a.attnum > 0
+        UNION
+        SELECT r.ev_class FROM objs JOIN pg_depend d ON d.refclassid = objs.classid AND d.refobjid = objs.oid AND d.classid = 'pg_rewrite'::regclass
+          JOIN pg_rewrite r ON r.oid = d.objid
+        UNION
+        SELECT r.ev_class FROM rels JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = rels.oid AND d.classid = 'pg_rewrite'::regclass
+          JOIN pg_rewrite r ON r.oid = d.objid
+         WHERE r.ev_class <> rels.oid
+    )
+    SELECT m.entity FROM public.pg_tview_meta m
+     WHERE public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv) IN (SELECT rels.oid FROM rels);
+$$;
+
+-- A digest of what the functions, types and views a TVIEW's query uses are now: function bodies, language, strictness,
+-- volatility, settings and argument defaults; view definitions;
+-- enum labels (also of the elements, base types and attributes of the types used). Kept in pg_tview_meta.objects_hash
+-- when the rows are computed in full; the health check compares it (without the event trigger, or when it could not act).
+CREATE OR REPLACE FUNCTION public.pg_tviews__objects_hash(m public.pg_tview_meta) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE o AS (SELECT * FROM public.pg_tviews__query_objects(m)),
+    ty(oid) AS (
+        SELECT unnest(o.types) FROM o
+        UNION
+        SELECT x.oid FROM ty JOIN pg_type t ON t.oid = ty.oid
+         CROSS JOIN LATERAL (SELECT t.typelem AS oid UNION ALL SELECT t.typbasetype
+                             UNION ALL SELECT a.atttypid FROM pg_attribute a WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0) x
+         WHERE x.oid <> 0
+    )
+    SELECT 'v1:' || md5(concat_ws('|',     -- the prefix names this digest's format: the installer recomputes digests of another
+        (SELECT string_agg(concat_ws(':', p.oid, p.proname, md5(p.prosrc), p.provolatile, p.proisstrict, p.prolang, p.probin, p.proconfig::text,
+                                     p.prorettype, pg_get_expr(p.proargdefaults, 0), pg_get_function_sqlbody(p.oid)), ',' ORDER BY p.oid)
+           FROM o CROSS JOIN LATERAL unnest(o.fns) f JOIN pg_proc p ON p.oid = f),
+        (SELECT string_agg(e.enumtypid || ':' || e.enumlabel, ',' ORDER BY e.enumtypid, e.enumsortorder)
+           FROM pg_enum e WHERE e.enumtypid IN (SELECT oid FROM ty)),
+        -- the views it reads, by their stored query trees (which a renamed column does not change; a redefinition does)
+        (SELECT string_agg(r.ev_class || ':' || md5(r.ev_action::text), ',' ORDER BY r.ev_class)
+           FROM o CROSS JOIN LATERAL unnest(o.views) v JOIN pg_rewrite r ON r.ev_class = v AND r.rulename = '_RETURN')));
 $$;
 
 -- (Re)generate the maintenance functions and triggers of one TVIEW from its definition view.
@@ -2885,6 +2985,7 @@ BEGIN
     IF adopt THEN
         EXECUTE format('SELECT %I.%I(false)', sch, nm.fr) INTO n;
     END IF;
+    UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm) WHERE mm.entity = ent;
     n := (public.pg_tviews__owner_exec(sch, ent, tbl, format('SELECT to_jsonb(count(*)) FROM %I.%I', sch, tbl)))::bigint;
     PERFORM public.pg_tviews__audit(op, ent, jsonb_build_object('table', format('%I.%I', sch, tbl), 'definition', query,
             'options', coalesce(options, '{}'), 'dependencies', a->'dependencies',
@@ -3101,7 +3202,8 @@ BEGIN
         PERFORM public.pg_tviews__install_objects(m.entity);
     END IF;
     EXECUTE format('SELECT %I.%I($1)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr) INTO n USING force;
-    UPDATE public.pg_tview_meta SET last_refreshed_at = now() WHERE entity = m.entity;
+    -- the rows are now computed with the functions and types as they are
+    UPDATE public.pg_tview_meta mm SET last_refreshed_at = now(), objects_hash = public.pg_tviews__objects_hash(mm) WHERE mm.entity = m.entity;
     -- recomputed: rows of tables dropped unnoticed are gone, and so is the health check's reason to report them
     DELETE FROM public.pg_tview_helpers h WHERE h.entity = m.entity AND h.kind = 'trigger' AND h.on_table <> ''
        AND to_regclass(format('%I.%I', h.schema_name, h.on_table)) IS NULL;
@@ -3509,6 +3611,10 @@ BEGIN
         ELSIF m.last_error IS NOT NULL THEN
             status := 'ERROR'; severity := 'critical';
             message := format('last regeneration failed: %s; run pg_tviews_reinstall_triggers(%L)', m.last_error, m.entity);
+        ELSIF m.objects_hash IS DISTINCT FROM public.pg_tviews__objects_hash(m) AND m.objects_hash IS NOT NULL
+              AND to_regclass(format('%I.%I', m.schema_name, nm.dv)) IS NOT NULL THEN
+            status := 'ERROR'; severity := 'critical';
+            message := format('a function, type or view its query uses changed since its rows were computed (a replaced function, a renamed enum value, a redefined view): they may be stale; run pg_tviews_refresh(%L)', m.entity);
         END IF;
         RETURN NEXT;
 
@@ -3806,6 +3912,10 @@ BEGIN
             prev := public.pg_tviews__as_owner(m.owner, m.entity);
             PERFORM public.pg_tviews__ensure_def_view(m);
             PERFORM public.pg_tviews__install_objects(r.entity);
+            -- before 0.3.6 no digest was kept (nor one of this format): the functions and types as they are now are taken as
+            -- those the rows were computed with
+            UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm)
+             WHERE mm.entity = r.entity AND (mm.objects_hash IS NULL OR NOT starts_with(mm.objects_hash, 'v1:'));
             PERFORM public.pg_tviews__restore_role(prev);
         EXCEPTION
             WHEN deadlock_detected OR serialization_failure OR lock_not_available OR query_canceled THEN

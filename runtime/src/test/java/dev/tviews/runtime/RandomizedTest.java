@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Random schemas (3-5 tables: self-references, a many-to-many link, nullable and deferred foreign keys,
  * optionally a partitioned table), random TVIEWs drawn from the accepted shapes (filters on parents,
  * correlated aggregates, EXISTS, jsonb documents, a TVIEW on a TVIEW), random DML (key updates, parent
- * flips, deferred-FK transactions, savepoints). Every value is a literal from one java.util.Random, so
+ * flips, deferred-FK transactions, savepoints; now and then a function the queries call is replaced, also inside a
+ * transaction). Every value is a literal from one java.util.Random, so
  * the printed seed replays the run exactly. The oracle (the test's own query text, rows compared by their text
  * images with EXCEPT ALL both ways) runs after every statement.
  */
@@ -99,6 +100,8 @@ class RandomizedTest {
             }
             exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, " + (orgs ? "fk_org int REFERENCES tb_org ON DELETE SET NULL" + def + ", " : "")
                     + "fk_manager int REFERENCES tb_user ON DELETE SET NULL" + def + ", name text NOT NULL, score int NOT NULL)");
+            // a function of the user's in a TVIEW's query, replaced now and then (the TVIEWs that use it are recomputed)
+            exec(c, "CREATE FUNCTION " + schema + ".badge(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT t || '*' $f$");
             exec(c, "INSERT INTO tb_user VALUES " + values(8, i -> i + ", " + (orgs ? nullable(4) + ", " : "") + "NULL, 'user" + i + "', " + rnd.nextInt(100)));
             exec(c, "UPDATE tb_user SET fk_manager = 1 + (pk_user % 3) WHERE pk_user > 3");
             String post = "(pk_post int PRIMARY KEY, fk_user int REFERENCES tb_user ON DELETE CASCADE ON UPDATE CASCADE" + def
@@ -122,7 +125,7 @@ class RandomizedTest {
 
         void createTviews() throws SQLException {
             List<String[]> shapes = new ArrayList<>();
-            shapes.add(new String[] {"tv_post", "SELECT p.pk_post, p.fk_user, jsonb_build_object('title', p.title, 'author', u.name, 'manager', m.name"
+            shapes.add(new String[] {"tv_post", "SELECT p.pk_post, p.fk_user, jsonb_build_object('title', p.title, 'author', " + schema + ".badge(u.name), 'manager', m.name"
                     + (orgs ? ", 'org', o.name" : "") + ") AS data FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"
                     + " LEFT JOIN tb_user m ON m.pk_user = u.fk_manager" + (orgs ? " LEFT JOIN tb_org o ON o.pk_org = u.fk_org WHERE coalesce(o.active, true)" : "")});
             shapes.add(new String[] {"tv_user", "SELECT u.pk_user, u.name, (SELECT count(*) FROM tb_post p WHERE p.fk_user = u.pk_user AND p.flag) AS flagged,"
@@ -162,6 +165,10 @@ class RandomizedTest {
 
         String statement() {
             int id;
+            if (rnd.nextInt(100) == 0) {
+                return "CREATE OR REPLACE FUNCTION " + schema + ".badge(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT t || '"
+                        + rnd.nextInt(10) + "' $f$";
+            }
             switch (rnd.nextInt(orgs || tags ? 16 : 13)) {
                 case 0: id = nextId++;
                     return "INSERT INTO tb_user VALUES (" + id + ", " + (orgs ? nullable(5) + ", " : "") + nullable(9) + ", 'new" + id + "', " + rnd.nextInt(100) + ")";
