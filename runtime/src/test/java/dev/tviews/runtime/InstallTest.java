@@ -66,6 +66,36 @@ class InstallTest {
         }
     }
 
+    /**
+     * Upgrading to 0.3.6: a TVIEW an older runtime accepted with a STABLE function of the user's is refused loudly (its
+     * maintenance stops, the health check says why) until the function is declared IMMUTABLE; the digest of the
+     * functions and types a query uses is taken at the upgrade for TVIEWs that have none (or one of another format).
+     */
+    @Test
+    void upgradeRefusesStableFunctionsLoudlyAndTakesDigests(PgDatabase db) throws Exception {
+        Rt.install(db);
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA i5; SET search_path = i5, public");
+            exec(c, "CREATE TABLE tb_note (pk_note int PRIMARY KEY, body text); INSERT INTO tb_note VALUES (1, 'a')");
+            exec(c, "CREATE FUNCTION i5.fmt(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT upper(t) $f$");
+            exec(c, "SELECT pg_tviews_create('i5.tv_note', 'SELECT n.pk_note, i5.fmt(n.body) AS body FROM i5.tb_note n')");
+            exec(c, "CREATE TABLE tb_tag (pk_tag int PRIMARY KEY, label text); INSERT INTO tb_tag VALUES (1, 'x')");
+            exec(c, "SELECT pg_tviews_create('i5.tv_tag', 'SELECT t.pk_tag, t.label FROM i5.tb_tag t')");
+            // as an older runtime left them: the function STABLE, no digest, or one of another format
+            SourcesAndCatalogTest.withoutDdlWatch(c, () -> exec(c, "ALTER FUNCTION i5.fmt(text) STABLE"));
+            exec(c, "UPDATE pg_tview_meta SET objects_hash = NULL WHERE entity = 'i5.tag'");
+            Rt.install(db);
+            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:i5.note' AND status = 'ERROR'"))
+                    .asString().contains("STABLE").contains("i5.fmt(text)");
+            assertThat(value(c, "SELECT objects_hash LIKE 'v1:%' FROM pg_tview_meta WHERE entity = 'i5.tag'")).isEqualTo(true);
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%i5.tag%' AND status <> 'OK'")).isEqualTo(0L);
+            exec(c, "ALTER FUNCTION i5.fmt(text) IMMUTABLE; SELECT pg_tviews_reinstall_triggers('i5.note')");
+            exec(c, "INSERT INTO tb_note VALUES (2, 'b')");
+            assertNoDrift(c, "i5.note", "i5.tag");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%i5.%' AND status <> 'OK'")).isEqualTo(0L);
+        }
+    }
+
     @Test
     void concurrentInstallsAreSerialized(PgDatabase db) throws Exception {
         db.server().createDatabase("install_race");
