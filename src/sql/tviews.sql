@@ -159,10 +159,10 @@ BEGIN
     END IF;
     IF EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof(NEW.settings) = 'object' THEN NEW.settings ELSE '{}' END
                                        || CASE WHEN jsonb_typeof(NEW.options->'settings') = 'object' THEN NEW.options->'settings' ELSE '{}' END) x
-                WHERE x.key NOT IN ('TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits') OR jsonb_typeof(x.value) <> 'string')
+                WHERE NOT x.key = ANY(public.pg_tviews__setting_names()) OR jsonb_typeof(x.value) <> 'string')
        OR NEW.settings IS NOT NULL AND jsonb_typeof(NEW.settings) <> 'object'
        OR NEW.options ? 'settings' AND jsonb_typeof(NEW.options->'settings') <> 'object' THEN
-        RAISE EXCEPTION 'TVIEW % settings may name only TimeZone, DateStyle, IntervalStyle and extra_float_digits, as strings', NEW.entity
+        RAISE EXCEPTION 'TVIEW % settings may name only %, as strings', NEW.entity, array_to_string(public.pg_tviews__setting_names(), ', ')
             USING ERRCODE = '22023';
     END IF;
     RETURN NEW;
@@ -1292,9 +1292,9 @@ BEGIN
         RAISE EXCEPTION 'options.keys must be a JSON object' USING ERRCODE = '22023';
     END IF;
     IF options ? 'settings' AND (jsonb_typeof(options->'settings') <> 'object'
-            OR EXISTS (SELECT 1 FROM jsonb_each(options->'settings') x WHERE x.key NOT IN ('TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits')
+            OR EXISTS (SELECT 1 FROM jsonb_each(options->'settings') x WHERE NOT x.key = ANY(public.pg_tviews__setting_names())
                                                                             OR jsonb_typeof(x.value) <> 'string')) THEN
-        RAISE EXCEPTION 'options.settings must map TimeZone, DateStyle, IntervalStyle or extra_float_digits to a string' USING ERRCODE = '22023';
+        RAISE EXCEPTION 'options.settings must map % to a string', array_to_string(public.pg_tviews__setting_names(), ', ') USING ERRCODE = '22023';
     END IF;
     IF options ? 'key' AND jsonb_typeof(options->'key') <> 'string' THEN
         RAISE EXCEPTION 'options.key must be a column name (string)' USING ERRCODE = '22023';
@@ -1380,6 +1380,7 @@ DECLARE
     f text;
     policy text := coalesce(options->>'uncascaded_policy', 'error');
     settings_dependent boolean;
+    settings_used text[];
 BEGIN
     options := coalesce(options, '{}');
     key_col := coalesce(options->>'key', 'pk_' || substr(tbl, 4));
@@ -1398,8 +1399,24 @@ BEGIN
     SELECT public.pg_tviews__node_json(r.ev_action)->0 INTO acc FROM pg_rewrite r WHERE r.ev_class = v AND r.rulename = '_RETURN';
     PERFORM public.pg_tviews__an_deterministic(acc);
     PERFORM public.pg_tviews__refuse_nullable_key(acc, key_attno, key_col, sch, tbl);
-    -- date/time, interval and float values print according to TimeZone, DateStyle, IntervalStyle, extra_float_digits
-    settings_dependent := acc::text ~ '"[a-z_]*type[a-z_]*": "(1082|1083|1114|1184|1186|1266|700|701|790|1182|1183|1115|1185|1187|1270|1021|1022|791)"';
+    -- date/time, interval and float values print according to TimeZone, DateStyle, IntervalStyle, extra_float_digits;
+    -- bytea by bytea_output, money by lc_monetary, xml's binary content by xmlbinary; to_char() and the text search
+    -- functions that take no configuration depend on lc_numeric, lc_time and default_text_search_config
+    -- (only the settings the query's values depend on are pinned: each one a maintenance function sets costs every call)
+    settings_used := ARRAY(SELECT DISTINCT u FROM unnest(
+          CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(1082|1083|1114|1184|1186|1266|700|701|790|1182|1183|1115|1185|1187|1270|1021|1022|791)"'
+               THEN ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits'] END
+          || CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(17|1001)"' THEN ARRAY['bytea_output'] END
+          || CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(790|791)"' THEN ARRAY['lc_monetary'] END
+          || CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(142|143)"' THEN ARRAY['xmlbinary'] END
+          || ARRAY(SELECT CASE WHEN pr.proname = 'to_char' THEN x ELSE 'default_text_search_config' END
+                     FROM jsonb_path_query(acc, 'strict $.**.funcid') fid JOIN pg_proc pr ON pr.oid = (fid #>> '{}')::oid
+                     CROSS JOIN unnest(ARRAY['lc_numeric', 'lc_time']) x
+                    WHERE pr.pronamespace = 'pg_catalog'::regnamespace
+                      AND pr.proname IN ('to_char', 'to_tsvector', 'to_tsquery', 'plainto_tsquery', 'phraseto_tsquery', 'websearch_to_tsquery',
+                                         'ts_headline', 'json_to_tsvector', 'jsonb_to_tsvector'))) u
+        ORDER BY u);
+    settings_dependent := cardinality(settings_used) > 0;
     acc := public.pg_tviews__an_query(acc, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
     lin := public.pg_tviews__an_lineage(acc, key_attno);
 
@@ -1449,7 +1466,8 @@ BEGIN
     END IF;
     RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef,
                               'dependencies', deps, 'dependent_on', to_jsonb(dependent_on),
-                              'columns', to_jsonb(tvcols), 'refused', refused, 'settings_dependent', settings_dependent);
+                              'columns', to_jsonb(tvcols), 'refused', refused, 'settings_dependent', settings_dependent,
+                              'settings_used', to_jsonb(settings_used));
 END
 $fn$;
 
@@ -2238,7 +2256,8 @@ $$;
 -- A TVIEW whose query reads date/time, interval or float values gets the same text whoever writes: its generated
 -- functions run with the settings those values print by (options.settings, else those of the session that
 -- created it, kept in pg_tview_meta.settings), not with the writer's (a JDBC writer brings the JVM's TimeZone).
-CREATE OR REPLACE FUNCTION public.pg_tviews__pin_settings(ent text, dependent boolean) RETURNS void
+DROP FUNCTION IF EXISTS public.pg_tviews__pin_settings(text, boolean);
+CREATE OR REPLACE FUNCTION public.pg_tviews__pin_settings(ent text, used text[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
@@ -2246,14 +2265,17 @@ DECLARE
     h record;
     clause text;
 BEGIN
-    IF NOT dependent THEN
+    IF cardinality(used) = 0 THEN
         UPDATE public.pg_tview_meta SET settings = NULL WHERE entity = ent AND settings IS NOT NULL;
         RETURN;
     END IF;
-    st := public.pg_tviews__current_settings() || coalesce(m.settings, '{}') || coalesce(m.options->'settings', '{}');
+    -- those the query depends on: as the TVIEW was created with them (else as this session has them), or as its
+    -- options say
+    st := (SELECT jsonb_object_agg(x.k, x.v) FROM jsonb_each(public.pg_tviews__current_settings() || coalesce(m.settings, '{}')) x(k, v)
+            WHERE x.k = ANY(used)) || coalesce(m.options->'settings', '{}');
     UPDATE public.pg_tview_meta SET settings = st WHERE entity = ent AND settings IS DISTINCT FROM st;
     clause := (SELECT string_agg(format('SET %I = %L', k, v), ' ') FROM jsonb_each_text(st) x(k, v)
-                WHERE k IN ('TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits'));
+                WHERE k = ANY(public.pg_tviews__setting_names()));
     FOR h IN SELECT public.pg_tviews__helper_fn(x) AS fn FROM public.pg_tview_helpers x WHERE x.entity = ent AND x.kind = 'function' LOOP
         IF h.fn IS NOT NULL THEN
             EXECUTE format('ALTER FUNCTION %s %s', h.fn, clause);
@@ -2262,10 +2284,18 @@ BEGIN
 END
 $fn$;
 
+-- The session settings a value's text can depend on, which a settings-dependent TVIEW's functions run with (see
+-- pg_tviews__pin_settings): date/time and interval output, float digits, bytea's output format, money, to_char()'s
+-- locale-dependent patterns, XML's binary encoding, and the text search configuration of to_tsvector(text).
+CREATE OR REPLACE FUNCTION public.pg_tviews__setting_names() RETURNS text[]
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'bytea_output', 'lc_monetary', 'lc_numeric',
+                 'lc_time', 'xmlbinary', 'default_text_search_config'];
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__current_settings() RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT jsonb_object_agg(name, setting) FROM pg_settings
-     WHERE name IN ('TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits');
+    SELECT jsonb_object_agg(name, setting) FROM pg_settings WHERE name = ANY(public.pg_tviews__setting_names());
 $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__install_objects(ent text, pre jsonb DEFAULT NULL) RETURNS void
@@ -2703,7 +2733,7 @@ $g$, m.schema_name, trgfn, body, after_q, one_event, tok);
                                                    CASE WHEN d->>'kind' = 'keyed' THEN trgfn END, nm.ft);
     END LOOP;
     UPDATE public.pg_tview_meta SET runtime_version = public.pg_tviews_version() WHERE entity = ent;
-    PERFORM public.pg_tviews__pin_settings(ent, coalesce((a->>'settings_dependent')::boolean, false));
+    PERFORM public.pg_tviews__pin_settings(ent, ARRAY(SELECT jsonb_array_elements_text(coalesce(a->'settings_used', '[]'))));
     -- what was generated, so the health check can tell a function edited by hand
     UPDATE public.pg_tview_helpers h SET code_hash = md5(pr.prosrc)
       FROM pg_proc pr
@@ -3283,7 +3313,7 @@ BEGIN
     -- the query under the settings the TVIEW's values are computed with (put back afterwards)
     saved := public.pg_tviews__current_settings();
     PERFORM set_config(x.k, x.v, true) FROM jsonb_each_text(coalesce(m.settings, '{}')) x(k, v)
-      WHERE x.k IN ('TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits');
+      WHERE x.k = ANY(public.pg_tviews__setting_names());
     r := public.pg_tviews__owner_exec(m.schema_name, m.entity, m.table_name, format($q$
         SELECT jsonb_build_object(
                'missing', count(*) FILTER (WHERE t.pg_tviews_in IS NULL),

@@ -204,7 +204,7 @@ class AdversarialTest {
      * store text no other session's query yields. The TVIEW keeps the creating session's settings.
      */
     @Test
-    void valuesDoNotDependOnTheWritersTimeZone(PgDatabase db) throws Exception {
+    void valuesDoNotDependOnTheWritersSessionSettings(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
             exec(c, "CREATE SCHEMA a10; SET search_path = a10, public; SET TimeZone = 'UTC'");
             exec(c, "CREATE TABLE tb_ev (pk_ev int PRIMARY KEY, at timestamptz, d interval, title text); INSERT INTO tb_ev VALUES (1, '2024-01-01 00:00+00', '2 days', 'a')");
@@ -216,6 +216,17 @@ class AdversarialTest {
             o.check("writes from a session in Asia/Tokyo with IntervalStyle postgres_verbose");
             assertThat(value(c, "SELECT at_text FROM tv_ev WHERE pk_ev = 2")).isEqualTo("2024-06-01 12:00:00+00");
             assertThat(value(c, "SELECT missing + extra + different FROM pg_tviews_check_consistency('a10.tv_ev')")).isEqualTo(0L);
+            // bytea's output format, to_char()'s locale and to_tsvector()'s configuration are session settings too (0.3.5
+            // stored whatever the writer's session had)
+            exec(c, "CREATE TABLE tb_doc (pk_doc int PRIMARY KEY, blob bytea, body text, n numeric);"
+                    + " INSERT INTO tb_doc VALUES (1, '\\x0102', 'the running dogs', 1.5)");
+            Oracle docs = new Oracle(c).create("a10.tv_doc", "SELECT d.pk_doc, jsonb_build_object('blob', d.blob) AS doc, d.blob::text AS blob_text,"
+                    + " to_char(d.n, '9D99') AS n_text, to_tsvector(d.body)::text AS words FROM tb_doc d");
+            exec(c, "SET bytea_output = 'escape'; SET default_text_search_config = 'simple'");
+            exec(c, "UPDATE tb_doc SET n = 2; INSERT INTO tb_doc VALUES (2, '\\x41', 'cats are jumping', 3)");
+            exec(c, "RESET bytea_output; RESET default_text_search_config");
+            docs.check("writes from a session with bytea_output escape and the simple text search configuration");
+            assertThat(value(c, "SELECT blob_text || ' ' || words FROM tv_doc WHERE pk_doc = 2")).isEqualTo("\\x41 'cat':1 'jump':3");
         }
     }
 

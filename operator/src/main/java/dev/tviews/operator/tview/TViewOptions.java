@@ -40,9 +40,10 @@ public class TViewOptions {
             + "statement: after every statement of the writer, for writers that read the TVIEW mid-transaction.")
     private Refresh refresh;
 
-    @JsonPropertyDescription("Session settings the TVIEW's values are computed with when its query reads date/time, interval "
-            + "or float values: TimeZone, DateStyle, IntervalStyle, extra_float_digits (e.g. {\"TimeZone\": \"UTC\"}); "
-            + "default: those of the operator's database session.")
+    @JsonPropertyDescription("Session settings the TVIEW's values are computed with when its query reads values whose text "
+            + "depends on them (date/time, interval, float, bytea, money, xml; to_char(), to_tsvector(text)): TimeZone, DateStyle, "
+            + "IntervalStyle, extra_float_digits, bytea_output, lc_monetary, lc_numeric, lc_time, xmlbinary, "
+            + "default_text_search_config (e.g. {\"TimeZone\": \"UTC\"}); default: those of the operator's database session.")
     private Map<String, String> settings;
 
     public Map<String, String> getSettings() {
