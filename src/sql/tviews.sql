@@ -1267,6 +1267,43 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
       FROM tree JOIN src ON src.oid = tree.oid;
 $$;
 
+-- Row-level security policies that apply to the TVIEW's owner (FORCE ROW LEVEL SECURITY on a source, an owner that is
+-- neither superuser nor BYPASSRLS) and depend on the session that writes: current_setting() (a policy on
+-- current_setting('app.tenant')), SESSION_USER, the time, volatile functions, or a STABLE function of the user's, which
+-- may read anything. What the owner reads of the source, and so the TVIEW's rows, would then depend on the writer.
+-- Policies on the rows' own values or on CURRENT_USER (the owner, in maintenance) are fine. NULL when there are none.
+CREATE OR REPLACE FUNCTION public.pg_tviews__rls_sources(srcs jsonb, owner name) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    pol record;
+    q jsonb;
+    bad text[] := '{}';
+BEGIN
+    FOR pol IN
+        SELECT DISTINCT p.polname, c.oid::regclass AS rel, p.polqual
+          FROM jsonb_array_elements(srcs) s
+          JOIN pg_class c ON c.oid = public.pg_tviews__relid(s->>'schema', s->>'table')
+          JOIN pg_policy p ON p.polrelid = c.oid AND p.polcmd IN ('r', '*') AND p.polqual IS NOT NULL
+          JOIN pg_roles r ON r.rolname = owner
+         WHERE c.relrowsecurity AND c.relforcerowsecurity AND NOT r.rolsuper AND NOT r.rolbypassrls
+           AND (p.polroles = '{0}' OR EXISTS (SELECT 1 FROM unnest(p.polroles) pr WHERE pg_has_role(owner, pr, 'MEMBER')))
+    LOOP
+        q := public.pg_tviews__node_json(pol.polqual::text);
+        IF EXISTS (SELECT 1 FROM (SELECT jsonb_path_query(q, 'strict $.**.funcid') f UNION ALL SELECT jsonb_path_query(q, 'strict $.**.opfuncid')) x
+                     JOIN pg_proc p ON p.oid = (x.f #>> '{}')::oid
+                    WHERE p.provolatile = 'v' OR (p.provolatile = 's' AND p.pronamespace <> 'pg_catalog'::regnamespace)
+                       OR p.oid IN ('pg_catalog.current_setting(text)'::regprocedure, 'pg_catalog.current_setting(text,boolean)'::regprocedure,
+                                    'pg_catalog.now()'::regprocedure, 'pg_catalog.transaction_timestamp()'::regprocedure,
+                                    'pg_catalog.statement_timestamp()'::regprocedure, 'pg_catalog.pg_backend_pid()'::regprocedure,
+                                    'pg_catalog.inet_client_addr()'::regprocedure))
+           OR jsonb_path_exists(q, 'strict $.** ? (@._ == "SQLVALUEFUNCTION" && !(@.op == "9" || @.op == "10" || @.op == "11" || @.op == "13" || @.op == "14"))') THEN
+            bad := bad || format('%I on %s', pol.polname, pol.rel);
+        END IF;
+    END LOOP;
+    RETURN nullif(array_to_string(bad, ', '), '');
+END
+$fn$;
+
 -- Analyse a TVIEW query: creates its definition view (sch.view_name) and returns columns, key,
 -- qualified definition, sources with proven lineage, the TVIEWs it reads, and the sources whose
 -- changes cannot be traced to keys ("refused").
@@ -1458,6 +1495,13 @@ BEGIN
         END IF;
         deps := deps || jsonb_build_array(dep);
     END LOOP;
+    f := public.pg_tviews__rls_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)),
+                                       coalesce((SELECT mm.owner FROM public.pg_tview_meta mm WHERE mm.entity = ent), current_user));
+    IF f IS NOT NULL THEN
+        RAISE EXCEPTION 'row-level security policy % applies to the TVIEW''s owner (FORCE ROW LEVEL SECURITY) and depends on the session that writes: the TVIEW''s rows would too', f
+            USING ERRCODE = '0A000',
+            HINT = 'Use NO FORCE ROW LEVEL SECURITY (the table''s owner and the members of its role then read every row), give the TVIEW''s owner BYPASSRLS, or write the policy on the rows and CURRENT_USER only.';
+    END IF;
     f := public.pg_tviews__nested_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
     IF f IS NOT NULL THEN
         RAISE EXCEPTION 'the TVIEW query reads a table both on its own and as a partition or child of another table it reads: %', f
@@ -2008,7 +2052,7 @@ BEGIN
                   NOT LIKE 'pg\_tview%') THEN
         RETURN;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid IN ('pg_class'::regclass, 'pg_rewrite'::regclass)) THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_policy'::regclass)) THEN
         PERFORM public.pg_tviews__follow_objects();     -- no table, view or rule: the functions and types it changed
         RETURN;
     END IF;
@@ -2016,6 +2060,8 @@ BEGIN
         WITH RECURSIVE touched(oid) AS (
             SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd
              WHERE cmd.classid = 'pg_class'::regclass AND cmd.object_type IN ('table', 'table column')
+            UNION   -- a row-level security policy created or altered: its table
+            SELECT p.polrelid FROM pg_event_trigger_ddl_commands() cmd JOIN pg_policy p ON p.oid = cmd.objid WHERE cmd.classid = 'pg_policy'::regclass
             UNION SELECT i.inhparent FROM touched JOIN pg_inherits i ON i.inhrelid = touched.oid
         ), names AS (
             SELECT n.nspname::text AS sch, c.relname::text AS tbl FROM touched JOIN pg_class c ON c.oid = touched.oid
@@ -2032,7 +2078,7 @@ BEGIN
               JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> views.oid
         )
         SELECT o.entity, m.owner, public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views) AS view_changed,
-               public.pg_tviews__nested_sources(m.dependencies) AS nested,
+               public.pg_tviews__nested_sources(m.dependencies) AS nested, public.pg_tviews__rls_sources(m.dependencies, m.owner) AS rls,
                -- a whole-row reference (to_jsonb(e)) takes every column of its table, whatever column DDL did to them:
                -- its rows are recomputed (the stored query has Vars with attribute number 0)
                EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = public.pg_tviews__relid(m.schema_name, nm.dv)
@@ -2050,6 +2096,10 @@ BEGIN
             -- the TVIEW would count the table's rows twice and cannot carry triggers for both: refused, like at creation
             RAISE EXCEPTION 'this DDL makes a source of TVIEW % a partition or child of another of its sources: %', e.entity, e.nested
                 USING ERRCODE = '0A000', HINT = format('Drop the TVIEW first (pg_tviews_drop(%L)), or change its query to read the rows through one of the tables.', e.entity);
+        END IF;
+        IF e.rls IS NOT NULL THEN
+            RAISE EXCEPTION 'this DDL makes row-level security policy % apply to the owner of TVIEW % (FORCE ROW LEVEL SECURITY), and it depends on the session that writes: the TVIEW''s rows would too', e.rls, e.entity
+                USING ERRCODE = '0A000', HINT = format('Drop the TVIEW first (pg_tviews_drop(%L)), or give its owner BYPASSRLS.', e.entity);
         END IF;
         PERFORM public.pg_tviews__follow_each(e.entity, CASE WHEN e.view_changed OR e.whole_row THEN 'rebuild' ELSE 'regenerate' END, 'DDL');
     END LOOP;
@@ -3913,7 +3963,7 @@ BEGIN
         DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl;
         CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW', 'CREATE RULE',
                                                                  'CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
-                                                                 'ALTER TYPE', 'ALTER EXTENSION')
+                                                                 'ALTER TYPE', 'ALTER EXTENSION', 'CREATE POLICY', 'ALTER POLICY')
             EXECUTE FUNCTION public.pg_tviews__on_ddl();
         DROP EVENT TRIGGER IF EXISTS pg_tviews_drop;
         CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE')

@@ -478,4 +478,48 @@ class AdversarialTest {
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a17.ev' AND status <> 'OK'")).isEqualTo(0L);
         }
     }
+
+    /**
+     * FORCE ROW LEVEL SECURITY makes a source's policies apply to the TVIEW's owner, so a policy on the session (here
+     * current_setting('app.tenant')) makes what maintenance reads depend on the writer: 0.3.5 stored the rows one tenant's
+     * writer could see (a post count of 2 instead of 3). Refused at creation; the DDL that would force such a policy on the
+     * owner (FORCE, CREATE POLICY, ALTER POLICY) fails; without the event trigger the health check reports it. Policies
+     * on the rows alone stay allowed.
+     */
+    @Test
+    void rowLevelSecurityThatAppliesToTheOwnerIsRefused(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE ROLE a18_owner; CREATE SCHEMA a18 AUTHORIZATION a18_owner; SET ROLE a18_owner; SET search_path = a18, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text); CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int, tenant int)");
+            exec(c, "INSERT INTO tb_user VALUES (1, 'a'); INSERT INTO tb_post VALUES (10, 1, 1), (11, 1, 2)");
+            exec(c, "ALTER TABLE tb_post ENABLE ROW LEVEL SECURITY;"
+                    + " CREATE POLICY by_tenant ON tb_post USING (tenant = coalesce(nullif(current_setting('app.tenant', true), ''), tenant::text)::int)");
+            String q = "SELECT u.pk_user, (SELECT count(*) FROM a18.tb_post p WHERE p.fk_user = u.pk_user) AS posts FROM a18.tb_user u";
+            exec(c, "ALTER TABLE tb_post FORCE ROW LEVEL SECURITY");
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('a18.tv_user', " + Rt.literal(q) + ")")).isEqualTo("0A000");
+            exec(c, "ALTER TABLE tb_post NO FORCE ROW LEVEL SECURITY");
+            exec(c, "SELECT pg_tviews_create('a18.tv_user', " + Rt.literal(q) + ")");
+            assertThat(Rt.sqlState(c, "ALTER TABLE tb_post FORCE ROW LEVEL SECURITY")).isEqualTo("0A000");
+            // the owner reads every row, whatever the writer's session says
+            exec(c, "SET app.tenant = '1'; INSERT INTO tb_post VALUES (12, 1, 1); RESET app.tenant");
+            assertThat(Rt.driftAgainst(c, "a18.tv_user", q)).isZero();
+            assertThat(value(c, "SELECT posts FROM tv_user WHERE pk_user = 1")).isEqualTo(3L);
+            // a policy on the rows alone may apply to the owner; one on the session may not be added later
+            exec(c, "DROP POLICY by_tenant ON tb_post; CREATE POLICY positive ON tb_post USING (tenant > 0); ALTER TABLE tb_post FORCE ROW LEVEL SECURITY");
+            assertThat(Rt.sqlState(c, "CREATE POLICY by_tenant ON tb_post USING (tenant = current_setting('app.tenant')::int)")).isEqualTo("0A000");
+            assertThat(Rt.sqlState(c, "ALTER POLICY positive ON tb_post USING (tenant > 0 AND session_user = 'app')")).isEqualTo("0A000");
+            exec(c, "INSERT INTO tb_post VALUES (13, 1, 2)");
+            assertThat(Rt.driftAgainst(c, "a18.tv_user", q)).isZero();
+            exec(c, "ALTER TABLE tb_post NO FORCE ROW LEVEL SECURITY; CREATE POLICY by_tenant ON tb_post USING (tenant = current_setting('app.tenant')::int)");
+            exec(c, "RESET ROLE");
+        }
+        try (Connection su = db.connect()) {
+            SourcesAndCatalogTest.withoutDdlWatch(su, () -> {
+                exec(su, "ALTER TABLE a18.tb_post FORCE ROW LEVEL SECURITY");
+                assertThat(value(su, "SELECT message FROM pg_tviews_health_check() WHERE component = 'definition:a18.user' AND status = 'ERROR'"))
+                        .asString().contains("row-level security policy by_tenant on a18.tb_post");
+                exec(su, "ALTER TABLE a18.tb_post NO FORCE ROW LEVEL SECURITY");
+            });
+        }
+    }
 }

@@ -304,8 +304,12 @@ class SecurityTest {
                     INSERT INTO tenant_b.tb_owner VALUES (1, 'o'); INSERT INTO tenant_b.tb_item VALUES (1, 1, 't')""");
             exec(b, "SELECT pg_tviews_create('tenant_b.tv_item', 'SELECT i.pk_item, tenant_b.fmt(i.title) AS title, o.name"
                     + " FROM tenant_b.tb_item i JOIN tenant_b.tb_owner o ON o.pk_owner = i.fk_owner')");
-            exec(b, "ALTER TABLE tenant_b.tb_owner ENABLE ROW LEVEL SECURITY; ALTER TABLE tenant_b.tb_owner FORCE ROW LEVEL SECURITY;"
-                    + " CREATE POLICY p ON tenant_b.tb_owner USING (tenant_b.escape())");
+            exec(b, "ALTER TABLE tenant_b.tb_owner ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON tenant_b.tb_owner USING (tenant_b.escape())");
+            // the policy runs in the owner's maintenance once forced on the owner (its STABLE-or-volatile function could make
+            // the rows depend on the writer's session: since 0.3.6 that is refused, so the function is declared IMMUTABLE)
+            exec(b, "ALTER FUNCTION tenant_b.escape() VOLATILE");
+            assertThat(Rt.sqlState(b, "ALTER TABLE tenant_b.tb_owner FORCE ROW LEVEL SECURITY")).isEqualTo("0A000");
+            exec(b, "ALTER FUNCTION tenant_b.escape() IMMUTABLE; ALTER TABLE tenant_b.tb_owner FORCE ROW LEVEL SECURITY");
             // its own objects removed, so that maintenance regenerates them (and reads its tables to decide on a refresh)
             exec(b, """
                     DO $d$ BEGIN
