@@ -30,7 +30,7 @@ BEGIN
         SELECT c.oid::regclass::text, pg_get_userbyid(c.relowner) FROM pg_class c
          WHERE c.relnamespace = 'public'::regnamespace AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
            AND c.relname IN ('pg_tview_meta', 'pg_tview_helpers', 'pg_tview_audit_log', 'pg_tview_rr_stamp', 'pg_tviews_metadata',
-                             'pg_tviews_queue_realtime', 'pg_tviews_performance_summary')) x;
+                             'pg_tviews_queue_realtime', 'pg_tviews_performance_summary', 'pg_tviews__user_functions')) x;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'TVIEW runtime objects exist with another owner: %', bad USING ERRCODE = '42501',
             HINT = 'Install as the role that owns them, or have their owner drop them (or ALTER ... OWNER TO the installer) after checking what they do.';
@@ -1272,7 +1272,7 @@ $$;
 -- current_setting('app.tenant')), SESSION_USER, the time, volatile functions, or a STABLE function of the user's, which
 -- may read anything. What the owner reads of the source, and so the TVIEW's rows, would then depend on the writer.
 -- Policies on the rows' own values or on CURRENT_USER (the owner, in maintenance) are fine. NULL when there are none.
-CREATE OR REPLACE FUNCTION public.pg_tviews__rls_sources(srcs jsonb, owner name) RETURNS text
+CREATE OR REPLACE FUNCTION public.pg_tviews__session_policies(srcs jsonb, owner name) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     pol record;
@@ -1416,7 +1416,6 @@ DECLARE
     near jsonb := '{}';
     f text;
     policy text := coalesce(options->>'uncascaded_policy', 'error');
-    settings_dependent boolean;
     settings_used text[];
 BEGIN
     options := coalesce(options, '{}');
@@ -1453,7 +1452,6 @@ BEGIN
                       AND pr.proname IN ('to_char', 'to_tsvector', 'to_tsquery', 'plainto_tsquery', 'phraseto_tsquery', 'websearch_to_tsquery',
                                          'ts_headline', 'json_to_tsvector', 'jsonb_to_tsvector'))) u
         ORDER BY u);
-    settings_dependent := cardinality(settings_used) > 0;
     acc := public.pg_tviews__an_query(acc, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
     lin := public.pg_tviews__an_lineage(acc, key_attno);
 
@@ -1495,7 +1493,7 @@ BEGIN
         END IF;
         deps := deps || jsonb_build_array(dep);
     END LOOP;
-    f := public.pg_tviews__rls_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)),
+    f := public.pg_tviews__session_policies((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)),
                                        coalesce((SELECT mm.owner FROM public.pg_tview_meta mm WHERE mm.entity = ent), current_user));
     IF f IS NOT NULL THEN
         RAISE EXCEPTION 'row-level security policy % applies to the TVIEW''s owner (FORCE ROW LEVEL SECURITY) and depends on the session that writes: the TVIEW''s rows would too', f
@@ -1510,8 +1508,7 @@ BEGIN
     END IF;
     RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef,
                               'dependencies', deps, 'dependent_on', to_jsonb(dependent_on),
-                              'columns', to_jsonb(tvcols), 'refused', refused, 'settings_dependent', settings_dependent,
-                              'settings_used', to_jsonb(settings_used));
+                              'columns', to_jsonb(tvcols), 'refused', refused, 'settings_used', to_jsonb(settings_used));
 END
 $fn$;
 
@@ -2078,7 +2075,7 @@ BEGIN
               JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> views.oid
         )
         SELECT o.entity, m.owner, public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views) AS view_changed,
-               public.pg_tviews__nested_sources(m.dependencies) AS nested, public.pg_tviews__rls_sources(m.dependencies, m.owner) AS rls,
+               public.pg_tviews__nested_sources(m.dependencies) AS nested, public.pg_tviews__session_policies(m.dependencies, m.owner) AS rls,
                -- a whole-row reference (to_jsonb(e)) takes every column of its table, whatever column DDL did to them:
                -- its rows are recomputed (the stored query has Vars with attribute number 0)
                EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = public.pg_tviews__relid(m.schema_name, nm.dv)
@@ -2153,10 +2150,8 @@ BEGIN
                     WHERE cmd.classid = 'pg_proc'::regclass AND p.proname NOT LIKE 'pg\_tviews%'    -- not the runtime's own code
                       AND (EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = p.oid
                                       AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_operator'::regclass, 'pg_cast'::regclass))
-                           OR EXISTS (SELECT 1 FROM pg_proc f WHERE f.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
-                                         AND f.oid <> p.oid AND f.proname NOT LIKE 'pg\_tview%'
-                                         AND f.prolang NOT IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('internal', 'c'))
-                                         AND public.pg_tviews__calls(f.prosrc, p.proname))));
+                           OR EXISTS (SELECT 1 FROM public.pg_tviews__user_functions f
+                                       WHERE f.has_body AND f.oid <> p.oid AND public.pg_tviews__calls(f.prosrc, p.proname))));
     types := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_type'::regclass);
     IF cardinality(procs) + cardinality(types) = 0 OR NOT EXISTS (SELECT 1 FROM public.pg_tview_meta) THEN
         procs := NULL;
@@ -2187,6 +2182,16 @@ BEGIN
 END
 $fn$;
 
+-- Functions of the user's (not pg_catalog's, information_schema's or the runtime's own), the ones whose calls the
+-- runtime follows by name; has_body: a body it can read for such calls (any language but C and internal). A view, so
+-- that the planner looks a function up by its oid where a query asks for one.
+CREATE OR REPLACE VIEW public.pg_tviews__user_functions AS
+    SELECT p.oid, p.proname, p.prosrc, l.lanname NOT IN ('internal', 'c') AS has_body
+      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+     WHERE p.pronamespace NOT IN ('pg_catalog'::pg_catalog.regnamespace, 'information_schema'::pg_catalog.regnamespace)
+       AND p.proname NOT LIKE 'pg\_tview%';
+GRANT SELECT ON public.pg_tviews__user_functions TO PUBLIC;     -- the catalog's own data; DDL of any role reads it
+
 -- Does a function body call a function of this name (name( or "name"(, also qualified)? How the runtime sees calls in
 -- bodies PostgreSQL records no dependencies of (PL/pgSQL, plain SQL): an over-approximation by name, any overload.
 CREATE OR REPLACE FUNCTION public.pg_tviews__calls(body text, fn name) RETURNS boolean
@@ -2200,7 +2205,6 @@ $$;
 -- BEGIN ATOMIC), or because its body's text contains their name (an over-approximation: PostgreSQL records no
 -- dependencies of PL/pgSQL or plain SQL bodies). Types: those of the query and of every column of the tables and
 -- views it reads.
-DROP FUNCTION IF EXISTS public.pg_tviews__query_objects(public.pg_tview_meta);   -- its OUT columns may differ
 CREATE OR REPLACE FUNCTION public.pg_tviews__query_objects(m public.pg_tview_meta, OUT fns oid[], OUT types oid[], OUT views oid[])
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH RECURSIVE rels(oid) AS (
@@ -2222,10 +2226,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
             UNION ALL
             SELECT d.refobjid FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = fns.oid AND d.refclassid = 'pg_proc'::regclass
             UNION ALL
-            SELECT g.oid FROM pg_proc f JOIN pg_proc g ON public.pg_tviews__calls(f.prosrc, g.proname)
-             WHERE f.oid = fns.oid AND f.pronamespace <> 'pg_catalog'::regnamespace
-               AND f.prolang NOT IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('internal', 'c'))
-               AND g.pronamespace <> 'pg_catalog'::regnamespace) nx
+            SELECT g.oid FROM public.pg_tviews__user_functions f JOIN public.pg_tviews__user_functions g ON public.pg_tviews__calls(f.prosrc, g.proname)
+             WHERE f.oid = fns.oid AND f.has_body) nx
     )
     SELECT ARRAY(SELECT oid FROM fns ORDER BY oid),
            ARRAY(SELECT refobjid FROM refs WHERE refclassid = 'pg_type'::regclass
@@ -2240,7 +2242,6 @@ $$;
 -- aggregates, operators, casts), then to the tables and views with a column of the types and the views whose queries
 -- use any of these, then to the views that read those, up to TVIEW definition views. The same relation as
 -- pg_tviews__query_objects, walked the other way.
-DROP FUNCTION IF EXISTS public.pg_tviews__uses_objects(public.pg_tview_meta, oid[], oid[]);
 CREATE OR REPLACE FUNCTION public.pg_tviews__affected_by(procs oid[], types oid[]) RETURNS SETOF text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH RECURSIVE fns(oid) AS (
@@ -2252,10 +2253,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
             UNION ALL
             SELECT a.aggfnoid::oid FROM pg_aggregate a WHERE fns.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombinefn)
             UNION ALL
-            SELECT f.oid FROM pg_proc g, pg_proc f
-             WHERE g.oid = fns.oid AND f.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
-               AND f.proname NOT LIKE 'pg\_tview%' AND f.prolang NOT IN (SELECT l.oid FROM pg_language l WHERE l.lanname IN ('internal', 'c'))
-               AND public.pg_tviews__calls(f.prosrc, g.proname)) nx
+            SELECT f.oid FROM pg_proc g, public.pg_tviews__user_functions f
+             WHERE g.oid = fns.oid AND f.has_body AND public.pg_tviews__calls(f.prosrc, g.proname)) nx
     ), objs(classid, oid) AS (
         SELECT 'pg_proc'::regclass::oid, fns.oid FROM fns
         UNION ALL SELECT 'pg_operator'::regclass::oid, o.oid FROM pg_operator o WHERE o.oprcode IN (SELECT fns.oid FROM fns)

@@ -403,22 +403,26 @@ class AdversarialTest {
             exec(c, "CREATE TYPE state AS ENUM ('new', 'done'); CREATE TABLE tb_task (pk_task int PRIMARY KEY, title text, s state, tags state[])");
             exec(c, "INSERT INTO tb_task VALUES (1, 'a', 'new', '{new}'), (2, 'b', 'done', '{done,new}')");
             exec(c, "CREATE FUNCTION a16.shout(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT upper(t) $f$");
-            exec(c, "CREATE FUNCTION a16.badge(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN RETURN '[' || a16.shout(t) || ']'; END $f$");
+            // a name with a quote, a space, a bar, a newline and a non-ASCII letter, called from a PL/pgSQL body
+            String hostile = "a16.\"dé\"\"co |\nr\"";
+            exec(c, "CREATE FUNCTION " + hostile + "(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT '<' || t || '>' $f$");
+            exec(c, "CREATE FUNCTION a16.badge(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN RETURN '[' || " + hostile
+                    + "(a16.shout(t)) || ']'; END $f$");
             exec(c, "CREATE FUNCTION a16.glue(a text, b text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT a || '+' || b $f$");
             exec(c, "CREATE OPERATOR a16.<+> (FUNCTION = a16.glue, LEFTARG = text, RIGHTARG = text)");
             exec(c, "CREATE TABLE tb_note (pk_note int PRIMARY KEY, fk_task int, body text); INSERT INTO tb_note VALUES (1, 1, 'n')");
             exec(c, "CREATE FUNCTION a16.body_of(k int) RETURNS text LANGUAGE sql STABLE AS $f$ SELECT body FROM a16.tb_note WHERE fk_task = k $f$");
             assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('a16.tv_note', 'SELECT t.pk_task AS pk_note, a16.body_of(t.pk_task) AS b FROM a16.tb_task t')"))
                     .isEqualTo("0A000");
-            new Oracle(c).create("a16.tv_task", "SELECT t.pk_task, a16.badge(t.title) AS badge, t.title OPERATOR(a16.<+>) t.s::text AS glued,"
-                            + " jsonb_build_object('s', t.s, 'tags', t.tags) AS doc FROM tb_task t")
+            String q = "SELECT t.pk_task, a16.badge(t.title) AS badge, t.title OPERATOR(a16.<+>) t.s::text AS glued,"
+                    + " jsonb_build_object('s', t.s, 'tags', t.tags) AS doc FROM a16.tb_task t";
+            new Oracle(c).create("a16.tv_task", q)
                     .run("CREATE OR REPLACE FUNCTION a16.shout(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT lower(t) || '!' $f$",
+                            "CREATE OR REPLACE FUNCTION " + hostile + "(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT '{' || t || '}' $f$",
                             "CREATE OR REPLACE FUNCTION a16.glue(a text, b text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT b || '-' || a $f$",
                             "ALTER TYPE state RENAME VALUE 'done' TO 'finished'",
                             "UPDATE tb_task SET title = 'c' WHERE pk_task = 1",
                             "CREATE FUNCTION a16.unrelated() RETURNS int LANGUAGE sql AS 'SELECT 1'");
-            String q = "SELECT t.pk_task, a16.badge(t.title) AS badge, t.title OPERATOR(a16.<+>) t.s::text AS glued,"
-                    + " jsonb_build_object('s', t.s, 'tags', t.tags) AS doc FROM a16.tb_task t";
             // replaced by a role that cannot recompute the TVIEW: marked, so that its owner's health check reports it
             exec(c, "CREATE ROLE a16_fn_owner; GRANT USAGE, CREATE ON SCHEMA a16 TO a16_fn_owner; ALTER FUNCTION a16.shout(text) OWNER TO a16_fn_owner");
             exec(c, "SET ROLE a16_fn_owner; CREATE OR REPLACE FUNCTION a16.shout(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT t || '#' $f$; RESET ROLE");
@@ -438,7 +442,8 @@ class AdversarialTest {
                 assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a16.task' AND status = 'ERROR'"))
                         .asString().contains("changed since its rows were computed");
                 exec(c, "SELECT pg_tviews_refresh('a16.task')");
-                exec(c, "CREATE OR REPLACE FUNCTION a16.badge(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT AS $f$ BEGIN RETURN a16.shout(t); END $f$");
+                exec(c, "CREATE OR REPLACE FUNCTION a16.badge(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT AS $f$ BEGIN RETURN " + hostile
+                        + "(a16.shout(t)); END $f$");
                 assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component = 'tview:a16.task' AND status = 'ERROR'")).isEqualTo(1L);
             });
             exec(c, "SELECT pg_tviews_refresh('a16.task')");
