@@ -137,8 +137,18 @@ REVOKE ALL ON public.pg_tview_meta, public.pg_tview_helpers, public.pg_tview_aud
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.pg_tview_meta, public.pg_tview_helpers TO PUBLIC;
 GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
 
+-- (Defined before the catalog guard: the installer's first updates of existing rows fire it.)
+-- The session settings a value's text can depend on, which a settings-dependent TVIEW's functions run with (see
+-- pg_tviews__pin_settings): date/time and interval output, float digits, bytea's output format, money, to_char()'s
+-- locale-dependent patterns, XML's binary encoding, and the text search configuration of to_tsvector(text).
+CREATE OR REPLACE FUNCTION public.pg_tviews__setting_names() RETURNS text[]
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'bytea_output', 'lc_monetary', 'lc_numeric',
+                 'lc_time', 'xmlbinary', 'default_text_search_config'];
+$$;
+
 -- Values of a catalog row that generated code and the runtime splice into statements are canonical: the key's type is
--- the TVIEW table's own column type (format_type), and settings carry only the four the runtime pins. The row's owner
+-- the TVIEW table's own column type (format_type), and settings carry only those pg_tviews__setting_names lists. The row's owner
 -- may edit its row (row-level security); 0.3.4 spliced an edited key_type into pg_tviews_flush_and_report (run by any
 -- writer, a superuser included) and applied edited settings (e.g. "role") before running the definition.
 CREATE OR REPLACE FUNCTION public.pg_tviews__meta_guard() RETURNS trigger
@@ -2332,15 +2342,6 @@ BEGIN
     END LOOP;
 END
 $fn$;
-
--- The session settings a value's text can depend on, which a settings-dependent TVIEW's functions run with (see
--- pg_tviews__pin_settings): date/time and interval output, float digits, bytea's output format, money, to_char()'s
--- locale-dependent patterns, XML's binary encoding, and the text search configuration of to_tsvector(text).
-CREATE OR REPLACE FUNCTION public.pg_tviews__setting_names() RETURNS text[]
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'bytea_output', 'lc_monetary', 'lc_numeric',
-                 'lc_time', 'xmlbinary', 'default_text_search_config'];
-$$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__current_settings() RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
