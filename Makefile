@@ -39,7 +39,7 @@ helm-lint:
 
 bench: tools
 	$(MVN) -pl runtime,operator -am -Pbench test -Dsurefire.failIfNoSpecifiedTests=false
-	@cat runtime/target/benchmarks.md runtime/target/limits.md runtime/target/contended-benchmarks.md operator/target/operator-benchmarks.md 2>/dev/null || true
+	@cat runtime/target/benchmarks.md runtime/target/limits.md runtime/target/contended-benchmarks.md runtime/target/floor-benchmarks.md operator/target/operator-benchmarks.md 2>/dev/null || true
 
 clean:
 	$(MVN) clean

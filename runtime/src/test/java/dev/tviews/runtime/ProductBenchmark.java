@@ -16,10 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -77,13 +73,7 @@ class ProductBenchmark {
             Rt.install(db, script);
             try (Connection c = db.connect()) {
                 for (String suffix : List.of("", "_plain")) {
-                    exec(c, "CREATE TABLE tb_category" + suffix + " (pk_category int PRIMARY KEY, name text NOT NULL)");
-                    exec(c, "CREATE TABLE tb_product" + suffix + " (pk_product int PRIMARY KEY, id uuid NOT NULL DEFAULT gen_random_uuid(),"
-                            + " fk_category int NOT NULL REFERENCES tb_category" + suffix + ", name text NOT NULL, price numeric NOT NULL)");
-                    exec(c, "CREATE INDEX ON tb_product" + suffix + " (fk_category)");
-                    exec(c, "INSERT INTO tb_category" + suffix + " SELECT g, 'category ' || g FROM generate_series(1, " + CATEGORIES + ") g");
-                    exec(c, "INSERT INTO tb_product" + suffix + " (pk_product, fk_category, name, price) SELECT g, 1 + g % " + CATEGORIES
-                            + ", 'product ' || g, (g % 997)::numeric FROM generate_series(1, " + PRODUCTS + ") g");
+                    createTables(c, suffix);
                 }
                 exec(c, "CREATE MATERIALIZED VIEW mv_product AS " + String.format(TV_PRODUCT, "tb_product_plain", "tb_category_plain"));
                 exec(c, "CREATE UNIQUE INDEX ON mv_product (pk_product)");
@@ -93,8 +83,8 @@ class ProductBenchmark {
                 exec(c, "VACUUM ANALYZE");
 
                 // single-row UPDATE latency, TVIEW and plain statements alternating (the VM's speed drifts)
-                double[][] pair = alternatingLatencies(c, "UPDATE tb_product SET price = price + 1 WHERE pk_product = ?",
-                        "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?", 3000);
+                double[][] pair = Alternating.latencies(c, List.of("UPDATE tb_product SET price = price + 1 WHERE pk_product = ?",
+                        "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?"), 3000, PRODUCTS);
                 double[] tv = pair[0];
                 double[] plain = pair[1];
                 double[] refresh = latencies(c, "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?", 15,
@@ -116,8 +106,8 @@ class ProductBenchmark {
                 rows.add(row("1% bulk UPDATE (1,000 rows), plain", p(bulkPlain, 50), p(bulkPlain, 95), ""));
 
                 // throughput, 8 clients
-                double[] tps = alternatingThroughput(db, "UPDATE tb_product SET price = price + 1 WHERE pk_product = ?",
-                        "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?");
+                double[] tps = Alternating.throughput(db, List.of("UPDATE tb_product SET price = price + 1 WHERE pk_product = ?",
+                        "UPDATE tb_product_plain SET price = price + 1 WHERE pk_product = ?"), THROUGHPUT_MILLIS, SLICE_MILLIS, PRODUCTS);
                 double tpsTv = tps[0];
                 double tpsPlain = tps[1];
                 rows.add(row("throughput 8 clients, plain (tx/s)", String.format(Locale.ROOT, "%.0f", tpsPlain), "", ""));
@@ -166,8 +156,20 @@ class ProductBenchmark {
         }
     }
 
+
+    /** tb_category{suffix} (1,000 rows) and tb_product{suffix} (100,000 rows, each in a category). */
+    static void createTables(Connection c, String suffix) throws Exception {
+        exec(c, "CREATE TABLE tb_category" + suffix + " (pk_category int PRIMARY KEY, name text NOT NULL)");
+        exec(c, "CREATE TABLE tb_product" + suffix + " (pk_product int PRIMARY KEY, id uuid NOT NULL DEFAULT gen_random_uuid(),"
+                + " fk_category int NOT NULL REFERENCES tb_category" + suffix + ", name text NOT NULL, price numeric NOT NULL)");
+        exec(c, "CREATE INDEX ON tb_product" + suffix + " (fk_category)");
+        exec(c, "INSERT INTO tb_category" + suffix + " SELECT g, 'category ' || g FROM generate_series(1, " + CATEGORIES + ") g");
+        exec(c, "INSERT INTO tb_product" + suffix + " (pk_product, fk_category, name, price) SELECT g, 1 + g % " + CATEGORIES
+                + ", 'product ' || g, (g % 997)::numeric FROM generate_series(1, " + PRODUCTS + ") g");
+    }
+
     /** Microseconds per single-row UPDATE transaction of {@code table}, run by a procedure that commits after each one. */
-    private static double inProcessMicros(Connection c, String table) throws Exception {
+    static double inProcessMicros(Connection c, String table) throws Exception {
         // the key goes through a variable: random() in the WHERE clause would be evaluated per row (a scan)
         exec(c, "CREATE OR REPLACE PROCEDURE bench_in_process_" + table + "(n int) LANGUAGE plpgsql AS $p$ DECLARE k int; BEGIN"
                 + " FOR i IN 1 .. n LOOP k := 1 + (random() * " + (PRODUCTS - 1) + ")::int;"
@@ -205,75 +207,8 @@ class ProductBenchmark {
         return out;
     }
 
-    /** Latencies of two statements run in turn, one execution of each per step, so both see the same machine. */
-    private static double[][] alternatingLatencies(Connection c, String sqlA, String sqlB, int n) throws Exception {
-        Random r = new Random(42);
-        double[][] out = new double[2][n];
-        try (PreparedStatement a = c.prepareStatement(sqlA); PreparedStatement b = c.prepareStatement(sqlB)) {
-            PreparedStatement[] both = {a, b};
-            for (int i = 0; i < 50; i++) {   // warm-up (plan cache)
-                for (PreparedStatement ps : both) {
-                    ps.setInt(1, 1 + r.nextInt(PRODUCTS));
-                    ps.executeUpdate();
-                }
-            }
-            for (int i = 0; i < n; i++) {
-                int key = 1 + r.nextInt(PRODUCTS);
-                for (int k = 0; k < 2; k++) {
-                    both[k].setInt(1, key);
-                    long t = System.nanoTime();
-                    both[k].executeUpdate();
-                    out[k][i] = (System.nanoTime() - t) / 1e6;
-                }
-            }
-        }
-        Arrays.sort(out[0]);
-        Arrays.sort(out[1]);
-        return out;
-    }
-
-    /**
-     * Transactions per second of two single-row statements, 8 clients: the clients switch between them every
-     * {@link #SLICE_MILLIS} (each holds a connection for each), so a machine that slows down during the
-     * measurement slows both alike. A transaction counts for the statement it ran.
-     */
-    private static double[] alternatingThroughput(PgDatabase db, String sqlA, String sqlB) throws Exception {
-        long slices = THROUGHPUT_MILLIS / SLICE_MILLIS;
-        AtomicLong[] done = {new AtomicLong(), new AtomicLong()};
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        List<Future<?>> fs = new ArrayList<>();
-        long start = System.currentTimeMillis() + SLICE_MILLIS;     // one slice of warm-up, on both statements
-        long end = start + 2 * slices * SLICE_MILLIS;
-        for (int t = 0; t < 8; t++) {
-            int seed = t;
-            fs.add(pool.submit(() -> {
-                Random r = new Random(seed);
-                try (Connection ca = db.connect(); Connection cb = db.connect();
-                     PreparedStatement a = ca.prepareStatement(sqlA); PreparedStatement b = cb.prepareStatement(sqlB)) {
-                    PreparedStatement[] both = {a, b};
-                    long now;
-                    while ((now = System.currentTimeMillis()) < end) {
-                        int k = now < start ? (int) (now / 50 % 2) : (int) ((now - start) / SLICE_MILLIS % 2);
-                        both[k].setInt(1, 1 + r.nextInt(PRODUCTS));
-                        both[k].executeUpdate();
-                        if (now >= start) {
-                            done[k].incrementAndGet();
-                        }
-                    }
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : fs) {
-            f.get();
-        }
-        pool.shutdownNow();
-        double seconds = slices * SLICE_MILLIS / 1000.0;
-        return new double[] {done[0].get() / seconds, done[1].get() / seconds};
-    }
-
     private static double p(double[] sorted, int pct) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(pct / 100.0 * sorted.length) - 1)];
+        return Alternating.p(sorted, pct);
     }
 
     private static String[] row(String name, Object a, Object b, String ratio) {
