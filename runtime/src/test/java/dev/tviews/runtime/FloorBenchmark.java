@@ -1,5 +1,6 @@
 package dev.tviews.runtime;
 
+import static dev.tviews.runtime.Alternating.p;
 import static dev.tviews.runtime.Rt.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -90,11 +91,11 @@ class FloorBenchmark {
     private static String table(String config, double[][] lat, double[] tps, double[] cpu) {
         StringBuilder md = new StringBuilder("| single-row UPDATE of tb_product, kept by | p50 | p95 | p50 × plain | tx/s, 8 clients | % of plain |"
                 + (config.equals("cpu-bound") ? " in-process µs per transaction |\n|---|---|---|---|---|---|---|\n" : "\n|---|---|---|---|---|---|\n"));
-        double p50Plain = Alternating.p(lat[0], 50);
+        double p50Plain = p(lat[0], 50);
         for (int k = 0; k < VARIANTS.length; k++) {
-            double p50 = Alternating.p(lat[k], 50);
+            double p50 = p(lat[k], 50);
             md.append(String.format(Locale.ROOT, "| %s | %.3f ms | %.3f ms | %.2fx | %.0f | %.0f %% |", VARIANTS[k][1], p50,
-                    Alternating.p(lat[k], 95), p50 / p50Plain, tps[k], 100 * tps[k] / tps[0]));
+                    p(lat[k], 95), p50 / p50Plain, tps[k], 100 * tps[k] / tps[0]));
             md.append(config.equals("cpu-bound") ? String.format(Locale.ROOT, " %.1f |%n", cpu[k]) : "\n");
         }
         md.append("\nDrift 0 (the TVIEW, both floors' tables and the prototype's equal their query after the run).\n");

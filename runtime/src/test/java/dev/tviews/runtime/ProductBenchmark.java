@@ -1,5 +1,6 @@
 package dev.tviews.runtime;
 
+import static dev.tviews.runtime.Alternating.p;
 import static dev.tviews.runtime.Rt.exec;
 import static dev.tviews.runtime.Rt.value;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -156,7 +157,6 @@ class ProductBenchmark {
         }
     }
 
-
     /** tb_category{suffix} (1,000 rows) and tb_product{suffix} (100,000 rows, each in a category). */
     static void createTables(Connection c, String suffix) throws Exception {
         exec(c, "CREATE TABLE tb_category" + suffix + " (pk_category int PRIMARY KEY, name text NOT NULL)");
@@ -205,10 +205,6 @@ class ProductBenchmark {
         }
         Arrays.sort(out);
         return out;
-    }
-
-    private static double p(double[] sorted, int pct) {
-        return Alternating.p(sorted, pct);
     }
 
     private static String[] row(String name, Object a, Object b, String ratio) {
