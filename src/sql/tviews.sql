@@ -1597,6 +1597,20 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = h->>'to';
 $$;
 
+-- Values of column c (type typ) that a TVIEW key of type key_type can equal: a source column wider than the key
+-- (a bigint foreign key of an integer key, a numeric one) may hold values no key equals, and casting them to the
+-- key's type would fail the write. NULL: every value fits.
+CREATE OR REPLACE FUNCTION public.pg_tviews__key_fits(typ regtype, key_type text, c text) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN typ = k OR k NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+                  OR typ NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype, 'float4'::regtype, 'float8'::regtype)
+                  OR (typ = 'int2'::regtype) OR (typ = 'int4'::regtype AND k = 'int8'::regtype) THEN NULL
+                ELSE format('%s::numeric BETWEEN %s AND %s', c,
+                            CASE k WHEN 'int2'::regtype THEN '-32768' WHEN 'int4'::regtype THEN '-2147483648' ELSE '-9223372036854775808' END,
+                            CASE k WHEN 'int2'::regtype THEN '32767' WHEN 'int4'::regtype THEN '2147483647' ELSE '9223372036854775807' END) END
+      FROM (SELECT key_type::regtype AS k) x;
+$$;
+
 -- Statement time: the (scope, values) rows that the changed rows d (transition table, or the trigger's
 -- row) of source number s give the queue: 'k' keys read from d itself, 'p<s>.<i>' the first hop's values
 -- of path i (walked at flush time), 'n<hop>' the values that rows moved onto on the near side of a hop.
@@ -1619,12 +1633,18 @@ DECLARE
 BEGIN
     FOR p IN SELECT x FROM jsonb_array_elements(dep->'paths') x LOOP
         IF jsonb_array_length(p->'hops') = 0 THEN
-            keys := keys || format('SELECT _d.%I::%s::text FROM %s _d', p->>'key', m.key_type, d);
+            keys := keys || (format('SELECT _d.%I::%s::text FROM %s _d', p->>'key', m.key_type, d)
+                             || coalesce(' WHERE ' || public.pg_tviews__key_fits(
+                                    (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = src AND a.attname = p->>'key'),
+                                    m.key_type, format('_d.%I', p->>'key')), ''));
         ELSE
             i := i + 1;
-            parts := parts || format('(%L, ARRAY(SELECT DISTINCT _d.%I::%s::text FROM %s _d WHERE _d.%I IS NOT NULL))',
+            parts := parts || format('(%L, ARRAY(SELECT DISTINCT _d.%I::%s::text FROM %s _d WHERE _d.%I IS NOT NULL%s))',
                                      'p' || s || '.' || i, p->'hops'->0->>'from', public.pg_tviews__hop_type(p->'hops'->0), d,
-                                     p->'hops'->0->>'from');
+                                     p->'hops'->0->>'from',
+                                     coalesce(' AND ' || public.pg_tviews__key_fits(
+                                         (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = src AND a.attname = p->'hops'->0->>'from'),
+                                         public.pg_tviews__hop_type(p->'hops'->0), format('_d.%I', p->'hops'->0->>'from')), ''));
         END IF;
     END LOOP;
     IF cardinality(keys) > 0 THEN
@@ -1797,15 +1817,24 @@ BEGIN
             h := pa->'hops'->(j - 1);
             IF j = jsonb_array_length(pa->'hops') THEN
                 body := body || public.pg_tviews__gen_by_values(format('%s_%s', pa->>'v', j), public.pg_tviews__hop_type(h),
-                            format('_q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%I::%s::text FROM %I.%I y WHERE y.%I ',
-                                   pa->>'key', m.key_type, h->>'schema', h->>'table', h->>'to'), ');');
+                            format('_q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%I::%s::text FROM %I.%I y WHERE %sy.%I ',
+                                   pa->>'key', m.key_type, h->>'schema', h->>'table',
+                                   coalesce(public.pg_tviews__key_fits(
+                                       (SELECT a.atttypid FROM pg_attribute a
+                                         WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = pa->>'key'),
+                                       m.key_type, format('y.%I', pa->>'key')) || ' AND ', ''),
+                                   h->>'to'), ');');
                 CONTINUE;
             END IF;
             nxt := pa->'hops'->j;
             body := body || public.pg_tviews__gen_by_values(format('%s_%s', pa->>'v', j), public.pg_tviews__hop_type(h),
                         format('%s_%s := ARRAY(SELECT DISTINCT y.%I::%s::text FROM %I.%I y WHERE y.%I ',
                                pa->>'v', j + 1, nxt->>'from', public.pg_tviews__hop_type(nxt), h->>'schema', h->>'table', h->>'to'),
-                        format(' AND y.%I IS NOT NULL);', nxt->>'from'));
+                        format(' AND y.%I IS NOT NULL%s);', nxt->>'from',
+                               coalesce(' AND ' || public.pg_tviews__key_fits(
+                                   (SELECT a.atttypid FROM pg_attribute a
+                                     WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = nxt->>'from'),
+                                   public.pg_tviews__hop_type(nxt), format('y.%I', nxt->>'from')), '')));
             IF (nxt->>'id') = ANY(done) THEN
                 body := body || format(E'\n    IF cardinality(%s_%s) > 0 THEN', pa->>'v', j + 1)
                      || replace(public.pg_tviews__gen_lock(lk, 'h' || (nxt->>'id'), format('%s_%s', pa->>'v', j + 1), true), E'\n    ', E'\n        ')
@@ -1984,6 +2013,10 @@ DECLARE
     m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
     prev text := public.pg_tviews__as_owner(m.owner, ent);
 BEGIN
+    IF action = 'regenerate' AND m.last_error LIKE 'ddl: maintenance triggers disabled%'
+       AND (public.pg_tviews__disabled_triggers(m) IS NULL OR public.pg_tviews__stale_objects(m)) THEN
+        action := 'rebuild';     -- its triggers are (or will be) enabled again: rows written meanwhile were never maintained
+    END IF;
     IF action = 'rebuild' OR action = 'regenerate' AND public.pg_tviews__stale_objects(m) THEN
         PERFORM public.pg_tviews__install_objects(ent);
     END IF;
@@ -2038,6 +2071,39 @@ BEGIN
     LOOP
         PERFORM public.pg_tviews__follow_each(e.entity, 'refresh', 'DROP');
     END LOOP;
+END
+$fn$;
+
+-- The maintenance triggers of a TVIEW that are disabled or set to fire only on replicas (NULL: none)
+CREATE OR REPLACE FUNCTION public.pg_tviews__disabled_triggers(m public.pg_tview_meta) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT string_agg(format('%I on %I.%I', x.trg, x.sch, x.tbl), ', ' ORDER BY x.sch, x.tbl, x.trg)
+      FROM jsonb_array_elements(m.dependencies) d
+     CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
+      JOIN pg_trigger t ON t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg
+     WHERE t.tgenabled NOT IN ('O', 'A');
+$$;
+
+-- ALTER TABLE ... DISABLE TRIGGER (USER, ALL or by name) on a source: writes are not maintained until the trigger
+-- is enabled again, so the TVIEW is marked (last_error 'ddl: maintenance triggers disabled ...', an ERROR in the health check
+-- until pg_tviews_refresh, which regenerates them), and enabling
+-- the trigger again (ENABLE TRIGGER, also in the same transaction) recomputes it: pg_tviews__follow_ddl. SECURITY
+-- DEFINER, because the table's owner may not be the TVIEW's; unforgeable like pg_tviews__mark_unfollowed: outside an
+-- event trigger pg_event_trigger_ddl_commands() fails, and only a TVIEW with a disabled trigger is marked.
+CREATE OR REPLACE FUNCTION public.pg_tviews__mark_disabled(ent text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
+    dis text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands()) THEN
+        RETURN;
+    END IF;
+    dis := public.pg_tviews__disabled_triggers(m);
+    IF dis IS NOT NULL AND m.last_error IS DISTINCT FROM 'ddl: maintenance triggers disabled: ' || dis THEN
+        UPDATE public.pg_tview_meta SET last_error = 'ddl: maintenance triggers disabled: ' || dis WHERE entity = ent;
+        RAISE WARNING 'TVIEW %: maintenance trigger disabled (%): writes to its sources are not maintained until it is enabled again (ALTER TABLE ... ENABLE TRIGGER), which recomputes the TVIEW', ent, dis;
+    END IF;
 END
 $fn$;
 
@@ -2108,6 +2174,7 @@ BEGIN
             RAISE EXCEPTION 'this DDL makes row-level security policy % apply to the owner of TVIEW % (FORCE ROW LEVEL SECURITY), and it depends on the session that writes: the TVIEW''s rows would too', e.rls, e.entity
                 USING ERRCODE = '0A000', HINT = format('Drop the TVIEW first (pg_tviews_drop(%L)), or give its owner BYPASSRLS.', e.entity);
         END IF;
+        PERFORM public.pg_tviews__mark_disabled(e.entity);
         PERFORM public.pg_tviews__follow_each(e.entity, CASE WHEN e.view_changed OR e.whole_row THEN 'rebuild' ELSE 'regenerate' END, 'DDL');
     END LOOP;
     PERFORM public.pg_tviews__follow_objects();

@@ -527,4 +527,65 @@ class AdversarialTest {
             });
         }
     }
+
+    /**
+     * A foreign key wider than the key it references (bigint against an integer key, no FOREIGN KEY constraint) may hold
+     * values no key equals; a write of such a value failed with "integer out of range" inside the TVIEW's trigger (0.3.6),
+     * on a direct path and on the last hop of a path alike.
+     */
+    @Test
+    void aWiderColumnMayHoldValuesNoKeyEquals(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a19; SET search_path = a19, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text); CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user bigint, title text)");
+            exec(c, "CREATE TABLE tb_comment (pk_comment int PRIMARY KEY, fk_post bigint, fk_user numeric); CREATE TABLE tb_tag (pk_tag smallint PRIMARY KEY, fk_user bigint)");
+            exec(c, "INSERT INTO tb_user VALUES (1, 'a'), (2, 'b'); INSERT INTO tb_post VALUES (1, 1, 'x'); INSERT INTO tb_tag VALUES (1, 1)");
+            new Oracle(c)
+                    .create("a19.tv_user", "SELECT u.pk_user, u.name, (SELECT count(*) FROM tb_post p WHERE p.fk_user = u.pk_user) AS posts,"
+                            + " (SELECT count(*) FROM tb_comment cm JOIN tb_post p ON p.pk_post = cm.fk_post WHERE p.fk_user = u.pk_user) AS comments"
+                            + " FROM tb_user u")
+                    .create("a19.tv_tag", "SELECT t.pk_tag, u.name FROM tb_tag t JOIN tb_user u ON u.pk_user = t.fk_user")
+                    .run("INSERT INTO tb_post VALUES (2, 3000000000, 'beyond integer'), (3, -3000000000, 'below'), (4, 2, 'y')",
+                            "INSERT INTO tb_comment VALUES (1, 1, 1), (2, 9000000000, 1e30), (3, 4, 'NaN')",
+                            "INSERT INTO tb_tag VALUES (2, 3000000000), (3, 2)",
+                            "UPDATE tb_post SET fk_user = fk_user * 2", "UPDATE tb_comment SET fk_post = 2 WHERE pk_comment = 1",
+                            "UPDATE tb_user SET name = upper(name)", "DELETE FROM tb_post WHERE pk_post IN (2, 3)", "DELETE FROM tb_tag");
+        }
+    }
+
+    /**
+     * A source's maintenance triggers disabled (ALTER TABLE ... DISABLE TRIGGER USER or ALL, as a bulk fix that bypasses
+     * the application's own triggers does) and enabled again, also within one transaction: 0.3.6 left the rows written
+     * meanwhile stale and the health check said OK. Now the TVIEW is marked while disabled (an ERROR in the health check)
+     * and recomputed when its triggers are enabled again; a table owner who cannot act as the TVIEW's owner leaves the
+     * mark for the owner's pg_tviews_refresh.
+     */
+    @Test
+    void triggersDisabledAndEnabledAgainRecomputeTheTview(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a20; SET search_path = a20, public");
+            exec(c, "CREATE TABLE tb_item (pk_item int PRIMARY KEY, name text); INSERT INTO tb_item VALUES (1, 'a'), (2, 'b')");
+            Oracle o = new Oracle(c).create("a20.tv_item", "SELECT i.pk_item, i.name FROM tb_item i");
+            exec(c, "BEGIN; ALTER TABLE tb_item DISABLE TRIGGER USER; UPDATE tb_item SET name = 'changed' WHERE pk_item = 1;"
+                    + " ALTER TABLE tb_item ENABLE TRIGGER USER; COMMIT");
+            o.check("disable, write, enable in one transaction");
+            exec(c, "ALTER TABLE tb_item DISABLE TRIGGER ALL");
+            exec(c, "INSERT INTO tb_item VALUES (3, 'unmaintained')");
+            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a20.item' AND status = 'ERROR'"))
+                    .asString().contains("maintenance triggers disabled").contains("pg_tviews_refresh");
+            exec(c, "ALTER TABLE tb_item ENABLE TRIGGER ALL");
+            o.check("enabled again");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a20.item%' AND status <> 'OK'")).isEqualTo(0L);
+
+            exec(c, "CREATE ROLE a20_table_owner; ALTER TABLE tb_item OWNER TO a20_table_owner; GRANT USAGE ON SCHEMA a20 TO a20_table_owner");
+            exec(c, "SET ROLE a20_table_owner");
+            exec(c, "BEGIN; ALTER TABLE tb_item DISABLE TRIGGER USER; DELETE FROM tb_item WHERE pk_item = 2; ALTER TABLE tb_item ENABLE TRIGGER USER; COMMIT");
+            exec(c, "RESET ROLE");
+            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a20.item' AND status = 'ERROR'"))
+                    .asString().contains("maintenance triggers disabled");
+            exec(c, "SELECT pg_tviews_refresh('a20.item')");
+            o.check("refreshed by its owner");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a20.item%' AND status <> 'OK'")).isEqualTo(0L);
+        }
+    }
 }
