@@ -844,12 +844,17 @@ BEGIN
             END IF;
         END IF;
     END IF;
-    -- a positive IN (SELECT ...) conjunct links the outer value to the subquery's output
-    IF e->>'_' = 'SUBLINK' AND e->>'subLinkType' = '2' AND side_l IS NULL AND e->'testexpr'->>'_' = 'OPEXPR'
-       AND jsonb_array_length(e->'testexpr'->'args') = 2 AND e->'testexpr'->'args'->1->>'_' = 'PARAM'
-       AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (e->'testexpr'->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)) THEN
-        acc := jsonb_set(acc, '{pending_in}', coalesce(acc->'pending_in', '{}') || jsonb_build_object(
-                   md5(e::text), jsonb_build_array(public.pg_tviews__an_var(e->'testexpr'->'args'->0, scope), e->'testexpr'->'args'->1->>'paramid')));
+    -- a positive IN (SELECT ...) conjunct links the outer value to the subquery's output; a row (a, b) IN (SELECT x, y ...)
+    -- links each column (its test is an AND of equalities)
+    IF e->>'_' = 'SUBLINK' AND e->>'subLinkType' = '2' AND side_l IS NULL THEN
+        x := (SELECT jsonb_agg(jsonb_build_array(public.pg_tviews__an_var(t->'args'->0, scope), t->'args'->1->>'paramid'))
+                FROM jsonb_array_elements(CASE WHEN e->'testexpr'->>'_' = 'BOOLEXPR' AND e->'testexpr'->>'boolop' = 'and'
+                                               THEN e->'testexpr'->'args' ELSE jsonb_build_array(e->'testexpr') END) t
+               WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND t->'args'->1->>'_' = 'PARAM'
+                 AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (t->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)));
+        IF x IS NOT NULL THEN
+            acc := jsonb_set(acc, '{pending_in}', coalesce(acc->'pending_in', '{}') || jsonb_build_object(md5(e::text), x));
+        END IF;
     END IF;
     RETURN acc;
 END
@@ -864,10 +869,9 @@ DECLARE
 BEGIN
     acc := jsonb_set(acc, '{n}', to_jsonb(n));
     acc := public.pg_tviews__an_query(sl->'subselect', lscope, ctes, acc);
-    pin := acc->'pending_in'->md5(sl::text);
-    IF pin IS NOT NULL THEN
+    FOR pin IN SELECT p FROM jsonb_array_elements(coalesce(acc->'pending_in'->md5(sl::text), '[]')) p LOOP
         acc := public.pg_tviews__an_edge(acc, pin->>0, lscope || ':0:' || (pin->>1));
-    END IF;
+    END LOOP;
     RETURN acc;
 END
 $fn$;
@@ -1246,6 +1250,12 @@ BEGIN
             USING ERRCODE = '0A000',
             HINT = 'Join the tables such a function reads in the TVIEW query itself, or declare the function IMMUTABLE if its result depends on its arguments only.';
     END IF;
+    -- system columns change without any write a trigger sees (ctid: VACUUM FULL, CLUSTER; xmax: SELECT ... FOR UPDATE;
+    -- oids and transaction ids: a dump restored elsewhere)
+    IF jsonb_path_exists(q, 'strict $.** ? (@._ == "VAR" && @.varattno starts with "-")') THEN
+        RAISE EXCEPTION 'the TVIEW query reads a system column (ctid, xmin, xmax, cmin, cmax or tableoid), whose value changes without any write'
+            USING ERRCODE = '0A000', HINT = 'Read a column of the table instead (the partition a row is in: the partition key).';
+    END IF;
     IF jsonb_path_exists(q, 'strict $.** ? (@._ == "SQLVALUEFUNCTION")') THEN
         RAISE EXCEPTION 'the TVIEW query uses CURRENT_DATE/CURRENT_TIMESTAMP/CURRENT_USER or a similar value that changes without any write'
             USING ERRCODE = '0A000', HINT = 'Store such values in a source column, or compute them when reading the TVIEW.';
@@ -1387,7 +1397,7 @@ BEGIN
     IF NOT (kv->>'varno')::int = ANY(nullable) THEN
         RETURN;
     END IF;
-    IF EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = '0'
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
                                                       THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
                 WHERE c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' AND c->'arg'->>'_' = 'VAR'
                   AND c->'arg'->>'varno' = kv->>'varno' AND c->'arg'->>'varattno' = kv->>'varattno' AND (c->'arg'->>'varlevelsup')::int = 0) THEN
@@ -1564,9 +1574,31 @@ BEGIN
 END
 $fn$;
 
+-- Column names that would be ambiguous in the generated PL/pgSQL (its variables: _tv_*, _q_k, _w<s>_<i>_<j>, _n<id>),
+-- in the query's result or in a source table: every later write would fail (42702) where the name is referenced
+CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_reserved_names(a jsonb, sch text, tbl text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    bad text;
+BEGIN
+    SELECT string_agg(DISTINCT format('%s (%s)', quote_ident(x.col), x.rel), ', ') INTO bad
+      FROM (SELECT c AS col, format('%I.%I', sch, tbl) AS rel FROM jsonb_array_elements_text(a->'columns') c
+            UNION ALL
+            SELECT at.attname::text, format('%I.%I', d->>'schema', d->>'table')
+              FROM jsonb_array_elements(a->'dependencies') d
+              JOIN pg_attribute at ON at.attrelid = to_regclass(format('%I.%I', d->>'schema', d->>'table')) AND at.attnum > 0 AND NOT at.attisdropped) x
+     WHERE x.col ~ '^(_tv_.*|_q_k|_w[0-9]+_[0-9]+(_[0-9]+)?|_nm?[0-9]+)$';
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'column names reserved for the TVIEW runtime''s generated code: %', bad USING ERRCODE = '42939',
+            HINT = 'Rename the column in the query (AS ...) or in the source table; names beginning with _tv_, and _q_k, _w<n>_<n>, _n<n>, are the runtime''s.';
+    END IF;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_untraceable(a jsonb, sch text, tbl text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
+    PERFORM public.pg_tviews__refuse_reserved_names(a, sch, tbl);
     PERFORM public.pg_tviews__refuse_foreign_eq(a, sch, tbl);
     IF jsonb_array_length(a->'refused') > 0 THEN
         RAISE EXCEPTION 'cannot trace changes of % to keys of TVIEW %.%',
@@ -2765,6 +2797,10 @@ $g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, flush_block, q, rtrim(tok, ';
                    nm.trg_prefix || '_flush', q, m.schema_name, left(nm.fl, -3) || '_oc');
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, on_table, source)
     VALUES (ent, 'trigger', m.schema_name, nm.trg_prefix || '_flush', nm.q, m.schema_name || '.' || nm.q);
+    -- A transaction that queued work before this regeneration (source DDL after a write, pg_tviews_reinstall_triggers):
+    -- its COMMIT event belonged to the trigger just replaced, and PostgreSQL never fires an event of a dropped trigger;
+    -- the new trigger gets one (0.3.6 lost the transaction's maintenance here)
+    EXECUTE format('INSERT INTO %1$s (scope, vals) SELECT ''e'', ''{}'' WHERE EXISTS (SELECT 1 FROM %1$s q WHERE q.tx = pg_current_xact_id_if_assigned())', q);
 
     -- the keys this transaction's flushes changed (pg_tviews_flush_and_report): the first lim of them, and
     -- whether there are more; reset forgets the ones returned
@@ -3012,14 +3048,20 @@ $fn$;
 -- ---------------------------------------------------------------------------------------------
 -- Create / replace / drop
 -- ---------------------------------------------------------------------------------------------
--- Lock the sources against writers for the initial fill: writers that are in flight finish first
--- (READ COMMITTED then reads their rows; REPEATABLE READ cannot, and gets 40001).
+-- Lock the sources against writers for the initial fill: writers that are in flight finish first, and READ COMMITTED
+-- then reads their rows. Under REPEATABLE READ / SERIALIZABLE the snapshot was taken before the lock, so rows that
+-- writers committed in between would be missing for good: refused (0.3.6 only caught writers still in flight).
 CREATE OR REPLACE FUNCTION public.pg_tviews__lock_sources(deps jsonb) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     d jsonb;
-    waited boolean := false;
 BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'a TVIEW cannot be created, rebuilt or adopted under %', upper(current_setting('transaction_isolation'))
+            USING ERRCODE = '0A000',
+                  DETAIL = 'Its snapshot was taken before the sources could be locked: rows that writers committed in between would be missing from it.',
+                  HINT = 'Run it in a READ COMMITTED transaction.';
+    END IF;
     FOR d IN SELECT x FROM jsonb_array_elements(deps) x ORDER BY x->>'schema', x->>'table' LOOP
         -- the TVIEW's triggers on the source are dropped and recreated when the source's DDL is followed, the TVIEW
         -- is reinstalled or dropped: DROP TRIGGER needs the table's owner, so a TVIEW over another owner's table
@@ -3029,17 +3071,8 @@ BEGIN
                 USING ERRCODE = '42501',
                 HINT = 'Maintenance triggers are dropped and recreated with the source''s DDL and when the TVIEW is dropped, which needs the table''s owner: create the TVIEW as that owner, or as a member of it (GRANT <source owner> TO <TVIEW owner>).';
         END IF;
-        BEGIN
-            EXECUTE format('LOCK TABLE %I.%I IN SHARE ROW EXCLUSIVE MODE NOWAIT', d->>'schema', d->>'table');
-        EXCEPTION WHEN lock_not_available THEN
-            waited := true;
-            EXECUTE format('LOCK TABLE %I.%I IN SHARE ROW EXCLUSIVE MODE', d->>'schema', d->>'table');
-        END;
+        EXECUTE format('LOCK TABLE %I.%I IN SHARE ROW EXCLUSIVE MODE', d->>'schema', d->>'table');
     END LOOP;
-    IF waited AND current_setting('transaction_isolation') <> 'read committed' THEN
-        RAISE EXCEPTION 'writers of the sources were active while the TVIEW was created' USING ERRCODE = '40001',
-            HINT = 'Retry the transaction (its snapshot cannot see their rows).';
-    END IF;
 END
 $fn$;
 
@@ -3166,7 +3199,16 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__drop_all(m public.pg_tview_meta) RE
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     n bigint := 0;
+    nm record := public.pg_tviews__names(m.entity, m.table_name);
 BEGIN
+    -- a transaction that wrote a source before dropping or rebuilding the TVIEW has a COMMIT event pending on the
+    -- queue, and PostgreSQL cannot drop a table with pending trigger events (0.3.6 failed there): it is fired now,
+    -- a flush like pg_tviews_flush()
+    IF EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', m.schema_name, nm.q))
+                  AND t.tgname = nm.trg_prefix || '_flush') THEN
+        EXECUTE format('SET CONSTRAINTS %I.%I IMMEDIATE', m.schema_name, nm.trg_prefix || '_flush');
+        EXECUTE format('SET CONSTRAINTS %I.%I DEFERRED', m.schema_name, nm.trg_prefix || '_flush');
+    END IF;
     PERFORM public.pg_tviews__drop_objects(m.entity);
     IF to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NOT NULL THEN
         n := (public.pg_tviews__owner_exec(m.schema_name, m.entity, m.table_name,
