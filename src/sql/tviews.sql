@@ -3969,7 +3969,11 @@ BEGIN
 
     component := 'prepared_transactions';
     SELECT count(DISTINCT x.gid), string_agg(DISTINCT x.gid, ', ') INTO n, bad
-      FROM pg_prepared_xacts x JOIN pg_locks l ON l.virtualtransaction = '-1/' || x.transaction::text
+      -- (a prepared transaction's locks carry its original backend's virtual transaction until a restart, '-1/<xid>' after:
+      -- found through the lock on its transaction id)
+      FROM pg_prepared_xacts x
+      JOIN pg_locks t ON t.locktype = 'transactionid' AND t.transactionid = x.transaction AND t.pid IS NULL
+      JOIN pg_locks l ON l.virtualtransaction = t.virtualtransaction AND l.pid IS NULL
      WHERE x.database = current_database()
        AND (l.locktype = 'advisory' OR (l.locktype = 'relation' AND l.relation IN (
                SELECT c.oid FROM pg_class c WHERE c.relname LIKE 'pg\_tviews\_%\_lk' AND c.relkind = 'r')));

@@ -700,4 +700,26 @@ class AdversarialTest {
                     + " AND dependencies::text LIKE '%\"kind\": \"full\"%'")).isEqualTo(0L);
         }
     }
+
+    /**
+     * A prepared transaction holding maintenance locks is reported by the health check also before a restart (0.3.6
+     * looked for the virtual transaction '-1/<xid>', which prepared transactions carry only after a restart).
+     */
+    @Test
+    void aPreparedTransactionHoldingLocksIsReportedBeforeARestart(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a25; SET search_path = a25, public");
+            exec(c, "CREATE TABLE tb_parent (pk_parent int PRIMARY KEY, name text); CREATE TABLE tb_child (pk_child int PRIMARY KEY, fk_parent int, title text)");
+            exec(c, "INSERT INTO tb_parent VALUES (1, 'p1'); INSERT INTO tb_child VALUES (1, 1, 'c1')");
+            exec(c, "SELECT pg_tviews_create('a25.tv_child', 'SELECT c.pk_child, c.title, p.name FROM a25.tb_child c JOIN a25.tb_parent p ON p.pk_parent = c.fk_parent')");
+            exec(c, "BEGIN; UPDATE tb_parent SET name = 'prepared' WHERE pk_parent = 1; PREPARE TRANSACTION 'a25_prepared'");
+            try {
+                assertThat(value(c, "SELECT status || ' ' || message FROM pg_tviews_health_check() WHERE component = 'prepared_transactions'"))
+                        .asString().startsWith("WARNING").contains("a25_prepared");
+            } finally {
+                exec(c, "ROLLBACK PREPARED 'a25_prepared'");
+            }
+            assertThat(value(c, "SELECT status FROM pg_tviews_health_check() WHERE component = 'prepared_transactions'")).isEqualTo("OK");
+        }
+    }
 }
