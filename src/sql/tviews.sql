@@ -175,6 +175,20 @@ BEGIN
         RAISE EXCEPTION 'TVIEW % settings may name only %, as strings', NEW.entity, array_to_string(public.pg_tviews__setting_names(), ', ')
             USING ERRCODE = '22023';
     END IF;
+    -- a row names the TVIEW its table is (the entity is derived from the table's name), and only a member of the table's
+    -- owner may write it: 0.3.6 let a role write rows it owned under another TVIEW's name (operations on that name then
+    -- acted on its decoy) or over another owner's table
+    IF current_setting('pg_tviews.canon', true) IS DISTINCT FROM 'on' AND pg_has_role(NEW.owner, 'MEMBER') THEN   -- (else row-level security refuses it)
+        IF NEW.entity IS DISTINCT FROM (public.pg_tviews__parse(format('%I.%I', NEW.schema_name, NEW.table_name))).entity THEN
+            RAISE EXCEPTION 'TVIEW catalog row "%" does not name its table %.%', NEW.entity, NEW.schema_name, NEW.table_name
+                USING ERRCODE = '22023';
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = NEW.schema_name AND c.relname = NEW.table_name AND NOT pg_has_role(NEW.owner, c.relowner, 'MEMBER')) THEN
+            RAISE EXCEPTION 'TVIEW catalog row "%": % is not a member of the owner of table %.%', NEW.entity, NEW.owner, NEW.schema_name, NEW.table_name
+                USING ERRCODE = '42501';
+        END IF;
+    END IF;
     RETURN NEW;
 END
 $fn$;
@@ -590,7 +604,8 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     n bigint;
 BEGIN
-    IF q IS NULL OR NOT has_table_privilege(q, 'SELECT') THEN
+    IF q IS NULL OR NOT has_table_privilege(q, 'SELECT')
+       OR NOT has_schema_privilege((SELECT c.relnamespace FROM pg_class c WHERE c.oid = q), 'USAGE') THEN
         RETURN NULL;
     END IF;
     EXECUTE format('SELECT count(*) FROM %s WHERE tx = pg_current_xact_id_if_assigned() AND scope NOT IN (''r'', ''e'')', q) INTO n;
@@ -1928,6 +1943,29 @@ BEGIN
 END
 $fn$;
 
+-- What the end of every function that runs a TVIEW owner's code (its definition's functions, its tables' policies and
+-- triggers) checks, as the owner, before it returns to a caller that may be another role (a superuser's refresh, check,
+-- repair, reinstall; a writer's COMMIT):
+-- * that code did not change the session's search_path (set_config(..., false) outlives the functions' own SET clause:
+--   the caller would go on resolving operators and functions through the owner's schemas) nor the runtime's flushing
+--   state: the transaction fails (0.3.6 went on);
+-- * fire: outside a flush, when the session's login role is not the owner, deferred trigger events that code queued
+--   fire now, as the owner (SET CONSTRAINTS ALL IMMEDIATE), not at COMMIT as whoever is the current role then (0.3.6:
+--   a deferred trigger of the owner's ran as the superuser that had refreshed the TVIEW). This also fires the
+--   transaction's other pending events and leaves its constraints immediate for the rest of it.
+CREATE OR REPLACE FUNCTION public.pg_tviews__owner_code_guard(fl0 text, fire boolean) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format($g$
+    IF current_setting('search_path') <> 'pg_catalog, pg_temp' OR coalesce(current_setting('pg_tviews.flushing', true), '') <> %1$s THEN
+        RAISE EXCEPTION 'code run by TVIEW maintenance as %%, the TVIEW''s owner, changed the session''s search_path or the runtime''s settings', current_user
+            USING ERRCODE = '42501', HINT = 'A function the TVIEW query calls (or a trigger or policy on its tables) sets them: remove that.';
+    END IF;$g$, fl0)
+        || CASE WHEN fire THEN format($g$
+    IF %1$s <> 'on' AND session_user <> current_user THEN
+        SET CONSTRAINTS ALL IMMEDIATE;
+    END IF;$g$, fl0) ELSE '' END;
+$$;
+
 -- Runs one statement (returning one jsonb value) as the TVIEW's owner, inside a SECURITY DEFINER function of that
 -- owner (<schema>.pg_tviews_<table>_<hash>_ex, EXECUTE revoked from PUBLIC). Statements that may run the owner's
 -- code (its definition's functions, its tables' policies and triggers) go through it: there that code cannot leave
@@ -1938,7 +1976,8 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__owner_exec(sch text, ent text, tbl 
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     fn text := left((public.pg_tviews__names(ent, tbl)).fr, -3) || '_ex';
-    body constant text := 'DECLARE r jsonb; BEGIN EXECUTE q INTO r; RETURN r; END';
+    body constant text := 'DECLARE r jsonb; _tv_fl0 text := coalesce(current_setting(''pg_tviews.flushing'', true), ''''); BEGIN EXECUTE q INTO r;'
+                          || public.pg_tviews__owner_code_guard('_tv_fl0', true) || ' RETURN r; END';
     r jsonb;
 BEGIN
     IF EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = ent AND m.owner <> current_user) THEN
@@ -2631,13 +2670,14 @@ DECLARE
     _tv_up text[] := '{}';
     _tv_del text[] := '{}';
     _tv_rr boolean := current_setting('transaction_isolation') <> 'read committed';
+    _tv_fl0 text := coalesce(current_setting('pg_tviews.flushing', true), '');
 BEGIN
     _tv_keys := ARRAY(SELECT DISTINCT k FROM unnest(_tv_keys) k WHERE k IS NOT NULL ORDER BY 1);
-    IF cardinality(_tv_keys) = 0 THEN RETURN 0; END IF;%4$s
+    IF cardinality(_tv_keys) = 0 THEN RETURN 0; END IF;%4$s%5$s
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.rk, m.key_type, recompute);
+$g$, m.schema_name, nm.rk, m.key_type, recompute, public.pg_tviews__owner_code_guard('_tv_fl0', true));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.rk, m.key_type || '[]');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(%s[]) FROM PUBLIC', m.schema_name, nm.rk, m.key_type);
@@ -2648,6 +2688,7 @@ CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_force boolean DEFAULT false) RETURNS bi
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_c bigint;
+    _tv_fl0 text := coalesce(current_setting('pg_tviews.flushing', true), '');
 BEGIN
     IF current_setting('transaction_isolation') = 'read committed' THEN
         LOCK TABLE %9$s IN SHARE ROW EXCLUSIVE MODE;     -- waits for keyed flushes in progress, blocks new ones
@@ -2671,11 +2712,12 @@ BEGIN
                  WHERE public.pg_tviews__no_dup(%3$L, %7$L, (SELECT s.%7$I::text FROM src s GROUP BY s.%7$I HAVING count(*) > 1 LIMIT 1),
                                                   EXISTS (SELECT 1 FROM src s WHERE s.%7$I IS NULL))
                 ON CONFLICT (%7$I) %8$s RETURNING 1)
-    SELECT (SELECT count(*) FROM del) + (SELECT count(*) FROM up) INTO _tv_c;
+    SELECT (SELECT count(*) FROM del) + (SELECT count(*) FROM up) INTO _tv_c;%12$s
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, lk, has_full, format('%I.%I', m.schema_name, m.table_name));
+$g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, lk, has_full, format('%I.%I', m.schema_name, m.table_name),
+    public.pg_tviews__owner_code_guard('_tv_fl0', true));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.fr, 'boolean');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(boolean) FROM PUBLIC', m.schema_name, nm.fr);
@@ -2736,11 +2778,12 @@ $g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, 
 CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_at_commit boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE%4$s
-BEGIN%3$s
+    _tv_fl0 text := coalesce(current_setting('pg_tviews.flushing', true), '');
+BEGIN%3$s%5$s
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.fl, flush_block, host_decl);
+$g$, m.schema_name, nm.fl, flush_block, host_decl, public.pg_tviews__owner_code_guard('_tv_fl0', false));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.fl, 'boolean');
     -- callable by anyone: it only processes the calling transaction's own queue, which only this
@@ -2784,12 +2827,13 @@ BEGIN
         END LOOP;
         _tv_x := set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
     END IF;
-    _tv_x := set_config('pg_tviews.flushing', 'on', true);%4$s
+    _tv_x := set_config('pg_tviews.flushing', 'on', true);%4$s%8$s
     _tv_x := set_config('pg_tviews.flushing', '', true);
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, flush_block, q, rtrim(tok, ';'), host_decl);
+$g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, flush_block, q, rtrim(tok, ';'), host_decl,
+    public.pg_tviews__owner_code_guard('''on''', false));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, left(nm.fl, -3) || '_oc', '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, left(nm.fl, -3) || '_oc');
@@ -2983,6 +3027,19 @@ END
 $fn$;
 
 -- TVIEWs that read ent, directly or through others, in refresh order, each with one path from ent.
+-- Does view v read table t, directly or through other views?
+CREATE OR REPLACE FUNCTION public.pg_tviews__view_reads(v oid, t oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE rels(oid) AS (
+        SELECT v
+        UNION
+        SELECT d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
+          JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+         WHERE d.refobjid <> rels.oid
+    )
+    SELECT v IS NOT NULL AND t IS NOT NULL AND EXISTS (SELECT 1 FROM rels WHERE rels.oid = t);
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__dependents(ent text)
 RETURNS TABLE(entity text, depth int, path text[]) LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -2993,8 +3050,15 @@ DECLARE
 BEGIN
     WHILE cardinality(frontier) > 0 LOOP
         nxt := '{}';
+        -- (a claim in dependent_on counts only when the dependent's definition view reads the table, through views or
+        -- not: catalog rows are written by their owners, and 0.3.6 let one claim to read another owner's TVIEW, which
+        -- then could not be dropped)
         FOR r IN SELECT DISTINCT ON (m.entity) m.entity, f FROM public.pg_tview_meta m CROSS JOIN unnest(frontier) f
-                  WHERE f = ANY(m.dependent_on) AND NOT paths ? m.entity ORDER BY m.entity, f LOOP
+                   JOIN public.pg_tview_meta fm ON fm.entity = f
+                  WHERE f = ANY(m.dependent_on) AND NOT paths ? m.entity
+                    AND public.pg_tviews__view_reads(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv),
+                                                     public.pg_tviews__relid(fm.schema_name, fm.table_name))
+                  ORDER BY m.entity, f LOOP
             paths := paths || jsonb_build_object(r.entity, (paths->r.f) || to_jsonb(r.entity));
             nxt := nxt || r.entity;
         END LOOP;
@@ -3438,16 +3502,25 @@ DECLARE
     t0 timestamptz := clock_timestamp();
     res jsonb;
     prev text;
+    skipped text[] := '{}';
 BEGIN
-    FOR r IN SELECT o.entity, mm.owner FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
+    FOR r IN SELECT o.entity, mm.owner, public.pg_tviews__relid(mm.schema_name, mm.table_name) IS NULL AS gone
+               FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
               WHERE pg_has_role(mm.owner, 'MEMBER') ORDER BY o.depth, o.entity LOOP      -- the TVIEWs the caller may operate on
+        IF r.gone THEN
+            -- no table (the health check reports it; pg_tviews_reinstall_triggers recreates it): skipped, so that a
+            -- catalog row any owner may write cannot stop everyone else's refresh
+            skipped := skipped || r.entity;
+            CONTINUE;
+        END IF;
         prev := public.pg_tviews__as_owner(r.owner, r.entity);
         total := total + public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = r.entity), false);
         PERFORM public.pg_tviews__restore_role(prev);
         ord := ord || (SELECT table_name FROM public.pg_tview_meta WHERE entity = r.entity);
     END LOOP;
     res := jsonb_build_object('refreshed_count', cardinality(ord), 'order', to_jsonb(ord), 'rows_changed', total,
-                              'duration_ms', round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1000, 3));
+                              'duration_ms', round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1000, 3))
+           || CASE WHEN cardinality(skipped) > 0 THEN jsonb_build_object('skipped_without_table', to_jsonb(skipped)) ELSE '{}' END;
     PERFORM public.pg_tviews__audit('REFRESH', NULL, res || jsonb_build_object('all', true), total);
     RETURN res;
 END
@@ -4025,7 +4098,8 @@ SELECT m.entity, m.schema_name, m.table_name,
        count(DISTINCT l.virtualtransaction) FILTER (WHERE l.granted AND l.pid IS NULL AND l.locktype = 'relation') AS prepared_holders,
        now() AS sampled_at
   FROM public.pg_tview_meta m
- CROSS JOIN LATERAL (SELECT to_regclass(format('%I.%I', m.schema_name, nm.q)) AS q, to_regclass(format('%I.%I', m.schema_name, nm.lk)) AS lk
+ -- (found in the catalog, not through to_regclass: a schema the caller has no USAGE on would fail the whole view)
+ CROSS JOIN LATERAL (SELECT public.pg_tviews__relid(m.schema_name, nm.q)::regclass AS q, public.pg_tviews__relid(m.schema_name, nm.lk) AS lk
                        FROM public.pg_tviews__names(m.entity, m.table_name) nm) x
   LEFT JOIN pg_locks l ON l.locktype IN ('relation', 'tuple') AND l.relation = x.lk
        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())

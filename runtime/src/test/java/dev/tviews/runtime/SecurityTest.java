@@ -419,4 +419,87 @@ class SecurityTest {
             assertThat(value(o, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR'")).isEqualTo(0L);
         }
     }
+
+    /**
+     * What a review found past the SECURITY DEFINER boundary (each failing on 0.3.6):
+     * <ul>
+     * <li>owner code that queues a deferred trigger event (an "IMMUTABLE" function calling a volatile one that inserts into
+     *     a table with a DEFERRABLE INITIALLY DEFERRED trigger): the event fired at the superuser's COMMIT, as the
+     *     superuser. Now it fires before maintenance returns, as the owner;</li>
+     * <li>owner code that sets the session's search_path (set_config(..., false) outlives the functions' SET clause):
+     *     the superuser's session went on resolving operators through the tenant's schema. Now the transaction fails.</li>
+     * </ul>
+     */
+    @Test
+    void ownerCodeCannotActAfterMaintenanceReturnsToASuperuser(PgDatabase db) throws Exception {
+        try (Connection b = as(db, "tenant_b"); Connection su = db.connect()) {
+            exec(b, """
+                    CREATE TABLE tenant_b.tb_trapped (pk_trapped int PRIMARY KEY, name text);
+                    INSERT INTO tenant_b.tb_trapped VALUES (1, 'x');
+                    CREATE TABLE tenant_b.trap (x int);
+                    CREATE FUNCTION tenant_b.escalate() RETURNS trigger LANGUAGE plpgsql AS $f$
+                    BEGIN
+                        IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+                            EXECUTE 'ALTER ROLE tenant_b SUPERUSER';
+                        END IF;
+                        RETURN NULL;
+                    END $f$;
+                    CREATE CONSTRAINT TRIGGER trap AFTER INSERT ON tenant_b.trap DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION tenant_b.escalate();
+                    CREATE FUNCTION tenant_b.arm() RETURNS void LANGUAGE sql VOLATILE AS $f$ INSERT INTO tenant_b.trap VALUES (1) $f$;
+                    CREATE FUNCTION tenant_b.armed(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN PERFORM tenant_b.arm(); RETURN t; END $f$""");
+            exec(b, "SELECT pg_tviews_create('tenant_b.tv_trapped', 'SELECT t.pk_trapped, tenant_b.armed(t.name) AS n FROM tenant_b.tb_trapped t')");
+            for (String sql : List.of("SELECT * FROM pg_tviews_check_consistency('tenant_b.trapped')", "SELECT pg_tviews_refresh('tenant_b.trapped')",
+                    "SELECT pg_tviews_repair('tenant_b.trapped')", "SELECT pg_tviews_reinstall_triggers('tenant_b.trapped')",
+                    "SELECT pg_tviews_refresh_all()", "SELECT pg_tviews_convert_existing_table('tenant_b.trapped')")) {
+                exec(su, sql);
+                assertThat(isSuperuser(su, "tenant_b")).as(sql).isFalse();
+            }
+
+            String path = (String) value(su, "SHOW search_path");
+            exec(b, """
+                    CREATE FUNCTION tenant_b.pathed(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN RETURN t; END $f$;
+                    CREATE TABLE tenant_b.tb_pathed (pk_pathed int PRIMARY KEY, name text); INSERT INTO tenant_b.tb_pathed VALUES (1, 'x')""");
+            exec(b, "SELECT pg_tviews_create('tenant_b.tv_pathed', 'SELECT t.pk_pathed, tenant_b.pathed(t.name) AS n FROM tenant_b.tb_pathed t')");
+            exec(b, """
+                    CREATE OR REPLACE FUNCTION tenant_b.pathed(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$
+                    BEGIN PERFORM pg_catalog.set_config('search_path', 'tenant_b, pg_catalog', false); RETURN t; END $f$""");
+            assertThat(Rt.sqlState(su, "SELECT pg_tviews_refresh('tenant_b.pathed')")).isEqualTo("42501");
+            assertThat(Rt.sqlState(su, "SELECT * FROM pg_tviews_check_consistency('tenant_b.pathed')")).isEqualTo("42501");
+            assertThat(Rt.sqlState(su, "UPDATE tenant_b.tb_pathed SET name = 'y'")).isEqualTo("42501");
+            assertThat(value(su, "SHOW search_path")).isEqualTo(path);
+            assertThat(Rt.sqlState(b, "SELECT pg_tviews_create('tenant_b.tv_pathed2', 'SELECT t.pk_pathed AS pk_pathed2, tenant_b.pathed(t.name) AS n FROM tenant_b.tb_pathed t')"))
+                    .isEqualTo("42501");
+            exec(b, "SELECT pg_tviews_drop('tenant_b.pathed'); SELECT pg_tviews_drop('tenant_b.trapped')");
+        }
+    }
+
+    /**
+     * Catalog rows are written by their owners (row-level security), and 0.3.6 believed them: a row of tenant_b claiming
+     * to read tenant_a's TVIEW stopped tenant_a from dropping it (2BP01), tenant_b's own TVIEW renamed in the catalog to
+     * tenant_a's name took a superuser's check and repair of that name, a row without a table stopped everyone's
+     * refresh_all, and a schema the caller may not use broke pg_tviews_get_queue() for everyone.
+     */
+    @Test
+    void catalogRowsOfOneOwnerCannotMisleadOperationsOnAnothersTviews(PgDatabase db) throws Exception {
+        try (Connection a = as(db, "tenant_a"); Connection b = as(db, "tenant_b"); Connection su = db.connect()) {
+            exec(a, "CREATE TABLE tenant_a.tb_victim (pk_victim int PRIMARY KEY, name text); INSERT INTO tenant_a.tb_victim VALUES (1, 'x')");
+            exec(a, "SELECT pg_tviews_create('tenant_a.tv_victim', 'SELECT v.pk_victim, v.name FROM tenant_a.tb_victim v')");
+            exec(b, "CREATE TABLE tenant_b.tb_decoy (pk_decoy int PRIMARY KEY); INSERT INTO tenant_b.tb_decoy VALUES (1)");
+            exec(b, "SELECT pg_tviews_create('tenant_b.tv_decoy', 'SELECT d.pk_decoy FROM tenant_b.tb_decoy d')");
+            try {
+                assertThat(Rt.sqlState(b, "UPDATE pg_tview_meta SET entity = 'tenant_a.tv_victim' WHERE entity = 'tenant_b.decoy'")).isEqualTo("22023");
+                exec(b, "INSERT INTO pg_tview_meta (entity, schema_name, table_name, definition, key_column, key_type, dependent_on)"
+                        + " VALUES ('tenant_b.fake', 'tenant_b', 'tv_fake', 'SELECT 1 AS pk_fake', 'pk_fake', 'integer', ARRAY['tenant_a.victim'])");
+                assertThat(value(a, "SELECT count(*) FROM pg_tviews_get_queue()")).isEqualTo(0L);
+                assertThat(value(a, "SELECT count(*) FROM pg_tviews_queue_realtime WHERE entity = 'tenant_b.fake'")).isEqualTo(1L);
+                assertThat(value(su, "SELECT pg_tviews_refresh_all()->>'skipped_without_table'")).asString().contains("tenant_b.fake");
+                exec(su, "SET session_replication_role = replica; INSERT INTO tenant_a.tb_victim VALUES (2, 'unmaintained'); RESET session_replication_role");
+                assertThat(value(su, "SELECT missing FROM pg_tviews_check_consistency('tenant_a.tv_victim')")).isEqualTo(1L);
+                assertThat(value(su, "SELECT pg_tviews_repair('tenant_a.tv_victim')")).isEqualTo(1L);
+                exec(a, "SELECT pg_tviews_drop('tenant_a.victim')");
+            } finally {
+                exec(b, "DELETE FROM pg_tview_meta WHERE entity = 'tenant_b.fake'; SELECT pg_tviews_drop('tenant_b.decoy')");
+            }
+        }
+    }
 }
