@@ -325,7 +325,7 @@ $fn$;
 
 DROP FUNCTION IF EXISTS public.pg_tviews__has_eq(oid);     -- until 0.3.4 (rows were compared by IS DISTINCT FROM)
 
--- "ROW(a.c1, a.c2)::record *<> ROW(b.c1, b.c2)::record" over the non-key columns of a TVIEW table: the values'
+-- "ROW(a.c1, a.c2)::record *<> ROW(b.c1, b.c2)::record" over the columns of a TVIEW table, its key too: the values'
 -- binary images differ. Finer than IS DISTINCT FROM, so a value that stays equal but prints differently
 -- (numeric 1.0 -> 1.00, also inside jsonb; -0 -> 0) is rewritten, and types without an equality compare too.
 CREATE OR REPLACE FUNCTION public.pg_tviews__distinct_expr(tv regclass, key_col text, a text, b text) RETURNS text
@@ -336,7 +336,7 @@ BEGIN
     SELECT string_agg(format('%s.%I', a, attname), ', ' ORDER BY attnum),
            string_agg(format('%s.%I', b, attname), ', ' ORDER BY attnum)
       INTO la, lb
-      FROM pg_attribute WHERE attrelid = tv AND attnum > 0 AND NOT attisdropped AND attname <> key_col;
+      FROM pg_attribute WHERE attrelid = tv AND attnum > 0 AND NOT attisdropped;     -- the key too (0.3.6 left it out)
     IF la IS NULL THEN RETURN 'false'; END IF;
     -- the casts keep the parser from comparing the two rows column by column (there is no numeric *<> numeric)
     RETURN format('ROW(%s)::record OPERATOR(pg_catalog.*<>) ROW(%s)::record', la, lb);
@@ -817,10 +817,32 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE x <> 'null'::jsonb
 $$;
 
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_edge(acc jsonb, a text, b text, directed boolean DEFAULT false) RETURNS jsonb
+-- An equality edge. It holds for every output row, except where it comes from a restricted context: ctx, a subquery in
+-- an expression (a correlated scalar subquery, EXISTS, IN): it holds only for the rows the subquery's own tuples make,
+-- so only occurrences inside that subquery may use it; excl, the ON of an outer join: it holds only where the join
+-- matched, so occurrences on its preserved side may not use it (0.3.6 used both for every occurrence: an equality
+-- between two outer columns inside a subquery linked an outer table to the key through the wrong column).
+DROP FUNCTION IF EXISTS public.pg_tviews__an_edge(jsonb, text, text, boolean);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_edge(acc jsonb, a text, b text, directed boolean DEFAULT false, ctx text DEFAULT NULL,
+                                                     excl jsonb DEFAULT NULL) RETURNS jsonb
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN a IS NULL OR b IS NULL OR a = b THEN acc
-                ELSE jsonb_set(acc, '{edges}', (acc->'edges') || jsonb_build_array(jsonb_build_array(a, b, directed))) END
+                ELSE jsonb_set(acc, '{edges}', (acc->'edges') || jsonb_build_array(jsonb_build_array(a, b, directed, ctx, excl))) END
+$$;
+
+-- Where a scope sits: the subqueries in expressions (their scopes) and the range-table entries ("scope:rti") it is
+-- nested in, outermost first. A CTE's scope sits where it is referenced, not where it is defined.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_nest(acc jsonb, inner_scope text, outer_scope text, token text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_set(CASE WHEN acc ? 'anc' THEN acc ELSE acc || '{"anc": {}}' END, ARRAY['anc', inner_scope],
+                     coalesce(acc->'anc'->outer_scope, '[]') || to_jsonb(token))
+$$;
+
+-- The innermost subquery in an expression that a scope is inside of (NULL: none)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_ctx(acc jsonb, scope text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT t FROM jsonb_array_elements_text(coalesce(acc->'anc'->scope, '[]')) WITH ORDINALITY x(t, i)
+     WHERE strpos(t, ':') = 0 ORDER BY i DESC LIMIT 1
 $$;
 
 -- Equalities of the conjuncts of a qual. side_l/side_r: for outer joins, the range-table indexes of the
@@ -855,7 +877,12 @@ BEGIN
                       OR (nullable = 'l' AND ra = ANY(side_l) AND rb = ANY(side_l));
             END IF;
             IF ok THEN
-                acc := public.pg_tviews__an_edge(acc, a, b);
+                -- (a nullable side that the WHERE clause requires present, "p.pk IS NOT NULL" or "p.x > 0", makes it an inner join)
+                acc := public.pg_tviews__an_edge(acc, a, b, false, public.pg_tviews__an_ctx(acc, scope),
+                           CASE WHEN side_l IS NULL OR nullable = 'b'
+                                     OR EXISTS (SELECT 1 FROM unnest(CASE nullable WHEN 'r' THEN side_r ELSE side_l END) r
+                                                 WHERE coalesce(acc->'forced'->scope, '[]') ? r::text) THEN NULL
+                                ELSE (SELECT jsonb_agg(scope || ':' || r) FROM unnest(CASE nullable WHEN 'r' THEN side_l ELSE side_r END) r) END);
             END IF;
         END IF;
     END IF;
@@ -883,9 +910,10 @@ DECLARE
     pin jsonb;
 BEGIN
     acc := jsonb_set(acc, '{n}', to_jsonb(n));
+    acc := public.pg_tviews__an_nest(acc, lscope, scope, lscope);
     acc := public.pg_tviews__an_query(sl->'subselect', lscope, ctes, acc);
     FOR pin IN SELECT p FROM jsonb_array_elements(coalesce(acc->'pending_in'->md5(sl::text), '[]')) p LOOP
-        acc := public.pg_tviews__an_edge(acc, pin->>0, lscope || ':0:' || (pin->>1));
+        acc := public.pg_tviews__an_edge(acc, pin->>0, lscope || ':0:' || (pin->>1), false, lscope);
     END LOOP;
     RETURN acc;
 END
@@ -931,6 +959,7 @@ BEGIN
             SELECT public.pg_tviews__node_json(r.ev_action)->0 INTO inner_q FROM pg_rewrite r WHERE r.ev_class = rel.oid AND r.rulename = '_RETURN';
             PERFORM public.pg_tviews__an_deterministic(inner_q);
             iscope := scope || '/r' || rti;
+            acc := public.pg_tviews__an_nest(acc, iscope, scope, scope || ':' || rti);
             acc := public.pg_tviews__an_query(inner_q, iscope, ctes, acc);
             FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
                 acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
@@ -941,6 +970,7 @@ BEGIN
         END IF;
     WHEN '1' THEN
         iscope := scope || '/r' || rti;
+        acc := public.pg_tviews__an_nest(acc, iscope, scope, scope || ':' || rti);
         acc := public.pg_tviews__an_query(rte->'subquery', iscope, ctes, acc);
         FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
             acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
@@ -959,6 +989,7 @@ BEGIN
         SELECT x->'ctequery' INTO inner_q FROM jsonb_array_elements(icts->(jsonb_array_length(icts) - 1)) x WHERE x->>'ctename' = rte->>'ctename';
         acc := jsonb_set(acc, '{n}', to_jsonb((acc->>'n')::int + 1));
         iscope := public.pg_tviews__an_scope_up(scope, up) || '/c' || (acc->>'n');
+        acc := public.pg_tviews__an_nest(acc, iscope, scope, scope || ':' || rti);
         acc := public.pg_tviews__an_query(inner_q, iscope, icts, acc);
         FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
             acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
@@ -1017,6 +1048,7 @@ BEGIN
         RETURN public.pg_tviews__an_setop(q, n->'rarg', scope, ctes, acc);
     END IF;
     iscope := scope || '/r' || (n->>'rtindex');
+    acc := public.pg_tviews__an_nest(acc, iscope, scope, scope || ':' || (n->>'rtindex'));
     acc := public.pg_tviews__an_query(q->'rtable'->((n->>'rtindex')::int - 1)->'subquery', iscope, ctes, acc);
     FOR te IN SELECT x FROM jsonb_array_elements(coalesce(q->'targetList', '[]')) x WHERE x->>'resjunk' = 'false' LOOP
         acc := public.pg_tviews__an_edge(acc, iscope || ':0:' || (te->>'resno'), scope || ':0:' || (te->>'resno'), true);
@@ -1053,6 +1085,14 @@ BEGIN
     IF q ? 'setOperations' THEN
         RETURN public.pg_tviews__an_setop(q, q->'setOperations', scope, ctes, acc);
     END IF;
+    -- range-table entries the WHERE clause requires present: a Var of theirs under IS NOT NULL or a (strict) operator
+    acc := jsonb_set(CASE WHEN acc ? 'forced' THEN acc ELSE acc || '{"forced": {}}' END, ARRAY['forced', scope], coalesce((
+               SELECT jsonb_agg(DISTINCT v->>'varno')
+                 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
+                                                THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
+                 CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' THEN jsonb_build_array(c->'arg')
+                                                              WHEN c->>'_' = 'OPEXPR' THEN c->'args' ELSE '[]' END) v
+                WHERE v->>'_' = 'VAR' AND v->>'varlevelsup' = '0'), '[]'));
     acc := public.pg_tviews__an_from(q, q->'jointree', scope, ctes, acc);
     acc := public.pg_tviews__an_quals(q->'jointree'->'quals', scope, ctes, acc);
     acc := public.pg_tviews__an_exprs(q->'jointree'->'quals', scope, ctes, acc);
@@ -1071,10 +1111,15 @@ END
 $fn$;
 
 -- The analysis graph: equality edges (both directions unless directed) and the base-table column nodes.
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_edges(acc jsonb) RETURNS TABLE(a text, b text)
+-- The edges an occurrence (its nesting tokens: pg_tviews__an_nest, then "scope:rti") may use: see pg_tviews__an_edge.
+DROP FUNCTION IF EXISTS public.pg_tviews__an_edges(jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_edges(acc jsonb, toks jsonb) RETURNS TABLE(a text, b text)
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT e->>0, e->>1 FROM jsonb_array_elements(acc->'edges') e
-    UNION SELECT e->>1, e->>0 FROM jsonb_array_elements(acc->'edges') e WHERE NOT (e->>2)::boolean
+    WITH e AS (SELECT x FROM jsonb_array_elements(acc->'edges') x
+                WHERE (x->>3 IS NULL OR toks ? (x->>3))
+                  AND (jsonb_typeof(x->4) IS DISTINCT FROM 'array' OR NOT toks ?| ARRAY(SELECT jsonb_array_elements_text(x->4))))
+    SELECT x->>0, x->>1 FROM e
+    UNION SELECT x->>1, x->>0 FROM e WHERE NOT (x->>2)::boolean
 $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_base(acc jsonb) RETURNS TABLE(node text, occ text, col text)
@@ -1102,6 +1147,7 @@ DECLARE
     visited text[];
     depth int;
     hit record;
+    toks jsonb;
 BEGIN
     FOR occ IN SELECT o FROM jsonb_array_elements(acc->'occs') o LOOP
         srckey := (occ->>'schema') || '.' || (occ->>'table');
@@ -1110,6 +1156,7 @@ BEGIN
                           'relid', occ->>'relid', 'relkind', occ->>'relkind', 'paths', '[]'::jsonb, 'unlinked', '[]'::jsonb));
         END IF;
         path := NULL;
+        toks := coalesce(acc->'anc'->(occ->>'scope'), '[]') || to_jsonb((occ->>'scope') || ':' || (occ->>'rti'));
         frontier := jsonb_build_array(jsonb_build_object('occ', (occ->>'scope') || ':' || (occ->>'rti'), 'hops', '[]'::jsonb));
         visited := ARRAY[(occ->>'scope') || ':' || (occ->>'rti')];
         depth := 0;
@@ -1117,7 +1164,7 @@ BEGIN
             -- does an occurrence of the frontier hold a column equal to the key?
             FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
                 WITH RECURSIVE r(node) AS (
-                    SELECT key_node UNION SELECT e.a FROM r JOIN public.pg_tviews__an_edges(acc) e ON e.b = r.node
+                    SELECT key_node UNION SELECT e.a FROM r JOIN public.pg_tviews__an_edges(acc, toks) e ON e.b = r.node
                 )
                 SELECT b.col INTO hit FROM r JOIN public.pg_tviews__an_base(acc) b ON b.node = r.node WHERE b.occ = f->>'occ' ORDER BY b.node LIMIT 1;
                 IF FOUND THEN
@@ -1131,7 +1178,7 @@ BEGIN
                 FOR hit IN
                     WITH RECURSIVE fw(start, node) AS (
                         SELECT b.node, b.node FROM public.pg_tviews__an_base(acc) b WHERE b.occ = f->>'occ'
-                        UNION SELECT fw.start, e.b FROM fw JOIN public.pg_tviews__an_edges(acc) e ON e.a = fw.node
+                        UNION SELECT fw.start, e.b FROM fw JOIN public.pg_tviews__an_edges(acc, toks) e ON e.a = fw.node
                     )
                     SELECT DISTINCT ON (t.occ) s.col AS from_col, t.occ, t.col AS to_col, o->>'schema' AS sch, o->>'table' AS tbl
                       FROM fw JOIN public.pg_tviews__an_base(acc) s ON s.node = fw.start
@@ -2555,7 +2602,9 @@ BEGIN
     has_full := EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) x WHERE x->>'kind' = 'full');
 
     SELECT string_agg(format('%I', attname), ', ' ORDER BY attnum),
-           string_agg(format('%I = EXCLUDED.%I', attname, attname), ', ' ORDER BY attnum) FILTER (WHERE attname <> m.key_column)
+           -- the key too: a key that stays equal but reads differently (1.0 -> 1.000, 'Ann' -> 'ann' under a case-insensitive
+           -- collation) is rewritten (0.3.6 kept the old text); a key whose bytes do not change keeps the update HOT
+           string_agg(format('%I = EXCLUDED.%I', attname, attname), ', ' ORDER BY attnum)
       INTO cols, sets
       FROM pg_attribute WHERE attrelid = tv AND attnum > 0 AND NOT attisdropped;
     conflict := CASE WHEN sets IS NULL THEN 'DO NOTHING'

@@ -722,4 +722,62 @@ class AdversarialTest {
             assertThat(value(c, "SELECT status FROM pg_tviews_health_check() WHERE component = 'prepared_transactions'")).isEqualTo("OK");
         }
     }
+
+    /**
+     * An equality between two outer columns inside a correlated subquery, or one that an outer join's ON makes through a
+     * nullable-side column, holds only where the subquery's tuples or the match exist: 0.3.6 used it for every row and
+     * linked the team to the key through its captain, so renaming a team updated only the captain's row.
+     */
+    @Test
+    void equalitiesOfASubqueryOrAnOuterJoinHoldOnlyWhereTheyApply(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a26; SET search_path = a26, public");
+            exec(c, "CREATE TABLE tb_team (pk_team int PRIMARY KEY, name text, fk_captain int);"
+                    + " CREATE TABLE tb_user (pk_user int PRIMARY KEY, fk_team int, name text);"
+                    + " CREATE TABLE tb_badge (pk_badge int PRIMARY KEY, fk_user int); CREATE TABLE tb_profile (pk_profile int PRIMARY KEY, fk_user int, bio text)");
+            exec(c, "INSERT INTO tb_team VALUES (1, 'red', 10), (2, 'green', 12); INSERT INTO tb_user VALUES (10, 1, 'ann'), (11, 1, 'bob'), (12, 2, 'cid');"
+                    + " INSERT INTO tb_badge VALUES (1, 10), (2, 11); INSERT INTO tb_profile VALUES (1, 10, 'captain ann'), (2, 11, 'bob')");
+            new Oracle(c)
+                    .create("a26.tv_user", "SELECT u.pk_user, u.name, t.name AS team,"
+                            + " (SELECT count(*) FROM tb_badge b WHERE b.fk_user = u.pk_user AND u.pk_user = t.fk_captain) AS captain_badges"
+                            + " FROM tb_user u JOIN tb_team t ON t.pk_team = u.fk_team")
+                    .create("a26.tv_member", "SELECT u.pk_user AS pk_member, t.name AS team, pr.bio AS captain_bio"
+                            + " FROM tb_user u JOIN tb_team t ON t.pk_team = u.fk_team"
+                            + " LEFT JOIN tb_profile pr ON pr.fk_user = u.pk_user AND pr.fk_user = t.fk_captain")
+                    .create("a26.tv_team", "SELECT t.pk_team, t.name, (SELECT count(*) FROM tb_user u WHERE u.fk_team = t.pk_team) AS members,"
+                            + " EXISTS (SELECT 1 FROM tb_badge b WHERE b.fk_user = t.fk_captain) AS captain_has_badge FROM tb_team t")
+                    .run("UPDATE tb_team SET name = 'blue' WHERE pk_team = 1", "INSERT INTO tb_user VALUES (13, 1, 'dan')",
+                            "UPDATE tb_team SET fk_captain = 11 WHERE pk_team = 1", "INSERT INTO tb_badge VALUES (3, 11), (4, 12)",
+                            "UPDATE tb_user SET fk_team = 2 WHERE pk_user = 11", "UPDATE tb_profile SET fk_user = 12 WHERE pk_profile = 2",
+                            "UPDATE tb_team SET fk_captain = 12, name = 'lime' WHERE pk_team = 2", "DELETE FROM tb_badge WHERE fk_user = 12");
+            assertThat(value(c, "SELECT d::text FROM pg_tview_meta, jsonb_array_elements(dependencies) d WHERE entity = 'a26.user' AND d->>'table' = 'tb_team'"))
+                    .asString().contains("fk_team");
+        }
+    }
+
+    /**
+     * A key that stays equal but reads differently (numeric 1.0 to 1.000, float 0 to -0, 'Ann' to 'ann' under a
+     * case-insensitive collation): 0.3.6 kept the old text (the upsert rewrote only the other columns), and neither the
+     * consistency check nor a refresh saw it.
+     */
+    @Test
+    void aKeyThatStaysEqualButReadsDifferentlyIsRewritten(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a27; SET search_path = a27, public");
+            exec(c, "CREATE COLLATION a27.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)");
+            exec(c, "CREATE TABLE tb_account (username text COLLATE a27.ci PRIMARY KEY, display text); INSERT INTO tb_account VALUES ('Ann', 'A'), ('bob', 'B')");
+            exec(c, "CREATE TABLE tb_price (k numeric PRIMARY KEY, label text); INSERT INTO tb_price VALUES (1.0, 'one'), (2, 'two')");
+            exec(c, "CREATE TABLE tb_point (k float8 PRIMARY KEY); INSERT INTO tb_point VALUES (0), (1)");
+            new Oracle(c)
+                    .create("a27.tv_account", "SELECT a.username AS pk_account, a.display FROM tb_account a")
+                    .create("a27.tv_price", "SELECT p.k AS pk_price, p.label FROM tb_price p")
+                    .create("a27.tv_point", "SELECT p.k AS pk_point FROM tb_point p")
+                    .run("UPDATE tb_account SET username = 'ann' WHERE username = 'Ann'", "UPDATE tb_price SET k = 1.000 WHERE k = 1",
+                            "UPDATE tb_point SET k = '-0' WHERE k = 0", "BEGIN", "UPDATE tb_price SET k = 2.00 WHERE k = 2", "COMMIT");
+            exec(c, "UPDATE a27.tv_price SET pk_price = 1.0 WHERE pk_price = 1");
+            assertThat(value(c, "SELECT different FROM pg_tviews_check_consistency('a27.price')")).isEqualTo(1L);
+            assertThat(value(c, "SELECT pg_tviews_repair('a27.price')")).isEqualTo(1L);
+            assertThat(Rt.driftAgainst(c, "a27.tv_price", "SELECT p.k AS pk_price, p.label FROM a27.tb_price p")).isZero();
+        }
+    }
 }
