@@ -2000,6 +2000,16 @@ $fn$;
 --   fire now, as the owner (SET CONSTRAINTS ALL IMMEDIATE), not at COMMIT as whoever is the current role then (0.3.6:
 --   a deferred trigger of the owner's ran as the superuser that had refreshed the TVIEW). This also fires the
 --   transaction's other pending events and leaves its constraints immediate for the rest of it.
+-- * fire also: that code created no temporary relation or type in the session (pg_temp comes first in the caller's
+--   search_path for relations and types: a temporary view named like a table the caller reads later would run the
+--   owner's functions as the caller; 0.3.6 let it);
+-- The session's temporary relations and types, as a fingerprint (count and newest OID of each)
+CREATE OR REPLACE FUNCTION public.pg_tviews__temp_objects() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (SELECT count(*) || ':' || coalesce(max(c.oid::bigint), 0) FROM pg_class c WHERE c.relnamespace = pg_my_temp_schema()) || '/'
+        || (SELECT count(*) || ':' || coalesce(max(t.oid::bigint), 0) FROM pg_type t WHERE t.typnamespace = pg_my_temp_schema())
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__owner_code_guard(fl0 text, fire boolean) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT format($g$
@@ -2008,6 +2018,10 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
             USING ERRCODE = '42501', HINT = 'A function the TVIEW query calls (or a trigger or policy on its tables) sets them: remove that.';
     END IF;$g$, fl0)
         || CASE WHEN fire THEN format($g$
+    IF public.pg_tviews__temp_objects() <> _tv_tmp0 THEN
+        RAISE EXCEPTION 'code run by TVIEW maintenance as %%, the TVIEW''s owner, created temporary objects in the session', current_user
+            USING ERRCODE = '42501', HINT = 'A function the TVIEW query calls (or a trigger or policy on its tables) creates them: remove that.';
+    END IF;
     IF %1$s <> 'on' AND session_user <> current_user THEN
         SET CONSTRAINTS ALL IMMEDIATE;
     END IF;$g$, fl0) ELSE '' END;
@@ -2023,7 +2037,8 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__owner_exec(sch text, ent text, tbl 
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     fn text := left((public.pg_tviews__names(ent, tbl)).fr, -3) || '_ex';
-    body constant text := 'DECLARE r jsonb; _tv_fl0 text := coalesce(current_setting(''pg_tviews.flushing'', true), ''''); BEGIN EXECUTE q INTO r;'
+    body constant text := 'DECLARE r jsonb; _tv_fl0 text := coalesce(current_setting(''pg_tviews.flushing'', true), '''');'
+                          || ' _tv_tmp0 text := public.pg_tviews__temp_objects(); BEGIN EXECUTE q INTO r;'
                           || public.pg_tviews__owner_code_guard('_tv_fl0', true) || ' RETURN r; END';
     r jsonb;
 BEGIN
@@ -2720,6 +2735,7 @@ DECLARE
     _tv_del text[] := '{}';
     _tv_rr boolean := current_setting('transaction_isolation') <> 'read committed';
     _tv_fl0 text := coalesce(current_setting('pg_tviews.flushing', true), '');
+    _tv_tmp0 text := public.pg_tviews__temp_objects();
 BEGIN
     _tv_keys := ARRAY(SELECT DISTINCT k FROM unnest(_tv_keys) k WHERE k IS NOT NULL ORDER BY 1);
     IF cardinality(_tv_keys) = 0 THEN RETURN 0; END IF;%4$s%5$s
@@ -2738,6 +2754,7 @@ SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_c bigint;
     _tv_fl0 text := coalesce(current_setting('pg_tviews.flushing', true), '');
+    _tv_tmp0 text := public.pg_tviews__temp_objects();
 BEGIN
     IF current_setting('transaction_isolation') = 'read committed' THEN
         LOCK TABLE %9$s IN SHARE ROW EXCLUSIVE MODE;     -- waits for keyed flushes in progress, blocks new ones

@@ -470,6 +470,30 @@ class SecurityTest {
             assertThat(Rt.sqlState(b, "SELECT pg_tviews_create('tenant_b.tv_pathed2', 'SELECT t.pk_pathed AS pk_pathed2, tenant_b.pathed(t.name) AS n FROM tenant_b.tb_pathed t')"))
                     .isEqualTo("42501");
             exec(b, "SELECT pg_tviews_drop('tenant_b.pathed'); SELECT pg_tviews_drop('tenant_b.trapped')");
+
+            // a temporary view planted in the caller's session, named like a table the caller reads unqualified later
+            exec(b, """
+                    CREATE FUNCTION tenant_b.plant() RETURNS void LANGUAGE plpgsql AS $f$
+                    BEGIN
+                        IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = session_user) THEN
+                            EXECUTE 'CREATE TEMP VIEW pg_settings AS SELECT tenant_b.escalate_now() AS name';
+                        END IF;
+                    END $f$;
+                    CREATE FUNCTION tenant_b.escalate_now() RETURNS text LANGUAGE plpgsql AS $f$
+                    BEGIN
+                        IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN EXECUTE 'ALTER ROLE tenant_b SUPERUSER'; END IF;
+                        RETURN 'x';
+                    END $f$;
+                    CREATE FUNCTION tenant_b.planted(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN RETURN t; END $f$;
+                    CREATE TABLE tenant_b.tb_planted (pk_planted int PRIMARY KEY, name text); INSERT INTO tenant_b.tb_planted VALUES (1, 'x')""");
+            exec(b, "SELECT pg_tviews_create('tenant_b.tv_planted', 'SELECT t.pk_planted, tenant_b.planted(t.name) AS n FROM tenant_b.tb_planted t')");
+            exec(b, "CREATE OR REPLACE FUNCTION tenant_b.planted(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN PERFORM tenant_b.plant(); RETURN t; END $f$");
+            assertThat(Rt.sqlState(su, "SELECT pg_tviews_refresh('tenant_b.planted')")).isEqualTo("42501");
+            assertThat(Rt.sqlState(su, "SELECT * FROM pg_tviews_check_consistency('tenant_b.planted')")).isEqualTo("42501");
+            value(su, "SELECT count(*) FROM pg_settings");
+            assertThat(isSuperuser(su, "tenant_b")).isFalse();
+            assertThat(value(su, "SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()")).isEqualTo(0L);
+            exec(b, "SELECT pg_tviews_drop('tenant_b.planted')");
         }
     }
 
