@@ -817,17 +817,18 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE x <> 'null'::jsonb
 $$;
 
--- An equality edge. It holds for every output row, except where it comes from a restricted context: ctx, a subquery in
--- an expression (a correlated scalar subquery, EXISTS, IN): it holds only for the rows the subquery's own tuples make,
--- so only occurrences inside that subquery may use it; excl, the ON of an outer join: it holds only where the join
--- matched, so occurrences on its preserved side may not use it (0.3.6 used both for every occurrence: an equality
--- between two outer columns inside a subquery linked an outer table to the key through the wrong column).
+-- An equality edge. need: where it holds, when not in every output row (0.3.6 used every edge everywhere: an equality
+-- between two outer columns inside a subquery linked an outer table to the key through the wrong column). It is a list
+-- of token sets; an occurrence may use the edge when, for each set, a token of it is among the occurrence's (see
+-- pg_tviews__an_lineage): a subquery in an expression (correlated scalar subquery, EXISTS, IN, a LATERAL subquery) holds
+-- its equalities only for its own tuples, so only occurrences inside it; an outer join's ON only where it matched, so
+-- occurrences whose rows imply the nullable side (both sides for a FULL JOIN).
 DROP FUNCTION IF EXISTS public.pg_tviews__an_edge(jsonb, text, text, boolean);
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_edge(acc jsonb, a text, b text, directed boolean DEFAULT false, ctx text DEFAULT NULL,
-                                                     excl jsonb DEFAULT NULL) RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DROP FUNCTION IF EXISTS public.pg_tviews__an_edge(jsonb, text, text, boolean, text, jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_edge(acc jsonb, a text, b text, directed boolean DEFAULT false, need jsonb DEFAULT NULL)
+RETURNS jsonb LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN a IS NULL OR b IS NULL OR a = b THEN acc
-                ELSE jsonb_set(acc, '{edges}', (acc->'edges') || jsonb_build_array(jsonb_build_array(a, b, directed, ctx, excl))) END
+                ELSE jsonb_set(acc, '{edges}', (acc->'edges') || jsonb_build_array(jsonb_build_array(a, b, directed, coalesce(need, '[]')))) END
 $$;
 
 -- Where a scope sits: the subqueries in expressions (their scopes) and the range-table entries ("scope:rti") it is
@@ -877,12 +878,17 @@ BEGIN
                       OR (nullable = 'l' AND ra = ANY(side_l) AND rb = ANY(side_l));
             END IF;
             IF ok THEN
-                -- (a nullable side that the WHERE clause requires present, "p.pk IS NOT NULL" or "p.x > 0", makes it an inner join)
-                acc := public.pg_tviews__an_edge(acc, a, b, false, public.pg_tviews__an_ctx(acc, scope),
-                           CASE WHEN side_l IS NULL OR nullable = 'b'
-                                     OR EXISTS (SELECT 1 FROM unnest(CASE nullable WHEN 'r' THEN side_r ELSE side_l END) r
-                                                 WHERE coalesce(acc->'forced'->scope, '[]') ? r::text) THEN NULL
-                                ELSE (SELECT jsonb_agg(scope || ':' || r) FROM unnest(CASE nullable WHEN 'r' THEN side_l ELSE side_r END) r) END);
+                -- the nullable side(s) of an outer join must be present (unless the WHERE clause requires them:
+                -- "p.pk IS NOT NULL", "p.x > 0")
+                acc := public.pg_tviews__an_edge(acc, a, b, false,
+                           coalesce((SELECT jsonb_build_array(jsonb_build_array(public.pg_tviews__an_ctx(acc, scope)))
+                                      WHERE public.pg_tviews__an_ctx(acc, scope) IS NOT NULL), '[]')
+                           || CASE WHEN side_l IS NULL THEN '[]'::jsonb
+                                   ELSE coalesce((SELECT jsonb_agg(sd.toks) FROM (
+                                            SELECT (SELECT jsonb_agg(scope || ':' || r) FROM unnest(sd.rtis) r) AS toks
+                                              FROM (VALUES (side_r, nullable IN ('r', 'b')), (side_l, nullable IN ('l', 'b'))) sd(rtis, is_nullable)
+                                             WHERE sd.is_nullable
+                                               AND NOT EXISTS (SELECT 1 FROM unnest(sd.rtis) r WHERE coalesce(acc->'forced'->scope, '[]') ? r::text)) sd), '[]') END);
             END IF;
         END IF;
     END IF;
@@ -911,9 +917,12 @@ DECLARE
 BEGIN
     acc := jsonb_set(acc, '{n}', to_jsonb(n));
     acc := public.pg_tviews__an_nest(acc, lscope, scope, lscope);
+    IF acc->'detach' ? scope THEN
+        acc := jsonb_set(acc, ARRAY['anc', lscope], (acc->'anc'->lscope) - scope);
+    END IF;
     acc := public.pg_tviews__an_query(sl->'subselect', lscope, ctes, acc);
     FOR pin IN SELECT p FROM jsonb_array_elements(coalesce(acc->'pending_in'->md5(sl::text), '[]')) p LOOP
-        acc := public.pg_tviews__an_edge(acc, pin->>0, lscope || ':0:' || (pin->>1), false, lscope);
+        acc := public.pg_tviews__an_edge(acc, pin->>0, lscope || ':0:' || (pin->>1), false, jsonb_build_array(jsonb_build_array(lscope)));
     END LOOP;
     RETURN acc;
 END
@@ -971,6 +980,10 @@ BEGIN
     WHEN '1' THEN
         iscope := scope || '/r' || rti;
         acc := public.pg_tviews__an_nest(acc, iscope, scope, scope || ':' || rti);
+        IF rte->>'lateral' = 'true' THEN
+            -- (its rows exist whether its conditions on the outer row hold or not: an aggregate, an outer join)
+            acc := public.pg_tviews__an_nest(acc, iscope, iscope, iscope);
+        END IF;
         acc := public.pg_tviews__an_query(rte->'subquery', iscope, ctes, acc);
         FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
             acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
@@ -1091,11 +1104,18 @@ BEGIN
                  FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
                                                 THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
                  CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' THEN jsonb_build_array(c->'arg')
-                                                              WHEN c->>'_' = 'OPEXPR' THEN c->'args' ELSE '[]' END) v
+                                                              WHEN c->>'_' = 'OPEXPR' AND EXISTS (SELECT 1 FROM pg_operator o JOIN pg_proc f ON f.oid = o.oprcode
+                                                                                                   WHERE o.oid = (c->>'opno')::oid AND f.proisstrict)
+                                                              THEN c->'args' ELSE '[]' END) v
                 WHERE v->>'_' = 'VAR' AND v->>'varlevelsup' = '0'), '[]'));
     acc := public.pg_tviews__an_from(q, q->'jointree', scope, ctes, acc);
     acc := public.pg_tviews__an_quals(q->'jointree'->'quals', scope, ctes, acc);
     acc := public.pg_tviews__an_exprs(q->'jointree'->'quals', scope, ctes, acc);
+    -- an aggregate without GROUP BY evaluates its SELECT list and HAVING once, also when its WHERE matched no row: a
+    -- subquery there is not inside this scope's conditions
+    IF q->>'hasAggs' = 'true' AND coalesce(jsonb_array_length(q->'groupClause'), 0) = 0 THEN
+        acc := jsonb_set(CASE WHEN acc ? 'detach' THEN acc ELSE acc || '{"detach": {}}' END, ARRAY['detach', scope], 'true');
+    END IF;
     acc := public.pg_tviews__an_exprs(q->'havingQual', scope, ctes, acc);
     IF q->>'hasDistinctOn' = 'true' THEN
         distinct_refs := ARRAY(SELECT x->>'tleSortGroupRef' FROM jsonb_array_elements(q->'distinctClause') x);
@@ -1116,8 +1136,8 @@ DROP FUNCTION IF EXISTS public.pg_tviews__an_edges(jsonb);
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_edges(acc jsonb, toks jsonb) RETURNS TABLE(a text, b text)
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH e AS (SELECT x FROM jsonb_array_elements(acc->'edges') x
-                WHERE (x->>3 IS NULL OR toks ? (x->>3))
-                  AND (jsonb_typeof(x->4) IS DISTINCT FROM 'array' OR NOT toks ?| ARRAY(SELECT jsonb_array_elements_text(x->4))))
+                WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(x->3, '[]')) n
+                                   WHERE NOT toks ?| ARRAY(SELECT jsonb_array_elements_text(n))))
     SELECT x->>0, x->>1 FROM e
     UNION SELECT x->>1, x->>0 FROM e WHERE NOT (x->>2)::boolean
 $$;
@@ -1148,6 +1168,7 @@ DECLARE
     depth int;
     hit record;
     toks jsonb;
+    me text;
 BEGIN
     FOR occ IN SELECT o FROM jsonb_array_elements(acc->'occs') o LOOP
         srckey := (occ->>'schema') || '.' || (occ->>'table');
@@ -1156,7 +1177,23 @@ BEGIN
                           'relid', occ->>'relid', 'relkind', occ->>'relkind', 'paths', '[]'::jsonb, 'unlinked', '[]'::jsonb));
         END IF;
         path := NULL;
-        toks := coalesce(acc->'anc'->(occ->>'scope'), '[]') || to_jsonb((occ->>'scope') || ':' || (occ->>'rti'));
+        me := (occ->>'scope') || ':' || (occ->>'rti');
+        toks := coalesce(acc->'anc'->(occ->>'scope'), '[]') || to_jsonb(me);
+        -- an occurrence whose column equals another's (by an edge it may use) implies that one's presence in every row
+        -- it makes: the other's tokens become its own, which may make more edges usable
+        LOOP
+            nxt := (SELECT coalesce(jsonb_agg(DISTINCT t), '[]') FROM (
+                        WITH RECURSIVE fw(node) AS (
+                            SELECT b.node FROM public.pg_tviews__an_base(acc) b WHERE b.occ = me
+                            UNION SELECT e.b FROM fw JOIN public.pg_tviews__an_edges(acc, toks) e ON e.a = fw.node
+                        )
+                        SELECT jsonb_array_elements_text(coalesce(acc->'anc'->regexp_replace(b.occ, ':[0-9]+$', ''), '[]')) AS t
+                          FROM fw JOIN public.pg_tviews__an_base(acc) b ON b.node = fw.node
+                        UNION SELECT b.occ FROM fw JOIN public.pg_tviews__an_base(acc) b ON b.node = fw.node) x
+                     WHERE NOT toks ? t);
+            EXIT WHEN jsonb_array_length(nxt) = 0;
+            toks := toks || nxt;
+        END LOOP;
         frontier := jsonb_build_array(jsonb_build_object('occ', (occ->>'scope') || ':' || (occ->>'rti'), 'hops', '[]'::jsonb));
         visited := ARRAY[(occ->>'scope') || ':' || (occ->>'rti')];
         depth := 0;

@@ -780,4 +780,45 @@ class AdversarialTest {
             assertThat(Rt.driftAgainst(c, "a27.tv_price", "SELECT p.k AS pk_price, p.label FROM a27.tb_price p")).isZero();
         }
     }
+
+    /**
+     * Equalities that hold only where a join matched or a subquery has rows, in the forms a second review found after
+     * the first fix: a subquery correlated to an outer join's preserved side, LATERAL subqueries (an aggregate, and LEFT
+     * JOIN LATERAL ... ON true), a subquery in the SELECT list of an aggregate without GROUP BY, a FULL JOIN whose key side
+     * WHERE requires, a non-strict user operator on the nullable side, an outer join inside a subquery in FROM. Each left
+     * a parent's change unapplied to some rows.
+     */
+    @Test
+    void equalitiesThatHoldOnlyWhereAJoinMatchedOrASubqueryHasRows(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a28; SET search_path = a28, public");
+            exec(c, "CREATE TABLE p (pk int PRIMARY KEY, y int, v text); CREATE TABLE a (pk int PRIMARY KEY, x int, fk_p int);"
+                    + " CREATE TABLE b (pk int PRIMARY KEY, fk int, x int, v text); CREATE TABLE c (pk int PRIMARY KEY, fk int, x int, v text);"
+                    + " CREATE TABLE d (pk int PRIMARY KEY, x int)");
+            exec(c, "CREATE FUNCTION a28.nn_ge(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT coalesce($1 >= $2, true)';"
+                    + " CREATE OPERATOR a28.>=? (LEFTARG = int, RIGHTARG = int, FUNCTION = a28.nn_ge)");
+            exec(c, "INSERT INTO p VALUES (1, 10, 'p1'), (5, 5, 'p5'); INSERT INTO a VALUES (1, 1, 1), (2, 1, 1), (3, 5, 5);"
+                    + " INSERT INTO b VALUES (1, 1, 10, 'b1'); INSERT INTO c VALUES (1, 1, 10, 'c1'); INSERT INTO d VALUES (1, 1)");
+            new Oracle(c)
+                    .create("a28.tv_s1", "SELECT a.pk AS pk_s1, b.pk AS b_pk, (SELECT count(*) FROM c WHERE c.x = p.y) AS n"
+                            + " FROM a JOIN p ON p.pk = a.fk_p LEFT JOIN b ON b.fk = a.pk AND b.x = p.y")
+                    .create("a28.tv_l1", "SELECT a.pk AS pk_l1, b.v, s.n FROM a JOIN b ON b.pk = a.x"
+                            + " CROSS JOIN LATERAL (SELECT count(*) AS n FROM c WHERE c.fk = a.pk AND a.pk = b.fk) s")
+                    .create("a28.tv_l2", "SELECT a.pk AS pk_l2, b.v, s.cv FROM a JOIN b ON b.pk = a.x"
+                            + " LEFT JOIN LATERAL (SELECT c.v AS cv FROM c WHERE c.fk = a.pk AND a.pk = b.fk) s ON true")
+                    .create("a28.tv_n1", "SELECT a.pk AS pk_n1,"
+                            + " (SELECT count(*) + (SELECT count(*) FROM d WHERE d.x = b.fk) FROM c WHERE c.fk = a.pk AND a.pk = b.fk) AS n"
+                            + " FROM a JOIN b ON b.pk = a.x")
+                    .create("a28.tv_f1", "SELECT a.pk AS pk_f1, p.v, b.pk AS b_pk FROM (a JOIN p ON p.pk = a.x) FULL JOIN b ON b.fk = a.pk AND b.fk = p.y"
+                            + " WHERE a.pk IS NOT NULL")
+                    .create("a28.tv_o1", "SELECT a.pk AS pk_o1, c.v, b.pk AS b_pk FROM a JOIN c ON c.pk = a.x"
+                            + " LEFT JOIN b ON b.pk = a.pk AND b.pk = c.x WHERE b.x OPERATOR(a28.>=?) 0")
+                    .create("a28.tv_q7", "SELECT s.apk AS pk_q7, p.v FROM (SELECT a.pk AS apk, a.x AS ax, b.pk AS bpk"
+                            + " FROM a LEFT JOIN b ON b.pk = a.x AND b.pk = a.pk) s JOIN p ON p.pk = s.ax")
+                    .run("INSERT INTO c VALUES (2, 2, 10, 'c2')", "UPDATE b SET v = 'b1 new' WHERE pk = 1", "UPDATE p SET v = upper(v)",
+                            "INSERT INTO d VALUES (2, 1)", "UPDATE c SET v = 'c1 new', x = 5 WHERE pk = 1", "INSERT INTO b VALUES (2, 2, 5, 'b2')",
+                            "UPDATE a SET x = 5 WHERE pk = 2", "DELETE FROM b WHERE pk = 1", "UPDATE p SET y = 1 WHERE pk = 1",
+                            "INSERT INTO b VALUES (5, 3, 1, 'b5')", "UPDATE d SET x = 2");
+        }
+    }
 }
