@@ -892,6 +892,11 @@ BEGIN
             END IF;
         END IF;
     END IF;
+    -- a positive EXISTS or IN conjunct (of WHERE, or an inner join's ON) is a semi-join: its conditions hold for every row
+    -- of this level, so its equalities are not confined to it (pg_tviews__an_sublink)
+    IF e->>'_' = 'SUBLINK' AND e->>'subLinkType' IN ('0', '2') AND side_l IS NULL THEN
+        acc := jsonb_set(CASE WHEN acc ? 'semi' THEN acc ELSE acc || '{"semi": {}}' END, ARRAY['semi', md5(e::text)], 'true');
+    END IF;
     -- a positive IN (SELECT ...) conjunct links the outer value to the subquery's output; a row (a, b) IN (SELECT x, y ...)
     -- links each column (its test is an AND of equalities)
     IF e->>'_' = 'SUBLINK' AND e->>'subLinkType' = '2' AND side_l IS NULL THEN
@@ -916,13 +921,18 @@ DECLARE
     pin jsonb;
 BEGIN
     acc := jsonb_set(acc, '{n}', to_jsonb(n));
-    acc := public.pg_tviews__an_nest(acc, lscope, scope, lscope);
+    IF coalesce(acc->'semi'->>md5(sl::text), '') = 'true' THEN
+        acc := jsonb_set(CASE WHEN acc ? 'anc' THEN acc ELSE acc || '{"anc": {}}' END, ARRAY['anc', lscope], coalesce(acc->'anc'->scope, '[]'));
+    ELSE
+        acc := public.pg_tviews__an_nest(acc, lscope, scope, lscope);
+    END IF;
     IF acc->'detach' ? scope THEN
         acc := jsonb_set(acc, ARRAY['anc', lscope], (acc->'anc'->lscope) - scope);
     END IF;
     acc := public.pg_tviews__an_query(sl->'subselect', lscope, ctes, acc);
     FOR pin IN SELECT p FROM jsonb_array_elements(coalesce(acc->'pending_in'->md5(sl::text), '[]')) p LOOP
-        acc := public.pg_tviews__an_edge(acc, pin->>0, lscope || ':0:' || (pin->>1), false, jsonb_build_array(jsonb_build_array(lscope)));
+        acc := public.pg_tviews__an_edge(acc, pin->>0, lscope || ':0:' || (pin->>1), false,
+                   coalesce((SELECT jsonb_build_array(jsonb_build_array(public.pg_tviews__an_ctx(acc, lscope))) WHERE public.pg_tviews__an_ctx(acc, lscope) IS NOT NULL), '[]'));
     END LOOP;
     RETURN acc;
 END
@@ -1014,11 +1024,26 @@ BEGIN
 END
 $fn$;
 
+-- The range-table entries (their indexes, as text) that a condition requires present: a Var of theirs under IS NOT NULL or
+-- a strict operator, in a top-level conjunct
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_required(quals jsonb) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(jsonb_agg(DISTINCT v->>'varno'), '[]')
+      FROM jsonb_array_elements(CASE WHEN quals->>'_' = 'BOOLEXPR' AND quals->>'boolop' = 'and' THEN quals->'args'
+                                     WHEN jsonb_typeof(quals) = 'object' THEN jsonb_build_array(quals) ELSE '[]' END) c
+     CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' THEN jsonb_build_array(c->'arg')
+                                                  WHEN c->>'_' = 'OPEXPR' AND EXISTS (SELECT 1 FROM pg_operator o JOIN pg_proc f ON f.oid = o.oprcode
+                                                                                       WHERE o.oid = (c->>'opno')::oid AND f.proisstrict)
+                                                  THEN c->'args' ELSE '[]' END) v
+     WHERE v->>'_' = 'VAR' AND v->>'varlevelsup' = '0'
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_from(q jsonb, n jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     x jsonb;
     jt text;
+    saved jsonb;
 BEGIN
     IF n IS NULL OR jsonb_typeof(n) <> 'object' THEN RETURN acc; END IF;
     CASE n->>'_'
@@ -1029,8 +1054,20 @@ BEGIN
             acc := public.pg_tviews__an_from(q, x, scope, ctes, acc);
         END LOOP;
     WHEN 'JOINEXPR' THEN
+        -- an inner join's conditions require their tables present in every row it makes: outer joins below it whose
+        -- nullable side they require are inner joins there (put back after its inputs)
+        saved := acc->'forced'->scope;
+        -- (so do an outer join's, once its nullable side is required: it matched there)
+        IF n->>'jointype' = '0'
+           OR EXISTS (SELECT 1 FROM unnest(CASE n->>'jointype' WHEN '1' THEN public.pg_tviews__an_rtis(n->'rarg')
+                                                               WHEN '3' THEN public.pg_tviews__an_rtis(n->'larg') END) r
+                       WHERE coalesce(saved, '[]') ? r::text) THEN
+            acc := jsonb_set(CASE WHEN acc ? 'forced' THEN acc ELSE acc || '{"forced": {}}' END, ARRAY['forced', scope],
+                             coalesce(saved, '[]') || public.pg_tviews__an_required(n->'quals'));
+        END IF;
         acc := public.pg_tviews__an_from(q, n->'larg', scope, ctes, acc);
         acc := public.pg_tviews__an_from(q, n->'rarg', scope, ctes, acc);
+        acc := jsonb_set(CASE WHEN acc ? 'forced' THEN acc ELSE acc || '{"forced": {}}' END, ARRAY['forced', scope], coalesce(saved, '[]'));
         IF n->>'rtindex' IS NOT NULL AND n->>'rtindex' <> '0' THEN
             acc := public.pg_tviews__an_rte(q, (n->>'rtindex')::int, scope, ctes, acc);
         END IF;
@@ -1098,16 +1135,9 @@ BEGIN
     IF q ? 'setOperations' THEN
         RETURN public.pg_tviews__an_setop(q, q->'setOperations', scope, ctes, acc);
     END IF;
-    -- range-table entries the WHERE clause requires present: a Var of theirs under IS NOT NULL or a (strict) operator
-    acc := jsonb_set(CASE WHEN acc ? 'forced' THEN acc ELSE acc || '{"forced": {}}' END, ARRAY['forced', scope], coalesce((
-               SELECT jsonb_agg(DISTINCT v->>'varno')
-                 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
-                                                THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
-                 CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' THEN jsonb_build_array(c->'arg')
-                                                              WHEN c->>'_' = 'OPEXPR' AND EXISTS (SELECT 1 FROM pg_operator o JOIN pg_proc f ON f.oid = o.oprcode
-                                                                                                   WHERE o.oid = (c->>'opno')::oid AND f.proisstrict)
-                                                              THEN c->'args' ELSE '[]' END) v
-                WHERE v->>'_' = 'VAR' AND v->>'varlevelsup' = '0'), '[]'));
+    -- range-table entries the WHERE clause requires present
+    acc := jsonb_set(CASE WHEN acc ? 'forced' THEN acc ELSE acc || '{"forced": {}}' END, ARRAY['forced', scope],
+                     public.pg_tviews__an_required(q->'jointree'->'quals'));
     acc := public.pg_tviews__an_from(q, q->'jointree', scope, ctes, acc);
     acc := public.pg_tviews__an_quals(q->'jointree'->'quals', scope, ctes, acc);
     acc := public.pg_tviews__an_exprs(q->'jointree'->'quals', scope, ctes, acc);
@@ -2050,10 +2080,10 @@ $$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__owner_code_guard(fl0 text, fire boolean) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT format($g$
-    IF current_setting('search_path') <> 'pg_catalog, pg_temp' OR coalesce(current_setting('pg_tviews.flushing', true), '') <> %1$s THEN
+    IF current_setting('search_path') <> 'pg_catalog, pg_temp'%2$s THEN
         RAISE EXCEPTION 'code run by TVIEW maintenance as %%, the TVIEW''s owner, changed the session''s search_path or the runtime''s settings', current_user
             USING ERRCODE = '42501', HINT = 'A function the TVIEW query calls (or a trigger or policy on its tables) sets them: remove that.';
-    END IF;$g$, fl0)
+    END IF;$g$, fl0, CASE WHEN fire THEN format(' OR coalesce(current_setting(''pg_tviews.flushing'', true), '''') <> %s', fl0) ELSE '' END)
         || CASE WHEN fire THEN format($g$
     IF public.pg_tviews__temp_objects() <> _tv_tmp0 THEN
         RAISE EXCEPTION 'code run by TVIEW maintenance as %%, the TVIEW''s owner, created temporary objects in the session', current_user
@@ -2063,6 +2093,28 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
         SET CONSTRAINTS ALL IMMEDIATE;
     END IF;$g$, fl0) ELSE '' END;
 $$;
+
+-- A superuser's session never runs another role's TVIEW code (0.3.7). Inside SECURITY DEFINER functions the owner's
+-- code cannot take the caller's role, but in pure SQL it can still leave behind what runs later in the caller's
+-- session and transaction: a cursor WITH HOLD (run to completion at COMMIT), a deferred trigger event queued again
+-- after any firing, session settings hidden under transaction-local ones, temporary objects. A superuser who
+-- refreshes, checks, repairs, rebuilds or creates another role's TVIEW is refused (42501); that role (or a member of
+-- it that is not a superuser) connects and does it. Called as the owner (after pg_tviews__as_owner).
+CREATE OR REPLACE FUNCTION public.pg_tviews__foreign_to_session(owner name) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT owner <> session_user AND coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user), false)
+$$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__no_foreign_superuser(ent text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF session_user <> current_user AND (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user) THEN
+        RAISE EXCEPTION 'TVIEW % belongs to role %: its maintenance runs that role''s code, which a superuser''s session (%) does not run', ent, current_user, session_user
+            USING ERRCODE = '42501',
+                  HINT = format('Connect as %I (or as a member of it that is not a superuser) and run it there; the operator connects as the TVIEW''s owner.', current_user);
+    END IF;
+END
+$fn$;
 
 -- Runs one statement (returning one jsonb value) as the TVIEW's owner, inside a SECURITY DEFINER function of that
 -- owner (<schema>.pg_tviews_<table>_<hash>_ex, EXECUTE revoked from PUBLIC). Statements that may run the owner's
@@ -2082,6 +2134,7 @@ BEGIN
     IF EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = ent AND m.owner <> current_user) THEN
         RAISE EXCEPTION 'internal error: TVIEW % is run as %, not as its owner', ent, current_user USING ERRCODE = 'XX000';
     END IF;
+    PERFORM public.pg_tviews__no_foreign_superuser(ent);
     IF NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                     WHERE n.nspname = sch AND p.proname = fn AND p.proargtypes = '25'::oidvector AND p.prosecdef
                       AND p.proowner = current_user::regrole AND p.prosrc = body AND p.proconfig = ARRAY['search_path=pg_catalog, pg_temp']) THEN
@@ -2099,7 +2152,17 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__has_rows(m public.pg_tview_meta, re
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     r boolean;
+    prev text;
 BEGIN
+    IF (SELECT x.rolsuper FROM pg_roles x WHERE x.rolname = session_user) AND session_user <> current_user THEN
+        -- (a superuser's session reads as itself: row-level security does not apply to it, and a SELECT runs no trigger,
+        -- so no owner code runs)
+        prev := current_setting('role');
+        PERFORM set_config('role', 'none', true);
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM ONLY %s)', rel::regclass) INTO r;
+        PERFORM set_config('role', prev, true);
+        RETURN r;
+    END IF;
     r := (public.pg_tviews__owner_exec(m.schema_name, m.entity, m.table_name,
               format('SELECT to_jsonb(EXISTS (SELECT 1 FROM ONLY %s))', rel::regclass)))::boolean;
     RETURN r;
@@ -3552,6 +3615,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     n bigint;
 BEGIN
+    PERFORM public.pg_tviews__no_foreign_superuser(m.entity);
     IF to_regprocedure(format('%I.%I(boolean)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr)) IS NULL
        OR m.last_error LIKE 'ddl:%' THEN
         PERFORM public.pg_tviews__ensure_def_view(m);
@@ -3606,6 +3670,7 @@ DECLARE
     res jsonb;
     prev text;
     skipped text[] := '{}';
+    others text[] := '{}';
 BEGIN
     FOR r IN SELECT o.entity, mm.owner, public.pg_tviews__relid(mm.schema_name, mm.table_name) IS NULL AS gone
                FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
@@ -3616,6 +3681,10 @@ BEGIN
             skipped := skipped || r.entity;
             CONTINUE;
         END IF;
+        IF public.pg_tviews__foreign_to_session(r.owner) THEN
+            others := others || r.entity;      -- another role's, in a superuser's session: that role refreshes them
+            CONTINUE;
+        END IF;
         prev := public.pg_tviews__as_owner(r.owner, r.entity);
         total := total + public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = r.entity), false);
         PERFORM public.pg_tviews__restore_role(prev);
@@ -3623,7 +3692,8 @@ BEGIN
     END LOOP;
     res := jsonb_build_object('refreshed_count', cardinality(ord), 'order', to_jsonb(ord), 'rows_changed', total,
                               'duration_ms', round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1000, 3))
-           || CASE WHEN cardinality(skipped) > 0 THEN jsonb_build_object('skipped_without_table', to_jsonb(skipped)) ELSE '{}' END;
+           || CASE WHEN cardinality(skipped) > 0 THEN jsonb_build_object('skipped_without_table', to_jsonb(skipped)) ELSE '{}' END
+           || CASE WHEN cardinality(others) > 0 THEN jsonb_build_object('skipped_other_owners', to_jsonb(others)) ELSE '{}' END;
     PERFORM public.pg_tviews__audit('REFRESH', NULL, res || jsonb_build_object('all', true), total);
     RETURN res;
 END
@@ -3749,7 +3819,8 @@ BEGIN
         only_ent := (public.pg_tviews__resolve(tview)).entity;
     END IF;
     FOR r IN SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
-              WHERE (only_ent IS NULL AND pg_has_role(mm.owner, 'MEMBER')) OR o.entity = only_ent ORDER BY o.depth, o.entity LOOP
+              WHERE (only_ent IS NULL AND pg_has_role(mm.owner, 'MEMBER') AND NOT public.pg_tviews__foreign_to_session(mm.owner))
+                 OR o.entity = only_ent ORDER BY o.depth, o.entity LOOP
         err := NULL;
         BEGIN
             PERFORM public.pg_tviews__retry_transient(r.entity, 'pg_tviews__reinstall_one', 5);

@@ -494,7 +494,7 @@ class AdversarialTest {
     @Test
     void rowLevelSecurityThatAppliesToTheOwnerIsRefused(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
-            exec(c, "CREATE ROLE a18_owner; CREATE SCHEMA a18 AUTHORIZATION a18_owner; SET ROLE a18_owner; SET search_path = a18, public");
+            exec(c, "CREATE ROLE a18_owner; CREATE SCHEMA a18 AUTHORIZATION a18_owner; SET SESSION AUTHORIZATION a18_owner; SET search_path = a18, public");
             exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text); CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int, tenant int)");
             exec(c, "INSERT INTO tb_user VALUES (1, 'a'); INSERT INTO tb_post VALUES (10, 1, 1), (11, 1, 2)");
             exec(c, "ALTER TABLE tb_post ENABLE ROW LEVEL SECURITY;"
@@ -516,7 +516,7 @@ class AdversarialTest {
             exec(c, "INSERT INTO tb_post VALUES (13, 1, 2)");
             assertThat(Rt.driftAgainst(c, "a18.tv_user", q)).isZero();
             exec(c, "ALTER TABLE tb_post NO FORCE ROW LEVEL SECURITY; CREATE POLICY by_tenant ON tb_post USING (tenant = current_setting('app.tenant')::int)");
-            exec(c, "RESET ROLE");
+            exec(c, "RESET SESSION AUTHORIZATION");
         }
         try (Connection su = db.connect()) {
             SourcesAndCatalogTest.withoutDdlWatch(su, () -> {
@@ -819,6 +819,40 @@ class AdversarialTest {
                             "INSERT INTO d VALUES (2, 1)", "UPDATE c SET v = 'c1 new', x = 5 WHERE pk = 1", "INSERT INTO b VALUES (2, 2, 5, 'b2')",
                             "UPDATE a SET x = 5 WHERE pk = 2", "DELETE FROM b WHERE pk = 1", "UPDATE p SET y = 1 WHERE pk = 1",
                             "INSERT INTO b VALUES (5, 3, 1, 'b5')", "UPDATE d SET x = 2");
+        }
+    }
+
+    /**
+     * Shapes the first fix refused or broke, kept by the second (a re-run of the review's suites): a positive IN or EXISTS
+     * nested in a correlated count (a semi-join: its conditions hold for every counted row), an outer join whose nullable
+     * side a later inner join (or the WHERE clause through a later outer join) requires, and SET CONSTRAINTS ALL
+     * IMMEDIATE after pg_tviews_flush() firing a user's deferred trigger that writes a source of a TVIEW on a TVIEW.
+     */
+    @Test
+    void semiJoinsRequiredNullableSidesAndDeferredTriggersAfterAFlush(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a29; SET search_path = a29, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, n int DEFAULT 0); CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int);"
+                    + " CREATE TABLE tb_comment (pk_comment int PRIMARY KEY, fk_post int);"
+                    + " CREATE TABLE r (id int PRIMARY KEY, i int); CREATE TABLE s (id int PRIMARY KEY, i int, j int); CREATE TABLE t (id int PRIMARY KEY, j int)");
+            exec(c, "INSERT INTO tb_user VALUES (1), (2); INSERT INTO tb_post VALUES (10, 1), (11, 2); INSERT INTO tb_comment VALUES (100, 10);"
+                    + " INSERT INTO r VALUES (1, 1), (2, 2); INSERT INTO s VALUES (1, 1, 5), (2, 3, 6); INSERT INTO t VALUES (1, 5), (2, 7)");
+            new Oracle(c)
+                    .create("a29.tv_user", "SELECT u.pk_user, (SELECT count(*) FROM tb_comment cm WHERE cm.fk_post IN"
+                            + " (SELECT p.pk_post FROM tb_post p WHERE p.fk_user = u.pk_user)) AS comments,"
+                            + " (SELECT count(*) FROM tb_comment cm WHERE EXISTS (SELECT 1 FROM tb_post p WHERE p.pk_post = cm.fk_post AND p.fk_user = u.pk_user)) AS c2"
+                            + " FROM tb_user u")
+                    .create("a29.tv_inner", "SELECT t.id AS pk_inner, r.id AS rid FROM r LEFT JOIN s ON r.i = s.i JOIN t ON s.j = t.j WHERE t.id IS NOT NULL")
+                    .create("a29.tv_left", "SELECT t.id AS pk_left, r.id AS rid FROM r LEFT JOIN s ON r.i = s.i LEFT JOIN t ON s.j = t.j WHERE t.id IS NOT NULL")
+                    .run("INSERT INTO tb_comment VALUES (101, 11), (102, 10)", "UPDATE tb_post SET fk_user = 2 WHERE pk_post = 10",
+                            "UPDATE tb_comment SET fk_post = 11 WHERE pk_comment = 100", "UPDATE r SET i = 3 WHERE id = 1", "UPDATE s SET j = 7 WHERE id = 2",
+                            "UPDATE r SET i = 1 WHERE id = 2", "DELETE FROM s WHERE id = 1", "INSERT INTO s VALUES (3, 1, 5)");
+            exec(c, "CREATE FUNCTION a29.bump() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN UPDATE a29.tb_user SET n = n + 1 WHERE pk_user = NEW.fk_user; RETURN NULL; END $f$;"
+                    + " CREATE CONSTRAINT TRIGGER zz_bump AFTER INSERT ON a29.tb_post DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION a29.bump()");
+            Oracle o = new Oracle(c).create("a29.tv_n", "SELECT u.pk_user AS pk_n, u.n FROM tb_user u")
+                    .create("a29.tv_pn", "SELECT p.pk_post AS pk_pn, n.n FROM tb_post p JOIN a29.tv_n n ON n.pk_n = p.fk_user");
+            exec(c, "BEGIN; INSERT INTO tb_post VALUES (12, 1); SELECT pg_tviews_flush(); SET CONSTRAINTS ALL IMMEDIATE; COMMIT");
+            o.check("SET CONSTRAINTS ALL IMMEDIATE after a flush");
         }
     }
 }

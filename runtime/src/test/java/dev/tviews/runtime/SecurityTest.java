@@ -85,13 +85,14 @@ class SecurityTest {
                     "SELECT pg_tviews_repair('tenant_b.evil')", "SELECT pg_tviews_reinstall_triggers('tenant_b.evil')",
                     "SELECT pg_tviews_reinstall_triggers()", "SELECT pg_tviews_refresh_all()", "SELECT pg_tviews_convert_existing_table('tenant_b.evil')",
                     "SELECT * FROM pg_tviews_health_check()", "INSERT INTO tenant_b.tb_x VALUES (2)")) {
-                exec(su, sql);
+                assertThat(Rt.sqlState(su, sql)).as(sql).isIn(null, "42501");   // since 0.3.7 a superuser's session refuses another role's maintenance
                 assertThat(isSuperuser(su, "tenant_b")).as(sql).isFalse();
             }
             // a table whose comment carries a definition: converting it runs that definition as the table's owner
             exec(b, "CREATE TABLE tenant_b.tv_planted (pk_planted int, x tenant_b.d)");
             exec(b, "COMMENT ON TABLE tenant_b.tv_planted IS 'TVIEW {\"entity\":\"tenant_b.planted\",\"definition\":\"SELECT 1 AS pk_planted, 1::tenant_b.d AS x\"}'");
-            exec(su, "SELECT pg_tviews_convert_existing_table('tenant_b.tv_planted')");
+            assertThat(Rt.sqlState(su, "SELECT pg_tviews_convert_existing_table('tenant_b.tv_planted')")).isEqualTo("42501");
+            exec(b, "SELECT pg_tviews_convert_existing_table('tenant_b.tv_planted')");
             assertThat(isSuperuser(su, "tenant_b")).isFalse();
             assertThat(value(su, "SELECT owner::text FROM pg_tview_meta WHERE entity = 'tenant_b.planted'")).isEqualTo("tenant_b");
         }
@@ -321,7 +322,7 @@ class SecurityTest {
                     "SELECT pg_tviews_repair('tenant_b.item')", "SELECT pg_tviews_reinstall_triggers('tenant_b.item')",
                     "SELECT pg_tviews_refresh('tenant_b.item', true)", "SELECT * FROM pg_tviews_health_check()",
                     "SELECT pg_tviews_convert_existing_table('tenant_b.item')", "UPDATE tenant_b.tb_item SET title = 'by su'")) {
-                exec(su, sql);
+                assertThat(Rt.sqlState(su, sql)).as(sql).isIn(null, "42501");   // since 0.3.7 a superuser's session refuses another role's maintenance
                 assertThat(isSuperuser(su, "tenant_b")).as(sql).isFalse();
             }
             // catalog values of its own row that the runtime splices
@@ -451,9 +452,14 @@ class SecurityTest {
             for (String sql : List.of("SELECT * FROM pg_tviews_check_consistency('tenant_b.trapped')", "SELECT pg_tviews_refresh('tenant_b.trapped')",
                     "SELECT pg_tviews_repair('tenant_b.trapped')", "SELECT pg_tviews_reinstall_triggers('tenant_b.trapped')",
                     "SELECT pg_tviews_refresh_all()", "SELECT pg_tviews_convert_existing_table('tenant_b.trapped')")) {
-                exec(su, sql);
+                assertThat(Rt.sqlState(su, sql)).as(sql).isIn(null, "42501");   // since 0.3.7 a superuser's session refuses another role's maintenance
                 assertThat(isSuperuser(su, "tenant_b")).as(sql).isFalse();
             }
+            // refused in the superuser's session, named in refresh_all's result, and run by the owner itself
+            assertThat(Rt.sqlState(su, "SELECT pg_tviews_refresh('tenant_b.trapped')")).isEqualTo("42501");
+            assertThat(value(su, "SELECT pg_tviews_refresh_all()->>'skipped_other_owners'")).asString().contains("tenant_b.trapped");
+            assertThat(value(b, "SELECT missing + extra + different FROM pg_tviews_check_consistency('tenant_b.trapped')")).isEqualTo(0L);
+            exec(b, "SELECT pg_tviews_refresh('tenant_b.trapped')");
 
             String path = (String) value(su, "SHOW search_path");
             exec(b, """
@@ -517,9 +523,11 @@ class SecurityTest {
                 assertThat(value(a, "SELECT count(*) FROM pg_tviews_get_queue()")).isEqualTo(0L);
                 assertThat(value(a, "SELECT count(*) FROM pg_tviews_queue_realtime WHERE entity = 'tenant_b.fake'")).isEqualTo(1L);
                 assertThat(value(su, "SELECT pg_tviews_refresh_all()->>'skipped_without_table'")).asString().contains("tenant_b.fake");
+                assertThat(value(su, "SELECT pg_tviews_refresh_all()->>'order'")).asString().doesNotContain("tv_victim");
                 exec(su, "SET session_replication_role = replica; INSERT INTO tenant_a.tb_victim VALUES (2, 'unmaintained'); RESET session_replication_role");
-                assertThat(value(su, "SELECT missing FROM pg_tviews_check_consistency('tenant_a.tv_victim')")).isEqualTo(1L);
-                assertThat(value(su, "SELECT pg_tviews_repair('tenant_a.tv_victim')")).isEqualTo(1L);
+                assertThat(Rt.sqlState(su, "SELECT * FROM pg_tviews_check_consistency('tenant_a.tv_victim')")).isEqualTo("42501");
+                assertThat(value(a, "SELECT missing FROM pg_tviews_check_consistency('tenant_a.tv_victim')")).isEqualTo(1L);
+                assertThat(value(a, "SELECT pg_tviews_repair('tenant_a.tv_victim')")).isEqualTo(1L);
                 exec(a, "SELECT pg_tviews_drop('tenant_a.victim')");
             } finally {
                 exec(b, "DELETE FROM pg_tview_meta WHERE entity = 'tenant_b.fake'; SELECT pg_tviews_drop('tenant_b.decoy')");
