@@ -112,8 +112,8 @@ summary() {
         "$(tv_json_str "$(tv_manifest_get "$mf" startTime)")" "$(tv_json_str "$(tv_manifest_get "$mf" endTime)")" \
         "$(tv_manifest_get "$mf" sizeBytes)" "$(json_or_null "$main")" "$(json_or_null "$SERVER_VERSION")" \
         "$(json_or_null "$START_LSN")" "$(json_or_null "$END_LSN")" \
-        "$(if [ "$err" = null ]; then echo null; else json_or_null "$(printf '%s' "$err" | cut -c1-600)"; fi)" \
-        "$(if [ "$vmsg" = null ]; then echo null; else json_or_null "$(printf '%s' "$vmsg" | cut -c1-600)"; fi)")
+        "$(if [ "$err" = null ]; then echo null; else json_or_null "$(printf '%s' "$err" | tv_clip 600)"; fi)" \
+        "$(if [ "$vmsg" = null ]; then echo null; else json_or_null "$(printf '%s' "$vmsg" | tv_clip 600)"; fi)")
     line="$base,\"tviews\":${tv:-\{\}}}"
     if [ ${#line} -gt 3900 ]; then
         line="$base,\"tviewCount\":$(tv_manifest_count "$mf" tviews)}"

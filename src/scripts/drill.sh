@@ -120,7 +120,7 @@ dqv() {
         return 0
     else
         dq_rc=$?
-        { cat "$WORK/dq.err"; printf '%s\n' "$dq_out"; } | tr '\n' ' ' | sed 's/  */ /g' | cut -c1-600 | tv_redact
+        { cat "$WORK/dq.err"; printf '%s\n' "$dq_out"; } | tr '\n' ' ' | sed 's/  */ /g' | tv_clip 600 | tv_redact
         [ "$dq_rc" != 124 ] || printf ' (killed at the deadline)'
         return $dq_rc
     fi
@@ -147,7 +147,7 @@ checks_json() {
         [ -n "$cj_n" ] || continue
         if [ "$2" = 1 ] && [ "$cj_p" = true ]; then cj_m=""; fi
         # failed checks keep more of their message than passed ones
-        if [ "$cj_p" = true ]; then cj_m=$(printf '%s' "$cj_m" | cut -c1-"$1"); else cj_m=$(printf '%s' "$cj_m" | cut -c1-$(( $1 * 2 ))); fi
+        if [ "$cj_p" = true ]; then cj_m=$(printf '%s' "$cj_m" | tv_clip "$1"); else cj_m=$(printf '%s' "$cj_m" | tv_clip $(( $1 * 2 ))); fi
         [ $cj_first = 1 ] || printf ','
         cj_first=0
         printf '{"name":%s,"passed":%s,"message":%s,"durationSeconds":%s}' "$(tv_json_str "$cj_n")" "$cj_p" "$(tv_json_str "$cj_m")" "$cj_d"
@@ -287,7 +287,7 @@ for v in TARGET_RTO_SECONDS TARGET_RPO_SECONDS DEADLINE_SECONDS; do
     case $vv in *[!0-9]*) bad_input "$v must be a whole number of seconds (got '$vv')" ;; esac
 done
 [ -n "${BACKUP_ROOT:-}" ] || bad_input "BACKUP_ROOT is not set"
-SAFE_NAME=$(printf '%s' "$DRILL_NAME" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9_]/_/g' | cut -c1-40)
+SAFE_NAME=$(printf '%s' "$DRILL_NAME" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9_]/_/g' | tv_clip 40)
 SCRATCH=${SCRATCH_DB:-drill_${SAFE_NAME}_$(date -u +%Y%m%dt%H%M%S)}
 case $SCRATCH in *'"'*|*"'"*|'') bad_input "invalid scratch database name '$SCRATCH'" ;; esac
 PROD=${PGDATABASE:-${PGUSER:-$(id -un)}}
@@ -376,7 +376,7 @@ if [ $rc = 0 ]; then
     check restore true "restored $BACKUP into $SCRATCH in $(secs "$T_RESTORE")s" "$T_RESTORE"
 else
     if past_deadline "$rc" "restore"; then done_exit; fi
-    check restore false "restore.sh exit $rc: $(grep 'ERROR' "$WORK/restore.out" | tail -n 1 | sed 's/^.*ERROR: //' | cut -c1-500)" "$T_RESTORE"
+    check restore false "restore.sh exit $rc: $(grep 'ERROR' "$WORK/restore.out" | tail -n 1 | sed 's/^.*ERROR: //' | tv_clip 500)" "$T_RESTORE"
     done_exit
 fi
 if past_deadline 0 "restore"; then done_exit; fi
@@ -429,7 +429,7 @@ EOF
         n_del=$(first_line "$out")
         hc=$(dq "$SCRATCH" "SELECT string_agg(translate(component || ': ' || message, E'\\n\\r\\t', '   '), '; ' ORDER BY component) FROM pg_tviews_health_check() WHERE status = 'ERROR'" || true)
         if [ "$n_del" -gt 0 ] && [ -n "$hc" ]; then
-            check catalog-damaged true "deleted $n_del pg_tview_meta row(s) ($(rest "$out")); health check detects it: $(printf '%s' "$hc" | cut -c1-200)" $(( $(now_ms) - t0 ))
+            check catalog-damaged true "deleted $n_del pg_tview_meta row(s) ($(rest "$out")); health check detects it: $(printf '%s' "$hc" | tv_clip 200)" $(( $(now_ms) - t0 ))
         else
             check catalog-damaged false "deleted $n_del pg_tview_meta row(s) but the health check reports no ERROR (${hc:-none})" $(( $(now_ms) - t0 ))
         fi
@@ -449,7 +449,7 @@ EOF
             check catalog-recovered true "metadata backup $META restored with restore.sh (triggers reinstalled): $n_meta TVIEW(s) registered" $(( $(now_ms) - t0 ))
         else
             past_deadline "$rc" "catalog recovery" || true
-            check catalog-recovered false "restore.sh of metadata backup $META exit $rc: $(grep 'ERROR' "$WORK/meta.out" | tail -n 1 | sed 's/^.*ERROR: //' | cut -c1-400)" $(( $(now_ms) - t0 ))
+            check catalog-recovered false "restore.sh of metadata backup $META exit $rc: $(grep 'ERROR' "$WORK/meta.out" | tail -n 1 | sed 's/^.*ERROR: //' | tv_clip 400)" $(( $(now_ms) - t0 ))
         fi
     else
         # No metadata backup: re-register every TVIEW table (they carry a TVIEW {...} comment) in dependency order

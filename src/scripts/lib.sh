@@ -10,6 +10,12 @@
 tv_now_iso() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
 # Removes the password (if any) from text read on stdin, so that no message can ever leak it.
+# The first $1 bytes of stdin without a character cut in two: cut -c counts bytes, and a name like "tv_é" cut in the
+# middle made the JSON a Job reports invalid UTF-8
+tv_clip() {
+    cut -c1-"$1" | { iconv -c -f UTF-8 -t UTF-8 2>/dev/null; true; }
+}
+
 tv_redact() {
     awk 'BEGIN { p = ENVIRON["PGPASSWORD"] }
          { if (p != "") { while ((i = index($0, p)) > 0) $0 = substr($0, 1, i - 1) "***" substr($0, i + length(p)) } print }'

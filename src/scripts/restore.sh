@@ -64,7 +64,7 @@ case $METHOD in
             log "restoring the data of $(basename "$DIR") into existing database $TARGET (one transaction, triggers disabled)"
             if ! PGDATABASE=$TARGET pg_restore --data-only --disable-triggers --single-transaction --exit-on-error \
                     -d "$TARGET" "$DIR/dump.pgdump" >"$TMP/log" 2>&1; then
-                die "data-only pg_restore into $TARGET failed (rolled back; the tables must be empty): $(tr '\n' ' ' <"$TMP/log" | cut -c1-1500)"
+                die "data-only pg_restore into $TARGET failed (rolled back; the tables must be empty): $(tr '\n' ' ' <"$TMP/log" | tv_clip 1500)"
             fi
         else
             [ "$(db_exists "$TARGET")" = 0 ] ||
@@ -74,7 +74,7 @@ case $METHOD in
             set -- --exit-on-error -j "${RESTORE_JOBS:-2}"
             [ "${RESTORE_NO_OWNER:-0}" != 1 ] || set -- "$@" --no-owner
             if ! PGDATABASE=$TARGET pg_restore "$@" -d "$TARGET" "$DIR/dump.pgdump" >"$TMP/log" 2>&1; then
-                die "pg_restore into $TARGET failed (database $TARGET left for inspection): $(tr '\n' ' ' <"$TMP/log" | cut -c1-1500)"
+                die "pg_restore into $TARGET failed (database $TARGET left for inspection): $(tr '\n' ' ' <"$TMP/log" | tv_clip 1500)"
             fi
         fi
         ;;
@@ -95,7 +95,7 @@ case $METHOD in
         if [ "$missing" != 0 ]; then
             log "$missing catalog table(s) missing in $TARGET: recreating the catalog from the dump"
             if ! PGDATABASE=$TARGET pg_restore --exit-on-error --single-transaction -d "$TARGET" "$DIR/dump.pgdump" >"$TMP/log" 2>&1; then
-                die "pg_restore of the catalog into $TARGET failed: $(tr '\n' ' ' <"$TMP/log" | cut -c1-1500)"
+                die "pg_restore of the catalog into $TARGET failed: $(tr '\n' ' ' <"$TMP/log" | tv_clip 1500)"
             fi
         else
             log "replacing the TVIEW catalog of $TARGET with the backup's rows (one transaction)"
@@ -127,7 +127,7 @@ EOF
                 printf '%s\n' 'COMMIT;'
             } >"$TMP/catalog.sql"
             if ! out=$(PGDATABASE=$TARGET psql -X -q -v ON_ERROR_STOP=1 -f "$TMP/catalog.sql" 2>&1); then
-                die "restoring the catalog rows into $TARGET failed (rolled back): $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-1500)"
+                die "restoring the catalog rows into $TARGET failed (rolled back): $(printf '%s' "$out" | tr '\n' ' ' | tv_clip 1500)"
             fi
         fi
         if [ "$(tv_query "$TARGET" "SELECT to_regprocedure('pg_tviews_reinstall_triggers(text)') IS NOT NULL")" = t ]; then

@@ -55,7 +55,7 @@ finish() {
     fi
     tv_manifest_set "$MF" verified false
     tv_manifest_set "$MF" verifiedAt "$(tv_json_str "$now")"
-    tv_manifest_set "$MF" verification "$(tv_json_str "$(printf '%s' "$PROBLEMS" | cut -c1-1500)")"
+    tv_manifest_set "$MF" verification "$(tv_json_str "$(printf '%s' "$PROBLEMS" | tv_clip 1500)")"
     log "backup $NAME NOT verified: $PROBLEMS"
     exit 1
 }
@@ -164,7 +164,7 @@ case $METHOD in
             elif pg_verifybackup -m "$DIR/backup_manifest" "$TMP/data" >"$TMP/out" 2>&1; then
                 check_done "pg_verifybackup"
             else
-                problem "pg_verifybackup: $(tr '\n' ' ' <"$TMP/out" | cut -c1-800)"
+                problem "pg_verifybackup: $(tr '\n' ' ' <"$TMP/out" | tv_clip 800)"
             fi
         fi
         ;;
@@ -182,7 +182,7 @@ if [ "${RESTORE_TEST:-0}" = 1 ] && [ -z "$PROBLEMS" ]; then
         t0=$(date +%s)
         printf '%s\n' 'CREATE DATABASE :"scratch"' | tv_sql postgres -v "scratch=$SCRATCH" >/dev/null
         if ! PGDATABASE=$SCRATCH pg_restore --no-owner --exit-on-error -d "$SCRATCH" "$DIR/dump.pgdump" >"$TMP/restore.log" 2>&1; then
-            problem "restore test: pg_restore into $SCRATCH failed: $(tr '\n' ' ' <"$TMP/restore.log" | cut -c1-800)"
+            problem "restore test: pg_restore into $SCRATCH failed: $(tr '\n' ' ' <"$TMP/restore.log" | tv_clip 800)"
         else
             t1=$(date +%s)
             if out=$(tv_check_database "$SCRATCH" "$MF" 2>&1); then
@@ -190,7 +190,7 @@ if [ "${RESTORE_TEST:-0}" = 1 ] && [ -z "$PROBLEMS" ]; then
                 check_done "restore test ($((t1 - t0))s restore, $(printf '%s\n' "$out" | grep -c '^consistency') TVIEW(s) consistent)"
             else
                 printf '%s\n' "$out" >&2
-                problem "restore test: $(printf '%s\n' "$out" | grep 'FAILED\|ERROR\|not installed' | tr '\n' ' ' | cut -c1-1000)"
+                problem "restore test: $(printf '%s\n' "$out" | grep 'FAILED\|ERROR\|not installed' | tr '\n' ' ' | tv_clip 1000)"
             fi
         fi
     fi

@@ -2246,12 +2246,16 @@ DECLARE
     m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
     prev text := public.pg_tviews__as_owner(m.owner, ent);
 BEGIN
-    IF action = 'regenerate' AND m.last_error LIKE 'ddl: maintenance triggers disabled%'
-       AND (public.pg_tviews__disabled_triggers(m) IS NULL OR public.pg_tviews__stale_objects(m)) THEN
-        action := 'rebuild';     -- its triggers are (or will be) enabled again: rows written meanwhile were never maintained
-    END IF;
     IF action = 'rebuild' OR action = 'regenerate' AND public.pg_tviews__stale_objects(m) THEN
         PERFORM public.pg_tviews__install_objects(ent);
+    END IF;
+    IF action = 'regenerate' AND m.last_error LIKE 'ddl: maintenance triggers disabled%'
+       AND public.pg_tviews__disabled_triggers((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent)) IS NULL THEN
+        -- its triggers are enabled again: rows written meanwhile were never maintained. A full (diff-based) refresh is
+        -- queued for COMMIT, like a TRUNCATE's (not run now: a data-only restore enables a table's triggers before it
+        -- loads the TVIEW tables' own rows)
+        EXECUTE format('INSERT INTO %I.%I (scope, vals) VALUES (''all'', ''{}'')', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).q);
+        UPDATE public.pg_tview_meta SET last_error = NULL WHERE entity = ent;
     END IF;
     IF action IN ('rebuild', 'refresh') THEN
         PERFORM public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent), false);
