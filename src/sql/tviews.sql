@@ -2108,7 +2108,7 @@ $$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__no_foreign_superuser(ent text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
-    IF session_user <> current_user AND (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user) THEN
+    IF public.pg_tviews__foreign_to_session(current_user) THEN
         RAISE EXCEPTION 'TVIEW % belongs to role %: its maintenance runs that role''s code, which a superuser''s session (%) does not run', ent, current_user, session_user
             USING ERRCODE = '42501',
                   HINT = format('Connect as %I (or as a member of it that is not a superuser) and run it there; the operator connects as the TVIEW''s owner.', current_user);
@@ -2154,7 +2154,7 @@ DECLARE
     r boolean;
     prev text;
 BEGIN
-    IF (SELECT x.rolsuper FROM pg_roles x WHERE x.rolname = session_user) AND session_user <> current_user THEN
+    IF public.pg_tviews__foreign_to_session(current_user) THEN
         -- (a superuser's session reads as itself: row-level security does not apply to it, and a SELECT runs no trigger,
         -- so no owner code runs)
         prev := current_setting('role');
