@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.7
+-- tviews-runtime-version: 0.3.8
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -113,6 +113,9 @@ UPDATE public.pg_tview_meta m SET owner = coalesce(
           WHERE n.nspname = m.schema_name AND c.relname = m.table_name), current_user)
  WHERE owner IS NULL;
 ALTER TABLE public.pg_tview_meta ALTER COLUMN owner SET DEFAULT current_user, ALTER COLUMN owner SET NOT NULL;
+-- (a row is deleted by setting it: see the privileges below)
+ALTER TABLE public.pg_tview_meta ADD COLUMN IF NOT EXISTS dropping boolean NOT NULL DEFAULT false;
+ALTER TABLE public.pg_tview_helpers ADD COLUMN IF NOT EXISTS dropping boolean NOT NULL DEFAULT false;
 
 -- Privileges: any role may read the catalog and create TVIEWs of its own; the rows of one owner can be
 -- changed only by members of that owner role (row-level security). The audit log and the conflict stamps
@@ -130,12 +133,55 @@ CREATE POLICY pg_tview_helpers_read ON public.pg_tview_helpers FOR SELECT USING 
 -- a registry row names objects the runtime drops and alters as the TVIEW's owner: it is written only for a registered
 -- TVIEW of an owner the writer is a member of (0.3.4 accepted rows for an entity not registered yet, and a row
 -- planted so ran its text as whoever created that TVIEW next, a superuser included)
-CREATE POLICY pg_tview_helpers_owner ON public.pg_tview_helpers FOR ALL
+DROP POLICY IF EXISTS pg_tview_helpers_insert ON public.pg_tview_helpers;
+DROP POLICY IF EXISTS pg_tview_helpers_update ON public.pg_tview_helpers;
+DROP POLICY IF EXISTS pg_tview_helpers_delete ON public.pg_tview_helpers;
+CREATE POLICY pg_tview_helpers_insert ON public.pg_tview_helpers FOR INSERT
+    WITH CHECK (NOT dropping AND EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND pg_has_role(m.owner, 'MEMBER')));
+-- (a row marked "dropping" is deleted at once: marking is deleting, allowed wherever deleting was)
+CREATE POLICY pg_tview_helpers_update ON public.pg_tview_helpers FOR UPDATE
     USING (NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND NOT pg_has_role(m.owner, 'MEMBER')))
-    WITH CHECK (EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND pg_has_role(m.owner, 'MEMBER')));
+    WITH CHECK (dropping OR EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND pg_has_role(m.owner, 'MEMBER')));
+CREATE POLICY pg_tview_helpers_delete ON public.pg_tview_helpers FOR DELETE
+    USING (NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND NOT pg_has_role(m.owner, 'MEMBER')));
 REVOKE ALL ON public.pg_tview_meta, public.pg_tview_helpers, public.pg_tview_audit_log, public.pg_tview_rr_stamp FROM PUBLIC;
-GRANT SELECT, INSERT, UPDATE, DELETE ON public.pg_tview_meta, public.pg_tview_helpers TO PUBLIC;
+-- UPDATE by column and no DELETE: LOCK TABLE in a mode above ROW EXCLUSIVE needs UPDATE, DELETE or TRUNCATE on the whole
+-- table, and 0.3.7's grants let a role with nothing but CONNECT take ACCESS EXCLUSIVE on the catalog, which every DDL
+-- (the event trigger reads it) then waited for. A row is deleted by setting "dropping" (row-level security decides who
+-- may), and a trigger of the runtime's owner deletes it; the runtime's owner and superusers may still DELETE.
+GRANT SELECT, INSERT ON public.pg_tview_meta, public.pg_tview_helpers TO PUBLIC;
+DO $grants$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['pg_tview_meta', 'pg_tview_helpers'] LOOP
+        EXECUTE format('GRANT UPDATE (%s) ON public.%I TO PUBLIC',
+                       (SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+                         WHERE a.attrelid = format('public.%I', t)::regclass AND a.attnum > 0 AND NOT a.attisdropped), t);
+    END LOOP;
+END
+$grants$;
 GRANT SELECT ON public.pg_tview_audit_log TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__forget_row() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF TG_TABLE_NAME = 'pg_tview_meta' THEN
+        DELETE FROM public.pg_tview_meta WHERE entity = NEW.entity AND dropping;
+    ELSE
+        DELETE FROM public.pg_tview_helpers WHERE kind = NEW.kind AND schema_name = NEW.schema_name AND object_name = NEW.object_name
+           AND on_table = NEW.on_table AND dropping;
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+REVOKE ALL ON FUNCTION public.pg_tviews__forget_row() FROM PUBLIC;
+DROP TRIGGER IF EXISTS pg_tview_meta_forget ON public.pg_tview_meta;
+CREATE TRIGGER pg_tview_meta_forget AFTER UPDATE OF dropping ON public.pg_tview_meta
+    FOR EACH ROW WHEN (NEW.dropping) EXECUTE FUNCTION public.pg_tviews__forget_row();
+DROP TRIGGER IF EXISTS pg_tview_helpers_forget ON public.pg_tview_helpers;
+CREATE TRIGGER pg_tview_helpers_forget AFTER UPDATE OF dropping ON public.pg_tview_helpers
+    FOR EACH ROW WHEN (NEW.dropping) EXECUTE FUNCTION public.pg_tviews__forget_row();
 
 -- (Defined before the catalog guard: the installer's first updates of existing rows fire it.)
 -- The session settings a value's text can depend on, which a settings-dependent TVIEW's functions run with (see
@@ -151,18 +197,29 @@ $$;
 -- the TVIEW table's own column type (format_type), and settings carry only those pg_tviews__setting_names lists. The row's owner
 -- may edit its row (row-level security); 0.3.4 spliced an edited key_type into pg_tviews_flush_and_report (run by any
 -- writer, a superuser included) and applied edited settings (e.g. "role") before running the definition.
+-- The installer canonicalises existing rows with pg_tviews.canon = 'on'. Any session can set that setting (0.3.7 let a
+-- tenant set it to rename its row to another TVIEW's name), so it counts only for a member of the catalog's owner.
+CREATE OR REPLACE FUNCTION public.pg_tviews__canonicalising() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT current_setting('pg_tviews.canon', true) = 'on'
+       AND pg_has_role((SELECT c.relowner FROM pg_class c WHERE c.oid = 'public.pg_tview_meta'::regclass), 'MEMBER')
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__meta_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     kt text;
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        NEW.dropping := false;
+    END IF;
     kt := (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
              JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = NEW.schema_name AND c.relname = NEW.table_name AND a.attname = NEW.key_column
               AND a.attnum > 0 AND NOT a.attisdropped);
     IF kt IS NOT NULL THEN
         NEW.key_type := kt;
-    ELSIF TG_OP = 'UPDATE' AND NEW.key_type = OLD.key_type AND current_setting('pg_tviews.canon', true) IS DISTINCT FROM 'on' THEN
+    ELSIF TG_OP = 'UPDATE' AND NEW.key_type = OLD.key_type AND NOT public.pg_tviews__canonicalising() THEN
         NULL;     -- unchanged, and accepted when it was written (the table is gone: a DDL dropped it)
     ELSIF NEW.key_type !~ '^[a-z][a-z0-9_ ]*(\([0-9, ]+\))?(\[\])?$' OR to_regtype(NEW.key_type) IS NULL THEN
         RAISE EXCEPTION 'invalid key type "%" for TVIEW %', NEW.key_type, NEW.entity USING ERRCODE = '22023';
@@ -178,7 +235,7 @@ BEGIN
     -- a row names the TVIEW its table is (the entity is derived from the table's name), and only a member of the table's
     -- owner may write it: 0.3.6 let a role write rows it owned under another TVIEW's name (operations on that name then
     -- acted on its decoy) or over another owner's table
-    IF current_setting('pg_tviews.canon', true) IS DISTINCT FROM 'on' AND pg_has_role(NEW.owner, 'MEMBER') THEN   -- (else row-level security refuses it)
+    IF NOT public.pg_tviews__canonicalising() AND pg_has_role(NEW.owner, 'MEMBER') THEN   -- (else row-level security refuses it)
         IF NEW.entity IS DISTINCT FROM (public.pg_tviews__parse(format('%I.%I', NEW.schema_name, NEW.table_name))).entity THEN
             RAISE EXCEPTION 'TVIEW catalog row "%" does not name its table %.%', NEW.entity, NEW.schema_name, NEW.table_name
                 USING ERRCODE = '22023';
@@ -218,7 +275,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.7'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.8'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -532,7 +589,10 @@ BEGIN
     END IF;
     flushed := public.pg_tviews__flush_all(false);
     FOR e IN SELECT * FROM public.pg_tviews__enlisted(current_setting('pg_tviews.reported', true)) LOOP
+        -- a TVIEW the caller cannot read is not reported: 0.3.7 listed its keys ("op": "changed"), found through the
+        -- owner's lineage over tables the caller may not read either
         readable := has_table_privilege(format('%I.%I', e.schema_name, e.table_name), 'SELECT');
+        CONTINUE WHEN NOT readable;
         -- the key's type as the catalog of the table spells it, never the catalog row's text
         lookup := format('SELECT to_jsonb(t) FROM %I.%I t WHERE t.%I = $1::%s', e.schema_name, e.table_name, e.key_column,
                          (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
@@ -542,11 +602,9 @@ BEGIN
         FOR id IN SELECT jsonb_array_elements_text(got->'ids') LOOP
             n := n + 1;
             row_data := NULL;
-            IF readable THEN
-                EXECUTE lookup INTO row_data USING id;
-            END IF;
+            EXECUTE lookup INTO row_data USING id;
             items := items || jsonb_strip_nulls(jsonb_build_object('entity', e.entity, 'table', format('%I.%I', e.schema_name, e.table_name),
-                         'id', id, 'op', CASE WHEN NOT readable THEN 'changed' WHEN row_data IS NULL THEN 'delete' ELSE 'upsert' END,
+                         'id', id, 'op', CASE WHEN row_data IS NULL THEN 'delete' ELSE 'upsert' END,
                          'data', CASE WHEN include_data THEN row_data END));
         END LOOP;
     END LOOP;
@@ -622,6 +680,14 @@ BEGIN
             HINT = format('The write makes the TVIEW query yield a row whose key %s is NULL; the TVIEW cannot hold it.', key_col);
     END IF;
     IF dup IS NOT NULL THEN
+        -- the value only for a session that may read it (as PostgreSQL's own unique violation does): maintenance runs as
+        -- the owner, and the key may come from tables the writer cannot read
+        IF NOT coalesce((SELECT has_table_privilege(session_user, format('%I.%I', m.schema_name, m.table_name), 'SELECT')
+                           FROM public.pg_tview_meta m WHERE m.entity = ent), false) THEN
+            RAISE EXCEPTION 'duplicate key value in key column "%" of TVIEW %', key_col, ent USING ERRCODE = '23505',
+                DETAIL = 'The value is not shown: the session may not read the TVIEW.',
+                HINT = 'The write makes the TVIEW query yield a key twice; the key must stay unique in the query result.';
+        END IF;
         RAISE EXCEPTION 'duplicate key value % in key column "%" of TVIEW %', dup, key_col, ent USING ERRCODE = '23505',
             HINT = 'The write makes the TVIEW query yield this key twice; the key must stay unique in the query result.';
     END IF;
@@ -894,7 +960,10 @@ BEGIN
     END IF;
     -- a positive EXISTS or IN conjunct (of WHERE, or an inner join's ON) is a semi-join: its conditions hold for every row
     -- of this level, so its equalities are not confined to it (pg_tviews__an_sublink)
-    IF e->>'_' = 'SUBLINK' AND e->>'subLinkType' IN ('0', '2') AND side_l IS NULL THEN
+    -- (only when each of its rows satisfies its conditions: not over an aggregate without GROUP BY, whose one row exists
+    -- whatever its WHERE matched, nor over a UNION, whose rows may come from a branch without the condition; 0.3.7 took
+    -- those for semi-joins too)
+    IF e->>'_' = 'SUBLINK' AND e->>'subLinkType' IN ('0', '2') AND side_l IS NULL AND public.pg_tviews__an_filters(e->'subselect') THEN
         acc := jsonb_set(CASE WHEN acc ? 'semi' THEN acc ELSE acc || '{"semi": {}}' END, ARRAY['semi', md5(e::text)], 'true');
     END IF;
     -- a positive IN (SELECT ...) conjunct links the outer value to the subquery's output; a row (a, b) IN (SELECT x, y ...)
@@ -910,6 +979,31 @@ BEGIN
         END IF;
     END IF;
     RETURN acc;
+END
+$fn$;
+
+-- Does every row of query q satisfy the conditions (WHERE, join ON) of each of its levels? Not when a level reached
+-- through FROM (a subquery, a CTE) aggregates without GROUP BY (its one row exists whatever its WHERE matched) or is a
+-- set operation (a row of one branch satisfies none of the other's conditions).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_filters(q jsonb) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    x jsonb;
+BEGIN
+    IF q IS NULL OR q->>'_' IS DISTINCT FROM 'QUERY' THEN
+        RETURN true;
+    END IF;
+    IF q ? 'setOperations'
+       OR coalesce(jsonb_array_length(q->'groupClause'), 0) = 0 AND (q->>'hasAggs' = 'true' OR q ? 'havingQual' OR q ? 'groupingSets') THEN
+        RETURN false;
+    END IF;
+    FOR x IN SELECT r->'subquery' FROM jsonb_array_elements(coalesce(q->'rtable', '[]')) r WHERE r->>'rtekind' = '1'
+             UNION ALL SELECT c->'ctequery' FROM jsonb_array_elements(coalesce(q->'cteList', '[]')) c LOOP
+        IF NOT public.pg_tviews__an_filters(x) THEN
+            RETURN false;
+        END IF;
+    END LOOP;
+    RETURN true;
 END
 $fn$;
 
@@ -929,7 +1023,12 @@ BEGIN
     IF acc->'detach' ? scope THEN
         acc := jsonb_set(acc, ARRAY['anc', lscope], (acc->'anc'->lscope) - scope);
     END IF;
-    acc := public.pg_tviews__an_query(sl->'subselect', lscope, ctes, acc);
+    -- (EXISTS depends on whether its rows are there, not on which ones LIMIT/OFFSET keep)
+    acc := public.pg_tviews__an_query(CASE WHEN sl->>'subLinkType' = '0'
+                                                AND NOT jsonb_path_exists(jsonb_build_array(sl->'subselect'->'limitCount', sl->'subselect'->'limitOffset'),
+                                                                          'strict $.** ? (@._ == "VAR" || @._ == "SUBLINK" || @._ == "PARAM")')
+                                           THEN (sl->'subselect') - 'limitCount' - 'limitOffset' ELSE sl->'subselect' END,
+                                      lscope, ctes, acc);
     FOR pin IN SELECT p FROM jsonb_array_elements(coalesce(acc->'pending_in'->md5(sl::text), '[]')) p LOOP
         acc := public.pg_tviews__an_edge(acc, pin->>0, lscope || ':0:' || (pin->>1), false,
                    coalesce((SELECT jsonb_build_array(jsonb_build_array(public.pg_tviews__an_ctx(acc, lscope))) WHERE public.pg_tviews__an_ctx(acc, lscope) IS NOT NULL), '[]'));
@@ -1072,6 +1171,20 @@ BEGIN
             acc := public.pg_tviews__an_rte(q, (n->>'rtindex')::int, scope, ctes, acc);
         END IF;
         jt := n->>'jointype';
+        IF jt IN ('1', '2', '3') THEN
+            -- where an outer join's nullable side is present, the join matched and its ON holds: the tables its strict
+            -- conditions require are present too (pg_tviews__an_lineage); for a FULL join, where both sides are (or one
+            -- is and the other is required from above). 0.3.7 refused "(p LEFT JOIN u ON ...) RIGHT JOIN t ON t.pk =
+            -- u.fk", whose p rows all have u.
+            acc := jsonb_set(acc, '{implied}', coalesce(acc->'implied', '[]') || jsonb_build_array(
+                       jsonb_build_object('mode', CASE jt WHEN '1' THEN 'r' WHEN '3' THEN 'l' ELSE 'b' END,
+                           'a', (SELECT coalesce(jsonb_agg(scope || ':' || r), '[]') FROM unnest(public.pg_tviews__an_rtis(n->'larg')) r),
+                           'b', (SELECT coalesce(jsonb_agg(scope || ':' || r), '[]') FROM unnest(public.pg_tviews__an_rtis(n->'rarg')) r),
+                           'af', EXISTS (SELECT 1 FROM unnest(public.pg_tviews__an_rtis(n->'larg')) r WHERE coalesce(saved, '[]') ? r::text),
+                           'bf', EXISTS (SELECT 1 FROM unnest(public.pg_tviews__an_rtis(n->'rarg')) r WHERE coalesce(saved, '[]') ? r::text),
+                           'req', (SELECT coalesce(jsonb_agg(scope || ':' || (r #>> '{}')), '[]')
+                                     FROM jsonb_array_elements(public.pg_tviews__an_required(n->'quals')) r))));
+        END IF;
         IF jt IN ('0', '4') THEN       -- inner, semi
             acc := public.pg_tviews__an_quals(n->'quals', scope, ctes, acc);
         ELSE
@@ -1107,11 +1220,83 @@ BEGIN
 END
 $fn$;
 
+-- LIMIT/OFFSET in a query level (0.3.8). Its rows depend on the other rows of that level, so the level must be a
+-- subquery evaluated per outer row (correlated, LATERAL or in an expression; its occurrences then reach the key only
+-- through that correlation: pg_tviews__an_query does not link its output columns), and its ORDER BY must tell its rows
+-- apart, or a keyed recompute and a full one could keep different rows. Refuses otherwise.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_limited(q jsonb, scope text) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    sorted text[] := '{}';
+    sort_refs text[];
+    v jsonb;
+    rte jsonb;
+    rti int;
+BEGIN
+    IF scope = '0' OR q ? 'setOperations' THEN
+        RAISE EXCEPTION 'LIMIT/OFFSET over the whole result make rows depend on the order of other rows: a TVIEW cannot maintain them'
+            USING ERRCODE = '0A000',
+            HINT = 'Apply LIMIT/OFFSET when reading the TVIEW. Inside a correlated subquery (the latest comment of each post) they are maintained.';
+    END IF;
+    IF jsonb_path_exists(jsonb_build_array(q->'limitCount', q->'limitOffset'), 'strict $.** ? (@._ == "VAR" || @._ == "SUBLINK" || @._ == "PARAM")') THEN
+        RAISE EXCEPTION 'LIMIT/OFFSET of a TVIEW query must be constants' USING ERRCODE = '0A000';
+    END IF;
+    sort_refs := ARRAY(SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(q->'sortClause', '[]')) s);
+    IF cardinality(sort_refs) = 0 THEN
+        RAISE EXCEPTION 'LIMIT/OFFSET without ORDER BY keep arbitrary rows: a TVIEW cannot maintain them' USING ERRCODE = '0A000',
+            HINT = 'Order the subquery by columns that tell its rows apart, e.g. ORDER BY c.created_at DESC, c.pk_comment DESC LIMIT 1.';
+    END IF;
+    -- one row per group: ordered by every GROUP BY column, groups are told apart
+    IF q->>'hasAggs' = 'true' OR coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 THEN
+        IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(q->'groupClause', '[]')) g WHERE NOT g->>'tleSortGroupRef' = ANY(sort_refs))
+           AND q->'groupingSets' IS NULL THEN
+            RETURN;
+        END IF;
+        RAISE EXCEPTION 'the ORDER BY of a grouped LIMIT/OFFSET subquery must include every GROUP BY column' USING ERRCODE = '0A000',
+            HINT = 'Ties would let a keyed recompute and a full one keep different groups: order by the grouped columns last.';
+    END IF;
+    FOR v IN SELECT te->'expr' FROM jsonb_array_elements(q->'targetList') te WHERE te->>'ressortgroupref' = ANY(sort_refs) LOOP
+        LOOP   -- through join aliases to the table's column
+            EXIT WHEN v->>'_' IS DISTINCT FROM 'VAR' OR (v->>'varlevelsup')::int <> 0;
+            rte := q->'rtable'->((v->>'varno')::int - 1);
+            EXIT WHEN rte->>'rtekind' <> '2';
+            v := rte->'joinaliasvars'->((v->>'varattno')::int - 1);
+        END LOOP;
+        IF v->>'_' = 'VAR' AND (v->>'varlevelsup')::int = 0 THEN
+            sorted := sorted || ((v->>'varno') || ':' || (v->>'varattno'));
+        END IF;
+    END LOOP;
+    -- rows told apart: every table of the level ordered by all columns of one of its unique indexes (without NULLs:
+    -- NOT NULL columns or NULLS NOT DISTINCT), so a row of the join is ordered by a combination no other row has
+    FOR rti IN SELECT unnest(public.pg_tviews__an_rtis(q->'jointree')) LOOP
+        rte := q->'rtable'->(rti - 1);
+        CONTINUE WHEN rte->>'rtekind' = '2';
+        IF rte->>'rtekind' <> '0'
+           OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = (rte->>'relid')::oid AND c.relkind NOT IN ('r', 'p'))
+           OR (rte->>'inh' = 'true' AND EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent
+                                                  WHERE i.inhparent = (rte->>'relid')::oid AND c.relkind = 'r'))
+           OR NOT EXISTS (SELECT 1 FROM pg_index i
+                           WHERE i.indrelid = (rte->>'relid')::oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
+                             AND i.indexprs IS NULL
+                             AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey::int2[]) k
+                                              WHERE NOT (rti || ':' || k) = ANY(sorted)
+                                                 OR NOT (i.indnullsnotdistinct OR EXISTS (SELECT 1 FROM pg_attribute a
+                                                          WHERE a.attrelid = i.indrelid AND a.attnum = k AND a.attnotnull)))) THEN
+            RAISE EXCEPTION 'the ORDER BY of a LIMIT/OFFSET subquery must tell its rows apart' USING ERRCODE = '0A000',
+                DETAIL = format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).',
+                                coalesce(rte->'eref'->>'aliasname', 'a row source')),
+                HINT = 'Ties would let a keyed recompute and a full one keep different rows: end the ORDER BY with the primary key of every table the subquery reads.';
+        END IF;
+    END LOOP;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_query(q jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     te jsonb;
     distinct_refs text[];
+    limited boolean := false;
 BEGIN
     IF q->>'_' IS DISTINCT FROM 'QUERY' OR q->>'commandType' <> '1' OR q->>'hasModifyingCTE' = 'true' OR q->>'utilityStmt' IS NOT NULL THEN
         RAISE EXCEPTION 'a TVIEW definition must be exactly one SELECT' USING ERRCODE = '42601';
@@ -1125,8 +1310,8 @@ BEGIN
             HINT = 'Compute the value with a correlated subquery over the rows it depends on, or use a materialized view.';
     END IF;
     IF q ? 'limitCount' OR q ? 'limitOffset' THEN
-        RAISE EXCEPTION 'LIMIT/OFFSET make rows depend on the order of other rows: a TVIEW cannot maintain them' USING ERRCODE = '0A000',
-            HINT = 'Remove LIMIT/OFFSET (apply them when reading the TVIEW), or use an aggregate (min/max, array_agg(... ORDER BY ...)).';
+        PERFORM public.pg_tviews__an_limited(q, scope);
+        limited := true;
     END IF;
     IF q->>'hasForUpdate' = 'true' OR q ? 'groupingSets' THEN
         RAISE EXCEPTION 'FOR UPDATE/SHARE and GROUPING SETS are not supported in a TVIEW definition' USING ERRCODE = '0A000';
@@ -1152,7 +1337,9 @@ BEGIN
     END IF;
     FOR te IN SELECT x FROM jsonb_array_elements(coalesce(q->'targetList', '[]')) x LOOP
         acc := public.pg_tviews__an_exprs(te->'expr', scope, ctes, acc);
-        IF te->>'resjunk' = 'false' AND (distinct_refs IS NULL OR te->>'ressortgroupref' = ANY(distinct_refs)) THEN
+        -- (a LIMIT/OFFSET level's rows are not all in its output: what it projects says nothing about the rows it cut, so
+        -- its occurrences link to the key only through their own correlation with the outer row)
+        IF te->>'resjunk' = 'false' AND NOT limited AND (distinct_refs IS NULL OR te->>'ressortgroupref' = ANY(distinct_refs)) THEN
             acc := public.pg_tviews__an_edge(acc, scope || ':0:' || (te->>'resno'), public.pg_tviews__an_var(te->'expr', scope));
         END IF;
     END LOOP;
@@ -1219,7 +1406,14 @@ BEGIN
                         )
                         SELECT jsonb_array_elements_text(coalesce(acc->'anc'->regexp_replace(b.occ, ':[0-9]+$', ''), '[]')) AS t
                           FROM fw JOIN public.pg_tviews__an_base(acc) b ON b.node = fw.node
-                        UNION SELECT b.occ FROM fw JOIN public.pg_tviews__an_base(acc) b ON b.node = fw.node) x
+                        UNION SELECT b.occ FROM fw JOIN public.pg_tviews__an_base(acc) b ON b.node = fw.node
+                        -- (an outer join whose nullable side it implies matched: its ON's required tables)
+                        UNION SELECT jsonb_array_elements_text(r->'req') FROM jsonb_array_elements(coalesce(acc->'implied', '[]')) r
+                         WHERE CASE r->>'mode'
+                                   WHEN 'r' THEN toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'b'))
+                                   WHEN 'l' THEN toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'a'))
+                                   ELSE ((r->>'af')::boolean OR toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'a')))
+                                    AND ((r->>'bf')::boolean OR toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'b'))) END) x
                      WHERE NOT toks ? t);
             EXIT WHEN jsonb_array_length(nxt) = 0;
             toks := toks || nxt;
@@ -1885,8 +2079,11 @@ $$;
 
 -- Flush time: gather the queue into one text[] per scope, then lock every hop's values (hops farthest
 -- from the key first, then by hop id: one global order) and walk each path from its first hop's values
--- to the keys it reaches (appended to _q_k). A path whose next hop was already locked (only in lineage
--- graphs where one hop is at different distances from the key) locks it at once. One value (a single-row
+-- to the keys it reaches (appended to _q_k). A hop is locked per distance from the key ("h<id>.<distance>"):
+-- one that lies at several distances (a breadcrumb's parent and grandparent through the same foreign key) is
+-- several lock scopes, each taken in one sorted statement once every path has reached it, and the values that
+-- rows moved onto at that hop are locked in each of them. 0.3.7 locked such a hop a second time, out of order,
+-- when a walk reached it again, and two writers of different rows deadlocked at COMMIT. One value (a single-row
 -- write) gets its own statement: PostgreSQL re-plans "= ANY(array)" on every call, as its generic plan is
 -- estimated dearer than a custom plan for one element.
 -- A statement over a set of values held in variable var, as "head <predicate> tail" (no placeholder: identifiers
@@ -1934,7 +2131,8 @@ BEGIN
             FOR j IN 1 .. jsonb_array_length(p->'hops') LOOP
                 h := p->'hops'->(j - 1);
                 decl := decl || format(E'\n    _w%s_%s_%s text[];', s, i, j);
-                rnk := jsonb_set(rnk, ARRAY[h->>'id'], to_jsonb(greatest(coalesce((rnk->>(h->>'id'))::int, 0), jsonb_array_length(p->'hops') - j + 1)));
+                rnk := jsonb_set(rnk, ARRAY[(h->>'id') || '.' || (jsonb_array_length(p->'hops') - j + 1)],
+                                 to_jsonb(jsonb_array_length(p->'hops') - j + 1));
             END LOOP;
         END LOOP;
         FOR h IN SELECT x FROM jsonb_array_elements(coalesce(dep->'near', '[]')) x LOOP
@@ -1943,7 +2141,6 @@ BEGIN
                 decl := decl || format(E'\n    _n%s text[];', replace(h->>'id', '-', 'm'));
                 sel := sel || format('array_agg(v) FILTER (WHERE d.scope = %L)', 'n' || (h->>'id'));
                 into_ := into_ || format('_n%s', replace(h->>'id', '-', 'm'));
-                rnk := jsonb_set(rnk, ARRAY[h->>'id'], to_jsonb(coalesce((rnk->>(h->>'id'))::int, 1)));
             END IF;
         END LOOP;
     END LOOP;
@@ -1953,14 +2150,20 @@ BEGIN
                      || E'\n      FROM d LEFT JOIN LATERAL unnest(d.vals) v ON true;',
                      '@@Q@@', array_to_string(sel, ', '), array_to_string(into_, ', '));
     into_list := array_to_string(into_, ', ');
+    -- a hop whose moved-onto values no path walks (none in practice) is still locked, at distance 1
+    FOR hid IN SELECT k FROM jsonb_object_keys(nears) k LOOP
+        IF NOT EXISTS (SELECT 1 FROM jsonb_object_keys(rnk) r WHERE split_part(r, '.', 1) = hid) THEN
+            rnk := rnk || jsonb_build_object(hid || '.1', 1);
+        END IF;
+    END LOOP;
     -- every path starts ready at its first hop
     FOR j IN 0 .. jsonb_array_length(paths) - 1 LOOP
-        hid := paths->j->'hops'->0->>'id';
+        hid := (paths->j->'hops'->0->>'id') || '.' || jsonb_array_length(paths->j->'hops');
         ready := jsonb_set(ready, ARRAY[hid], coalesce(ready->hid, '[]') || jsonb_build_array(jsonb_build_array(j, 1)));
     END LOOP;
-    FOR hid IN SELECT k FROM jsonb_each_text(rnk) r(k, v) ORDER BY v::int DESC, k::bigint LOOP
+    FOR hid IN SELECT k FROM jsonb_each_text(rnk) r(k, v) ORDER BY v::int DESC, split_part(k, '.', 1)::bigint LOOP
         vars := ARRAY(SELECT format('%s_%s', paths->((x->>0)::int)->>'v', x->>1) FROM jsonb_array_elements(coalesce(ready->hid, '[]')) x);
-        IF nears ? hid THEN vars := vars || (nears->>hid); END IF;
+        IF nears ? split_part(hid, '.', 1) THEN vars := vars || (nears->>split_part(hid, '.', 1)); END IF;
         body := body || format(E'\n    IF cardinality(%s) > 0 THEN', array_to_string(vars, ') > 0 OR cardinality('))
                      || replace(public.pg_tviews__gen_lock(lk, 'h' || hid,
                             CASE WHEN cardinality(vars) = 1 THEN vars[1]
@@ -1996,14 +2199,10 @@ BEGIN
                                    (SELECT a.atttypid FROM pg_attribute a
                                      WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = nxt->>'from'),
                                    public.pg_tviews__hop_type(nxt), format('y.%I', nxt->>'from')), '')));
-            IF (nxt->>'id') = ANY(done) THEN
-                body := body || format(E'\n    IF cardinality(%s_%s) > 0 THEN', pa->>'v', j + 1)
-                     || replace(public.pg_tviews__gen_lock(lk, 'h' || (nxt->>'id'), format('%s_%s', pa->>'v', j + 1), true), E'\n    ', E'\n        ')
-                     || E'\n    END IF;';
-                stack := stack || jsonb_build_array(jsonb_build_array(it->>0, j + 1));
-            ELSE
-                ready := jsonb_set(ready, ARRAY[nxt->>'id'], coalesce(ready->(nxt->>'id'), '[]') || jsonb_build_array(jsonb_build_array((it->>0)::int, j + 1)));
-            END IF;
+            -- (the next hop is one closer to the key: its scope ranks lower, so it is locked later, in one statement)
+            ready := jsonb_set(ready, ARRAY[(nxt->>'id') || '.' || (jsonb_array_length(pa->'hops') - j)],
+                               coalesce(ready->((nxt->>'id') || '.' || (jsonb_array_length(pa->'hops') - j)), '[]')
+                               || jsonb_build_array(jsonb_build_array((it->>0)::int, j + 1)));
         END LOOP;
     END LOOP;
 END
@@ -2048,7 +2247,7 @@ BEGIN
               WHERE x.entity = ent AND x.kind = 'function' AND f.proname LIKE nm.fn_like AND pg_has_role(f.proowner, 'MEMBER') LOOP
         EXECUTE format('DROP FUNCTION IF EXISTS %s', h.sig);
     END LOOP;
-    DELETE FROM public.pg_tview_helpers WHERE entity = ent;
+    UPDATE public.pg_tview_helpers SET dropping = true WHERE entity = ent;
     -- functions of this TVIEW that the registry lost
     FOR h IN SELECT p.oid::regprocedure AS sig FROM pg_proc p
               WHERE p.proname LIKE nm.fn_like AND pg_has_role(p.proowner, 'MEMBER') LOOP
@@ -2344,6 +2543,23 @@ BEGIN
 END
 $fn$;
 
+-- The tables a TVIEW's definition view reads (through plain views), as [{"schema", "table"}]: what PostgreSQL recorded
+-- when the view was created, not the catalog row's dependencies, which its owner may edit (0.3.7 took a tenant's edited
+-- list for the truth, and refused other roles' DDL on tables its TVIEW did not read). Empty when the view is not the
+-- owner's.
+CREATE OR REPLACE FUNCTION public.pg_tviews__dv_sources(dv oid, owner name) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE rels(oid) AS (
+        SELECT c.oid FROM pg_class c WHERE c.oid = dv AND c.relkind = 'v' AND pg_has_role(owner, c.relowner, 'MEMBER')
+        UNION
+        SELECT d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
+          JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+         WHERE d.refobjid <> rels.oid
+    )
+    SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('schema', n.nspname, 'table', c.relname)), '[]')
+      FROM rels JOIN pg_class c ON c.oid = rels.oid AND c.relkind IN ('r', 'p') JOIN pg_namespace n ON n.oid = c.relnamespace
+$$;
+
 -- Source DDL (a renamed column, a new or attached partition, a new inheritance child, a detached one, a redefined
 -- view): regenerate the TVIEWs that read the table or one of its ancestors. Installed when the installer is a
 -- superuser; otherwise pg_tviews_health_check() reports such DDL and pg_tviews_reinstall_triggers() applies it.
@@ -2373,9 +2589,15 @@ BEGIN
             UNION   -- a row-level security policy created or altered: its table
             SELECT p.polrelid FROM pg_event_trigger_ddl_commands() cmd JOIN pg_policy p ON p.oid = cmd.objid WHERE cmd.classid = 'pg_policy'::regclass
             UNION SELECT i.inhparent FROM touched JOIN pg_inherits i ON i.inhrelid = touched.oid
-        ), names AS (
-            SELECT n.nspname::text AS sch, c.relname::text AS tbl FROM touched JOIN pg_class c ON c.oid = touched.oid
-              JOIN pg_namespace n ON n.oid = c.relnamespace
+        ), readers(oid) AS (
+            -- the views that read a touched table, directly or through other views
+            SELECT r.ev_class FROM touched JOIN pg_depend dp ON dp.refclassid = 'pg_class'::regclass AND dp.refobjid = touched.oid
+                                                           AND dp.classid = 'pg_rewrite'::regclass
+              JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> touched.oid
+            UNION
+            SELECT r.ev_class FROM readers JOIN pg_depend dp ON dp.refclassid = 'pg_class'::regclass AND dp.refobjid = readers.oid
+                                                            AND dp.classid = 'pg_rewrite'::regclass
+              JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> readers.oid
         ), views(oid) AS (
             -- a view redefined (CREATE OR REPLACE VIEW, or CREATE OR REPLACE RULE "_RETURN"), and every view that reads it
             SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_class'::regclass AND cmd.object_type = 'view'
@@ -2388,14 +2610,18 @@ BEGIN
               JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> views.oid
         )
         SELECT o.entity, m.owner, public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views) AS view_changed,
-               public.pg_tviews__nested_sources(m.dependencies) AS nested, public.pg_tviews__session_policies(m.dependencies, m.owner) AS rls,
+               public.pg_tviews__nested_sources(public.pg_tviews__dv_sources(dv.oid, m.owner)) AS nested,
+               public.pg_tviews__session_policies(public.pg_tviews__dv_sources(dv.oid, m.owner), m.owner) AS rls,
                -- a whole-row reference (to_jsonb(e)) takes every column of its table, whatever column DDL did to them:
                -- its rows are recomputed (the stored query has Vars with attribute number 0)
                EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = public.pg_tviews__relid(m.schema_name, nm.dv)
                           AND r.ev_action::text LIKE '%:varattno 0 %') AS whole_row
           FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          CROSS JOIN LATERAL public.pg_tviews__names(m.entity, m.table_name) nm
-         WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d JOIN names ON names.sch = d->>'schema' AND names.tbl = d->>'table')
+         CROSS JOIN LATERAL (SELECT public.pg_tviews__relid(m.schema_name, nm.dv) AS oid) dv
+         -- (what the definition view reads, not the catalog row's dependencies, which its owner may edit)
+         WHERE (dv.oid IN (SELECT oid FROM readers)
+                AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = dv.oid AND pg_has_role(m.owner, c.relowner, 'MEMBER')))
             -- a table that carries this TVIEW's trigger but may have left its source (NO INHERIT)
             OR EXISTS (SELECT 1 FROM touched JOIN pg_trigger t ON t.tgrelid = touched.oid WHERE t.tgname = nm.trg_prefix || '_trn')
             -- a plain view it reads was redefined: its lineage and its rows follow the new definition
@@ -2712,11 +2938,21 @@ BEGIN
     -- lineage is always derived again from the definition view (never trusted from the catalog row)
     a := coalesce(pre, public.pg_tviews__analyze_view(m.schema_name, m.table_name, ent, dv::regclass, m.options));
     PERFORM public.pg_tviews__refuse_untraceable(a, m.schema_name, m.table_name);
+    -- every table the definition view reads has its lineage (a defect of the analysis must never leave a source
+    -- without triggers: refused instead)
+    IF a IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(public.pg_tviews__dv_sources(dv::regclass::oid, m.owner)) x
+                             WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(a->'dependencies', '[]')) y
+                                                WHERE y->>'schema' = x->>'schema' AND y->>'table' = x->>'table')) THEN
+        RAISE EXCEPTION 'internal error: the lineage analysis of TVIEW % missed a table its query reads', ent USING ERRCODE = 'XX000',
+            HINT = 'Please report the query; the TVIEW is not created.';
+    END IF;
     IF a->>'key_column' <> m.key_column THEN
         RAISE EXCEPTION 'key column of TVIEW % changed from % to %', ent, m.key_column, a->>'key_column' USING ERRCODE = '42P16';
     END IF;
     UPDATE public.pg_tview_meta SET dependencies = a->'dependencies', dependent_on = ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')),
-           qualified_definition = a->>'qualified', definition_hash = md5(a->>'qualified'), key_type = a->>'key_type', last_error = NULL
+           qualified_definition = a->>'qualified', definition_hash = md5(a->>'qualified'), key_type = a->>'key_type',
+           -- (a recompute this regeneration could not run stays owed until a refresh)
+           last_error = CASE WHEN last_error LIKE 'ddl: its sources gained or lost rows%' THEN last_error END
      WHERE entity = ent RETURNING * INTO m;
     has_full := EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) x WHERE x->>'kind' = 'full');
 
@@ -2972,6 +3208,7 @@ DECLARE
     _tv_found boolean;
     _tv_t text;%7$s
     _tv_at_commit constant boolean := true;
+    _tv_fl_was constant text := coalesce(current_setting('pg_tviews.flushing', true), '');
 BEGIN
     IF coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
         PERFORM public.pg_tviews__flush_all(true);   -- also forgets the keys kept for reports
@@ -2998,7 +3235,9 @@ BEGIN
         _tv_x := set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
     END IF;
     _tv_x := set_config('pg_tviews.flushing', 'on', true);%4$s%8$s
-    _tv_x := set_config('pg_tviews.flushing', '', true);
+    -- (back to what it was: this event may fire inside another TVIEW's flush, under SET CONSTRAINTS ALL IMMEDIATE, and
+    -- 0.3.7's reset to '' made that flush's guard fail)
+    _tv_x := set_config('pg_tviews.flushing', _tv_fl_was, true);
     RETURN NULL;
 END
 $body$
@@ -3111,7 +3350,14 @@ $g$, m.schema_name, trgfn, body, after_q, one_event, tok);
            SELECT 1 FROM pg_trigger t WHERE t.tgname = nm.trg_prefix || '_trn' AND NOT t.tgrelid = ANY(covered)
               AND public.pg_tviews__has_rows(m, t.tgrelid))
         OR EXISTS (SELECT 1 FROM unnest(covered) c WHERE NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c AND t.tgname = nm.trg_prefix || '_trn'))) THEN
-        EXECUTE format('SELECT %I.%I(false)', m.schema_name, nm.fr);
+        IF public.pg_tviews__foreign_to_session(m.owner) THEN
+            -- a superuser's DDL or upgrade regenerates another role's TVIEW but does not run its code (0.3.7 did, here:
+            -- the tenant's query left a cursor WITH HOLD that ran as the superuser at COMMIT); marked for its owner
+            UPDATE public.pg_tview_meta SET last_error = 'ddl: its sources gained or lost rows no trigger saw, and a superuser''s session does not recompute another role''s TVIEW'
+             WHERE entity = ent;
+        ELSE
+            EXECUTE format('SELECT %I.%I(false)', m.schema_name, nm.fr);
+        END IF;
     END IF;
 END
 $fn$;
@@ -3487,7 +3733,7 @@ BEGIN
     -- recorded while the catalog row still names the owner (the log checks it)
     PERFORM public.pg_tviews__audit('DROP', m.entity, jsonb_build_object('table', format('%I.%I', m.schema_name, m.table_name),
             'definition', m.definition, 'cascade', "cascade", 'dropped_dependents', to_jsonb(deps)), n);
-    DELETE FROM public.pg_tview_meta WHERE entity = m.entity;
+    UPDATE public.pg_tview_meta SET dropping = true WHERE entity = m.entity;
     PERFORM public.pg_tviews__forget_stamps(m.entity);
     PERFORM public.pg_tviews__restore_role(prev);
 END
@@ -3627,9 +3873,11 @@ BEGIN
     END IF;
     EXECUTE format('SELECT %I.%I($1)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr) INTO n USING force;
     -- the rows are now computed with the functions and types as they are
-    UPDATE public.pg_tview_meta mm SET last_refreshed_at = now(), objects_hash = public.pg_tviews__objects_hash(mm) WHERE mm.entity = m.entity;
+    UPDATE public.pg_tview_meta mm SET last_refreshed_at = now(), objects_hash = public.pg_tviews__objects_hash(mm),
+           last_error = CASE WHEN mm.last_error LIKE 'ddl: its sources gained or lost rows%' THEN NULL ELSE mm.last_error END
+     WHERE mm.entity = m.entity;
     -- recomputed: rows of tables dropped unnoticed are gone, and so is the health check's reason to report them
-    DELETE FROM public.pg_tview_helpers h WHERE h.entity = m.entity AND h.kind = 'trigger' AND h.on_table <> ''
+    UPDATE public.pg_tview_helpers h SET dropping = true WHERE h.entity = m.entity AND h.kind = 'trigger' AND h.on_table <> ''
        AND to_regclass(format('%I.%I', h.schema_name, h.on_table)) IS NULL;
     RETURN n;
 END
@@ -3780,8 +4028,9 @@ BEGIN
         EXECUTE format('SELECT %I.%I($1::%s[])', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).rk, m.key_type)
            INTO n USING r.keys;
     END IF;
+    -- (counts only: every role reads the log, and the keys are the TVIEW's data)
     PERFORM public.pg_tviews__audit('REPAIR', m.entity, jsonb_build_object('missing', r.missing, 'extra', r.extra,
-            'different', r.different, 'sample_keys', to_jsonb(r.keys[1:10])), n);
+            'different', r.different), n);
     PERFORM public.pg_tviews__restore_role(prev);
     RETURN n;
 END
@@ -3925,7 +4174,7 @@ BEGIN
     END IF;
     PERFORM public.pg_tviews__drop_objects(ent);
     IF to_regclass(format('%I.%I', sch, tbl)) IS NULL THEN
-        DELETE FROM public.pg_tview_meta WHERE entity = ent;
+        UPDATE public.pg_tview_meta SET dropping = true WHERE entity = ent;
         res := public.pg_tviews__build(sch, tbl, ent, def->>'definition', def->'options', 'CONVERT');
     ELSE
         res := public.pg_tviews__build(sch, tbl, ent, def->>'definition', def->'options', 'CONVERT', true);
@@ -4264,6 +4513,18 @@ SELECT m.table_name AS entity_name, m.entity, m.schema_name, m.table_name, m.def
        array_to_string(m.dependent_on, ',') AS dependent_on, m.dependencies, m.options, m.last_error,
        m.last_refreshed_at, m.runtime_version, m.created_at, m.updated_at
   FROM public.pg_tview_meta m;
+-- DELETE through the view (the seeds' runbooks unregister a TVIEW so) marks the row for deletion as the caller, whom
+-- row-level security admits for its own rows only: roles have no DELETE on the catalog itself
+CREATE OR REPLACE FUNCTION public.pg_tviews__metadata_delete() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    UPDATE public.pg_tview_meta SET dropping = true WHERE entity = OLD.entity;
+    RETURN CASE WHEN FOUND THEN OLD END;
+END
+$fn$;
+DROP TRIGGER IF EXISTS pg_tview_metadata_delete ON public.pg_tviews_metadata;
+CREATE TRIGGER pg_tview_metadata_delete INSTEAD OF DELETE ON public.pg_tviews_metadata
+    FOR EACH ROW EXECUTE FUNCTION public.pg_tviews__metadata_delete();
 
 -- Right now, per TVIEW: the changes queued by the calling transaction (NULL where it may not read the
 -- queue), the sessions in or after a flush holding its lock table, lock waits on it, and prepared

@@ -855,4 +855,83 @@ class AdversarialTest {
             o.check("SET CONSTRAINTS ALL IMMEDIATE after a flush");
         }
     }
+
+    /**
+     * Round 3 (each failing on 0.3.7): a positive EXISTS/IN over an aggregate without GROUP BY (one row whatever its
+     * WHERE matched) or over a UNION (a row of one branch satisfies none of the other's conditions) was taken for a
+     * semi-join, and its correlation linked a team to users it did not filter: renaming a team left rows stale. Now
+     * refused. And an outer join whose nullable side is present matched, so its strict ON requires the tables it reads:
+     * "(p LEFT JOIN u ON ...) RIGHT JOIN t ON t.pk = u.fk" (every team with its post count), which 0.3.7 refused.
+     */
+    @Test
+    void semiJoinsThatDoNotFilterAndOuterJoinsThatMatched(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a30; SET search_path = a30, public");
+            exec(c, """
+                    CREATE TABLE tb_team (pk_team int PRIMARY KEY, name text);
+                    CREATE TABLE tb_user (pk_user int PRIMARY KEY, fk_team int);
+                    CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int);
+                    CREATE TABLE tb_profile (pk_profile int PRIMARY KEY, fk_user int);
+                    INSERT INTO tb_team VALUES (1, 'a'), (2, 'b');
+                    INSERT INTO tb_user VALUES (1, 1), (2, 2), (3, NULL);
+                    INSERT INTO tb_post VALUES (1, 1), (2, 1), (3, 2), (4, 3), (5, NULL);
+                    INSERT INTO tb_profile VALUES (1, 2)""");
+            for (String q : java.util.List.of(
+                    "SELECT u.pk_user, string_agg(t.name, ',' ORDER BY t.name) AS teams FROM tb_user u, tb_team t"
+                            + " WHERE EXISTS (SELECT count(*) FROM tb_post p WHERE p.fk_user = u.pk_user AND u.fk_team = t.pk_team) GROUP BY u.pk_user",
+                    "SELECT u.pk_user, string_agg(t.name, ',' ORDER BY t.name) AS teams FROM tb_user u, tb_team t"
+                            + " WHERE EXISTS (SELECT 1 FROM (SELECT max(p.pk_post) FROM tb_post p WHERE p.fk_user = u.pk_user AND u.fk_team = t.pk_team) x)"
+                            + " GROUP BY u.pk_user",
+                    "SELECT u.pk_user, string_agg(t.name, ',' ORDER BY t.name) AS teams FROM tb_user u, tb_team t"
+                            + " WHERE EXISTS (SELECT 1 FROM tb_post p WHERE p.fk_user = u.pk_user AND u.fk_team = t.pk_team"
+                            + " UNION ALL SELECT 1 FROM tb_profile pr WHERE pr.fk_user = u.pk_user) GROUP BY u.pk_user")) {
+                assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('a30.tv_user', $q$" + q + "$q$)")).as(q).isEqualTo("0A000");
+            }
+            new Oracle(c)
+                    .create("a30.tv_team", "SELECT t.pk_team, count(p.pk_post) AS n_posts FROM tb_post p LEFT JOIN tb_user u ON u.pk_user = p.fk_user"
+                            + " RIGHT JOIN tb_team t ON t.pk_team = u.fk_team GROUP BY t.pk_team")
+                    .create("a30.tv_team2", "SELECT t.pk_team AS pk_team2, count(p.pk_post) AS n FROM tb_post p LEFT JOIN tb_user u ON u.pk_user = p.fk_user"
+                            + " FULL JOIN tb_team t ON t.pk_team = u.fk_team WHERE t.pk_team IS NOT NULL GROUP BY t.pk_team")
+                    .run("UPDATE tb_post SET fk_user = 2 WHERE pk_post = 1", "UPDATE tb_user SET fk_team = 1 WHERE pk_user = 3",
+                            "DELETE FROM tb_post WHERE pk_post = 3", "INSERT INTO tb_team VALUES (3, 'c')", "UPDATE tb_user SET fk_team = 3 WHERE pk_user = 2",
+                            "INSERT INTO tb_post VALUES (6, 2), (7, NULL)", "UPDATE tb_post SET fk_user = 3 WHERE fk_user IS NULL",
+                            "DELETE FROM tb_user WHERE pk_user = 1", "UPDATE tb_team SET pk_team = 4 WHERE pk_team = 3");
+            // a LEFT JOIN chain of three to-one hops (0.3.7 refused it)
+            exec(c, """
+                    CREATE TABLE region (pk_region int PRIMARY KEY, name text);
+                    CREATE TABLE customer (pk_customer int PRIMARY KEY, fk_region int, name text);
+                    CREATE TABLE ord (pk_ord int PRIMARY KEY, fk_customer int);
+                    CREATE TABLE item (pk_item int PRIMARY KEY, fk_ord int);
+                    INSERT INTO region VALUES (1, 'north'), (2, 'south'); INSERT INTO customer VALUES (1, 1, 'ann'), (2, NULL, 'bob');
+                    INSERT INTO ord VALUES (1, 1), (2, 2); INSERT INTO item VALUES (1, 1), (2, NULL), (3, 2)""");
+            new Oracle(c)
+                    .create("a30.tv_item", "SELECT i.pk_item, c.name AS customer, r.name AS region FROM item i LEFT JOIN ord o ON o.pk_ord = i.fk_ord"
+                            + " LEFT JOIN customer c ON c.pk_customer = o.fk_customer LEFT JOIN region r ON r.pk_region = c.fk_region")
+                    .run("UPDATE region SET name = 'NORTH' WHERE pk_region = 1", "UPDATE customer SET fk_region = 2 WHERE pk_customer = 2",
+                            "UPDATE ord SET fk_customer = 2 WHERE pk_ord = 1", "UPDATE item SET fk_ord = 1 WHERE pk_item = 2",
+                            "DELETE FROM customer WHERE pk_customer = 1", "UPDATE region SET pk_region = 3 WHERE pk_region = 2");
+        }
+    }
+
+    /**
+     * Fuzzing round 3 (failing on 0.3.7): under SET CONSTRAINTS ALL IMMEDIATE, a full refresh (TRUNCATE of a source, a
+     * write to a full_refresh source) of a TVIEW that another TVIEW reads ran that TVIEW's flush inside its own, which
+     * reset the runtime's flushing state: the outer flush's guard took it for owner code and failed the write (42501).
+     */
+    @Test
+    void aFlushInsideAnotherUnderImmediateConstraintsLeavesItsStateAsItWas(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a31; SET search_path = a31, public");
+            exec(c, "CREATE TABLE t (pk_t int PRIMARY KEY, s text); CREATE TABLE cfg (k int, x int);"
+                    + " INSERT INTO t VALUES (1, 'a'), (2, 'b'); INSERT INTO cfg VALUES (1, 10)");
+            new Oracle(c)
+                    .create("a31.tv_a", "SELECT t.pk_t AS pk_a, t.s FROM t")
+                    .create("a31.tv_b", "SELECT a.pk_a AS pk_b, a.s FROM tv_a a")
+                    .create("a31.tv_c", "SELECT t.pk_t AS pk_c, (SELECT max(x) FROM cfg) AS mx FROM t", "{\"uncascaded_policy\": \"full_refresh\"}")
+                    .create("a31.tv_d", "SELECT c.pk_c AS pk_d, c.mx FROM tv_c c")
+                    .run("BEGIN", "SET CONSTRAINTS ALL IMMEDIATE", "UPDATE cfg SET x = 11", "COMMIT",
+                            "BEGIN", "SET CONSTRAINTS ALL IMMEDIATE", "TRUNCATE t", "COMMIT", "INSERT INTO t VALUES (3, 'c')");
+            assertThat(value(c, "SELECT max(mx) FROM tv_d")).isEqualTo(11);
+        }
+    }
 }

@@ -48,6 +48,52 @@ class CommitTimeTest {
         }
     }
 
+    /**
+     * A breadcrumb (category, parent's name, grandparent's name) walks the hop tb_category.fk_parent at two distances
+     * from the key. 0.3.7 locked the values a walk reached at the nearer distance in a second statement, after the
+     * first statement had locked the start values: writers renaming categories 1 and 3, and category 2 (different
+     * rows), each held one and waited for the other's (a deadlock at COMMIT in 3 runs out of 3 with the padding
+     * below, which only widens the window). Each distance is now its own lock scope, locked once in one order.
+     */
+    @Test
+    void aHopAtTwoDistancesFromTheKeyIsLockedInOneOrder(PgDatabase db) throws Exception {
+        String query = "SELECT c.pk_category AS pk_bc, c.name, pc.name AS parent_name, gc.name AS grandparent_name FROM tb_category c"
+                + " LEFT JOIN tb_category pc ON pc.pk_category = c.fk_parent LEFT JOIN tb_category gc ON gc.pk_category = pc.fk_parent";
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA ct20; SET search_path = ct20, public");
+            exec(c, """
+                    CREATE TABLE tb_category (pk_category int PRIMARY KEY, fk_parent int, name text);
+                    CREATE INDEX ON tb_category (fk_parent);
+                    INSERT INTO tb_category VALUES (1, NULL, 'a'), (2, 1, 'b'), (3, 2, 'c'), (4, 3, 'd');
+                    INSERT INTO tb_category SELECT g, 1, 'pad' FROM generate_series(1000, 20999) g""");
+            exec(c, "SELECT pg_tviews_create('ct20.tv_bc', $q$" + query + "$q$)");
+        }
+        for (int round = 0; round < 3; round++) {
+            CyclicBarrier barrier = new CyclicBarrier(2);
+            CompletableFuture<Void> a = CompletableFuture.runAsync(() -> rename(db, barrier, "1, 3", 0));
+            CompletableFuture<Void> b = CompletableFuture.runAsync(() -> rename(db, barrier, "2", 30));
+            a.get(120, TimeUnit.SECONDS);   // a deadlock (40P01) fails one of them
+            b.get(120, TimeUnit.SECONDS);
+        }
+        try (Connection c = db.connect()) {
+            exec(c, "SET search_path = ct20, public");
+            assertThat(Rt.driftAgainst(c, "ct20.tv_bc", query)).isZero();
+        }
+    }
+
+    private static void rename(PgDatabase db, CyclicBarrier barrier, String categories, long commitAfterMs) {
+        try (Connection c = db.connect()) {
+            exec(c, "SET search_path = ct20, public; SET deadlock_timeout = '100ms'");
+            c.setAutoCommit(false);
+            exec(c, "UPDATE tb_category SET name = name || '.' WHERE pk_category IN (" + categories + ")");
+            barrier.await(60, TimeUnit.SECONDS);
+            Thread.sleep(commitAfterMs);    // (orders the two COMMITs; correctness does not depend on it)
+            c.commit();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Two statements: a post of parent {@code first}, then one of {@code second}; both sessions interleave statement by statement. */
     private static void twoParents(PgDatabase db, CyclicBarrier barrier, int first, int second, int post) {
         try (Connection c = db.connect()) {

@@ -229,6 +229,73 @@ class LineageTest {
         }
     }
 
+    /**
+     * LIMIT/OFFSET inside a subquery evaluated per outer row (the latest comment of each post, the two before it, a
+     * user's busiest post) pick among rows that all map to that row's key through the correlation: maintained (0.3.8;
+     * 0.3.7 refused every LIMIT). Refused: LIMIT over the whole result or an uncorrelated subquery (a write to one key's
+     * rows changes which rows of other keys are kept), no ORDER BY, or one with ties (a keyed and a full recompute could
+     * keep different rows), and a LIMIT that is not a constant.
+     */
+    @Test
+    void limitInACorrelatedSubqueryIsMaintainedOverTheRowsItPicksFrom(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l13; SET search_path = l13, public");
+            exec(c, """
+                    CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text);
+                    CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int REFERENCES tb_user, title text);
+                    CREATE TABLE tb_comment (pk_comment int PRIMARY KEY, fk_post int NOT NULL REFERENCES tb_post, fk_user int REFERENCES tb_user,
+                                             body text, created int);
+                    INSERT INTO tb_user SELECT g, 'u' || g FROM generate_series(1, 4) g;
+                    INSERT INTO tb_post SELECT g, 1 + g % 4, 'p' || g FROM generate_series(1, 6) g;
+                    INSERT INTO tb_comment SELECT g, 1 + g % 6, 1 + g % 4, 'c' || g, g % 3 FROM generate_series(1, 20) g""");
+            Oracle o = new Oracle(c)
+                    .create("l13.tv_latest", "SELECT p.pk_post, lc.body, lc.author FROM tb_post p LEFT JOIN LATERAL (SELECT c.body, u.name AS author"
+                            + " FROM tb_comment c JOIN tb_user u ON u.pk_user = c.fk_user WHERE c.fk_post = p.pk_post"
+                            + " ORDER BY c.created DESC, c.pk_comment DESC, u.pk_user LIMIT 1) lc ON true", "{\"key\": \"pk_post\"}")
+                    .create("l13.tv_last", "SELECT p.pk_post, (SELECT c.body FROM tb_comment c WHERE c.fk_post = p.pk_post"
+                            + " ORDER BY c.created DESC, c.pk_comment LIMIT 1) AS last FROM tb_post p", "{\"key\": \"pk_post\"}")
+                    .create("l13.tv_recent", "SELECT p.pk_post, (SELECT jsonb_agg(x.body ORDER BY x.pk_comment) FROM (SELECT c.pk_comment, c.body"
+                            + " FROM tb_comment c WHERE c.fk_post = p.pk_post ORDER BY c.pk_comment DESC LIMIT 2 OFFSET 1) x) AS recent FROM tb_post p",
+                            "{\"key\": \"pk_post\"}")
+                    .create("l13.tv_busiest", "SELECT u.pk_user, (SELECT c.fk_post FROM tb_comment c WHERE c.fk_user = u.pk_user GROUP BY c.fk_post"
+                            + " ORDER BY count(*) DESC, c.fk_post LIMIT 1) AS topic,"
+                            + " EXISTS (SELECT 1 FROM tb_post p WHERE p.fk_user = u.pk_user LIMIT 1) AS writes FROM tb_user u", "{\"key\": \"pk_user\"}");
+            o.run("INSERT INTO tb_comment VALUES (21, 1, 2, 'newest', 9)",
+                    "UPDATE tb_comment SET created = 10 WHERE pk_comment = 7",
+                    "UPDATE tb_comment SET fk_post = 2 WHERE pk_comment = 21",
+                    "UPDATE tb_user SET name = 'renamed' WHERE pk_user = 2",
+                    "DELETE FROM tb_comment WHERE pk_comment IN (2, 8, 14)",
+                    "UPDATE tb_comment SET pk_comment = pk_comment + 100 WHERE fk_post = 3",
+                    "UPDATE tb_comment SET fk_user = 1 WHERE fk_user = 3",
+                    "DELETE FROM tb_comment WHERE fk_user = 4",
+                    "UPDATE tb_post SET fk_user = 1 WHERE pk_post = 4",
+                    "BEGIN", "INSERT INTO tb_comment VALUES (30, 5, 2, 'tx', 0)", "UPDATE tb_comment SET created = 20 WHERE pk_comment = 30",
+                    "DELETE FROM tb_comment WHERE fk_post = 6", "COMMIT");
+            String before = Rt.fingerprint(c);
+            Map<String, String> refused = new LinkedHashMap<>();
+            refused.put("SELECT p.pk_post, (SELECT c.body FROM tb_comment c WHERE c.fk_post = p.pk_post ORDER BY c.created LIMIT 1) AS b FROM tb_post p",
+                    "tell its rows apart");
+            refused.put("SELECT p.pk_post, (SELECT c.body FROM tb_comment c WHERE c.fk_post = p.pk_post LIMIT 1) AS b FROM tb_post p", "without ORDER BY");
+            refused.put("SELECT p.pk_post, t.body FROM tb_post p LEFT JOIN (SELECT c.fk_post, c.body FROM tb_comment c ORDER BY c.pk_comment DESC LIMIT 3) t"
+                    + " ON t.fk_post = p.pk_post", "cannot trace changes of l13.tb_comment");
+            refused.put("SELECT p.pk_post FROM tb_post p WHERE p.pk_post IN (SELECT c.fk_post FROM tb_comment c ORDER BY c.pk_comment LIMIT 2)",
+                    "cannot trace changes of l13.tb_comment");
+            refused.put("SELECT p.pk_post, (SELECT c.body FROM tb_comment c WHERE c.fk_post = p.pk_post ORDER BY c.pk_comment LIMIT (SELECT 1)) AS b"
+                    + " FROM tb_post p", "constants");
+            refused.put("SELECT p.pk_post, (SELECT t.b FROM (SELECT c.body AS b, c.pk_comment FROM tb_comment c WHERE c.fk_post = p.pk_post) t"
+                    + " ORDER BY t.pk_comment LIMIT 1) AS b FROM tb_post p", "tell its rows apart");
+            refused.put("SELECT p.pk_post, p.title FROM tb_post p ORDER BY p.pk_post LIMIT 3", "over the whole result");
+            for (Map.Entry<String, String> e : refused.entrySet()) {
+                assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l13.tv_x', $q$" + e.getKey() + "$q$, '{\"key\": \"pk_post\"}')"))
+                        .as(e.getKey()).isInstanceOfSatisfying(SQLException.class, ex -> {
+                            assertThat(ex.getSQLState()).as(ex.getMessage()).isEqualTo("0A000");
+                            assertThat(ex.getMessage()).contains(e.getValue());
+                        });
+            }
+            assertThat(Rt.fingerprint(c)).isEqualTo(before);
+        }
+    }
+
     @Test
     void aWriteTheTviewCannotHoldFailsInThatStatementNamingTheTviewAndKey(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {

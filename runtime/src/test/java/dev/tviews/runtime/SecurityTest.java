@@ -122,8 +122,10 @@ class SecurityTest {
             }
             // the catalog rows of another owner: visible, but no row can be changed (row-level security)
             exec(b, "UPDATE pg_tview_meta SET dependencies = '[]', qualified_definition = 'SELECT 1' WHERE entity = 'tenant_a.post'");
-            exec(b, "DELETE FROM pg_tview_meta WHERE entity = 'tenant_a.post'");
-            exec(b, "DELETE FROM pg_tview_helpers WHERE entity = 'tenant_a.post'");
+            // (no role has DELETE on the catalog since 0.3.8: it would let it LOCK the whole table)
+            assertThat(Rt.sqlState(b, "DELETE FROM pg_tview_meta WHERE entity = 'tenant_a.post'")).isEqualTo("42501");
+            assertThat(Rt.sqlState(b, "DELETE FROM pg_tview_helpers WHERE entity = 'tenant_a.post'")).isEqualTo("42501");
+            exec(b, "UPDATE pg_tview_meta SET dropping = true WHERE entity = 'tenant_a.post'");
             exec(b, "DELETE FROM pg_tviews_metadata WHERE entity = 'tenant_a.post'");
             assertThat(Rt.sqlState(b, "INSERT INTO pg_tview_meta (entity, schema_name, table_name, definition, key_column, key_type, owner)"
                     + " VALUES ('x', 'tenant_a', 'tv_x', 'SELECT 1', 'pk_x', 'int', 'tenant_a')")).isEqualTo("42501");
@@ -530,7 +532,162 @@ class SecurityTest {
                 assertThat(value(a, "SELECT pg_tviews_repair('tenant_a.tv_victim')")).isEqualTo(1L);
                 exec(a, "SELECT pg_tviews_drop('tenant_a.victim')");
             } finally {
-                exec(b, "DELETE FROM pg_tview_meta WHERE entity = 'tenant_b.fake'; SELECT pg_tviews_drop('tenant_b.decoy')");
+                exec(b, "DELETE FROM pg_tviews_metadata WHERE entity = 'tenant_b.fake'; SELECT pg_tviews_drop('tenant_b.decoy')");
+            }
+        }
+    }
+
+    /** A tenant function that, run in another role's session, leaves a cursor WITH HOLD that makes tenant_b superuser at COMMIT. */
+    static final String HOLD_CURSOR = """
+            CREATE FUNCTION tenant_b.escalate_held() RETURNS int LANGUAGE plpgsql AS $f$
+            BEGIN
+                IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN EXECUTE 'ALTER ROLE tenant_b SUPERUSER'; END IF;
+                RETURN 0;
+            END $f$;
+            CREATE FUNCTION tenant_b.plant_cursor() RETURNS void LANGUAGE plpgsql VOLATILE AS $f$
+            BEGIN
+                IF session_user <> current_user THEN
+                    EXECUTE 'DECLARE tv_held CURSOR WITH HOLD FOR SELECT tenant_b.escalate_held() FROM generate_series(1, 2)';
+                END IF;
+            END $f$;
+            CREATE FUNCTION tenant_b.held(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN PERFORM tenant_b.plant_cursor(); RETURN t; END $f$""";
+
+    /**
+     * Round 3 of the review (0.3.7): the regeneration that a superuser's DDL or the upgrade runs for every TVIEW ended
+     * with a full refresh of another role's TVIEW when its registry named a dropped table, and the tenant's query left a
+     * cursor WITH HOLD that ran as the superuser at COMMIT. The tenant steered the superuser's DDL on the superuser's own
+     * table to its TVIEW by editing its catalog row's dependencies. Now the TVIEWs a DDL concerns are those whose
+     * definition view reads the table, and a superuser's session regenerates another role's TVIEW without running it:
+     * the TVIEW is marked (health check ERROR) for its owner to refresh.
+     */
+    @Test
+    void aSuperusersDdlOrUpgradeRegeneratesAnotherRolesTviewWithoutRunningIt(PgDatabase db) throws Exception {
+        try (Connection b = as(db, "tenant_b"); Connection su = db.connect()) {
+            exec(b, HOLD_CURSOR);
+            exec(b, "CREATE TABLE tenant_b.tb_held (pk_held int PRIMARY KEY, name text); INSERT INTO tenant_b.tb_held VALUES (1, 'x')");
+            exec(b, "SELECT pg_tviews_create('tenant_b.tv_held', 'SELECT t.pk_held, tenant_b.held(t.name) AS n FROM tenant_b.tb_held t')");
+            exec(su, "CREATE TABLE public.su_own (x int)");
+            exec(b, "UPDATE pg_tview_meta SET dependencies = dependencies || '[{\"schema\": \"public\", \"table\": \"su_own\"}]', definition_hash = 'x'"
+                    + " WHERE entity = 'tenant_b.held'");
+            exec(b, "INSERT INTO pg_tview_helpers (entity, kind, schema_name, object_name, on_table) VALUES ('tenant_b.held', 'trigger', 'tenant_b', 'x', 'gone')");
+            for (String sql : List.of("ALTER TABLE public.su_own ADD COLUMN note text", "ALTER TABLE tenant_b.tb_held ADD COLUMN note text")) {
+                exec(su, sql);
+                assertThat(value(su, "SELECT coalesce(string_agg(name || ': ' || statement, '; '), '') FROM pg_cursors WHERE is_holdable")).as(sql).isEqualTo("");
+                assertThat(isSuperuser(su, "tenant_b")).as(sql).isFalse();
+            }
+            Rt.install(db);    // the upgrade, as a superuser
+            assertThat(isSuperuser(su, "tenant_b")).isFalse();
+            assertThat(value(su, "SELECT last_error FROM pg_tview_meta WHERE entity = 'tenant_b.held'")).asString()
+                    .startsWith("ddl: its sources gained or lost rows");
+            assertThat(value(b, "SELECT status FROM pg_tviews_health_check() WHERE component = 'tview:tenant_b.held' ORDER BY status LIMIT 1"))
+                    .isEqualTo("ERROR");
+            // its owner refreshes it
+            exec(b, "SELECT pg_tviews_refresh('tenant_b.held')");
+            assertThat(value(b, "SELECT last_error IS NULL FROM pg_tview_meta WHERE entity = 'tenant_b.held'")).isEqualTo(true);
+            assertThat(Rt.driftAgainst(b, "tenant_b.tv_held", "SELECT t.pk_held, tenant_b.held(t.name) AS n FROM tenant_b.tb_held t")).isZero();
+            exec(b, "SELECT pg_tviews_drop('tenant_b.held')");
+            exec(su, "DROP TABLE public.su_own");
+        }
+    }
+
+    /**
+     * Round 3 (0.3.7): a role with nothing but CONNECT took ACCESS EXCLUSIVE on the catalog (PUBLIC had UPDATE and DELETE
+     * on it), and every DDL in the database waited; a catalog row of one role naming another's table and a partitioned
+     * pair made the event trigger refuse that table's DDL, a superuser's included; the installer's canonicalising setting,
+     * which any session could set, switched off the catalog guard.
+     */
+    @Test
+    void noRoleCanLockTheCatalogFailOthersDdlOrSwitchOffTheGuard(PgDatabase db) throws Exception {
+        try (Connection su = db.connect()) {
+            exec(su, "CREATE ROLE connect_only LOGIN PASSWORD '" + PASSWORD + "'");
+        }
+        try (Connection a = as(db, "tenant_a"); Connection b = as(db, "tenant_b"); Connection c = as(db, "connect_only");
+             Connection su = db.connect()) {
+            for (String t : List.of("pg_tview_meta", "pg_tview_helpers", "pg_tviews_metadata")) {
+                for (String mode : List.of("ACCESS EXCLUSIVE", "EXCLUSIVE", "SHARE", "SHARE UPDATE EXCLUSIVE")) {
+                    String sql = "BEGIN; LOCK TABLE public." + t + " IN " + mode + " MODE";
+                    assertThat(Rt.sqlState(c, sql)).as(sql).isEqualTo("42501");
+                    exec(c, "ROLLBACK");
+                }
+            }
+            exec(a, "CREATE TABLE tenant_a.tb_item (pk_item int PRIMARY KEY, name text)");
+            exec(a, "SELECT pg_tviews_create('tenant_a.tv_item', 'SELECT i.pk_item, i.name FROM tenant_a.tb_item i')");
+            exec(b, "CREATE TABLE tenant_b.p (id int) PARTITION BY LIST (id); CREATE TABLE tenant_b.p1 PARTITION OF tenant_b.p FOR VALUES IN (1)");
+            exec(b, "INSERT INTO pg_tview_meta (entity, schema_name, table_name, definition, key_column, key_type, dependencies)"
+                    + " VALUES ('tenant_b.zz', 'tenant_b', 'tv_zz', 'SELECT 1', 'pk_zz', 'integer', '[{\"schema\": \"tenant_a\", \"table\": \"tb_item\"},"
+                    + " {\"schema\": \"tenant_b\", \"table\": \"p\"}, {\"schema\": \"tenant_b\", \"table\": \"p1\"}]')");
+            try {
+                exec(a, "ALTER TABLE tenant_a.tb_item ADD COLUMN note text");
+                exec(su, "ALTER TABLE tenant_a.tb_item ALTER COLUMN name SET NOT NULL");
+                exec(a, "SELECT pg_tviews_create('tenant_a.tv_other', 'SELECT i.pk_item, i.name FROM tenant_a.tb_item i', '{\"key\": \"pk_item\"}')");
+                assertThat(Rt.driftAgainst(a, "tenant_a.tv_item", "SELECT i.pk_item, i.name FROM tenant_a.tb_item i")).isZero();
+
+                exec(b, "CREATE TABLE tenant_b.tb_thing (pk_thing int PRIMARY KEY)");
+                exec(b, "SELECT pg_tviews_create('tenant_b.tv_thing', 'SELECT t.pk_thing FROM tenant_b.tb_thing t')");
+                exec(b, "SET pg_tviews.canon = 'on'");
+                assertThat(Rt.sqlState(b, "UPDATE pg_tview_meta SET entity = 'tenant_a.tv_item' WHERE entity = 'tenant_b.thing'")).isEqualTo("22023");
+                exec(b, "RESET pg_tviews.canon");
+                exec(a, "INSERT INTO tenant_a.tb_item VALUES (1, 'one')");
+                assertThat(value(a, "SELECT pg_tviews_refresh('tenant_a.tv_item')")).isNotNull();
+                assertThat(Rt.driftAgainst(a, "tenant_a.tv_item", "SELECT i.pk_item, i.name FROM tenant_a.tb_item i")).isZero();
+                // a role deletes its own rows through the seeds' view; not another's
+                assertThat(value(a, "WITH d AS (DELETE FROM pg_tviews_metadata WHERE entity = 'tenant_b.zz' RETURNING 1) SELECT count(*) FROM d")).isEqualTo(0L);
+                assertThat(value(b, "WITH d AS (DELETE FROM pg_tviews_metadata WHERE entity = 'tenant_b.zz' RETURNING 1) SELECT count(*) FROM d")).isEqualTo(1L);
+                assertThat(value(su, "SELECT count(*) FROM pg_tview_meta WHERE entity = 'tenant_b.zz'")).isEqualTo(0L);
+            } finally {
+                exec(su, "DELETE FROM pg_tview_meta WHERE entity = 'tenant_b.zz'");
+                exec(a, "SELECT pg_tviews_drop('tenant_a.other'); SELECT pg_tviews_drop('tenant_a.item')");
+                exec(b, "SELECT pg_tviews_drop('tenant_b.thing'); DROP TABLE tenant_b.p");
+            }
+        }
+    }
+
+    /**
+     * Round 3 (0.3.7): what a TVIEW's maintenance found through its owner's rights reached roles that may not read it:
+     * pg_tviews_flush_and_report() listed the keys of TVIEWs the caller cannot read ("op": "changed"), repair wrote
+     * sample keys into the audit log every role reads, and a duplicate key's value was printed to a writer that cannot
+     * read it (PostgreSQL hides it in its own unique violations).
+     */
+    @Test
+    void reportsLogsAndErrorsShowNoKeyTheCallerCannotRead(PgDatabase db) throws Exception {
+        try (Connection su = db.connect()) {
+            exec(su, "CREATE ROLE group_writer LOGIN PASSWORD '" + PASSWORD + "'");
+        }
+        try (Connection a = as(db, "tenant_a"); Connection w = as(db, "group_writer"); Connection su = db.connect()) {
+            exec(a, """
+                    CREATE TABLE tenant_a.tb_grp (pk_grp int PRIMARY KEY, name text, owner_email text);
+                    CREATE TABLE tenant_a.tb_member (pk_member text PRIMARY KEY, fk_grp int REFERENCES tenant_a.tb_grp);
+                    INSERT INTO tenant_a.tb_grp VALUES (1, 'g1', 'owner1@x'), (2, 'g2', 'owner2@x');
+                    INSERT INTO tenant_a.tb_member VALUES ('alice@x', 1), ('bob@x', 2);
+                    GRANT USAGE ON SCHEMA tenant_a TO group_writer;
+                    GRANT SELECT (pk_grp, name), UPDATE (name) ON tenant_a.tb_grp TO group_writer;
+                    GRANT INSERT ON tenant_a.tb_member TO group_writer""");
+            exec(a, "SELECT pg_tviews_create('tenant_a.tv_member', 'SELECT m.pk_member, g.name AS grp FROM tenant_a.tb_member m JOIN tenant_a.tb_grp g ON g.pk_grp = m.fk_grp')");
+            exec(a, "SELECT pg_tviews_create('tenant_a.tv_grp_owner', 'SELECT g.owner_email, m.pk_member FROM tenant_a.tb_grp g JOIN tenant_a.tb_member m ON m.fk_grp = g.pk_grp',"
+                    + " '{\"key\": \"owner_email\"}')");
+            try {
+                exec(w, "BEGIN; UPDATE tenant_a.tb_grp SET name = 'renamed' WHERE pk_grp = 1");
+                assertThat(value(w, "SELECT pg_tviews_flush_and_report()::text")).asString().doesNotContain("alice").contains("\"count\": 0");
+                exec(w, "ROLLBACK");
+                try {
+                    w.createStatement().execute("INSERT INTO tenant_a.tb_member VALUES ('carol@x', 1)");
+                    throw new AssertionError("a second member of group 1 must fail: tv_grp_owner's key would repeat");
+                } catch (SQLException e) {
+                    assertThat(e.getSQLState()).isEqualTo("23505");
+                    assertThat(e.getMessage()).contains("tenant_a.grp_owner").contains("owner_email").doesNotContain("owner1@x");
+                }
+                try {
+                    a.createStatement().execute("INSERT INTO tenant_a.tb_member VALUES ('carol@x', 1)");
+                    throw new AssertionError("a second member of group 1 must fail");
+                } catch (SQLException e) {
+                    assertThat(e.getMessage()).contains("owner1@x");   // its owner may read it
+                }
+                exec(su, "SET session_replication_role = replica; UPDATE tenant_a.tb_member SET fk_grp = 2 WHERE pk_member = 'alice@x'; RESET session_replication_role");
+                exec(a, "SELECT pg_tviews_repair('tenant_a.member')");
+                assertThat(value(w, "SELECT string_agg(details::text, ' ') FROM pg_tview_audit_log WHERE operation = 'REPAIR'")).asString()
+                        .doesNotContain("alice");
+            } finally {
+                exec(a, "SELECT pg_tviews_drop('tenant_a.grp_owner'); SELECT pg_tviews_drop('tenant_a.member')");
             }
         }
     }
