@@ -985,6 +985,13 @@ $fn$;
 -- Does every row of query q satisfy the conditions (WHERE, join ON) of each of its levels? Not when a level reached
 -- through FROM (a subquery, a CTE) aggregates without GROUP BY (its one row exists whatever its WHERE matched) or is a
 -- set operation (a row of one branch satisfies none of the other's conditions).
+-- Are a query level's LIMIT and OFFSET (if any) constants: no column, subquery or parameter in them?
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_constant_limit(q jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT NOT jsonb_path_exists(jsonb_build_array(q->'limitCount', q->'limitOffset'),
+                                 'strict $.** ? (@._ == "VAR" || @._ == "SUBLINK" || @._ == "PARAM")')
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_filters(q jsonb) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1024,9 +1031,7 @@ BEGIN
         acc := jsonb_set(acc, ARRAY['anc', lscope], (acc->'anc'->lscope) - scope);
     END IF;
     -- (EXISTS depends on whether its rows are there, not on which ones LIMIT/OFFSET keep)
-    acc := public.pg_tviews__an_query(CASE WHEN sl->>'subLinkType' = '0'
-                                                AND NOT jsonb_path_exists(jsonb_build_array(sl->'subselect'->'limitCount', sl->'subselect'->'limitOffset'),
-                                                                          'strict $.** ? (@._ == "VAR" || @._ == "SUBLINK" || @._ == "PARAM")')
+    acc := public.pg_tviews__an_query(CASE WHEN sl->>'subLinkType' = '0' AND public.pg_tviews__an_constant_limit(sl->'subselect')
                                            THEN (sl->'subselect') - 'limitCount' - 'limitOffset' ELSE sl->'subselect' END,
                                       lscope, ctes, acc);
     FOR pin IN SELECT p FROM jsonb_array_elements(coalesce(acc->'pending_in'->md5(sl::text), '[]')) p LOOP
@@ -1238,7 +1243,7 @@ BEGIN
             USING ERRCODE = '0A000',
             HINT = 'Apply LIMIT/OFFSET when reading the TVIEW. Inside a correlated subquery (the latest comment of each post) they are maintained.';
     END IF;
-    IF jsonb_path_exists(jsonb_build_array(q->'limitCount', q->'limitOffset'), 'strict $.** ? (@._ == "VAR" || @._ == "SUBLINK" || @._ == "PARAM")') THEN
+    IF NOT public.pg_tviews__an_constant_limit(q) THEN
         RAISE EXCEPTION 'LIMIT/OFFSET of a TVIEW query must be constants' USING ERRCODE = '0A000';
     END IF;
     sort_refs := ARRAY(SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(q->'sortClause', '[]')) s);
@@ -2708,6 +2713,13 @@ BEGIN
 END
 $fn$;
 
+-- The mark of a TVIEW whose regeneration, in a superuser's session, needed a full recompute it did not run (another
+-- role's code): it survives later regenerations, the health check reports it, the owner's refresh clears it.
+CREATE OR REPLACE FUNCTION public.pg_tviews__recompute_owed() RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'ddl: its sources gained or lost rows no trigger saw, and a superuser''s session does not recompute another role''s TVIEW'
+$$;
+
 -- Marks a TVIEW whose query uses a function or type changed by the DDL now being reported to the event trigger, when
 -- the role running the DDL cannot recompute it: last_error 'ddl: ...', which the health check reports as ERROR and
 -- pg_tviews_refresh clears. SECURITY DEFINER (the catalog row is another owner's), and unforgeable: outside an event
@@ -2952,7 +2964,7 @@ BEGIN
     UPDATE public.pg_tview_meta SET dependencies = a->'dependencies', dependent_on = ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')),
            qualified_definition = a->>'qualified', definition_hash = md5(a->>'qualified'), key_type = a->>'key_type',
            -- (a recompute this regeneration could not run stays owed until a refresh)
-           last_error = CASE WHEN last_error LIKE 'ddl: its sources gained or lost rows%' THEN last_error END
+           last_error = CASE WHEN last_error = public.pg_tviews__recompute_owed() THEN last_error END
      WHERE entity = ent RETURNING * INTO m;
     has_full := EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) x WHERE x->>'kind' = 'full');
 
@@ -3353,7 +3365,7 @@ $g$, m.schema_name, trgfn, body, after_q, one_event, tok);
         IF public.pg_tviews__foreign_to_session(m.owner) THEN
             -- a superuser's DDL or upgrade regenerates another role's TVIEW but does not run its code (0.3.7 did, here:
             -- the tenant's query left a cursor WITH HOLD that ran as the superuser at COMMIT); marked for its owner
-            UPDATE public.pg_tview_meta SET last_error = 'ddl: its sources gained or lost rows no trigger saw, and a superuser''s session does not recompute another role''s TVIEW'
+            UPDATE public.pg_tview_meta SET last_error = public.pg_tviews__recompute_owed()
              WHERE entity = ent;
         ELSE
             EXECUTE format('SELECT %I.%I(false)', m.schema_name, nm.fr);
@@ -3874,7 +3886,7 @@ BEGIN
     EXECUTE format('SELECT %I.%I($1)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr) INTO n USING force;
     -- the rows are now computed with the functions and types as they are
     UPDATE public.pg_tview_meta mm SET last_refreshed_at = now(), objects_hash = public.pg_tviews__objects_hash(mm),
-           last_error = CASE WHEN mm.last_error LIKE 'ddl: its sources gained or lost rows%' THEN NULL ELSE mm.last_error END
+           last_error = CASE WHEN mm.last_error = public.pg_tviews__recompute_owed() THEN NULL ELSE mm.last_error END
      WHERE mm.entity = m.entity;
     -- recomputed: rows of tables dropped unnoticed are gone, and so is the health check's reason to report them
     UPDATE public.pg_tview_helpers h SET dropping = true WHERE h.entity = m.entity AND h.kind = 'trigger' AND h.on_table <> ''
