@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.8
+-- tviews-runtime-version: 0.3.9
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -275,7 +275,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.8'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.9'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -2082,6 +2082,24 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                                 ELSE $v$CASE WHEN octet_length(@v) > 1000 THEN 'md5:' || md5(@v) ELSE @v END$v$ END AS val) v) l;
 $$;
 
+-- PostgreSQL 15 prunes the DEFAULT partition of a range-partitioned table when a query says "k IS NOT NULL" and
+-- compares its partition key k only through an OR or "= ANY(constant array)": a plain SELECT then returns too few
+-- rows. The generated expression of a value set compared with "= ANY(...)" in a statement that reads tables rels is
+-- the set itself, or, when one of them is (or has below it) a range-partitioned table with a DEFAULT partition, the set
+-- behind a CASE on a stable function, which the planner cannot fold into a constant: no partition is pruned by the
+-- values (the planner still estimates with them and an index still looks them up, but a sequential scan compares each
+-- row with the values one by one instead of hashing them, so only such tables get it). Creating or attaching a
+-- partition regenerates the TVIEWs that read the table.
+CREATE OR REPLACE FUNCTION public.pg_tviews__value_set(expr text, rels regclass[]) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM unnest(rels) r(rel)
+                               JOIN pg_class c ON c.oid = r.rel AND c.relkind = 'p'
+                               CROSS JOIN LATERAL pg_partition_tree(r.rel) t
+                               JOIN pg_partitioned_table pt ON pt.partrelid = t.relid
+                              WHERE pt.partstrat = 'r' AND pt.partdefid <> 0)
+                THEN format('(CASE WHEN pg_catalog.statement_timestamp() IS NULL THEN NULL ELSE %s END)', expr) ELSE expr END;
+$$;
+
 -- Flush time: gather the queue into one text[] per scope, then lock every hop's values (hops farthest
 -- from the key first, then by hop id: one global order) and walk each path from its first hop's values
 -- to the keys it reaches (appended to _q_k). A hop is locked per distance from the key ("h<id>.<distance>"):
@@ -2092,11 +2110,12 @@ $$;
 -- write) gets its own statement: PostgreSQL re-plans "= ANY(array)" on every call, as its generic plan is
 -- estimated dearer than a custom plan for one element.
 -- A statement over a set of values held in variable var, as "head <predicate> tail" (no placeholder: identifiers
--- in head and tail may contain anything)
-CREATE OR REPLACE FUNCTION public.pg_tviews__gen_by_values(var text, typ text, head text, tail text) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT format(E'\n    IF cardinality(%1$s) = 1 THEN\n        %3$s= (%1$s[1])::%2$s%4$s\n    ELSIF cardinality(%1$s) > 1 THEN\n        %3$s= ANY(%1$s::%2$s[])%4$s\n    END IF;',
-                  var, typ, head, tail);
+-- in head and tail may contain anything), reading table tbl
+DROP FUNCTION IF EXISTS public.pg_tviews__gen_by_values(text, text, text, text);
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_by_values(var text, typ text, head text, tail text, tbl regclass) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format(E'\n    IF cardinality(%1$s) = 1 THEN\n        %3$s= (%1$s[1])::%2$s%4$s\n    ELSIF cardinality(%1$s) > 1 THEN\n        %3$s= ANY(%5$s)%4$s\n    END IF;',
+                  var, typ, head, tail, public.pg_tviews__value_set(format('%s::%s[]', var, typ), ARRAY[tbl]));
 $$;
 
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_walk(public.pg_tview_meta, text);
@@ -2192,7 +2211,7 @@ BEGIN
                                        (SELECT a.atttypid FROM pg_attribute a
                                          WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = pa->>'key'),
                                        m.key_type, format('y.%I', pa->>'key')) || ' AND ', ''),
-                                   h->>'to'), ');');
+                                   h->>'to'), ');', to_regclass(format('%I.%I', h->>'schema', h->>'table')));
                 CONTINUE;
             END IF;
             nxt := pa->'hops'->j;
@@ -2203,7 +2222,8 @@ BEGIN
                                coalesce(' AND ' || public.pg_tviews__key_fits(
                                    (SELECT a.atttypid FROM pg_attribute a
                                      WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = nxt->>'from'),
-                                   public.pg_tviews__hop_type(nxt), format('y.%I', nxt->>'from')), '')));
+                                   public.pg_tviews__hop_type(nxt), format('y.%I', nxt->>'from')), '')),
+                        to_regclass(format('%I.%I', h->>'schema', h->>'table')));
             -- (the next hop is one closer to the key: its scope ranks lower, so it is locked later, in one statement)
             ready := jsonb_set(ready, ARRAY[(nxt->>'id') || '.' || (jsonb_array_length(pa->'hops') - j)],
                                coalesce(ready->((nxt->>'id') || '.' || (jsonb_array_length(pa->'hops') - j)), '[]')
@@ -3044,13 +3064,15 @@ BEGIN
     -- are upserted (only when they differ), rows it no longer yields are deleted; a key the query
     -- yields twice fails here, naming the TVIEW
     kstmt := format($s$
-    WITH src AS MATERIALIZED (SELECT %1$s FROM %2$s q WHERE q.%3$I = ANY(_tv_keys)),
+    WITH src AS MATERIALIZED (SELECT %1$s FROM %2$s q WHERE q.%3$I = ANY(%9$s)),
          del AS (DELETE FROM %5$I.%6$I t WHERE t.%3$I = ANY(_tv_keys) AND NOT EXISTS (SELECT 1 FROM src WHERE src.%3$I = t.%3$I) RETURNING t.%3$I),
          up AS (INSERT INTO %5$I.%6$I AS t (%1$s) SELECT %1$s FROM src
                  WHERE public.pg_tviews__no_dup(%7$L, %3$L, (SELECT s.%3$I::text FROM src s GROUP BY s.%3$I HAVING count(*) > 1 LIMIT 1))
                 ON CONFLICT (%3$I) %8$s RETURNING t.%3$I)
     SELECT ARRAY(SELECT %3$I::text FROM up), ARRAY(SELECT %3$I::text FROM del) INTO _tv_up, _tv_del;$s$,
-        cols, dv, m.key_column, NULL, m.schema_name, m.table_name, ent, conflict);
+        cols, dv, m.key_column, NULL, m.schema_name, m.table_name, ent, conflict,
+        public.pg_tviews__value_set('_tv_keys', ARRAY(SELECT to_regclass(format('%I.%I', x->>'schema', x->>'table'))
+                                                        FROM jsonb_array_elements(public.pg_tviews__dv_sources(dv::regclass, m.owner)) x)));
     -- one key (single-row writes): a plain upsert whose cached generic plan looks the key up in the
     -- definition view; a key the query yields twice fails (window count); the delete runs only when the
     -- upsert wrote nothing
@@ -3543,10 +3565,18 @@ $fn$;
 -- Lock the sources against writers for the initial fill: writers that are in flight finish first, and READ COMMITTED
 -- then reads their rows. Under REPEATABLE READ / SERIALIZABLE the snapshot was taken before the lock, so rows that
 -- writers committed in between would be missing for good: refused (0.3.6 only caught writers still in flight).
+-- It never waits for one source while holding another (0.3.8 did, in name order, so a writer that held the second and
+-- then wrote the first deadlocked with it): it waits for one source holding none, takes the others only if they are
+-- free, and otherwise lets go of all and waits for the one that was taken. After 20 rounds it waits for each in turn.
 CREATE OR REPLACE FUNCTION public.pg_tviews__lock_sources(deps jsonb) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     d jsonb;
+    rels text[] := '{}';
+    waited int := 1;
+    busy int;
+    round int := 0;
+    nowait boolean;
 BEGIN
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE EXCEPTION 'a TVIEW cannot be created, rebuilt or adopted under %', upper(current_setting('transaction_isolation'))
@@ -3563,7 +3593,29 @@ BEGIN
                 USING ERRCODE = '42501',
                 HINT = 'Maintenance triggers are dropped and recreated with the source''s DDL and when the TVIEW is dropped, which needs the table''s owner: create the TVIEW as that owner, or as a member of it (GRANT <source owner> TO <TVIEW owner>).';
         END IF;
-        EXECUTE format('LOCK TABLE %I.%I IN SHARE ROW EXCLUSIVE MODE', d->>'schema', d->>'table');
+        rels := rels || format('%I.%I', d->>'schema', d->>'table');
+    END LOOP;
+    IF cardinality(rels) = 0 THEN
+        RETURN;
+    END IF;
+    LOOP
+        round := round + 1;
+        nowait := false;
+        BEGIN
+            EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', rels[waited]);
+            nowait := round <= 20;
+            FOR i IN 1 .. cardinality(rels) LOOP
+                CONTINUE WHEN i = waited;
+                busy := i;      -- (the loop's own i is out of scope in the handler; variables keep their values)
+                EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE%s', rels[i], CASE WHEN nowait THEN ' NOWAIT' ELSE '' END);
+            END LOOP;
+            RETURN;
+        EXCEPTION WHEN lock_not_available THEN
+            IF NOT nowait THEN
+                RAISE;      -- the caller's lock_timeout
+            END IF;
+            waited := busy;
+        END;
     END LOOP;
 END
 $fn$;

@@ -202,4 +202,46 @@ class IsolationTest {
             assertThat(value(setup, "SELECT v FROM i3.tv_x WHERE pk_x = 2")).isEqualTo("uncommitted");
         }
     }
+
+    /**
+     * A writer holds the second source (by name) and then writes the first while a TVIEW over both is created. 0.3.8
+     * locked the sources in name order, waiting for the second while holding the first: a deadlock, and one of the two
+     * failed. Now the create waits for a source holding none of the others, so both go through.
+     */
+    @Test
+    void creatingATviewWaitsForABusySourceWithoutHoldingTheOthers(PgDatabase db) throws Exception {
+        try (Connection setup = db.connect(); Connection writer = db.connect(); Connection creator = db.connect()) {
+            exec(setup, "CREATE SCHEMA i6; CREATE TABLE i6.tb_a (pk_a int PRIMARY KEY, v text); CREATE TABLE i6.tb_b (pk_b int PRIMARY KEY, fk_a int, w text)");
+            exec(setup, "INSERT INTO i6.tb_a SELECT g, 'a' || g FROM generate_series(1, 3) g; INSERT INTO i6.tb_b SELECT g, g, 'b' || g FROM generate_series(1, 3) g");
+            Object creatorPid = value(creator, "SELECT pg_backend_pid()");
+            exec(writer, "BEGIN");
+            exec(writer, "UPDATE i6.tb_b SET w = 'written' WHERE pk_b = 1");
+            String query = "SELECT b.pk_b, b.w, a.v FROM i6.tb_b b JOIN i6.tb_a a ON a.pk_a = b.fk_a";
+            CompletableFuture<String> create = CompletableFuture.supplyAsync(
+                    () -> Rt.sqlState(creator, "SELECT pg_tviews_create('i6.tv_b', '" + query + "')"));
+            assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'i6.tb_b'::regclass AND pid = " + creatorPid, create))
+                    .isEqualTo(1L);
+            assertThat(value(setup, "SELECT count(*) FROM pg_locks WHERE granted AND relation = 'i6.tb_a'::regclass AND mode = 'ShareRowExclusiveLock' AND pid = " + creatorPid)).isEqualTo(0L);
+            exec(writer, "UPDATE i6.tb_a SET v = 'written' WHERE pk_a = 1");
+            exec(writer, "COMMIT");
+            assertThat(create.get(60, TimeUnit.SECONDS)).isNull();
+            assertThat(Rt.driftAgainst(setup, "i6.tv_b", query)).isZero();
+            assertThat(value(setup, "SELECT w || ' ' || v FROM i6.tv_b WHERE pk_b = 1")).isEqualTo("written written");
+        }
+    }
+
+    /** A caller's lock_timeout still applies to the wait for a busy source (55P03), and nothing is left behind. */
+    @Test
+    void aCallersLockTimeoutStopsTheCreateThatWaitsForASource(PgDatabase db) throws Exception {
+        try (Connection setup = db.connect(); Connection writer = db.connect(); Connection creator = db.connect()) {
+            exec(setup, "CREATE SCHEMA i7; CREATE TABLE i7.tb_a (pk_a int PRIMARY KEY); CREATE TABLE i7.tb_b (pk_b int PRIMARY KEY, fk_a int)");
+            exec(writer, "BEGIN");
+            exec(writer, "INSERT INTO i7.tb_b VALUES (1, 1)");
+            exec(creator, "SET lock_timeout = '300ms'");
+            assertThat(Rt.sqlState(creator, "SELECT pg_tviews_create('i7.tv_b', 'SELECT b.pk_b, a.pk_a FROM i7.tb_b b JOIN i7.tb_a a ON a.pk_a = b.fk_a')"))
+                    .isEqualTo("55P03");
+            exec(writer, "COMMIT");
+            assertThat(value(setup, "SELECT count(*) FROM pg_tview_meta WHERE schema_name = 'i7'")).isEqualTo(0L);
+        }
+    }
 }
