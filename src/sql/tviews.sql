@@ -3562,21 +3562,55 @@ $fn$;
 -- ---------------------------------------------------------------------------------------------
 -- Create / replace / drop
 -- ---------------------------------------------------------------------------------------------
+-- Locks tables rels in a mode without ever waiting for one while holding another that this call took: a writer that
+-- held the second and then wrote the first would deadlock with a caller that took them in turn (0.3.8's create did).
+-- It waits for one table holding none of the others, takes the others only if they are free, and otherwise lets them
+-- all go and waits for the busy one; after 20 such rounds it waits for each in turn. A caller's lock_timeout bounds
+-- each wait (55P03).
+CREATE OR REPLACE FUNCTION public.pg_tviews__lock_tables(rels text[], mode text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    waited int := 1;
+    busy int;
+    round int := 0;
+    nowait boolean;
+BEGIN
+    IF mode NOT IN ('SHARE ROW EXCLUSIVE', 'ACCESS EXCLUSIVE') THEN
+        RAISE EXCEPTION 'lock mode % is not one the runtime takes', mode USING ERRCODE = '22023';
+    END IF;
+    IF coalesce(cardinality(rels), 0) = 0 THEN
+        RETURN;
+    END IF;
+    LOOP
+        round := round + 1;
+        nowait := false;
+        BEGIN
+            EXECUTE format('LOCK TABLE %s IN %s MODE', rels[waited], mode);
+            nowait := round <= 20;
+            FOR i IN 1 .. cardinality(rels) LOOP
+                CONTINUE WHEN i = waited;
+                busy := i;      -- (the loop's own i is out of scope in the handler; variables keep their values)
+                EXECUTE format('LOCK TABLE %s IN %s MODE%s', rels[i], mode, CASE WHEN nowait THEN ' NOWAIT' ELSE '' END);
+            END LOOP;
+            RETURN;
+        EXCEPTION WHEN lock_not_available THEN
+            IF NOT nowait THEN
+                RAISE;      -- the caller's lock_timeout
+            END IF;
+            waited := busy;
+        END;
+    END LOOP;
+END
+$fn$;
+
 -- Lock the sources against writers for the initial fill: writers that are in flight finish first, and READ COMMITTED
 -- then reads their rows. Under REPEATABLE READ / SERIALIZABLE the snapshot was taken before the lock, so rows that
 -- writers committed in between would be missing for good: refused (0.3.6 only caught writers still in flight).
--- It never waits for one source while holding another (0.3.8 did, in name order, so a writer that held the second and
--- then wrote the first deadlocked with it): it waits for one source holding none, takes the others only if they are
--- free, and otherwise lets go of all and waits for the one that was taken. After 20 rounds it waits for each in turn.
 CREATE OR REPLACE FUNCTION public.pg_tviews__lock_sources(deps jsonb) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     d jsonb;
     rels text[] := '{}';
-    waited int := 1;
-    busy int;
-    round int := 0;
-    nowait boolean;
 BEGIN
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE EXCEPTION 'a TVIEW cannot be created, rebuilt or adopted under %', upper(current_setting('transaction_isolation'))
@@ -3595,28 +3629,7 @@ BEGIN
         END IF;
         rels := rels || format('%I.%I', d->>'schema', d->>'table');
     END LOOP;
-    IF cardinality(rels) = 0 THEN
-        RETURN;
-    END IF;
-    LOOP
-        round := round + 1;
-        nowait := false;
-        BEGIN
-            EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', rels[waited]);
-            nowait := round <= 20;
-            FOR i IN 1 .. cardinality(rels) LOOP
-                CONTINUE WHEN i = waited;
-                busy := i;      -- (the loop's own i is out of scope in the handler; variables keep their values)
-                EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE%s', rels[i], CASE WHEN nowait THEN ' NOWAIT' ELSE '' END);
-            END LOOP;
-            RETURN;
-        EXCEPTION WHEN lock_not_available THEN
-            IF NOT nowait THEN
-                RAISE;      -- the caller's lock_timeout
-            END IF;
-            waited := busy;
-        END;
-    END LOOP;
+    PERFORM public.pg_tviews__lock_tables(rels, 'SHARE ROW EXCLUSIVE');
 END
 $fn$;
 
