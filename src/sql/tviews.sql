@@ -2085,37 +2085,47 @@ $$;
 -- PostgreSQL 15 prunes the DEFAULT partition of a range-partitioned table when a query says "k IS NOT NULL" and
 -- compares its partition key k only through an OR or "= ANY(constant array)": a plain SELECT then returns too few
 -- rows. The generated expression of a value set compared with "= ANY(...)" in a statement that reads tables rels is
--- the set itself, or, when one of them is (or has below it) a range-partitioned table with a DEFAULT partition, the set
--- behind a CASE on a stable function, which the planner cannot fold into a constant: no partition is pruned by the
--- values (the planner still estimates with them and an index still looks them up, but a sequential scan compares each
--- row with the values one by one instead of hashing them, so only such tables get it). Creating or attaching a
+-- the set itself, or the set behind a CASE on a stable function, which the planner cannot fold into a constant, so
+-- that the values prune no partition. The planner still estimates with them and an index still looks them up, but a
+-- sequential scan then compares each row with the values one by one instead of hashing them (quadratic in a bulk
+-- recompute), so only statements that can meet the bug get it: one of rels is (or has below it) a range-partitioned
+-- table with a DEFAULT partition, and the statement's own conditions (null_tests, for a definition view: whether it
+-- or a view it reads tests for NULL or calls a function that may) can say "k IS NOT NULL". Creating or attaching a
 -- partition regenerates the TVIEWs that read the table.
-CREATE OR REPLACE FUNCTION public.pg_tviews__value_set(expr text, rels regclass[]) RETURNS text
+CREATE OR REPLACE FUNCTION public.pg_tviews__value_set(expr text, rels regclass[], null_tests boolean) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN EXISTS (SELECT 1 FROM unnest(rels) r(rel)
-                               JOIN pg_class c ON c.oid = r.rel AND c.relkind = 'p'
-                               CROSS JOIN LATERAL pg_partition_tree(r.rel) t
-                               JOIN pg_partitioned_table pt ON pt.partrelid = t.relid
-                              WHERE pt.partstrat = 'r' AND pt.partdefid <> 0)
+    SELECT CASE WHEN null_tests AND EXISTS (SELECT 1 FROM unnest(rels) r(rel)
+                                              JOIN pg_class c ON c.oid = r.rel AND c.relkind = 'p'
+                                              CROSS JOIN LATERAL pg_partition_tree(r.rel) t
+                                              JOIN pg_partitioned_table pt ON pt.partrelid = t.relid
+                                             WHERE pt.partstrat = 'r' AND pt.partdefid <> 0)
                 THEN format('(CASE WHEN pg_catalog.statement_timestamp() IS NULL THEN NULL ELSE %s END)', expr) ELSE expr END;
 $$;
 
--- Flush time: gather the queue into one text[] per scope, then lock every hop's values (hops farthest
--- from the key first, then by hop id: one global order) and walk each path from its first hop's values
--- to the keys it reaches (appended to _q_k). A hop is locked per distance from the key ("h<id>.<distance>"):
--- one that lies at several distances (a breadcrumb's parent and grandparent through the same foreign key) is
--- several lock scopes, each taken in one sorted statement once every path has reached it, and the values that
--- rows moved onto at that hop are locked in each of them. 0.3.7 locked such a hop a second time, out of order,
--- when a walk reached it again, and two writers of different rows deadlocked at COMMIT. One value (a single-row
--- write) gets its own statement: PostgreSQL re-plans "= ANY(array)" on every call, as its generic plan is
--- estimated dearer than a custom plan for one element.
+-- Whether definition view dv, or a view it reads, tests for NULL (IS [NOT] NULL, IS [NOT] DISTINCT FROM NULL, on a
+-- column or a row) or calls a function that is not built in (an inlined SQL function may test for NULL)
+CREATE OR REPLACE FUNCTION public.pg_tviews__dv_null_tests(dv oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE rels(oid) AS (
+        SELECT dv
+        UNION
+        SELECT d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
+          JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+         WHERE d.refobjid <> rels.oid
+    )
+    SELECT EXISTS (SELECT 1 FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
+                    WHERE r.ev_action::text ~ '\{NULLTEST '
+                       OR EXISTS (SELECT 1 FROM regexp_matches(r.ev_action::text, ':(funcid|opfuncid) ([0-9]+)', 'g') f
+                                   WHERE f[2]::oid >= 16384));
+$$;
+
 -- A statement over a set of values held in variable var, as "head <predicate> tail" (no placeholder: identifiers
--- in head and tail may contain anything), reading table tbl
+-- in head and tail may contain anything), reading table tbl (NULL: one that cannot meet the pruning bug)
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_by_values(text, text, text, text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__gen_by_values(var text, typ text, head text, tail text, tbl regclass) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT format(E'\n    IF cardinality(%1$s) = 1 THEN\n        %3$s= (%1$s[1])::%2$s%4$s\n    ELSIF cardinality(%1$s) > 1 THEN\n        %3$s= ANY(%5$s)%4$s\n    END IF;',
-                  var, typ, head, tail, public.pg_tviews__value_set(format('%s::%s[]', var, typ), ARRAY[tbl]));
+                  var, typ, head, tail, public.pg_tviews__value_set(format('%s::%s[]', var, typ), ARRAY[tbl], true));
 $$;
 
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_walk(public.pg_tview_meta, text);
@@ -2211,7 +2221,7 @@ BEGIN
                                        (SELECT a.atttypid FROM pg_attribute a
                                          WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = pa->>'key'),
                                        m.key_type, format('y.%I', pa->>'key')) || ' AND ', ''),
-                                   h->>'to'), ');', to_regclass(format('%I.%I', h->>'schema', h->>'table')));
+                                   h->>'to'), ');', NULL);
                 CONTINUE;
             END IF;
             nxt := pa->'hops'->j;
@@ -2223,7 +2233,7 @@ BEGIN
                                    (SELECT a.atttypid FROM pg_attribute a
                                      WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = nxt->>'from'),
                                    public.pg_tviews__hop_type(nxt), format('y.%I', nxt->>'from')), '')),
-                        to_regclass(format('%I.%I', h->>'schema', h->>'table')));
+                        CASE WHEN h->>'to' = nxt->>'from' THEN to_regclass(format('%I.%I', h->>'schema', h->>'table')) END);
             -- (the next hop is one closer to the key: its scope ranks lower, so it is locked later, in one statement)
             ready := jsonb_set(ready, ARRAY[(nxt->>'id') || '.' || (jsonb_array_length(pa->'hops') - j)],
                                coalesce(ready->((nxt->>'id') || '.' || (jsonb_array_length(pa->'hops') - j)), '[]')
@@ -3072,7 +3082,8 @@ BEGIN
     SELECT ARRAY(SELECT %3$I::text FROM up), ARRAY(SELECT %3$I::text FROM del) INTO _tv_up, _tv_del;$s$,
         cols, dv, m.key_column, NULL, m.schema_name, m.table_name, ent, conflict,
         public.pg_tviews__value_set('_tv_keys', ARRAY(SELECT to_regclass(format('%I.%I', x->>'schema', x->>'table'))
-                                                        FROM jsonb_array_elements(public.pg_tviews__dv_sources(dv::regclass, m.owner)) x)));
+                                                        FROM jsonb_array_elements(public.pg_tviews__dv_sources(dv::regclass, m.owner)) x),
+                                    public.pg_tviews__dv_null_tests(dv::regclass)));
     -- one key (single-row writes): a plain upsert whose cached generic plan looks the key up in the
     -- definition view; a key the query yields twice fails (window count); the delete runs only when the
     -- upsert wrote nothing
