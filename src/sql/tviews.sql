@@ -912,6 +912,16 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE strpos(t, ':') = 0 ORDER BY i DESC LIMIT 1
 $$;
 
+-- Does an equality compare under the collation of each of its operands? A lineage walk looks values up in a column
+-- under that column's collation: "b.t = a.name" with b.t case-insensitive compares under b.t's collation, so looking
+-- b.t's values up in a.name (default collation) would miss 'a' for 'A' (0.3.8 did). Such an equality links nothing.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_same_collation(e jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(e->>'inputcollid', '0') = '0'
+        OR NOT EXISTS (SELECT 1 FROM jsonb_array_elements(e->'args') x
+                        WHERE coalesce(x->>'varcollid', x->>'paramcollid', x->>'resultcollid', x->>'collOid', '0') <> e->>'inputcollid')
+$$;
+
 -- Equalities of the conjuncts of a qual. side_l/side_r: for outer joins, the range-table indexes of the
 -- two inputs and which ones are nullable ('l', 'r', 'b'); an equality is used only when it holds for
 -- every contributing pair (one side each, or both in the nullable side).
@@ -931,7 +941,7 @@ BEGIN
         END LOOP;
         RETURN acc;
     END IF;
-    IF e->>'_' = 'OPEXPR' AND jsonb_array_length(e->'args') = 2
+    IF e->>'_' = 'OPEXPR' AND jsonb_array_length(e->'args') = 2 AND public.pg_tviews__an_same_collation(e)
        AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (e->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)) THEN
         a := public.pg_tviews__an_var(e->'args'->0, scope);
         b := public.pg_tviews__an_var(e->'args'->1, scope);
@@ -973,6 +983,7 @@ BEGIN
                 FROM jsonb_array_elements(CASE WHEN e->'testexpr'->>'_' = 'BOOLEXPR' AND e->'testexpr'->>'boolop' = 'and'
                                                THEN e->'testexpr'->'args' ELSE jsonb_build_array(e->'testexpr') END) t
                WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND t->'args'->1->>'_' = 'PARAM'
+                 AND public.pg_tviews__an_same_collation(t)
                  AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (t->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)));
         IF x IS NOT NULL THEN
             acc := jsonb_set(acc, '{pending_in}', coalesce(acc->'pending_in', '{}') || jsonb_build_object(md5(e::text), x));
@@ -1933,7 +1944,7 @@ BEGIN
                 (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x), sch, tbl
             USING ERRCODE = '0A000',
                   DETAIL = format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column'),
-                  HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post), or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
+                  HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post) of columns that share a collation, or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
     END IF;
 END
 $fn$;

@@ -8,6 +8,7 @@ import dev.tviews.runtime.LineageTest.Oracle;
 import dev.tviews.testkit.PgDatabase;
 import dev.tviews.testkit.PostgresExtension;
 import java.sql.Connection;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -778,6 +779,33 @@ class AdversarialTest {
             assertThat(value(c, "SELECT different FROM pg_tviews_check_consistency('a27.price')")).isEqualTo(1L);
             assertThat(value(c, "SELECT pg_tviews_repair('a27.price')")).isEqualTo(1L);
             assertThat(Rt.driftAgainst(c, "a27.tv_price", "SELECT p.k AS pk_price, p.label FROM a27.tb_price p")).isZero();
+        }
+    }
+
+    /**
+     * An equality compares under one collation, and a lineage walk looks values up under the column's: "b.t = a.name"
+     * with b.t case-insensitive matches 'A' with 'a', but 0.3.8 looked 'A' up in a.name (default collation), found
+     * nothing and left the count at 0 (found by fuzzing). Such an equality links nothing: refused; one between columns
+     * that share the collation is maintained.
+     */
+    @Test
+    void anEqualityUnderAnotherCollationThanItsColumnsLinksNothing(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a32; SET search_path = a32, public");
+            exec(c, "CREATE COLLATION a32.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)");
+            exec(c, "CREATE TABLE tb_a (pk_a int PRIMARY KEY, name text, tag text COLLATE a32.ci)");
+            exec(c, "CREATE TABLE tb_b (pk_b int PRIMARY KEY, t text COLLATE a32.ci)");
+            exec(c, "INSERT INTO tb_a VALUES (1, 'a', 'a'), (2, 'b', 'b'); INSERT INTO tb_b VALUES (1, 'x')");
+            for (String q : List.of("SELECT a.pk_a, (SELECT count(*) FROM tb_b b WHERE b.t = a.name) AS n FROM tb_a a",
+                    "SELECT a.pk_a, b.pk_b AS kb FROM tb_a a JOIN tb_b b ON b.t = a.name",
+                    "SELECT a.pk_a FROM tb_a a WHERE a.name IN (SELECT b.t FROM tb_b b)")) {
+                assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('a32.tv_a', $q$" + q + "$q$)")).as(q).isEqualTo("0A000");
+            }
+            new Oracle(c)
+                    .create("a32.tv_a", "SELECT a.pk_a, (SELECT count(*) FROM tb_b b WHERE b.t = a.tag) AS n FROM tb_a a")
+                    .create("a32.tv_pair", "SELECT a.pk_a AS pk_pair, b.pk_b AS kb FROM tb_a a JOIN tb_b b ON b.t = a.tag")
+                    .run("UPDATE tb_b SET t = 'A' WHERE pk_b = 1", "INSERT INTO tb_b VALUES (2, 'B')", "UPDATE tb_a SET tag = 'X' WHERE pk_a = 2",
+                            "UPDATE tb_b SET t = 'x' WHERE pk_b = 2");
         }
     }
 
