@@ -2074,7 +2074,11 @@ $fn$;
 -- by_var: arr is a variable (cheap to read twice), so one value (a single-row write) gets a plain VALUES row,
 -- with no sort to plan and run.
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_lock(text, text, text);
-CREATE OR REPLACE FUNCTION public.pg_tviews__gen_lock(lk text, scope text, arr text, by_var boolean) RETURNS text
+DROP FUNCTION IF EXISTS public.pg_tviews__gen_lock(text, text, text, boolean);
+-- fold: the values compare under a nondeterministic collation ('Bob' = 'bob'), and a lock row per spelling would let two
+-- writers of one value recompute it side by side (0.3.8: a count of 2 left at 1); every value of the scope then takes
+-- one lock row, which serializes the scope's writers
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_lock(lk text, scope text, arr text, by_var boolean, fold boolean) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN by_var THEN
                 format(E'\n    IF cardinality(%3$s) = 1 THEN'
@@ -2089,8 +2093,16 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                           || E'\n        ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1;', lk, scope, replace(v.val, '@v', 'v'), arr) AS many
               -- a key fits in an index row (the TVIEW's primary key holds it); a joined value may not (a long URL):
               -- past 1,000 bytes a hop value is locked by its digest
-              FROM (SELECT CASE WHEN scope = 'k' THEN '@v'
+              FROM (SELECT CASE WHEN fold THEN $v$'*'::text$v$
+                                WHEN scope = 'k' THEN '@v'
                                 ELSE $v$CASE WHEN octet_length(@v) > 1000 THEN 'md5:' || md5(@v) ELSE @v END$v$ END AS val) v) l;
+$$;
+
+-- Does column col of table rel compare under a nondeterministic collation?
+CREATE OR REPLACE FUNCTION public.pg_tviews__nondeterministic(rel regclass, col text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
+                    WHERE a.attrelid = rel AND a.attname = col AND NOT c.collisdeterministic)
 $$;
 
 -- PostgreSQL 15 prunes the DEFAULT partition of a range-partitioned table when a query says "k IS NOT NULL" and
@@ -2152,6 +2164,7 @@ DECLARE
     paths jsonb := '[]';
     rnk jsonb := '{}';
     nears jsonb := '{}';
+    folds jsonb := '{}';
     ready jsonb := '{}';
     done text[] := '{}';
     hid text;
@@ -2176,11 +2189,15 @@ BEGIN
             FOR j IN 1 .. jsonb_array_length(p->'hops') LOOP
                 h := p->'hops'->(j - 1);
                 decl := decl || format(E'\n    _w%s_%s_%s text[];', s, i, j);
+                folds := folds || jsonb_build_object(h->>'id', coalesce((folds->>(h->>'id'))::boolean, false)
+                             OR public.pg_tviews__nondeterministic(to_regclass(format('%I.%I', h->>'schema', h->>'table')), h->>'to'));
                 rnk := jsonb_set(rnk, ARRAY[(h->>'id') || '.' || (jsonb_array_length(p->'hops') - j + 1)],
                                  to_jsonb(jsonb_array_length(p->'hops') - j + 1));
             END LOOP;
         END LOOP;
         FOR h IN SELECT x FROM jsonb_array_elements(coalesce(dep->'near', '[]')) x LOOP
+            folds := folds || jsonb_build_object(h->>'id', coalesce((folds->>(h->>'id'))::boolean, false)
+                         OR public.pg_tviews__nondeterministic(to_regclass(format('%I.%I', dep->>'schema', dep->>'table')), h->>'col'));
             IF NOT nears ? (h->>'id') THEN
                 nears := nears || jsonb_build_object(h->>'id', format('_n%s', replace(h->>'id', '-', 'm')));
                 decl := decl || format(E'\n    _n%s text[];', replace(h->>'id', '-', 'm'));
@@ -2213,7 +2230,7 @@ BEGIN
                      || replace(public.pg_tviews__gen_lock(lk, 'h' || hid,
                             CASE WHEN cardinality(vars) = 1 THEN vars[1]
                                  ELSE format('ARRAY(SELECT unnest(%s))', array_to_string(vars, ') UNION ALL SELECT unnest(')) END,
-                            cardinality(vars) = 1),
+                            cardinality(vars) = 1, coalesce((folds->>split_part(hid, '.', 1))::boolean, false)),
                                 E'\n    ', E'\n        ')
                      || E'\n    END IF;';
         done := done || hid;
@@ -3111,7 +3128,9 @@ BEGIN
     END IF;$s$, m.schema_name, m.table_name, cols, dv, m.key_column, ent, conflict);
     -- up to 8 keys: the single-key upsert per key (its cached plan is cheap; planning the set-based
     -- statement for a few keys costs more than running it)
-    recompute := rr_all || public.pg_tviews__gen_lock(lk, 'k', '_tv_keys::text[]', true) || format($s$
+    recompute := rr_all || public.pg_tviews__gen_lock(lk, 'k', '_tv_keys::text[]', true,
+                                                      public.pg_tviews__nondeterministic(format('%I.%I', m.schema_name, m.table_name)::regclass, m.key_column))
+                        || format($s$
     IF cardinality(_tv_keys) <= 8 THEN
         FOREACH _tv_key IN ARRAY _tv_keys LOOP%1$s
         END LOOP;

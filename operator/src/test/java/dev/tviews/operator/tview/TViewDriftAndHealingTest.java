@@ -2,11 +2,13 @@ package dev.tviews.operator.tview;
 
 import static dev.tviews.operator.tview.TViewFixture.USER_QUERY;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -112,6 +114,8 @@ class TViewDriftAndHealingTest {
 
         shop.db.execute("DROP TABLE tv_user");
         shop.awaitEvent("user", "TableRecreated");
+        // the event announces the recreation (its generation does not change, so Ready is already true): wait for the table
+        await().atMost(Duration.ofSeconds(60)).until(() -> shop.db.queryValue("SELECT to_regclass('tv_user') IS NOT NULL"), Boolean.TRUE::equals);
         shop.awaitReady("user");
         assertThat(shop.count("SELECT count(*) FROM tv_user")).isEqualTo(2);
         assertThat(shop.drift("tv_user", USER_QUERY)).isZero();
