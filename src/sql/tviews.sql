@@ -2075,10 +2075,11 @@ $fn$;
 -- with no sort to plan and run.
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_lock(text, text, text);
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_lock(text, text, text, boolean);
--- fold: the values compare under a nondeterministic collation ('Bob' = 'bob'), and a lock row per spelling would let two
--- writers of one value recompute it side by side (0.3.8: a count of 2 left at 1); every value of the scope then takes
--- one lock row, which serializes the scope's writers
-CREATE OR REPLACE FUNCTION public.pg_tviews__gen_lock(lk text, scope text, arr text, by_var boolean, fold boolean) RETURNS text
+DROP FUNCTION IF EXISTS public.pg_tviews__gen_lock(text, text, text, boolean, boolean);
+-- val: the lock value of element @v (NULL: its text). A lock row per text would let two writers of one value that
+-- reads two ways ('Bob' and 'bob' under a nondeterministic collation, numeric 1.0 and 1.00, one timestamptz under two
+-- TimeZone settings) recompute it side by side, the later one writing what it alone saw (0.3.8 did)
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_lock(lk text, scope text, arr text, by_var boolean, val text) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN by_var THEN
                 format(E'\n    IF cardinality(%3$s) = 1 THEN'
@@ -2093,10 +2094,37 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                           || E'\n        ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1;', lk, scope, replace(v.val, '@v', 'v'), arr) AS many
               -- a key fits in an index row (the TVIEW's primary key holds it); a joined value may not (a long URL):
               -- past 1,000 bytes a hop value is locked by its digest
-              FROM (SELECT CASE WHEN fold THEN $v$'*'::text$v$
+              FROM (SELECT CASE WHEN val IS NOT NULL THEN val
                                 WHEN scope = 'k' THEN '@v'
                                 ELSE $v$CASE WHEN octet_length(@v) > 1000 THEN 'md5:' || md5(@v) ELSE @v END$v$ END AS val) v) l;
 $$;
+
+-- The lock value of a key of TVIEW table tv (column col, value @v of its type): its hash under the type's hash function
+-- and the column's collation, which equal values share whatever their text (a collision only makes two keys wait for
+-- each other). NULL (lock by text) for a type without a hash function; '*' (one lock row for every key) for such a type
+-- under a nondeterministic collation.
+CREATE OR REPLACE FUNCTION public.pg_tviews__key_lock_value(tv regclass, col text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    a record;
+BEGIN
+    SELECT format_type(t.atttypid, t.atttypmod) AS typ, co.oid AS coll,
+           CASE WHEN co.oid IS NOT NULL THEN format('%I.%I', cn.nspname, co.collname) END AS collname,
+           coalesce(NOT co.collisdeterministic, false) AS nondet
+      INTO a
+      FROM pg_attribute t LEFT JOIN pg_collation co ON co.oid = t.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+     WHERE t.attrelid = tv AND t.attname = col AND NOT t.attisdropped;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    BEGIN
+        EXECUTE format('SELECT pg_catalog.hash_array_extended(ARRAY[NULL::%s], 0)', a.typ);
+    EXCEPTION WHEN OTHERS THEN
+        RETURN CASE WHEN a.nondet THEN $v$'*'::text$v$ END;
+    END;
+    RETURN format('pg_catalog.hash_array_extended(ARRAY[@v%s], 0)::text', CASE WHEN a.coll IS NOT NULL THEN ' COLLATE ' || a.collname ELSE '' END);
+END
+$fn$;
 
 -- Does column col of table rel compare under a nondeterministic collation?
 CREATE OR REPLACE FUNCTION public.pg_tviews__nondeterministic(rel regclass, col text) RETURNS boolean
@@ -2230,7 +2258,7 @@ BEGIN
                      || replace(public.pg_tviews__gen_lock(lk, 'h' || hid,
                             CASE WHEN cardinality(vars) = 1 THEN vars[1]
                                  ELSE format('ARRAY(SELECT unnest(%s))', array_to_string(vars, ') UNION ALL SELECT unnest(')) END,
-                            cardinality(vars) = 1, coalesce((folds->>split_part(hid, '.', 1))::boolean, false)),
+                            cardinality(vars) = 1, CASE WHEN (folds->>split_part(hid, '.', 1))::boolean THEN $v$'*'::text$v$ END),
                                 E'\n    ', E'\n        ')
                      || E'\n    END IF;';
         done := done || hid;
@@ -3128,8 +3156,8 @@ BEGIN
     END IF;$s$, m.schema_name, m.table_name, cols, dv, m.key_column, ent, conflict);
     -- up to 8 keys: the single-key upsert per key (its cached plan is cheap; planning the set-based
     -- statement for a few keys costs more than running it)
-    recompute := rr_all || public.pg_tviews__gen_lock(lk, 'k', '_tv_keys::text[]', true,
-                                                      public.pg_tviews__nondeterministic(format('%I.%I', m.schema_name, m.table_name)::regclass, m.key_column))
+    recompute := rr_all || public.pg_tviews__gen_lock(lk, 'k', '_tv_keys', true,
+                                                      public.pg_tviews__key_lock_value(format('%I.%I', m.schema_name, m.table_name)::regclass, m.key_column))
                         || format($s$
     IF cardinality(_tv_keys) <= 8 THEN
         FOREACH _tv_key IN ARRAY _tv_keys LOOP%1$s
