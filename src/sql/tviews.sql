@@ -2099,21 +2099,22 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                                 ELSE $v$CASE WHEN octet_length(@v) > 1000 THEN 'md5:' || md5(@v) ELSE @v END$v$ END AS val) v) l;
 $$;
 
--- The lock value of a key of TVIEW table tv (column col, value @v of its type): its hash under the type's hash function
--- and the column's collation, which equal values share whatever their text (a collision only makes two keys wait for
--- each other). NULL (lock by text) for a type without a hash function; '*' (one lock row for every key) for such a type
--- under a nondeterministic collation.
-CREATE OR REPLACE FUNCTION public.pg_tviews__key_lock_value(tv regclass, col text) RETURNS text
+-- The lock value of element @v of column col of table rel (a TVIEW's key, typed; or a joined value, text cast to
+-- cast_to): its hash under the type's hash function and the column's collation, which equal values share whatever
+-- their text (a collision only makes two values wait for each other). NULL (lock by text) for a type without a hash
+-- function; '*' (one lock row for every value) for such a type under a nondeterministic collation.
+DROP FUNCTION IF EXISTS public.pg_tviews__key_lock_value(regclass, text);
+CREATE OR REPLACE FUNCTION public.pg_tviews__lock_value(rel regclass, col text, cast_to text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     a record;
 BEGIN
-    SELECT format_type(t.atttypid, t.atttypmod) AS typ, co.oid AS coll,
+    SELECT coalesce(cast_to, format_type(t.atttypid, t.atttypmod)) AS typ, co.oid AS coll,
            CASE WHEN co.oid IS NOT NULL THEN format('%I.%I', cn.nspname, co.collname) END AS collname,
            coalesce(NOT co.collisdeterministic, false) AS nondet
       INTO a
       FROM pg_attribute t LEFT JOIN pg_collation co ON co.oid = t.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
-     WHERE t.attrelid = tv AND t.attname = col AND NOT t.attisdropped;
+     WHERE t.attrelid = rel AND t.attname = col AND NOT t.attisdropped;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
@@ -2122,16 +2123,11 @@ BEGIN
     EXCEPTION WHEN OTHERS THEN
         RETURN CASE WHEN a.nondet THEN $v$'*'::text$v$ END;
     END;
-    RETURN format('pg_catalog.hash_array_extended(ARRAY[@v%s], 0)::text', CASE WHEN a.coll IS NOT NULL THEN ' COLLATE ' || a.collname ELSE '' END);
+    RETURN format('pg_catalog.hash_array_extended(ARRAY[%s%s], 0)::text',
+                  CASE WHEN cast_to IS NULL THEN '@v' ELSE format('(@v)::%s', cast_to) END,
+                  CASE WHEN a.coll IS NOT NULL AND a.coll <> 0 THEN ' COLLATE ' || a.collname ELSE '' END);
 END
 $fn$;
-
--- Does column col of table rel compare under a nondeterministic collation?
-CREATE OR REPLACE FUNCTION public.pg_tviews__nondeterministic(rel regclass, col text) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
-                    WHERE a.attrelid = rel AND a.attname = col AND NOT c.collisdeterministic)
-$$;
 
 -- PostgreSQL 15 prunes the DEFAULT partition of a range-partitioned table when a query says "k IS NOT NULL" and
 -- compares its partition key k only through an OR or "= ANY(constant array)": a plain SELECT then returns too few
@@ -2192,7 +2188,7 @@ DECLARE
     paths jsonb := '[]';
     rnk jsonb := '{}';
     nears jsonb := '{}';
-    folds jsonb := '{}';
+    lockvals jsonb := '{}';
     ready jsonb := '{}';
     done text[] := '{}';
     hid text;
@@ -2217,15 +2213,20 @@ BEGIN
             FOR j IN 1 .. jsonb_array_length(p->'hops') LOOP
                 h := p->'hops'->(j - 1);
                 decl := decl || format(E'\n    _w%s_%s_%s text[];', s, i, j);
-                folds := folds || jsonb_build_object(h->>'id', coalesce((folds->>(h->>'id'))::boolean, false)
-                             OR public.pg_tviews__nondeterministic(to_regclass(format('%I.%I', h->>'schema', h->>'table')), h->>'to'));
+                IF NOT lockvals ? (h->>'id') THEN
+                    lockvals := lockvals || jsonb_build_object(h->>'id', public.pg_tviews__lock_value(
+                                    to_regclass(format('%I.%I', h->>'schema', h->>'table')), h->>'to', public.pg_tviews__hop_type(h)));
+                END IF;
                 rnk := jsonb_set(rnk, ARRAY[(h->>'id') || '.' || (jsonb_array_length(p->'hops') - j + 1)],
                                  to_jsonb(jsonb_array_length(p->'hops') - j + 1));
             END LOOP;
         END LOOP;
         FOR h IN SELECT x FROM jsonb_array_elements(coalesce(dep->'near', '[]')) x LOOP
-            folds := folds || jsonb_build_object(h->>'id', coalesce((folds->>(h->>'id'))::boolean, false)
-                         OR public.pg_tviews__nondeterministic(to_regclass(format('%I.%I', dep->>'schema', dep->>'table')), h->>'col'));
+            IF NOT lockvals ? (h->>'id') THEN
+                lockvals := lockvals || jsonb_build_object(h->>'id', public.pg_tviews__lock_value(
+                                to_regclass(format('%I.%I', dep->>'schema', dep->>'table')), h->>'col',
+                                public.pg_tviews__hop_type(jsonb_build_object('schema', dep->>'schema', 'table', dep->>'table', 'to', h->>'col'))));
+            END IF;
             IF NOT nears ? (h->>'id') THEN
                 nears := nears || jsonb_build_object(h->>'id', format('_n%s', replace(h->>'id', '-', 'm')));
                 decl := decl || format(E'\n    _n%s text[];', replace(h->>'id', '-', 'm'));
@@ -2258,7 +2259,7 @@ BEGIN
                      || replace(public.pg_tviews__gen_lock(lk, 'h' || hid,
                             CASE WHEN cardinality(vars) = 1 THEN vars[1]
                                  ELSE format('ARRAY(SELECT unnest(%s))', array_to_string(vars, ') UNION ALL SELECT unnest(')) END,
-                            cardinality(vars) = 1, CASE WHEN (folds->>split_part(hid, '.', 1))::boolean THEN $v$'*'::text$v$ END),
+                            cardinality(vars) = 1, lockvals->>split_part(hid, '.', 1)),
                                 E'\n    ', E'\n        ')
                      || E'\n    END IF;';
         done := done || hid;
@@ -3157,7 +3158,7 @@ BEGIN
     -- up to 8 keys: the single-key upsert per key (its cached plan is cheap; planning the set-based
     -- statement for a few keys costs more than running it)
     recompute := rr_all || public.pg_tviews__gen_lock(lk, 'k', '_tv_keys', true,
-                                                      public.pg_tviews__key_lock_value(format('%I.%I', m.schema_name, m.table_name)::regclass, m.key_column))
+                                                      public.pg_tviews__lock_value(format('%I.%I', m.schema_name, m.table_name)::regclass, m.key_column, NULL))
                         || format($s$
     IF cardinality(_tv_keys) <= 8 THEN
         FOREACH _tv_key IN ARRAY _tv_keys LOOP%1$s
@@ -3720,6 +3721,7 @@ DECLARE
     dv text := format('%I.%I', sch, (public.pg_tviews__names(ent, tbl)).dv);
     busy text := current_setting('pg_tviews.busy', true);
     r jsonb;
+    am text;
 BEGIN
     PERFORM set_config('pg_tviews.busy', 'on', true);      -- the DDL event trigger ignores the runtime's own DDL
     IF to_regclass(dv) IS NOT NULL THEN
@@ -3768,10 +3770,24 @@ BEGIN
         PERFORM public.pg_tviews__owner_exec(sch, ent, tbl, format('WITH i AS (INSERT INTO %I.%I SELECT * FROM %s q RETURNING 1) SELECT to_jsonb(count(*)) FROM i', sch, tbl, dv));
         EXECUTE format('ALTER TABLE %I.%I ADD PRIMARY KEY (%I)', sch, tbl, k);
     END IF;
+    -- id and fk_* columns are looked up by value: a btree index for a fixed-size type; a hash index for a variable-size
+    -- one (a btree entry holds at most 2,704 bytes, and a longer value would fail the source's write at the flush:
+    -- 0.3.8 did); none for a type with neither (json, point: 0.3.8 refused the TVIEW)
     FOR c IN SELECT x FROM jsonb_array_elements_text(a->'columns') x WHERE (x LIKE 'fk\_%' OR x = 'id') AND x <> k ORDER BY 1 LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute at ON at.attrelid = i.indrelid AND at.attnum = i.indkey[0]
                         WHERE i.indrelid = format('%I.%I', sch, tbl)::regclass AND at.attname = c) THEN
-            EXECUTE format('CREATE INDEX %I ON %I.%I (%I)', public.pg_tviews__left_bytes(tbl, 40) || '_' || public.pg_tviews__left_bytes(c, 12) || '_' || substr(md5(sch || '.' || tbl || '.' || c), 1, 8), sch, tbl, c);
+            FOR am IN SELECT x FROM unnest(CASE WHEN (SELECT t.typlen > 0 FROM pg_attribute at JOIN pg_type t ON t.oid = at.atttypid
+                                                        WHERE at.attrelid = format('%I.%I', sch, tbl)::regclass AND at.attname = c)
+                                                THEN ARRAY['btree', 'hash'] ELSE ARRAY['hash', 'btree'] END) x LOOP
+                BEGIN
+                    EXECUTE format('CREATE INDEX %I ON %I.%I USING %s (%I)',
+                                   public.pg_tviews__left_bytes(tbl, 40) || '_' || public.pg_tviews__left_bytes(c, 12) || '_' || substr(md5(sch || '.' || tbl || '.' || c), 1, 8),
+                                   sch, tbl, am, c);
+                    EXIT;
+                EXCEPTION WHEN undefined_object THEN
+                    NULL;       -- no default operator class of that method for the type
+                END;
+            END LOOP;
         END IF;
     END LOOP;
 

@@ -234,8 +234,8 @@ class IsolationTest {
      * One key or joined value that reads two ways: 'Bob' and 'bob' under a nondeterministic collation, numeric 1.0 and
      * 1.00, one instant written under two TimeZone settings. Maintenance locked each text apart, so two writers of one
      * value recomputed it side by side and the later one wrote what it alone saw (0.3.8: counts of 2 left at 1; a new
-     * row matching an uncommitted one left at 0). Keys are now locked by their hash, joined values under such a collation
-     * by one lock row.
+     * row matching an uncommitted one, 'a' for 'A' or 1.00 for 1.0, left at 0). Keys and joined values are now locked by
+     * their hash under their type and collation.
      */
     @Test
     void aValueThatReadsTwoWaysIsLockedOnce(PgDatabase db) throws Exception {
@@ -244,6 +244,7 @@ class IsolationTest {
             exec(setup, "CREATE COLLATION i9.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)");
             exec(setup, "CREATE TABLE i9.tb_order (pk_order int PRIMARY KEY, customer text COLLATE i9.ci, amount numeric, at timestamptz)");
             exec(setup, "CREATE TABLE i9.tb_a (pk_a int PRIMARY KEY, tag text COLLATE i9.ci); CREATE TABLE i9.tb_b (pk_b int PRIMARY KEY, t text COLLATE i9.ci)");
+            exec(setup, "CREATE TABLE i9.tb_c (pk_c int PRIMARY KEY, tag numeric); CREATE TABLE i9.tb_d (pk_d int PRIMARY KEY, t numeric)");
             String customers = "SELECT o.customer AS pk_customer, count(*) AS n FROM i9.tb_order o GROUP BY o.customer";
             String instants = "SELECT o.at AS pk_at, count(*) AS n FROM i9.tb_order o GROUP BY o.at";
             String matches = "SELECT a.pk_a, (SELECT count(*) FROM i9.tb_b b WHERE b.t = a.tag) AS n FROM i9.tb_a a";
@@ -251,11 +252,14 @@ class IsolationTest {
             exec(setup, "SELECT pg_tviews_create('i9.tv_amount', $q$SELECT o.amount AS pk_amount, count(*) AS n FROM i9.tb_order o GROUP BY o.amount$q$)");
             exec(setup, "SELECT pg_tviews_create('i9.tv_at', $q$" + instants + "$q$)");
             exec(setup, "SELECT pg_tviews_create('i9.tv_a', $q$" + matches + "$q$)");
+            String numbers = "SELECT c.pk_c, (SELECT count(*) FROM i9.tb_d d WHERE d.t = c.tag) AS n FROM i9.tb_c c";
+            exec(setup, "SELECT pg_tviews_create('i9.tv_c', $q$" + numbers + "$q$)");
             Object secondPid = value(second, "SELECT pg_backend_pid()");
             String[][] races = {
                     {"SET LOCAL TimeZone = 'UTC'; INSERT INTO i9.tb_order VALUES (1, 'Bob', 1.0, '2020-01-01 00:00+00')",
                      "SET LOCAL TimeZone = 'Asia/Tokyo'; INSERT INTO i9.tb_order VALUES (2, 'bob', 1.00, '2020-01-01 00:00+00')"},
-                    {"INSERT INTO i9.tb_b VALUES (1, 'A')", "INSERT INTO i9.tb_a VALUES (3, 'a')"}};
+                    {"INSERT INTO i9.tb_b VALUES (1, 'A')", "INSERT INTO i9.tb_a VALUES (3, 'a')"},
+                    {"INSERT INTO i9.tb_d VALUES (1, 1.0)", "INSERT INTO i9.tb_c VALUES (3, 1.00)"}};
             for (String[] race : races) {
                 exec(first, "BEGIN");
                 exec(first, race[0]);
@@ -270,6 +274,7 @@ class IsolationTest {
             assertThat(Rt.driftAgainst(setup, "i9.tv_at", instants)).isZero();
             assertThat(value(setup, "SELECT string_agg(n::text, ',') FROM i9.tv_amount")).isEqualTo("2");   // (1.0 or 1.00: one group)
             assertThat(Rt.driftAgainst(setup, "i9.tv_a", matches)).isZero();
+            assertThat(Rt.driftAgainst(setup, "i9.tv_c", numbers)).isZero();
         }
     }
 
