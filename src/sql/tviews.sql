@@ -1788,6 +1788,13 @@ BEGIN
     END IF;
     SELECT public.pg_tviews__type_name(atttypid, atttypmod), attnum INTO key_type, key_attno
       FROM pg_attribute WHERE attrelid = v AND attname = key_col;
+    -- a set of keys is an array of the key's type, and an array of arrays is one array (0.3.8 accepted such a key, and
+    -- every write to its sources then failed)
+    IF EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+                WHERE a.attrelid = v AND a.attname = key_col AND t.typcategory = 'A') THEN
+        RAISE EXCEPTION 'the key column "%" of TVIEW %.% is an array (%)', key_col, sch, tbl, key_type USING ERRCODE = '0A000',
+            HINT = 'Key the TVIEW by a scalar column (the array''s text, array_to_string(…), is one if it is unique).';
+    END IF;
 
     qdef := regexp_replace(public.pg_tviews__viewdef(v), '[;\s]+$', '');
 
@@ -2101,8 +2108,9 @@ $$;
 
 -- The lock value of element @v of column col of table rel (a TVIEW's key, typed; or a joined value, text cast to
 -- cast_to): its hash under the type's hash function and the column's collation, which equal values share whatever
--- their text (a collision only makes two values wait for each other). NULL (lock by text) for a type without a hash
--- function; '*' (one lock row for every value) for such a type under a nondeterministic collation.
+-- their text (a collision only makes two values wait for each other). Its text for a type without a hash function
+-- (NULL for a joined value, already text); '*' (one lock row for every value) for such a type under a nondeterministic
+-- collation.
 DROP FUNCTION IF EXISTS public.pg_tviews__key_lock_value(regclass, text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__lock_value(rel regclass, col text, cast_to text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
@@ -2121,7 +2129,7 @@ BEGIN
     BEGIN
         EXECUTE format('SELECT pg_catalog.hash_array_extended(ARRAY[NULL::%s], 0)', a.typ);
     EXCEPTION WHEN OTHERS THEN
-        RETURN CASE WHEN a.nondet THEN $v$'*'::text$v$ END;
+        RETURN CASE WHEN a.nondet THEN $v$'*'::text$v$ WHEN cast_to IS NULL THEN '(@v)::text' END;
     END;
     RETURN format('pg_catalog.hash_array_extended(ARRAY[%s%s], 0)::text',
                   CASE WHEN cast_to IS NULL THEN '@v' ELSE format('(@v)::%s', cast_to) END,
