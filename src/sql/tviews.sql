@@ -2328,6 +2328,17 @@ DECLARE
     h record;
     nm record := public.pg_tviews__names(ent, '');
 BEGIN
+    -- DROP TRIGGER locks its table (ACCESS EXCLUSIVE): every table first, none waited for while holding another (0.3.8
+    -- dropped them in turn, and a writer that had read the second and then wrote the first deadlocked with the drop)
+    PERFORM public.pg_tviews__lock_tables(ARRAY(
+        SELECT DISTINCT c.oid::regclass::text
+          FROM (SELECT to_regclass(format('%I.%I', x.schema_name, x.on_table)) AS rel FROM public.pg_tview_helpers x
+                 WHERE x.entity = ent AND x.kind = 'trigger' AND x.object_name LIKE nm.trg_like
+                UNION
+                SELECT t.tgrelid::regclass FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
+                 WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgname LIKE nm.trg_like AND pg_has_role(f.proowner, 'MEMBER')) r
+          JOIN pg_class c ON c.oid = r.rel
+         ORDER BY 1), 'ACCESS EXCLUSIVE');
     FOR h IN SELECT * FROM public.pg_tview_helpers WHERE entity = ent AND kind = 'trigger' AND object_name LIKE nm.trg_like LOOP
         IF to_regclass(format('%I.%I', h.schema_name, h.on_table)) IS NOT NULL THEN
             EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', h.object_name, h.schema_name, h.on_table);
@@ -3641,7 +3652,8 @@ $fn$;
 -- Create / replace / drop
 -- ---------------------------------------------------------------------------------------------
 -- Locks tables rels in a mode without ever waiting for one while holding another that this call took: a writer that
--- held the second and then wrote the first would deadlock with a caller that took them in turn (0.3.8's create did).
+-- held the second and then wrote the first would deadlock with a caller that took them in turn (0.3.8's create and
+-- drop did).
 -- It waits for one table holding none of the others, takes the others only if they are free, and otherwise lets them
 -- all go and waits for the busy one; after 20 such rounds it waits for each in turn. A caller's lock_timeout bounds
 -- each wait (55P03).

@@ -278,6 +278,32 @@ class IsolationTest {
         }
     }
 
+    /**
+     * A writer has read the second source (by name) and then writes the first while the TVIEW is dropped. DROP TRIGGER
+     * locks each source (ACCESS EXCLUSIVE); 0.3.8 dropped them in turn, waiting for the second while holding the first,
+     * and deadlocked. Now the drop waits for the busy source holding none of the others.
+     */
+    @Test
+    void droppingATviewWaitsForABusySourceWithoutHoldingTheOthers(PgDatabase db) throws Exception {
+        try (Connection setup = db.connect(); Connection writer = db.connect(); Connection dropper = db.connect()) {
+            exec(setup, "CREATE SCHEMA i8; CREATE TABLE i8.tb_a (pk_a int PRIMARY KEY, v text); CREATE TABLE i8.tb_b (pk_b int PRIMARY KEY, fk_a int, w text)");
+            exec(setup, "INSERT INTO i8.tb_a SELECT g, 'a' || g FROM generate_series(1, 3) g; INSERT INTO i8.tb_b SELECT g, g, 'b' || g FROM generate_series(1, 3) g");
+            exec(setup, "SELECT pg_tviews_create('i8.tv_b', 'SELECT b.pk_b, b.w, a.v FROM i8.tb_b b JOIN i8.tb_a a ON a.pk_a = b.fk_a')");
+            Object dropperPid = value(dropper, "SELECT pg_backend_pid()");
+            exec(writer, "BEGIN");
+            exec(writer, "SELECT count(*) FROM i8.tb_b");
+            CompletableFuture<String> dropping = CompletableFuture.supplyAsync(() -> Rt.sqlState(dropper, "SELECT pg_tviews_drop('i8.tv_b')"));
+            assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'i8.tb_b'::regclass AND pid = " + dropperPid, dropping))
+                    .isEqualTo(1L);
+            assertThat(value(setup, "SELECT count(*) FROM pg_locks WHERE granted AND relation = 'i8.tb_a'::regclass AND mode = 'AccessExclusiveLock' AND pid = " + dropperPid))
+                    .isEqualTo(0L);
+            exec(writer, "UPDATE i8.tb_a SET v = 'written' WHERE pk_a = 1");
+            exec(writer, "COMMIT");
+            assertThat(dropping.get(60, TimeUnit.SECONDS)).isNull();
+            assertThat(value(setup, "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid IN ('i8.tb_a'::regclass, 'i8.tb_b'::regclass) AND NOT t.tgisinternal")).isEqualTo(0L);
+        }
+    }
+
     /** A caller's lock_timeout still applies to the wait for a busy source (55P03), and nothing is left behind. */
     @Test
     void aCallersLockTimeoutStopsTheCreateThatWaitsForASource(PgDatabase db) throws Exception {
