@@ -2157,18 +2157,24 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                 THEN format('(CASE WHEN pg_catalog.statement_timestamp() IS NULL THEN NULL ELSE %s END)', expr) ELSE expr END;
 $$;
 
--- Whether definition view dv, or a view it reads, tests for NULL (IS [NOT] NULL, IS [NOT] DISTINCT FROM NULL, on a
--- column or a row) or calls a function that is not built in (an inlined SQL function may test for NULL)
-CREATE OR REPLACE FUNCTION public.pg_tviews__dv_null_tests(dv oid) RETURNS boolean
+-- The relations view v reads, directly or through other views, and v itself
+CREATE OR REPLACE FUNCTION public.pg_tviews__view_closure(v oid) RETURNS SETOF oid
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH RECURSIVE rels(oid) AS (
-        SELECT dv
+        SELECT v
         UNION
         SELECT d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
           JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
          WHERE d.refobjid <> rels.oid
     )
-    SELECT EXISTS (SELECT 1 FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
+    SELECT oid FROM rels WHERE oid IS NOT NULL
+$$;
+
+-- Whether definition view dv, or a view it reads, tests for NULL (IS [NOT] NULL, IS [NOT] DISTINCT FROM NULL, on a
+-- column or a row) or calls a function that is not built in (an inlined SQL function may test for NULL)
+CREATE OR REPLACE FUNCTION public.pg_tviews__dv_null_tests(dv oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM public.pg_tviews__view_closure(dv) rels(oid) JOIN pg_rewrite r ON r.ev_class = rels.oid
                     WHERE r.ev_action::text ~ '\{NULLTEST '
                        OR EXISTS (SELECT 1 FROM regexp_matches(r.ev_action::text, ':(funcid|opfuncid) ([0-9]+)', 'g') f
                                    WHERE f[2]::oid >= 16384));
@@ -2660,15 +2666,10 @@ $fn$;
 -- owner's.
 CREATE OR REPLACE FUNCTION public.pg_tviews__dv_sources(dv oid, owner name) RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH RECURSIVE rels(oid) AS (
-        SELECT c.oid FROM pg_class c WHERE c.oid = dv AND c.relkind = 'v' AND pg_has_role(owner, c.relowner, 'MEMBER')
-        UNION
-        SELECT d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
-          JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
-         WHERE d.refobjid <> rels.oid
-    )
     SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('schema', n.nspname, 'table', c.relname)), '[]')
-      FROM rels JOIN pg_class c ON c.oid = rels.oid AND c.relkind IN ('r', 'p') JOIN pg_namespace n ON n.oid = c.relnamespace
+      FROM public.pg_tviews__view_closure((SELECT c.oid FROM pg_class c
+                                            WHERE c.oid = dv AND c.relkind = 'v' AND pg_has_role(owner, c.relowner, 'MEMBER'))) rels(oid)
+      JOIN pg_class c ON c.oid = rels.oid AND c.relkind IN ('r', 'p') JOIN pg_namespace n ON n.oid = c.relnamespace
 $$;
 
 -- Source DDL (a renamed column, a new or attached partition, a new inheritance child, a detached one, a redefined
@@ -2866,10 +2867,7 @@ $$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__query_objects(m public.pg_tview_meta, OUT fns oid[], OUT types oid[], OUT views oid[])
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH RECURSIVE rels(oid) AS (
-        SELECT public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)
-        UNION
-        SELECT d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
-          JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+        SELECT public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv))
     ), refs AS (
         SELECT DISTINCT d.refclassid, d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
           JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
@@ -3569,14 +3567,7 @@ $fn$;
 -- Does view v read table t, directly or through other views?
 CREATE OR REPLACE FUNCTION public.pg_tviews__view_reads(v oid, t oid) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH RECURSIVE rels(oid) AS (
-        SELECT v
-        UNION
-        SELECT d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
-          JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
-         WHERE d.refobjid <> rels.oid
-    )
-    SELECT v IS NOT NULL AND t IS NOT NULL AND EXISTS (SELECT 1 FROM rels WHERE rels.oid = t);
+    SELECT v IS NOT NULL AND t IS NOT NULL AND t IN (SELECT public.pg_tviews__view_closure(v));
 $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__dependents(ent text)
