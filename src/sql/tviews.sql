@@ -2106,6 +2106,18 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                                 ELSE $v$CASE WHEN octet_length(@v) > 1000 THEN 'md5:' || md5(@v) ELSE @v END$v$ END AS val) v) l;
 $$;
 
+-- Can values of type typ be hashed: has it a hash function, and so has every element of an array and every field of
+-- a row (an array or row type has a hash operator class whatever its elements)?
+CREATE OR REPLACE FUNCTION public.pg_tviews__hashable(typ text) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    EXECUTE format('SELECT pg_catalog.hash_array_extended(ARRAY[NULL::%s], 0)', typ);
+    RETURN true;
+EXCEPTION WHEN OTHERS THEN
+    RETURN false;
+END
+$fn$;
+
 -- The lock value of element @v of column col of table rel (a TVIEW's key, typed; or a joined value, text cast to
 -- cast_to): its hash under the type's hash function and the column's collation, which equal values share whatever
 -- their text (a collision only makes two values wait for each other). Its text for a type without a hash function
@@ -2126,11 +2138,9 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    BEGIN
-        EXECUTE format('SELECT pg_catalog.hash_array_extended(ARRAY[NULL::%s], 0)', a.typ);
-    EXCEPTION WHEN OTHERS THEN
+    IF NOT public.pg_tviews__hashable(a.typ) THEN
         RETURN CASE WHEN a.nondet THEN $v$'*'::text$v$ WHEN cast_to IS NULL THEN '(@v)::text' END;
-    END;
+    END IF;
     RETURN format('pg_catalog.hash_array_extended(ARRAY[%s%s], 0)::text',
                   CASE WHEN cast_to IS NULL THEN '@v' ELSE format('(@v)::%s', cast_to) END,
                   CASE WHEN a.coll IS NOT NULL AND a.coll <> 0 THEN ' COLLATE ' || a.collname ELSE '' END);
@@ -3782,14 +3792,17 @@ BEGIN
         EXECUTE format('ALTER TABLE %I.%I ADD PRIMARY KEY (%I)', sch, tbl, k);
     END IF;
     -- id and fk_* columns are looked up by value: a btree index for a fixed-size type; a hash index for a variable-size
-    -- one (a btree entry holds at most 2,704 bytes, and a longer value would fail the source's write at the flush:
-    -- 0.3.8 did); none for a type with neither (json, point: 0.3.8 refused the TVIEW)
+    -- one whose values can be hashed (a btree entry holds at most 2,704 bytes, and a longer value would fail the
+    -- source's write at the flush: 0.3.8 did); none otherwise (json, point, tsvector, point[]: 0.3.8 refused the TVIEW
+    -- or failed its writes)
     FOR c IN SELECT x FROM jsonb_array_elements_text(a->'columns') x WHERE (x LIKE 'fk\_%' OR x = 'id') AND x <> k ORDER BY 1 LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute at ON at.attrelid = i.indrelid AND at.attnum = i.indkey[0]
                         WHERE i.indrelid = format('%I.%I', sch, tbl)::regclass AND at.attname = c) THEN
-            FOR am IN SELECT x FROM unnest(CASE WHEN (SELECT t.typlen > 0 FROM pg_attribute at JOIN pg_type t ON t.oid = at.atttypid
-                                                        WHERE at.attrelid = format('%I.%I', sch, tbl)::regclass AND at.attname = c)
-                                                THEN ARRAY['btree', 'hash'] ELSE ARRAY['hash', 'btree'] END) x LOOP
+            FOR am IN SELECT x FROM (SELECT t.typlen > 0 AS fixed, public.pg_tviews__hashable(format_type(at.atttypid, at.atttypmod)) AS hashable
+                                       FROM pg_attribute at JOIN pg_type t ON t.oid = at.atttypid
+                                      WHERE at.attrelid = format('%I.%I', sch, tbl)::regclass AND at.attname = c) ty
+                                CROSS JOIN LATERAL unnest(CASE WHEN ty.fixed THEN ARRAY['btree'] ELSE '{}' END
+                                                          || CASE WHEN ty.hashable THEN ARRAY['hash'] ELSE '{}' END) x LOOP
                 BEGIN
                     EXECUTE format('CREATE INDEX %I ON %I.%I USING %s (%I)',
                                    public.pg_tviews__left_bytes(tbl, 40) || '_' || public.pg_tviews__left_bytes(c, 12) || '_' || substr(md5(sch || '.' || tbl || '.' || c), 1, 8),
