@@ -2138,6 +2138,11 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
+    -- where equal values have one text (integers, uuid, text under a deterministic collation), the text is the lock
+    -- value: hashing every key of a 100,000-row load cost 10 %
+    IF a.typ IN ('smallint', 'integer', 'bigint', 'oid', 'uuid') OR (a.typ IN ('text', 'character varying') AND NOT a.nondet) THEN
+        RETURN CASE WHEN cast_to IS NULL THEN '(@v)::text' END;
+    END IF;
     IF NOT public.pg_tviews__hashable(a.typ) THEN
         RETURN CASE WHEN a.nondet THEN $v$'*'::text$v$ WHEN cast_to IS NULL THEN '(@v)::text' END;
     END IF;
