@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.9
+-- tviews-runtime-version: 0.3.10
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -275,7 +275,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.9'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.10'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -979,17 +979,66 @@ BEGIN
     -- a positive IN (SELECT ...) conjunct links the outer value to the subquery's output; a row (a, b) IN (SELECT x, y ...)
     -- links each column (its test is an AND of equalities)
     IF e->>'_' = 'SUBLINK' AND e->>'subLinkType' = '2' AND side_l IS NULL THEN
-        x := (SELECT jsonb_agg(jsonb_build_array(public.pg_tviews__an_var(t->'args'->0, scope), t->'args'->1->>'paramid'))
-                FROM jsonb_array_elements(CASE WHEN e->'testexpr'->>'_' = 'BOOLEXPR' AND e->'testexpr'->>'boolop' = 'and'
-                                               THEN e->'testexpr'->'args' ELSE jsonb_build_array(e->'testexpr') END) t
-               WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND t->'args'->1->>'_' = 'PARAM'
-                 AND public.pg_tviews__an_same_collation(t)
-                 AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (t->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)));
-        IF x IS NOT NULL THEN
-            acc := jsonb_set(acc, '{pending_in}', coalesce(acc->'pending_in', '{}') || jsonb_build_object(md5(e::text), x));
-        END IF;
+        acc := public.pg_tviews__an_in_links(acc, e, scope, NULL);
     END IF;
     RETURN acc;
+END
+$fn$;
+
+-- The equalities of an IN (SELECT ...) test ("a = out1", a row (a, b) IN (SELECT x, y ...): each column), recorded for
+-- pg_tviews__an_sublink, which links each outer value to the subquery's output. With q (the outer query level) the
+-- test is under a NOT: only equalities whose two sides can never be NULL are kept, and none unless all are.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_in_links(acc jsonb, sl jsonb, scope text, q jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    tests jsonb := CASE WHEN sl->'testexpr'->>'_' = 'BOOLEXPR' AND sl->'testexpr'->>'boolop' = 'and'
+                        THEN sl->'testexpr'->'args' ELSE jsonb_build_array(sl->'testexpr') END;
+    x jsonb;
+BEGIN
+    x := (SELECT jsonb_agg(jsonb_build_array(public.pg_tviews__an_var(t->'args'->0, scope), t->'args'->1->>'paramid'))
+            FROM jsonb_array_elements(tests) t
+           WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND t->'args'->1->>'_' = 'PARAM'
+             AND public.pg_tviews__an_same_collation(t)
+             AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (t->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge))
+             AND (q IS NULL OR public.pg_tviews__an_never_null(q, t->'args'->0)
+                               AND public.pg_tviews__an_never_null(sl->'subselect',
+                                       sl->'subselect'->'targetList'->((t->'args'->1->>'paramid')::int - 1)->'expr')));
+    IF x IS NULL OR q IS NOT NULL AND jsonb_array_length(x) < jsonb_array_length(tests) THEN
+        RETURN acc;
+    END IF;
+    RETURN jsonb_set(acc, '{pending_in}', coalesce(acc->'pending_in', '{}') || jsonb_build_object(md5(sl::text), x));
+END
+$fn$;
+
+-- Can expression e (of query level q) never be NULL in a row that level filters? A column (of this level) of a table
+-- that is NOT NULL there and on no nullable side of an outer join, or one that WHERE tests IS NOT NULL.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_never_null(q jsonb, e jsonb) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    rte jsonb;
+BEGIN
+    WHILE e->>'_' = 'RELABELTYPE' LOOP
+        e := e->'arg';
+    END LOOP;
+    IF e->>'_' IS DISTINCT FROM 'VAR' OR e->>'varlevelsup' <> '0' OR (e->>'varattno')::int <= 0 THEN
+        RETURN false;
+    END IF;
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
+                                                      THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
+                WHERE c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' AND c->'arg'->>'_' = 'VAR' AND c->'arg'->>'varlevelsup' = '0'
+                  AND c->'arg'->>'varno' = e->>'varno' AND c->'arg'->>'varattno' = e->>'varattno') THEN
+        RETURN true;
+    END IF;
+    rte := q->'rtable'->((e->>'varno')::int - 1);
+    IF rte->>'rtekind' IS DISTINCT FROM '0'
+       OR EXISTS (SELECT 1 FROM jsonb_path_query(q->'jointree', 'strict $.**') j
+                   WHERE j->>'_' = 'JOINEXPR' AND j->>'jointype' IN ('1', '2', '3')
+                     AND (e->>'varno')::int = ANY(CASE j->>'jointype' WHEN '1' THEN public.pg_tviews__an_rtis(j->'rarg')
+                                                                    WHEN '3' THEN public.pg_tviews__an_rtis(j->'larg')
+                                                                    ELSE public.pg_tviews__an_rtis(j) END)) THEN
+        RETURN false;
+    END IF;
+    RETURN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = (rte->>'relid')::oid AND a.attnum = (e->>'varattno')::int AND a.attnotnull);
 END
 $fn$;
 
@@ -1341,6 +1390,13 @@ BEGIN
                      public.pg_tviews__an_required(q->'jointree'->'quals'));
     acc := public.pg_tviews__an_from(q, q->'jointree', scope, ctes, acc);
     acc := public.pg_tviews__an_quals(q->'jointree'->'quals', scope, ctes, acc);
+    -- a NOT IN (SELECT ...) conjunct of WHERE whose sides are never NULL is an anti-join on its equalities (with a NULL
+    -- on either side the test depends on whether the subquery returns a NULL, or any row at all: no key leads there)
+    FOR te IN SELECT c->'args'->0 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
+                                                                 THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
+               WHERE c->>'_' = 'BOOLEXPR' AND c->>'boolop' = 'not' AND c->'args'->0->>'_' = 'SUBLINK' AND c->'args'->0->>'subLinkType' = '2' LOOP
+        acc := public.pg_tviews__an_in_links(acc, te, scope, q);
+    END LOOP;
     acc := public.pg_tviews__an_exprs(q->'jointree'->'quals', scope, ctes, acc);
     -- an aggregate without GROUP BY evaluates its SELECT list and HAVING once, also when its WHERE matched no row: a
     -- subquery there is not inside this scope's conditions
@@ -1951,7 +2007,7 @@ BEGIN
                 (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x), sch, tbl
             USING ERRCODE = '0A000',
                   DETAIL = format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column'),
-                  HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post) of columns that share a collation, or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
+                  HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post) of columns that share a collation (a NOT IN (SELECT ...) links like that when neither side can be NULL: NOT NULL columns, or IS NOT NULL in WHERE), or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
     END IF;
 END
 $fn$;
@@ -2340,6 +2396,20 @@ EXCEPTION WHEN OTHERS THEN
 END
 $fn$;
 
+-- The triggers of a TVIEW: those of its registry (on tables that still exist) and those the registry lost (rows deleted
+-- or damaged, a table renamed), found by name among the triggers of functions the caller may drop
+CREATE OR REPLACE FUNCTION public.pg_tviews__triggers_of(ent text, trg_like text) RETURNS TABLE(trg text, sch text, tbl text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT x.object_name, x.schema_name, x.on_table FROM public.pg_tview_helpers x
+     WHERE x.entity = ent AND x.kind = 'trigger' AND x.object_name LIKE trg_like
+       AND to_regclass(format('%I.%I', x.schema_name, x.on_table)) IS NOT NULL
+    UNION
+    SELECT t.tgname, n.nspname, c.relname
+      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_proc f ON f.oid = t.tgfoid
+     WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgname LIKE trg_like AND pg_has_role(f.proowner, 'MEMBER')
+$$;
+
 -- Drops a TVIEW's generated triggers and functions: those its registry names and those named like its objects
 -- (the registry lost them), only if they are its own (named for this entity, the functions owned by a role the
 -- caller, acting as the TVIEW's owner, is a member of), never by splicing the registry's text.
@@ -2352,27 +2422,11 @@ BEGIN
     -- DROP TRIGGER locks its table (ACCESS EXCLUSIVE): every table first, none waited for while holding another (0.3.8
     -- dropped them in turn, and a writer that had read the second and then wrote the first deadlocked with the drop)
     PERFORM public.pg_tviews__lock_tables(ARRAY(
-        SELECT DISTINCT c.oid::regclass::text
-          FROM (SELECT to_regclass(format('%I.%I', x.schema_name, x.on_table)) AS rel FROM public.pg_tview_helpers x
-                 WHERE x.entity = ent AND x.kind = 'trigger' AND x.object_name LIKE nm.trg_like
-                UNION
-                SELECT t.tgrelid::regclass FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid
-                 WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgname LIKE nm.trg_like AND pg_has_role(f.proowner, 'MEMBER')) r
-          JOIN pg_class c ON c.oid = r.rel
-         ORDER BY 1), 'ACCESS EXCLUSIVE');
-    FOR h IN SELECT * FROM public.pg_tview_helpers WHERE entity = ent AND kind = 'trigger' AND object_name LIKE nm.trg_like LOOP
-        IF to_regclass(format('%I.%I', h.schema_name, h.on_table)) IS NOT NULL THEN
-            EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', h.object_name, h.schema_name, h.on_table);
-        END IF;
-    END LOOP;
-    -- triggers of this TVIEW that the registry lost (rows deleted or damaged, a table renamed): before the functions
-    -- they call, which could not be dropped under them
-    FOR h IN SELECT t.tgname, n.nspname, c.relname
-               FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-               JOIN pg_proc f ON f.oid = t.tgfoid
-              WHERE NOT t.tgisinternal AND t.tgparentid = 0
-                AND t.tgname LIKE nm.trg_like AND pg_has_role(f.proowner, 'MEMBER') LOOP
-        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', h.tgname, h.nspname, h.relname);
+        SELECT DISTINCT r::text FROM (SELECT to_regclass(format('%I.%I', t.sch, t.tbl)) AS r FROM public.pg_tviews__triggers_of(ent, nm.trg_like) t) x
+         WHERE r IS NOT NULL ORDER BY 1), 'ACCESS EXCLUSIVE');
+    -- (before the functions they call, which could not be dropped under them)
+    FOR h IN SELECT * FROM public.pg_tviews__triggers_of(ent, nm.trg_like) LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', h.trg, h.sch, h.tbl);
     END LOOP;
     FOR h IN SELECT f.oid::regprocedure AS sig FROM public.pg_tview_helpers x
                JOIN pg_proc f ON f.oid = public.pg_tviews__helper_fn(x)

@@ -286,22 +286,58 @@ class IsolationTest {
     @Test
     void droppingATviewWaitsForABusySourceWithoutHoldingTheOthers(PgDatabase db) throws Exception {
         try (Connection setup = db.connect(); Connection writer = db.connect(); Connection dropper = db.connect()) {
-            exec(setup, "CREATE SCHEMA i8; CREATE TABLE i8.tb_a (pk_a int PRIMARY KEY, v text); CREATE TABLE i8.tb_b (pk_b int PRIMARY KEY, fk_a int, w text)");
-            exec(setup, "INSERT INTO i8.tb_a SELECT g, 'a' || g FROM generate_series(1, 3) g; INSERT INTO i8.tb_b SELECT g, g, 'b' || g FROM generate_series(1, 3) g");
-            exec(setup, "SELECT pg_tviews_create('i8.tv_b', 'SELECT b.pk_b, b.w, a.v FROM i8.tb_b b JOIN i8.tb_a a ON a.pk_a = b.fk_a')");
-            Object dropperPid = value(dropper, "SELECT pg_backend_pid()");
-            exec(writer, "BEGIN");
-            exec(writer, "SELECT count(*) FROM i8.tb_b");
-            CompletableFuture<String> dropping = CompletableFuture.supplyAsync(() -> Rt.sqlState(dropper, "SELECT pg_tviews_drop('i8.tv_b')"));
-            assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'i8.tb_b'::regclass AND pid = " + dropperPid, dropping))
-                    .isEqualTo(1L);
-            assertThat(value(setup, "SELECT count(*) FROM pg_locks WHERE granted AND relation = 'i8.tb_a'::regclass AND mode = 'AccessExclusiveLock' AND pid = " + dropperPid))
-                    .isEqualTo(0L);
+            CompletableFuture<String> dropping = whileAWriterHasReadTbB(setup, writer, dropper, "i8", "SELECT pg_tviews_drop('i8.tv_b')");
             exec(writer, "UPDATE i8.tb_a SET v = 'written' WHERE pk_a = 1");
             exec(writer, "COMMIT");
             assertThat(dropping.get(60, TimeUnit.SECONDS)).isNull();
             assertThat(value(setup, "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid IN ('i8.tb_a'::regclass, 'i8.tb_b'::regclass) AND NOT t.tgisinternal")).isEqualTo(0L);
         }
+    }
+
+    /**
+     * Replacing a TVIEW's query while a writer has read one source and then writes both: the replace waits for the busy
+     * source holding none of the others (no deadlock), and the writer's rows are in the TVIEW under the new query.
+     */
+    @Test
+    void replacingATviewWaitsForABusySourceAndLosesNoRow(PgDatabase db) throws Exception {
+        try (Connection setup = db.connect(); Connection writer = db.connect(); Connection replacer = db.connect()) {
+            String replaced = "SELECT b.pk_b, b.w, a.v, upper(a.v) AS shout FROM i10.tb_b b JOIN i10.tb_a a ON a.pk_a = b.fk_a";
+            CompletableFuture<String> replacing = whileAWriterHasReadTbB(setup, writer, replacer, "i10",
+                    "SELECT pg_tviews_create_or_replace('i10.tv_b', '" + replaced + "')");
+            exec(writer, "INSERT INTO i10.tb_a VALUES (4, 'a4'); UPDATE i10.tb_a SET v = 'written' WHERE pk_a = 1");
+            exec(writer, "INSERT INTO i10.tb_b VALUES (4, 4, 'b4')");
+            exec(writer, "COMMIT");
+            assertThat(replacing.get(60, TimeUnit.SECONDS)).isNull();
+            assertThat(Rt.driftAgainst(setup, "i10.tv_b", replaced)).isZero();
+            assertThat(value(setup, "SELECT shout FROM i10.tv_b WHERE pk_b = 1")).isEqualTo("WRITTEN");
+            assertThat(value(setup, "SELECT count(*) FROM i10.tv_b")).isEqualTo(4L);
+            exec(setup, "UPDATE i10.tb_a SET v = 'after' WHERE pk_a = 4");
+            assertThat(Rt.driftAgainst(setup, "i10.tv_b", replaced)).isZero();
+        }
+    }
+
+    /**
+     * Schema {@code schema}: tv_b over tb_b JOIN tb_a. The writer opens a transaction that reads tb_b; then {@code ddl}
+     * runs in {@code ddlSession}. Returns once it waits for tb_b, having asserted that it holds no lock on tb_a that a
+     * write would wait for (the writer goes on to write tb_a: holding one would be a deadlock).
+     */
+    private static CompletableFuture<String> whileAWriterHasReadTbB(Connection setup, Connection writer, Connection ddlSession,
+                                                                    String schema, String ddl) throws Exception {
+        exec(setup, "CREATE SCHEMA " + schema + "; CREATE TABLE " + schema + ".tb_a (pk_a int PRIMARY KEY, v text);"
+                + " CREATE TABLE " + schema + ".tb_b (pk_b int PRIMARY KEY, fk_a int, w text)");
+        exec(setup, "INSERT INTO " + schema + ".tb_a SELECT g, 'a' || g FROM generate_series(1, 3) g;"
+                + " INSERT INTO " + schema + ".tb_b SELECT g, g, 'b' || g FROM generate_series(1, 3) g");
+        exec(setup, "SELECT pg_tviews_create('" + schema + ".tv_b', 'SELECT b.pk_b, b.w, a.v FROM " + schema + ".tb_b b JOIN "
+                + schema + ".tb_a a ON a.pk_a = b.fk_a')");
+        Object pid = value(ddlSession, "SELECT pg_backend_pid()");
+        exec(writer, "BEGIN");
+        exec(writer, "SELECT count(*) FROM " + schema + ".tb_b");
+        CompletableFuture<String> running = CompletableFuture.supplyAsync(() -> Rt.sqlState(ddlSession, ddl));
+        assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = '" + schema + ".tb_b'::regclass AND pid = " + pid,
+                running)).isEqualTo(1L);
+        assertThat(value(setup, "SELECT count(*) FROM pg_locks WHERE granted AND relation = '" + schema + ".tb_a'::regclass"
+                + " AND mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock') AND pid = " + pid)).isEqualTo(0L);
+        return running;
     }
 
     /** A caller's lock_timeout still applies to the wait for a busy source (55P03), and nothing is left behind. */

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Random schemas (3-5 tables: self-references, a many-to-many link, nullable and deferred foreign keys,
  * optionally a partitioned table), random TVIEWs drawn from the accepted shapes (filters on parents,
- * correlated aggregates, EXISTS, jsonb documents, a TVIEW on a TVIEW), random DML (key updates, parent
+ * correlated aggregates, EXISTS, NOT IN, jsonb documents, a TVIEW on a TVIEW), random DML (key updates, parent
  * flips, deferred-FK transactions, savepoints; now and then a function the queries call is replaced, also inside a
  * transaction). Every value is a literal from one java.util.Random, so
  * the printed seed replays the run exactly. The oracle (the test's own query text, rows compared by their text
@@ -141,6 +141,8 @@ class RandomizedTest {
                         + " JOIN tb_tag t ON t.pk_tag = pt.fk_tag WHERE pt.fk_post = p.pk_post) AS tags FROM tb_post p"});
                 shapes.add(new String[] {"tv_tag", "SELECT t.pk_tag, t.name, count(p.pk_post) AS flagged_posts FROM tb_tag t"
                         + " LEFT JOIN tb_post_tag pt ON pt.fk_tag = t.pk_tag LEFT JOIN tb_post p ON p.pk_post = pt.fk_post AND p.flag GROUP BY t.pk_tag, t.name"});
+                shapes.add(new String[] {"tv_untagged", "SELECT p.pk_post AS pk_untagged, p.title FROM tb_post p"
+                        + " WHERE p.pk_post NOT IN (SELECT pt.fk_post FROM tb_post_tag pt WHERE pt.fk_tag = 1)"});
             }
             if (orgs) {
                 shapes.add(new String[] {"tv_org", "SELECT o.pk_org, o.name, o.active, (SELECT jsonb_agg(jsonb_build_object('user', u.name, 'score', u.score)"
