@@ -987,7 +987,7 @@ $fn$;
 
 -- The equalities of an IN (SELECT ...) test ("a = out1", a row (a, b) IN (SELECT x, y ...): each column), recorded for
 -- pg_tviews__an_sublink, which links each outer value to the subquery's output. With q (the outer query level) the
--- test is under a NOT: only equalities whose two sides can never be NULL are kept, and none unless all are.
+-- test is under a NOT (or is a <> ALL): only equalities whose two sides can never be NULL are kept, and none unless all are.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_in_links(acc jsonb, sl jsonb, scope text, q jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -999,7 +999,10 @@ BEGIN
             FROM jsonb_array_elements(tests) t
            WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND t->'args'->1->>'_' = 'PARAM'
              AND public.pg_tviews__an_same_collation(t)
-             AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (t->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge))
+             AND EXISTS (SELECT 1 FROM pg_operator o LEFT JOIN pg_operator n ON n.oid = o.oprnegate
+                          WHERE o.oid = (t->>'opno')::oid
+                            AND CASE WHEN sl->>'subLinkType' = '1' THEN o.oprname = '<>' AND n.oprname = '=' AND (n.oprcanhash OR n.oprcanmerge)
+                                     ELSE o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge) END)
              AND (q IS NULL OR public.pg_tviews__an_never_null(q, t->'args'->0)
                                AND public.pg_tviews__an_never_null(sl->'subselect',
                                        sl->'subselect'->'targetList'->((t->'args'->1->>'paramid')::int - 1)->'expr')));
@@ -1392,9 +1395,12 @@ BEGIN
     acc := public.pg_tviews__an_quals(q->'jointree'->'quals', scope, ctes, acc);
     -- a NOT IN (SELECT ...) conjunct of WHERE whose sides are never NULL is an anti-join on its equalities (with a NULL
     -- on either side the test depends on whether the subquery returns a NULL, or any row at all: no key leads there)
-    FOR te IN SELECT c->'args'->0 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
-                                                                 THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
-               WHERE c->>'_' = 'BOOLEXPR' AND c->>'boolop' = 'not' AND c->'args'->0->>'_' = 'SUBLINK' AND c->'args'->0->>'subLinkType' = '2' LOOP
+    -- (x <> ALL (SELECT y ...) is the same test)
+    FOR te IN SELECT CASE WHEN c->>'_' = 'SUBLINK' THEN c ELSE c->'args'->0 END
+                FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
+                                               THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
+               WHERE c->>'_' = 'BOOLEXPR' AND c->>'boolop' = 'not' AND c->'args'->0->>'_' = 'SUBLINK' AND c->'args'->0->>'subLinkType' = '2'
+                  OR c->>'_' = 'SUBLINK' AND c->>'subLinkType' = '1' LOOP
         acc := public.pg_tviews__an_in_links(acc, te, scope, q);
     END LOOP;
     acc := public.pg_tviews__an_exprs(q->'jointree'->'quals', scope, ctes, acc);

@@ -134,18 +134,20 @@ class LineageTest {
             exec(c, "INSERT INTO tb_user SELECT g, 'u' || g, g % 3 FROM generate_series(1, 6) g;"
                     + " INSERT INTO tb_post SELECT g, 1 + g % 6, 't' || g FROM generate_series(1, 20) g;"
                     + " INSERT INTO tb_hidden VALUES (1, 3, 3), (2, 4, NULL), (3, 7, 1)");
-            // both sides NOT NULL columns; a NOT IN inside a correlated count; an outer column proven by IS NOT NULL
+            // both sides NOT NULL columns; a NOT IN inside a correlated count; an outer column proven by IS NOT NULL; <> ALL
             String visible = "SELECT p.pk_post, p.title FROM tb_post p WHERE p.pk_post NOT IN (SELECT h.fk_post FROM tb_hidden h)";
             String counts = "SELECT u.pk_user, (SELECT count(*) FROM tb_post p WHERE p.fk_user = u.pk_user"
                     + " AND p.pk_post NOT IN (SELECT h.fk_maybe FROM tb_hidden h WHERE h.fk_maybe IS NOT NULL)) AS visible FROM tb_user u";
             String teams = "SELECT u.pk_user AS pk_member, u.name FROM tb_user u WHERE u.fk_team NOT IN (SELECT h.pk_hidden FROM tb_hidden h)"
                     + " AND u.fk_team IS NOT NULL";
-            new Oracle(c).create("l14.tv_post", visible).create("l14.tv_user", counts).create("l14.tv_member", teams)
+            String others = "SELECT u.pk_user AS pk_other, u.name FROM tb_user u WHERE u.pk_user <> ALL (SELECT p.fk_user FROM tb_post p WHERE p.title LIKE 't1%')";
+            new Oracle(c).create("l14.tv_post", visible).create("l14.tv_user", counts).create("l14.tv_member", teams).create("l14.tv_other", others)
                     .run("INSERT INTO tb_hidden VALUES (4, 5, 5)", "UPDATE tb_hidden SET fk_post = 6 WHERE pk_hidden = 1",
                             "UPDATE tb_hidden SET fk_maybe = NULL WHERE pk_hidden = 3", "UPDATE tb_hidden SET fk_maybe = 2 WHERE pk_hidden = 2",
                             "UPDATE tb_hidden SET pk_hidden = 0 WHERE pk_hidden = 2", "DELETE FROM tb_hidden WHERE pk_hidden = 4",
                             "UPDATE tb_user SET fk_team = NULL WHERE pk_user = 1", "UPDATE tb_user SET fk_team = 0 WHERE pk_user = 2",
                             "UPDATE tb_post SET pk_post = 30 WHERE pk_post = 6", "UPDATE tb_post SET pk_post = 6 WHERE pk_post = 8",
+                            "UPDATE tb_post SET title = 't1x' WHERE pk_post = 2", "UPDATE tb_post SET fk_user = 4 WHERE pk_post = 10",
                             "BEGIN", "INSERT INTO tb_hidden SELECT 100 + g, g, g FROM generate_series(1, 10) g", "DELETE FROM tb_hidden WHERE pk_hidden = 1",
                             "COMMIT", "TRUNCATE tb_hidden");
             // a side that can be NULL makes the test depend on other rows (a NULL in the subquery hides every post): refused
