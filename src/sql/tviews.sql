@@ -1117,6 +1117,38 @@ BEGIN
 END
 $fn$;
 
+-- Edges of a FULL JOIN's merged USING column (COALESCE(l.k, r.k)) to each side's column, each usable only where that
+-- side is present (its occurrence, or one inside that side's subquery, CTE or view): equal where both are, and a side's
+-- NULL column matches nothing (its row's merged key would be NULL). A side that is a join's column is followed to the
+-- tables under it (a.k for an inner or left join's USING column, every side's for a nested FULL JOIN's).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_merged_column(acc jsonb, q jsonb, merged jsonb, node text, scope text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    side jsonb;
+    rte jsonb;
+BEGIN
+    FOR side IN SELECT x FROM jsonb_array_elements(merged->'args') x LOOP
+        rte := NULL;
+        LOOP
+            WHILE side->>'_' = 'RELABELTYPE' LOOP
+                side := side->'arg';
+            END LOOP;
+            EXIT WHEN side->>'_' IS DISTINCT FROM 'VAR' OR side->>'varlevelsup' <> '0';
+            rte := q->'rtable'->((side->>'varno')::int - 1);
+            EXIT WHEN rte->>'rtekind' <> '2';
+            side := rte->'joinaliasvars'->((side->>'varattno')::int - 1);
+        END LOOP;
+        IF side->>'_' = 'COALESCEEXPR' AND rte->>'jointype' = '2' THEN
+            acc := public.pg_tviews__an_merged_column(acc, q, side, node, scope);
+        ELSIF side->>'_' = 'VAR' AND side->>'varlevelsup' = '0' THEN
+            acc := public.pg_tviews__an_edge(acc, node, public.pg_tviews__an_var(side, scope), false,
+                                             jsonb_build_array(jsonb_build_array(scope || ':' || (side->>'varno'))));
+        END IF;
+    END LOOP;
+    RETURN acc;
+END
+$fn$;
+
 -- Range-table entry rti of query q (scope): base tables become occurrences; subqueries, CTEs and views
 -- are analysed as inner scopes whose outputs are linked to this scope's columns.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_rte(q jsonb, rti int, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
@@ -1169,7 +1201,13 @@ BEGIN
         j := 0;
         FOR v IN SELECT x FROM jsonb_array_elements(coalesce(rte->'joinaliasvars', '[]')) x LOOP
             j := j + 1;
-            acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, public.pg_tviews__an_var(v, scope));
+            IF v->>'_' = 'COALESCEEXPR' AND rte->>'jointype' = '2' THEN
+                -- a FULL JOIN's merged USING column: each side's column where that side is present (equal where both are;
+                -- a side's NULL column matches nothing, and its row's merged key would be NULL)
+                acc := public.pg_tviews__an_merged_column(acc, q, v, scope || ':' || rti || ':' || j, scope);
+            ELSE
+                acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, public.pg_tviews__an_var(v, scope));
+            END IF;
         END LOOP;
     WHEN '6' THEN
         up := (rte->>'ctelevelsup')::int;

@@ -166,6 +166,31 @@ class LineageTest {
     }
 
     @Test
+    void aFullJoinKeyedByItsMergedUsingColumnFollowsEachSide(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l15; SET search_path = l15, public");
+            exec(c, "CREATE TABLE tb_price (sku int PRIMARY KEY, price numeric NOT NULL)");
+            exec(c, "CREATE TABLE tb_stock (sku int PRIMARY KEY, qty int NOT NULL)");
+            exec(c, "CREATE TABLE tb_review (pk_review int PRIMARY KEY, sku int, stars int NOT NULL)");
+            exec(c, "INSERT INTO tb_price VALUES (1, 10), (2, 20), (3, 30); INSERT INTO tb_stock VALUES (2, 5), (3, 0), (4, 7);"
+                    + " INSERT INTO tb_review VALUES (1, 2, 5), (2, 2, 3), (3, 5, 4), (4, NULL, 1)");
+            // every sku priced or stocked (or, three ways, reviewed): a row of either side keyed by the merged sku
+            String both = "SELECT sku AS pk_sku, p.price, s.qty FROM tb_price p FULL JOIN tb_stock s USING (sku)";
+            String three = "SELECT sku AS pk_item, p.price, s.qty, r.best FROM tb_price p FULL JOIN tb_stock s USING (sku)"
+                    + " FULL JOIN (SELECT x.sku, max(x.stars) AS best FROM tb_review x WHERE x.sku IS NOT NULL GROUP BY x.sku) r USING (sku)";
+            String counted = "SELECT j.sku AS pk_counted, (SELECT count(*) FROM tb_review r WHERE r.sku = j.sku) AS reviews"
+                    + " FROM tb_price p FULL JOIN tb_stock s USING (sku) AS j";
+            new Oracle(c).create("l15.tv_sku", both).create("l15.tv_item", three).create("l15.tv_counted", counted)
+                    .run("INSERT INTO tb_price VALUES (4, 40)", "INSERT INTO tb_stock VALUES (1, 1)", "DELETE FROM tb_price WHERE sku = 3",
+                            "UPDATE tb_stock SET sku = 9 WHERE sku = 4", "UPDATE tb_price SET sku = 9 WHERE sku = 4",
+                            "UPDATE tb_price SET price = price * 2", "DELETE FROM tb_stock WHERE qty = 0",
+                            "INSERT INTO tb_review VALUES (5, 7, 2)", "UPDATE tb_review SET sku = 9 WHERE pk_review = 1",
+                            "UPDATE tb_review SET sku = NULL WHERE pk_review = 3", "DELETE FROM tb_review WHERE sku = 7",
+                            "BEGIN", "DELETE FROM tb_price", "INSERT INTO tb_stock VALUES (12, 3)", "COMMIT", "TRUNCATE tb_stock");
+        }
+    }
+
+    @Test
     void filtersOnParentsMakeRowsAppearAndDisappear(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
             exec(c, "CREATE SCHEMA l4; SET search_path = l4, public");
