@@ -10,9 +10,11 @@ import dev.tviews.testkit.PostgresExtension;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -43,6 +45,49 @@ class InstallTest {
             assertThat((Long) value(c, "SELECT count(*) FROM pg_tview_audit_log")).isGreaterThan(audit);
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK'")).isEqualTo(0L);
             assertThat(value(c, "SELECT count(DISTINCT runtime_version) FROM pg_tview_meta")).isEqualTo(1L);
+        }
+    }
+
+    /**
+     * A prepared transaction that wrote a source holds its lock until COMMIT PREPARED: an upgrade (which regenerates every
+     * TVIEW, locking its sources) waits for it, or with a lock_timeout fails changing nothing; afterwards it upgrades and
+     * the prepared row is in the TVIEW.
+     */
+    @Test
+    void anUpgradeWaitsForAPreparedWriterOrFailsChangingNothing(PgDatabase db) throws Exception {
+        Rt.install(db);
+        try (Connection c = db.connect(); Connection installer = db.connect()) {
+            exec(c, "CREATE SCHEMA i6; CREATE TABLE i6.tb_order (pk_order numeric PRIMARY KEY, state text)");
+            exec(c, "INSERT INTO i6.tb_order VALUES (1.0, 'new'), (2, 'new')");
+            exec(c, "SELECT pg_tviews_create('i6.tv_order', 'SELECT o.pk_order, o.state FROM i6.tb_order o')");
+            exec(c, "BEGIN; UPDATE i6.tb_order SET state = 'prepared' WHERE pk_order = 1; PREPARE TRANSACTION 'i6_prepared'");
+            try {
+                String before = Rt.fingerprint(c);
+                Object audit = value(c, "SELECT count(*) FROM pg_tview_audit_log");
+                exec(installer, "SET lock_timeout = '500ms'");
+                assertThat(Rt.sqlState(installer, TviewsRuntime.installScript())).isEqualTo("55P03");
+                exec(installer, "ROLLBACK");             // (the script's own BEGIN left the session in the failed transaction)
+                assertThat(Rt.fingerprint(c)).isEqualTo(before);
+                assertThat(value(c, "SELECT count(*) FROM pg_tview_audit_log")).isEqualTo(audit);
+                exec(installer, "RESET lock_timeout");
+                Object installerPid = value(installer, "SELECT pg_backend_pid()");
+                CompletableFuture<String> upgrade =
+                        CompletableFuture.supplyAsync(() -> Rt.sqlState(installer, TviewsRuntime.installScript()));
+                assertThat(Rt.awaitLockWait(c, "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + installerPid, upgrade)).isEqualTo(1L);
+                assertThat(value(c, "SELECT string_agg(DISTINCT coalesce(relation::regclass::text, locktype), ', ') FROM pg_locks"
+                        + " WHERE NOT granted AND pid = " + installerPid)).isIn("i6.tb_order", value(c, "SELECT format('%I.%I', schema_name, on_table) FROM pg_tview_helpers"
+                        + " WHERE entity = 'i6.order' AND kind = 'trigger' AND object_name LIKE '%\\_flush'"));   // its source, or its queue
+                exec(c, "COMMIT PREPARED 'i6_prepared'");
+                assertThat(upgrade.get(60, TimeUnit.SECONDS)).isNull();
+            } finally {
+                if (value(c, "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'i6_prepared'").equals(1L)) {
+                    exec(c, "ROLLBACK PREPARED 'i6_prepared'");
+                }
+            }
+            assertThat(value(c, "SELECT state FROM i6.tv_order WHERE pk_order = 1")).isEqualTo("prepared");
+            exec(c, "UPDATE i6.tb_order SET state = 'after' WHERE pk_order = 2");
+            assertThat(Rt.driftAgainst(c, "i6.tv_order", "SELECT o.pk_order, o.state FROM i6.tb_order o")).isZero();
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK'")).isEqualTo(0L);
         }
     }
 
