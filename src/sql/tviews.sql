@@ -581,6 +581,7 @@ DECLARE
     row_data jsonb;
     readable boolean;
     got jsonb;
+    key jsonb;
     lookup text;
 BEGIN
     PERFORM public.pg_tviews__not_null('max_entities', max_entities::text, 'include_data', include_data::text, 'reset', reset::text);
@@ -593,19 +594,21 @@ BEGIN
         -- owner's lineage over tables the caller may not read either
         readable := has_table_privilege(format('%I.%I', e.schema_name, e.table_name), 'SELECT');
         CONTINUE WHEN NOT readable;
-        -- the key's type as the catalog of the table spells it, never the catalog row's text
-        lookup := format('SELECT to_jsonb(t) FROM %I.%I t WHERE t.%I = $1::%s', e.schema_name, e.table_name, e.key_column,
+        -- the key's type as the catalog of the table spells it, never the catalog row's text; the row as a whole
+        -- (t.*: a column named t would be read instead of the row) and its key both printed under the caller's settings
+        lookup := format('SELECT to_jsonb(x.k) #>> ''{}'', (SELECT to_jsonb(t.*) FROM %I.%I t WHERE t.%I = x.k) FROM (SELECT ($1 #>> ''{}'')::%s AS k) x',
+                         e.schema_name, e.table_name, e.key_column,
                          (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
                            WHERE a.attrelid = public.pg_tviews__relid(e.schema_name, e.table_name) AND a.attname = e.key_column));
         EXECUTE format('SELECT %I.%I($1, $2)', e.schema_name, e.rp) INTO got USING reset, max_entities - n;
         truncated := truncated OR (got->>'more')::boolean;
-        FOR id IN SELECT jsonb_array_elements_text(got->'ids') LOOP
+        FOR key IN SELECT jsonb_array_elements(got->'ids') LOOP
             n := n + 1;
-            row_data := NULL;
-            EXECUTE lookup INTO row_data USING id;
-            items := items || jsonb_strip_nulls(jsonb_build_object('entity', e.entity, 'table', format('%I.%I', e.schema_name, e.table_name),
-                         'id', id, 'op', CASE WHEN row_data IS NULL THEN 'delete' ELSE 'upsert' END,
-                         'data', CASE WHEN include_data THEN row_data END));
+            EXECUTE lookup INTO id, row_data USING key;
+            -- (no jsonb_strip_nulls: a null inside the row's own jsonb columns is part of its data)
+            items := items || (jsonb_build_object('entity', e.entity, 'table', format('%I.%I', e.schema_name, e.table_name),
+                                                  'id', id, 'op', CASE WHEN row_data IS NULL THEN 'delete' ELSE 'upsert' END)
+                               || CASE WHEN include_data AND row_data IS NOT NULL THEN jsonb_build_object('data', row_data) ELSE '{}' END);
         END LOOP;
     END LOOP;
     RETURN jsonb_build_object('flushed_rows', flushed, 'count', n, 'truncated', truncated, 'changes', items);
@@ -1704,7 +1707,10 @@ BEGIN
       JOIN pg_proc p ON p.oid = (x #>> '{}')::oid
      WHERE p.pronamespace = 'pg_catalog'::regnamespace
        AND p.proname IN ('array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_agg_strict', 'jsonb_agg_strict',
-                         'json_object_agg', 'xmlagg', 'json_objectagg', 'json_arrayagg');
+                         'json_object_agg', 'jsonb_object_agg', 'json_object_agg_strict', 'jsonb_object_agg_strict',
+                         'json_object_agg_unique', 'jsonb_object_agg_unique', 'json_object_agg_unique_strict',
+                         'jsonb_object_agg_unique_strict', 'xmlagg', 'json_objectagg', 'json_arrayagg');
+    -- (jsonb_object_agg keeps the last value of a repeated key: the order decides which; 0.3.9 accepted it)
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'the result of % depends on the order rows are read in, which differs between a full and a keyed recompute', bad
             USING ERRCODE = '0A000', HINT = 'Give the aggregate an ORDER BY that makes its order total, e.g. jsonb_agg(x ORDER BY x.pk).';
@@ -3140,6 +3146,7 @@ DECLARE
     rr_all text;
     recompute text;
     flush_block text;
+    fr_sync text;
     host_decl text;
     w record;
     srcno int;
@@ -3321,46 +3328,58 @@ $g$, m.schema_name, nm.rk, m.key_type, recompute, public.pg_tviews__owner_code_g
     VALUES (ent, 'function', m.schema_name, nm.rk, m.key_type || '[]');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(%s[]) FROM PUBLIC', m.schema_name, nm.rk, m.key_type);
 
-    -- full refresh (force: delete everything first)
+    -- full refresh (force: delete everything first; report: keep the keys it changed for pg_tviews_flush_and_report)
+    fr_sync := format($s$WITH src AS MATERIALIZED (SELECT %1$s FROM %2$s q),
+         del AS (DELETE FROM %3$s t WHERE NOT EXISTS (SELECT 1 FROM src WHERE src.%4$I = t.%4$I) RETURNING t.%4$I),
+         up AS (INSERT INTO %3$s AS t (%1$s) SELECT %1$s FROM src
+                 WHERE public.pg_tviews__no_dup(%5$L, %4$L, (SELECT s.%4$I::text FROM src s GROUP BY s.%4$I HAVING count(*) > 1 LIMIT 1),
+                                                  EXISTS (SELECT 1 FROM src s WHERE s.%4$I IS NULL))
+                ON CONFLICT (%4$I) %6$s RETURNING t.%4$I)$s$,
+        cols, dv, format('%I.%I', m.schema_name, m.table_name), m.key_column, ent, conflict);
     EXECUTE format($g$
-CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_force boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
+CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_force boolean DEFAULT false, _tv_report boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_c bigint;
+    _tv_changed text[];
     _tv_fl0 text := coalesce(current_setting('pg_tviews.flushing', true), '');
     _tv_tmp0 text := public.pg_tviews__temp_objects();
 BEGIN
     IF current_setting('transaction_isolation') = 'read committed' THEN
-        LOCK TABLE %9$s IN SHARE ROW EXCLUSIVE MODE;     -- waits for keyed flushes in progress, blocks new ones
-        DELETE FROM %9$s WHERE scope <> 'all';            -- nobody holds these rows now
-        UPDATE %9$s SET n = n + 1 WHERE scope = 'all';    -- a REPEATABLE READ keyed writer that cannot see this refresh gets 40001
-    ELSIF %10$L::boolean OR coalesce(current_setting('pg_tviews.flushing', true), '') = 'on' THEN
-        UPDATE %9$s SET n = n + 1 WHERE scope = 'all';    -- conflicts (40001) with concurrent writers of this TVIEW
+        LOCK TABLE %5$s IN SHARE ROW EXCLUSIVE MODE;     -- waits for keyed flushes in progress, blocks new ones
+        DELETE FROM %5$s WHERE scope <> 'all';            -- nobody holds these rows now
+        UPDATE %5$s SET n = n + 1 WHERE scope = 'all';    -- a REPEATABLE READ keyed writer that cannot see this refresh gets 40001
+    ELSIF %6$L::boolean OR coalesce(current_setting('pg_tviews.flushing', true), '') = 'on' THEN
+        UPDATE %5$s SET n = n + 1 WHERE scope = 'all';    -- conflicts (40001) with concurrent writers of this TVIEW
     ELSE
         -- only a TVIEW with a fully refreshed source has keyed writers that leave a trace on the 'all' row
-        RAISE EXCEPTION 'a full refresh of %% cannot run under %%', %11$L, upper(current_setting('transaction_isolation'))
+        RAISE EXCEPTION 'a full refresh of %% cannot run under %%', %7$L, upper(current_setting('transaction_isolation'))
               USING ERRCODE = '0A000',
                     DETAIL = 'Its snapshot cannot see writers that committed after it was taken; their changes to the TVIEW would be overwritten.',
                     HINT = 'Run it in a READ COMMITTED transaction.';
     END IF;
     IF _tv_force THEN
-        DELETE FROM %1$I.%4$I;
+        DELETE FROM %7$s;
     END IF;
-    WITH src AS MATERIALIZED (SELECT %5$s FROM %6$s q),
-         del AS (DELETE FROM %1$I.%4$I t WHERE NOT EXISTS (SELECT 1 FROM src WHERE src.%7$I = t.%7$I) RETURNING 1),
-         up AS (INSERT INTO %1$I.%4$I AS t (%5$s) SELECT %5$s FROM src
-                 WHERE public.pg_tviews__no_dup(%3$L, %7$L, (SELECT s.%7$I::text FROM src s GROUP BY s.%7$I HAVING count(*) > 1 LIMIT 1),
-                                                  EXISTS (SELECT 1 FROM src s WHERE s.%7$I IS NULL))
-                ON CONFLICT (%7$I) %8$s RETURNING 1)
-    SELECT (SELECT count(*) FROM del) + (SELECT count(*) FROM up) INTO _tv_c;%12$s
+    IF _tv_report THEN
+        %3$s
+        SELECT ARRAY(SELECT k::text FROM (SELECT * FROM del UNION ALL SELECT * FROM up) x(k)) INTO _tv_changed;
+        _tv_c := cardinality(_tv_changed);
+        IF _tv_c > 0 THEN
+            INSERT INTO %4$s (scope, vals) VALUES ('r', _tv_changed);
+        END IF;
+    ELSE
+        %3$s
+        SELECT (SELECT count(*) FROM del) + (SELECT count(*) FROM up) INTO _tv_c;
+    END IF;%8$s
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, lk, has_full, format('%I.%I', m.schema_name, m.table_name),
+$g$, m.schema_name, nm.fr, replace(fr_sync, E'\n', E'\n        '), q, lk, has_full, format('%I.%I', m.schema_name, m.table_name),
     public.pg_tviews__owner_code_guard('_tv_fl0', true));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
-    VALUES (ent, 'function', m.schema_name, nm.fr, 'boolean');
-    EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(boolean) FROM PUBLIC', m.schema_name, nm.fr);
+    VALUES (ent, 'function', m.schema_name, nm.fr, 'boolean, boolean');
+    EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(boolean, boolean) FROM PUBLIC', m.schema_name, nm.fr);
 
     -- the flush: take this transaction's queue, lock hop values and walk to the keys, lock the keys,
     -- recompute once; a queued full refresh (TRUNCATE, a source refreshed fully) replaces all of it.
@@ -3389,7 +3408,7 @@ $g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, 
     _tv_x := set_config('enable_seqscan', 'off', true);%5$s
     _tv_x := set_config('enable_seqscan', _tv_seq, true);
     IF _tv_all THEN
-        _tv_c := %1$I.%6$I(false);
+        _tv_c := %1$I.%6$I(false, NOT _tv_at_commit);     -- (keeps the keys it changed for reports itself)
         EXIT flush;
     END IF;
     IF coalesce(%7$s) IS NULL THEN
@@ -3408,11 +3427,11 @@ $g$, m.schema_name, nm.fr, ent, m.table_name, cols, dv, m.key_column, conflict, 
     END IF;%11$s
     IF NOT _tv_at_commit AND _tv_c > 0 THEN
         INSERT INTO %12$s (scope, vals) VALUES ('r', _tv_up || _tv_del);
-        IF strpos(coalesce(current_setting('pg_tviews.reported', true), ''), %13$L) = 0 THEN
-            _tv_x := set_config('pg_tviews.reported', coalesce(current_setting('pg_tviews.reported', true), '') || %13$L, true);
-        END IF;
     END IF;
-    END flush;$s$, m.schema_name, NULL, m.key_type, replace(w.decl, E'\n    ', E'\n        '), replace(w.gather, '@@Q@@', q), nm.fr,
+    END flush;
+    IF NOT _tv_at_commit AND _tv_c > 0 AND strpos(coalesce(current_setting('pg_tviews.reported', true), ''), %13$L) = 0 THEN
+        _tv_x := set_config('pg_tviews.reported', coalesce(current_setting('pg_tviews.reported', true), '') || %13$L, true);
+    END IF;$s$, m.schema_name, NULL, m.key_type, replace(w.decl, E'\n    ', E'\n        '), replace(w.gather, '@@Q@@', q), nm.fr,
         w.into_list, w.body, ent, dv, recompute, q, tok);
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_at_commit boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
@@ -3503,10 +3522,13 @@ BEGIN
             INSERT INTO %3$s (scope, vals) VALUES ('r', _tv_all[_tv_lim + 1:]);
         END IF;
     END IF;
-    RETURN jsonb_build_object('ids', to_jsonb(coalesce(_tv_all[1:_tv_lim], '{}')), 'more', cardinality(_tv_all) > _tv_lim);
+    -- (each key read back as its type under the TVIEW's settings, which made its text, and passed on as JSON, which
+    -- reads the same under any: a date written under DateStyle 'SQL, DMY' is no other date for the caller)
+    RETURN jsonb_build_object('ids', coalesce((SELECT jsonb_agg(to_jsonb(k::%4$s) ORDER BY o) FROM unnest(_tv_all[1:_tv_lim]) WITH ORDINALITY u(k, o)), '[]'),
+                              'more', cardinality(_tv_all) > _tv_lim);
 END
 $body$
-$g$, m.schema_name, nm.rp, q);
+$g$, m.schema_name, nm.rp, q, m.key_type);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.rp, 'boolean, integer');
     EXECUTE format('GRANT EXECUTE ON FUNCTION %I.%I(boolean, integer) TO PUBLIC', m.schema_name, nm.rp);

@@ -359,6 +359,49 @@ class CommitTimeTest {
         }
     }
 
+    /**
+     * What pg_tviews_flush_and_report() returns is the TVIEW's rows as the caller reads them (fuzz round 6 found five ways
+     * 0.3.9 got it wrong): rows a full refresh changed (0.3.9 reported none), nulls inside a jsonb column kept, a column
+     * named t, and keys printed under settings other than the caller's (a date read back as another date, or an error).
+     */
+    @Test
+    void theReportShowsEveryChangedRowAsTheCallerReadsIt(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA ct8; SET search_path = ct8, public");
+            exec(c, "CREATE TABLE tb_a (pk_a int PRIMARY KEY, v int)");
+            exec(c, "INSERT INTO tb_a VALUES (1, 1), (2, 5)");
+            exec(c, "SELECT pg_tviews_create('ct8.tv_a', $q$SELECT a.pk_a, a.v, (SELECT min(x.v) FROM tb_a x) AS mn FROM tb_a a$q$,"
+                    + " '{\"uncascaded_policy\": \"full_refresh\"}')");
+            exec(c, "CREATE TABLE tb_p (pk_p int PRIMARY KEY, t text, doc jsonb)");
+            exec(c, "INSERT INTO tb_p VALUES (1, 'old', '{}')");
+            exec(c, "SELECT pg_tviews_create('ct8.tv_p', 'SELECT p.pk_p, p.t, p.doc FROM tb_p p')");
+            // (maintenance runs under DateStyle 'SQL, DMY' and prints 2 January as 02/01/2024; the caller reads month first)
+            exec(c, "CREATE TABLE tb_e (pk_e date PRIMARY KEY, v int)");
+            exec(c, "INSERT INTO tb_e VALUES ('2024-01-02', 1), ('2024-02-01', 5), ('2024-01-13', 1)");
+            exec(c, "SELECT pg_tviews_create('ct8.tv_e', 'SELECT e.pk_e, e.v FROM tb_e e', '{\"settings\": {\"DateStyle\": \"SQL, DMY\"}}')");
+            assertThat(value(c, "SELECT settings->>'DateStyle' FROM pg_tview_meta WHERE entity = 'ct8.e'")).isEqualTo("SQL, DMY");
+            c.setAutoCommit(false);
+            exec(c, "UPDATE tb_a SET v = 0 WHERE pk_a = 2");                 // a full refresh: both rows' mn change
+            assertThat(value(c, "SELECT pg_tviews_flush_and_report()->'changes'")).hasToString(
+                    "[{\"id\": \"1\", \"op\": \"upsert\", \"data\": {\"v\": 1, \"mn\": 0, \"pk_a\": 1}, \"table\": \"ct8.tv_a\", \"entity\": \"ct8.a\"},"
+                    + " {\"id\": \"2\", \"op\": \"upsert\", \"data\": {\"v\": 0, \"mn\": 0, \"pk_a\": 2}, \"table\": \"ct8.tv_a\", \"entity\": \"ct8.a\"}]");
+            exec(c, "TRUNCATE tb_a");
+            assertThat(value(c, "SELECT pg_tviews_flush_and_report()->'changes'->0->>'op'")).isEqualTo("delete");
+            exec(c, "UPDATE tb_p SET t = 'new', doc = '{\"x\": null, \"n\": 1}' WHERE pk_p = 1");
+            assertThat(value(c, "SELECT pg_tviews_flush_and_report()->'changes'->0->'data'")).hasToString(
+                    "{\"t\": \"new\", \"doc\": {\"n\": 1, \"x\": null}, \"pk_p\": 1}");
+            exec(c, "UPDATE tb_p SET t = NULL WHERE pk_p = 1");
+            assertThat(value(c, "SELECT pg_tviews_flush_and_report()->'changes'->0->>'op'")).isEqualTo("upsert");
+            exec(c, "UPDATE tb_e SET v = 2 WHERE pk_e = '2024-01-02'");
+            assertThat(value(c, "SELECT pg_tviews_flush_and_report()->'changes'->0")).hasToString(
+                    "{\"id\": \"2024-01-02\", \"op\": \"upsert\", \"data\": {\"v\": 2, \"pk_e\": \"2024-01-02\"}, \"table\": \"ct8.tv_e\", \"entity\": \"ct8.e\"}");
+            exec(c, "UPDATE tb_e SET v = 3 WHERE pk_e = '2024-01-13'");
+            assertThat(value(c, "SELECT pg_tviews_flush_and_report()->'changes'->0->>'id'")).isEqualTo("2024-01-13");
+            c.commit();
+            c.setAutoCommit(true);
+        }
+    }
+
     @Test
     void statementRefreshSuspensionAndReport(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
