@@ -3540,11 +3540,21 @@ SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_x text;
 BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        -- the lock the full refresh takes at COMMIT, taken now: until then the TRUNCATE holds its table's ACCESS
+        -- EXCLUSIVE lock, and a keyed flush of another transaction that holds lock rows of this TVIEW and then reads
+        -- that table would wait for it while the refresh waited for those rows (0.3.9: a deadlock at COMMIT)
+        IF current_setting('transaction_isolation') = 'read committed' THEN
+            LOCK TABLE %5$s IN SHARE ROW EXCLUSIVE MODE;
+        ELSE
+            UPDATE %5$s SET n = n + 1 WHERE scope = 'all';
+        END IF;
+    END IF;
     INSERT INTO %3$s (scope, vals) VALUES ('all', '{}');%4$s
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, nm.ft, q, after_q);
+$g$, m.schema_name, nm.ft, q, after_q, lk);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.ft, '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, nm.ft);

@@ -340,6 +340,41 @@ class IsolationTest {
         return running;
     }
 
+    /**
+     * A retention job truncates an old partition (or a looked-up table) while a READ COMMITTED writer of another part
+     * of the same TVIEW's sources commits: the writer's flush waits for the truncate, and both commit. 0.3.9 took the
+     * full refresh's lock only at the truncate's COMMIT, after the writer's flush held its lock rows and waited for the
+     * truncated table: a deadlock (concurrent fuzzer, finding 1).
+     */
+    @Test
+    void aTruncateAndAWriterOfTheSameTviewBothCommit(PgDatabase db) throws Exception {
+        try (Connection setup = db.connect(); Connection truncater = db.connect(); Connection writer = db.connect()) {
+            exec(setup, "CREATE SCHEMA i11; SET search_path = i11, public");
+            exec(setup, "CREATE TABLE ev (pk_ev int PRIMARY KEY, fk_user int, v int) PARTITION BY RANGE (pk_ev);"
+                    + " CREATE TABLE ev_old PARTITION OF ev FOR VALUES FROM (0) TO (100); CREATE TABLE ev_new PARTITION OF ev FOR VALUES FROM (100) TO (200);"
+                    + " CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text, fk_level int); CREATE TABLE tb_level (pk_level int PRIMARY KEY, label text)");
+            exec(setup, "INSERT INTO tb_user SELECT g, 'u' || g, g % 2 FROM generate_series(1, 3) g; INSERT INTO ev SELECT g, 1 + g % 3, g FROM generate_series(1, 150) g;"
+                    + " INSERT INTO tb_level VALUES (0, 'zero'), (1, 'one')");
+            String counts = "SELECT u.pk_user, u.name, (SELECT count(*) FROM i11.ev e WHERE e.fk_user = u.pk_user) AS n,"
+                    + " (SELECT l.label FROM i11.tb_level l WHERE l.pk_level = u.fk_level) AS level FROM i11.tb_user u";
+            exec(setup, "SELECT pg_tviews_create('i11.tv_user', $q$" + counts + "$q$)");
+            String[][] races = {{"TRUNCATE i11.ev_old", "INSERT INTO i11.ev VALUES (160, 1, 0)", "i11.ev_old"},
+                                {"TRUNCATE i11.tb_level", "UPDATE i11.tb_user SET name = 'w' WHERE pk_user = 2", "i11.tb_level"}};
+            for (String[] race : races) {
+                Object writerPid = value(writer, "SELECT pg_backend_pid()");
+                exec(truncater, "BEGIN");
+                exec(truncater, race[0]);
+                exec(writer, "BEGIN");
+                exec(writer, race[1]);
+                CompletableFuture<String> commit = CompletableFuture.supplyAsync(() -> Rt.sqlState(writer, "COMMIT"));
+                assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + writerPid, commit)).as(race[0]).isEqualTo(1L);
+                assertThat(Rt.sqlState(truncater, "COMMIT")).as(race[0]).isNull();
+                assertThat(commit.get(60, TimeUnit.SECONDS)).as(race[1]).isNull();
+                assertThat(Rt.driftAgainst(setup, "i11.tv_user", counts)).as(race[0]).isZero();
+            }
+        }
+    }
+
     /** A caller's lock_timeout still applies to the wait for a busy source (55P03), and nothing is left behind. */
     @Test
     void aCallersLockTimeoutStopsTheCreateThatWaitsForASource(PgDatabase db) throws Exception {
