@@ -2739,7 +2739,7 @@ BEGIN
                         WHERE x.object_type = 'trigger'
                           AND starts_with(x.object_identity, quote_ident((public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn') || ' on '))
            AND public.pg_tviews__relid(m.schema_name, m.table_name) IS NOT NULL
-         ORDER BY o.depth, o.entity
+         ORDER BY o.depth, substr(md5(o.entity), 1, 8) COLLATE "C", o.entity
     LOOP
         PERFORM public.pg_tviews__follow_each(e.entity, 'refresh', 'DROP');
     END LOOP;
@@ -2857,7 +2857,7 @@ BEGIN
             OR EXISTS (SELECT 1 FROM touched JOIN pg_trigger t ON t.tgrelid = touched.oid WHERE t.tgname = nm.trg_prefix || '_trn')
             -- a plain view it reads was redefined: its lineage and its rows follow the new definition
             OR public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views)
-         ORDER BY o.depth, o.entity
+         ORDER BY o.depth, substr(md5(o.entity), 1, 8) COLLATE "C", o.entity
     LOOP
         IF e.nested IS NOT NULL THEN
             -- the TVIEW would count the table's rows twice and cannot carry triggers for both: refused, like at creation
@@ -2894,7 +2894,7 @@ BEGIN
     FOR e IN
         SELECT o.entity, m.owner FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          WHERE m.entity = ANY(affected)
-         ORDER BY o.depth, o.entity
+         ORDER BY o.depth, substr(md5(o.entity), 1, 8) COLLATE "C", o.entity
     LOOP
         IF pg_has_role(e.owner, 'MEMBER') THEN
             PERFORM public.pg_tviews__follow_each(e.entity, 'rebuild', 'DDL');
@@ -3258,12 +3258,13 @@ BEGIN
     END IF;$s$, m.schema_name, nm.fl, replace(after_q, E'\n    ', E'\n        '));
     END IF;
 
-    -- Locks of a keyed recompute: the 'all' row, then the keys. A full refresh (any level) updates the 'all' row,
-    -- so a REPEATABLE READ keyed writer share-locks it (40001 if a refresh it cannot see committed); with a fully
-    -- refreshed source every keyed flush (any level) updates it, so a REPEATABLE READ full refresh conflicts with
-    -- every keyed writer it cannot see. A full refresh under READ COMMITTED also locks the whole lock table.
-    rr_all := CASE WHEN has_full THEN format(E'\n    UPDATE %s SET n = n + 1 WHERE scope = ''all'';', lk)
-                   ELSE format(E'\n    IF _tv_rr THEN PERFORM 1 FROM %s WHERE scope = ''all'' FOR SHARE; END IF;', lk) END;
+    -- Locks of a keyed recompute and the 'all' row. A full refresh (any level) updates the 'all' row, so a REPEATABLE
+    -- READ keyed writer share-locks it (40001 if a refresh it cannot see committed): after its key rows, so that it
+    -- never holds the 'all' row without holding the lock table in ROW EXCLUSIVE mode, which a READ COMMITTED full
+    -- refresh locks (SHARE ROW EXCLUSIVE) before it updates the 'all' row (0.3.9 share-locked it first: the two
+    -- deadlocked). With a fully refreshed source every keyed flush (any level) updates it, first (it serializes them
+    -- before they take any key), so a REPEATABLE READ full refresh conflicts with every keyed writer it cannot see.
+    rr_all := CASE WHEN has_full THEN format(E'\n    UPDATE %s SET n = n + 1 WHERE scope = ''all'';', lk) ELSE '' END;
     -- one recompute statement (fresh snapshot under READ COMMITTED): rows the query yields for the keys
     -- are upserted (only when they differ), rows it no longer yields are deleted; a key the query
     -- yields twice fails here, naming the TVIEW
@@ -3296,6 +3297,7 @@ BEGIN
     -- statement for a few keys costs more than running it)
     recompute := rr_all || public.pg_tviews__gen_lock(lk, 'k', '_tv_keys', true,
                                                       public.pg_tviews__lock_value(format('%I.%I', m.schema_name, m.table_name)::regclass, m.key_column, NULL))
+                        || CASE WHEN NOT has_full THEN format(E'\n    IF _tv_rr THEN PERFORM 1 FROM %s WHERE scope = ''all'' FOR SHARE; END IF;', lk) ELSE '' END
                         || format($s$
     IF cardinality(_tv_keys) <= 8 THEN
         FOREACH _tv_key IN ARRAY _tv_keys LOOP%1$s
@@ -4119,7 +4121,7 @@ BEGIN
     -- rebuild: the TVIEWs that read this one lose their definition views while the table is recreated
     PERFORM public.pg_tviews__check_cycle(m.entity, m.table_name, ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')));
     PERFORM public.pg_tviews__refuse_untraceable(a, m.schema_name, m.table_name);
-    deps := ARRAY(SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY x.depth, x.entity);
+    deps := ARRAY(SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY x.depth, substr(md5(x.entity), 1, 8) COLLATE "C", x.entity);
     PERFORM public.pg_tviews__restore_role(prev);
     FOREACH d IN ARRAY deps LOOP                   -- each dependent as its own owner
         SELECT * INTO dm FROM public.pg_tview_meta WHERE entity = d;
@@ -4187,7 +4189,7 @@ DECLARE
     n bigint;
 BEGIN
     PERFORM public.pg_tviews__no_foreign_superuser(m.entity);
-    IF to_regprocedure(format('%I.%I(boolean)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr)) IS NULL
+    IF to_regprocedure(format('%I.%I(boolean, boolean)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr)) IS NULL
        OR m.last_error LIKE 'ddl:%' THEN
         PERFORM public.pg_tviews__ensure_def_view(m);
         PERFORM public.pg_tviews__install_objects(m.entity);
@@ -4221,7 +4223,8 @@ BEGIN
     PERFORM public.pg_tviews__restore_role(prev);
     -- dependents the caller may operate on are recomputed too (the others follow through their triggers)
     FOR d IN SELECT x.entity, mm.owner FROM public.pg_tviews__dependents(m.entity) x JOIN public.pg_tview_meta mm ON mm.entity = x.entity
-              WHERE pg_has_role(mm.owner, 'MEMBER') ORDER BY x.depth, x.entity LOOP
+              WHERE pg_has_role(mm.owner, 'MEMBER')
+              ORDER BY x.depth, substr(md5(x.entity), 1, 8) COLLATE "C", x.entity LOOP    -- (the flushes' order: pg_tviews_refresh_all)
         prev := public.pg_tviews__as_owner(d.owner, d.entity);
         total := total + public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = d.entity), false);
         PERFORM public.pg_tviews__restore_role(prev);
@@ -4247,7 +4250,10 @@ DECLARE
 BEGIN
     FOR r IN SELECT o.entity, mm.owner, public.pg_tviews__relid(mm.schema_name, mm.table_name) IS NULL AS gone
                FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
-              WHERE pg_has_role(mm.owner, 'MEMBER') ORDER BY o.depth, o.entity LOOP      -- the TVIEWs the caller may operate on
+              WHERE pg_has_role(mm.owner, 'MEMBER')      -- the TVIEWs the caller may operate on
+              -- (in the order of every flush, which keeps each TVIEW's lock table: 0.3.9 went by name and deadlocked with
+              -- a writer's COMMIT)
+              ORDER BY o.depth, substr(md5(o.entity), 1, 8) COLLATE "C", o.entity LOOP
         IF r.gone THEN
             -- no table (the health check reports it; pg_tviews_reinstall_triggers recreates it): skipped, so that a
             -- catalog row any owner may write cannot stop everyone else's refresh
@@ -4394,7 +4400,7 @@ BEGIN
     END IF;
     FOR r IN SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
               WHERE (only_ent IS NULL AND pg_has_role(mm.owner, 'MEMBER') AND NOT public.pg_tviews__foreign_to_session(mm.owner))
-                 OR o.entity = only_ent ORDER BY o.depth, o.entity LOOP
+                 OR o.entity = only_ent ORDER BY o.depth, substr(md5(o.entity), 1, 8) COLLATE "C", o.entity LOOP
         err := NULL;
         BEGIN
             PERFORM public.pg_tviews__retry_transient(r.entity, 'pg_tviews__reinstall_one', 5);

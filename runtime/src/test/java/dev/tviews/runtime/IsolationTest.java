@@ -375,6 +375,42 @@ class IsolationTest {
         }
     }
 
+    /**
+     * A full refresh and writers' COMMITs take the TVIEWs' lock tables in one order (concurrent fuzzer, findings 2 and 3;
+     * a prepared writer holding both lock tables forces the interleaving): pg_tviews_refresh_all against a READ
+     * COMMITTED writer of two TVIEWs whose names and flush order disagree (0.3.9 went by name: deadlock), and
+     * pg_tviews_refresh against a REPEATABLE READ writer (0.3.9 share-locked the 'all' row before its key rows: a
+     * deadlock instead of the writer's 40001).
+     */
+    @Test
+    void refreshesTakeTviewsAndTheirLockRowsInTheFlushOrder(PgDatabase db) throws Exception {
+        try (Connection setup = db.connect(); Connection prepared = db.connect(); Connection refresher = db.connect(); Connection writer = db.connect()) {
+            exec(setup, "CREATE SCHEMA i12; SET search_path = i12, public");
+            exec(setup, "CREATE TABLE tb (pk_b int PRIMARY KEY, v int); INSERT INTO tb SELECT g, g FROM generate_series(1, 10) g");
+            // md5 of the entity: i12.v1 (06c8736b) flushes before i12.v0 (2bfe35b4), against their names
+            exec(setup, "SELECT pg_tviews_create('i12.tv_v0', 'SELECT b.pk_b AS pk_v0, b.v FROM i12.tb b')");
+            exec(setup, "SELECT pg_tviews_create('i12.tv_v1', 'SELECT b.pk_b AS pk_v1, b.v * 2 AS v2 FROM i12.tb b')");
+            String[][] races = {{"SELECT pg_tviews_refresh_all()", "READ COMMITTED", null},
+                                {"SELECT pg_tviews_refresh('i12.tv_v0')", "REPEATABLE READ", "40001"}};
+            for (String[] race : races) {
+                exec(prepared, "BEGIN; UPDATE i12.tb SET v = v + 1 WHERE pk_b = 5; PREPARE TRANSACTION 'i12_prepared'");
+                Object refresherPid = value(refresher, "SELECT pg_backend_pid()");
+                Object writerPid = value(writer, "SELECT pg_backend_pid()");
+                CompletableFuture<String> refresh = CompletableFuture.supplyAsync(() -> Rt.sqlState(refresher, race[0]));
+                assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + refresherPid, refresh)).isEqualTo(1L);
+                exec(writer, "BEGIN ISOLATION LEVEL " + race[1]);
+                exec(writer, "UPDATE i12.tb SET v = v + 1 WHERE pk_b = 1");
+                CompletableFuture<String> commit = CompletableFuture.supplyAsync(() -> Rt.sqlState(writer, "COMMIT"));
+                assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + writerPid, commit)).isEqualTo(1L);
+                exec(setup, "COMMIT PREPARED 'i12_prepared'");
+                assertThat(refresh.get(60, TimeUnit.SECONDS)).as(race[0]).isNull();
+                assertThat(commit.get(60, TimeUnit.SECONDS)).as(race[1] + " writer").isEqualTo(race[2]);
+                assertThat(Rt.driftAgainst(setup, "i12.tv_v0", "SELECT b.pk_b AS pk_v0, b.v FROM i12.tb b")).isZero();
+                assertThat(Rt.driftAgainst(setup, "i12.tv_v1", "SELECT b.pk_b AS pk_v1, b.v * 2 AS v2 FROM i12.tb b")).isZero();
+            }
+        }
+    }
+
     /** A caller's lock_timeout still applies to the wait for a busy source (55P03), and nothing is left behind. */
     @Test
     void aCallersLockTimeoutStopsTheCreateThatWaitsForASource(PgDatabase db) throws Exception {
