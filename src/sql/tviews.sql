@@ -3377,7 +3377,7 @@ BEGIN
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.fr, replace(fr_sync, E'\n', E'\n        '), q, lk, has_full, format('%I.%I', m.schema_name, m.table_name),
+$g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_name, m.table_name),
     public.pg_tviews__owner_code_guard('_tv_fl0', true));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.fr, 'boolean, boolean');
