@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.10
+-- tviews-runtime-version: 0.3.11
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -275,7 +275,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.10'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.11'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -485,6 +485,11 @@ $fn$;
 
 -- The flush function behind an enlisted token ('<level>:<entity hash>:<hex of its qualified name>;'), or NULL when
 -- the TVIEW is gone. Only a runtime flush function (SECURITY DEFINER: it runs as its owner) qualifies.
+-- The one order of flushes (and of everything that takes several TVIEWs' lock rows): level in the dependency graph
+-- (TVIEWs read by others first), then the entity's hash. It starts every enlisting token, compared under "C".
+CREATE OR REPLACE FUNCTION public.pg_tviews__flush_rank(depth int, ent text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT lpad(depth::text, 4, '0') || ':' || substr(md5(ent), 1, 8) $$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__flush_fn(tok text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -507,6 +512,28 @@ BEGIN
 END
 $fn$;
 
+-- Before the first lock row of a flush of several TVIEWs: what each of them reads, locked in ACCESS SHARE mode (by
+-- its own flush function, as its owner: see the flush). A transaction holding one of those relations exclusively is
+-- then waited for before the flush holds any lock row, not between two TVIEWs' flushes. A TVIEW whose schema the
+-- caller cannot use is left to its own flush (its COMMIT event), as before.
+CREATE OR REPLACE FUNCTION public.pg_tviews__lock_reads(reg text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    tok text;
+    fn text;
+BEGIN
+    FOR tok IN SELECT t FROM unnest(string_to_array(coalesce(reg, ''), ';')) t WHERE t <> '' ORDER BY t COLLATE "C" LOOP
+        fn := convert_from(decode(split_part(tok, ':', 3), 'hex'), 'UTF8');
+        CONTINUE WHEN cardinality(parse_ident(fn)) <> 2
+                   OR NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = (parse_ident(fn))[1] AND has_schema_privilege(n.oid, 'USAGE'));
+        fn := public.pg_tviews__flush_fn(tok);
+        IF fn IS NOT NULL THEN
+            EXECUTE format('SELECT %s(NULL)', fn);
+        END IF;
+    END LOOP;
+END
+$fn$;
+
 -- Flush every enlisted TVIEW, lowest level first, then by entity hash: one global order, so two flushes
 -- never wait for each other in a cycle. Writing a TVIEW that another one reads enlists that one (its
 -- triggers), and it is flushed in the same loop, once, after everything it reads.
@@ -521,6 +548,7 @@ DECLARE
     was text := current_setting('pg_tviews.flushing', true);
 BEGIN
     PERFORM set_config('pg_tviews.flushing', 'on', true);
+    PERFORM public.pg_tviews__lock_reads(current_setting('pg_tviews.pending', true));
     LOOP
         reg := coalesce(current_setting('pg_tviews.pending', true), '');
         EXIT WHEN reg = '';
@@ -1018,6 +1046,27 @@ $fn$;
 
 -- Can expression e (of query level q) never be NULL in a row that level filters? A column (of this level) of a table
 -- that is NOT NULL there and on no nullable side of an outer join, or one that WHERE tests IS NOT NULL.
+-- The range-table indexes of query level q on the nullable side of one of its outer joins.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_nullable_rtis(q jsonb) RETURNS int[]
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(array_agg(r), '{}')
+      FROM jsonb_path_query(q->'jointree', 'strict $.**') j,
+           unnest(CASE j->>'jointype' WHEN '1' THEN public.pg_tviews__an_rtis(j->'rarg')
+                                      WHEN '3' THEN public.pg_tviews__an_rtis(j->'larg')
+                                      WHEN '2' THEN public.pg_tviews__an_rtis(j->'larg') || public.pg_tviews__an_rtis(j->'rarg')
+                                      ELSE '{}'::int[] END) r
+     WHERE j->>'_' = 'JOINEXPR'
+$$;
+
+-- Does a conjunct of query level q's WHERE test column v (a VAR of that level) IS NOT NULL?
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_tested_not_null(q jsonb, v jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
+                                                          THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
+                    WHERE c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' AND c->'arg'->>'_' = 'VAR' AND (c->'arg'->>'varlevelsup')::int = 0
+                      AND c->'arg'->>'varno' = v->>'varno' AND c->'arg'->>'varattno' = v->>'varattno')
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_never_null(q jsonb, e jsonb) RETURNS boolean
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1029,19 +1078,11 @@ BEGIN
     IF e->>'_' IS DISTINCT FROM 'VAR' OR e->>'varlevelsup' <> '0' OR (e->>'varattno')::int <= 0 THEN
         RETURN false;
     END IF;
-    IF EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
-                                                      THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
-                WHERE c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' AND c->'arg'->>'_' = 'VAR' AND c->'arg'->>'varlevelsup' = '0'
-                  AND c->'arg'->>'varno' = e->>'varno' AND c->'arg'->>'varattno' = e->>'varattno') THEN
+    IF public.pg_tviews__an_tested_not_null(q, e) THEN
         RETURN true;
     END IF;
     rte := q->'rtable'->((e->>'varno')::int - 1);
-    IF rte->>'rtekind' IS DISTINCT FROM '0'
-       OR EXISTS (SELECT 1 FROM jsonb_path_query(q->'jointree', 'strict $.**') j
-                   WHERE j->>'_' = 'JOINEXPR' AND j->>'jointype' IN ('1', '2', '3')
-                     AND (e->>'varno')::int = ANY(CASE j->>'jointype' WHEN '1' THEN public.pg_tviews__an_rtis(j->'rarg')
-                                                                    WHEN '3' THEN public.pg_tviews__an_rtis(j->'larg')
-                                                                    ELSE public.pg_tviews__an_rtis(j) END)) THEN
+    IF rte->>'rtekind' IS DISTINCT FROM '0' OR (e->>'varno')::int = ANY(public.pg_tviews__an_nullable_rtis(q)) THEN
         RETURN false;
     END IF;
     RETURN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = (rte->>'relid')::oid AND a.attnum = (e->>'varattno')::int AND a.attnotnull);
@@ -1826,26 +1867,9 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_nullable_key(q jsonb, key_at
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     kv jsonb := (SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno);
-    nullable int[] := '{}';
-    j jsonb;
 BEGIN
-    IF kv->>'_' IS DISTINCT FROM 'VAR' OR (kv->>'varlevelsup')::int <> 0 THEN
-        RETURN;
-    END IF;
-    FOR j IN SELECT x FROM jsonb_path_query(q->'jointree', 'strict $.**') x WHERE x->>'_' = 'JOINEXPR' LOOP
-        nullable := nullable || CASE j->>'jointype'
-                                   WHEN '1' THEN public.pg_tviews__an_rtis(j->'rarg')
-                                   WHEN '3' THEN public.pg_tviews__an_rtis(j->'larg')
-                                   WHEN '2' THEN public.pg_tviews__an_rtis(j->'larg') || public.pg_tviews__an_rtis(j->'rarg')
-                                   ELSE '{}'::int[] END;
-    END LOOP;
-    IF NOT (kv->>'varno')::int = ANY(nullable) THEN
-        RETURN;
-    END IF;
-    IF EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
-                                                      THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
-                WHERE c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' AND c->'arg'->>'_' = 'VAR'
-                  AND c->'arg'->>'varno' = kv->>'varno' AND c->'arg'->>'varattno' = kv->>'varattno' AND (c->'arg'->>'varlevelsup')::int = 0) THEN
+    IF kv->>'_' IS DISTINCT FROM 'VAR' OR (kv->>'varlevelsup')::int <> 0
+       OR NOT (kv->>'varno')::int = ANY(public.pg_tviews__an_nullable_rtis(q)) OR public.pg_tviews__an_tested_not_null(q, kv) THEN
         RETURN;
     END IF;
     RAISE EXCEPTION 'the key column % of TVIEW %.% comes from the nullable side of an outer join', key_col, sch, tbl
@@ -2739,7 +2763,7 @@ BEGIN
                         WHERE x.object_type = 'trigger'
                           AND starts_with(x.object_identity, quote_ident((public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn') || ' on '))
            AND public.pg_tviews__relid(m.schema_name, m.table_name) IS NOT NULL
-         ORDER BY o.depth, substr(md5(o.entity), 1, 8) COLLATE "C", o.entity
+         ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity
     LOOP
         PERFORM public.pg_tviews__follow_each(e.entity, 'refresh', 'DROP');
     END LOOP;
@@ -2857,7 +2881,7 @@ BEGIN
             OR EXISTS (SELECT 1 FROM touched JOIN pg_trigger t ON t.tgrelid = touched.oid WHERE t.tgname = nm.trg_prefix || '_trn')
             -- a plain view it reads was redefined: its lineage and its rows follow the new definition
             OR public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views)
-         ORDER BY o.depth, substr(md5(o.entity), 1, 8) COLLATE "C", o.entity
+         ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity
     LOOP
         IF e.nested IS NOT NULL THEN
             -- the TVIEW would count the table's rows twice and cannot carry triggers for both: refused, like at creation
@@ -2894,7 +2918,7 @@ BEGIN
     FOR e IN
         SELECT o.entity, m.owner FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          WHERE m.entity = ANY(affected)
-         ORDER BY o.depth, substr(md5(o.entity), 1, 8) COLLATE "C", o.entity
+         ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity
     LOOP
         IF pg_has_role(e.owner, 'MEMBER') THEN
             PERFORM public.pg_tviews__follow_each(e.entity, 'rebuild', 'DDL');
@@ -3150,6 +3174,7 @@ DECLARE
     host_decl text;
     w record;
     srcno int;
+    reads_lock text;
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
     IF NOT FOUND THEN
@@ -3228,7 +3253,7 @@ BEGIN
     lvl := coalesce((SELECT max(o.depth) FROM public.pg_tviews__order() o WHERE o.entity = ANY(m.dependent_on)) + 1, 0);
     -- (level, then the entity hash that also orders this TVIEW's trigger names, so on a shared source the
     -- queue inserts, and hence the COMMIT-time trigger events, come in flush order)
-    tok := lpad(lvl::text, 4, '0') || ':' || substr(md5(ent), 1, 8) || ':'
+    tok := public.pg_tviews__flush_rank(lvl, ent) || ':'
            || encode(convert_to(format('%I.%I', m.schema_name, nm.fl), 'UTF8'), 'hex') || ';';
     stmt_mode := coalesce(m.options->>'refresh', 'commit') = 'statement';
     -- One COMMIT-time event per TVIEW and transaction, not one per statement (or per row, on a partitioned
@@ -3306,6 +3331,14 @@ BEGIN
     END IF;
     _tv_c := cardinality(_tv_up) + cardinality(_tv_del);$s$, replace(single, E'\n    ', E'\n            '), replace(kstmt, E'\n    ', E'\n        '));
 
+    -- (the generated functions belong to the current user. One that may read only some columns of a table under a view
+    -- it reads cannot LOCK that view: its flushes wait for such a lock at the recompute, as 0.3.10's did)
+    reads_lock := format(E'\n    LOCK TABLE %s IN ACCESS SHARE MODE;', dv);
+    BEGIN
+        EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', dv);
+    EXCEPTION WHEN insufficient_privilege OR wrong_object_type THEN
+        reads_lock := '';
+    END;
     -- keyed refresh now (repair, and callers that hold keys): locks, then one recompute
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_keys %3$s[]) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
@@ -3321,11 +3354,11 @@ DECLARE
     _tv_tmp0 text := public.pg_tviews__temp_objects();
 BEGIN
     _tv_keys := ARRAY(SELECT DISTINCT k FROM unnest(_tv_keys) k WHERE k IS NOT NULL ORDER BY 1);
-    IF cardinality(_tv_keys) = 0 THEN RETURN 0; END IF;%4$s%5$s
+    IF cardinality(_tv_keys) = 0 THEN RETURN 0; END IF;%6$s%4$s%5$s
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.rk, m.key_type, recompute, public.pg_tviews__owner_code_guard('_tv_fl0', true));
+$g$, m.schema_name, nm.rk, m.key_type, recompute, public.pg_tviews__owner_code_guard('_tv_fl0', true), reads_lock);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.rk, m.key_type || '[]');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(%s[]) FROM PUBLIC', m.schema_name, nm.rk, m.key_type);
@@ -3346,7 +3379,7 @@ DECLARE
     _tv_changed text[];
     _tv_fl0 text := coalesce(current_setting('pg_tviews.flushing', true), '');
     _tv_tmp0 text := public.pg_tviews__temp_objects();
-BEGIN
+BEGIN%9$s
     IF current_setting('transaction_isolation') = 'read committed' THEN
         LOCK TABLE %5$s IN SHARE ROW EXCLUSIVE MODE;     -- waits for keyed flushes in progress, blocks new ones
         DELETE FROM %5$s WHERE scope <> 'all';            -- nobody holds these rows now
@@ -3378,13 +3411,17 @@ BEGIN
 END
 $body$
 $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_name, m.table_name),
-    public.pg_tviews__owner_code_guard('_tv_fl0', true));
+    public.pg_tviews__owner_code_guard('_tv_fl0', true), reads_lock);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.fr, 'boolean, boolean');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(boolean, boolean) FROM PUBLIC', m.schema_name, nm.fr);
 
     -- the flush: take this transaction's queue, lock hop values and walk to the keys, lock the keys,
     -- recompute once; a queued full refresh (TRUNCATE, a source refreshed fully) replaces all of it.
+    -- Before its first lock row it locks the definition view, which locks every relation the view reads (its
+    -- subqueries, CTEs, views and partitions too) in ACCESS SHARE mode: a transaction holding one of them in ACCESS
+    -- EXCLUSIVE mode (LOCK TABLE, ALTER TABLE, TRUNCATE) is waited for while this flush holds no lock row, so it can
+    -- take the rows itself (0.3.10 waited for it at the recompute, holding them: a deadlock if it wrote a key too).
     -- Outside COMMIT the keys it changed are kept in the queue for pg_tviews_flush_and_report().
     w := public.pg_tviews__gen_walk(m, lk);
     -- one block, run by the flush function and inlined into the COMMIT event's function (a call less per
@@ -3415,7 +3452,7 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
     END IF;
     IF coalesce(%7$s) IS NULL THEN
         EXIT flush;
-    END IF;%8$s
+    END IF;%14$s%8$s
     IF cardinality(_q_k) = 1 AND _q_k[1] IS NOT NULL THEN
         _tv_keys := ARRAY[_q_k[1]::%3$s];     -- one key (a single-row write): nothing to sort
     ELSE
@@ -3434,17 +3471,25 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
     IF NOT _tv_at_commit AND _tv_c > 0 AND strpos(coalesce(current_setting('pg_tviews.reported', true), ''), %13$L) = 0 THEN
         _tv_x := set_config('pg_tviews.reported', coalesce(current_setting('pg_tviews.reported', true), '') || %13$L, true);
     END IF;$s$, m.schema_name, NULL, m.key_type, replace(w.decl, E'\n    ', E'\n        '), replace(w.gather, '@@Q@@', q), nm.fr,
-        w.into_list, w.body, ent, dv, recompute, q, tok);
+        w.into_list, w.body, ent, dv, recompute, q, tok, reads_lock);
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_at_commit boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE%4$s
     _tv_fl0 text := coalesce(current_setting('pg_tviews.flushing', true), '');
-BEGIN%3$s%5$s
+BEGIN
+    IF _tv_at_commit IS NULL THEN      -- pg_tviews__lock_reads: only what the flush reads, if there is work for it
+        _tv_x := set_config('enable_seqscan', 'off', true);
+        PERFORM 1 FROM %6$s q WHERE q.tx = pg_current_xact_id() LIMIT 1;
+        _tv_x := set_config('enable_seqscan', _tv_seq, true);
+        IF FOUND THEN%7$s
+        END IF;
+        RETURN 0;
+    END IF;%3$s%5$s
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.fl, flush_block, host_decl, public.pg_tviews__owner_code_guard('_tv_fl0', false));
+$g$, m.schema_name, nm.fl, flush_block, host_decl, public.pg_tviews__owner_code_guard('_tv_fl0', false), q, replace(reads_lock, E'\n    ', E'\n            '));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.fl, 'boolean');
     -- callable by anyone: it only processes the calling transaction's own queue, which only this
@@ -3487,6 +3532,7 @@ BEGIN
                 RETURN NULL;
             END IF;
         END LOOP;
+        PERFORM public.pg_tviews__lock_reads(replace(_tv_reg, %3$L, ''));
         _tv_x := set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
     END IF;
     _tv_x := set_config('pg_tviews.flushing', 'on', true);%4$s%8$s
@@ -4121,7 +4167,7 @@ BEGIN
     -- rebuild: the TVIEWs that read this one lose their definition views while the table is recreated
     PERFORM public.pg_tviews__check_cycle(m.entity, m.table_name, ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')));
     PERFORM public.pg_tviews__refuse_untraceable(a, m.schema_name, m.table_name);
-    deps := ARRAY(SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY x.depth, substr(md5(x.entity), 1, 8) COLLATE "C", x.entity);
+    deps := ARRAY(SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x ORDER BY public.pg_tviews__flush_rank(x.depth, x.entity) COLLATE "C", x.entity);
     PERFORM public.pg_tviews__restore_role(prev);
     FOREACH d IN ARRAY deps LOOP                   -- each dependent as its own owner
         SELECT * INTO dm FROM public.pg_tview_meta WHERE entity = d;
@@ -4224,7 +4270,7 @@ BEGIN
     -- dependents the caller may operate on are recomputed too (the others follow through their triggers)
     FOR d IN SELECT x.entity, mm.owner FROM public.pg_tviews__dependents(m.entity) x JOIN public.pg_tview_meta mm ON mm.entity = x.entity
               WHERE pg_has_role(mm.owner, 'MEMBER')
-              ORDER BY x.depth, substr(md5(x.entity), 1, 8) COLLATE "C", x.entity LOOP    -- (the flushes' order: pg_tviews_refresh_all)
+              ORDER BY public.pg_tviews__flush_rank(x.depth, x.entity) COLLATE "C", x.entity LOOP    -- (the flushes' order: pg_tviews_refresh_all)
         prev := public.pg_tviews__as_owner(d.owner, d.entity);
         total := total + public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = d.entity), false);
         PERFORM public.pg_tviews__restore_role(prev);
@@ -4253,7 +4299,7 @@ BEGIN
               WHERE pg_has_role(mm.owner, 'MEMBER')      -- the TVIEWs the caller may operate on
               -- (in the order of every flush, which keeps each TVIEW's lock table: 0.3.9 went by name and deadlocked with
               -- a writer's COMMIT)
-              ORDER BY o.depth, substr(md5(o.entity), 1, 8) COLLATE "C", o.entity LOOP
+              ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity LOOP
         IF r.gone THEN
             -- no table (the health check reports it; pg_tviews_reinstall_triggers recreates it): skipped, so that a
             -- catalog row any owner may write cannot stop everyone else's refresh
@@ -4400,7 +4446,7 @@ BEGIN
     END IF;
     FOR r IN SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
               WHERE (only_ent IS NULL AND pg_has_role(mm.owner, 'MEMBER') AND NOT public.pg_tviews__foreign_to_session(mm.owner))
-                 OR o.entity = only_ent ORDER BY o.depth, substr(md5(o.entity), 1, 8) COLLATE "C", o.entity LOOP
+                 OR o.entity = only_ent ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity LOOP
         err := NULL;
         BEGIN
             PERFORM public.pg_tviews__retry_transient(r.entity, 'pg_tviews__reinstall_one', 5);

@@ -341,6 +341,25 @@ class IsolationTest {
     }
 
     /**
+     * The holder runs its statements in an open transaction; the writer writes in its own and commits, which must wait
+     * (a lock) for the holder; then the holder commits, and both must have committed.
+     */
+    private static void assertBothCommit(Connection setup, Connection holder, String[] holderStatements, Connection writer, String write, String as)
+            throws Exception {
+        Object writerPid = value(writer, "SELECT pg_backend_pid()");
+        exec(holder, "BEGIN");
+        for (String sql : holderStatements) {
+            exec(holder, sql);
+        }
+        exec(writer, "BEGIN");
+        exec(writer, write);
+        CompletableFuture<String> commit = CompletableFuture.supplyAsync(() -> Rt.sqlState(writer, "COMMIT"));
+        assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + writerPid, commit)).as(as).isEqualTo(1L);
+        assertThat(Rt.sqlState(holder, "COMMIT")).as(as + ": holder").isNull();
+        assertThat(commit.get(60, TimeUnit.SECONDS)).as(as + ": writer").isNull();
+    }
+
+    /**
      * A retention job truncates an old partition (or a looked-up table) while a READ COMMITTED writer of another part
      * of the same TVIEW's sources commits: the writer's flush waits for the truncate, and both commit. 0.3.9 took the
      * full refresh's lock only at the truncate's COMMIT, after the writer's flush held its lock rows and waited for the
@@ -361,17 +380,46 @@ class IsolationTest {
             String[][] races = {{"TRUNCATE i11.ev_old", "INSERT INTO i11.ev VALUES (160, 1, 0)", "i11.ev_old"},
                                 {"TRUNCATE i11.tb_level", "UPDATE i11.tb_user SET name = 'w' WHERE pk_user = 2", "i11.tb_level"}};
             for (String[] race : races) {
-                Object writerPid = value(writer, "SELECT pg_backend_pid()");
-                exec(truncater, "BEGIN");
-                exec(truncater, race[0]);
-                exec(writer, "BEGIN");
-                exec(writer, race[1]);
-                CompletableFuture<String> commit = CompletableFuture.supplyAsync(() -> Rt.sqlState(writer, "COMMIT"));
-                assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + writerPid, commit)).as(race[0]).isEqualTo(1L);
-                assertThat(Rt.sqlState(truncater, "COMMIT")).as(race[0]).isNull();
-                assertThat(commit.get(60, TimeUnit.SECONDS)).as(race[1]).isNull();
+                assertBothCommit(setup, truncater, new String[] {race[0]}, writer, race[1], race[0]);
                 assertThat(Rt.driftAgainst(setup, "i11.tv_user", counts)).as(race[0]).isZero();
             }
+        }
+    }
+
+    /**
+     * A transaction that holds a table one TVIEW reads in ACCESS EXCLUSIVE mode (LOCK TABLE, as a migration's ALTER TABLE
+     * does) and writes a key that a READ COMMITTED writer wrote too: both commit. The writer's flush waits for the table
+     * before it takes any lock row, also when the table is read only by the second TVIEW the writer enlisted, through a
+     * partition or through a view. 0.3.10 waited for it at the recompute, holding the key's lock row: a deadlock (40P01)
+     * once the holder's own flush asked for that row (concurrent fuzzer, finding 1c).
+     */
+    @Test
+    void aTransactionHoldingASourceExclusivelyAndAWriterOfTheSameKeyBothCommit(PgDatabase db) throws Exception {
+        try (Connection setup = db.connect(); Connection holder = db.connect(); Connection writer = db.connect()) {
+            exec(setup, "CREATE SCHEMA i13; SET search_path = i13, public");
+            exec(setup, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text); CREATE TABLE ev (pk_ev int PRIMARY KEY, fk_user int);"
+                    + " CREATE TABLE zp (k int PRIMARY KEY, label text) PARTITION BY LIST (k); CREATE TABLE zp_1 PARTITION OF zp FOR VALUES IN (1, 2, 3);"
+                    + " CREATE TABLE \"zq 'x\" (k int PRIMARY KEY, label text); CREATE TABLE tb_region (k int PRIMARY KEY, label text);"
+                    + " CREATE VIEW v_region AS SELECT k, upper(label) AS label FROM tb_region");
+            exec(setup, "INSERT INTO tb_user SELECT g, 'u' || g FROM generate_series(1, 3) g; INSERT INTO zp VALUES (1, 'p');"
+                    + " INSERT INTO \"zq 'x\" VALUES (1, 'q'); INSERT INTO tb_region VALUES (1, 'r')");
+            String p = "SELECT u.pk_user AS pk_p, u.name, (SELECT count(*) FROM i13.ev e WHERE e.fk_user = u.pk_user) AS n,"
+                    + " (SELECT z.label FROM i13.zp z WHERE z.k = u.pk_user) AS label FROM i13.tb_user u";
+            String q = "SELECT u.pk_user AS pk_q, (SELECT count(*) FROM i13.ev e WHERE e.fk_user = u.pk_user) AS n,"
+                    + " (SELECT z.label FROM i13.\"zq 'x\" z WHERE z.k = u.pk_user) AS label,"
+                    + " (SELECT r.label FROM i13.v_region r WHERE r.k = u.pk_user) AS region FROM i13.tb_user u";
+            exec(setup, "SELECT pg_tviews_create('i13.tv_p', $q$" + p + "$q$)");
+            exec(setup, "SELECT pg_tviews_create('i13.tv_q', $q$" + q + "$q$)");
+            assertThat(value(setup, "SELECT string_agg(entity, ',' ORDER BY substr(md5(entity), 1, 8) COLLATE \"C\") FROM pg_tview_meta WHERE entity LIKE 'i13.%'"))
+                    .as("tv_p flushes first").isEqualTo("i13.p,i13.q");
+            String[] locked = {"i13.zp_1", "i13.\"zq 'x\"", "i13.tb_region"};
+            for (int i = 0; i < locked.length; i++) {
+                assertBothCommit(setup, holder, new String[] {"LOCK TABLE " + locked[i], "INSERT INTO i13.ev VALUES (" + (10 * i + 1) + ", 1)"},
+                                 writer, "INSERT INTO i13.ev VALUES (" + (10 * i + 2) + ", 1)", locked[i]);
+                assertThat(Rt.driftAgainst(setup, "i13.tv_p", p)).as(locked[i]).isZero();
+                assertThat(Rt.driftAgainst(setup, "i13.tv_q", q)).as(locked[i]).isZero();
+            }
+            assertThat(value(setup, "SELECT n FROM i13.tv_q WHERE pk_q = 1")).isEqualTo(6L);
         }
     }
 
