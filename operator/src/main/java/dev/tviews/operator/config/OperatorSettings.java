@@ -33,6 +33,15 @@ public interface OperatorSettings {
     @WithDefault("60s")
     Duration checkJitter();
 
+    /**
+     * How long an install or upgrade of the TVIEW runtime waits for one lock (PostgreSQL {@code lock_timeout}). An
+     * upgrade regenerates every TVIEW's triggers, so it waits for transactions holding a source (a forgotten prepared
+     * transaction holds one until it is resolved) while holding the runtime's catalog, which blocks writers of every
+     * TVIEW. Past this wait it fails changing nothing (status RuntimeInstallFailed) and is retried.
+     */
+    @WithDefault("30s")
+    Duration runtimeInstallLockTimeout();
+
     /** Maximum connections of each database's pool (shared by every TView on that database). */
     @WithDefault("4")
     int poolMaxSize();

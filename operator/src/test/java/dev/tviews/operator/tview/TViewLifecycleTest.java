@@ -125,6 +125,33 @@ class TViewLifecycleTest {
         await().atMost(TViewFixture.TIMEOUT).until(() -> pools.usersOf(connectionOf(shop)).isEmpty());
     }
 
+    /**
+     * An upgrade that a writer's open transaction blocks (it must drop and recreate the source's triggers) waits no
+     * longer than the operator's install lock timeout (1 s in tests): it fails changing nothing, the TView says
+     * RuntimeInstallFailed with PostgreSQL's reason, and the next attempt after the writer commits upgrades. Before,
+     * the reconcile waited without bound, holding the runtime's catalog (writers of every TVIEW queued behind it).
+     */
+    @Test
+    void anUpgradeThatALockBlocksFailsWithinTheTimeoutAndIsRetried() throws Exception {
+        TViewFixture shop = TViewFixture.create(client, "upgrade_wait");
+        shop.tview("user", USER_QUERY);
+        shop.awaitReady("user");
+        try (java.sql.Connection writer = shop.db.connect(); java.sql.Statement w = writer.createStatement()) {
+            w.execute("BEGIN");
+            w.execute("UPDATE tb_user SET name = 'in flight' WHERE pk_user = 2");
+            shop.db.execute("CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text LANGUAGE sql AS $$ SELECT '0.0.1' $$");
+            var failed = shop.awaitCondition("user", Conditions.RECONCILING, true, "RuntimeInstallFailed");
+            assertThat(failed.getMessage()).contains("lock timeout");
+            assertThat(shop.db.queryValue("SELECT pg_tviews_version()")).isEqualTo("0.0.1");
+            w.execute("COMMIT");
+        }
+        await().atMost(TViewFixture.TIMEOUT).until(() -> TviewsRuntime.version().equals(shop.db.queryValue("SELECT pg_tviews_version()")));
+        shop.awaitReady("user");
+        assertThat(shop.drift("tv_user", USER_QUERY)).isZero();
+        assertThat(shop.db.queryValue("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND state = 'idle in transaction (aborted)'")).isEqualTo(0L);
+    }
+
     private static dev.tviews.operator.database.ConnectionSpec connectionOf(TViewFixture shop) {
         return new dev.tviews.operator.database.ConnectionSpec(shop.db.server().host(), shop.db.server().port(),
                 shop.db.name(), "postgres", shop.db.server().password());
