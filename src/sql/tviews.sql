@@ -514,25 +514,39 @@ $fn$;
 
 -- Before the first lock row of a flush of several TVIEWs: what each of them reads, locked in ACCESS SHARE mode (by
 -- its own flush function, as its owner: see the flush). A transaction holding one of those relations exclusively is
--- then waited for before the flush holds any lock row, not between two TVIEWs' flushes. A TVIEW whose schema the
--- caller cannot use is left to its own flush (its COMMIT event), as before.
+-- then waited for before the flush holds any lock row, not between two TVIEWs' flushes. The first TVIEW in the order
+-- locks its own when it flushes, and a TVIEW that reads nothing the ones before it do not is skipped: the token
+-- carries the hashes of the relations its definition view reads (forging the session's registry can only cost the
+-- session such a wait, never a row). A TVIEW whose schema the caller cannot use is left to its own flush.
 CREATE OR REPLACE FUNCTION public.pg_tviews__lock_reads(reg text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     tok text;
     fn text;
+    covered text;
 BEGIN
     FOR tok IN SELECT t FROM unnest(string_to_array(coalesce(reg, ''), ';')) t WHERE t <> '' ORDER BY t COLLATE "C" LOOP
-        fn := convert_from(decode(split_part(tok, ':', 3), 'hex'), 'UTF8');
-        CONTINUE WHEN cardinality(parse_ident(fn)) <> 2
-                   OR NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = (parse_ident(fn))[1] AND has_schema_privilege(n.oid, 'USAGE'));
-        fn := public.pg_tviews__flush_fn(tok);
-        IF fn IS NOT NULL THEN
-            EXECUTE format('SELECT %s(NULL)', fn);
+        IF covered IS NOT NULL AND NOT public.pg_tviews__reads_covered(tok, covered) THEN
+            fn := convert_from(decode(split_part(tok, ':', 3), 'hex'), 'UTF8');
+            IF cardinality(parse_ident(fn)) = 2
+               AND EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = (parse_ident(fn))[1] AND has_schema_privilege(n.oid, 'USAGE')) THEN
+                fn := public.pg_tviews__flush_fn(tok);
+                IF fn IS NOT NULL THEN
+                    EXECUTE format('SELECT %s(NULL)', fn);
+                END IF;
+            END IF;
         END IF;
+        covered := coalesce(covered, '.') || split_part(tok, ':', 4) || '.';
     END LOOP;
 END
 $fn$;
+
+-- Does every relation hash of a token (its fourth part) appear in covered ('.h1.h2.')?
+CREATE OR REPLACE FUNCTION public.pg_tviews__reads_covered(tok text, covered text) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT NOT EXISTS (SELECT 1 FROM unnest(string_to_array(split_part(rtrim(tok, ';'), ':', 4), '.')) h
+                        WHERE h <> '' AND strpos(covered, '.' || h || '.') = 0)
+$$;
 
 -- Flush every enlisted TVIEW, lowest level first, then by entity hash: one global order, so two flushes
 -- never wait for each other in a cycle. Writing a TVIEW that another one reads enlists that one (its
@@ -3254,7 +3268,13 @@ BEGIN
     -- (level, then the entity hash that also orders this TVIEW's trigger names, so on a shared source the
     -- queue inserts, and hence the COMMIT-time trigger events, come in flush order)
     tok := public.pg_tviews__flush_rank(lvl, ent) || ':'
-           || encode(convert_to(format('%I.%I', m.schema_name, nm.fl), 'UTF8'), 'hex') || ';';
+           || encode(convert_to(format('%I.%I', m.schema_name, nm.fl), 'UTF8'), 'hex') || ':'
+           || coalesce((SELECT string_agg(DISTINCT substr(md5(format('%I.%I', n.nspname, c.relname)), 1, 8), '.')
+                          FROM public.pg_tviews__view_closure(dv::regclass) r JOIN pg_class c ON c.oid = r
+                          JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE r <> dv::regclass     -- (other TVIEWs' tables: only the runtime locks those)
+                           AND NOT EXISTS (SELECT 1 FROM public.pg_tview_meta x
+                                            WHERE x.schema_name = n.nspname AND x.table_name = c.relname)), '') || ';';
     stmt_mode := coalesce(m.options->>'refresh', 'commit') = 'statement';
     -- One COMMIT-time event per TVIEW and transaction, not one per statement (or per row, on a partitioned
     -- source): a statement that finds this TVIEW enlisted queues its rows without an event, then makes sure
@@ -3506,7 +3526,9 @@ CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY
 DECLARE
     _tv_reg text := coalesce(current_setting('pg_tviews.pending', true), '');
     _tv_found boolean;
-    _tv_t text;%7$s
+    _tv_t text;
+    _tv_h text;
+    _tv_o boolean;%7$s
     _tv_at_commit constant boolean := true;
     _tv_fl_was constant text := coalesce(current_setting('pg_tviews.flushing', true), '');
 BEGIN
@@ -3526,13 +3548,20 @@ BEGIN
         _tv_x := set_config('pg_tviews.pending', '', true);
     ELSE
         -- first in the global order? (a loop of simple expressions: a query here would be planned on every call)
+        _tv_o := false;
         FOREACH _tv_t IN ARRAY string_to_array(_tv_reg, ';') LOOP
             IF _tv_t <> '' AND _tv_t COLLATE "C" < %6$L THEN
                 PERFORM public.pg_tviews__flush_all(true);
                 RETURN NULL;
             END IF;
+            -- (reads another enlisted TVIEW something this one does not? see pg_tviews__lock_reads)
+            FOREACH _tv_h IN ARRAY string_to_array(split_part(_tv_t, ':', 4), '.') LOOP
+                _tv_o := _tv_o OR strpos(%9$L, '.' || _tv_h || '.') = 0;
+            END LOOP;
         END LOOP;
-        PERFORM public.pg_tviews__lock_reads(replace(_tv_reg, %3$L, ''));
+        IF _tv_o THEN
+            PERFORM public.pg_tviews__lock_reads(_tv_reg);
+        END IF;
         _tv_x := set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
     END IF;
     _tv_x := set_config('pg_tviews.flushing', 'on', true);%4$s%8$s
@@ -3543,7 +3572,7 @@ BEGIN
 END
 $body$
 $g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, flush_block, q, rtrim(tok, ';'), host_decl,
-    public.pg_tviews__owner_code_guard('''on''', false));
+    public.pg_tviews__owner_code_guard('''on''', false), '.' || split_part(rtrim(tok, ';'), ':', 4) || '.');
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, left(nm.fl, -3) || '_oc', '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, left(nm.fl, -3) || '_oc');
