@@ -4281,6 +4281,27 @@ BEGIN
 END
 $fn$;
 
+-- What the full refreshes of these TVIEWs (given in their order) will read, locked in ACCESS SHARE mode as each one's owner
+-- before the first of them takes its lock table: a transaction holding one of those relations exclusively is waited for
+-- while the refresh holds no lock table (see the flush; a keyed writer of an earlier TVIEW would need that lock table).
+CREATE OR REPLACE FUNCTION public.pg_tviews__lock_refresh_reads(ents text[]) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    m public.pg_tview_meta;
+    prev text;
+BEGIN
+    FOR m IN SELECT mm.* FROM unnest(ents) WITH ORDINALITY e(ent, i) JOIN public.pg_tview_meta mm ON mm.entity = e.ent ORDER BY e.i LOOP
+        prev := public.pg_tviews__as_owner(m.owner, m.entity);
+        BEGIN
+            EXECUTE format('LOCK TABLE %I.%I IN ACCESS SHARE MODE', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv);
+        EXCEPTION WHEN insufficient_privilege OR undefined_table THEN
+            NULL;     -- (its own refresh reports what is wrong)
+        END;
+        PERFORM public.pg_tviews__restore_role(prev);
+    END LOOP;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews_refresh(tview text, force boolean DEFAULT false) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -4289,17 +4310,21 @@ DECLARE
     total bigint := 0;
     t0 timestamptz := clock_timestamp();
     done text[] := '{}';
+    deps text[];
     prev text;
 BEGIN
     PERFORM public.pg_tviews__not_null('tview', tview, 'force', force::text);
     m := public.pg_tviews__resolve(tview);
+    -- dependents the caller may operate on are recomputed too (the others follow through their triggers)
+    deps := ARRAY(SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x JOIN public.pg_tview_meta mm ON mm.entity = x.entity
+                   WHERE pg_has_role(mm.owner, 'MEMBER')
+                   ORDER BY public.pg_tviews__flush_rank(x.depth, x.entity) COLLATE "C", x.entity);    -- (the flushes' order: pg_tviews_refresh_all)
+    PERFORM public.pg_tviews__lock_refresh_reads(m.entity || deps);
     prev := public.pg_tviews__as_owner(m.owner, m.entity);
     total := public.pg_tviews__full(m, force);
     PERFORM public.pg_tviews__restore_role(prev);
-    -- dependents the caller may operate on are recomputed too (the others follow through their triggers)
-    FOR d IN SELECT x.entity, mm.owner FROM public.pg_tviews__dependents(m.entity) x JOIN public.pg_tview_meta mm ON mm.entity = x.entity
-              WHERE pg_has_role(mm.owner, 'MEMBER')
-              ORDER BY public.pg_tviews__flush_rank(x.depth, x.entity) COLLATE "C", x.entity LOOP    -- (the flushes' order: pg_tviews_refresh_all)
+    FOR d IN SELECT x.entity, mm.owner FROM unnest(deps) WITH ORDINALITY x(entity, i) JOIN public.pg_tview_meta mm ON mm.entity = x.entity
+              ORDER BY x.i LOOP
         prev := public.pg_tviews__as_owner(d.owner, d.entity);
         total := total + public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = d.entity), false);
         PERFORM public.pg_tviews__restore_role(prev);
@@ -4322,6 +4347,7 @@ DECLARE
     prev text;
     skipped text[] := '{}';
     others text[] := '{}';
+    todo text[] := '{}';
 BEGIN
     FOR r IN SELECT o.entity, mm.owner, public.pg_tviews__relid(mm.schema_name, mm.table_name) IS NULL AS gone
                FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
@@ -4339,10 +4365,15 @@ BEGIN
             others := others || r.entity;      -- another role's, in a superuser's session: that role refreshes them
             CONTINUE;
         END IF;
+        todo := todo || r.entity;
+    END LOOP;
+    PERFORM public.pg_tviews__lock_refresh_reads(todo);
+    FOR r IN SELECT mm.entity, mm.owner, mm.table_name FROM unnest(todo) WITH ORDINALITY e(ent, i) JOIN public.pg_tview_meta mm ON mm.entity = e.ent
+              ORDER BY e.i LOOP
         prev := public.pg_tviews__as_owner(r.owner, r.entity);
         total := total + public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = r.entity), false);
         PERFORM public.pg_tviews__restore_role(prev);
-        ord := ord || (SELECT table_name FROM public.pg_tview_meta WHERE entity = r.entity);
+        ord := ord || r.table_name;
     END LOOP;
     res := jsonb_build_object('refreshed_count', cardinality(ord), 'order', to_jsonb(ord), 'rows_changed', total,
                               'duration_ms', round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1000, 3))

@@ -391,7 +391,8 @@ class IsolationTest {
      * does) and writes a key that a READ COMMITTED writer wrote too: both commit. The writer's flush waits for the table
      * before it takes any lock row, also when the table is read only by the second TVIEW the writer enlisted, through a
      * partition or through a view. 0.3.10 waited for it at the recompute, holding the key's lock row: a deadlock (40P01)
-     * once the holder's own flush asked for that row (concurrent fuzzer, finding 1c).
+     * once the holder's own flush asked for that row (concurrent fuzzer, finding 1c). The same against
+     * pg_tviews_refresh_all, which 0.3.10 made wait holding the first TVIEW's lock table.
      */
     @Test
     void aTransactionHoldingASourceExclusivelyAndAWriterOfTheSameKeyBothCommit(PgDatabase db) throws Exception {
@@ -420,6 +421,19 @@ class IsolationTest {
                 assertThat(Rt.driftAgainst(setup, "i13.tv_q", q)).as(locked[i]).isZero();
             }
             assertThat(value(setup, "SELECT n FROM i13.tv_q WHERE pk_q = 1")).isEqualTo(6L);
+
+            // pg_tviews_refresh_all takes tv_p's lock table first: it locks what every TVIEW reads before that (0.3.10
+            // waited for tv_q's table holding tv_p's lock table, which the holder's flush of tv_p then needed)
+            Object refresherPid = value(writer, "SELECT pg_backend_pid()");
+            exec(holder, "BEGIN");
+            exec(holder, "LOCK TABLE i13.\"zq 'x\"");
+            exec(holder, "INSERT INTO i13.ev VALUES (100, 1)");
+            CompletableFuture<String> refresh = CompletableFuture.supplyAsync(() -> Rt.sqlState(writer, "SELECT pg_tviews_refresh_all()"));
+            assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + refresherPid, refresh)).isEqualTo(1L);
+            assertThat(Rt.sqlState(holder, "COMMIT")).as("holder against refresh_all").isNull();
+            assertThat(refresh.get(60, TimeUnit.SECONDS)).as("refresh_all").isNull();
+            assertThat(Rt.driftAgainst(setup, "i13.tv_p", p)).isZero();
+            assertThat(Rt.driftAgainst(setup, "i13.tv_q", q)).isZero();
         }
     }
 
