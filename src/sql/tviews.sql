@@ -527,14 +527,14 @@ DECLARE
 BEGIN
     FOR tok IN SELECT t FROM unnest(string_to_array(coalesce(reg, ''), ';')) t WHERE t <> '' ORDER BY t COLLATE "C" LOOP
         IF covered IS NOT NULL AND NOT public.pg_tviews__reads_covered(tok, covered) THEN
-            fn := convert_from(decode(split_part(tok, ':', 3), 'hex'), 'UTF8');
-            IF cardinality(parse_ident(fn)) = 2
-               AND EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = (parse_ident(fn))[1] AND has_schema_privilege(n.oid, 'USAGE')) THEN
+            BEGIN
                 fn := public.pg_tviews__flush_fn(tok);
                 IF fn IS NOT NULL THEN
                     EXECUTE format('SELECT %s(NULL)', fn);
                 END IF;
-            END IF;
+            EXCEPTION WHEN insufficient_privilege THEN
+                NULL;     -- (no USAGE on its schema: its own COMMIT event flushes it)
+            END;
         END IF;
         covered := coalesce(covered, '.') || split_part(tok, ':', 4) || '.';
     END LOOP;
@@ -3554,7 +3554,8 @@ BEGIN
                 PERFORM public.pg_tviews__flush_all(true);
                 RETURN NULL;
             END IF;
-            -- (reads another enlisted TVIEW something this one does not? see pg_tviews__lock_reads)
+            -- (reads another enlisted TVIEW something this one does not? pg_tviews__reads_covered, inlined: no query
+            -- on every COMMIT that flushes several TVIEWs)
             FOREACH _tv_h IN ARRAY string_to_array(split_part(_tv_t, ':', 4), '.') LOOP
                 _tv_o := _tv_o OR strpos(%9$L, '.' || _tv_h || '.') = 0;
             END LOOP;
@@ -4348,6 +4349,7 @@ DECLARE
     skipped text[] := '{}';
     others text[] := '{}';
     todo text[] := '{}';
+    m public.pg_tview_meta;
 BEGIN
     FOR r IN SELECT o.entity, mm.owner, public.pg_tviews__relid(mm.schema_name, mm.table_name) IS NULL AS gone
                FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
@@ -4368,12 +4370,11 @@ BEGIN
         todo := todo || r.entity;
     END LOOP;
     PERFORM public.pg_tviews__lock_refresh_reads(todo);
-    FOR r IN SELECT mm.entity, mm.owner, mm.table_name FROM unnest(todo) WITH ORDINALITY e(ent, i) JOIN public.pg_tview_meta mm ON mm.entity = e.ent
-              ORDER BY e.i LOOP
-        prev := public.pg_tviews__as_owner(r.owner, r.entity);
-        total := total + public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = r.entity), false);
+    FOR m IN SELECT mm.* FROM unnest(todo) WITH ORDINALITY e(ent, i) JOIN public.pg_tview_meta mm ON mm.entity = e.ent ORDER BY e.i LOOP
+        prev := public.pg_tviews__as_owner(m.owner, m.entity);
+        total := total + public.pg_tviews__full(m, false);
         PERFORM public.pg_tviews__restore_role(prev);
-        ord := ord || r.table_name;
+        ord := ord || m.table_name;
     END LOOP;
     res := jsonb_build_object('refreshed_count', cardinality(ord), 'order', to_jsonb(ord), 'rows_changed', total,
                               'duration_ms', round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1000, 3))
@@ -4674,7 +4675,7 @@ BEGIN
     component := 'runtime_objects';
     -- what generated maintenance code calls (runtime 0.3)
     SELECT string_agg(x, ', ') INTO bad FROM unnest(ARRAY[
-        'public.pg_tviews__flush_all(boolean)', 'public.pg_tviews__flush_fn(text)',
+        'public.pg_tviews__flush_all(boolean)', 'public.pg_tviews__flush_fn(text)', 'public.pg_tviews__lock_reads(text)',
         'public.pg_tviews__no_dup(text,text,text,boolean)', 'public.pg_tviews__null_key_check(text,regclass)']) x
      WHERE to_regprocedure(x) IS NULL;
     IF to_regclass('public.pg_tviews_metadata') IS NULL THEN

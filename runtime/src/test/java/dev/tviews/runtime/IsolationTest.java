@@ -400,20 +400,20 @@ class IsolationTest {
             exec(setup, "CREATE SCHEMA i13; SET search_path = i13, public");
             exec(setup, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text); CREATE TABLE ev (pk_ev int PRIMARY KEY, fk_user int);"
                     + " CREATE TABLE zp (k int PRIMARY KEY, label text) PARTITION BY LIST (k); CREATE TABLE zp_1 PARTITION OF zp FOR VALUES IN (1, 2, 3);"
-                    + " CREATE TABLE \"zq 'x\" (k int PRIMARY KEY, label text); CREATE TABLE tb_region (k int PRIMARY KEY, label text);"
+                    + " CREATE TABLE \"zq 'x|\"\"\n y\" (k int PRIMARY KEY, label text); CREATE TABLE tb_region (k int PRIMARY KEY, label text);"
                     + " CREATE VIEW v_region AS SELECT k, upper(label) AS label FROM tb_region");
             exec(setup, "INSERT INTO tb_user SELECT g, 'u' || g FROM generate_series(1, 3) g; INSERT INTO zp VALUES (1, 'p');"
-                    + " INSERT INTO \"zq 'x\" VALUES (1, 'q'); INSERT INTO tb_region VALUES (1, 'r')");
+                    + " INSERT INTO \"zq 'x|\"\"\n y\" VALUES (1, 'q'); INSERT INTO tb_region VALUES (1, 'r')");
             String p = "SELECT u.pk_user AS pk_p, u.name, (SELECT count(*) FROM i13.ev e WHERE e.fk_user = u.pk_user) AS n,"
                     + " (SELECT z.label FROM i13.zp z WHERE z.k = u.pk_user) AS label FROM i13.tb_user u";
             String q = "SELECT u.pk_user AS pk_q, (SELECT count(*) FROM i13.ev e WHERE e.fk_user = u.pk_user) AS n,"
-                    + " (SELECT z.label FROM i13.\"zq 'x\" z WHERE z.k = u.pk_user) AS label,"
+                    + " (SELECT z.label FROM i13.\"zq 'x|\"\"\n y\" z WHERE z.k = u.pk_user) AS label,"
                     + " (SELECT r.label FROM i13.v_region r WHERE r.k = u.pk_user) AS region FROM i13.tb_user u";
             exec(setup, "SELECT pg_tviews_create('i13.tv_p', $q$" + p + "$q$)");
             exec(setup, "SELECT pg_tviews_create('i13.tv_q', $q$" + q + "$q$)");
             assertThat(value(setup, "SELECT string_agg(entity, ',' ORDER BY substr(md5(entity), 1, 8) COLLATE \"C\") FROM pg_tview_meta WHERE entity LIKE 'i13.%'"))
                     .as("tv_p flushes first").isEqualTo("i13.p,i13.q");
-            String[] locked = {"i13.zp_1", "i13.\"zq 'x\"", "i13.tb_region"};
+            String[] locked = {"i13.zp_1", "i13.\"zq 'x|\"\"\n y\"", "i13.tb_region"};
             for (int i = 0; i < locked.length; i++) {
                 assertBothCommit(setup, holder, new String[] {"LOCK TABLE " + locked[i], "INSERT INTO i13.ev VALUES (" + (10 * i + 1) + ", 1)"},
                                  writer, "INSERT INTO i13.ev VALUES (" + (10 * i + 2) + ", 1)", locked[i]);
@@ -426,7 +426,7 @@ class IsolationTest {
             // waited for tv_q's table holding tv_p's lock table, which the holder's flush of tv_p then needed)
             Object refresherPid = value(writer, "SELECT pg_backend_pid()");
             exec(holder, "BEGIN");
-            exec(holder, "LOCK TABLE i13.\"zq 'x\"");
+            exec(holder, "LOCK TABLE i13.\"zq 'x|\"\"\n y\"");
             exec(holder, "INSERT INTO i13.ev VALUES (100, 1)");
             CompletableFuture<String> refresh = CompletableFuture.supplyAsync(() -> Rt.sqlState(writer, "SELECT pg_tviews_refresh_all()"));
             assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + refresherPid, refresh)).isEqualTo(1L);
