@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.11
+-- tviews-runtime-version: 0.3.12
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -275,7 +275,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.11'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.12'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -490,25 +490,36 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__flush_rank(depth int, ent text) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT lpad(depth::text, 4, '0') || ':' || substr(md5(ent), 1, 8) $$;
 
-CREATE OR REPLACE FUNCTION public.pg_tviews__flush_fn(tok text) RETURNS text
+-- The flush function a token names, quoted as the catalog spells it (the token's own text, session state, is never
+-- spliced); '' when the current role cannot use its schema, NULL when there is no such function.
+CREATE OR REPLACE FUNCTION public.pg_tviews__flush_target(tok text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     fn text := convert_from(decode(split_part(rtrim(tok, ';'), ':', 3), 'hex'), 'UTF8');
     parts text[] := parse_ident(fn);
-    sch text := parts[1];
-    p oid;
 BEGIN
-    -- the flush function lives in the TVIEW's schema: calling it needs USAGE there (COMMIT's flush does not: it is a
-    -- trigger); say so rather than fail inside to_regprocedure with a bare 42501
-    IF cardinality(parts) = 2 AND NOT has_schema_privilege(sch, 'USAGE') THEN
+    -- the flush function lives in the TVIEW's schema: calling it needs USAGE there (a COMMIT event does not: it is a
+    -- trigger)
+    IF cardinality(parts) = 2 AND NOT has_schema_privilege(parts[1], 'USAGE') THEN
+        RETURN '';
+    END IF;
+    RETURN (SELECT format('%I.%I', n.nspname, f.proname) FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace
+             WHERE f.oid = to_regprocedure(fn || '(boolean)') AND f.prosecdef AND f.proname LIKE 'pg\_tviews\_%\_fl');
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__flush_fn(tok text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    fn text := public.pg_tviews__flush_target(tok);
+    sch text := (parse_ident(convert_from(decode(split_part(rtrim(tok, ';'), ':', 3), 'hex'), 'UTF8')))[1];
+BEGIN
+    IF fn = '' THEN     -- say so rather than fail inside the call with a bare 42501
         RAISE EXCEPTION 'pg_tviews_flush() needs USAGE on schema % to run the pending maintenance of its TVIEWs now', sch
             USING ERRCODE = '42501',
             HINT = format('GRANT USAGE ON SCHEMA %I TO the writer (no privilege on the TVIEW itself is needed), or read the TVIEW after COMMIT, which maintains it without.', sch);
     END IF;
-    p := to_regprocedure(fn || '(boolean)');
-    -- the name as the catalog spells it, quoted: the token's own text (session state) is never spliced
-    RETURN (SELECT format('%I.%I', n.nspname, f.proname) FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace
-             WHERE f.oid = p AND f.prosecdef AND f.proname LIKE 'pg\_tviews\_%\_fl');
+    RETURN fn;
 END
 $fn$;
 
@@ -517,29 +528,38 @@ $fn$;
 -- then waited for before the flush holds any lock row, not between two TVIEWs' flushes. The first TVIEW in the order
 -- locks its own when it flushes, and a TVIEW that reads nothing the ones before it do not is skipped: the token
 -- carries the hashes of the relations its definition view reads (forging the session's registry can only cost the
--- session such a wait, never a row). A TVIEW whose schema the caller cannot use is left to its own flush.
-CREATE OR REPLACE FUNCTION public.pg_tviews__lock_reads(reg text) RETURNS void
+-- session such a wait, never a row). False when a TVIEW whose schema the caller cannot use had to be skipped: its own
+-- COMMIT event locks what it reads (see pg_tviews__flush_all).
+CREATE OR REPLACE FUNCTION public.pg_tviews__locked_reads(reg text) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     tok text;
     fn text;
     covered text;
+    all_locked boolean := true;
 BEGIN
     FOR tok IN SELECT t FROM unnest(string_to_array(coalesce(reg, ''), ';')) t WHERE t <> '' ORDER BY t COLLATE "C" LOOP
         IF covered IS NOT NULL AND NOT public.pg_tviews__reads_covered(tok, covered) THEN
             BEGIN
-                fn := public.pg_tviews__flush_fn(tok);
-                IF fn IS NOT NULL THEN
+                fn := public.pg_tviews__flush_target(tok);
+                IF fn = '' THEN
+                    all_locked := false;
+                ELSIF fn IS NOT NULL THEN
                     EXECUTE format('SELECT %s(NULL)', fn);
                 END IF;
             EXCEPTION WHEN insufficient_privilege THEN
-                NULL;     -- (no USAGE on its schema: its own COMMIT event flushes it)
+                NULL;     -- (its owner lost a privilege on what it reads: its own flush reports it)
             END;
         END IF;
         covered := coalesce(covered, '.') || split_part(tok, ':', 4) || '.';
     END LOOP;
+    RETURN all_locked;
 END
 $fn$;
+
+-- (what 0.3.11's generated code calls)
+CREATE OR REPLACE FUNCTION public.pg_tviews__lock_reads(reg text) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$ SELECT public.pg_tviews__locked_reads(reg) $$;
 
 -- Does every relation hash of a token (its fourth part) appear in covered ('.h1.h2.')?
 CREATE OR REPLACE FUNCTION public.pg_tviews__reads_covered(tok text, covered text) RETURNS boolean
@@ -550,7 +570,10 @@ $$;
 
 -- Flush every enlisted TVIEW, lowest level first, then by entity hash: one global order, so two flushes
 -- never wait for each other in a cycle. Writing a TVIEW that another one reads enlists that one (its
--- triggers), and it is flushed in the same loop, once, after everything it reads.
+-- triggers), and it is flushed in the same loop, once, after everything it reads. At COMMIT (called by a TVIEW's
+-- event, as its owner) a TVIEW whose schema that owner cannot use, if it must be flushed first or if what it reads
+-- could not be locked (once per transaction), stops the loop and the result is NULL: that TVIEW's own event flushes it
+-- or locks what it reads, and the caller's event comes again after it (see the flush trigger).
 CREATE OR REPLACE FUNCTION public.pg_tviews__flush_all(at_commit boolean) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -562,13 +585,23 @@ DECLARE
     was text := current_setting('pg_tviews.flushing', true);
 BEGIN
     PERFORM set_config('pg_tviews.flushing', 'on', true);
-    PERFORM public.pg_tviews__lock_reads(current_setting('pg_tviews.pending', true));
+    IF NOT public.pg_tviews__locked_reads(current_setting('pg_tviews.pending', true)) THEN
+        IF at_commit AND coalesce(current_setting('pg_tviews.waited', true), '') = '' THEN
+            PERFORM set_config('pg_tviews.waited', 'on', true);
+            PERFORM set_config('pg_tviews.flushing', coalesce(was, ''), true);
+            RETURN NULL;
+        END IF;
+    END IF;
     LOOP
         reg := coalesce(current_setting('pg_tviews.pending', true), '');
         EXIT WHEN reg = '';
         tok := (SELECT t FROM unnest(string_to_array(reg, ';')) t WHERE t <> '' ORDER BY t COLLATE "C" LIMIT 1);
+        fn := CASE WHEN at_commit THEN public.pg_tviews__flush_target(tok) ELSE public.pg_tviews__flush_fn(tok) END;
+        IF fn = '' THEN
+            PERFORM set_config('pg_tviews.flushing', coalesce(was, ''), true);
+            RETURN NULL;
+        END IF;
         PERFORM set_config('pg_tviews.pending', replace(reg, tok || ';', ''), true);
-        fn := public.pg_tviews__flush_fn(tok);
         IF fn IS NOT NULL THEN
             EXECUTE format('SELECT %s($1)', fn) INTO n USING at_commit;
             total := total + n;
@@ -579,8 +612,8 @@ BEGIN
         reg := coalesce(current_setting('pg_tviews.reported', true), '');
         PERFORM set_config('pg_tviews.reported', '', true);
         FOR tok IN SELECT t FROM unnest(string_to_array(reg, ';')) t WHERE t <> '' ORDER BY t LOOP
-            fn := public.pg_tviews__flush_fn(tok);
-            IF fn IS NOT NULL THEN
+            fn := public.pg_tviews__flush_target(tok);
+            IF fn <> '' THEN     -- ('': its own COMMIT event, which its report's queue row carries, clears them)
                 EXECUTE format('SELECT %s(true)', fn);
             END IF;
         END LOOP;
@@ -711,7 +744,7 @@ BEGIN
        OR NOT has_schema_privilege((SELECT c.relnamespace FROM pg_class c WHERE c.oid = q), 'USAGE') THEN
         RETURN NULL;
     END IF;
-    EXECUTE format('SELECT count(*) FROM %s WHERE tx = pg_current_xact_id_if_assigned() AND scope NOT IN (''r'', ''e'')', q) INTO n;
+    EXECUTE format('SELECT count(*) FROM %s WHERE tx = pg_current_xact_id_if_assigned() AND scope NOT IN (''r'', ''e'', ''w'')', q) INTO n;
     RETURN n;
 END
 $fn$;
@@ -3189,6 +3222,7 @@ DECLARE
     w record;
     srcno int;
     reads_lock text;
+    wait_turn text;
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
     IF NOT FOUND THEN
@@ -3516,6 +3550,18 @@ $g$, m.schema_name, nm.fl, flush_block, host_decl, public.pg_tviews__owner_code_
     -- TVIEW's triggers can write
     EXECUTE format('GRANT EXECUTE ON FUNCTION %I.%I(boolean) TO PUBLIC', m.schema_name, nm.fl);
 
+    -- An event that finds a TVIEW before this one in the global order which its owner cannot flush, or one whose reads
+    -- it cannot lock (no USAGE on that TVIEW's schema: the call is by name), leaves it to that TVIEW's own event and
+    -- queues this one's again, after it: PostgreSQL fires events queued while it fires deferred ones in the same
+    -- COMMIT. Bounded, since the registry is the session's and a forged token has no event.
+    wait_turn := format($s$
+            _tv_w := CASE WHEN NEW.scope = 'w' THEN NEW.vals[1]::int ELSE 0 END + 1;
+            IF _tv_w > 2 * cardinality(string_to_array(_tv_reg, ';')) + 2 THEN
+                RAISE EXCEPTION 'the maintenance of TVIEW %% waited at COMMIT for a TVIEW before it that was never flushed', %2$L
+                    USING ERRCODE = '55000', HINT = 'The setting pg_tviews.pending belongs to the runtime: do not set it.';
+            END IF;
+            INSERT INTO %1$s (scope, vals) VALUES ('w', ARRAY[_tv_w::text]);$s$, q, ent);
+
     -- at COMMIT / PREPARE TRANSACTION (deferred constraint trigger on the queue, one event per statement
     -- that queued work): when this TVIEW comes first in the global order, flush it directly (its own event
     -- flushes every other one); otherwise flush all in order. An event of a TVIEW that is not enlisted
@@ -3528,12 +3574,16 @@ DECLARE
     _tv_found boolean;
     _tv_t text;
     _tv_h text;
-    _tv_o boolean;%7$s
+    _tv_o boolean;
+    _tv_w int;%7$s
     _tv_at_commit constant boolean := true;
     _tv_fl_was constant text := coalesce(current_setting('pg_tviews.flushing', true), '');
 BEGIN
     IF coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
-        PERFORM public.pg_tviews__flush_all(true);   -- also forgets the keys kept for reports
+        -- (also forgets the keys kept for reports)
+        IF public.pg_tviews__flush_all(true) IS NULL AND strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %3$L) > 0 THEN%10$s
+            RETURN NULL;
+        END IF;
         _tv_reg := '';
     END IF;
     IF strpos(_tv_reg, %3$L) = 0 THEN
@@ -3551,7 +3601,8 @@ BEGIN
         _tv_o := false;
         FOREACH _tv_t IN ARRAY string_to_array(_tv_reg, ';') LOOP
             IF _tv_t <> '' AND _tv_t COLLATE "C" < %6$L THEN
-                PERFORM public.pg_tviews__flush_all(true);
+                IF public.pg_tviews__flush_all(true) IS NULL AND strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %3$L) > 0 THEN%11$s
+                END IF;
                 RETURN NULL;
             END IF;
             -- (reads another enlisted TVIEW something this one does not? pg_tviews__reads_covered, inlined: no query
@@ -3561,7 +3612,10 @@ BEGIN
             END LOOP;
         END LOOP;
         IF _tv_o THEN
-            PERFORM public.pg_tviews__lock_reads(_tv_reg);
+            IF NOT public.pg_tviews__locked_reads(_tv_reg) AND coalesce(current_setting('pg_tviews.waited', true), '') = '' THEN
+                _tv_x := set_config('pg_tviews.waited', 'on', true);%11$s
+                RETURN NULL;
+            END IF;
         END IF;
         _tv_x := set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
     END IF;
@@ -3573,7 +3627,8 @@ BEGIN
 END
 $body$
 $g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, flush_block, q, rtrim(tok, ';'), host_decl,
-    public.pg_tviews__owner_code_guard('''on''', false), '.' || split_part(rtrim(tok, ';'), ':', 4) || '.');
+    public.pg_tviews__owner_code_guard('''on''', false), '.' || split_part(rtrim(tok, ';'), ':', 4) || '.',
+    wait_turn, replace(wait_turn, E'\n', E'\n    '));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, left(nm.fl, -3) || '_oc', '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, left(nm.fl, -3) || '_oc');
@@ -4675,7 +4730,8 @@ BEGIN
     component := 'runtime_objects';
     -- what generated maintenance code calls (runtime 0.3)
     SELECT string_agg(x, ', ') INTO bad FROM unnest(ARRAY[
-        'public.pg_tviews__flush_all(boolean)', 'public.pg_tviews__flush_fn(text)', 'public.pg_tviews__lock_reads(text)',
+        'public.pg_tviews__flush_all(boolean)', 'public.pg_tviews__flush_fn(text)', 'public.pg_tviews__flush_target(text)', 'public.pg_tviews__lock_reads(text)',
+        'public.pg_tviews__locked_reads(text)',
         'public.pg_tviews__no_dup(text,text,text,boolean)', 'public.pg_tviews__null_key_check(text,regclass)']) x
      WHERE to_regprocedure(x) IS NULL;
     IF to_regclass('public.pg_tviews_metadata') IS NULL THEN

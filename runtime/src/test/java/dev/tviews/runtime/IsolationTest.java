@@ -344,7 +344,7 @@ class IsolationTest {
      * The holder runs its statements in an open transaction; the writer writes in its own and commits, which must wait
      * (a lock) for the holder; then the holder commits, and both must have committed.
      */
-    private static void assertBothCommit(Connection setup, Connection holder, String[] holderStatements, Connection writer, String write, String as)
+    static void assertBothCommit(Connection setup, Connection holder, String[] holderStatements, Connection writer, String write, String as)
             throws Exception {
         Object writerPid = value(writer, "SELECT pg_backend_pid()");
         exec(holder, "BEGIN");

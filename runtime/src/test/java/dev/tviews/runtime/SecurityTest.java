@@ -12,6 +12,7 @@ import dev.tviews.testkit.PostgresExtension;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.BeforeAll;
@@ -281,6 +282,76 @@ class SecurityTest {
             w.commit();
             assertThat(value(a, "SELECT body FROM tenant_a_rm.tv_memo WHERE pk_memo = 2")).isEqualTo("flushed");
         }
+    }
+
+    /**
+     * Two TVIEWs of owners who cannot use each other's schemas, over one shared table. A writer's COMMIT flushes both in
+     * the global order whichever its statements enlisted first, also after a report and through PREPARE TRANSACTION:
+     * 0.3.11 called the earlier TVIEW's flush function by name as the later one's owner, and COMMIT failed with 42501.
+     * A transaction holding a table only the second one reads in ACCESS EXCLUSIVE mode and a writer of the same key
+     * both commit: the first flush waits for the second one's event to lock what it reads, or, once the first one's
+     * owner may use the other's schema, locks it through the other's flush function, as its owner.
+     */
+    @Test
+    void tviewsOfOwnersWhoCannotUseEachOthersSchemasFlushAtCommit(PgDatabase db) throws Exception {
+        List<String> owners = List.of("xo_a", "xo_b");
+        try (Connection su = db.connect()) {
+            exec(su, "CREATE ROLE xo_src; CREATE SCHEMA xo_shared AUTHORIZATION xo_src");
+            for (String o : owners) {
+                exec(su, "CREATE ROLE " + o + " LOGIN PASSWORD '" + PASSWORD + "' IN ROLE xo_src");
+                exec(su, "GRANT CONNECT ON DATABASE \"" + db.name() + "\" TO " + o + "; CREATE SCHEMA " + o + " AUTHORIZATION " + o);
+            }
+            exec(su, "SET ROLE xo_src; CREATE TABLE xo_shared.tb_user (pk_user int PRIMARY KEY, name text);"
+                    + " CREATE TABLE xo_shared.ev (pk_ev int PRIMARY KEY, fk_user int); INSERT INTO xo_shared.tb_user SELECT g, 'u' || g FROM generate_series(1, 3) g;"
+                    + " GRANT USAGE ON SCHEMA xo_shared TO writer; GRANT SELECT, INSERT ON xo_shared.ev TO writer; RESET ROLE");
+        }
+        for (String o : owners) {
+            try (Connection c = as(db, o)) {
+                exec(c, "CREATE TABLE " + o + ".z (k int PRIMARY KEY, label text); INSERT INTO " + o + ".z VALUES (1, 'q');"
+                        + " GRANT USAGE ON SCHEMA " + o + " TO writer; GRANT SELECT, INSERT, UPDATE ON " + o + ".z TO writer");
+                exec(c, "SELECT pg_tviews_create('" + o + ".tv_x', " + Rt.literal(xoQuery(o)) + ")");
+            }
+        }
+        try (Connection su = db.connect(); Connection w = as(db, "writer"); Connection holder = as(db, "writer")) {
+            List<String> order = Arrays.asList(((String) value(su, "SELECT string_agg(schema_name, ',' ORDER BY substr(md5(entity), 1, 8) COLLATE \"C\")"
+                    + " FROM pg_tview_meta WHERE schema_name LIKE 'xo\\_%'")).split(","));
+            String first = order.get(0), second = order.get(1);
+            // the second TVIEW in the order is enlisted first: its event fires first and must let the first one's flush run
+            String[][] transactions = {
+                {"UPDATE " + second + ".z SET label = 'plain' WHERE k = 1", "INSERT INTO xo_shared.ev VALUES (1, 1)", "COMMIT"},
+                {"UPDATE " + second + ".z SET label = 'reported' WHERE k = 1", "SELECT pg_tviews_flush_and_report()",
+                    "INSERT INTO xo_shared.ev VALUES (2, 1)", "UPDATE " + first + ".z SET label = 'r' WHERE k = 1", "COMMIT"},
+                {"UPDATE " + second + ".z SET label = 'prepared' WHERE k = 1", "INSERT INTO xo_shared.ev VALUES (3, 1)",
+                    "PREPARE TRANSACTION 'xo_prepared'"}};
+            for (String[] tx : transactions) {
+                exec(w, "BEGIN");
+                for (String sql : tx) {
+                    assertThat(Rt.sqlState(w, sql)).as(sql).isNull();
+                }
+            }
+            exec(su, "COMMIT PREPARED 'xo_prepared'");
+            for (String o : owners) {
+                assertThat(Rt.driftAgainst(su, o + ".tv_x", xoQuery(o))).as(o).isZero();
+            }
+            assertThat(value(su, "SELECT n || ' ' || label FROM " + second + ".tv_x WHERE pk_x = 1")).isEqualTo("3 prepared");
+
+            for (int round = 0; round < 2; round++) {
+                if (round == 1) {
+                    exec(su, "SET ROLE " + second + "; GRANT USAGE ON SCHEMA " + second + " TO " + first + "; RESET ROLE");
+                }
+                IsolationTest.assertBothCommit(su, holder, new String[] {"LOCK TABLE " + second + ".z", "INSERT INTO xo_shared.ev VALUES (1" + round + ", 1)"},
+                                               w, "INSERT INTO xo_shared.ev VALUES (2" + round + ", 1)", "holder of " + second + ".z, round " + round);
+                for (String o : owners) {
+                    assertThat(Rt.driftAgainst(su, o + ".tv_x", xoQuery(o))).as(o).isZero();
+                }
+            }
+            assertThat(value(su, "SELECT n FROM " + first + ".tv_x WHERE pk_x = 1")).isEqualTo(7L);
+        }
+    }
+
+    static String xoQuery(String owner) {
+        return "SELECT u.pk_user AS pk_x, (SELECT count(*) FROM xo_shared.ev e WHERE e.fk_user = u.pk_user) AS n,"
+                + " (SELECT z.label FROM " + owner + ".z z WHERE z.k = u.pk_user) AS label FROM xo_shared.tb_user u";
     }
 
     /**
