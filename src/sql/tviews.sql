@@ -1575,9 +1575,12 @@ $$;
 
 -- Per source table: how each of its occurrences maps changed rows to TVIEW keys.
 --   path = {"key": col} when a column of the occurrence equals the key, or
---          {"hops": [{"from": col, "schema", "table", "to": col}, ...], "key": col of the last hop's table}
+--          {"hops": [{"from": col, "schema", "table", "to": col}, ...], "key": col of the last hop's table};
+--   with a key that is an expression of one occurrence's columns (kx: pg_tviews__an_key_expr), a path to that occurrence
+--   or to a hop into its table has "key_expr" (the expression over "key_alias") and "key_cols" (the columns it reads).
 -- Occurrences with no proven path are listed in "unlinked".
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_lineage(acc jsonb, key_attno int) RETURNS jsonb
+DROP FUNCTION IF EXISTS public.pg_tviews__an_lineage(jsonb, int);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_lineage(acc jsonb, key_attno int, kx jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     key_node text := '0:0:' || key_attno;
@@ -1631,6 +1634,10 @@ BEGIN
         WHILE path IS NULL AND jsonb_array_length(frontier) > 0 AND depth <= 6 LOOP
             -- does an occurrence of the frontier hold a column equal to the key?
             FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
+                IF f->>'occ' = kx->>'occ' THEN
+                    path := jsonb_build_object('hops', f->'hops', 'key', NULL, 'key_expr', kx->'expr', 'key_alias', kx->'alias', 'key_cols', kx->'cols');
+                    EXIT;
+                END IF;
                 WITH RECURSIVE r(node) AS (
                     SELECT key_node UNION SELECT e.a FROM r JOIN public.pg_tviews__an_edges(acc, toks) e ON e.b = r.node
                 )
@@ -1928,6 +1935,115 @@ BEGIN
 END
 $fn$;
 
+-- A key that is an expression of one table's columns (GROUP BY date_trunc('day', o.created), lower(u.email) AS pk_x): a
+-- changed row of that table maps to the key the expression gives it, and rows that reach that table through a hop do
+-- so likewise. Proven, not guessed: the expression reads one table of the top level (no outer join's nullable side)
+-- through nodes that read nothing else (no subquery, aggregate, window or parameter) and calls only immutable functions
+-- or built-in stable ones (the settings those read are pinned in every generated function); and its SQL text, as
+-- PostgreSQL prints the definition, parses back over that table to the very same expression tree. NULL otherwise: the
+-- key then has no lineage and the TVIEW is refused, as before.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_expr(q jsonb, key_attno int, key_col text, v regclass) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    e jsonb := (SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno);
+    vars jsonb;
+    rti int;
+    rte jsonb;
+    def text;
+    item text;
+    suffix text := ' AS ' || quote_ident(key_col);
+    alias text;
+    chk text := format('%I.%I', (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = v),
+                       'pg_tviews_kx_' || v::oid);
+    got jsonb;
+    i int;
+    n int;
+    c text;
+    depth int := 0;
+    k int := 1;
+    start int;
+BEGIN
+    IF e IS NULL OR public.pg_tviews__an_var(e, '0') IS NOT NULL OR q ? 'setOperations' OR q ? 'cteList' THEN
+        RETURN NULL;
+    END IF;
+    IF EXISTS (SELECT 1 FROM jsonb_path_query(e, 'strict $.**."_"') x
+                WHERE NOT (x #>> '{}') = ANY(ARRAY['VAR', 'CONST', 'FUNCEXPR', 'OPEXPR', 'RELABELTYPE', 'COERCEVIAIO', 'COALESCEEXPR',
+                                                   'CASEEXPR', 'CASEWHEN', 'CASETESTEXPR', 'BOOLEXPR', 'NULLTEST', 'BOOLEANTEST', 'NULLIFEXPR',
+                                                   'DISTINCTEXPR', 'SCALARARRAYOPEXPR', 'ARRAYEXPR', 'COLLATEEXPR', 'MINMAXEXPR']))
+       OR EXISTS (SELECT 1 FROM (SELECT (x #>> '{}')::oid AS f FROM jsonb_path_query(e, 'strict $.**.funcid') x
+                                 UNION ALL SELECT o.oprcode FROM jsonb_path_query(e, 'strict $.**.opno') x JOIN pg_operator o ON o.oid = (x #>> '{}')::oid) u
+                   LEFT JOIN pg_proc p ON p.oid = u.f
+                  WHERE p.oid IS NULL OR NOT (p.provolatile = 'i' OR p.provolatile = 's' AND p.pronamespace = 'pg_catalog'::regnamespace)) THEN
+        RETURN NULL;
+    END IF;
+    vars := (SELECT jsonb_agg(x) FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') x);
+    IF vars IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(vars) x WHERE (x->>'varlevelsup')::int <> 0 OR (x->>'varattno')::int <= 0)
+       OR (SELECT count(DISTINCT x->>'varno') FROM jsonb_array_elements(vars) x) <> 1 THEN
+        RETURN NULL;
+    END IF;
+    rti := (vars->0->>'varno')::int;
+    rte := q->'rtable'->(rti - 1);
+    IF rte->>'rtekind' <> '0' OR rti = ANY(public.pg_tviews__an_nullable_rtis(q))
+       OR NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = (rte->>'relid')::oid AND r.relkind IN ('r', 'p')) THEN
+        RETURN NULL;
+    END IF;
+    -- the key's item of the SELECT list as PostgreSQL prints the definition (names outside pg_catalog qualified): items
+    -- end at a comma outside quotes, parentheses and brackets, the list before FROM
+    def := ltrim(public.pg_tviews__viewdef(v));
+    IF def !~ '^SELECT\s' OR def ~ '^SELECT\s+DISTINCT\s' THEN
+        RETURN NULL;
+    END IF;
+    n := length(def);
+    i := 7;
+    start := 7;
+    WHILE i <= n LOOP
+        c := substr(def, i, 1);
+        IF c IN ('''', '"') THEN
+            i := i + coalesce(nullif(position(c IN substr(def, i + 1)), 0), n);
+        ELSIF c IN ('(', '[') THEN
+            depth := depth + 1;
+        ELSIF c IN (')', ']') THEN
+            depth := depth - 1;
+        ELSIF depth = 0 AND (c = ',' OR c ~ '\s' AND substr(def, i, 12) ~ '^\s+FROM\s') THEN
+            EXIT WHEN k = key_attno;
+            EXIT WHEN c <> ',';
+            k := k + 1;
+            start := i + 1;
+        END IF;
+        i := i + 1;
+    END LOOP;
+    item := btrim(substr(def, start, i - start));
+    IF k <> key_attno OR right(item, length(suffix)) <> suffix THEN
+        RETURN NULL;
+    END IF;
+    item := left(item, -length(suffix));
+    -- (without an alias of its own the table is printed by its name as it is now)
+    alias := coalesce(rte->'alias'->>'aliasname', (SELECT r.relname FROM pg_class r WHERE r.oid = (rte->>'relid')::oid));
+    -- (a read-only transaction, a standby's health check among them, cannot create the view that proves the text: it gets
+    -- the text unproven, and compares it with the catalog's, which was proven when the TVIEW was generated)
+    IF pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' THEN
+        got := e;
+    ELSE
+    BEGIN
+        EXECUTE format('CREATE VIEW %s AS SELECT (%s) AS k FROM %s AS %I', chk, item, (rte->>'relid')::oid::regclass, alias);
+        got := (SELECT public.pg_tviews__node_json(r.ev_action)->0->'targetList'->0->'expr' FROM pg_rewrite r
+                 WHERE r.ev_class = chk::regclass AND r.rulename = '_RETURN');
+        EXECUTE format('DROP VIEW %s', chk);
+    EXCEPTION WHEN OTHERS THEN
+        RETURN NULL;
+    END;
+    END IF;
+    IF regexp_replace(got::text, '"(location|varno|varnosyn)": "-?[0-9]+"', '', 'g')
+       IS DISTINCT FROM regexp_replace(e::text, '"(location|varno|varnosyn)": "-?[0-9]+"', '', 'g') THEN
+        RETURN NULL;
+    END IF;
+    -- (the names as they are now: a stored view keeps the names its columns had when it was created)
+    RETURN jsonb_build_object('occ', '0:' || rti, 'expr', item, 'alias', alias,
+                              'cols', (SELECT jsonb_agg(DISTINCT a.attname) FROM jsonb_array_elements(vars) x
+                                         JOIN pg_attribute a ON a.attrelid = (rte->>'relid')::oid AND a.attnum = (x->>'varattno')::int));
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__analyze_view(sch text, tbl text, ent text, v regclass, options jsonb)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1939,6 +2055,7 @@ DECLARE
     tvcols text[];
     acc jsonb;
     lin jsonb;
+    kx jsonb;
     src jsonb;
     dep jsonb;
     deps jsonb := '[]';
@@ -1978,6 +2095,7 @@ BEGIN
     SELECT public.pg_tviews__node_json(r.ev_action)->0 INTO acc FROM pg_rewrite r WHERE r.ev_class = v AND r.rulename = '_RETURN';
     PERFORM public.pg_tviews__an_deterministic(acc);
     PERFORM public.pg_tviews__refuse_nullable_key(acc, key_attno, key_col, sch, tbl);
+    kx := public.pg_tviews__an_key_expr(acc, key_attno, key_col, v);
     -- date/time, interval and float values print according to TimeZone, DateStyle, IntervalStyle, extra_float_digits;
     -- bytea by bytea_output, money by lc_monetary, xml's binary content by xmlbinary; to_char() and the text search
     -- functions that take no configuration depend on lc_numeric, lc_time and default_text_search_config
@@ -1996,7 +2114,7 @@ BEGIN
                                          'ts_headline', 'json_to_tsvector', 'jsonb_to_tsvector'))) u
         ORDER BY u);
     acc := public.pg_tviews__an_query(acc, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
-    lin := public.pg_tviews__an_lineage(acc, key_attno);
+    lin := public.pg_tviews__an_lineage(acc, key_attno, kx);
 
     -- hop identities (lock classes), and the near side of every hop
     FOR src IN SELECT x FROM jsonb_each(lin) e(k, x) LOOP
@@ -2011,7 +2129,8 @@ BEGIN
                 hops := hops || jsonb_build_array(h);
                 from_tbl := (h->>'schema') || '.' || (h->>'table');
             END LOOP;
-            paths := paths || jsonb_build_array(jsonb_build_object('hops', hops, 'key', p->'key'));
+            paths := paths || jsonb_build_array(jsonb_build_object('hops', hops, 'key', p->'key')
+                                                || jsonb_strip_nulls(jsonb_build_object('key_expr', p->'key_expr', 'key_alias', p->'key_alias', 'key_cols', p->'key_cols')));
         END LOOP;
         lin := jsonb_set(lin, ARRAY[(src->>'schema') || '.' || (src->>'table'), 'paths'], paths);
     END LOOP;
@@ -2166,6 +2285,13 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
       FROM (SELECT key_type::regtype AS k) x;
 $$;
 
+-- The keys that rows of rel (aliased a) give through a path's key expression (pg_tviews__an_key_expr): the expression
+-- over a row with the table's columns under the alias it was proven with.
+CREATE OR REPLACE FUNCTION public.pg_tviews__key_expr_of(p jsonb, a text, key_type text, rel text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format('SELECT (SELECT %s FROM (SELECT %I.*) %I)::%s::text FROM %s %I', p->>'key_expr', a, p->>'key_alias', key_type, rel, a)
+$$;
+
 -- Statement time: the (scope, values) rows that the changed rows d (transition table, or the trigger's
 -- row) of source number s give the queue: 'k' keys read from d itself, 'p<s>.<i>' the first hop's values
 -- of path i (walked at flush time), 'n<hop>' the values that rows moved onto on the near side of a hop.
@@ -2187,7 +2313,9 @@ DECLARE
     reads text[];
 BEGIN
     FOR p IN SELECT x FROM jsonb_array_elements(dep->'paths') x LOOP
-        IF jsonb_array_length(p->'hops') = 0 THEN
+        IF jsonb_array_length(p->'hops') = 0 AND p ? 'key_expr' THEN
+            keys := keys || public.pg_tviews__key_expr_of(p, '_d', m.key_type, d);
+        ELSIF jsonb_array_length(p->'hops') = 0 THEN
             keys := keys || (format('SELECT _d.%I::%s::text FROM %s _d', p->>'key', m.key_type, d)
                              || coalesce(' WHERE ' || public.pg_tviews__key_fits(
                                     (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = src AND a.attname = p->>'key'),
@@ -2216,9 +2344,11 @@ BEGIN
     FOR nr IN SELECT x FROM jsonb_array_elements(coalesce(dep->'near', '[]')) x ORDER BY (x->>'id')::bigint LOOP
         -- the columns a walk through this hop reads next (the key, or the next hop's column): a row whose value
         -- there changes is found by the walk under its old value, so it counts as arriving too
-        reads := ARRAY(SELECT DISTINCT CASE WHEN hh.o = jsonb_array_length(pp->'hops') THEN pp->>'key' ELSE pp->'hops'->(hh.o::int)->>'from' END
+        reads := ARRAY(SELECT DISTINCT r.c
                          FROM jsonb_array_elements(m.dependencies) dd CROSS JOIN LATERAL jsonb_array_elements(coalesce(dd->'paths', '[]')) pp
                          CROSS JOIN LATERAL jsonb_array_elements(pp->'hops') WITH ORDINALITY hh(h, o)
+                         CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN hh.o < jsonb_array_length(pp->'hops') THEN jsonb_build_array(pp->'hops'->(hh.o::int)->'from')
+                                                                           ELSE coalesce(pp->'key_cols', jsonb_build_array(pp->'key')) END) r(c)
                         WHERE hh.h->>'id' = nr->>'id');
         reads := ARRAY(SELECT c FROM unnest(reads) c WHERE c IS NOT NULL AND c <> nr->>'col' AND NOT c = ANY(coalesce(pk, '{}')) ORDER BY 1);
         IF op = 'UPDATE' AND dep->>'relkind' = 'p' THEN
@@ -2476,7 +2606,13 @@ BEGIN
             pa := paths->((it->>0)::int);
             j := (it->>1)::int;
             h := pa->'hops'->(j - 1);
-            IF j = jsonb_array_length(pa->'hops') THEN
+            IF j = jsonb_array_length(pa->'hops') AND pa ? 'key_expr' THEN
+                body := body || public.pg_tviews__gen_by_values(format('%s_%s', pa->>'v', j), public.pg_tviews__hop_type(h),
+                            format('_q_k := coalesce(_q_k, ''{}'') || ARRAY(%s WHERE y.%I ',
+                                   public.pg_tviews__key_expr_of(pa, 'y', m.key_type, format('%I.%I', h->>'schema', h->>'table')), h->>'to'),
+                            ');', NULL);
+                CONTINUE;
+            ELSIF j = jsonb_array_length(pa->'hops') THEN
                 body := body || public.pg_tviews__gen_by_values(format('%s_%s', pa->>'v', j), public.pg_tviews__hop_type(h),
                             format('_q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%I::%s::text FROM %I.%I y WHERE %sy.%I ',
                                    pa->>'key', m.key_type, h->>'schema', h->>'table',

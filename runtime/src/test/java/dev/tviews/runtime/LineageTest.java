@@ -190,6 +190,69 @@ class LineageTest {
         }
     }
 
+    /**
+     * Keys that are expressions of one table's columns (the day of a timestamp, a lower-cased label, a CASE bucket, an
+     * immutable function of the schema's owner) are keyed by that expression: a changed row maps to the keys the
+     * expression gives its old and new values, and rows reached through a hop (the orders of a customer whose flag
+     * flips) likewise. The expression's printed text must parse back to the same tree; the stable built-ins it calls
+     * read the TVIEW's pinned settings, so writers in other time zones give the same days. Expressions of two tables,
+     * of an outer join's nullable side, of a subquery's column, or calling a stable function of the user stay refused.
+     */
+    @Test
+    void aKeyThatIsAnExpressionOfOneTableFollowsThatExpression(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l16; SET search_path = l16, public; SET TimeZone = 'Europe/Paris'");
+            exec(c, "CREATE TABLE tb_customer (pk_customer int PRIMARY KEY, active boolean NOT NULL)");
+            exec(c, "CREATE TABLE \"tb or'|der\" (pk_order int PRIMARY KEY, created timestamptz NOT NULL, amount int NOT NULL, label text NOT NULL,"
+                    + " fk_customer int REFERENCES tb_customer)");
+            exec(c, "CREATE FUNCTION bucket(int) RETURNS text IMMUTABLE LANGUAGE sql AS $f$ SELECT CASE WHEN $1 < 20 THEN 'lo, (' ELSE 'hi' END $f$;"
+                    + " CREATE FUNCTION tagged(int) RETURNS text STABLE LANGUAGE sql AS $f$ SELECT 't' || $1 $f$");
+            exec(c, "INSERT INTO tb_customer SELECT g, g % 2 = 0 FROM generate_series(1, 4) g;"
+                    + " INSERT INTO \"tb or'|der\" SELECT g, '2026-03-28 20:00+00'::timestamptz + g * interval '5 hours', g, (ARRAY['Ab', 'aB', 'c'])[1 + g % 3],"
+                    + " CASE WHEN g % 5 > 0 THEN g % 5 END FROM generate_series(1, 30) g");
+            String byDay = "SELECT o.created::date AS pk_day, count(*) AS n, sum(o.amount) AS total FROM l16.\"tb or'|der\" o GROUP BY 1";
+            String activeByDay = "SELECT date_trunc('day', o.created) AS pk_active_day, count(*) AS n FROM l16.\"tb or'|der\" o"
+                    + " JOIN l16.tb_customer c ON c.pk_customer = o.fk_customer WHERE c.active GROUP BY date_trunc('day', o.created)";
+            String byLabel = "SELECT lower(\"o \"\"x\".label) AS pk_label, max(\"o \"\"x\".amount) AS top FROM l16.\"tb or'|der\" \"o \"\"x\""
+                    + " WHERE \"o \"\"x\".amount > 3 GROUP BY 1";
+            String byBucket = "SELECT CASE WHEN o.amount % 3 = 0 THEN 'fizz, (' || o.label || ']' ELSE l16.bucket(o.amount) END AS pk_bucket,"
+                    + " count(*) AS n FROM l16.\"tb or'|der\" o GROUP BY 1";
+            Oracle oracle = new Oracle(c).create("l16.tv_day", byDay).create("l16.tv_active_day", activeByDay)
+                    .create("l16.tv_label", byLabel).create("l16.tv_bucket", byBucket);
+            assertThat(value(c, "SELECT count(*) FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d, jsonb_array_elements(d->'paths') p"
+                    + " WHERE m.schema_name = 'l16' AND d->>'kind' = 'keyed' AND p ? 'key_expr'")).as("keyed by the expression, not refreshed fully").isEqualTo(5L);
+            String t = "l16.\"tb or'|der\"";
+            String[] writes = {"SET TimeZone = 'Asia/Tokyo'", "INSERT INTO " + t + " VALUES (100, '2026-03-29 01:30+01', 7, 'AB', 1)",
+                "UPDATE " + t + " SET created = created + interval '20 hours' WHERE pk_order = 3", "UPDATE " + t + " SET label = 'C' WHERE pk_order % 4 = 1",
+                "UPDATE " + t + " SET amount = amount + 20 WHERE pk_order = 5", "UPDATE l16.tb_customer SET active = NOT active WHERE pk_customer = 2",
+                "UPDATE " + t + " SET fk_customer = 3 WHERE pk_order = 6", "SET TimeZone = 'America/New_York'",
+                "DELETE FROM " + t + " WHERE pk_order = 7", "UPDATE " + t + " SET pk_order = pk_order + 1000 WHERE pk_order = 8",
+                "BEGIN", "INSERT INTO " + t + " SELECT 200 + g, '2026-03-30 23:59+02', g, 'x', 4 FROM generate_series(1, 5) g",
+                "UPDATE " + t + " SET created = created - interval '1 day' WHERE pk_order > 200", "COMMIT",
+                "UPDATE l16.tb_customer SET active = true", "DELETE FROM " + t + " WHERE amount > 25"};
+            for (String sql : writes) {
+                exec(w, sql);
+                oracle.check(sql);
+            }
+            // a renamed column: the TVIEW is regenerated from its definition, with the new name in its key's expression
+            exec(c, "ALTER TABLE " + t + " RENAME COLUMN created TO created_at");
+            exec(w, "UPDATE " + t + " SET created_at = created_at + interval '2 days' WHERE pk_order = 2");
+            assertThat(Rt.driftAgainst(c, "l16.tv_day", byDay.replace("o.created", "o.created_at"))).isZero();
+            assertThat(Rt.driftAgainst(c, "l16.tv_active_day", activeByDay.replace("o.created", "o.created_at"))).isZero();
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l16%'")).isEqualTo(0L);
+
+            String[] refused = {
+                "SELECT o.pk_order || '-' || c.pk_customer AS pk_two FROM " + t + " o JOIN l16.tb_customer c ON c.pk_customer = o.fk_customer",
+                "SELECT lower(o.label) AS pk_nullable, count(*) AS n FROM l16.tb_customer c LEFT JOIN " + t + " o ON o.fk_customer = c.pk_customer GROUP BY 1",
+                "SELECT s.d AS pk_sub FROM (SELECT o.created_at::date AS d FROM " + t + " o GROUP BY 1) s",
+                "SELECT l16.tagged(o.amount) AS pk_tag, count(*) AS n FROM " + t + " o GROUP BY 1"};
+            for (String q : refused) {
+                String name = q.replaceAll("(?s).* AS pk_(\\w+).*", "$1");
+                assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l16.tv_" + name + "', " + Rt.literal(q) + ")")).as(q).isEqualTo("0A000");
+            }
+        }
+    }
+
     @Test
     void filtersOnParentsMakeRowsAppearAndDisappear(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {

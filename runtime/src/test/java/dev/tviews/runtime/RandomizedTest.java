@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Random schemas (3-5 tables: self-references, a many-to-many link, nullable and deferred foreign keys,
  * optionally a partitioned table), random TVIEWs drawn from the accepted shapes (filters on parents,
- * correlated aggregates, EXISTS, NOT IN, jsonb documents, a TVIEW on a TVIEW), random DML (key updates, parent
+ * correlated aggregates, EXISTS, NOT IN, jsonb documents, keys that are expressions, a TVIEW on a TVIEW), random DML (key updates, parent
  * flips, deferred-FK transactions, savepoints; now and then a function the queries call is replaced, also inside a
  * transaction). Every value is a literal from one java.util.Random, so
  * the printed seed replays the run exactly. The oracle (the test's own query text, rows compared by their text
@@ -148,6 +148,11 @@ class RandomizedTest {
                 shapes.add(new String[] {"tv_org", "SELECT o.pk_org, o.name, o.active, (SELECT jsonb_agg(jsonb_build_object('user', u.name, 'score', u.score)"
                         + " ORDER BY u.pk_user) FROM tb_user u WHERE u.fk_org = o.pk_org) AS users FROM tb_org o"});
             }
+            // keys that are expressions of one table's columns, directly and through a hop from the posts
+            shapes.add(new String[] {"tv_band", "SELECT u.score / 10 AS pk_band, count(*) AS users, jsonb_agg(u.name ORDER BY u.pk_user) AS names"
+                    + " FROM tb_user u GROUP BY 1"});
+            shapes.add(new String[] {"tv_fband", "SELECT u.score / 25 AS pk_fband, count(*) AS flagged FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"
+                    + " WHERE p.flag GROUP BY u.score / 25"});
             for (String[] s : shapes) {
                 if (rnd.nextInt(4) != 0 || s[0].equals("tv_post")) {
                     create(s[0], s[1]);
