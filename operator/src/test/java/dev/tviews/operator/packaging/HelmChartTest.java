@@ -1,9 +1,11 @@
 package dev.tviews.operator.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import dev.tviews.operator.config.OperatorSettings;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -13,13 +15,19 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -152,6 +160,36 @@ class HelmChartTest {
                     assertThat(e.getName()).isEqualTo("TVIEW_OPERATOR_ALLOWED_JOB_IMAGES");
                     assertThat(e.getValue()).isEqualTo("postgres");
                 });
+    }
+
+    /** Any operator setting can be given by name; a name that is not one, or one the chart sets elsewhere, fails the render. */
+    @Test
+    void operatorSettingsReachTheOperatorAsEnvironmentVariables() {
+        Deployment deployment = only(render(chart.template().withName("tv")
+                .set("settings.runtime-install-lock-timeout", "10s").set("settings.resync-interval", "10m")), Deployment.class);
+        Map<String, String> env = new TreeMap<>();
+        deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()
+                .stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
+        assertThat(env).containsEntry("TVIEW_OPERATOR_RUNTIME_INSTALL_LOCK_TIMEOUT", "10s").containsEntry("TVIEW_OPERATOR_RESYNC_INTERVAL", "10m");
+        assertThatThrownBy(() -> render(chart.template().withName("tv").set("settings.allowed-job-images", "evil/*")))
+                .hasMessageContaining("jobs.allowedImages");
+        assertThatThrownBy(() -> render(chart.template().withName("tv").set("settings.resync-intervall", "1m")))
+                .hasMessageContaining("not an operator setting").hasMessageContaining("runtime-install-lock-timeout");
+    }
+
+    /** The chart's list of settings is the operator's own (OperatorSettings), less the two the chart sets otherwise or only tests change. */
+    @Test
+    void theChartKnowsEveryOperatorSetting() throws IOException {
+        String template = Files.readString(RepoPaths.root().resolve("helm/tview-operator/templates/deployment.yaml"));
+        Matcher list = Pattern.compile("\\$known := list ((?:\"[a-z-]+\" ?)+)").matcher(template);
+        assertThat(list.find()).isTrue();
+        Set<String> chart = new TreeSet<>(Arrays.asList(list.group(1).replace("\"", "").trim().split(" ")));
+        Set<String> operator = new TreeSet<>();
+        for (Method m : OperatorSettings.class.getDeclaredMethods()) {
+            operator.add(m.getName().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT));
+        }
+        operator.removeAll(List.of("allowed-job-images", "drill-scripts-resource"));
+        assertThat(chart).isEqualTo(operator);
     }
 
     @Test
