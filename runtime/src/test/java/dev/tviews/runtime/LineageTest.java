@@ -240,6 +240,10 @@ class LineageTest {
             assertThat(Rt.driftAgainst(c, "l16.tv_day", byDay.replace("o.created", "o.created_at"))).isZero();
             assertThat(Rt.driftAgainst(c, "l16.tv_active_day", activeByDay.replace("o.created", "o.created_at"))).isZero();
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l16%'")).isEqualTo(0L);
+            // a read-only transaction (a standby's) cannot create the view that proves the text: it checks it against the catalog
+            exec(c, "BEGIN READ ONLY");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'OK' AND component LIKE 'definition:l16.%'")).isEqualTo(4L);
+            exec(c, "COMMIT");
 
             String[] refused = {
                 "SELECT o.pk_order || '-' || c.pk_customer AS pk_two FROM " + t + " o JOIN l16.tb_customer c ON c.pk_customer = o.fk_customer",
