@@ -355,6 +355,27 @@ class SecurityTest {
     }
 
     /**
+     * A key that is an expression is proven by creating a view from the text PostgreSQL prints for it: only its owner
+     * does that (generating code always runs as the owner). A superuser's health check of another owner's TVIEW compares
+     * the text with the catalog's copy and creates nothing (no transaction id is assigned), and still finds it OK.
+     */
+    @Test
+    void aSuperusersHealthCheckCreatesNothingFromAnotherOwnersKeyExpression(PgDatabase db) throws Exception {
+        try (Connection a = as(db, "tenant_a"); Connection su = db.connect()) {
+            exec(a, "SELECT pg_tviews_create('tenant_a.tv_titled', $q$SELECT lower(p.title) AS pk_titled, count(*) AS n FROM tenant_a.tb_post p GROUP BY 1$q$)");
+            exec(a, "BEGIN");
+            assertThat(value(a, "SELECT status FROM pg_tviews_health_check() WHERE component = 'definition:tenant_a.titled'")).isEqualTo("OK");
+            assertThat(value(a, "SELECT pg_current_xact_id_if_assigned() IS NOT NULL")).as("the owner proves it").isEqualTo(true);
+            exec(a, "ROLLBACK");
+            exec(su, "BEGIN");
+            assertThat(value(su, "SELECT status FROM pg_tviews_health_check() WHERE component = 'definition:tenant_a.titled'")).isEqualTo("OK");
+            assertThat(value(su, "SELECT pg_current_xact_id_if_assigned() IS NULL")).as("a superuser creates nothing").isEqualTo(true);
+            exec(su, "ROLLBACK");
+            exec(a, "SELECT pg_tviews_drop('tenant_a.titled')");
+        }
+    }
+
+    /**
      * Code of a TVIEW's owner (a function its definition calls, a row-level security policy on its source) that tries
      * RESET ROLE when a superuser's maintenance runs it. 0.3.4 ran such code after SET ROLE only, so it got back to the
      * superuser (check, repair, refresh_all, reinstall, source DDL); it now runs inside a SECURITY DEFINER function of
