@@ -1963,7 +1963,7 @@ DECLARE
     k int := 1;
     start int;
 BEGIN
-    IF e IS NULL OR public.pg_tviews__an_var(e, '0') IS NOT NULL OR q ? 'setOperations' OR q ? 'cteList' THEN
+    IF e IS NULL OR public.pg_tviews__an_var(e, '0') IS NOT NULL OR q ? 'setOperations' THEN
         RETURN NULL;
     END IF;
     IF EXISTS (SELECT 1 FROM jsonb_path_query(e, 'strict $.**."_"') x
@@ -1990,10 +1990,27 @@ BEGIN
     -- the key's item of the SELECT list as PostgreSQL prints the definition (names outside pg_catalog qualified): items
     -- end at a comma outside quotes, parentheses and brackets, the list before FROM
     def := ltrim(public.pg_tviews__viewdef(v));
+    n := length(def);
+    IF def ~ '^WITH\s' THEN
+        -- (the CTEs' bodies are in parentheses: the query's own SELECT is the first one outside them)
+        i := 5;
+        WHILE i <= n AND NOT (depth = 0 AND substr(def, i - 1, 8) ~ '^\sSELECT\s') LOOP
+            c := substr(def, i, 1);
+            IF c IN ('''', '"') THEN
+                i := i + coalesce(nullif(position(c IN substr(def, i + 1)), 0), n);
+            ELSIF c IN ('(', '[') THEN
+                depth := depth + 1;
+            ELSIF c IN (')', ']') THEN
+                depth := depth - 1;
+            END IF;
+            i := i + 1;
+        END LOOP;
+        def := substr(def, i);
+        n := length(def);
+    END IF;
     IF def !~ '^SELECT\s' OR def ~ '^SELECT\s+DISTINCT\s' THEN
         RETURN NULL;
     END IF;
-    n := length(def);
     i := 7;
     start := 7;
     WHILE i <= n LOOP
