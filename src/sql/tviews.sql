@@ -1991,28 +1991,7 @@ BEGIN
     -- end at a comma outside quotes, parentheses and brackets, the list before FROM
     def := ltrim(public.pg_tviews__viewdef(v));
     n := length(def);
-    IF def ~ '^WITH\s' THEN
-        -- (the CTEs' bodies are in parentheses: the query's own SELECT is the first one outside them)
-        i := 5;
-        WHILE i <= n AND NOT (depth = 0 AND substr(def, i - 1, 8) ~ '^\sSELECT\s') LOOP
-            c := substr(def, i, 1);
-            IF c IN ('''', '"') THEN
-                i := i + coalesce(nullif(position(c IN substr(def, i + 1)), 0), n);
-            ELSIF c IN ('(', '[') THEN
-                depth := depth + 1;
-            ELSIF c IN (')', ']') THEN
-                depth := depth - 1;
-            END IF;
-            i := i + 1;
-        END LOOP;
-        def := substr(def, i);
-        n := length(def);
-    END IF;
-    IF def !~ '^SELECT\s' OR def ~ '^SELECT\s+DISTINCT\s' THEN
-        RETURN NULL;
-    END IF;
-    i := 7;
-    start := 7;
+    i := 1;
     WHILE i <= n LOOP
         c := substr(def, i, 1);
         IF c IN ('''', '"') THEN
@@ -2021,7 +2000,16 @@ BEGIN
             depth := depth + 1;
         ELSIF c IN (')', ']') THEN
             depth := depth - 1;
-        ELSIF depth = 0 AND (c = ',' OR c ~ '\s' AND substr(def, i, 12) ~ '^\s+FROM\s') THEN
+        ELSIF depth > 0 THEN
+            NULL;
+        ELSIF start IS NULL THEN
+            -- (a WITH clause's CTEs are in parentheses: the query's own list starts after the first SELECT outside them)
+            IF substr(def, i, 7) ~ '^SELECT\s' AND (i = 1 OR substr(def, i - 1, 1) ~ '\s') THEN
+                EXIT WHEN substr(def, i) ~ '^SELECT\s+DISTINCT\s';
+                i := i + 6;
+                start := i;
+            END IF;
+        ELSIF c = ',' OR c ~ '\s' AND substr(def, i, 12) ~ '^\s+FROM\s' THEN
             EXIT WHEN k = key_attno;
             EXIT WHEN c <> ',';
             k := k + 1;
@@ -2029,7 +2017,10 @@ BEGIN
         END IF;
         i := i + 1;
     END LOOP;
-    item := btrim(substr(def, start, i - start));
+    IF start IS NULL THEN
+        RETURN NULL;
+    END IF;
+    item := btrim(substr(def, start, i - start), E' \n\t');
     IF k <> key_attno OR right(item, length(suffix)) <> suffix THEN
         RETURN NULL;
     END IF;
