@@ -2069,6 +2069,7 @@ DECLARE
     acc jsonb;
     lin jsonb;
     kx jsonb;
+    untraced_expr boolean;
     src jsonb;
     dep jsonb;
     deps jsonb := '[]';
@@ -2109,6 +2110,8 @@ BEGIN
     PERFORM public.pg_tviews__an_deterministic(acc);
     PERFORM public.pg_tviews__refuse_nullable_key(acc, key_attno, key_col, sch, tbl);
     kx := public.pg_tviews__an_key_expr(acc, key_attno, key_col, v);
+    untraced_expr := kx IS NULL AND public.pg_tviews__an_var((SELECT t->'expr' FROM jsonb_array_elements(acc->'targetList') t
+                                                               WHERE (t->>'resno')::int = key_attno), '0') IS NULL;
     -- date/time, interval and float values print according to TimeZone, DateStyle, IntervalStyle, extra_float_digits;
     -- bytea by bytea_output, money by lc_monetary, xml's binary content by xmlbinary; to_char() and the text search
     -- functions that take no configuration depend on lc_numeric, lc_time and default_text_search_config
@@ -2181,7 +2184,7 @@ BEGIN
             USING ERRCODE = '0A000',
             HINT = 'Read the rows through the parent only (filtering them there), or through the partition only.';
     END IF;
-    RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef,
+    RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef, 'key_untraced_expression', untraced_expr,
                               'dependencies', deps, 'dependent_on', to_jsonb(dependent_on),
                               'columns', to_jsonb(tvcols), 'refused', refused, 'settings_used', to_jsonb(settings_used));
 END
@@ -2259,7 +2262,9 @@ BEGIN
         RAISE EXCEPTION 'cannot trace changes of % to keys of TVIEW %.%',
                 (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x), sch, tbl
             USING ERRCODE = '0A000',
-                  DETAIL = format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column'),
+                  DETAIL = CASE WHEN (a->>'key_untraced_expression')::boolean
+                                THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery, a CTE''s output or the nullable side of an outer join, and in a query without DISTINCT or set operations), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions.', a->>'key_column')
+                                ELSE format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column') END,
                   HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post) of columns that share a collation (a NOT IN (SELECT ...) links like that when neither side can be NULL: NOT NULL columns, or IS NOT NULL in WHERE), or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
     END IF;
 END

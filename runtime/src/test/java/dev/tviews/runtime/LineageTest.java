@@ -257,6 +257,8 @@ class LineageTest {
                 String name = q.replaceAll("(?s).* AS pk_(\\w+).*", "$1");
                 assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l16.tv_" + name + "', " + Rt.literal(q) + ")")).as(q).isEqualTo("0A000");
             }
+            assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l16.tv_two', " + Rt.literal(refused[0]) + ")"))
+                    .hasMessageContaining("pk_two is an expression that cannot be traced").hasMessageContaining("one table of the main query");
         }
     }
 
