@@ -512,9 +512,10 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__flush_fn(tok text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     fn text := public.pg_tviews__flush_target(tok);
-    sch text := (parse_ident(convert_from(decode(split_part(rtrim(tok, ';'), ':', 3), 'hex'), 'UTF8')))[1];
+    sch text;
 BEGIN
     IF fn = '' THEN     -- say so rather than fail inside the call with a bare 42501
+        sch := (parse_ident(convert_from(decode(split_part(rtrim(tok, ';'), ':', 3), 'hex'), 'UTF8')))[1];
         RAISE EXCEPTION 'pg_tviews_flush() needs USAGE on schema % to run the pending maintenance of its TVIEWs now', sch
             USING ERRCODE = '42501',
             HINT = format('GRANT USAGE ON SCHEMA %I TO the writer (no privilege on the TVIEW itself is needed), or read the TVIEW after COMMIT, which maintains it without.', sch);
@@ -1935,33 +1936,83 @@ BEGIN
 END
 $fn$;
 
+-- The resno-th item of the top-level SELECT list of a definition as PostgreSQL prints it (past a WITH clause, whose
+-- CTEs are in parentheses; items end at a comma outside quotes, parentheses and brackets, the list before FROM), or
+-- NULL (SELECT DISTINCT, or no such item).
+CREATE OR REPLACE FUNCTION public.pg_tviews__select_item(def text, resno int) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    n int := length(def);
+    i int := 1;
+    c text;
+    depth int := 0;
+    k int := 1;
+    start int;
+BEGIN
+    WHILE i <= n LOOP
+        c := substr(def, i, 1);
+        IF c IN ('''', '"') THEN
+            i := i + coalesce(nullif(position(c IN substr(def, i + 1)), 0), n);
+        ELSIF c IN ('(', '[') THEN
+            depth := depth + 1;
+        ELSIF c IN (')', ']') THEN
+            depth := depth - 1;
+        ELSIF depth = 0 AND start IS NULL AND substr(def, i, 7) ~ '^SELECT\s' AND (i = 1 OR substr(def, i - 1, 1) ~ '\s') THEN
+            EXIT WHEN substr(def, i) ~ '^SELECT\s+DISTINCT\s';
+            i := i + 6;
+            start := i;
+        ELSIF depth = 0 AND start IS NOT NULL AND (c = ',' OR c ~ '\s' AND substr(def, i, 12) ~ '^\s+FROM\s') THEN
+            IF k = resno THEN
+                RETURN btrim(substr(def, start, i - start), E' \n\t');
+            END IF;
+            EXIT WHEN c <> ',';
+            k := k + 1;
+            start := i + 1;
+        END IF;
+        i := i + 1;
+    END LOOP;
+    RETURN NULL;
+END
+$fn$;
+
+-- Does the expression text, over table rel under alias, parse to the tree e? (a view made from it and dropped again;
+-- the positions and range-table numbers of the two trees may differ)
+CREATE OR REPLACE FUNCTION public.pg_tviews__parses_to(expr text, rel regclass, alias text, e jsonb, v regclass) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    chk text := format('%I.%I', (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = v),
+                       'pg_tviews_kx_' || v::oid);
+    got jsonb;
+BEGIN
+    EXECUTE format('CREATE VIEW %s AS SELECT (%s) AS k FROM %s AS %I', chk, expr, rel, alias);
+    got := (SELECT public.pg_tviews__node_json(r.ev_action)->0->'targetList'->0->'expr' FROM pg_rewrite r
+             WHERE r.ev_class = chk::regclass AND r.rulename = '_RETURN');
+    EXECUTE format('DROP VIEW %s', chk);
+    RETURN regexp_replace(got::text, '"(location|varno|varnosyn)": "-?[0-9]+"', '', 'g')
+           = regexp_replace(e::text, '"(location|varno|varnosyn)": "-?[0-9]+"', '', 'g');
+EXCEPTION WHEN OTHERS THEN
+    RETURN false;
+END
+$fn$;
+
 -- A key that is an expression of one table's columns (GROUP BY date_trunc('day', o.created), lower(u.email) AS pk_x): a
 -- changed row of that table maps to the key the expression gives it, and rows that reach that table through a hop do
 -- so likewise. Proven, not guessed: the expression reads one table of the top level (no outer join's nullable side)
 -- through nodes that read nothing else (no subquery, aggregate, window or parameter) and calls only immutable functions
 -- or built-in stable ones (the settings those read are pinned in every generated function); and its SQL text, as
--- PostgreSQL prints the definition, parses back over that table to the very same expression tree. NULL otherwise: the
--- key then has no lineage and the TVIEW is refused, as before.
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_expr(q jsonb, key_attno int, key_col text, v regclass) RETURNS jsonb
+-- PostgreSQL prints the definition, parses back over that table to the very same expression tree. That proof is made
+-- when code is generated (prove); the health check compares the text with the catalog's copy, proven then, and creates
+-- nothing. NULL otherwise: the key then has no lineage and the TVIEW is refused, as before.
+DROP FUNCTION IF EXISTS public.pg_tviews__an_key_expr(jsonb, int, text, regclass);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_expr(q jsonb, key_attno int, key_col text, v regclass, prove boolean) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     e jsonb := (SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno);
     vars jsonb;
-    rti int;
     rte jsonb;
-    def text;
     item text;
     suffix text := ' AS ' || quote_ident(key_col);
     alias text;
-    chk text := format('%I.%I', (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = v),
-                       'pg_tviews_kx_' || v::oid);
-    got jsonb;
-    i int;
-    n int;
-    c text;
-    depth int := 0;
-    k int := 1;
-    start int;
 BEGIN
     IF e IS NULL OR public.pg_tviews__an_var(e, '0') IS NOT NULL OR q ? 'setOperations' THEN
         RETURN NULL;
@@ -1981,83 +2032,32 @@ BEGIN
        OR (SELECT count(DISTINCT x->>'varno') FROM jsonb_array_elements(vars) x) <> 1 THEN
         RETURN NULL;
     END IF;
-    rti := (vars->0->>'varno')::int;
-    rte := q->'rtable'->(rti - 1);
-    IF rte->>'rtekind' <> '0' OR rti = ANY(public.pg_tviews__an_nullable_rtis(q))
+    rte := q->'rtable'->((vars->0->>'varno')::int - 1);
+    IF rte->>'rtekind' <> '0' OR (vars->0->>'varno')::int = ANY(public.pg_tviews__an_nullable_rtis(q))
        OR NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = (rte->>'relid')::oid AND r.relkind IN ('r', 'p')) THEN
         RETURN NULL;
     END IF;
-    -- the key's item of the SELECT list as PostgreSQL prints the definition (names outside pg_catalog qualified): items
-    -- end at a comma outside quotes, parentheses and brackets, the list before FROM
-    def := ltrim(public.pg_tviews__viewdef(v));
-    n := length(def);
-    i := 1;
-    WHILE i <= n LOOP
-        c := substr(def, i, 1);
-        IF c IN ('''', '"') THEN
-            i := i + coalesce(nullif(position(c IN substr(def, i + 1)), 0), n);
-        ELSIF c IN ('(', '[') THEN
-            depth := depth + 1;
-        ELSIF c IN (')', ']') THEN
-            depth := depth - 1;
-        ELSIF depth > 0 THEN
-            NULL;
-        ELSIF start IS NULL THEN
-            -- (a WITH clause's CTEs are in parentheses: the query's own list starts after the first SELECT outside them)
-            IF substr(def, i, 7) ~ '^SELECT\s' AND (i = 1 OR substr(def, i - 1, 1) ~ '\s') THEN
-                EXIT WHEN substr(def, i) ~ '^SELECT\s+DISTINCT\s';
-                i := i + 6;
-                start := i;
-            END IF;
-        ELSIF c = ',' OR c ~ '\s' AND substr(def, i, 12) ~ '^\s+FROM\s' THEN
-            EXIT WHEN k = key_attno;
-            EXIT WHEN c <> ',';
-            k := k + 1;
-            start := i + 1;
-        END IF;
-        i := i + 1;
-    END LOOP;
-    IF start IS NULL THEN
-        RETURN NULL;
-    END IF;
-    item := btrim(substr(def, start, i - start), E' \n\t');
-    IF k <> key_attno OR right(item, length(suffix)) <> suffix THEN
+    -- (names outside pg_catalog come qualified: generated code runs with that search_path)
+    item := public.pg_tviews__select_item(ltrim(public.pg_tviews__viewdef(v)), key_attno);
+    IF right(item, length(suffix)) IS DISTINCT FROM suffix THEN
         RETURN NULL;
     END IF;
     item := left(item, -length(suffix));
     -- (without an alias of its own the table is printed by its name as it is now)
     alias := coalesce(rte->'alias'->>'aliasname', (SELECT r.relname FROM pg_class r WHERE r.oid = (rte->>'relid')::oid));
-    -- (only the view's owner proves it, which generating code always is: a superuser's health check creates nothing from
-    -- another owner's definition)
-    IF (SELECT c.relowner FROM pg_class c WHERE c.oid = v) IS DISTINCT FROM current_user::regrole THEN
-        got := e;
-    ELSE
-    BEGIN
-        EXECUTE format('CREATE VIEW %s AS SELECT (%s) AS k FROM %s AS %I', chk, item, (rte->>'relid')::oid::regclass, alias);
-        got := (SELECT public.pg_tviews__node_json(r.ev_action)->0->'targetList'->0->'expr' FROM pg_rewrite r
-                 WHERE r.ev_class = chk::regclass AND r.rulename = '_RETURN');
-        EXECUTE format('DROP VIEW %s', chk);
-    EXCEPTION WHEN read_only_sql_transaction OR insufficient_privilege THEN
-        -- (a health check on a standby, or by an owner who may no longer create in the schema, cannot create the view that
-        -- proves the text: it compares the text with the catalog's copy, proven when the TVIEW was generated; generating
-        -- code needs the same privilege in the same schema, so unproven text never reaches it)
-        got := e;
-    WHEN OTHERS THEN
-        RETURN NULL;
-    END;
-    END IF;
-    IF regexp_replace(got::text, '"(location|varno|varnosyn)": "-?[0-9]+"', '', 'g')
-       IS DISTINCT FROM regexp_replace(e::text, '"(location|varno|varnosyn)": "-?[0-9]+"', '', 'g') THEN
+    IF prove AND NOT public.pg_tviews__parses_to(item, (rte->>'relid')::oid::regclass, alias, e, v) THEN
         RETURN NULL;
     END IF;
     -- (the names as they are now: a stored view keeps the names its columns had when it was created)
-    RETURN jsonb_build_object('occ', '0:' || rti, 'expr', item, 'alias', alias,
+    RETURN jsonb_build_object('occ', '0:' || (vars->0->>'varno'), 'expr', item, 'alias', alias,
                               'cols', (SELECT jsonb_agg(DISTINCT a.attname) FROM jsonb_array_elements(vars) x
                                          JOIN pg_attribute a ON a.attrelid = (rte->>'relid')::oid AND a.attnum = (x->>'varattno')::int));
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION public.pg_tviews__analyze_view(sch text, tbl text, ent text, v regclass, options jsonb)
+-- (prove: see pg_tviews__an_key_expr; the health check passes false)
+DROP FUNCTION IF EXISTS public.pg_tviews__analyze_view(text, text, text, regclass, jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__analyze_view(sch text, tbl text, ent text, v regclass, options jsonb, prove boolean DEFAULT true)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     key_col text;
@@ -2109,7 +2109,7 @@ BEGIN
     SELECT public.pg_tviews__node_json(r.ev_action)->0 INTO acc FROM pg_rewrite r WHERE r.ev_class = v AND r.rulename = '_RETURN';
     PERFORM public.pg_tviews__an_deterministic(acc);
     PERFORM public.pg_tviews__refuse_nullable_key(acc, key_attno, key_col, sch, tbl);
-    kx := public.pg_tviews__an_key_expr(acc, key_attno, key_col, v);
+    kx := public.pg_tviews__an_key_expr(acc, key_attno, key_col, v, prove);
     untraced_expr := kx IS NULL AND public.pg_tviews__an_var((SELECT t->'expr' FROM jsonb_array_elements(acc->'targetList') t
                                                                WHERE (t->>'resno')::int = key_attno), '0') IS NULL;
     -- date/time, interval and float values print according to TimeZone, DateStyle, IntervalStyle, extra_float_digits;
@@ -4965,7 +4965,7 @@ BEGIN
             message := format('the definition changed under the TVIEW (a source column renamed, or the catalog row edited): maintenance may fail or be wrong; run pg_tviews_reinstall_triggers(%L)', m.entity);
         ELSE
             BEGIN
-                a := public.pg_tviews__analyze_view(m.schema_name, m.table_name, m.entity, format('%I.%I', m.schema_name, nm.dv)::regclass, m.options);
+                a := public.pg_tviews__analyze_view(m.schema_name, m.table_name, m.entity, format('%I.%I', m.schema_name, nm.dv)::regclass, m.options, false);
                 IF jsonb_array_length(a->'refused') > 0 THEN
                     status := 'ERROR'; severity := 'critical';
                     message := 'changes of ' || (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x) || ' can no longer be traced to keys';
