@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.12
+-- tviews-runtime-version: 0.3.13
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -275,7 +275,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.12'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.13'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -2055,6 +2055,18 @@ BEGIN
 END
 $fn$;
 
+-- A key that reads nothing (SELECT 1 AS pk_total, count(*) …, a whole-table aggregate): every change of every source
+-- maps to that one key, which is what a full refresh recomputes (a constant of any node pg_tviews__an_key_expr allows)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_constant_key(q jsonb, key_attno int) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e IS NOT NULL AND NOT q ? 'setOperations'
+       AND NOT EXISTS (SELECT 1 FROM jsonb_path_query(e, 'strict $.**."_"') x
+                        WHERE NOT (x #>> '{}') = ANY(ARRAY['CONST', 'FUNCEXPR', 'OPEXPR', 'RELABELTYPE', 'COERCEVIAIO', 'COALESCEEXPR',
+                                                           'CASEEXPR', 'CASEWHEN', 'CASETESTEXPR', 'BOOLEXPR', 'NULLTEST', 'BOOLEANTEST',
+                                                           'NULLIFEXPR', 'DISTINCTEXPR', 'SCALARARRAYOPEXPR', 'ARRAYEXPR', 'COLLATEEXPR', 'MINMAXEXPR']))
+      FROM (SELECT t->'expr' AS e FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno) k;
+$$;
+
 -- (prove: see pg_tviews__an_key_expr; the health check passes false)
 DROP FUNCTION IF EXISTS public.pg_tviews__analyze_view(text, text, text, regclass, jsonb);
 CREATE OR REPLACE FUNCTION public.pg_tviews__analyze_view(sch text, tbl text, ent text, v regclass, options jsonb, prove boolean DEFAULT true)
@@ -2070,6 +2082,7 @@ DECLARE
     lin jsonb;
     kx jsonb;
     untraced_expr boolean;
+    constant_key boolean;
     src jsonb;
     dep jsonb;
     deps jsonb := '[]';
@@ -2110,6 +2123,7 @@ BEGIN
     PERFORM public.pg_tviews__an_deterministic(acc);
     PERFORM public.pg_tviews__refuse_nullable_key(acc, key_attno, key_col, sch, tbl);
     kx := public.pg_tviews__an_key_expr(acc, key_attno, key_col, v, prove);
+    constant_key := public.pg_tviews__an_constant_key(acc, key_attno);
     untraced_expr := kx IS NULL AND public.pg_tviews__an_var((SELECT t->'expr' FROM jsonb_array_elements(acc->'targetList') t
                                                                WHERE (t->>'resno')::int = key_attno), '0') IS NULL;
     -- date/time, interval and float values print according to TimeZone, DateStyle, IntervalStyle, extra_float_digits;
@@ -2159,7 +2173,9 @@ BEGIN
             dependent_on := dependent_on || f;
         END IF;
         IF jsonb_array_length(src->'unlinked') > 0 THEN
-            IF policy = 'full_refresh' THEN
+            IF constant_key THEN
+                dep := dep || jsonb_build_object('kind', 'full', 'lineage', 'constant_key');
+            ELSIF policy = 'full_refresh' THEN
                 dep := dep || jsonb_build_object('kind', 'full', 'lineage', 'uncascaded_policy');
             ELSE
                 refused := refused || jsonb_build_array(format('%I.%I', src->>'schema', src->>'table'));

@@ -269,6 +269,36 @@ class LineageTest {
         }
     }
 
+    /** A key that reads no column (a whole-table aggregate, pg_ivm's "aggregate without GROUP BY") is refreshed whole, without options. */
+    @Test
+    void aConstantKeyKeepsAWholeTableAggregateWithoutOptions(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l17; SET search_path = l17, public");
+            exec(c, "CREATE TABLE \"tb 'a|\" (i int PRIMARY KEY, j int); CREATE TABLE tb_b (i int, k int)");
+            exec(c, "INSERT INTO \"tb 'a|\" SELECT g, g * 10 FROM generate_series(1, 5) g; INSERT INTO tb_b VALUES (1, 3), (2, NULL)");
+            String total = "SELECT 1 AS pk_total, count(*) AS n, sum(a.j) AS s, avg(a.j) AS m, min(a.j) AS lo, max(a.j) AS hi FROM l17.\"tb 'a|\" a";
+            String joined = "SELECT 'all'::text AS pk_joined, count(*) AS n, (SELECT count(*) FROM l17.tb_b) AS nb"
+                    + " FROM l17.\"tb 'a|\" a JOIN l17.tb_b b ON b.i = a.i HAVING count(*) > 0";
+            Oracle oracle = new Oracle(c).create("l17.tv_total", total).create("l17.tv_joined", joined);
+            assertThat(value(c, "SELECT string_agg(DISTINCT d->>'lineage', ',') FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d"
+                    + " WHERE m.schema_name = 'l17'")).isEqualTo("constant_key");
+            String[] writes = {"INSERT INTO l17.\"tb 'a|\" VALUES (6, NULL)", "UPDATE l17.\"tb 'a|\" SET j = j + 1 WHERE i = 2",
+                "DELETE FROM l17.tb_b", "INSERT INTO l17.tb_b VALUES (3, 1), (3, 2)", "BEGIN", "DELETE FROM l17.\"tb 'a|\" WHERE i > 1",
+                "SAVEPOINT s", "DELETE FROM l17.\"tb 'a|\"", "ROLLBACK TO SAVEPOINT s", "COMMIT", "TRUNCATE l17.\"tb 'a|\"",
+                "INSERT INTO l17.\"tb 'a|\" VALUES (3, 7)", "UPDATE l17.tb_b SET i = 4"};
+            for (String sql : writes) {
+                exec(w, sql);
+                if (value(w, "SELECT pg_current_xact_id_if_assigned() IS NULL").equals(Boolean.TRUE)) {
+                    oracle.check(sql);
+                }
+            }
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l17%'")).isEqualTo(0L);
+            // one row per key still: a constant key over groups is a duplicate key, named
+            assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l17.tv_groups', $q$SELECT 1 AS pk_groups, count(*) AS n FROM l17.tb_b b GROUP BY b.k$q$)"))
+                    .hasMessageContaining("duplicate key value 1 in key column \"pk_groups\"");
+        }
+    }
+
     @Test
     void filtersOnParentsMakeRowsAppearAndDisappear(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
