@@ -916,13 +916,30 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT array_to_string((string_to_array(scope, '/'))[1:cardinality(string_to_array(scope, '/')) - levels], '/')
 $$;
 
--- The column node a (possibly relabelled) Var denotes, or NULL for any other expression.
+-- An expression without the casts that keep a value's equality: binary-compatible relabelling (varchar to text) and
+-- integer widening (int2 to int4 or int8, int4 to int8: OIDs 313, 754, 481 of int4(smallint), int8(smallint),
+-- int8(integer), fixed in PostgreSQL's catalog). x::bigint = y holds exactly when x = y does, and the generated code
+-- compares integers of any width (hop values are passed as bigint), so such a column is followed as the column.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_strip(e jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    LOOP
+        IF e->>'_' = 'RELABELTYPE' THEN
+            e := e->'arg';
+        ELSIF e->>'_' = 'FUNCEXPR' AND e->>'funcid' IN ('313', '754', '481') AND jsonb_array_length(e->'args') = 1 THEN
+            e := e->'args'->0;
+        ELSE
+            RETURN e;
+        END IF;
+    END LOOP;
+END
+$fn$;
+
+-- The column node a Var denotes (through the casts pg_tviews__an_strip removes), or NULL for any other expression.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_var(e jsonb, scope text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
-    WHILE e->>'_' IN ('RELABELTYPE') LOOP
-        e := e->'arg';
-    END LOOP;
+    e := public.pg_tviews__an_strip(e);
     IF e->>'_' IS DISTINCT FROM 'VAR' OR (e->>'varattno')::int <= 0 THEN
         RETURN NULL;
     END IF;
@@ -1120,9 +1137,7 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     rte jsonb;
 BEGIN
-    WHILE e->>'_' = 'RELABELTYPE' LOOP
-        e := e->'arg';
-    END LOOP;
+    e := public.pg_tviews__an_strip(e);
     IF e->>'_' IS DISTINCT FROM 'VAR' OR e->>'varlevelsup' <> '0' OR (e->>'varattno')::int <= 0 THEN
         RETURN false;
     END IF;
@@ -1921,7 +1936,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_nullable_key(q jsonb, key_attno int, key_col text, sch text, tbl text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    kv jsonb := (SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno);
+    kv jsonb := public.pg_tviews__an_strip((SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno));
 BEGIN
     IF kv->>'_' IS DISTINCT FROM 'VAR' OR (kv->>'varlevelsup')::int <> 0
        OR NOT (kv->>'varno')::int = ANY(public.pg_tviews__an_nullable_rtis(q)) OR public.pg_tviews__an_tested_not_null(q, kv) THEN

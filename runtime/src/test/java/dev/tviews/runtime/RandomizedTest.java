@@ -153,6 +153,9 @@ class RandomizedTest {
                     + " FROM tb_user u GROUP BY 1"});
             shapes.add(new String[] {"tv_fband", "SELECT u.score / 25 AS pk_fband, count(*) AS flagged FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"
                     + " WHERE p.flag GROUP BY u.score / 25"});
+            // a correlation through an integer widening cast, followed as the column
+            shapes.add(new String[] {"tv_wide", "SELECT u.pk_user::bigint AS pk_wide, (SELECT count(*) FROM tb_post p WHERE p.fk_user::bigint = u.pk_user) AS posts"
+                    + " FROM tb_user u"});
             // a constant key: a whole-table aggregate, recomputed whole on every write
             shapes.add(new String[] {"tv_totals", "SELECT 1 AS pk_totals, count(*) AS posts, count(*) FILTER (WHERE p.flag) AS flagged, max(u.score) AS top"
                     + " FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"});
