@@ -1029,6 +1029,7 @@ DECLARE
     a text; b text;
     ra int; rb int;
     ok boolean;
+    disjuncts jsonb;
 BEGIN
     IF e IS NULL OR jsonb_typeof(e) <> 'object' THEN RETURN acc; END IF;
     IF e->>'_' = 'BOOLEXPR' AND e->>'boolop' = 'and' THEN
@@ -1036,6 +1037,16 @@ BEGIN
             acc := public.pg_tviews__an_quals(x, scope, ctes, acc, side_l, side_r, nullable);
         END LOOP;
         RETURN acc;
+    END IF;
+    -- an OR conjunct: the equalities each disjunct would add, kept apart (pg_tviews__an_or_paths); in an outer join's ON
+    -- under the same conditions as the ON's own equalities
+    IF e->>'_' = 'BOOLEXPR' AND e->>'boolop' = 'or' THEN
+        disjuncts := '[]';
+        FOR x IN SELECT v FROM jsonb_array_elements(e->'args') v LOOP
+            disjuncts := disjuncts || jsonb_build_array(coalesce(jsonb_path_query_array(public.pg_tviews__an_quals(x, scope, ctes, acc, side_l, side_r, nullable)->'edges',
+                                                                                      '$[$n to last]', jsonb_build_object('n', jsonb_array_length(acc->'edges'))), '[]'));
+        END LOOP;
+        RETURN jsonb_set(acc, '{ors}', coalesce(acc->'ors', '[]') || jsonb_build_array(disjuncts));
     END IF;
     IF e->>'_' = 'OPEXPR' AND jsonb_array_length(e->'args') = 2 AND public.pg_tviews__an_same_collation(e)
        AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (e->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)) THEN
@@ -1596,13 +1607,9 @@ $$;
 --   or to a hop into its table has "key_expr" (the expression over "key_alias") and "key_cols" (the columns it reads).
 -- Occurrences with no proven path are listed in "unlinked".
 DROP FUNCTION IF EXISTS public.pg_tviews__an_lineage(jsonb, int);
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_lineage(acc jsonb, key_attno int, kx jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_path(acc jsonb, occ jsonb, key_node text, kx jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    key_node text := '0:0:' || key_attno;
-    occ jsonb;
-    result jsonb := '{}';
-    srckey text;
     path jsonb;
     frontier jsonb;
     nxt jsonb;
@@ -1613,86 +1620,135 @@ DECLARE
     toks jsonb;
     me text;
 BEGIN
+    path := NULL;
+    me := (occ->>'scope') || ':' || (occ->>'rti');
+    toks := coalesce(acc->'anc'->(occ->>'scope'), '[]') || to_jsonb(me);
+    -- an occurrence whose column equals another's (by an edge it may use) implies that one's presence in every row
+    -- it makes: the other's tokens become its own, which may make more edges usable
+    LOOP
+        nxt := (SELECT coalesce(jsonb_agg(DISTINCT t), '[]') FROM (
+                    WITH RECURSIVE fw(node) AS (
+                        SELECT b.node FROM public.pg_tviews__an_base(acc) b WHERE b.occ = me
+                        UNION SELECT e.b FROM fw JOIN public.pg_tviews__an_edges(acc, toks) e ON e.a = fw.node
+                    )
+                    SELECT jsonb_array_elements_text(coalesce(acc->'anc'->regexp_replace(b.occ, ':[0-9]+$', ''), '[]')) AS t
+                      FROM fw JOIN public.pg_tviews__an_base(acc) b ON b.node = fw.node
+                    UNION SELECT b.occ FROM fw JOIN public.pg_tviews__an_base(acc) b ON b.node = fw.node
+                    -- (an outer join whose nullable side it implies matched: its ON's required tables)
+                    UNION SELECT jsonb_array_elements_text(r->'req') FROM jsonb_array_elements(coalesce(acc->'implied', '[]')) r
+                     WHERE CASE r->>'mode'
+                               WHEN 'r' THEN toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'b'))
+                               WHEN 'l' THEN toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'a'))
+                               ELSE ((r->>'af')::boolean OR toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'a')))
+                                AND ((r->>'bf')::boolean OR toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'b'))) END) x
+                 WHERE NOT toks ? t);
+        EXIT WHEN jsonb_array_length(nxt) = 0;
+        toks := toks || nxt;
+    END LOOP;
+    frontier := jsonb_build_array(jsonb_build_object('occ', (occ->>'scope') || ':' || (occ->>'rti'), 'hops', '[]'::jsonb));
+    visited := ARRAY[(occ->>'scope') || ':' || (occ->>'rti')];
+    depth := 0;
+    WHILE path IS NULL AND jsonb_array_length(frontier) > 0 AND depth <= 6 LOOP
+        -- does an occurrence of the frontier hold a column equal to the key?
+        FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
+            IF f->>'occ' = kx->>'occ' THEN
+                path := jsonb_build_object('hops', f->'hops', 'key', NULL, 'key_expr', kx->'expr', 'key_alias', kx->'alias', 'key_cols', kx->'cols');
+                EXIT;
+            END IF;
+            WITH RECURSIVE r(node) AS (
+                SELECT key_node UNION SELECT e.a FROM r JOIN public.pg_tviews__an_edges(acc, toks) e ON e.b = r.node
+            )
+            SELECT b.col INTO hit FROM r JOIN public.pg_tviews__an_base(acc) b ON b.node = r.node WHERE b.occ = f->>'occ' ORDER BY b.node LIMIT 1;
+            IF FOUND THEN
+                path := jsonb_build_object('hops', f->'hops', 'key', hit.col);
+                EXIT;
+            END IF;
+        END LOOP;
+        EXIT WHEN path IS NOT NULL;
+        nxt := '[]';
+        FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
+            FOR hit IN
+                WITH RECURSIVE fw(start, node) AS (
+                    SELECT b.node, b.node FROM public.pg_tviews__an_base(acc) b WHERE b.occ = f->>'occ'
+                    UNION SELECT fw.start, e.b FROM fw JOIN public.pg_tviews__an_edges(acc, toks) e ON e.a = fw.node
+                )
+                SELECT DISTINCT ON (t.occ) s.col AS from_col, t.occ, t.col AS to_col, o->>'schema' AS sch, o->>'table' AS tbl
+                  FROM fw JOIN public.pg_tviews__an_base(acc) s ON s.node = fw.start
+                  JOIN public.pg_tviews__an_base(acc) t ON t.node = fw.node AND t.occ <> f->>'occ'
+                  JOIN jsonb_array_elements(acc->'occs') o ON (o->>'scope') || ':' || (o->>'rti') = t.occ
+                 WHERE NOT t.occ = ANY(visited)
+                 ORDER BY t.occ, s.node, t.node
+            LOOP
+                visited := visited || hit.occ;
+                nxt := nxt || jsonb_build_array(jsonb_build_object('occ', hit.occ, 'hops', (f->'hops') || jsonb_build_array(
+                           jsonb_build_object('from', hit.from_col, 'schema', hit.sch, 'table', hit.tbl, 'to', hit.to_col))));
+            END LOOP;
+        END LOOP;
+        frontier := nxt;
+        depth := depth + 1;
+    END LOOP;
+    RETURN path;
+END
+$fn$;
+
+-- An occurrence linked to the key only through an OR of conditions (m.fk_sender = u.pk_user OR m.fk_recipient = u.pk_user):
+-- every row it contributes satisfies one of the disjuncts, whose equalities then hold, so the keys its changes affect
+-- are among those of the paths found with each disjunct's equalities in turn. Linked only when every disjunct of one
+-- OR gives a path (a disjunct without one, "OR m.public", reaches rows of every key); then all those paths are its.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_or_paths(acc jsonb, occ jsonb, key_node text, kx jsonb) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    grp jsonb;
+    disjunct jsonb;
+    path jsonb;
+    paths jsonb;
+BEGIN
+    FOR grp IN SELECT x FROM jsonb_array_elements(coalesce(acc->'ors', '[]')) x LOOP
+        paths := '[]';
+        FOR disjunct IN SELECT x FROM jsonb_array_elements(grp) x LOOP
+            path := public.pg_tviews__an_path(jsonb_set(acc, '{edges}', (acc->'edges') || disjunct), occ, key_node, kx);
+            IF path IS NULL THEN
+                paths := NULL;
+                EXIT;
+            END IF;
+            paths := paths || jsonb_build_array(path);
+        END LOOP;
+        IF paths IS NOT NULL THEN
+            RETURN paths;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_lineage(acc jsonb, key_attno int, kx jsonb) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    key_node text := '0:0:' || key_attno;
+    occ jsonb;
+    result jsonb := '{}';
+    srckey text;
+    path jsonb;
+    paths jsonb;
+BEGIN
     FOR occ IN SELECT o FROM jsonb_array_elements(acc->'occs') o LOOP
         srckey := (occ->>'schema') || '.' || (occ->>'table');
         IF NOT result ? srckey THEN
             result := result || jsonb_build_object(srckey, jsonb_build_object('schema', occ->>'schema', 'table', occ->>'table',
                           'relid', occ->>'relid', 'relkind', occ->>'relkind', 'paths', '[]'::jsonb, 'unlinked', '[]'::jsonb));
         END IF;
-        path := NULL;
-        me := (occ->>'scope') || ':' || (occ->>'rti');
-        toks := coalesce(acc->'anc'->(occ->>'scope'), '[]') || to_jsonb(me);
-        -- an occurrence whose column equals another's (by an edge it may use) implies that one's presence in every row
-        -- it makes: the other's tokens become its own, which may make more edges usable
-        LOOP
-            nxt := (SELECT coalesce(jsonb_agg(DISTINCT t), '[]') FROM (
-                        WITH RECURSIVE fw(node) AS (
-                            SELECT b.node FROM public.pg_tviews__an_base(acc) b WHERE b.occ = me
-                            UNION SELECT e.b FROM fw JOIN public.pg_tviews__an_edges(acc, toks) e ON e.a = fw.node
-                        )
-                        SELECT jsonb_array_elements_text(coalesce(acc->'anc'->regexp_replace(b.occ, ':[0-9]+$', ''), '[]')) AS t
-                          FROM fw JOIN public.pg_tviews__an_base(acc) b ON b.node = fw.node
-                        UNION SELECT b.occ FROM fw JOIN public.pg_tviews__an_base(acc) b ON b.node = fw.node
-                        -- (an outer join whose nullable side it implies matched: its ON's required tables)
-                        UNION SELECT jsonb_array_elements_text(r->'req') FROM jsonb_array_elements(coalesce(acc->'implied', '[]')) r
-                         WHERE CASE r->>'mode'
-                                   WHEN 'r' THEN toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'b'))
-                                   WHEN 'l' THEN toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'a'))
-                                   ELSE ((r->>'af')::boolean OR toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'a')))
-                                    AND ((r->>'bf')::boolean OR toks ?| ARRAY(SELECT jsonb_array_elements_text(r->'b'))) END) x
-                     WHERE NOT toks ? t);
-            EXIT WHEN jsonb_array_length(nxt) = 0;
-            toks := toks || nxt;
-        END LOOP;
-        frontier := jsonb_build_array(jsonb_build_object('occ', (occ->>'scope') || ':' || (occ->>'rti'), 'hops', '[]'::jsonb));
-        visited := ARRAY[(occ->>'scope') || ':' || (occ->>'rti')];
-        depth := 0;
-        WHILE path IS NULL AND jsonb_array_length(frontier) > 0 AND depth <= 6 LOOP
-            -- does an occurrence of the frontier hold a column equal to the key?
-            FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
-                IF f->>'occ' = kx->>'occ' THEN
-                    path := jsonb_build_object('hops', f->'hops', 'key', NULL, 'key_expr', kx->'expr', 'key_alias', kx->'alias', 'key_cols', kx->'cols');
-                    EXIT;
-                END IF;
-                WITH RECURSIVE r(node) AS (
-                    SELECT key_node UNION SELECT e.a FROM r JOIN public.pg_tviews__an_edges(acc, toks) e ON e.b = r.node
-                )
-                SELECT b.col INTO hit FROM r JOIN public.pg_tviews__an_base(acc) b ON b.node = r.node WHERE b.occ = f->>'occ' ORDER BY b.node LIMIT 1;
-                IF FOUND THEN
-                    path := jsonb_build_object('hops', f->'hops', 'key', hit.col);
-                    EXIT;
-                END IF;
-            END LOOP;
-            EXIT WHEN path IS NOT NULL;
-            nxt := '[]';
-            FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
-                FOR hit IN
-                    WITH RECURSIVE fw(start, node) AS (
-                        SELECT b.node, b.node FROM public.pg_tviews__an_base(acc) b WHERE b.occ = f->>'occ'
-                        UNION SELECT fw.start, e.b FROM fw JOIN public.pg_tviews__an_edges(acc, toks) e ON e.a = fw.node
-                    )
-                    SELECT DISTINCT ON (t.occ) s.col AS from_col, t.occ, t.col AS to_col, o->>'schema' AS sch, o->>'table' AS tbl
-                      FROM fw JOIN public.pg_tviews__an_base(acc) s ON s.node = fw.start
-                      JOIN public.pg_tviews__an_base(acc) t ON t.node = fw.node AND t.occ <> f->>'occ'
-                      JOIN jsonb_array_elements(acc->'occs') o ON (o->>'scope') || ':' || (o->>'rti') = t.occ
-                     WHERE NOT t.occ = ANY(visited)
-                     ORDER BY t.occ, s.node, t.node
-                LOOP
-                    visited := visited || hit.occ;
-                    nxt := nxt || jsonb_build_array(jsonb_build_object('occ', hit.occ, 'hops', (f->'hops') || jsonb_build_array(
-                               jsonb_build_object('from', hit.from_col, 'schema', hit.sch, 'table', hit.tbl, 'to', hit.to_col))));
-                END LOOP;
-            END LOOP;
-            frontier := nxt;
-            depth := depth + 1;
-        END LOOP;
-        IF path IS NULL THEN
+        path := public.pg_tviews__an_path(acc, occ, key_node, kx);
+        paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(path) ELSE public.pg_tviews__an_or_paths(acc, occ, key_node, kx) END;
+        IF paths IS NULL THEN
             result := jsonb_set(result, ARRAY[srckey, 'unlinked'], (result->srckey->'unlinked') || to_jsonb(occ->>'scope'));
-        -- (not jsonb @>: containment ignores order and repeats, and [] is contained in every array, so a direct
-        -- path would pass for a part of a hop path, and a two-hop self-join path for its one-hop prefix)
-        ELSIF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(result->srckey->'paths') known WHERE known = path) THEN
-            result := jsonb_set(result, ARRAY[srckey, 'paths'], (result->srckey->'paths') || jsonb_build_array(path));
         END IF;
+        FOR path IN SELECT x FROM jsonb_array_elements(coalesce(paths, '[]')) x LOOP
+            -- (not jsonb @>: containment ignores order and repeats, and [] is contained in every array, so a direct
+            -- path would pass for a part of a hop path, and a two-hop self-join path for its one-hop prefix)
+            IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(result->srckey->'paths') known WHERE known = path) THEN
+                result := jsonb_set(result, ARRAY[srckey, 'paths'], (result->srckey->'paths') || jsonb_build_array(path));
+            END IF;
+        END LOOP;
     END LOOP;
     RETURN result;
 END

@@ -156,6 +156,9 @@ class RandomizedTest {
             // a correlation through an integer widening cast, followed as the column
             shapes.add(new String[] {"tv_wide", "SELECT u.pk_user::bigint AS pk_wide, (SELECT count(*) FROM tb_post p WHERE p.fk_user::bigint = u.pk_user) AS posts"
                     + " FROM tb_user u"});
+            // an OR of equalities: a user's posts and the posts of the users they manage
+            shapes.add(new String[] {"tv_reach", "SELECT u.pk_user AS pk_reach, (SELECT count(*) FROM tb_post p JOIN tb_user a ON a.pk_user = p.fk_user"
+                    + " WHERE a.pk_user = u.pk_user OR a.fk_manager = u.pk_user) AS posts FROM tb_user u"});
             // a constant key: a whole-table aggregate, recomputed whole on every write
             shapes.add(new String[] {"tv_totals", "SELECT 1 AS pk_totals, count(*) AS posts, count(*) FILTER (WHERE p.flag) AS flagged, max(u.score) AS top"
                     + " FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"});
