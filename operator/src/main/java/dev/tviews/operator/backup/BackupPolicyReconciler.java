@@ -30,11 +30,11 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Reconciles a TViewBackupPolicy: observe (Job results, spec, storage, database) → act (scripts ConfigMap, one
- * CronJob per method, backup-now Jobs) → status, patched only when it changed, rescheduled at the next due time
- * (next schedule, or the moment the RPO target will be exceeded). Everything created is owned by the policy
- * (ownerReferences), so Kubernetes garbage collection removes it with the policy: no finalizer. Backups on the
- * volume are never deleted by deleting the policy.
+ * Reconciles a TViewBackupPolicy: observe (Job results) → decide (spec, storage, database, image) → act
+ * (scripts ConfigMap, one CronJob per method, backup-now Jobs) → status (RPO), patched only when it changed,
+ * rescheduled at the next due time (next schedule, or the moment the RPO target will be exceeded). Everything
+ * created is owned by the policy (ownerReferences), so Kubernetes garbage collection removes it with the policy:
+ * no finalizer. Backups on the volume are never deleted by deleting the policy.
  */
 @ControllerConfiguration(name = BackupPolicyReconciler.NAME, generationAwareEventProcessing = false,
         informer = @Informer(onUpdateFilter = PolicyChanged.class))
