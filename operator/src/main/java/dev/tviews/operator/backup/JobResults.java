@@ -2,6 +2,8 @@ package dev.tviews.operator.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tviews.operator.jobs.BackupJobs;
+import dev.tviews.operator.jobs.BackupNames;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -80,7 +82,7 @@ final class JobResults {
                 .sorted(Comparator.comparing((Pod p) -> String.valueOf(p.getMetadata().getCreationTimestamp())).reversed())
                 .map(p -> p.getStatus() == null || p.getStatus().getContainerStatuses() == null ? null
                         : p.getStatus().getContainerStatuses().stream()
-                        .filter(cs -> JobTemplates.CONTAINER.equals(cs.getName()))
+                        .filter(cs -> BackupJobs.CONTAINER.equals(cs.getName()))
                         .map(JobResults::message).filter(m -> m != null && !m.isBlank()).findFirst().orElse(null))
                 .filter(m -> m != null).findFirst();
     }

@@ -3,6 +3,7 @@ package dev.tviews.operator.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tviews.operator.api.Conditions;
+import dev.tviews.operator.jobs.BackupJobs;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -49,7 +50,7 @@ class BackupImageAllowListTest {
         shop.awaitCondition("nightly", Conditions.STALLED, true, "ImageNotAllowed");
         client.resource(new io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder()
                 .withNewMetadata().withName("nightly-logical").withNamespace(shop.namespace)
-                .withLabels(JobTemplates.labels(policy, "logical", null)).withOwnerReferences(JobTemplates.owner(policy))
+                .withLabels(BackupJobs.labels(policy, "logical", null)).withOwnerReferences(BackupJobs.owner(policy))
                 .endMetadata().withNewSpec().withSchedule("0 6 * * *").withNewJobTemplate().withNewSpec().withNewTemplate()
                 .withNewSpec().addNewContainer().withName("backup").withImage("registry.example.com/dba/pg:16").endContainer()
                 .withRestartPolicy("Never").endSpec().endTemplate().endSpec().endJobTemplate().endSpec().build()).create();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tviews.operator.api.Conditions;
 import dev.tviews.operator.api.DatabaseRef;
 import dev.tviews.operator.database.DatabaseResolver;
+import dev.tviews.operator.jobs.BackupNames;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;

@@ -5,6 +5,7 @@ import static dev.tviews.operator.backup.BackupFixture.ts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tviews.operator.api.Conditions;
+import dev.tviews.operator.jobs.BackupNames;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,6 +2,8 @@ package dev.tviews.operator.backup;
 
 import dev.tviews.operator.api.CronSchedule;
 import dev.tviews.operator.api.Durations;
+import dev.tviews.operator.database.ServerVersionProbe;
+import dev.tviews.operator.jobs.BackupNames;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

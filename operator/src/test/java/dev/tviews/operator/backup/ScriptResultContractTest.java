@@ -11,6 +11,7 @@ import dev.tviews.operator.drill.TViewDrill;
 import dev.tviews.operator.drill.TViewDrillSpec;
 import dev.tviews.operator.drill.TViewDrillStatus;
 import dev.tviews.operator.drill.TViewDrillStatus.DrillCheck;
+import dev.tviews.operator.jobs.BackupNames;
 import dev.tviews.runtime.TviewsRuntime;
 import dev.tviews.testkit.PgServer;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;

@@ -1,18 +1,18 @@
-package dev.tviews.operator.backup;
+package dev.tviews.operator.jobs;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** Deterministic names and labels of what a policy owns. */
-final class BackupNames {
+/** Deterministic names and labels of what a backup policy owns. */
+public final class BackupNames {
 
     /** Label on every CronJob, Job (and so Pod) and ConfigMap a policy owns: the policy's name. */
-    static final String POLICY_LABEL = "tviews.dev/backup-policy";
-    static final String METHOD_LABEL = "tviews.dev/backup-method";
-    static final String TRIGGER_LABEL = "tviews.dev/backup-trigger";
-    static final String SPEC_HASH = "tviews.dev/spec-hash";
+    public static final String POLICY_LABEL = "tviews.dev/backup-policy";
+    public static final String METHOD_LABEL = "tviews.dev/backup-method";
+    public static final String TRIGGER_LABEL = "tviews.dev/backup-trigger";
+    public static final String SPEC_HASH = "tviews.dev/spec-hash";
     /** CronJob names are limited to 52 characters (the controller appends an 11-character suffix to Job names). */
     static final int CRONJOB_MAX = 52;
     static final int JOB_MAX = 63;
@@ -20,16 +20,16 @@ final class BackupNames {
     private BackupNames() {
     }
 
-    static String scriptsConfigMap(String policy) {
+    public static String scriptsConfigMap(String policy) {
         return fit(policy, "-scripts", 253);
     }
 
-    static String cronJob(String policy, String method) {
+    public static String cronJob(String policy, String method) {
         return fit(policy, "-" + method, CRONJOB_MAX);
     }
 
     /** The Job of one backup-now request: the same request value always gives the same name. */
-    static String manualJob(String policy, String method, String requestValue) {
+    public static String manualJob(String policy, String method, String requestValue) {
         return fit(policy, "-" + method + "-now-" + hash(requestValue, 8), JOB_MAX);
     }
 

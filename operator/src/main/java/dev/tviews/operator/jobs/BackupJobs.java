@@ -1,5 +1,7 @@
-package dev.tviews.operator.backup;
+package dev.tviews.operator.jobs;
 
+import dev.tviews.operator.backup.BackupPolicySpec;
+import dev.tviews.operator.backup.TViewBackupPolicy;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -29,13 +31,13 @@ import java.util.Map;
  * {@code backup.sh METHOD} then, after a verified backup, {@code retention.sh}; the connection comes only from
  * the Secret through {@code env.valueFrom.secretKeyRef} (never a literal password, never a command-line argument).
  */
-final class JobTemplates {
+public final class BackupJobs {
 
     /** The Job scripts, packaged by the tview-runtime jar from src/scripts. */
     static final List<String> SCRIPTS = List.of("backup.sh", "verify.sh", "restore.sh", "retention.sh", "lib.sh");
     static final String SCRIPTS_RESOURCE = "dev/tviews/runtime/scripts/";
-    static final String CONTAINER = "backup";
-    static final String BACKUPS_MOUNT = "/backups";
+    public static final String CONTAINER = "backup";
+    public static final String BACKUPS_MOUNT = "/backups";
     static final String SCRIPTS_MOUNT = "/scripts";
     static final long RUN_AS = 999L;   // the postgres user of the official postgres images
     static final int HISTORY_LIMIT = 3;
@@ -51,15 +53,36 @@ final class JobTemplates {
 
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
-    private JobTemplates() {
+    private BackupJobs() {
     }
 
     /** Everything a Job needs to know besides the method. */
-    record Settings(String image, String backupRoot, String claimName, String scriptsConfigMap,
-                    List<EnvVar> connection, Integer keepLast, String maxAge, boolean restoreTest) {
+    public record Settings(String image, String backupRoot, String claimName, String scriptsConfigMap,
+                           List<EnvVar> connection, Integer keepLast, String maxAge, boolean restoreTest) {
     }
 
-    static ConfigMap scripts(TViewBackupPolicy policy) {
+    /** The Jobs' settings of a policy, running {@code image} with the libpq variables {@code connection}. */
+    public static Settings settings(TViewBackupPolicy policy, String image, List<EnvVar> connection) {
+        BackupPolicySpec spec = policy.getSpec();
+        BackupPolicySpec.Retention retention = spec.retentionOrDefault();
+        return new Settings(image, backupRoot(policy), spec.getStorage().getPersistentVolumeClaim().getClaimName(),
+                BackupNames.scriptsConfigMap(policy.name()), connection, retention.getKeepLast(), retention.getMaxAge(),
+                spec.restoreTest());
+    }
+
+    /** Where the policy's backups go on the volume: {@code /backups/<spec.storage.path>/<policy>}. */
+    public static String backupRoot(TViewBackupPolicy policy) {
+        String path = policy.getSpec().getStorage().getPath() == null ? "" : policy.getSpec().getStorage().getPath();
+        String clean = path.replaceAll("/+", "/").replaceAll("^/|/$", "");
+        return BACKUPS_MOUNT + (clean.isEmpty() ? "" : "/" + clean) + "/" + policy.name();
+    }
+
+    /** The CronJobs' time zone: spec.timeZone, UTC when empty. */
+    public static String timeZone(BackupPolicySpec spec) {
+        return spec.getTimeZone() == null || spec.getTimeZone().isBlank() ? "UTC" : spec.getTimeZone();
+    }
+
+    public static ConfigMap scripts(TViewBackupPolicy policy) {
         Map<String, String> data = new LinkedHashMap<>();
         for (String script : SCRIPTS) {
             data.put(script, readScript(script));
@@ -71,7 +94,7 @@ final class JobTemplates {
     }
 
     static String readScript(String script) {
-        try (InputStream in = JobTemplates.class.getClassLoader().getResourceAsStream(SCRIPTS_RESOURCE + script)) {
+        try (InputStream in = BackupJobs.class.getClassLoader().getResourceAsStream(SCRIPTS_RESOURCE + script)) {
             if (in == null) {
                 throw new IllegalStateException("classpath resource " + SCRIPTS_RESOURCE + script
                         + " not found (the tview-runtime jar packages src/scripts)");
@@ -82,7 +105,7 @@ final class JobTemplates {
         }
     }
 
-    static CronJob cronJob(TViewBackupPolicy policy, String method, String timeZone, Settings settings) {
+    public static CronJob cronJob(TViewBackupPolicy policy, String method, String timeZone, Settings settings) {
         JobSpec jobSpec = jobSpec(policy, method, settings);
         CronJob cronJob = new CronJobBuilder()
                 .withMetadata(meta(policy, BackupNames.cronJob(policy.name(), method), method, Map.of()))
@@ -102,7 +125,7 @@ final class JobTemplates {
         return withHash(cronJob, cronJob.getSpec());
     }
 
-    static Job manualJob(TViewBackupPolicy policy, String method, String request, Settings settings) {
+    public static Job manualJob(TViewBackupPolicy policy, String method, String request, Settings settings) {
         JobSpec spec = jobSpec(policy, method, settings);
         spec.setTtlSecondsAfterFinished((int) MANUAL_JOB_TTL_SECONDS);
         return new JobBuilder()
@@ -159,16 +182,16 @@ final class JobTemplates {
                 .build();
     }
 
-    static EnvVar literal(String name, String value) {
+    public static EnvVar literal(String name, String value) {
         return new EnvVarBuilder().withName(name).withValue(value).build();
     }
 
-    static EnvVar fromSecret(String name, String secret, String key) {
+    public static EnvVar fromSecret(String name, String secret, String key) {
         return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef()
                 .withName(secret).withKey(key).withOptional(false).endSecretKeyRef().endValueFrom().build();
     }
 
-    static Map<String, String> labels(TViewBackupPolicy policy, String method, String trigger) {
+    public static Map<String, String> labels(TViewBackupPolicy policy, String method, String trigger) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put("app.kubernetes.io/managed-by", "tview-operator");
         labels.put("app.kubernetes.io/component", "backup");
@@ -189,7 +212,7 @@ final class JobTemplates {
                 .withOwnerReferences(owner(policy)).build();
     }
 
-    static OwnerReference owner(TViewBackupPolicy policy) {
+    public static OwnerReference owner(TViewBackupPolicy policy) {
         return new OwnerReferenceBuilder().withApiVersion(policy.getApiVersion()).withKind(policy.getKind())
                 .withName(policy.name()).withUid(policy.getMetadata().getUid())
                 .withController(true).withBlockOwnerDeletion(true).build();

@@ -1,6 +1,5 @@
-package dev.tviews.operator.backup;
+package dev.tviews.operator.database;
 
-import dev.tviews.operator.database.ConnectionSpec;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -8,9 +7,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
 
-/** Connects once to read {@code server_version_num} (the default image is postgres:<server major>). */
+/** Connects once to read {@code server_version_num} (the default image of backup Jobs is postgres:<server major>). */
 @ApplicationScoped
 public class ServerVersionProbe {
+
+    static final String SERVER_VERSION_NUM = "SHOW server_version_num";
 
     public int serverVersionNum(ConnectionSpec spec) throws SQLException {
         Properties props = new Properties();
@@ -21,14 +22,14 @@ public class ServerVersionProbe {
         props.setProperty("socketTimeout", "30");
         try (Connection c = new org.postgresql.Driver().connect(spec.jdbcUrl(), props);
              Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SHOW server_version_num")) {
+             ResultSet rs = st.executeQuery(SERVER_VERSION_NUM)) {
             rs.next();
             return Integer.parseInt(rs.getString(1).trim());
         }
     }
 
     /** The first number of the version: 150018 → 15; 90624 (9.6.24) → 9. */
-    static int major(int versionNum) {
+    public static int major(int versionNum) {
         return versionNum / 10000;
     }
 }
