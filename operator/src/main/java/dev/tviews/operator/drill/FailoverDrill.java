@@ -3,7 +3,9 @@ package dev.tviews.operator.drill;
 import dev.tviews.operator.database.ClusterPrimary;
 import dev.tviews.operator.database.ConnectionSpec;
 import dev.tviews.operator.database.DatabaseResolver;
+import dev.tviews.operator.database.FailoverProbe;
 import dev.tviews.operator.database.Resolution;
+import dev.tviews.operator.database.RolledBackWrite;
 import dev.tviews.operator.drill.TViewDrillStatus.DrillCheck;
 import dev.tviews.operator.drill.TViewDrillStatus.FailoverState;
 import dev.tviews.operator.drill.TViewDrillStatus.Phase;
@@ -14,11 +16,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import org.jboss.logging.Logger;
 
 /**
@@ -39,8 +36,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class FailoverDrill {
 
-    /** Applies the transaction's queued TVIEW maintenance (runtime 0.3: maintenance otherwise runs at commit). */
-    private static final String FLUSH = "SELECT public.pg_tviews_flush()";
     private static final Logger LOG = Logger.getLogger(FailoverDrill.class);
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
     /** How long one reconcile follows the switchover before requeueing (keeps the RTO measurement precise). */
@@ -150,7 +145,7 @@ public class FailoverDrill {
                     Resolution r = resolver.resolve(namespace, dev.tviews.operator.api.DatabaseRef.cluster(state.cluster()));
                     if (r instanceof Resolution.Available a) {
                         try {
-                            writeProbe(a.connection());
+                            FailoverProbe.writeProbe(a.connection());
                             Instant promoted = clock.instant();
                             FailoverState done = new FailoverState(state.cluster(), state.fromPrimary(), state.targetPrimary(),
                                     state.requestedTime(), promoted.toString());
@@ -175,16 +170,6 @@ public class FailoverDrill {
     record Progress(FailoverState state, Optional<DrillOutcome> outcome) {
     }
 
-    /** A write transaction: succeeds only on a primary. Changes nothing but consumes a transaction id. */
-    static void writeProbe(ConnectionSpec spec) throws SQLException {
-        try (Connection c = connect(spec); Statement s = c.createStatement()) {
-            c.setAutoCommit(false);
-            s.execute("SET TRANSACTION READ WRITE");
-            s.executeQuery("SELECT txid_current()").close();
-            c.commit();
-        }
-    }
-
     private DrillOutcome verify(ConnectionSpec spec, FailoverState state, Instant runStart, Double targetRto) {
         List<DrillCheck> checks = new ArrayList<>();
         Instant requested = Instant.parse(state.requestedTime());
@@ -194,10 +179,10 @@ public class FailoverDrill {
                 + state.targetPrimary(), rto));
         checks.add(new DrillCheck("write-available", true, "first committed write on the new primary "
                 + String.format(java.util.Locale.ROOT, "%.3f", rto) + " s after the switchover request", rto));
-        try (Connection c = connect(spec)) {
-            checks.add(healthCheck(c));
-            checks.add(consistency(c));
-            checks.add(writeMaintenance(c));
+        try (FailoverProbe probe = FailoverProbe.open(spec)) {
+            checks.add(healthCheck(probe));
+            checks.add(consistency(probe));
+            checks.add(writeMaintenance(probe));
         } catch (SQLException e) {
             checks.add(new DrillCheck("connect", false, "cannot connect to the new primary " + spec.describe() + ": "
                     + e.getMessage(), null));
@@ -212,56 +197,34 @@ public class FailoverDrill {
         return outcome(failed ? Phase.Failed : Phase.Succeeded, runStart, clock.instant(), rto, met, checks, state);
     }
 
-    private static DrillCheck healthCheck(Connection c) {
+    private static DrillCheck healthCheck(FailoverProbe probe) {
         long t0 = System.nanoTime();
-        List<String> errors = new ArrayList<>();
-        int rows = 0;
-        try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT status, component, message FROM pg_tviews_health_check()")) {
-            while (rs.next()) {
-                rows++;
-                if ("ERROR".equalsIgnoreCase(rs.getString(1))) {
-                    errors.add(rs.getString(2) + ": " + rs.getString(3));
-                }
-            }
+        FailoverProbe.Health health;
+        try {
+            health = probe.health();
         } catch (SQLException e) {
             return new DrillCheck("health-check", false, "pg_tviews_health_check() failed: " + e.getMessage(), since(t0));
         }
-        return errors.isEmpty() ? new DrillCheck("health-check", true, "pg_tviews_health_check(): " + rows + " row(s), no ERROR", since(t0))
-                : new DrillCheck("health-check", false, "pg_tviews_health_check() ERROR: " + String.join("; ", errors), since(t0));
+        return health.errors().isEmpty()
+                ? new DrillCheck("health-check", true, "pg_tviews_health_check(): " + health.rows() + " row(s), no ERROR", since(t0))
+                : new DrillCheck("health-check", false, "pg_tviews_health_check() ERROR: " + String.join("; ", health.errors()),
+                        since(t0));
     }
 
-    private static DrillCheck consistency(Connection c) {
+    private static DrillCheck consistency(FailoverProbe probe) {
         long t0 = System.nanoTime();
-        List<String> ok = new ArrayList<>();
-        List<String> bad = new ArrayList<>();
-        try (Statement s = c.createStatement()) {
-            List<String> entities = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery("SELECT entity FROM pg_tview_meta ORDER BY entity")) {
-                while (rs.next()) {
-                    entities.add(rs.getString(1));
-                }
-            }
-            for (String e : entities) {
-                try (var ps = c.prepareStatement("SELECT missing, extra, different, checked_rows FROM pg_tviews_check_consistency(?)")) {
-                    ps.setString(1, e);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        long drift = rs.getLong(1) + rs.getLong(2) + rs.getLong(3);
-                        if (drift == 0) {
-                            ok.add(e + "(" + rs.getLong(4) + ")");
-                        } else {
-                            bad.add(e + " missing=" + rs.getLong(1) + " extra=" + rs.getLong(2) + " different=" + rs.getLong(3));
-                        }
-                    }
-                }
-            }
-            if (entities.isEmpty()) {
-                return new DrillCheck("consistency", false, "no TVIEW in pg_tview_meta", since(t0));
-            }
+        List<FailoverProbe.Consistency> tviews;
+        try {
+            tviews = probe.consistency();
         } catch (SQLException e) {
             return new DrillCheck("consistency", false, "consistency check failed: " + e.getMessage(), since(t0));
         }
+        if (tviews.isEmpty()) {
+            return new DrillCheck("consistency", false, "no TVIEW in pg_tview_meta", since(t0));
+        }
+        List<String> ok = tviews.stream().filter(t -> t.drift() == 0).map(t -> t.entity() + "(" + t.checkedRows() + ")").toList();
+        List<String> bad = tviews.stream().filter(t -> t.drift() != 0).map(t -> t.entity() + " missing=" + t.missing()
+                + " extra=" + t.extra() + " different=" + t.different()).toList();
         return bad.isEmpty() ? new DrillCheck("consistency", true, "every TVIEW consistent: " + String.join(" ", ok), since(t0))
                 : new DrillCheck("consistency", false, String.join("; ", bad), since(t0));
     }
@@ -270,89 +233,38 @@ public class FailoverDrill {
      * In one transaction that is rolled back: change a text column the definition reads on one row of the base source
      * of the TVIEW with most dependents, and check that the TVIEW row changed and stays consistent.
      */
-    private static DrillCheck writeMaintenance(Connection c) {
+    private static DrillCheck writeMaintenance(FailoverProbe probe) {
         long t0 = System.nanoTime();
+        RolledBackWrite.Result result;
         try {
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                String pick = "SELECT m.entity, quote_ident(m.schema_name) || '.' || quote_ident(m.table_name), "
-                        + "quote_ident(m.key_column), quote_ident(d->>'schema') || '.' || quote_ident(d->>'table'), "
-                        + "quote_ident(coalesce(d->>'source_column', pth.x->>'key')), m.definition FROM pg_tview_meta m "
-                        + "CROSS JOIN jsonb_array_elements(m.dependencies) d LEFT JOIN LATERAL (SELECT x FROM "
-                        + "jsonb_array_elements(coalesce(d->'paths', '[]')) x WHERE jsonb_array_length(x->'hops') = 0 LIMIT 1) pth ON true "
-                        + "WHERE d->>'kind' IN ('direct', 'keyed') AND d->>'tview' IS NULL "
-                        + "AND coalesce(d->>'source_column', pth.x->>'key') IS NOT NULL ORDER BY (SELECT count(*) FROM pg_tview_meta x "
-                        + "WHERE m.entity = ANY(x.dependent_on)) DESC, cardinality(m.dependent_on), m.entity LIMIT 1";
-                String entity, tv, key, src, col, def;
-                try (ResultSet rs = s.executeQuery(pick)) {
-                    if (!rs.next()) {
-                        return new DrillCheck("write-maintenance", false, "no TVIEW with a base-table source in pg_tview_meta", since(t0));
-                    }
-                    entity = rs.getString(1); tv = rs.getString(2); key = rs.getString(3);
-                    src = rs.getString(4); col = rs.getString(5); def = rs.getString(6);
-                }
-                String textCol = null;
-                try (ResultSet rs = s.executeQuery("SELECT quote_ident(a.attname), a.attname FROM pg_attribute a WHERE a.attrelid = '"
-                        + src.replace("'", "''") + "'::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
-                        + "AND a.atttypid IN ('text'::regtype, 'varchar'::regtype) AND NOT EXISTS (SELECT 1 FROM pg_index i "
-                        + "WHERE i.indrelid = a.attrelid AND a.attnum = ANY(i.indkey)) ORDER BY a.attnum")) {
-                    while (rs.next() && textCol == null) {
-                        if (def.matches("(?s).*\\b" + java.util.regex.Pattern.quote(rs.getString(2)) + "\\b.*")) {
-                            textCol = rs.getString(1);
-                        }
-                    }
-                }
-                if (textCol == null) {
-                    return new DrillCheck("write-maintenance", false, "no text column of " + src + " read by " + tv
-                            + " to change", since(t0));
-                }
-                String kv;
-                try (ResultSet rs = s.executeQuery("SELECT " + col + "::text FROM " + src + " WHERE " + col + " IS NOT NULL AND "
-                        + textCol + " IS NOT NULL ORDER BY " + col + " LIMIT 1")) {
-                    if (!rs.next()) {
-                        return new DrillCheck("write-maintenance", false, "source " + src + " of " + tv + " has no row to write", since(t0));
-                    }
-                    kv = rs.getString(1);
-                }
-                String kvq = kv.replace("'", "''");
-                String fp = "SELECT coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), 'none') FROM " + tv + " t WHERE "
-                        + key + "::text = '" + kvq + "'";
-                String before = single(s, fp);
-                int updated = s.executeUpdate("UPDATE " + src + " SET " + textCol + " = " + textCol + " || ' [drill]' WHERE ctid = "
-                        + "(SELECT ctid FROM " + src + " WHERE " + col + "::text = '" + kvq + "' ORDER BY ctid LIMIT 1)");
-                s.execute(FLUSH);   // maintenance runs at commit; read our own write now
-                String after = single(s, fp);
-                String drift;
-                try (var ps = c.prepareStatement("SELECT missing + extra + different FROM pg_tviews_check_consistency(?)")) {
-                    ps.setString(1, entity);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        drift = rs.getString(1);
-                    }
-                }
-                String what = "UPDATE of " + src + "." + textCol + " where " + col + "=" + kv + " (rolled back)";
-                if (updated != 1 || before.equals(after)) {
-                    return new DrillCheck("write-maintenance", false, what + ": " + tv + " row " + key + "=" + kv
-                            + " did not change", since(t0));
-                }
-                if (!"0".equals(drift)) {
-                    return new DrillCheck("write-maintenance", false, what + ": " + tv + " drifted by " + drift + " row(s)", since(t0));
-                }
-                return new DrillCheck("write-maintenance", true, what + ": " + tv + " maintained on the new primary", since(t0));
-            } finally {
-                c.rollback();
-                c.setAutoCommit(true);
-            }
+            result = probe.writeMaintenance();
         } catch (SQLException e) {
             return new DrillCheck("write-maintenance", false, "write test failed: " + e.getMessage(), since(t0));
         }
+        if (result instanceof RolledBackWrite.Result.Written w) {
+            return written(w, since(t0));
+        }
+        String problem = "no TVIEW with a base-table source in pg_tview_meta";
+        if (result instanceof RolledBackWrite.Result.NoTextColumn n) {
+            problem = "no text column of " + n.source() + " read by " + n.tview() + " to change";
+        } else if (result instanceof RolledBackWrite.Result.NoRow n) {
+            problem = "source " + n.source() + " of " + n.tview() + " has no row to write";
+        }
+        return new DrillCheck("write-maintenance", false, problem, since(t0));
     }
 
-    private static String single(Statement s, String sql) throws SQLException {
-        try (ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
+    private static DrillCheck written(RolledBackWrite.Result.Written w, double seconds) {
+        String what = "UPDATE of " + w.source() + "." + w.textColumn() + " where " + w.column() + "=" + w.keyValue()
+                + " (rolled back)";
+        if (w.updated() != 1 || !w.changed()) {
+            return new DrillCheck("write-maintenance", false, what + ": " + w.tview() + " row " + w.key() + "="
+                    + w.keyValue() + " did not change", seconds);
         }
+        if (!"0".equals(w.drift())) {
+            return new DrillCheck("write-maintenance", false, what + ": " + w.tview() + " drifted by " + w.drift()
+                    + " row(s)", seconds);
+        }
+        return new DrillCheck("write-maintenance", true, what + ": " + w.tview() + " maintained on the new primary", seconds);
     }
 
     private static DrillOutcome outcome(Phase phase, Instant start, Instant end, Double rto, Boolean met,
@@ -371,15 +283,6 @@ public class FailoverDrill {
         details.put("cluster", cluster);
         return new DrillOutcome(Phase.Failed, start.toString(), end.toString(), null, null, null,
                 List.of(new DrillCheck("precondition", false, message, 0.0)), details);
-    }
-
-    static Connection connect(ConnectionSpec spec) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", spec.user());
-        p.setProperty("password", spec.password() == null ? "" : spec.password());
-        p.setProperty("connectTimeout", "5");
-        p.setProperty("socketTimeout", "60");
-        return DriverManager.getConnection(spec.jdbcUrl(), p);
     }
 
     @SuppressWarnings("unchecked")
