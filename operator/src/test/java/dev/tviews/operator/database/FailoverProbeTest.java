@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tviews.runtime.TviewsRuntime;
 import dev.tviews.testkit.PgDatabase;
 import dev.tviews.testkit.PgServer;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,8 +14,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The failover drill's SQL on real PostgreSQL, over a TVIEW whose schema, table and key column names hold quotes,
  * a |, spaces, a ? and non-ASCII characters, and whose key value does too: every name reaches the statements quoted
- * by PostgreSQL and every value bound, so the write test finds, changes and rolls back exactly that row.
+ * by PostgreSQL and every value bound, so the write test finds, changes and rolls back exactly that row. A Quarkus
+ * test like the others, so that the JDBC driver is the one the operator's class loader registered.
  */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
 class FailoverProbeTest {
 
     static final String SCHEMA = "odd sch|'é \"x\"";
