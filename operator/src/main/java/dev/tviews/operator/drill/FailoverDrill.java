@@ -5,7 +5,6 @@ import dev.tviews.operator.database.ConnectionSpec;
 import dev.tviews.operator.database.DatabaseResolver;
 import dev.tviews.operator.database.FailoverProbe;
 import dev.tviews.operator.database.Resolution;
-import dev.tviews.operator.database.RolledBackWrite;
 import dev.tviews.operator.drill.TViewDrillStatus.DrillCheck;
 import dev.tviews.operator.drill.TViewDrillStatus.FailoverState;
 import dev.tviews.operator.drill.TViewDrillStatus.Phase;
@@ -179,14 +178,7 @@ public class FailoverDrill {
                 + state.targetPrimary(), rto));
         checks.add(new DrillCheck("write-available", true, "first committed write on the new primary "
                 + String.format(java.util.Locale.ROOT, "%.3f", rto) + " s after the switchover request", rto));
-        try (FailoverProbe probe = FailoverProbe.open(spec)) {
-            checks.add(healthCheck(probe));
-            checks.add(consistency(probe));
-            checks.add(writeMaintenance(probe));
-        } catch (SQLException e) {
-            checks.add(new DrillCheck("connect", false, "cannot connect to the new primary " + spec.describe() + ": "
-                    + e.getMessage(), null));
-        }
+        checks.addAll(NewPrimaryChecks.run(spec));
         Boolean met = null;
         if (targetRto != null) {
             met = rto <= targetRto;
@@ -195,76 +187,6 @@ public class FailoverDrill {
         }
         boolean failed = checks.stream().anyMatch(c -> !c.passed() && !"targets-met".equals(c.name()));
         return outcome(failed ? Phase.Failed : Phase.Succeeded, runStart, clock.instant(), rto, met, checks, state);
-    }
-
-    private static DrillCheck healthCheck(FailoverProbe probe) {
-        long t0 = System.nanoTime();
-        FailoverProbe.Health health;
-        try {
-            health = probe.health();
-        } catch (SQLException e) {
-            return new DrillCheck("health-check", false, "pg_tviews_health_check() failed: " + e.getMessage(), since(t0));
-        }
-        return health.errors().isEmpty()
-                ? new DrillCheck("health-check", true, "pg_tviews_health_check(): " + health.rows() + " row(s), no ERROR", since(t0))
-                : new DrillCheck("health-check", false, "pg_tviews_health_check() ERROR: " + String.join("; ", health.errors()),
-                        since(t0));
-    }
-
-    private static DrillCheck consistency(FailoverProbe probe) {
-        long t0 = System.nanoTime();
-        List<FailoverProbe.Consistency> tviews;
-        try {
-            tviews = probe.consistency();
-        } catch (SQLException e) {
-            return new DrillCheck("consistency", false, "consistency check failed: " + e.getMessage(), since(t0));
-        }
-        if (tviews.isEmpty()) {
-            return new DrillCheck("consistency", false, "no TVIEW in pg_tview_meta", since(t0));
-        }
-        List<String> ok = tviews.stream().filter(t -> t.drift() == 0).map(t -> t.entity() + "(" + t.checkedRows() + ")").toList();
-        List<String> bad = tviews.stream().filter(t -> t.drift() != 0).map(t -> t.entity() + " missing=" + t.missing()
-                + " extra=" + t.extra() + " different=" + t.different()).toList();
-        return bad.isEmpty() ? new DrillCheck("consistency", true, "every TVIEW consistent: " + String.join(" ", ok), since(t0))
-                : new DrillCheck("consistency", false, String.join("; ", bad), since(t0));
-    }
-
-    /**
-     * In one transaction that is rolled back: change a text column the definition reads on one row of the base source
-     * of the TVIEW with most dependents, and check that the TVIEW row changed and stays consistent.
-     */
-    private static DrillCheck writeMaintenance(FailoverProbe probe) {
-        long t0 = System.nanoTime();
-        RolledBackWrite.Result result;
-        try {
-            result = probe.writeMaintenance();
-        } catch (SQLException e) {
-            return new DrillCheck("write-maintenance", false, "write test failed: " + e.getMessage(), since(t0));
-        }
-        if (result instanceof RolledBackWrite.Result.Written w) {
-            return written(w, since(t0));
-        }
-        String problem = "no TVIEW with a base-table source in pg_tview_meta";
-        if (result instanceof RolledBackWrite.Result.NoTextColumn n) {
-            problem = "no text column of " + n.source() + " read by " + n.tview() + " to change";
-        } else if (result instanceof RolledBackWrite.Result.NoRow n) {
-            problem = "source " + n.source() + " of " + n.tview() + " has no row to write";
-        }
-        return new DrillCheck("write-maintenance", false, problem, since(t0));
-    }
-
-    private static DrillCheck written(RolledBackWrite.Result.Written w, double seconds) {
-        String what = "UPDATE of " + w.source() + "." + w.textColumn() + " where " + w.column() + "=" + w.keyValue()
-                + " (rolled back)";
-        if (w.updated() != 1 || !w.changed()) {
-            return new DrillCheck("write-maintenance", false, what + ": " + w.tview() + " row " + w.key() + "="
-                    + w.keyValue() + " did not change", seconds);
-        }
-        if (!"0".equals(w.drift())) {
-            return new DrillCheck("write-maintenance", false, what + ": " + w.tview() + " drifted by " + w.drift()
-                    + " row(s)", seconds);
-        }
-        return new DrillCheck("write-maintenance", true, what + ": " + w.tview() + " maintained on the new primary", seconds);
     }
 
     private static DrillOutcome outcome(Phase phase, Instant start, Instant end, Double rto, Boolean met,
@@ -302,10 +224,6 @@ public class FailoverDrill {
 
     private static double seconds(Instant a, Instant b) {
         return Duration.between(a, b).toMillis() / 1000.0;
-    }
-
-    private static double since(long t0) {
-        return Math.round((System.nanoTime() - t0) / 1e6) / 1000.0;
     }
 
     private static void sleep(long ms) {
