@@ -45,6 +45,8 @@ public final class FailoverDrillRun {
                 return new Result(outcome.phase().name(), outcome.rtoSeconds(), outcome.targetsMet(), outcome.checks(),
                         state, outcome.json());
             }
+            // the reconciler looks again after this interval (a reschedule)
+            java.util.concurrent.locks.LockSupport.parkNanos(FailoverDrill.PROBE_INTERVAL.toNanos());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tviews.operator.drill;
 
+import dev.tviews.operator.api.DatabaseRef;
 import dev.tviews.operator.database.ClusterPrimary;
 import dev.tviews.operator.database.ConnectionSpec;
 import dev.tviews.operator.database.DatabaseResolver;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,13 +39,14 @@ public class FailoverDrill {
 
     private static final Logger LOG = Logger.getLogger(FailoverDrill.class);
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
-    /** How long one reconcile follows the switchover before requeueing (keeps the RTO measurement precise). */
-    static final Duration SLICE = Duration.ofSeconds(20);
-    private static final long PROBE_MILLIS = 100;
+    /** How soon a requested switchover is looked at again: often, so that the measured RTO is precise. */
+    static final Duration PROBE_INTERVAL = Duration.ofMillis(100);
 
     private final KubernetesClient client;
     private final DatabaseResolver resolver;
     private final Clock clock;
+    /** Why each followed switchover was not done at the last look (kept in memory: said if the deadline passes). */
+    private final Map<String, String> lastProblems = new ConcurrentHashMap<>();
 
     public FailoverDrill(KubernetesClient client, DatabaseResolver resolver, Clock clock) {
         this.client = client;
@@ -112,58 +115,61 @@ public class FailoverDrill {
     }
 
     /**
-     * Follows a requested switchover for at most {@link #SLICE}: empty while it is still in progress (the state's
-     * promotedTime is filled in as soon as a write succeeds on the new primary), else the run's outcome.
+     * Looks once at a requested switchover: empty while it is still in progress (look again after
+     * {@link #PROBE_INTERVAL}), else the run's outcome (the state's promotedTime is set by the first write that
+     * succeeds on the new primary).
      */
     Progress follow(String namespace, FailoverState state, Instant runStart, Instant deadlineAt, Double targetRto) {
-        Instant sliceEnd = clock.instant().plus(SLICE);
-        String lastProblem = "waiting for currentPrimary to become " + state.targetPrimary();
-        while (true) {
-            Instant now = clock.instant();
-            if (!now.isBefore(deadlineAt)) {
-                List<DrillCheck> checks = new ArrayList<>();
-                checks.add(new DrillCheck("switchover", false, "requested " + state.fromPrimary() + " -> "
-                        + state.targetPrimary() + "; " + lastProblem, seconds(Instant.parse(state.requestedTime()), now)));
-                checks.add(new DrillCheck("deadline", false, "the drill did not complete before its deadline "
-                        + deadlineAt + " (" + lastProblem + ")", null));
-                return new Progress(state, Optional.of(outcome(Phase.Failed, runStart, now, null, null, checks, state)));
-            }
-            GenericKubernetesResource cluster = client.genericKubernetesResources(DatabaseResolver.CNPG_CLUSTER)
-                    .inNamespace(namespace).withName(state.cluster()).get();
-            if (cluster == null) {
-                lastProblem = "Cluster " + state.cluster() + " disappeared";
-            } else {
-                ClusterPrimary primary = ClusterPrimary.of(cluster);
-                if (!primary.switching() && primary.current() != null && !primary.current().equals(state.targetPrimary())) {
-                    List<DrillCheck> checks = List.of(new DrillCheck("switchover", false, "the cluster settled on "
-                            + primary.current() + " instead of the requested " + state.targetPrimary(),
-                            seconds(Instant.parse(state.requestedTime()), now)));
-                    return new Progress(state, Optional.of(outcome(Phase.Failed, runStart, now, null, null, checks, state)));
-                }
-                if (state.targetPrimary().equals(primary.current()) && !primary.switching()) {
-                    Resolution r = resolver.resolve(namespace, dev.tviews.operator.api.DatabaseRef.cluster(state.cluster()));
-                    if (r instanceof Resolution.Available a) {
-                        try {
-                            FailoverProbe.writeProbe(a.connection());
-                            Instant promoted = clock.instant();
-                            FailoverState done = new FailoverState(state.cluster(), state.fromPrimary(), state.targetPrimary(),
-                                    state.requestedTime(), promoted.toString());
-                            return new Progress(done, Optional.of(verify(a.connection(), done, runStart, targetRto)));
-                        } catch (SQLException e) {
-                            lastProblem = "write probe on the new primary failed: " + e.getMessage();
-                        }
-                    } else {
-                        lastProblem = String.valueOf(r);
-                    }
-                } else {
-                    lastProblem = "waiting for currentPrimary (" + primary.current() + ") to become " + state.targetPrimary();
-                }
-            }
-            if (!clock.instant().isBefore(sliceEnd)) {
-                return new Progress(state, Optional.empty());
-            }
-            sleep(PROBE_MILLIS);
+        String run = namespace + "/" + state.cluster() + "@" + state.requestedTime();
+        Instant now = clock.instant();
+        if (!now.isBefore(deadlineAt)) {
+            String lastProblem = lastProblems.getOrDefault(run, "waiting for currentPrimary to become " + state.targetPrimary());
+            List<DrillCheck> checks = new ArrayList<>();
+            checks.add(new DrillCheck("switchover", false, "requested " + state.fromPrimary() + " -> "
+                    + state.targetPrimary() + "; " + lastProblem, seconds(Instant.parse(state.requestedTime()), now)));
+            checks.add(new DrillCheck("deadline", false, "the drill did not complete before its deadline "
+                    + deadlineAt + " (" + lastProblem + ")", null));
+            return over(run, state, outcome(Phase.Failed, runStart, now, null, null, checks, state));
         }
+        GenericKubernetesResource cluster = client.genericKubernetesResources(DatabaseResolver.CNPG_CLUSTER)
+                .inNamespace(namespace).withName(state.cluster()).get();
+        if (cluster == null) {
+            return notYet(run, state, "Cluster " + state.cluster() + " disappeared");
+        }
+        ClusterPrimary primary = ClusterPrimary.of(cluster);
+        if (!primary.switching() && primary.current() != null && !primary.current().equals(state.targetPrimary())) {
+            List<DrillCheck> checks = List.of(new DrillCheck("switchover", false, "the cluster settled on "
+                    + primary.current() + " instead of the requested " + state.targetPrimary(),
+                    seconds(Instant.parse(state.requestedTime()), now)));
+            return over(run, state, outcome(Phase.Failed, runStart, now, null, null, checks, state));
+        }
+        if (!state.targetPrimary().equals(primary.current()) || primary.switching()) {
+            return notYet(run, state, "waiting for currentPrimary (" + primary.current() + ") to become "
+                    + state.targetPrimary());
+        }
+        Resolution r = resolver.resolve(namespace, DatabaseRef.cluster(state.cluster()));
+        if (!(r instanceof Resolution.Available a)) {
+            return notYet(run, state, String.valueOf(r));
+        }
+        try {
+            FailoverProbe.writeProbe(a.connection());
+        } catch (SQLException e) {
+            return notYet(run, state, "write probe on the new primary failed: " + e.getMessage());
+        }
+        FailoverState done = new FailoverState(state.cluster(), state.fromPrimary(), state.targetPrimary(),
+                state.requestedTime(), clock.instant().toString());
+        return over(run, done, verify(a.connection(), done, runStart, targetRto));
+    }
+
+    /** Still in progress; {@code problem} is what the deadline's check will say if it stays so. */
+    private Progress notYet(String run, FailoverState state, String problem) {
+        lastProblems.put(run, problem);
+        return new Progress(state, Optional.empty());
+    }
+
+    private Progress over(String run, FailoverState state, DrillOutcome outcome) {
+        lastProblems.remove(run);
+        return new Progress(state, Optional.of(outcome));
     }
 
     record Progress(FailoverState state, Optional<DrillOutcome> outcome) {
@@ -224,13 +230,5 @@ public class FailoverDrill {
 
     private static double seconds(Instant a, Instant b) {
         return Duration.between(a, b).toMillis() / 1000.0;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -56,7 +56,7 @@ public class RunFollower {
         FailoverDrill.Progress p = failover.follow(drill.getMetadata().getNamespace(), status.getFailover(), start,
                 start.plus(plan.deadline()), plan.targetRto());
         status.setFailover(p.state());
-        return new Progress(p.outcome(), Duration.ofMillis(1));
+        return new Progress(p.outcome(), FailoverDrill.PROBE_INTERVAL);
     }
 
     private Progress restore(TViewDrill drill, String jobName, Instant start, DrillPlan plan) {
