@@ -94,7 +94,18 @@ public class FailoverDrill {
         }
         String target = replicas.get(0);
         Instant requested = clock.instant();
-        // Exactly what `kubectl cnpg promote` writes, guarded by a test of the value read (no concurrent switchover).
+        try {
+            clusters.withName(clusterName).subresource("status").patch(PatchContext.of(PatchType.JSON),
+                    JSON.asJson(promotion(primary, target)));
+        } catch (KubernetesClientException e) {
+            return new Start.Refused("could not request the switchover on Cluster " + clusterName + ": " + e.getMessage());
+        }
+        LOG.infof("failover drill: requested switchover of %s/%s from %s to %s", namespace, clusterName, primary.current(), target);
+        return new Start.Requested(new FailoverState(clusterName, primary.current(), target, requested.toString(), null));
+    }
+
+    /** Exactly what `kubectl cnpg promote` writes, guarded by a test of the value read (no concurrent switchover). */
+    private static List<Map<String, Object>> promotion(ClusterPrimary primary, String target) {
         List<Map<String, Object>> ops = new ArrayList<>();
         ops.add(Map.of("op", "test", "path", "/status/targetPrimary", "value", primary.target() == null
                 ? primary.current() : primary.target()));
@@ -105,13 +116,7 @@ public class FailoverDrill {
             ops.remove(0);
             ops.set(0, Map.of("op", "add", "path", "/status/targetPrimary", "value", target));
         }
-        try {
-            clusters.withName(clusterName).subresource("status").patch(PatchContext.of(PatchType.JSON), JSON.asJson(ops));
-        } catch (KubernetesClientException e) {
-            return new Start.Refused("could not request the switchover on Cluster " + clusterName + ": " + e.getMessage());
-        }
-        LOG.infof("failover drill: requested switchover of %s/%s from %s to %s", namespace, clusterName, primary.current(), target);
-        return new Start.Requested(new FailoverState(clusterName, primary.current(), target, requested.toString(), null));
+        return ops;
     }
 
     /**
