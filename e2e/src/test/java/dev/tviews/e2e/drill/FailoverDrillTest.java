@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The operator's failover drill on real PostgreSQL, under write load: a primary and a streaming standby from the
  * harness, the runtime and the 3-level schema, a writer in a loop. The product code runs: {@link FailoverDrillRun}
- * makes the operator's {@code FailoverDrill} calls (the ones {@code DrillReconciler} makes for a {@code failover}
- * run) against a CloudNativePG {@code Cluster} and its {@code -app} Secret in the Fabric8 mock API server (CRUD mode):
+ * makes the operator's {@code FailoverDrill} calls (the ones {@code RunStarter} and {@code RunFollower} make for a
+ * {@code failover} run) against a CloudNativePG {@code Cluster} and its {@code -app} Secret in the Fabric8 mock API server (CRUD mode):
  * it requests the switchover as {@code kubectl cnpg promote} does (status.targetPrimary), follows it, probes for the
  * first committed write on the new primary (the measured RTO) and verifies there (health check, consistency, a
  * rolled-back write maintained). CloudNativePG itself is a stand-in thread that acts on the request on the real

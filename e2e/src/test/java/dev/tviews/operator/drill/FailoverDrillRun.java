@@ -11,9 +11,9 @@ import java.util.Optional;
 
 /**
  * Test access (e2e) to the operator's failover drill: the same {@link FailoverDrill#start} and
- * {@link FailoverDrill#follow} calls {@link DrillReconciler} makes for a {@code failover} run, without the reconciler
- * around them (no TViewDrill resource, no status writes). Lives in the operator's package because those methods are
- * package-private.
+ * {@link FailoverDrill#follow} calls {@link RunStarter} and {@link RunFollower} make for a {@code failover} run, without
+ * the reconciler around them (no TViewDrill resource, no status writes). Lives in the operator's package because those
+ * methods are package-private.
  */
 public final class FailoverDrillRun {
 
@@ -45,6 +45,8 @@ public final class FailoverDrillRun {
                 return new Result(outcome.phase().name(), outcome.rtoSeconds(), outcome.targetsMet(), outcome.checks(),
                         state, outcome.json());
             }
+            // the reconciler looks again after this interval (a reschedule)
+            java.util.concurrent.locks.LockSupport.parkNanos(FailoverDrill.PROBE_INTERVAL.toNanos());
         }
     }
 }

@@ -4,8 +4,11 @@ import static dev.tviews.operator.api.Conditions.READY;
 import static dev.tviews.operator.api.Conditions.RECONCILING;
 import static dev.tviews.operator.api.Conditions.STALLED;
 
+import dev.tviews.operator.api.CronSchedule;
 import dev.tviews.operator.api.StatusWriter;
+import dev.tviews.operator.drill.TViewDrillStatus.Phase;
 import java.time.Clock;
+import java.util.ArrayList;
 
 /** The one place TViewDrill conditions are written: Ready/Reconciling/Stalled (kstatus), Completed, TargetsMet. */
 final class DrillStatusWriter extends StatusWriter<TViewDrillStatus> {
@@ -27,13 +30,44 @@ final class DrillStatusWriter extends StatusWriter<TViewDrillStatus> {
     }
 
     /** Waiting for the next scheduled run after a completed one: conditions of the last run stay. */
-    void idle(String message) {
+    private void idle(String message) {
         set(RECONCILING, false, "WaitingForSchedule", message);
         set(STALLED, false, "WaitingForSchedule", "");
     }
 
-    void runStarted() {
+    /** The run about to start; a new run is Pending until it starts. */
+    void pending(String runId) {
+        if (!runId.equals(status.getRunId())) {
+            status.setRunId(runId);
+            status.setPhase(Phase.Pending);
+        }
+    }
+
+    /** The run started: the figures of the previous one are cleared; a scheduled drill's next run is set. */
+    void running(RunStart.Started run, CronSchedule schedule) {
+        status.setPhase(Phase.Running);
+        status.setJob(run.job());
+        status.setStartTime(run.time().toString());
+        status.setCompletionTime(null);
+        status.setMeasuredRTOSeconds(null);
+        status.setMeasuredRPOSeconds(null);
+        status.setChecks(new ArrayList<>());
+        status.setFailover(run.failover());
+        if (schedule != null) {
+            status.setLastRun(run.time().toString());
+            status.setNextRun(schedule.nextAfter(run.time()).toString());
+        }
         set(COMPLETED, false, "Running", "run " + status.getRunId() + " in progress");
+        reconciling("Running", run.message());
+    }
+
+    /** A scheduled drill before its due time (status.nextRun). */
+    void waitingForSchedule() {
+        if (status.getPhase() == null || status.getPhase() == Phase.Pending) {
+            reconciling("WaitingForSchedule", "first run due at " + status.getNextRun());
+        } else {
+            idle("next run due at " + status.getNextRun());
+        }
     }
 
     void targets(Boolean met, String message) {

@@ -1,8 +1,10 @@
 package dev.tviews.operator.drill;
 
+import dev.tviews.operator.api.DatabaseRef;
 import dev.tviews.operator.database.ClusterPrimary;
 import dev.tviews.operator.database.ConnectionSpec;
 import dev.tviews.operator.database.DatabaseResolver;
+import dev.tviews.operator.database.FailoverProbe;
 import dev.tviews.operator.database.Resolution;
 import dev.tviews.operator.drill.TViewDrillStatus.DrillCheck;
 import dev.tviews.operator.drill.TViewDrillStatus.FailoverState;
@@ -14,11 +16,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -39,17 +37,16 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class FailoverDrill {
 
-    /** Applies the transaction's queued TVIEW maintenance (runtime 0.3: maintenance otherwise runs at commit). */
-    private static final String FLUSH = "SELECT public.pg_tviews_flush()";
     private static final Logger LOG = Logger.getLogger(FailoverDrill.class);
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
-    /** How long one reconcile follows the switchover before requeueing (keeps the RTO measurement precise). */
-    static final Duration SLICE = Duration.ofSeconds(20);
-    private static final long PROBE_MILLIS = 100;
+    /** How soon a requested switchover is looked at again: often, so that the measured RTO is precise. */
+    static final Duration PROBE_INTERVAL = Duration.ofMillis(100);
 
     private final KubernetesClient client;
     private final DatabaseResolver resolver;
     private final Clock clock;
+    /** Why each followed switchover was not done at the last look (kept in memory: said if the deadline passes). */
+    private final Map<String, String> lastProblems = new ConcurrentHashMap<>();
 
     public FailoverDrill(KubernetesClient client, DatabaseResolver resolver, Clock clock) {
         this.client = client;
@@ -97,7 +94,18 @@ public class FailoverDrill {
         }
         String target = replicas.get(0);
         Instant requested = clock.instant();
-        // Exactly what `kubectl cnpg promote` writes, guarded by a test of the value read (no concurrent switchover).
+        try {
+            clusters.withName(clusterName).subresource("status").patch(PatchContext.of(PatchType.JSON),
+                    JSON.asJson(promotion(primary, target)));
+        } catch (KubernetesClientException e) {
+            return new Start.Refused("could not request the switchover on Cluster " + clusterName + ": " + e.getMessage());
+        }
+        LOG.infof("failover drill: requested switchover of %s/%s from %s to %s", namespace, clusterName, primary.current(), target);
+        return new Start.Requested(new FailoverState(clusterName, primary.current(), target, requested.toString(), null));
+    }
+
+    /** Exactly what `kubectl cnpg promote` writes, guarded by a test of the value read (no concurrent switchover). */
+    private static List<Map<String, Object>> promotion(ClusterPrimary primary, String target) {
         List<Map<String, Object>> ops = new ArrayList<>();
         ops.add(Map.of("op", "test", "path", "/status/targetPrimary", "value", primary.target() == null
                 ? primary.current() : primary.target()));
@@ -108,81 +116,68 @@ public class FailoverDrill {
             ops.remove(0);
             ops.set(0, Map.of("op", "add", "path", "/status/targetPrimary", "value", target));
         }
-        try {
-            clusters.withName(clusterName).subresource("status").patch(PatchContext.of(PatchType.JSON), JSON.asJson(ops));
-        } catch (KubernetesClientException e) {
-            return new Start.Refused("could not request the switchover on Cluster " + clusterName + ": " + e.getMessage());
-        }
-        LOG.infof("failover drill: requested switchover of %s/%s from %s to %s", namespace, clusterName, primary.current(), target);
-        return new Start.Requested(new FailoverState(clusterName, primary.current(), target, requested.toString(), null));
+        return ops;
     }
 
     /**
-     * Follows a requested switchover for at most {@link #SLICE}: empty while it is still in progress (the state's
-     * promotedTime is filled in as soon as a write succeeds on the new primary), else the run's outcome.
+     * Looks once at a requested switchover: empty while it is still in progress (look again after
+     * {@link #PROBE_INTERVAL}), else the run's outcome (the state's promotedTime is set by the first write that
+     * succeeds on the new primary).
      */
     Progress follow(String namespace, FailoverState state, Instant runStart, Instant deadlineAt, Double targetRto) {
-        Instant sliceEnd = clock.instant().plus(SLICE);
-        String lastProblem = "waiting for currentPrimary to become " + state.targetPrimary();
-        while (true) {
-            Instant now = clock.instant();
-            if (!now.isBefore(deadlineAt)) {
-                List<DrillCheck> checks = new ArrayList<>();
-                checks.add(new DrillCheck("switchover", false, "requested " + state.fromPrimary() + " -> "
-                        + state.targetPrimary() + "; " + lastProblem, seconds(Instant.parse(state.requestedTime()), now)));
-                checks.add(new DrillCheck("deadline", false, "the drill did not complete before its deadline "
-                        + deadlineAt + " (" + lastProblem + ")", null));
-                return new Progress(state, Optional.of(outcome(Phase.Failed, runStart, now, null, null, checks, state)));
-            }
-            GenericKubernetesResource cluster = client.genericKubernetesResources(DatabaseResolver.CNPG_CLUSTER)
-                    .inNamespace(namespace).withName(state.cluster()).get();
-            if (cluster == null) {
-                lastProblem = "Cluster " + state.cluster() + " disappeared";
-            } else {
-                ClusterPrimary primary = ClusterPrimary.of(cluster);
-                if (!primary.switching() && primary.current() != null && !primary.current().equals(state.targetPrimary())) {
-                    List<DrillCheck> checks = List.of(new DrillCheck("switchover", false, "the cluster settled on "
-                            + primary.current() + " instead of the requested " + state.targetPrimary(),
-                            seconds(Instant.parse(state.requestedTime()), now)));
-                    return new Progress(state, Optional.of(outcome(Phase.Failed, runStart, now, null, null, checks, state)));
-                }
-                if (state.targetPrimary().equals(primary.current()) && !primary.switching()) {
-                    Resolution r = resolver.resolve(namespace, dev.tviews.operator.api.DatabaseRef.cluster(state.cluster()));
-                    if (r instanceof Resolution.Available a) {
-                        try {
-                            writeProbe(a.connection());
-                            Instant promoted = clock.instant();
-                            FailoverState done = new FailoverState(state.cluster(), state.fromPrimary(), state.targetPrimary(),
-                                    state.requestedTime(), promoted.toString());
-                            return new Progress(done, Optional.of(verify(a.connection(), done, runStart, targetRto)));
-                        } catch (SQLException e) {
-                            lastProblem = "write probe on the new primary failed: " + e.getMessage();
-                        }
-                    } else {
-                        lastProblem = String.valueOf(r);
-                    }
-                } else {
-                    lastProblem = "waiting for currentPrimary (" + primary.current() + ") to become " + state.targetPrimary();
-                }
-            }
-            if (!clock.instant().isBefore(sliceEnd)) {
-                return new Progress(state, Optional.empty());
-            }
-            sleep(PROBE_MILLIS);
+        String run = namespace + "/" + state.cluster() + "@" + state.requestedTime();
+        Instant now = clock.instant();
+        if (!now.isBefore(deadlineAt)) {
+            String lastProblem = lastProblems.getOrDefault(run, "waiting for currentPrimary to become " + state.targetPrimary());
+            List<DrillCheck> checks = new ArrayList<>();
+            checks.add(new DrillCheck("switchover", false, "requested " + state.fromPrimary() + " -> "
+                    + state.targetPrimary() + "; " + lastProblem, seconds(Instant.parse(state.requestedTime()), now)));
+            checks.add(new DrillCheck("deadline", false, "the drill did not complete before its deadline "
+                    + deadlineAt + " (" + lastProblem + ")", null));
+            return over(run, state, outcome(Phase.Failed, runStart, now, null, null, checks, state));
         }
+        GenericKubernetesResource cluster = client.genericKubernetesResources(DatabaseResolver.CNPG_CLUSTER)
+                .inNamespace(namespace).withName(state.cluster()).get();
+        if (cluster == null) {
+            return notYet(run, state, "Cluster " + state.cluster() + " disappeared");
+        }
+        ClusterPrimary primary = ClusterPrimary.of(cluster);
+        if (!primary.switching() && primary.current() != null && !primary.current().equals(state.targetPrimary())) {
+            List<DrillCheck> checks = List.of(new DrillCheck("switchover", false, "the cluster settled on "
+                    + primary.current() + " instead of the requested " + state.targetPrimary(),
+                    seconds(Instant.parse(state.requestedTime()), now)));
+            return over(run, state, outcome(Phase.Failed, runStart, now, null, null, checks, state));
+        }
+        if (!state.targetPrimary().equals(primary.current()) || primary.switching()) {
+            return notYet(run, state, "waiting for currentPrimary (" + primary.current() + ") to become "
+                    + state.targetPrimary());
+        }
+        Resolution r = resolver.resolve(namespace, DatabaseRef.cluster(state.cluster()));
+        if (!(r instanceof Resolution.Available a)) {
+            return notYet(run, state, String.valueOf(r));
+        }
+        try {
+            FailoverProbe.writeProbe(a.connection());
+        } catch (SQLException e) {
+            return notYet(run, state, "write probe on the new primary failed: " + e.getMessage());
+        }
+        FailoverState done = new FailoverState(state.cluster(), state.fromPrimary(), state.targetPrimary(),
+                state.requestedTime(), clock.instant().toString());
+        return over(run, done, verify(a.connection(), done, runStart, targetRto));
+    }
+
+    /** Still in progress; {@code problem} is what the deadline's check will say if it stays so. */
+    private Progress notYet(String run, FailoverState state, String problem) {
+        lastProblems.put(run, problem);
+        return new Progress(state, Optional.empty());
+    }
+
+    private Progress over(String run, FailoverState state, DrillOutcome outcome) {
+        lastProblems.remove(run);
+        return new Progress(state, Optional.of(outcome));
     }
 
     record Progress(FailoverState state, Optional<DrillOutcome> outcome) {
-    }
-
-    /** A write transaction: succeeds only on a primary. Changes nothing but consumes a transaction id. */
-    static void writeProbe(ConnectionSpec spec) throws SQLException {
-        try (Connection c = connect(spec); Statement s = c.createStatement()) {
-            c.setAutoCommit(false);
-            s.execute("SET TRANSACTION READ WRITE");
-            s.executeQuery("SELECT txid_current()").close();
-            c.commit();
-        }
     }
 
     private DrillOutcome verify(ConnectionSpec spec, FailoverState state, Instant runStart, Double targetRto) {
@@ -194,14 +189,7 @@ public class FailoverDrill {
                 + state.targetPrimary(), rto));
         checks.add(new DrillCheck("write-available", true, "first committed write on the new primary "
                 + String.format(java.util.Locale.ROOT, "%.3f", rto) + " s after the switchover request", rto));
-        try (Connection c = connect(spec)) {
-            checks.add(healthCheck(c));
-            checks.add(consistency(c));
-            checks.add(writeMaintenance(c));
-        } catch (SQLException e) {
-            checks.add(new DrillCheck("connect", false, "cannot connect to the new primary " + spec.describe() + ": "
-                    + e.getMessage(), null));
-        }
+        checks.addAll(NewPrimaryChecks.run(spec));
         Boolean met = null;
         if (targetRto != null) {
             met = rto <= targetRto;
@@ -210,149 +198,6 @@ public class FailoverDrill {
         }
         boolean failed = checks.stream().anyMatch(c -> !c.passed() && !"targets-met".equals(c.name()));
         return outcome(failed ? Phase.Failed : Phase.Succeeded, runStart, clock.instant(), rto, met, checks, state);
-    }
-
-    private static DrillCheck healthCheck(Connection c) {
-        long t0 = System.nanoTime();
-        List<String> errors = new ArrayList<>();
-        int rows = 0;
-        try (Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT status, component, message FROM pg_tviews_health_check()")) {
-            while (rs.next()) {
-                rows++;
-                if ("ERROR".equalsIgnoreCase(rs.getString(1))) {
-                    errors.add(rs.getString(2) + ": " + rs.getString(3));
-                }
-            }
-        } catch (SQLException e) {
-            return new DrillCheck("health-check", false, "pg_tviews_health_check() failed: " + e.getMessage(), since(t0));
-        }
-        return errors.isEmpty() ? new DrillCheck("health-check", true, "pg_tviews_health_check(): " + rows + " row(s), no ERROR", since(t0))
-                : new DrillCheck("health-check", false, "pg_tviews_health_check() ERROR: " + String.join("; ", errors), since(t0));
-    }
-
-    private static DrillCheck consistency(Connection c) {
-        long t0 = System.nanoTime();
-        List<String> ok = new ArrayList<>();
-        List<String> bad = new ArrayList<>();
-        try (Statement s = c.createStatement()) {
-            List<String> entities = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery("SELECT entity FROM pg_tview_meta ORDER BY entity")) {
-                while (rs.next()) {
-                    entities.add(rs.getString(1));
-                }
-            }
-            for (String e : entities) {
-                try (var ps = c.prepareStatement("SELECT missing, extra, different, checked_rows FROM pg_tviews_check_consistency(?)")) {
-                    ps.setString(1, e);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        long drift = rs.getLong(1) + rs.getLong(2) + rs.getLong(3);
-                        if (drift == 0) {
-                            ok.add(e + "(" + rs.getLong(4) + ")");
-                        } else {
-                            bad.add(e + " missing=" + rs.getLong(1) + " extra=" + rs.getLong(2) + " different=" + rs.getLong(3));
-                        }
-                    }
-                }
-            }
-            if (entities.isEmpty()) {
-                return new DrillCheck("consistency", false, "no TVIEW in pg_tview_meta", since(t0));
-            }
-        } catch (SQLException e) {
-            return new DrillCheck("consistency", false, "consistency check failed: " + e.getMessage(), since(t0));
-        }
-        return bad.isEmpty() ? new DrillCheck("consistency", true, "every TVIEW consistent: " + String.join(" ", ok), since(t0))
-                : new DrillCheck("consistency", false, String.join("; ", bad), since(t0));
-    }
-
-    /**
-     * In one transaction that is rolled back: change a text column the definition reads on one row of the base source
-     * of the TVIEW with most dependents, and check that the TVIEW row changed and stays consistent.
-     */
-    private static DrillCheck writeMaintenance(Connection c) {
-        long t0 = System.nanoTime();
-        try {
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                String pick = "SELECT m.entity, quote_ident(m.schema_name) || '.' || quote_ident(m.table_name), "
-                        + "quote_ident(m.key_column), quote_ident(d->>'schema') || '.' || quote_ident(d->>'table'), "
-                        + "quote_ident(coalesce(d->>'source_column', pth.x->>'key')), m.definition FROM pg_tview_meta m "
-                        + "CROSS JOIN jsonb_array_elements(m.dependencies) d LEFT JOIN LATERAL (SELECT x FROM "
-                        + "jsonb_array_elements(coalesce(d->'paths', '[]')) x WHERE jsonb_array_length(x->'hops') = 0 LIMIT 1) pth ON true "
-                        + "WHERE d->>'kind' IN ('direct', 'keyed') AND d->>'tview' IS NULL "
-                        + "AND coalesce(d->>'source_column', pth.x->>'key') IS NOT NULL ORDER BY (SELECT count(*) FROM pg_tview_meta x "
-                        + "WHERE m.entity = ANY(x.dependent_on)) DESC, cardinality(m.dependent_on), m.entity LIMIT 1";
-                String entity, tv, key, src, col, def;
-                try (ResultSet rs = s.executeQuery(pick)) {
-                    if (!rs.next()) {
-                        return new DrillCheck("write-maintenance", false, "no TVIEW with a base-table source in pg_tview_meta", since(t0));
-                    }
-                    entity = rs.getString(1); tv = rs.getString(2); key = rs.getString(3);
-                    src = rs.getString(4); col = rs.getString(5); def = rs.getString(6);
-                }
-                String textCol = null;
-                try (ResultSet rs = s.executeQuery("SELECT quote_ident(a.attname), a.attname FROM pg_attribute a WHERE a.attrelid = '"
-                        + src.replace("'", "''") + "'::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
-                        + "AND a.atttypid IN ('text'::regtype, 'varchar'::regtype) AND NOT EXISTS (SELECT 1 FROM pg_index i "
-                        + "WHERE i.indrelid = a.attrelid AND a.attnum = ANY(i.indkey)) ORDER BY a.attnum")) {
-                    while (rs.next() && textCol == null) {
-                        if (def.matches("(?s).*\\b" + java.util.regex.Pattern.quote(rs.getString(2)) + "\\b.*")) {
-                            textCol = rs.getString(1);
-                        }
-                    }
-                }
-                if (textCol == null) {
-                    return new DrillCheck("write-maintenance", false, "no text column of " + src + " read by " + tv
-                            + " to change", since(t0));
-                }
-                String kv;
-                try (ResultSet rs = s.executeQuery("SELECT " + col + "::text FROM " + src + " WHERE " + col + " IS NOT NULL AND "
-                        + textCol + " IS NOT NULL ORDER BY " + col + " LIMIT 1")) {
-                    if (!rs.next()) {
-                        return new DrillCheck("write-maintenance", false, "source " + src + " of " + tv + " has no row to write", since(t0));
-                    }
-                    kv = rs.getString(1);
-                }
-                String kvq = kv.replace("'", "''");
-                String fp = "SELECT coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), 'none') FROM " + tv + " t WHERE "
-                        + key + "::text = '" + kvq + "'";
-                String before = single(s, fp);
-                int updated = s.executeUpdate("UPDATE " + src + " SET " + textCol + " = " + textCol + " || ' [drill]' WHERE ctid = "
-                        + "(SELECT ctid FROM " + src + " WHERE " + col + "::text = '" + kvq + "' ORDER BY ctid LIMIT 1)");
-                s.execute(FLUSH);   // maintenance runs at commit; read our own write now
-                String after = single(s, fp);
-                String drift;
-                try (var ps = c.prepareStatement("SELECT missing + extra + different FROM pg_tviews_check_consistency(?)")) {
-                    ps.setString(1, entity);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        drift = rs.getString(1);
-                    }
-                }
-                String what = "UPDATE of " + src + "." + textCol + " where " + col + "=" + kv + " (rolled back)";
-                if (updated != 1 || before.equals(after)) {
-                    return new DrillCheck("write-maintenance", false, what + ": " + tv + " row " + key + "=" + kv
-                            + " did not change", since(t0));
-                }
-                if (!"0".equals(drift)) {
-                    return new DrillCheck("write-maintenance", false, what + ": " + tv + " drifted by " + drift + " row(s)", since(t0));
-                }
-                return new DrillCheck("write-maintenance", true, what + ": " + tv + " maintained on the new primary", since(t0));
-            } finally {
-                c.rollback();
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            return new DrillCheck("write-maintenance", false, "write test failed: " + e.getMessage(), since(t0));
-        }
-    }
-
-    private static String single(Statement s, String sql) throws SQLException {
-        try (ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 
     private static DrillOutcome outcome(Phase phase, Instant start, Instant end, Double rto, Boolean met,
@@ -373,15 +218,6 @@ public class FailoverDrill {
                 List.of(new DrillCheck("precondition", false, message, 0.0)), details);
     }
 
-    static Connection connect(ConnectionSpec spec) throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", spec.user());
-        p.setProperty("password", spec.password() == null ? "" : spec.password());
-        p.setProperty("connectTimeout", "5");
-        p.setProperty("socketTimeout", "60");
-        return DriverManager.getConnection(spec.jdbcUrl(), p);
-    }
-
     @SuppressWarnings("unchecked")
     private static Map<String, Object> status(GenericKubernetesResource cluster) {
         Object s = cluster.getAdditionalProperties().get("status");
@@ -399,17 +235,5 @@ public class FailoverDrill {
 
     private static double seconds(Instant a, Instant b) {
         return Duration.between(a, b).toMillis() / 1000.0;
-    }
-
-    private static double since(long t0) {
-        return Math.round((System.nanoTime() - t0) / 1e6) / 1000.0;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

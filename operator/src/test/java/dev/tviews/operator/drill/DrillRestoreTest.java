@@ -255,7 +255,7 @@ class DrillRestoreTest {
         awaitJob(ns, "silent-g1");
         awaitDrill(ns, "silent", d -> d.getStatus().getPhase() == Phase.Running);
         // the Job never reports anything (its Pod could not even be scheduled): time alone must end the run
-        clock.advance(Duration.ofSeconds(90).plus(DrillReconciler.DEADLINE_GRACE).plusSeconds(5));
+        clock.advance(Duration.ofSeconds(90).plus(RunFollower.DEADLINE_GRACE).plusSeconds(5));
         TViewDrill done = awaitDrill(ns, "silent", d -> d.getStatus().getPhase() == Phase.Failed);
         assertThat(done.getStatus().getChecks()).singleElement().satisfies(c -> {
             assertThat(c.name()).isEqualTo("deadline");

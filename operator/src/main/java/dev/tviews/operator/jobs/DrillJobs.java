@@ -1,4 +1,4 @@
-package dev.tviews.operator.drill;
+package dev.tviews.operator.jobs;
 
 import dev.tviews.operator.config.OperatorSettings;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -28,10 +28,17 @@ import java.util.TreeMap;
 /**
  * The Kubernetes objects of restore drills: the scripts ConfigMap ({@code <drill>-scripts}), the run's Job
  * ({@code <drill>-<runId>}) and the report ConfigMap ({@code <drill>-<runId>-report}), all owned by the drill; and
- * the run's result, read from the Job's Pod termination message.
+ * the run's result, read from the Job's Pod termination message. The drill is seen only as the owner of these
+ * objects ({@link HasMetadata}), so that this package does not depend on the drill's.
  */
 @ApplicationScoped
 public class DrillJobs {
+
+    /** What a restore run's Job needs of the drill, its backup policy and its plan. */
+    public record RestoreJob(String runId, String scenario, String cleanup, String image, long deadlineSeconds,
+                             Double targetRto, Double targetRpo, String secretName, boolean secretHasPort,
+                             String backupRoot, String claimName) {
+    }
 
     static final List<String> SCRIPTS = List.of("lib.sh", "backup.sh", "verify.sh", "restore.sh", "retention.sh", "drill.sh");
     static final String LABEL_DRILL = "tviews.dev/drill";
@@ -49,15 +56,15 @@ public class DrillJobs {
                 : settings.drillScriptsResource() + "/";
     }
 
-    static String jobName(TViewDrill drill, String runId) {
+    public static String jobName(HasMetadata drill, String runId) {
         return drill.getMetadata().getName() + "-" + runId;
     }
 
-    static String reportName(TViewDrill drill, String runId) {
+    public static String reportName(HasMetadata drill, String runId) {
         return drill.getMetadata().getName() + "-" + runId + "-report";
     }
 
-    static String scriptsName(TViewDrill drill) {
+    static String scriptsName(HasMetadata drill) {
         return drill.getMetadata().getName() + "-scripts";
     }
 
@@ -79,7 +86,7 @@ public class DrillJobs {
     }
 
     /** Creates or updates the scripts ConfigMap (only when its content differs). */
-    void ensureScripts(TViewDrill drill) {
+    public void ensureScripts(HasMetadata drill) {
         Map<String, String> data = scripts();
         ConfigMap current = client.configMaps().inNamespace(ns(drill)).withName(scriptsName(drill)).get();
         if (current != null && data.equals(current.getData())) {
@@ -95,7 +102,7 @@ public class DrillJobs {
      * Checks that the Secret exists and has the libpq fields the Job needs (host, dbname, username, password; port
      * optional). Returns a problem, or empty.
      */
-    Optional<String> secretProblem(String namespace, String secretName) {
+    public Optional<String> secretProblem(String namespace, String secretName) {
         Secret secret = client.secrets().inNamespace(namespace).withName(secretName).get();
         if (secret == null) {
             return Optional.of("Secret " + namespace + "/" + secretName + " not found");
@@ -111,7 +118,7 @@ public class DrillJobs {
                 + "dbname, username, password (a 'uri' key alone is not enough)");
     }
 
-    boolean secretHasPort(String namespace, String secretName) {
+    public boolean secretHasPort(String namespace, String secretName) {
         Secret secret = client.secrets().inNamespace(namespace).withName(secretName).get();
         return secret != null && has(secret, "port");
     }
@@ -121,29 +128,29 @@ public class DrillJobs {
     }
 
     /** Creates the run's Job unless it exists (a run is never started twice). */
-    Job ensureJob(TViewDrill drill, String runId, BackupPolicyView policy, String image, long deadlineSeconds,
-                  Double targetRto, Double targetRpo, boolean secretHasPort) {
+    public Job ensureJob(HasMetadata drill, RestoreJob run) {
+        String runId = run.runId();
         String name = jobName(drill, runId);
         Job existing = client.batch().v1().jobs().inNamespace(ns(drill)).withName(name).get();
         if (existing != null) {
             return existing;
         }
-        String secret = policy.secretName();
+        String secret = run.secretName();
         List<EnvVar> env = new ArrayList<>();
         env.add(fromSecret("PGHOST", secret, "host"));
-        env.add(secretHasPort ? fromSecret("PGPORT", secret, "port") : value("PGPORT", "5432"));
+        env.add(run.secretHasPort() ? fromSecret("PGPORT", secret, "port") : value("PGPORT", "5432"));
         env.add(fromSecret("PGDATABASE", secret, "dbname"));
         env.add(fromSecret("PGUSER", secret, "username"));
         env.add(fromSecret("PGPASSWORD", secret, "password"));
-        env.add(value("BACKUP_ROOT", policy.backupRoot()));
+        env.add(value("BACKUP_ROOT", run.backupRoot()));
         env.add(value("DRILL_NAME", drill.getMetadata().getName()));
-        env.add(value("CLEANUP", drill.getSpec().getCleanup().name()));
-        env.add(value("DEADLINE_SECONDS", String.valueOf(deadlineSeconds)));
-        if (targetRto != null) {
-            env.add(value("TARGET_RTO_SECONDS", String.valueOf(targetRto.longValue())));
+        env.add(value("CLEANUP", run.cleanup()));
+        env.add(value("DEADLINE_SECONDS", String.valueOf(run.deadlineSeconds())));
+        if (run.targetRto() != null) {
+            env.add(value("TARGET_RTO_SECONDS", String.valueOf(run.targetRto().longValue())));
         }
-        if (targetRpo != null) {
-            env.add(value("TARGET_RPO_SECONDS", String.valueOf(targetRpo.longValue())));
+        if (run.targetRpo() != null) {
+            env.add(value("TARGET_RPO_SECONDS", String.valueOf(run.targetRpo().longValue())));
         }
         env.add(value("TERMINATION_LOG", "/dev/termination-log"));
         env.add(value("REPORT_FILE", "/tmp/drill-report.md"));
@@ -155,7 +162,7 @@ public class DrillJobs {
                     .withOwnerReferences(owner(drill)).endMetadata()
                 .withNewSpec()
                     .withBackoffLimit(0)
-                    .withActiveDeadlineSeconds(deadlineSeconds)
+                    .withActiveDeadlineSeconds(run.deadlineSeconds())
                     .withNewTemplate()
                         .withNewMetadata().addToLabels(LABEL_DRILL, drill.getMetadata().getName())
                             .addToLabels(LABEL_RUN, runId).endMetadata()
@@ -166,8 +173,8 @@ public class DrillJobs {
                                 .withFsGroup(999L).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                             .endSecurityContext()
                             .addNewContainer()
-                                .withName("drill").withImage(image)
-                                .withCommand("sh", "/scripts/drill.sh", drill.getSpec().getScenario().value())
+                                .withName("drill").withImage(run.image())
+                                .withCommand("sh", "/scripts/drill.sh", run.scenario())
                                 .withEnv(env)
                                 .withTerminationMessagePolicy("FallbackToLogsOnError")
                                 .withTerminationMessagePath("/dev/termination-log")
@@ -180,7 +187,7 @@ public class DrillJobs {
                             .addNewVolume().withName("scripts").withNewConfigMap().withName(scriptsName(drill))
                                 .withDefaultMode(0555).endConfigMap().endVolume()
                             .addNewVolume().withName("backups").withNewPersistentVolumeClaim()
-                                .withClaimName(policy.claimName()).withReadOnly(true).endPersistentVolumeClaim().endVolume()
+                                .withClaimName(run.claimName()).withReadOnly(true).endPersistentVolumeClaim().endVolume()
                             .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
                         .endSpec()
                     .endTemplate()
@@ -188,12 +195,12 @@ public class DrillJobs {
         return client.batch().v1().jobs().inNamespace(ns(drill)).resource(job).create();
     }
 
-    Job job(TViewDrill drill, String name) {
+    public Job job(HasMetadata drill, String name) {
         return client.batch().v1().jobs().inNamespace(ns(drill)).withName(name).get();
     }
 
     /** The termination message of the Job's terminated drill container, if any (drill.sh's JSON result). */
-    Optional<String> terminationMessage(TViewDrill drill, String jobName) {
+    public Optional<String> terminationMessage(HasMetadata drill, String jobName) {
         List<Pod> pods = client.pods().inNamespace(ns(drill)).withLabel("job-name", jobName).list().getItems();
         if (pods.isEmpty()) {
             pods = client.pods().inNamespace(ns(drill)).withLabel("batch.kubernetes.io/job-name", jobName).list().getItems();
@@ -208,7 +215,7 @@ public class DrillJobs {
     }
 
     /** The Job's True condition of type Complete or Failed, if it finished. */
-    static Optional<JobCondition> finished(Job job) {
+    public static Optional<JobCondition> finished(Job job) {
         if (job == null || job.getStatus() == null || job.getStatus().getConditions() == null) {
             return Optional.empty();
         }
@@ -218,7 +225,7 @@ public class DrillJobs {
                 .findFirst();
     }
 
-    void writeReport(TViewDrill drill, String runId, String markdown, String resultJson) {
+    public void writeReport(HasMetadata drill, String runId, String markdown, String resultJson) {
         ConfigMap cm = new ConfigMapBuilder().withNewMetadata().withName(reportName(drill, runId)).withNamespace(ns(drill))
                 .addToLabels(LABEL_DRILL, drill.getMetadata().getName()).addToLabels(LABEL_RUN, runId)
                 .withOwnerReferences(owner(drill)).endMetadata()
@@ -227,7 +234,7 @@ public class DrillJobs {
     }
 
     /** Deletes the Job (with its Pods) and the report ConfigMap of a run dropped from the history. */
-    void prune(TViewDrill drill, String runId) {
+    public void prune(HasMetadata drill, String runId) {
         client.batch().v1().jobs().inNamespace(ns(drill)).withName(jobName(drill, runId))
                 .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
         client.configMaps().inNamespace(ns(drill)).withName(reportName(drill, runId)).delete();
