@@ -12,13 +12,9 @@ public class SpecOrRequestChanged implements OnUpdateFilter<TView> {
     @Override
     public boolean accept(TView updated, TView old) {
         return !Objects.equals(updated.getMetadata().getGeneration(), old.getMetadata().getGeneration())
-                || !Objects.equals(annotation(updated), annotation(old))
+                || !Objects.equals(CheckRequest.requested(updated), CheckRequest.requested(old))
                 || updated.getMetadata().getDeletionTimestamp() != null
                 || !Objects.equals(updated.getMetadata().getFinalizers(), old.getMetadata().getFinalizers());
     }
 
-    private static String annotation(TView t) {
-        return t.getMetadata().getAnnotations() == null ? null
-                : t.getMetadata().getAnnotations().get(TViewReconciler.CHECK_NOW);
-    }
 }

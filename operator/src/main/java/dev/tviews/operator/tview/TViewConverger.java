@@ -6,13 +6,12 @@ import dev.tviews.operator.api.Conditions;
 import dev.tviews.operator.config.OperatorSettings;
 import dev.tviews.operator.database.Resolution;
 import dev.tviews.operator.database.RuntimeInstaller;
-import dev.tviews.operator.database.SessionRole;
+import dev.tviews.operator.database.TViewDatabase;
 import dev.tviews.operator.events.EventRecorder;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,12 +51,10 @@ public class TViewConverger {
     /** Converges and returns when to look again. */
     Duration converge(TView tview, DataSource pool, Resolution.Available database, CheckSchedule schedule,
                       Optional<String> checkRequest, TViewStatusWriter status) throws SQLException {
-        try (Connection connection = pool.getConnection()) {
-            connection.setAutoCommit(true);
+        try (TViewDatabase db = TViewDatabase.open(pool, tview.getSpec().getSchema(), tview.entity())) {
             TViewStatus next = status.status();
-            next.setRuntimeVersion(installer.ensureCurrent(connection));
-            Optional<String> superuser = SessionRole.superuser(connection);
-            TViewDatabase db = new TViewDatabase(connection, tview.getSpec().getSchema(), tview.entity());
+            next.setRuntimeVersion(db.ensureRuntime(installer));
+            Optional<String> superuser = db.superuser();
             String options = optionsJson(tview);
 
             Optional<TViewDatabase.Meta> meta = healCatalog(tview, db, options);
@@ -119,9 +116,8 @@ public class TViewConverger {
 
     /** Drops the TVIEW (refused by the runtime, SQLSTATE 2BP01, while other TVIEWs read it). */
     void drop(TView tview, DataSource pool) throws SQLException {
-        try (Connection connection = pool.getConnection()) {
-            connection.setAutoCommit(true);
-            new TViewDatabase(connection, tview.getSpec().getSchema(), tview.entity()).drop();
+        try (TViewDatabase db = TViewDatabase.open(pool, tview.getSpec().getSchema(), tview.entity())) {
+            db.drop();
         }
     }
 
@@ -199,7 +195,7 @@ public class TViewConverger {
     }
 
     private void check(TView tview, TViewDatabase db, Instant now, TViewStatusWriter status) throws SQLException {
-        ConsistencyCheckResult result = db.checkConsistency(now.toString());
+        ConsistencyCheckResult result = consistency(db, now);
         metrics.drift(tview, result);
         status.drifted(result);
         if (result.driftRows() == 0) {
@@ -210,12 +206,18 @@ public class TViewConverger {
         ConsistencyCheckSpec spec = tview.getSpec().getConsistencyCheck();
         if (spec != null && spec.getOnDrift() == ConsistencyCheckSpec.OnDrift.Repair) {
             long repaired = db.repair();
-            ConsistencyCheckResult recheck = db.checkConsistency(Instant.now(clock).toString());
+            ConsistencyCheckResult recheck = consistency(db, Instant.now(clock));
             metrics.drift(tview, recheck);
             status.repaired(new RepairResult(now.toString(), repaired, "Drift"), recheck);
             events.normal(tview, "Repaired", "rewrote " + repaired + " drifted row(s) of " + db.qualifiedName()
                     + "; drift after repair: " + recheck.driftRows());
         }
+    }
+
+    private static ConsistencyCheckResult consistency(TViewDatabase db, Instant time) throws SQLException {
+        TViewDatabase.Consistency c = db.checkConsistency();
+        return new ConsistencyCheckResult(time.toString(), c.missing(), c.extra(), c.different(), c.sampleKeys(),
+                c.checkedRows(), c.durationSeconds());
     }
 
     String optionsJson(TView tview) {

@@ -1,4 +1,4 @@
-package dev.tviews.operator.tview;
+package dev.tviews.operator.database;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -9,12 +9,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import javax.sql.DataSource;
 
 /**
- * The runtime calls the operator makes for one TVIEW, on one connection. Every value is bound; identifiers
- * are quoted by the runtime ({@code format('%I')}).
+ * The runtime calls the operator makes for one TVIEW, on one pooled connection it holds until closed. Every value is
+ * bound; identifiers are quoted by PostgreSQL ({@code format('%I')}), never in Java.
  */
-final class TViewDatabase {
+public final class TViewDatabase implements AutoCloseable {
 
     static final String CREATE_OR_REPLACE = "SELECT public.pg_tviews_create_or_replace(?, ?, ?::jsonb)";
     static final String CONVERT_EXISTING = "SELECT public.pg_tviews_convert_existing_table(?, ?, ?::jsonb)";
@@ -24,6 +25,8 @@ final class TViewDatabase {
     static final String CHECK = "SELECT missing, extra, different, sample_keys, checked_rows, duration_ms "
             + "FROM public.pg_tviews_check_consistency(?)";
     static final String REPAIR = "SELECT public.pg_tviews_repair(?)";
+    /** The row count statement for the TVIEW's table (schema, table bound), its names quoted by PostgreSQL. */
+    static final String ROW_COUNT = "SELECT format('SELECT count(*) FROM %I.%I', ?::text, ?::text)";
     static final String META = "SELECT m.table_name, m.definition = ? AND m.options = ?::jsonb, "
             + "to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NOT NULL "
             + "FROM public.pg_tview_meta m WHERE m.entity = ?";
@@ -60,15 +63,20 @@ final class TViewDatabase {
             """;
 
     /** What {@code pg_tview_meta} says about the TVIEW, and whether it holds exactly the spec's definition. */
-    record Meta(String tableName, boolean sameDefinition, boolean tableExists) {
+    public record Meta(String tableName, boolean sameDefinition, boolean tableExists) {
     }
 
     /** A generated function or trigger of this TVIEW that is missing or disabled. */
-    record Problem(String kind, String name, String schema, String table, boolean missing) {
-        String message() {
+    public record Problem(String kind, String name, String schema, String table, boolean missing) {
+        public String message() {
             String what = "trigger".equals(kind) ? "trigger " + name + " on " + schema + "." + table : kind + " " + name;
             return what + (missing ? " missing" : " disabled");
         }
+    }
+
+    /** What pg_tviews_check_consistency found: drifted rows by kind, up to 10 sample keys, rows compared. */
+    public record Consistency(long missing, long extra, long different, List<String> sampleKeys, long checkedRows,
+                              double durationSeconds) {
     }
 
     private final Connection connection;
@@ -81,12 +89,39 @@ final class TViewDatabase {
         this.entity = entity;
     }
 
+    /** Takes a connection from {@code pool} (autocommit) for the TVIEW {@code schema.tv_<entity>}; close to return it. */
+    public static TViewDatabase open(DataSource pool, String schema, String entity) throws SQLException {
+        Connection connection = pool.getConnection();
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
+        return new TViewDatabase(connection, schema, entity);
+    }
+
+    @Override
+    public void close() throws SQLException {
+        connection.close();
+    }
+
+    /** Installs or upgrades the runtime on this connection's database; returns the runtime version. */
+    public String ensureRuntime(RuntimeInstaller installer) throws SQLException {
+        return installer.ensureCurrent(connection);
+    }
+
+    /** The superuser this connection's session runs as, if it is one. */
+    public Optional<String> superuser() throws SQLException {
+        return SessionRole.superuser(connection);
+    }
+
     /** The runtime's key for this TVIEW in pg_tview_meta: the entity in public, else schema.entity. */
     String catalogEntity() {
         return "public".equals(schema) ? entity : schema + "." + entity;
     }
 
-    String qualifiedName() {
+    public String qualifiedName() {
         return schema + ".tv_" + entity;
     }
 
@@ -95,27 +130,27 @@ final class TViewDatabase {
     }
 
     /** created | unchanged | altered | rebuilt */
-    String createOrReplace(String query, String optionsJson) throws SQLException {
+    public String createOrReplace(String query, String optionsJson) throws SQLException {
         return queryString(CREATE_OR_REPLACE, qualifiedName(), query, optionsJson);
     }
 
-    void convertExisting(String query, String optionsJson) throws SQLException {
+    public void convertExisting(String query, String optionsJson) throws SQLException {
         queryString(CONVERT_EXISTING, qualifiedName(), query, optionsJson);
     }
 
-    void drop() throws SQLException {
+    public void drop() throws SQLException {
         execute(DROP, qualifiedName());
     }
 
-    void refresh() throws SQLException {
+    public void refresh() throws SQLException {
         execute(REFRESH, qualifiedName());
     }
 
-    void reinstallTriggers() throws SQLException {
+    public void reinstallTriggers() throws SQLException {
         execute(REINSTALL_TRIGGERS, qualifiedName());
     }
 
-    Optional<Meta> meta(String query, String optionsJson) throws SQLException {
+    public Optional<Meta> meta(String query, String optionsJson) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(META)) {
             ps.setString(1, query);
             ps.setString(2, optionsJson);
@@ -126,19 +161,12 @@ final class TViewDatabase {
         }
     }
 
-    boolean tableExists() throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(TABLE_EXISTS)) {
-            ps.setString(1, schema);
-            ps.setString(2, tableName());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
+    public boolean tableExists() throws SQLException {
+        return first(TABLE_EXISTS, rs -> rs.getBoolean(1), schema, tableName());
     }
 
     /** "component: message" of every health-check ERROR row about this TVIEW or the runtime; empty when healthy. */
-    List<String> healthErrors() throws SQLException {
+    public List<String> healthErrors() throws SQLException {
         List<String> errors = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(HEALTH_ERRORS)) {
             for (int i = 1; i <= 5; i++) {
@@ -153,7 +181,7 @@ final class TViewDatabase {
         return errors;
     }
 
-    List<Problem> problems() throws SQLException {
+    public List<Problem> problems() throws SQLException {
         List<Problem> problems = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(PROBLEMS)) {
             ps.setString(1, catalogEntity());
@@ -170,47 +198,48 @@ final class TViewDatabase {
         return problems;
     }
 
-    long rowCount() throws SQLException {
-        String sql = "SELECT count(*) FROM " + quoteIdent(schema) + "." + quoteIdent(tableName());
-        try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    /** The TVIEW table's row count: PostgreSQL quotes the names into the statement, which then runs. */
+    public long rowCount() throws SQLException {
+        return queryLong(queryString(ROW_COUNT, schema, tableName()));
     }
 
-    ConsistencyCheckResult checkConsistency(String now) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(CHECK)) {
-            ps.setString(1, qualifiedName());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                Array keys = rs.getArray(4);
-                List<String> sample = keys == null ? List.of() : Arrays.asList((String[]) keys.getArray());
-                return new ConsistencyCheckResult(now, rs.getLong(1), rs.getLong(2), rs.getLong(3), sample,
-                        rs.getLong(5), rs.getDouble(6) / 1000.0);
-            }
-        }
+    public Consistency checkConsistency() throws SQLException {
+        return first(CHECK, rs -> {
+            Array keys = rs.getArray(4);
+            List<String> sample = keys == null ? List.of() : Arrays.asList((String[]) keys.getArray());
+            return new Consistency(rs.getLong(1), rs.getLong(2), rs.getLong(3), sample, rs.getLong(5),
+                    rs.getDouble(6) / 1000.0);
+        }, qualifiedName());
     }
 
-    long repair() throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(REPAIR)) {
-            ps.setString(1, qualifiedName());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+    public long repair() throws SQLException {
+        return queryLong(REPAIR, qualifiedName());
     }
 
     private String queryString(String sql, String... args) throws SQLException {
+        return first(sql, rs -> rs.getString(1), args);
+    }
+
+    private long queryLong(String sql, String... args) throws SQLException {
+        return first(sql, rs -> rs.getLong(1), args);
+    }
+
+    /** What {@code row} reads of the first row {@code sql} returns, every argument bound as text. */
+    private <T> T first(String sql, Row<T> row, String... args) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setString(i + 1, args[i]);
             }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getString(1);
+                return row.read(rs);
             }
         }
+    }
+
+    @FunctionalInterface
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
     }
 
     private void execute(String sql, String arg) throws SQLException {
@@ -218,10 +247,5 @@ final class TViewDatabase {
             ps.setString(1, arg);
             ps.execute();
         }
-    }
-
-    /** Quotes an identifier the way PostgreSQL's quote_ident does (names here are also CRD-validated). */
-    static String quoteIdent(String identifier) {
-        return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 }
