@@ -2352,7 +2352,7 @@ BEGIN
                   DETAIL = CASE WHEN (a->>'key_untraced_expression')::boolean
                                 THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery, a CTE''s output or the nullable side of an outer join, and in a query without DISTINCT or set operations), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions.', a->>'key_column')
                                 ELSE format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column') END,
-                  HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post) of columns that share a collation (a NOT IN (SELECT ...) links like that when neither side can be NULL: NOT NULL columns, or IS NOT NULL in WHERE), or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
+                  HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post) of columns that share a collation, without casts other than integer widening (an OR links when each of its branches does; a NOT IN (SELECT ...) links like that when neither side can be NULL: NOT NULL columns, or IS NOT NULL in WHERE), or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
     END IF;
 END
 $fn$;
