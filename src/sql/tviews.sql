@@ -1605,8 +1605,10 @@ $$;
 --          {"hops": [{"from": col, "schema", "table", "to": col}, ...], "key": col of the last hop's table};
 --   with a key that is an expression of one occurrence's columns (kx: pg_tviews__an_key_expr), a path to that occurrence
 --   or to a hop into its table has "key_expr" (the expression over "key_alias") and "key_cols" (the columns it reads).
--- Occurrences with no proven path are listed in "unlinked".
+-- Occurrences with no proven path are listed in "unlinked" (pg_tviews__an_lineage, below).
 DROP FUNCTION IF EXISTS public.pg_tviews__an_lineage(jsonb, int);
+
+-- The path of one occurrence over the edges of acc (NULL: none within six hops).
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_path(acc jsonb, occ jsonb, key_node text, kx jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1620,7 +1622,6 @@ DECLARE
     toks jsonb;
     me text;
 BEGIN
-    path := NULL;
     me := (occ->>'scope') || ':' || (occ->>'rti');
     toks := coalesce(acc->'anc'->(occ->>'scope'), '[]') || to_jsonb(me);
     -- an occurrence whose column equals another's (by an edge it may use) implies that one's presence in every row
@@ -1645,8 +1646,8 @@ BEGIN
         EXIT WHEN jsonb_array_length(nxt) = 0;
         toks := toks || nxt;
     END LOOP;
-    frontier := jsonb_build_array(jsonb_build_object('occ', (occ->>'scope') || ':' || (occ->>'rti'), 'hops', '[]'::jsonb));
-    visited := ARRAY[(occ->>'scope') || ':' || (occ->>'rti')];
+    frontier := jsonb_build_array(jsonb_build_object('occ', me, 'hops', '[]'::jsonb));
+    visited := ARRAY[me];
     depth := 0;
     WHILE path IS NULL AND jsonb_array_length(frontier) > 0 AND depth <= 6 LOOP
         -- does an occurrence of the frontier hold a column equal to the key?
@@ -2066,6 +2067,20 @@ EXCEPTION WHEN OTHERS THEN
 END
 $fn$;
 
+-- Does expression e read nothing but columns of its own row and constants? Operators, casts, CASE, COALESCE and calls of
+-- IMMUTABLE or built-in STABLE functions (which read the TVIEW's pinned settings): no subquery, aggregate or window.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_plain_expr(e jsonb) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT NOT EXISTS (SELECT 1 FROM jsonb_path_query(e, 'strict $.**."_"') x
+                        WHERE NOT (x #>> '{}') = ANY(ARRAY['VAR', 'CONST', 'FUNCEXPR', 'OPEXPR', 'RELABELTYPE', 'COERCEVIAIO', 'COALESCEEXPR',
+                                                           'CASEEXPR', 'CASEWHEN', 'CASETESTEXPR', 'BOOLEXPR', 'NULLTEST', 'BOOLEANTEST', 'NULLIFEXPR',
+                                                           'DISTINCTEXPR', 'SCALARARRAYOPEXPR', 'ARRAYEXPR', 'COLLATEEXPR', 'MINMAXEXPR']))
+       AND NOT EXISTS (SELECT 1 FROM (SELECT (x #>> '{}')::oid AS f FROM jsonb_path_query(e, 'strict $.**.funcid') x
+                                      UNION ALL SELECT o.oprcode FROM jsonb_path_query(e, 'strict $.**.opno') x JOIN pg_operator o ON o.oid = (x #>> '{}')::oid) u
+                        LEFT JOIN pg_proc p ON p.oid = u.f
+                       WHERE p.oid IS NULL OR NOT (p.provolatile = 'i' OR p.provolatile = 's' AND p.pronamespace = 'pg_catalog'::regnamespace))
+$$;
+
 -- A key that is an expression of one table's columns (GROUP BY date_trunc('day', o.created), lower(u.email) AS pk_x): a
 -- changed row of that table maps to the key the expression gives it, and rows that reach that table through a hop do
 -- so likewise. Proven, not guessed: the expression reads one table of the top level (no outer join's nullable side)
@@ -2088,14 +2103,7 @@ BEGIN
     IF e IS NULL OR public.pg_tviews__an_var(e, '0') IS NOT NULL OR q ? 'setOperations' THEN
         RETURN NULL;
     END IF;
-    IF EXISTS (SELECT 1 FROM jsonb_path_query(e, 'strict $.**."_"') x
-                WHERE NOT (x #>> '{}') = ANY(ARRAY['VAR', 'CONST', 'FUNCEXPR', 'OPEXPR', 'RELABELTYPE', 'COERCEVIAIO', 'COALESCEEXPR',
-                                                   'CASEEXPR', 'CASEWHEN', 'CASETESTEXPR', 'BOOLEXPR', 'NULLTEST', 'BOOLEANTEST', 'NULLIFEXPR',
-                                                   'DISTINCTEXPR', 'SCALARARRAYOPEXPR', 'ARRAYEXPR', 'COLLATEEXPR', 'MINMAXEXPR']))
-       OR EXISTS (SELECT 1 FROM (SELECT (x #>> '{}')::oid AS f FROM jsonb_path_query(e, 'strict $.**.funcid') x
-                                 UNION ALL SELECT o.oprcode FROM jsonb_path_query(e, 'strict $.**.opno') x JOIN pg_operator o ON o.oid = (x #>> '{}')::oid) u
-                   LEFT JOIN pg_proc p ON p.oid = u.f
-                  WHERE p.oid IS NULL OR NOT (p.provolatile = 'i' OR p.provolatile = 's' AND p.pronamespace = 'pg_catalog'::regnamespace)) THEN
+    IF NOT public.pg_tviews__an_plain_expr(e) THEN
         RETURN NULL;
     END IF;
     vars := (SELECT jsonb_agg(x) FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') x);
@@ -2127,14 +2135,11 @@ END
 $fn$;
 
 -- A key that reads nothing (SELECT 1 AS pk_total, count(*) …, a whole-table aggregate): every change of every source
--- maps to that one key, which is what a full refresh recomputes (a constant of any node pg_tviews__an_key_expr allows)
+-- maps to that one key, which is what a full refresh recomputes (a pg_tviews__an_plain_expr without columns)
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_constant_key(q jsonb, key_attno int) RETURNS boolean
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT e IS NOT NULL AND NOT q ? 'setOperations'
-       AND NOT EXISTS (SELECT 1 FROM jsonb_path_query(e, 'strict $.**."_"') x
-                        WHERE NOT (x #>> '{}') = ANY(ARRAY['CONST', 'FUNCEXPR', 'OPEXPR', 'RELABELTYPE', 'COERCEVIAIO', 'COALESCEEXPR',
-                                                           'CASEEXPR', 'CASEWHEN', 'CASETESTEXPR', 'BOOLEXPR', 'NULLTEST', 'BOOLEANTEST',
-                                                           'NULLIFEXPR', 'DISTINCTEXPR', 'SCALARARRAYOPEXPR', 'ARRAYEXPR', 'COLLATEEXPR', 'MINMAXEXPR']))
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e IS NOT NULL AND NOT q ? 'setOperations' AND public.pg_tviews__an_plain_expr(e)
+       AND NOT jsonb_path_exists(e, 'strict $.** ? (@."_" == "VAR")')
       FROM (SELECT t->'expr' AS e FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno) k;
 $$;
 

@@ -3,9 +3,11 @@ package dev.tviews.operator.api;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -59,6 +61,28 @@ public final class Conditions {
 
     public static Optional<String> reason(List<Condition> conditions, String type) {
         return find(conditions, type).map(Condition::getReason);
+    }
+
+    /** The message of condition {@code type} as last observed, when it is True (null otherwise). */
+    public static String trueMessage(ConditionedStatus status, String type) {
+        return status == null ? null : find(status.getConditions(), type)
+                .filter(c -> TRUE.equals(c.getStatus())).map(Condition::getMessage).orElse(null);
+    }
+
+    /**
+     * When to look again at a resource still blocked for {@code reason}: half the time already spent True with that
+     * reason in one of {@code types}, between {@code base} and {@code max}.
+     */
+    public static Duration backoff(ConditionedStatus status, String reason, Duration base, Duration max, Instant now,
+                                   String... types) {
+        Duration waited = status == null ? Duration.ZERO : Arrays.stream(types)
+                .map(t -> find(status.getConditions(), t)).flatMap(Optional::stream)
+                .filter(c -> TRUE.equals(c.getStatus()) && reason.equals(c.getReason())).findFirst()
+                .map(c -> Duration.between(Instant.parse(c.getLastTransitionTime()), now))
+                .orElse(Duration.ZERO);
+        Duration half = waited.dividedBy(2);
+        Duration delay = half.compareTo(base) > 0 ? half : base;
+        return delay.compareTo(max) < 0 ? delay : max;
     }
 
     /** True when both lists hold the same conditions (ignoring order). */

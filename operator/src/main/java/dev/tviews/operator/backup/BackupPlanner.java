@@ -6,7 +6,7 @@ import dev.tviews.operator.config.JobImages;
 import dev.tviews.operator.database.ConnectionSpec;
 import dev.tviews.operator.database.DatabaseResolver;
 import dev.tviews.operator.database.Resolution;
-import dev.tviews.operator.database.ServerVersionProbe;
+import dev.tviews.operator.database.ProbeConnections;
 import dev.tviews.operator.database.SqlErrors;
 import dev.tviews.operator.jobs.BackupJobs;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -30,12 +30,10 @@ public class BackupPlanner {
     private static final Pattern POSTGRES_IMAGE = Pattern.compile("(?:^|/)postgres:(\\d+)");
 
     private final DatabaseResolver resolver;
-    private final ServerVersionProbe probe;
     private final JobImages images;
 
-    public BackupPlanner(DatabaseResolver resolver, ServerVersionProbe probe, JobImages images) {
+    public BackupPlanner(DatabaseResolver resolver, JobImages images) {
         this.resolver = resolver;
-        this.probe = probe;
         this.images = images;
     }
 
@@ -94,7 +92,7 @@ public class BackupPlanner {
         }
         ConnectionSpec connection = available.connection();
         try {
-            return new ServerVersion(probe.serverVersionNum(connection), null);
+            return new ServerVersion(ProbeConnections.serverVersionNum(connection), null);
         } catch (SQLException e) {
             return new ServerVersion(knownVersionNum,
                     "database " + connection.describe() + ": " + SqlErrors.describe(e, connection));
@@ -104,8 +102,8 @@ public class BackupPlanner {
     private BackupPlan withGivenImage(TViewBackupPolicy policy, CronSchedule schedule, String image, Integer versionNum,
                                       List<EnvVar> env) {
         Matcher m = POSTGRES_IMAGE.matcher(image);
-        if (versionNum != null && m.find() && Integer.parseInt(m.group(1)) < ServerVersionProbe.major(versionNum)) {
-            int major = ServerVersionProbe.major(versionNum);
+        if (versionNum != null && m.find() && Integer.parseInt(m.group(1)) < ProbeConnections.major(versionNum)) {
+            int major = ProbeConnections.major(versionNum);
             return Blocked.stalled("ImageTooOld", "spec.image " + image + " has pg_dump " + m.group(1)
                     + ", older than the server (" + major + "): pg_dump and pg_basebackup cannot back up a newer server;"
                     + " use postgres:" + major + " or newer, or leave spec.image empty");
@@ -115,7 +113,7 @@ public class BackupPlanner {
 
     private BackupPlan withDefaultImage(TViewBackupPolicy policy, CronSchedule schedule, int versionNum,
                                         List<EnvVar> env) {
-        String image = "postgres:" + ServerVersionProbe.major(versionNum);
+        String image = "postgres:" + ProbeConnections.major(versionNum);
         Optional<String> problem = images.problem("the default image", image);
         if (problem.isPresent()) {
             return Blocked.imageNotAllowed(BackupPlan.Kind.STALLED_RETRYING, problem.get() + "; or set spec.image");

@@ -3,14 +3,11 @@ package dev.tviews.operator.backup;
 import dev.tviews.operator.api.Conditions;
 import dev.tviews.operator.config.OperatorSettings;
 import dev.tviews.operator.events.EventRecorder;
-import io.fabric8.kubernetes.api.model.Condition;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Says in status why a policy is not applied (Stalled or Reconciling), with a Warning event when the message
@@ -45,19 +42,11 @@ public class ProblemReporter {
 
     /** Half the time already spent in the same state, between the retry interval and the configured maximum. */
     private Duration backoff(TViewBackupPolicy policy, String reason) {
-        Duration waited = Optional.ofNullable(policy.getStatus())
-                .flatMap(s -> Stream.of(Conditions.RECONCILING, Conditions.STALLED)
-                        .map(t -> Conditions.find(s.getConditions(), t)).flatMap(Optional::stream)
-                        .filter(c -> Conditions.TRUE.equals(c.getStatus()) && reason.equals(c.getReason())).findFirst())
-                .map(c -> Duration.between(Instant.parse(c.getLastTransitionTime()), clock.instant()))
-                .orElse(Duration.ZERO);
-        Duration half = waited.dividedBy(2);
-        Duration delay = half.compareTo(settings.retryInterval()) > 0 ? half : settings.retryInterval();
-        return delay.compareTo(settings.maxRetryInterval()) < 0 ? delay : settings.maxRetryInterval();
+        return Conditions.backoff(policy.getStatus(), reason, settings.retryInterval(), settings.maxRetryInterval(),
+                clock.instant(), Conditions.RECONCILING, Conditions.STALLED);
     }
 
     private static String conditionMessage(TViewBackupPolicy policy, String type) {
-        return policy.getStatus() == null ? null : Conditions.find(policy.getStatus().getConditions(), type)
-                .filter(c -> Conditions.TRUE.equals(c.getStatus())).map(Condition::getMessage).orElse(null);
+        return Conditions.trueMessage(policy.getStatus(), type);
     }
 }

@@ -125,8 +125,7 @@ public class DrillReconciler implements Reconciler<TViewDrill> {
     }
 
     private static String conditionMessage(TViewDrill drill, String type) {
-        return drill.getStatus() == null ? null : Conditions.find(drill.getStatus().getConditions(), type)
-                .filter(c -> "True".equals(c.getStatus())).map(c -> c.getMessage()).orElse(null);
+        return Conditions.trueMessage(drill.getStatus(), type);
     }
 
     @Override

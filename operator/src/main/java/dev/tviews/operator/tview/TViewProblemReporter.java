@@ -72,21 +72,13 @@ public class TViewProblemReporter {
                 settings.retryInterval());
     }
 
-    /** Half the time already spent waiting for the same reason, between {@code base} and the configured maximum. */
     private Duration backoff(TView tview, String reason, Duration base) {
-        Duration waited = Optional.ofNullable(tview.getStatus())
-                .flatMap(s -> Conditions.find(s.getConditions(), Conditions.RECONCILING))
-                .filter(c -> Conditions.TRUE.equals(c.getStatus()) && reason.equals(c.getReason()))
-                .map(c -> Duration.between(Instant.parse(c.getLastTransitionTime()), Instant.now(clock)))
-                .orElse(Duration.ZERO);
-        Duration half = waited.dividedBy(2);
-        Duration delay = half.compareTo(base) > 0 ? half : base;
-        return delay.compareTo(settings.maxRetryInterval()) < 0 ? delay : settings.maxRetryInterval();
+        return Conditions.backoff(tview.getStatus(), reason, base, settings.maxRetryInterval(), Instant.now(clock),
+                Conditions.RECONCILING);
     }
 
     /** The message of the TView's condition {@code type} as observed, when it is True. */
     static String conditionMessage(TView tview, String type) {
-        return tview.getStatus() == null ? null : Conditions.find(tview.getStatus().getConditions(), type)
-                .filter(c -> Conditions.TRUE.equals(c.getStatus())).map(c -> c.getMessage()).orElse(null);
+        return Conditions.trueMessage(tview.getStatus(), type);
     }
 }

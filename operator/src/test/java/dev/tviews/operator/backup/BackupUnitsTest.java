@@ -2,7 +2,7 @@ package dev.tviews.operator.backup;
 
 import dev.tviews.operator.api.CronSchedule;
 import dev.tviews.operator.api.Durations;
-import dev.tviews.operator.database.ServerVersionProbe;
+import dev.tviews.operator.database.ProbeConnections;
 import dev.tviews.operator.jobs.BackupNames;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,7 +47,7 @@ class BackupUnitsTest {
         String logs = "2025-03-31T06:00:00Z [backup] dumping\n{\"name\":\"n\",\"status\":\"succeeded\",\"verified\":true}\n";
         assertThat(JobResults.summary(logs)).hasValueSatisfying(n -> assertThat(n.get("name").asText()).isEqualTo("n"));
         assertThat(JobResults.summary("ERROR: pg_dump failed")).isEmpty();
-        assertThat(ServerVersionProbe.major(150018)).isEqualTo(15);
-        assertThat(ServerVersionProbe.major(90624)).isEqualTo(9);
+        assertThat(ProbeConnections.major(150018)).isEqualTo(15);
+        assertThat(ProbeConnections.major(90624)).isEqualTo(9);
     }
 }
