@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.13
+-- tviews-runtime-version: 0.3.14
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -275,7 +275,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.13'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.14'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -993,6 +993,15 @@ RETURNS jsonb LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                 ELSE jsonb_set(acc, '{edges}', (acc->'edges') || jsonb_build_array(jsonb_build_array(a, b, directed, coalesce(need, '[]')))) END
 $$;
 
+-- A membership edge (0.3.14): column node s equals an element of array column node arr ("t.pk_tag = ANY(p.tag_ids)").
+-- Not an equality: pg_tviews__an_edges leaves it out (no chain of equalities runs through it, no key is found through
+-- it); pg_tviews__an_path may cross one between two occurrences as a hop of its own (pg_tviews__an_members).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_member_edge(acc jsonb, s text, arr text, need jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN s IS NULL OR arr IS NULL OR s = arr THEN acc
+                ELSE jsonb_set(acc, '{edges}', (acc->'edges') || jsonb_build_array(jsonb_build_array(s, arr, true, coalesce(need, '[]'), 'member'))) END
+$$;
+
 -- Where a scope sits: the subqueries in expressions (their scopes) and the range-table entries ("scope:rti") it is
 -- nested in, outermost first. A CTE's scope sits where it is referenced, not where it is defined.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_nest(acc jsonb, inner_scope text, outer_scope text, token text) RETURNS jsonb
@@ -1018,6 +1027,15 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                         WHERE coalesce(x->>'varcollid', x->>'paramcollid', x->>'resultcollid', x->>'collOid', '0') <> e->>'inputcollid')
 $$;
 
+-- Is x a column and arr an array column of x's own type (no cast on arr; on x only the ones pg_tviews__an_strip removes,
+-- which must leave x's type the element type)?
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_member_of(x jsonb, arr jsonb) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT arr->>'_' = 'VAR' AND public.pg_tviews__an_strip(x)->>'_' = 'VAR'
+       AND (public.pg_tviews__an_strip(x)->>'vartype')::oid
+           = (SELECT t.typelem FROM pg_type t WHERE t.oid = (arr->>'vartype')::oid AND t.typcategory = 'A')
+$$;
+
 -- Equalities of the conjuncts of a qual. side_l/side_r: for outer joins, the range-table indexes of the
 -- two inputs and which ones are nullable ('l', 'r', 'b'); an equality is used only when it holds for
 -- every contributing pair (one side each, or both in the nullable side).
@@ -1030,6 +1048,12 @@ DECLARE
     ra int; rb int;
     ok boolean;
     disjuncts jsonb;
+    member boolean;
+    need jsonb;
+    pairs jsonb;
+    pr jsonb;
+    arr jsonb;
+    lit jsonb;
 BEGIN
     IF e IS NULL OR jsonb_typeof(e) <> 'object' THEN RETURN acc; END IF;
     IF e->>'_' = 'BOOLEXPR' AND e->>'boolop' = 'and' THEN
@@ -1048,10 +1072,32 @@ BEGIN
         END LOOP;
         RETURN jsonb_set(acc, '{ors}', coalesce(acc->'ors', '[]') || jsonb_build_array(disjuncts));
     END IF;
-    IF e->>'_' = 'OPEXPR' AND jsonb_array_length(e->'args') = 2 AND public.pg_tviews__an_same_collation(e)
+    pairs := '[]';
+    IF e->>'_' IN ('OPEXPR', 'SCALARARRAYOPEXPR') AND jsonb_array_length(e->'args') = 2 AND public.pg_tviews__an_same_collation(e)
        AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (e->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)) THEN
-        a := public.pg_tviews__an_var(e->'args'->0, scope);
-        b := public.pg_tviews__an_var(e->'args'->1, scope);
+        -- x = ANY(arr) with a column x and an array column arr of x's own element type (no cast on either side): a
+        -- membership edge (pg_tviews__an_member_edge), under the same conditions as an equality
+        member := e->>'_' = 'SCALARARRAYOPEXPR';
+        IF NOT member OR e->>'useOr' = 'true' AND public.pg_tviews__an_member_of(e->'args'->0, e->'args'->1) THEN
+            pairs := jsonb_build_array(jsonb_build_array(public.pg_tviews__an_var(e->'args'->0, scope), public.pg_tviews__an_var(e->'args'->1, scope), member));
+        END IF;
+    ELSIF e->>'_' = 'OPEXPR' AND e->>'opno' IN ('2750', '2751', '2752') AND jsonb_array_length(e->'args') = 2 THEN
+        -- arr @> ARRAY[x, y] (each element a member of arr), ARRAY[x] <@ arr, and arr && ARRAY[x] (one element only: an
+        -- overlap with two is an OR); OIDs of anyarray's &&, @> and <@, fixed in PostgreSQL's catalog
+        arr := e->'args'->(CASE WHEN e->>'opno' = '2752' THEN 1 ELSE 0 END);
+        lit := e->'args'->(CASE WHEN e->>'opno' = '2752' THEN 0 ELSE 1 END);
+        IF lit->>'_' = 'ARRAYEXPR' AND (e->>'opno' <> '2750' OR jsonb_array_length(lit->'elements') = 1) THEN
+            pairs := coalesce((SELECT jsonb_agg(jsonb_build_array(public.pg_tviews__an_var(el, scope), public.pg_tviews__an_var(arr, scope), true))
+                                 FROM jsonb_array_elements(lit->'elements') el
+                                WHERE public.pg_tviews__an_member_of(el, arr)
+                                  AND coalesce(public.pg_tviews__an_strip(el)->>'varcollid', '0') = coalesce(e->>'inputcollid', '0')
+                                  AND coalesce(arr->>'varcollid', '0') = coalesce(e->>'inputcollid', '0')), '[]');
+        END IF;
+    END IF;
+    FOR pr IN SELECT v FROM jsonb_array_elements(pairs) v LOOP
+        a := pr->>0;
+        b := pr->>1;
+        member := (pr->>2)::boolean;
         IF a IS NOT NULL AND b IS NOT NULL THEN
             ok := side_l IS NULL;
             IF NOT ok AND split_part(a, ':', 1) = scope AND split_part(b, ':', 1) = scope THEN
@@ -1063,18 +1109,19 @@ BEGIN
             IF ok THEN
                 -- the nullable side(s) of an outer join must be present (unless the WHERE clause requires them:
                 -- "p.pk IS NOT NULL", "p.x > 0")
-                acc := public.pg_tviews__an_edge(acc, a, b, false,
-                           coalesce((SELECT jsonb_build_array(jsonb_build_array(public.pg_tviews__an_ctx(acc, scope)))
+                need := coalesce((SELECT jsonb_build_array(jsonb_build_array(public.pg_tviews__an_ctx(acc, scope)))
                                       WHERE public.pg_tviews__an_ctx(acc, scope) IS NOT NULL), '[]')
                            || CASE WHEN side_l IS NULL THEN '[]'::jsonb
                                    ELSE coalesce((SELECT jsonb_agg(sd.toks) FROM (
                                             SELECT (SELECT jsonb_agg(scope || ':' || r) FROM unnest(sd.rtis) r) AS toks
                                               FROM (VALUES (side_r, nullable IN ('r', 'b')), (side_l, nullable IN ('l', 'b'))) sd(rtis, is_nullable)
                                              WHERE sd.is_nullable
-                                               AND NOT EXISTS (SELECT 1 FROM unnest(sd.rtis) r WHERE coalesce(acc->'forced'->scope, '[]') ? r::text)) sd), '[]') END);
+                                               AND NOT EXISTS (SELECT 1 FROM unnest(sd.rtis) r WHERE coalesce(acc->'forced'->scope, '[]') ? r::text)) sd), '[]') END;
+                acc := CASE WHEN member THEN public.pg_tviews__an_member_edge(acc, a, b, need)
+                            ELSE public.pg_tviews__an_edge(acc, a, b, false, need) END;
             END IF;
         END IF;
-    END IF;
+    END LOOP;
     -- a positive EXISTS or IN conjunct (of WHERE, or an inner join's ON) is a semi-join: its conditions hold for every row
     -- of this level, so its equalities are not confined to it (pg_tviews__an_sublink)
     -- (only when each of its rows satisfies its conditions: not over an aggregate without GROUP BY, whose one row exists
@@ -1587,10 +1634,20 @@ DROP FUNCTION IF EXISTS public.pg_tviews__an_edges(jsonb);
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_edges(acc jsonb, toks jsonb) RETURNS TABLE(a text, b text)
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH e AS (SELECT x FROM jsonb_array_elements(acc->'edges') x
-                WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(x->3, '[]')) n
+                WHERE x->4 IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(x->3, '[]')) n
                                    WHERE NOT toks ?| ARRAY(SELECT jsonb_array_elements_text(n))))
     SELECT x->>0, x->>1 FROM e
     UNION SELECT x->>1, x->>0 FROM e WHERE NOT (x->>2)::boolean
+$$;
+
+-- The membership edges (pg_tviews__an_member_edge) an occurrence with tokens toks may use: column s is an element of arr.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_members(acc jsonb, toks jsonb) RETURNS TABLE(s text, arr text)
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT x->>0, x->>1 FROM jsonb_array_elements(acc->'edges') x
+     WHERE x->>4 = 'member'
+       AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(x->3, '[]')) n
+                        WHERE NOT toks ?| ARRAY(SELECT jsonb_array_elements_text(n)))
 $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_base(acc jsonb) RETURNS TABLE(node text, occ text, col text)
@@ -1683,6 +1740,30 @@ BEGIN
                 visited := visited || hit.occ;
                 nxt := nxt || jsonb_build_array(jsonb_build_object('occ', hit.occ, 'hops', (f->'hops') || jsonb_build_array(
                            jsonb_build_object('from', hit.from_col, 'schema', hit.sch, 'table', hit.tbl, 'to', hit.to_col))));
+            END LOOP;
+        END LOOP;
+        -- then hops across one membership edge, with equalities on either side (0.3.14): "arr" says which end is the
+        -- array, 'to' (rows of the next table whose array holds the value) or 'from' (the elements of this one's array)
+        FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
+            FOR hit IN
+                WITH RECURSIVE fw(start, node) AS (
+                    SELECT b.node, b.node FROM public.pg_tviews__an_base(acc) b WHERE b.occ = f->>'occ'
+                    UNION SELECT fw.start, e.b FROM fw JOIN public.pg_tviews__an_edges(acc, toks) e ON e.a = fw.node
+                ), bw(start, node, arr) AS (
+                    SELECT fw.start, m.arr, 'to' FROM fw JOIN public.pg_tviews__an_members(acc, toks) m ON m.s = fw.node
+                    UNION SELECT fw.start, m.s, 'from' FROM fw JOIN public.pg_tviews__an_members(acc, toks) m ON m.arr = fw.node
+                    UNION SELECT bw.start, e.b, bw.arr FROM bw JOIN public.pg_tviews__an_edges(acc, toks) e ON e.a = bw.node
+                )
+                SELECT DISTINCT ON (t.occ) s.col AS from_col, t.occ, t.col AS to_col, o->>'schema' AS sch, o->>'table' AS tbl, bw.arr
+                  FROM bw JOIN public.pg_tviews__an_base(acc) s ON s.node = bw.start
+                  JOIN public.pg_tviews__an_base(acc) t ON t.node = bw.node AND t.occ <> f->>'occ'
+                  JOIN jsonb_array_elements(acc->'occs') o ON (o->>'scope') || ':' || (o->>'rti') = t.occ
+                 WHERE NOT t.occ = ANY(visited)
+                 ORDER BY t.occ, s.node, t.node, bw.arr
+            LOOP
+                visited := visited || hit.occ;
+                nxt := nxt || jsonb_build_array(jsonb_build_object('occ', hit.occ, 'hops', (f->'hops') || jsonb_build_array(
+                           jsonb_build_object('from', hit.from_col, 'schema', hit.sch, 'table', hit.tbl, 'to', hit.to_col, 'arr', hit.arr))));
             END LOOP;
         END LOOP;
         frontier := nxt;
@@ -2229,9 +2310,11 @@ BEGIN
             hops := '[]';
             from_tbl := (src->>'schema') || '.' || (src->>'table');
             FOR h IN SELECT x FROM jsonb_array_elements(p->'hops') x LOOP
-                h := h || jsonb_build_object('id', hashtext(ent || '|' || from_tbl || '.' || (h->>'from') || '=' || (h->>'schema') || '.' || (h->>'table') || '.' || (h->>'to')));
+                h := h || jsonb_build_object('id', hashtext(ent || '|' || from_tbl || '.' || (h->>'from') || '=' || (h->>'schema') || '.' || (h->>'table') || '.' || (h->>'to')
+                                                            || coalesce('|' || (h->>'arr'), '')));
                 near := jsonb_set(near, ARRAY[(h->>'schema') || '.' || (h->>'table')],
-                                  coalesce(near->((h->>'schema') || '.' || (h->>'table')), '[]') || jsonb_build_array(jsonb_build_object('id', h->'id', 'col', h->'to')));
+                                  coalesce(near->((h->>'schema') || '.' || (h->>'table')), '[]')
+                                  || jsonb_build_array(jsonb_build_object('id', h->'id', 'col', h->'to') || CASE WHEN h->>'arr' = 'to' THEN '{"arr": "to"}' ELSE '{}' END::jsonb));
                 hops := hops || jsonb_build_array(h);
                 from_tbl := (h->>'schema') || '.' || (h->>'table');
             END LOOP;
@@ -2357,7 +2440,7 @@ BEGIN
                   DETAIL = CASE WHEN (a->>'key_untraced_expression')::boolean
                                 THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery, a CTE''s output or the nullable side of an outer join, and in a query without DISTINCT or set operations), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions.', a->>'key_column')
                                 ELSE format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column') END,
-                  HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post) of columns that share a collation, without casts other than integer widening (an OR links when each of its branches does; a NOT IN (SELECT ...) links like that when neither side can be NULL: NOT NULL columns, or IS NOT NULL in WHERE), or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
+                  HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post) of columns that share a collation, without casts other than integer widening (x = ANY(a.ids) links x to an array column of its own type; an OR links when each of its branches does; a NOT IN (SELECT ...) links like that when neither side can be NULL: NOT NULL columns, or IS NOT NULL in WHERE), or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
     END IF;
 END
 $fn$;
@@ -2374,10 +2457,13 @@ DROP FUNCTION IF EXISTS public.pg_tviews__gen_keys(public.pg_tview_meta, jsonb, 
 -- Type of the column a hop compares with (its values are locked and passed on as this type's text).
 -- (smallint and integer widen to bigint: the other side of the join may be wider, a bigint parent key with an
 -- integer foreign key, and its values must not overflow; integers print the same in every width)
+-- (the element type, exactly, when "to" is an array column a membership hop looks values up in: "arr && values::type[]"
+-- needs the array's own type)
 CREATE OR REPLACE FUNCTION public.pg_tviews__hop_type(h jsonb) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN a.atttypid IN ('int2'::regtype, 'int4'::regtype) THEN 'bigint' ELSE format_type(a.atttypid, a.atttypmod) END
-      FROM pg_attribute a
+    SELECT CASE WHEN h->>'arr' = 'to' THEN format_type(t.typelem, a.atttypmod)
+                WHEN a.atttypid IN ('int2'::regtype, 'int4'::regtype) THEN 'bigint' ELSE format_type(a.atttypid, a.atttypmod) END
+      FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
      WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = h->>'to';
 $$;
 
@@ -2409,6 +2495,14 @@ $$;
 -- value (INSERT, or an UPDATE that changed the column): a row that was already there is found by the other
 -- side's walk, and the key lock orders the two; so deleted rows and unchanged columns give none (rows of an
 -- UPDATE are paired by the source's primary key; without one every new value counts).
+-- The new images among changed rows d (the rows an UPDATE's rows arrive as; all of d otherwise)
+CREATE OR REPLACE FUNCTION public.pg_tviews__new_rows(d text, op text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN op = 'UPDATE' THEN replace(replace(d, '(SELECT (OLD).* UNION ALL SELECT (NEW).*)', '(SELECT (NEW).*)'),
+                                                '(SELECT * FROM pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new)', 'pg_tviews_new')
+                ELSE d END
+$$;
+
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_queue(public.pg_tview_meta, jsonb, int, text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__gen_queue(m public.pg_tview_meta, dep jsonb, s int, op text, d text) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
@@ -2430,6 +2524,11 @@ BEGIN
                              || coalesce(' WHERE ' || public.pg_tviews__key_fits(
                                     (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = src AND a.attname = p->>'key'),
                                     m.key_type, format('_d.%I', p->>'key')), ''));
+        ELSIF p->'hops'->0->>'arr' = 'from' THEN
+            -- (a membership hop from an array column: its elements)
+            i := i + 1;
+            parts := parts || format('(%L, ARRAY(SELECT DISTINCT _e.v::%s::text FROM %s _d CROSS JOIN LATERAL unnest(_d.%I) _e(v) WHERE _e.v IS NOT NULL))',
+                                     'p' || s || '.' || i, public.pg_tviews__hop_type(p->'hops'->0), d, p->'hops'->0->>'from');
         ELSE
             i := i + 1;
             parts := parts || format('(%L, ARRAY(SELECT DISTINCT _d.%I::%s::text FROM %s _d WHERE _d.%I IS NOT NULL%s))',
@@ -2461,7 +2560,13 @@ BEGIN
                                                                            ELSE coalesce(pp->'key_cols', jsonb_build_array(pp->'key')) END) r(c)
                         WHERE hh.h->>'id' = nr->>'id');
         reads := ARRAY(SELECT c FROM unnest(reads) c WHERE c IS NOT NULL AND c <> nr->>'col' AND NOT c = ANY(coalesce(pk, '{}')) ORDER BY 1);
-        IF op = 'UPDATE' AND dep->>'relkind' = 'p' THEN
+        IF nr->>'arr' = 'to' THEN
+            -- (an array column a membership hop looks values up in: every element of the new rows arrives, whether
+            -- or not it was there before: a few values locked for nothing, none missed)
+            parts := parts || format('(%L, ARRAY(SELECT DISTINCT _e.v::text FROM %s _d CROSS JOIN LATERAL unnest(_d.%I) _e(v) WHERE _e.v IS NOT NULL))',
+                                     'n' || (nr->>'id'),
+                                     public.pg_tviews__new_rows(d, op), nr->>'col');
+        ELSIF op = 'UPDATE' AND dep->>'relkind' = 'p' THEN
             parts := parts || format('(%L, ARRAY(SELECT (NEW).%2$I::text WHERE (NEW).%2$I IS NOT NULL AND ROW((NEW).%2$I%3$s) IS DISTINCT FROM ROW((OLD).%2$I%4$s)))',
                                      'n' || (nr->>'id'), nr->>'col',
                                      (SELECT coalesce(string_agg(format(', (NEW).%I', c), ''), '') FROM unnest(reads) c),
@@ -2481,9 +2586,7 @@ BEGIN
         ELSE
             parts := parts || format('(%L, ARRAY(SELECT DISTINCT _d.%I::text FROM %s _d WHERE _d.%I IS NOT NULL))',
                                      'n' || (nr->>'id'), nr->>'col',
-                                     CASE WHEN op = 'UPDATE' THEN replace(replace(d, '(SELECT (OLD).* UNION ALL SELECT (NEW).*)', '(SELECT (NEW).*)'),
-                                                                          '(SELECT * FROM pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new)', 'pg_tviews_new')
-                                          ELSE d END, nr->>'col');
+                                     public.pg_tviews__new_rows(d, op), nr->>'col');
         END IF;
     END LOOP;
     RETURN array_to_string(parts, ', ');
@@ -2621,6 +2724,20 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                   var, typ, head, tail, public.pg_tviews__value_set(format('%s::%s[]', var, typ), ARRAY[tbl], true));
 $$;
 
+-- The same over a membership hop into array column arr (head ends with it): the rows whose array holds one of the
+-- values, by overlap (a GIN index on the column serves it)
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_by_members(var text, typ text, head text, tail text) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format(E'\n    IF cardinality(%1$s) > 0 THEN\n        %3$s&& %1$s::%2$s[]%4$s\n    END IF;', var, typ, head, tail);
+$$;
+
+-- The lookup of hop h's values held in var: by equality, or by overlap into an array column (a membership hop)
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_lookup(h jsonb, var text, head text, tail text, tbl regclass) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN h->>'arr' = 'to' THEN public.pg_tviews__gen_by_members(var, public.pg_tviews__hop_type(h), head, tail)
+                ELSE public.pg_tviews__gen_by_values(var, public.pg_tviews__hop_type(h), head, tail, tbl) END
+$$;
+
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_walk(public.pg_tview_meta, text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__gen_walk(m public.pg_tview_meta, lk text, OUT decl text, OUT gather text, OUT body text, OUT into_list text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
@@ -2671,7 +2788,7 @@ BEGIN
             IF NOT lockvals ? (h->>'id') THEN
                 lockvals := lockvals || jsonb_build_object(h->>'id', public.pg_tviews__lock_value(
                                 to_regclass(format('%I.%I', dep->>'schema', dep->>'table')), h->>'col',
-                                public.pg_tviews__hop_type(jsonb_build_object('schema', dep->>'schema', 'table', dep->>'table', 'to', h->>'col'))));
+                                public.pg_tviews__hop_type(jsonb_build_object('schema', dep->>'schema', 'table', dep->>'table', 'to', h->>'col', 'arr', h->'arr'))));
             END IF;
             IF NOT nears ? (h->>'id') THEN
                 nears := nears || jsonb_build_object(h->>'id', format('_n%s', replace(h->>'id', '-', 'm')));
@@ -2717,13 +2834,13 @@ BEGIN
             j := (it->>1)::int;
             h := pa->'hops'->(j - 1);
             IF j = jsonb_array_length(pa->'hops') AND pa ? 'key_expr' THEN
-                body := body || public.pg_tviews__gen_by_values(format('%s_%s', pa->>'v', j), public.pg_tviews__hop_type(h),
+                body := body || public.pg_tviews__gen_lookup(h, format('%s_%s', pa->>'v', j),
                             format('_q_k := coalesce(_q_k, ''{}'') || ARRAY(%s WHERE y.%I ',
                                    public.pg_tviews__key_expr_of(pa, 'y', m.key_type, format('%I.%I', h->>'schema', h->>'table')), h->>'to'),
                             ');', NULL);
                 CONTINUE;
             ELSIF j = jsonb_array_length(pa->'hops') THEN
-                body := body || public.pg_tviews__gen_by_values(format('%s_%s', pa->>'v', j), public.pg_tviews__hop_type(h),
+                body := body || public.pg_tviews__gen_lookup(h, format('%s_%s', pa->>'v', j),
                             format('_q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%I::%s::text FROM %I.%I y WHERE %sy.%I ',
                                    pa->>'key', m.key_type, h->>'schema', h->>'table',
                                    coalesce(public.pg_tviews__key_fits(
@@ -2734,15 +2851,23 @@ BEGIN
                 CONTINUE;
             END IF;
             nxt := pa->'hops'->j;
-            body := body || public.pg_tviews__gen_by_values(format('%s_%s', pa->>'v', j), public.pg_tviews__hop_type(h),
-                        format('%s_%s := ARRAY(SELECT DISTINCT y.%I::%s::text FROM %I.%I y WHERE y.%I ',
-                               pa->>'v', j + 1, nxt->>'from', public.pg_tviews__hop_type(nxt), h->>'schema', h->>'table', h->>'to'),
-                        format(' AND y.%I IS NOT NULL%s);', nxt->>'from',
-                               coalesce(' AND ' || public.pg_tviews__key_fits(
-                                   (SELECT a.atttypid FROM pg_attribute a
-                                     WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = nxt->>'from'),
-                                   public.pg_tviews__hop_type(nxt), format('y.%I', nxt->>'from')), '')),
-                        CASE WHEN h->>'to' = nxt->>'from' THEN to_regclass(format('%I.%I', h->>'schema', h->>'table')) END);
+            IF nxt->>'arr' = 'from' THEN
+                -- (the next hop leaves from an array column: its elements)
+                body := body || public.pg_tviews__gen_lookup(h, format('%s_%s', pa->>'v', j),
+                            format('%s_%s := ARRAY(SELECT DISTINCT _e.v::%s::text FROM %I.%I y CROSS JOIN LATERAL unnest(y.%I) _e(v) WHERE y.%I ',
+                                   pa->>'v', j + 1, public.pg_tviews__hop_type(nxt), h->>'schema', h->>'table', nxt->>'from', h->>'to'),
+                            ' AND _e.v IS NOT NULL);', NULL);
+            ELSE
+                body := body || public.pg_tviews__gen_lookup(h, format('%s_%s', pa->>'v', j),
+                            format('%s_%s := ARRAY(SELECT DISTINCT y.%I::%s::text FROM %I.%I y WHERE y.%I ',
+                                   pa->>'v', j + 1, nxt->>'from', public.pg_tviews__hop_type(nxt), h->>'schema', h->>'table', h->>'to'),
+                            format(' AND y.%I IS NOT NULL%s);', nxt->>'from',
+                                   coalesce(' AND ' || public.pg_tviews__key_fits(
+                                       (SELECT a.atttypid FROM pg_attribute a
+                                         WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = nxt->>'from'),
+                                       public.pg_tviews__hop_type(nxt), format('y.%I', nxt->>'from')), '')),
+                            CASE WHEN h->>'to' = nxt->>'from' THEN to_regclass(format('%I.%I', h->>'schema', h->>'table')) END);
+            END IF;
             -- (the next hop is one closer to the key: its scope ranks lower, so it is locked later, in one statement)
             ready := jsonb_set(ready, ARRAY[(nxt->>'id') || '.' || (jsonb_array_length(pa->'hops') - j)],
                                coalesce(ready->((nxt->>'id') || '.' || (jsonb_array_length(pa->'hops') - j)), '[]')
@@ -2947,6 +3072,36 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
        AND to_regclass(format('%I.%I', h.schema_name, h.on_table)) IS NULL;
 $$;
 
+-- Does the lineage name a column its table no longer has? A column renamed under a view the TVIEW reads leaves the
+-- definition's text as it was (the view keeps its column names), but the generated code names the table's column
+-- (0.3.13 missed that rename, and every write to the table then failed)
+CREATE OR REPLACE FUNCTION public.pg_tviews__lineage_columns_gone(m public.pg_tview_meta) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH cols(sch, tbl, col) AS (
+        SELECT d->>'schema', d->>'table', n->>'col' FROM jsonb_array_elements(m.dependencies) d
+         CROSS JOIN LATERAL jsonb_array_elements(coalesce(d->'near', '[]')) n
+        UNION ALL
+        SELECT d->>'schema', d->>'table', coalesce(p->'hops'->0->>'from', p->>'key')
+          FROM jsonb_array_elements(m.dependencies) d CROSS JOIN LATERAL jsonb_array_elements(coalesce(d->'paths', '[]')) p
+        UNION ALL
+        SELECT h->>'schema', h->>'table', h->>'to'
+          FROM jsonb_array_elements(m.dependencies) d CROSS JOIN LATERAL jsonb_array_elements(coalesce(d->'paths', '[]')) p
+         CROSS JOIN LATERAL jsonb_array_elements(p->'hops') h
+        UNION ALL
+        SELECT h->>'schema', h->>'table', p->'hops'->(o::int)->>'from'
+          FROM jsonb_array_elements(m.dependencies) d CROSS JOIN LATERAL jsonb_array_elements(coalesce(d->'paths', '[]')) p
+         CROSS JOIN LATERAL jsonb_array_elements(p->'hops') WITH ORDINALITY x(h, o)
+        UNION ALL
+        SELECT coalesce(p->'hops'->-1->>'schema', d->>'schema'), coalesce(p->'hops'->-1->>'table', d->>'table'), k
+          FROM jsonb_array_elements(m.dependencies) d CROSS JOIN LATERAL jsonb_array_elements(coalesce(d->'paths', '[]')) p
+         CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(p->'key_cols', jsonb_build_array(p->'key'))) k
+    )
+    SELECT EXISTS (SELECT 1 FROM cols
+                    WHERE col IS NOT NULL AND to_regclass(format('%I.%I', sch, tbl)) IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass(format('%I.%I', sch, tbl))
+                                         AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped))
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__stale_objects(m public.pg_tview_meta) RETURNS boolean
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -2955,7 +3110,8 @@ BEGIN
     IF dv IS NULL OR md5(regexp_replace(public.pg_tviews__viewdef(dv), '[;\s]+$', '')) IS DISTINCT FROM m.definition_hash THEN
         RETURN true;
     END IF;
-    RETURN EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d
+    RETURN public.pg_tviews__lineage_columns_gone(m)
+        OR EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d
                     CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
                     WHERE x.trg LIKE '%\_trn' AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg))
         -- a table that left a source (DETACH PARTITION, NO INHERIT) still carries its trigger

@@ -105,7 +105,7 @@ class RandomizedTest {
             exec(c, "INSERT INTO tb_user VALUES " + values(8, i -> i + ", " + (orgs ? nullable(4) + ", " : "") + "NULL, 'user" + i + "', " + rnd.nextInt(100)));
             exec(c, "UPDATE tb_user SET fk_manager = 1 + (pk_user % 3) WHERE pk_user > 3");
             String post = "(pk_post int PRIMARY KEY, fk_user int REFERENCES tb_user ON DELETE CASCADE ON UPDATE CASCADE" + def
-                    + ", title text NOT NULL, flag boolean NOT NULL)";
+                    + ", title text NOT NULL, flag boolean NOT NULL, watchers int[])";
             if (partitioned) {
                 exec(c, "CREATE TABLE tb_post " + post + " PARTITION BY RANGE (pk_post)");
                 exec(c, "CREATE TABLE tb_post_low PARTITION OF tb_post FOR VALUES FROM (MINVALUE) TO (500)");
@@ -114,6 +114,7 @@ class RandomizedTest {
                 exec(c, "CREATE TABLE tb_post " + post);
             }
             exec(c, "INSERT INTO tb_post VALUES " + values(20, i -> i + ", " + (1 + rnd.nextInt(8)) + ", 'post" + i + "', " + rnd.nextBoolean()));
+            exec(c, "UPDATE tb_post SET watchers = ARRAY[1 + pk_post % 8, 1 + (pk_post * 3) % 8] WHERE pk_post % 5 <> 0");
             if (tags) {
                 exec(c, "CREATE TABLE tb_tag (pk_tag int PRIMARY KEY, name text NOT NULL)");
                 exec(c, "INSERT INTO tb_tag VALUES " + values(5, i -> i + ", 'tag" + i + "'"));
@@ -159,6 +160,11 @@ class RandomizedTest {
             // an OR of equalities: a user's posts and the posts of the users they manage
             shapes.add(new String[] {"tv_reach", "SELECT u.pk_user AS pk_reach, (SELECT count(*) FROM tb_post p JOIN tb_user a ON a.pk_user = p.fk_user"
                     + " WHERE a.pk_user = u.pk_user OR a.fk_manager = u.pk_user) AS posts FROM tb_user u"});
+            // arrays of keys: the users a post's watchers array names, and each user's count of posts watched
+            shapes.add(new String[] {"tv_watchers", "SELECT p.pk_post AS pk_watchers, (SELECT jsonb_agg(u.name ORDER BY u.pk_user) FROM tb_user u"
+                    + " WHERE u.pk_user = ANY(p.watchers)) AS names FROM tb_post p"});
+            shapes.add(new String[] {"tv_watching", "SELECT u.pk_user AS pk_watching, (SELECT count(*) FROM tb_post p WHERE u.pk_user = ANY(p.watchers) AND p.flag)"
+                    + " AS watching FROM tb_user u"});
             // a constant key: a whole-table aggregate, recomputed whole on every write
             shapes.add(new String[] {"tv_totals", "SELECT 1 AS pk_totals, count(*) AS posts, count(*) FILTER (WHERE p.flag) AS flagged, max(u.score) AS top"
                     + " FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"});
@@ -184,6 +190,13 @@ class RandomizedTest {
             if (rnd.nextInt(100) == 0) {
                 return "CREATE OR REPLACE FUNCTION " + schema + ".badge(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT t || '"
                         + rnd.nextInt(10) + "' $f$";
+            }
+            if (rnd.nextInt(12) == 0) {
+                return switch (rnd.nextInt(3)) {
+                    case 0 -> "UPDATE tb_post SET watchers = ARRAY[" + userId() + ", " + nullable(9) + "] WHERE pk_post = " + postId();
+                    case 1 -> "UPDATE tb_post SET watchers = array_append(watchers, " + userId() + ") WHERE pk_post % 3 = " + rnd.nextInt(3);
+                    default -> "UPDATE tb_post SET watchers = NULL WHERE pk_post = " + postId();
+                };
             }
             switch (rnd.nextInt(orgs || tags ? 16 : 13)) {
                 case 0: id = nextId++;
