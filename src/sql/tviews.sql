@@ -1387,6 +1387,15 @@ BEGIN
         FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
             acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
         END LOOP;
+    WHEN '3' THEN
+        -- unnest(a.arr) of one array column (also WITH ORDINALITY): its first column is an element of that array, a
+        -- membership (0.3.14: FROM tb_post p, unnest(p.tag_ids) x(id) JOIN tb_tag t ON t.pk_tag = x.id)
+        IF jsonb_array_length(rte->'functions') = 1 AND rte->'functions'->0->'funcexpr'->>'funcid' = '2331'   -- unnest(anyarray)
+           AND jsonb_array_length(rte->'functions'->0->'funcexpr'->'args') = 1 AND rte->'functions'->0->'funcexpr'->'args'->0->>'_' = 'VAR' THEN
+            acc := public.pg_tviews__an_member_edge(acc, scope || ':' || rti || ':1',
+                                                    public.pg_tviews__an_var(rte->'functions'->0->'funcexpr'->'args'->0, scope), NULL);
+        END IF;
+        acc := public.pg_tviews__an_exprs(rte - 'eref' - 'alias', scope, ctes, acc);
     ELSE
         acc := public.pg_tviews__an_exprs(rte - 'eref' - 'alias', scope, ctes, acc);
     END CASE;
@@ -1666,9 +1675,13 @@ $$;
 DROP FUNCTION IF EXISTS public.pg_tviews__an_lineage(jsonb, int);
 
 -- The path of one occurrence over the edges of acc (NULL: none within six hops).
+-- (kx: one key expression, or a set operation's list, one per branch)
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_path(acc jsonb, occ jsonb, key_node text, kx jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
+    -- (the search for membership hops costs as much as the one for equalities: only when there are memberships)
+    has_members constant boolean := jsonb_path_exists(acc, 'strict $.edges[*] ? (@.size() > 4 && @[4] == "member")');
+    k jsonb;
     path jsonb;
     frontier jsonb;
     nxt jsonb;
@@ -1709,8 +1722,10 @@ BEGIN
     WHILE path IS NULL AND jsonb_array_length(frontier) > 0 AND depth <= 6 LOOP
         -- does an occurrence of the frontier hold a column equal to the key?
         FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
-            IF f->>'occ' = kx->>'occ' THEN
-                path := jsonb_build_object('hops', f->'hops', 'key', NULL, 'key_expr', kx->'expr', 'key_alias', kx->'alias', 'key_cols', kx->'cols');
+            SELECT x INTO k FROM jsonb_array_elements(CASE jsonb_typeof(kx) WHEN 'array' THEN kx WHEN 'object' THEN jsonb_build_array(kx) ELSE '[]' END) x
+             WHERE x->>'occ' = f->>'occ';
+            IF k IS NOT NULL THEN
+                path := jsonb_build_object('hops', f->'hops', 'key', NULL, 'key_expr', k->'expr', 'key_alias', k->'alias', 'key_cols', k->'cols');
                 EXIT;
             END IF;
             WITH RECURSIVE r(node) AS (
@@ -1744,7 +1759,7 @@ BEGIN
         END LOOP;
         -- then hops across one membership edge, with equalities on either side (0.3.14): "arr" says which end is the
         -- array, 'to' (rows of the next table whose array holds the value) or 'from' (the elements of this one's array)
-        FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
+        FOR f IN SELECT x FROM jsonb_array_elements(frontier) x WHERE has_members LOOP
             FOR hit IN
                 WITH RECURSIVE fw(start, node) AS (
                     SELECT b.node, b.node FROM public.pg_tviews__an_base(acc) b WHERE b.occ = f->>'occ'
@@ -2092,7 +2107,9 @@ $fn$;
 -- The resno-th item of the top-level SELECT list of a definition as PostgreSQL prints it (past a WITH clause, whose
 -- CTEs are in parentheses; items end at a comma outside quotes, parentheses and brackets, the list before FROM), or
 -- NULL (SELECT DISTINCT, or no such item).
-CREATE OR REPLACE FUNCTION public.pg_tviews__select_item(def text, resno int) RETURNS text
+DROP FUNCTION IF EXISTS public.pg_tviews__select_item(text, int);
+-- (branch: of a set operation printed without parentheses, the branch-th SELECT; NULL when it is in parentheses)
+CREATE OR REPLACE FUNCTION public.pg_tviews__select_item(def text, resno int, branch int DEFAULT 1) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     n int := length(def);
@@ -2101,6 +2118,7 @@ DECLARE
     depth int := 0;
     k int := 1;
     start int;
+    selects int := 0;
 BEGIN
     WHILE i <= n LOOP
         c := substr(def, i, 1);
@@ -2111,9 +2129,12 @@ BEGIN
         ELSIF c IN (')', ']') THEN
             depth := depth - 1;
         ELSIF depth = 0 AND start IS NULL AND substr(def, i, 7) ~ '^SELECT\s' AND (i = 1 OR substr(def, i - 1, 1) ~ '\s') THEN
-            EXIT WHEN substr(def, i) ~ '^SELECT\s+DISTINCT\s';
-            i := i + 6;
-            start := i;
+            selects := selects + 1;
+            IF selects = branch THEN
+                EXIT WHEN substr(def, i) ~ '^SELECT\s+DISTINCT\s';
+                i := i + 6;
+                start := i;
+            END IF;
         ELSIF depth = 0 AND start IS NOT NULL AND (c = ',' OR c ~ '\s' AND substr(def, i, 12) ~ '^\s+FROM\s') THEN
             IF k = resno THEN
                 RETURN btrim(substr(def, start, i - start), E' \n\t');
@@ -2171,7 +2192,34 @@ $$;
 -- when code is generated (prove); the health check compares the text with the catalog's copy, proven then, and creates
 -- nothing. NULL otherwise: the key then has no lineage and the TVIEW is refused, as before.
 DROP FUNCTION IF EXISTS public.pg_tviews__an_key_expr(jsonb, int, text, regclass);
+-- Of a set operation (0.3.14: an activity feed, 'post-' || p.pk_post in one branch and 'comment-' || c.pk_comment in
+-- another), a list: each branch whose key is an expression gives one, proven over that branch's table and the text of
+-- that branch as PostgreSQL prints it (branches printed in parentheses, nested set operations, give none: refused).
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_expr(q jsonb, key_attno int, key_col text, v regclass, prove boolean) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    leaf record;
+    kx jsonb;
+    kxs jsonb := '[]';
+BEGIN
+    IF NOT q ? 'setOperations' THEN
+        RETURN public.pg_tviews__an_key_expr_of_level(q, key_attno, key_col, v, prove, '0', 1);
+    END IF;
+    FOR leaf IN SELECT (r #>> '{}')::int AS rti, o::int AS branch
+                  FROM jsonb_path_query(q->'setOperations', 'strict $.** ? (@."_" == "RANGETBLREF").rtindex') WITH ORDINALITY x(r, o) LOOP
+        kx := public.pg_tviews__an_key_expr_of_level(q->'rtable'->(leaf.rti - 1)->'subquery', key_attno, key_col, v, prove,
+                                                     '0/r' || leaf.rti, leaf.branch);
+        IF kx IS NOT NULL THEN
+            kxs := kxs || jsonb_build_array(kx);
+        END IF;
+    END LOOP;
+    RETURN CASE WHEN jsonb_array_length(kxs) > 0 THEN kxs END;
+END
+$fn$;
+
+-- The key expression of one query level (scope: its scope; branch: which SELECT of the printed definition it is)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_expr_of_level(q jsonb, key_attno int, key_col text, v regclass, prove boolean,
+                                                                 scope text, branch int) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     e jsonb := (SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno);
@@ -2198,7 +2246,11 @@ BEGIN
         RETURN NULL;
     END IF;
     -- (names outside pg_catalog come qualified: generated code runs with that search_path)
-    item := public.pg_tviews__select_item(ltrim(public.pg_tviews__viewdef(v)), key_attno);
+    item := public.pg_tviews__select_item(ltrim(public.pg_tviews__viewdef(v)), key_attno, branch);
+    -- (a later branch's column is printed without its name unless it was given one)
+    IF branch > 1 AND item IS NOT NULL AND right(item, length(suffix)) IS DISTINCT FROM suffix THEN
+        item := item || suffix;
+    END IF;
     IF right(item, length(suffix)) IS DISTINCT FROM suffix THEN
         RETURN NULL;
     END IF;
@@ -2209,7 +2261,7 @@ BEGIN
         RETURN NULL;
     END IF;
     -- (the names as they are now: a stored view keeps the names its columns had when it was created)
-    RETURN jsonb_build_object('occ', '0:' || (vars->0->>'varno'), 'expr', item, 'alias', alias,
+    RETURN jsonb_build_object('occ', scope || ':' || (vars->0->>'varno'), 'expr', item, 'alias', alias,
                               'cols', (SELECT jsonb_agg(DISTINCT a.attname) FROM jsonb_array_elements(vars) x
                                          JOIN pg_attribute a ON a.attrelid = (rte->>'relid')::oid AND a.attnum = (x->>'varattno')::int));
 END

@@ -402,7 +402,10 @@ class LineageTest {
                     .create("l20.tv_contains", "SELECT t.pk_tag AS pk_contains, (SELECT count(*) FROM tb_post p WHERE p.\"tag ids\" @> ARRAY[t.pk_tag, t.fk_group]) AS n"
                             + " FROM " + tag + " t")
                     .create("l20.tv_within", "SELECT p.pk_post AS pk_within, (SELECT jsonb_agg(t.name ORDER BY t.pk_tag) FROM " + tag + " t"
-                            + " WHERE ARRAY[t.pk_tag] <@ p.\"tag ids\" OR p.\"tag ids\" && ARRAY[t.fk_group]) AS tags FROM tb_post p");
+                            + " WHERE ARRAY[t.pk_tag] <@ p.\"tag ids\" OR p.\"tag ids\" && ARRAY[t.fk_group]) AS tags FROM tb_post p")
+                    // and unnest(arr) in FROM: its column is an element of the array
+                    .create("l20.tv_unnested", "SELECT t.pk_tag AS pk_unnested, count(p.pk_post) AS n FROM " + tag + " t"
+                            + " LEFT JOIN (tb_post p CROSS JOIN LATERAL unnest(p.\"tag ids\") WITH ORDINALITY x(id, o)) ON x.id = t.pk_tag GROUP BY t.pk_tag");
             assertThat(value(c, "SELECT count(*) FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.schema_name = 'l20' AND d->>'kind' <> 'keyed'"))
                     .as("keyed, not refreshed fully").isEqualTo(0L);
             String[] writes = {"UPDATE " + tag + " SET name = 'TWO' WHERE pk_tag = 2", "UPDATE tb_post SET \"tag ids\" = '{5,5,NULL,7}' WHERE pk_post = 3",
@@ -428,6 +431,50 @@ class LineageTest {
                     "(SELECT count(*) FROM l20.tb_post p WHERE p.\"tag ids\" <@ ARRAY[t.pk_tag])"}) {
                 assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l20.tv_refused', $q$SELECT t.pk_tag AS pk_refused, " + q + " AS n FROM " + tag + " t$q$)"))
                         .as(q).hasMessageContaining("cannot trace changes of l20.");
+            }
+        }
+    }
+
+    @Test
+    void keysThatAreExpressionsOfEachUnionBranchAreFollowed(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l22; SET search_path = l22, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text, handle text);"
+                    + " CREATE TABLE \"tb po'st\" (pk_post int PRIMARY KEY, fk_user int, title text);"
+                    + " CREATE TABLE tb_comment (pk_comment int PRIMARY KEY, fk_post int, fk_user int, body text);"
+                    + " INSERT INTO tb_user SELECT g, 'u' || g, 'h' || (g % 3) FROM generate_series(1, 6) g;"
+                    + " INSERT INTO l22.\"tb po'st\" SELECT g, 1 + g % 6, 't' || g FROM generate_series(1, 10) g;"
+                    + " INSERT INTO tb_comment SELECT g, 1 + g % 10, 1 + g % 6, 'c' || g FROM generate_series(1, 15) g");
+            String post = "l22.\"tb po'st\"";
+            Oracle oracle = new Oracle(c)
+                    // an activity feed: each branch keys its rows by an expression of its own table
+                    .create("l22.tv_feed", "SELECT 'post-' || p.pk_post AS pk_feed, u.name AS who, p.title AS what FROM " + post + " p"
+                            + " JOIN l22.tb_user u ON u.pk_user = p.fk_user UNION ALL SELECT 'comment-' || c.pk_comment, u.name, c.body || ' on ' || p.title"
+                            + " FROM l22.tb_comment c JOIN l22.tb_user u ON u.pk_user = c.fk_user JOIN " + post + " p ON p.pk_post = c.fk_post")
+                    // three branches under UNION, one of them keyed by a column; EXCEPT; integer expressions
+                    .create("l22.tv_mixed", "SELECT u.handle || '#' || u.pk_user AS pk_mixed, u.name FROM l22.tb_user u UNION SELECT 'p' || p.pk_post, p.title FROM "
+                            + post + " p WHERE EXISTS (SELECT 1 FROM l22.tb_comment c WHERE c.fk_post = p.pk_post) UNION SELECT c.body, c.body FROM l22.tb_comment c")
+                    .create("l22.tv_except", "SELECT p.pk_post * 10 + 1 AS pk_except, p.title FROM " + post + " p"
+                            + " EXCEPT SELECT c.fk_post * 10 + 1, 't' || c.fk_post FROM l22.tb_comment c WHERE c.body LIKE '%x'");
+            assertThat(value(c, "SELECT count(*) FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.schema_name = 'l22' AND d->>'kind' <> 'keyed'"))
+                    .as("keyed, not refreshed fully").isEqualTo(0L);
+            String[] writes = {"UPDATE l22.tb_user SET name = 'A' WHERE pk_user = 1", "UPDATE " + post + " SET title = 'T2' WHERE pk_post = 2",
+                "INSERT INTO l22.tb_comment VALUES (30, 2, 2, 'new')", "UPDATE l22.tb_comment SET pk_comment = 31 WHERE pk_comment = 3",
+                "UPDATE l22.tb_comment SET body = body || 'x' WHERE fk_post = 4", "UPDATE " + post + " SET pk_post = 40 WHERE pk_post = 5",
+                "UPDATE l22.tb_user SET handle = 'hz' WHERE pk_user = 2", "DELETE FROM " + post + " WHERE pk_post = 1", "DELETE FROM l22.tb_user WHERE pk_user = 3",
+                "UPDATE l22.tb_comment SET fk_post = 9 WHERE pk_comment < 6"};
+            exec(w, "SET search_path = l22, public");
+            for (String sql : writes) {
+                exec(w, sql);
+                oracle.check(sql);
+            }
+            // a branch in parentheses (a nested set operation), a DISTINCT branch, a key of two tables: refused
+            for (String q : new String[] {"(SELECT 'u' || u.pk_user AS pk_refused FROM l22.tb_user u UNION ALL SELECT 'p' || p.pk_post FROM " + post + " p)"
+                    + " EXCEPT SELECT 'c' || c.pk_comment FROM l22.tb_comment c",
+                    "SELECT 'u' || u.pk_user AS pk_refused FROM l22.tb_user u UNION ALL SELECT DISTINCT 'p' || p.pk_post FROM " + post + " p",
+                    "SELECT 'u' || u.pk_user AS pk_refused FROM l22.tb_user u UNION ALL SELECT c.pk_comment || '-' || p.pk_post FROM l22.tb_comment c JOIN "
+                            + post + " p ON p.pk_post = c.fk_post"}) {
+                assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l22.tv_refused', $q$" + q + "$q$)")).as(q).hasMessageContaining("cannot trace changes of l22.");
             }
         }
     }

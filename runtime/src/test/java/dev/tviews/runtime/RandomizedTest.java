@@ -165,6 +165,9 @@ class RandomizedTest {
                     + " WHERE u.pk_user = ANY(p.watchers)) AS names FROM tb_post p"});
             shapes.add(new String[] {"tv_watching", "SELECT u.pk_user AS pk_watching, (SELECT count(*) FROM tb_post p WHERE u.pk_user = ANY(p.watchers) AND p.flag)"
                     + " AS watching FROM tb_user u"});
+            // an activity feed: a key expression per UNION branch, one branch through a hop
+            shapes.add(new String[] {"tv_feed", "SELECT 'p' || p.pk_post AS pk_feed, p.title AS what, u.name AS who FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"
+                    + " UNION ALL SELECT 'u' || u.pk_user, u.name, m.name FROM tb_user u LEFT JOIN tb_user m ON m.pk_user = u.fk_manager"});
             // a constant key: a whole-table aggregate, recomputed whole on every write
             shapes.add(new String[] {"tv_totals", "SELECT 1 AS pk_totals, count(*) AS posts, count(*) FILTER (WHERE p.flag) AS flagged, max(u.score) AS top"
                     + " FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"});
