@@ -59,6 +59,7 @@ public final class RolledBackWrite {
             + "(SELECT ctid FROM %1$I.%2$I WHERE %4$I::text = ? ORDER BY ctid LIMIT 1)";
     /** Applies the transaction's queued TVIEW maintenance (runtime 0.3: maintenance otherwise runs at commit). */
     static final String FLUSH = "SELECT public.pg_tviews_flush()";
+    static final int UPDATE_ATTEMPTS = 5;
     static final String DRIFT = "SELECT missing + extra + different FROM pg_tviews_check_consistency(?)";
 
     /** What the write test came to. Names are quoted identifiers, for messages. */
@@ -124,7 +125,13 @@ public final class RolledBackWrite {
         String kv = keyValue.get();
         String fingerprint = statement(FINGERPRINT, t.tviewSchema(), t.tviewTable(), t.keyColumn());
         String before = firstString(fingerprint, kv).orElseThrow();
-        int updated = update(statement(UPDATE, t.sourceSchema(), t.sourceTable(), column, t.sourceColumn()), kv);
+        String update = statement(UPDATE, t.sourceSchema(), t.sourceTable(), column, t.sourceColumn());
+        int updated = 0;
+        for (int attempt = 0; attempt < UPDATE_ATTEMPTS && updated == 0; attempt++) {
+            // a writer that updates the row between the ctid lookup and the write moves it: the write then matches
+            // nothing (under write load a drill failed on that); the next statement looks the row up again
+            updated = update(update, kv);
+        }
         try (PreparedStatement flush = connection.prepareStatement(FLUSH)) {
             flush.execute();   // maintenance runs at commit; read our own write now
         }
