@@ -373,9 +373,9 @@ class LineageTest {
             exec(c, "CREATE SCHEMA l20; SET search_path = l20, public");
             exec(c, "CREATE TABLE \"tb t'|ag\" (pk_tag int PRIMARY KEY, name text NOT NULL, fk_group int);"
                     + " CREATE TABLE tb_group (pk_group int PRIMARY KEY, label text, member_tags int[]);"
-                    + " CREATE TABLE tb_post (pk_post int PRIMARY KEY, title text, \"tag ids\" int[]) PARTITION BY RANGE (pk_post);"
+                    + " CREATE TABLE tb_post (pk_post int PRIMARY KEY, title text, \"tag\nids\" int[]) PARTITION BY RANGE (pk_post);"
                     + " CREATE TABLE tb_post_low PARTITION OF tb_post FOR VALUES FROM (1) TO (10); CREATE TABLE tb_post_rest PARTITION OF tb_post DEFAULT;"
-                    + " CREATE INDEX ON tb_post USING gin (\"tag ids\");"
+                    + " CREATE INDEX ON tb_post USING gin (\"tag\nids\");"
                     + " CREATE TABLE tb_comment (pk_comment int PRIMARY KEY, fk_post int, body text);"
                     + " CREATE TABLE tb_user (pk_user int PRIMARY KEY, roles text[] NOT NULL DEFAULT '{}'); CREATE TABLE tb_role (code text PRIMARY KEY, label text)");
             exec(c, "INSERT INTO l20.\"tb t'|ag\" SELECT g, 'tag' || g, 1 + g % 3 FROM generate_series(1, 8) g;"
@@ -387,30 +387,30 @@ class LineageTest {
             Oracle oracle = new Oracle(c)
                     // a post with its tags' names; a tag with the posts that carry it (an array on either side of the hop)
                     .create("l20.tv_post", "SELECT p.pk_post, p.title, (SELECT jsonb_agg(t.name ORDER BY t.pk_tag) FROM " + tag + " t"
-                            + " WHERE t.pk_tag = ANY(p.\"tag ids\")) AS tags FROM tb_post p")
-                    .create("l20.tv_tag", "SELECT t.pk_tag, t.name, (SELECT count(*) FROM tb_post p WHERE t.pk_tag = ANY(p.\"tag ids\")) AS n FROM " + tag + " t")
+                            + " WHERE t.pk_tag = ANY(p.\"tag\nids\")) AS tags FROM tb_post p")
+                    .create("l20.tv_tag", "SELECT t.pk_tag, t.name, (SELECT count(*) FROM tb_post p WHERE t.pk_tag = ANY(p.\"tag\nids\")) AS n FROM " + tag + " t")
                     // a join that makes rows appear and disappear, two hops (comment -> post -> tags -> group), array to array
                     .create("l20.tv_tagged", "SELECT p.pk_post AS pk_tagged, jsonb_agg(t.name ORDER BY t.pk_tag) AS names FROM tb_post p"
-                            + " JOIN " + tag + " t ON t.pk_tag = ANY(p.\"tag ids\") GROUP BY p.pk_post")
+                            + " JOIN " + tag + " t ON t.pk_tag = ANY(p.\"tag\nids\") GROUP BY p.pk_post")
                     .create("l20.tv_comment", "SELECT c.pk_comment, (SELECT jsonb_agg(jsonb_build_object('tag', t.name, 'group', g.label) ORDER BY t.pk_tag)"
-                            + " FROM tb_post p JOIN " + tag + " t ON t.pk_tag = ANY(p.\"tag ids\") LEFT JOIN tb_group g ON g.pk_group = t.fk_group"
+                            + " FROM tb_post p JOIN " + tag + " t ON t.pk_tag = ANY(p.\"tag\nids\") LEFT JOIN tb_group g ON g.pk_group = t.fk_group"
                             + " WHERE p.pk_post = c.fk_post) AS tags FROM tb_comment c")
-                    .create("l20.tv_group", "SELECT g.pk_group, (SELECT jsonb_agg(DISTINCT p.pk_post) FROM " + tag + " t JOIN tb_post p ON t.pk_tag = ANY(p.\"tag ids\")"
+                    .create("l20.tv_group", "SELECT g.pk_group, (SELECT jsonb_agg(DISTINCT p.pk_post) FROM " + tag + " t JOIN tb_post p ON t.pk_tag = ANY(p.\"tag\nids\")"
                             + " WHERE t.pk_tag = ANY(g.member_tags)) AS posts FROM tb_group g")
                     .create("l20.tv_user", "SELECT u.pk_user, EXISTS (SELECT 1 FROM tb_role r WHERE r.code = ANY(u.roles) AND r.label = 'A') AS admin FROM tb_user u")
                     // the same membership written with the array operators: arr @> ARRAY[x, y], ARRAY[x] <@ arr, arr && ARRAY[x]
-                    .create("l20.tv_contains", "SELECT t.pk_tag AS pk_contains, (SELECT count(*) FROM tb_post p WHERE p.\"tag ids\" @> ARRAY[t.pk_tag, t.fk_group]) AS n"
+                    .create("l20.tv_contains", "SELECT t.pk_tag AS pk_contains, (SELECT count(*) FROM tb_post p WHERE p.\"tag\nids\" @> ARRAY[t.pk_tag, t.fk_group]) AS n"
                             + " FROM " + tag + " t")
                     .create("l20.tv_within", "SELECT p.pk_post AS pk_within, (SELECT jsonb_agg(t.name ORDER BY t.pk_tag) FROM " + tag + " t"
-                            + " WHERE ARRAY[t.pk_tag] <@ p.\"tag ids\" OR p.\"tag ids\" && ARRAY[t.fk_group]) AS tags FROM tb_post p")
+                            + " WHERE ARRAY[t.pk_tag] <@ p.\"tag\nids\" OR p.\"tag\nids\" && ARRAY[t.fk_group]) AS tags FROM tb_post p")
                     // and unnest(arr) in FROM: its column is an element of the array
                     .create("l20.tv_unnested", "SELECT t.pk_tag AS pk_unnested, count(p.pk_post) AS n FROM " + tag + " t"
-                            + " LEFT JOIN (tb_post p CROSS JOIN LATERAL unnest(p.\"tag ids\") WITH ORDINALITY x(id, o)) ON x.id = t.pk_tag GROUP BY t.pk_tag");
+                            + " LEFT JOIN (tb_post p CROSS JOIN LATERAL unnest(p.\"tag\nids\") WITH ORDINALITY x(id, o)) ON x.id = t.pk_tag GROUP BY t.pk_tag");
             assertThat(value(c, "SELECT count(*) FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.schema_name = 'l20' AND d->>'kind' <> 'keyed'"))
                     .as("keyed, not refreshed fully").isEqualTo(0L);
-            String[] writes = {"UPDATE " + tag + " SET name = 'TWO' WHERE pk_tag = 2", "UPDATE tb_post SET \"tag ids\" = '{5,5,NULL,7}' WHERE pk_post = 3",
-                "UPDATE tb_post SET \"tag ids\" = array_append(\"tag ids\", 9) WHERE pk_post % 3 = 0", "INSERT INTO " + tag + " VALUES (9, 'late', 2)",
-                "UPDATE tb_post SET \"tag ids\" = NULL WHERE pk_post = 4", "UPDATE tb_post SET pk_post = pk_post + 20 WHERE pk_post IN (5, 12)",
+            String[] writes = {"UPDATE " + tag + " SET name = 'TWO' WHERE pk_tag = 2", "UPDATE tb_post SET \"tag\nids\" = '{5,5,NULL,7}' WHERE pk_post = 3",
+                "UPDATE tb_post SET \"tag\nids\" = array_append(\"tag\nids\", 9) WHERE pk_post % 3 = 0", "INSERT INTO " + tag + " VALUES (9, 'late', 2)",
+                "UPDATE tb_post SET \"tag\nids\" = NULL WHERE pk_post = 4", "UPDATE tb_post SET pk_post = pk_post + 20 WHERE pk_post IN (5, 12)",
                 "UPDATE " + tag + " SET pk_tag = 10 WHERE pk_tag = 1", "DELETE FROM " + tag + " WHERE pk_tag = 7", "UPDATE " + tag + " SET fk_group = 3 WHERE pk_tag = 3",
                 "UPDATE tb_group SET member_tags = '{9,10,3}' WHERE pk_group = 1", "UPDATE tb_group SET label = 'G' WHERE pk_group = 3",
                 "INSERT INTO tb_post VALUES (30, 'new', '{10,9}')", "DELETE FROM tb_post WHERE pk_post = 2", "UPDATE tb_comment SET fk_post = 30 WHERE pk_comment < 4",
@@ -425,10 +425,10 @@ class LineageTest {
             // collation, no overlap with two values (an OR), no "arr within ARRAY[x]" (arr may be empty)
             exec(c, "CREATE TABLE tb_big (pk_big int PRIMARY KEY, ids bigint[], names text[] COLLATE \"C\")");
             for (String q : new String[] {"(SELECT count(*) FROM l20.tb_big b WHERE t.pk_tag = ANY(b.ids))",
-                    "(SELECT count(*) FROM l20.tb_post p WHERE t.pk_tag <> ALL(p.\"tag ids\"))",
+                    "(SELECT count(*) FROM l20.tb_post p WHERE t.pk_tag <> ALL(p.\"tag\nids\"))",
                     "(SELECT count(*) FROM l20.tb_big b WHERE t.name = ANY(b.names))",
-                    "(SELECT count(*) FROM l20.tb_post p WHERE p.\"tag ids\" && ARRAY[t.pk_tag, 3])",
-                    "(SELECT count(*) FROM l20.tb_post p WHERE p.\"tag ids\" <@ ARRAY[t.pk_tag])"}) {
+                    "(SELECT count(*) FROM l20.tb_post p WHERE p.\"tag\nids\" && ARRAY[t.pk_tag, 3])",
+                    "(SELECT count(*) FROM l20.tb_post p WHERE p.\"tag\nids\" <@ ARRAY[t.pk_tag])"}) {
                 assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l20.tv_refused', $q$SELECT t.pk_tag AS pk_refused, " + q + " AS n FROM " + tag + " t$q$)"))
                         .as(q).hasMessageContaining("cannot trace changes of l20.");
             }
