@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.14
+-- tviews-runtime-version: 0.3.15
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -275,7 +275,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.14'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.15'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -1500,6 +1500,190 @@ BEGIN
 END
 $fn$;
 
+-- The column a Var of query level q stands for (through join aliases and binary-compatible casts): "rti:attno" of a
+-- range-table entry of that level, "const" for a constant, a parameter or a column of an outer level, NULL otherwise.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_fixed_col(q jsonb, v jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    rte jsonb;
+BEGIN
+    LOOP
+        IF v->>'_' = 'RELABELTYPE' THEN
+            v := v->'arg';
+            CONTINUE;
+        END IF;
+        IF v->>'_' IN ('CONST', 'PARAM') OR v->>'_' = 'VAR' AND (v->>'varlevelsup')::int > 0 THEN
+            RETURN 'const';
+        END IF;
+        EXIT WHEN v->>'_' IS DISTINCT FROM 'VAR';
+        rte := q->'rtable'->((v->>'varno')::int - 1);
+        EXIT WHEN rte->>'rtekind' <> '2';
+        v := rte->'joinaliasvars'->((v->>'varattno')::int - 1);
+    END LOOP;
+    RETURN CASE WHEN v->>'_' = 'VAR' THEN (v->>'varno') || ':' || (v->>'varattno') END;
+END
+$fn$;
+
+-- The equality conjuncts of a level's WHERE and join conditions, each with the range-table indexes whose rows it
+-- restricts: all of them for WHERE and an inner join's ON; an outer join's ON restricts its nullable side only.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_equalities(q jsonb, n jsonb, restricts int[]) RETURNS TABLE(a text, b text, rtis int[])
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    c jsonb;
+    x jsonb;
+BEGIN
+    IF n IS NULL OR jsonb_typeof(n) <> 'object' THEN
+        RETURN;
+    END IF;
+    IF n->>'_' = 'FROMEXPR' THEN
+        FOR x IN SELECT f FROM jsonb_array_elements(coalesce(n->'fromlist', '[]')) f LOOP
+            RETURN QUERY SELECT * FROM public.pg_tviews__an_equalities(q, x, restricts);
+        END LOOP;
+    ELSIF n->>'_' = 'JOINEXPR' THEN
+        RETURN QUERY SELECT * FROM public.pg_tviews__an_equalities(q, n->'larg', CASE WHEN n->>'jointype' IN ('0', '1') THEN restricts ELSE '{}' END);
+        RETURN QUERY SELECT * FROM public.pg_tviews__an_equalities(q, n->'rarg', CASE WHEN n->>'jointype' IN ('0', '2') THEN restricts ELSE '{}' END);
+        restricts := CASE n->>'jointype' WHEN '0' THEN restricts
+                                         WHEN '1' THEN public.pg_tviews__an_rtis(n->'rarg')
+                                         WHEN '2' THEN public.pg_tviews__an_rtis(n->'larg') ELSE '{}' END;
+    ELSE
+        RETURN;
+    END IF;
+    FOR c IN SELECT y FROM jsonb_array_elements(CASE WHEN n->'quals'->>'_' = 'BOOLEXPR' AND n->'quals'->>'boolop' = 'and'
+                                                     THEN n->'quals'->'args' WHEN n->'quals' IS NULL OR n->'quals' = 'null'
+                                                     THEN '[]' ELSE jsonb_build_array(n->'quals') END) y
+               WHERE y->>'_' = 'OPEXPR' AND jsonb_array_length(y->'args') = 2
+                 AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (y->>'opno')::oid AND o.oprname = '=') LOOP
+        RETURN QUERY SELECT public.pg_tviews__an_fixed_col(q, c->'args'->0), public.pg_tviews__an_fixed_col(q, c->'args'->1), restricts;
+    END LOOP;
+END
+$fn$;
+
+-- Does an order by these expressions (a level's ORDER BY, an aggregate's) tell the rows of query level q apart? Every
+-- table of the level (or of need, when given) must have all columns of one of its unique indexes without NULLs (NOT NULL
+-- columns or NULLS NOT DISTINCT) among the ordered ones, or equal to a constant, an outer column or columns of tables
+-- already told apart (a comment's author: u.pk_user = c.fk_user gives each comment one user row). A subquery or view
+-- is told apart when those of its output columns are told its rows apart (or it returns one row, or groups by them).
+-- Rows ordered alike then come from the same rows of those tables. NULL when they are told apart; otherwise the name of
+-- a row source they are not (a function, VALUES or a CTE never is).
+DROP FUNCTION IF EXISTS public.pg_tviews__an_untold(jsonb, jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_untold(q jsonb, exprs jsonb, need int[] DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    sorted text[];
+    told int[] := '{}';
+    rtis int[];
+    cols int[];
+    eqs jsonb;
+    rte jsonb;
+    sub jsonb;
+    rti int;
+    ok boolean;
+    grew boolean := true;
+BEGIN
+    sorted := ARRAY(SELECT public.pg_tviews__an_fixed_col(q, x) FROM jsonb_array_elements(exprs) x);
+    SELECT coalesce(jsonb_agg(jsonb_build_array(e.a, e.b, e.rtis)), '[]') INTO eqs
+      FROM public.pg_tviews__an_equalities(q, q->'jointree', public.pg_tviews__an_rtis(q->'jointree')) e
+     WHERE e.a IS NOT NULL AND e.b IS NOT NULL;
+    rtis := ARRAY(SELECT r FROM unnest(public.pg_tviews__an_rtis(q->'jointree')) r WHERE q->'rtable'->(r - 1)->>'rtekind' <> '2');
+    WHILE grew LOOP
+        grew := false;
+        FOREACH rti IN ARRAY rtis LOOP
+            CONTINUE WHEN rti = ANY(told);
+            rte := q->'rtable'->(rti - 1);
+            -- the columns of rti whose value the order fixes
+            cols := ARRAY(SELECT split_part(x, ':', 2)::int FROM unnest(sorted) x WHERE split_part(x, ':', 1) = rti::text
+                          UNION
+                          SELECT split_part(CASE WHEN split_part(e->>0, ':', 1) = rti::text THEN e->>0 ELSE e->>1 END, ':', 2)::int
+                            FROM jsonb_array_elements(eqs) e
+                           WHERE rti = ANY(ARRAY(SELECT jsonb_array_elements_text(e->2)::int))
+                             AND (split_part(e->>0, ':', 1) = rti::text AND (e->>1 = 'const' OR e->>1 = ANY(sorted) OR split_part(e->>1, ':', 1)::int = ANY(told))
+                                  OR split_part(e->>1, ':', 1) = rti::text AND (e->>0 = 'const' OR e->>0 = ANY(sorted) OR split_part(e->>0, ':', 1)::int = ANY(told))));
+            sub := NULL;
+            IF rte->>'rtekind' = '1' THEN
+                sub := rte->'subquery';
+            ELSIF rte->>'rtekind' = '0' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = (rte->>'relid')::oid AND c.relkind = 'v') THEN
+                SELECT public.pg_tviews__node_json(r.ev_action)->0 INTO sub FROM pg_rewrite r
+                 WHERE r.ev_class = (rte->>'relid')::oid AND r.rulename = '_RETURN';
+            END IF;
+            IF sub IS NOT NULL THEN
+                -- (LIMIT/OFFSET keep some of the rows: those are told apart as all of them are)
+                ok := NOT sub ? 'setOperations'
+                      AND CASE WHEN sub->>'hasAggs' = 'true' AND coalesce(jsonb_array_length(sub->'groupClause'), 0) = 0 THEN true
+                               WHEN coalesce(jsonb_array_length(sub->'groupClause'), 0) > 0 OR sub ? 'distinctClause' THEN
+                                    NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(sub->'groupClause', sub->'distinctClause')) g
+                                                 WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(sub->'targetList') te
+                                                                    WHERE te->>'ressortgroupref' = g->>'tleSortGroupRef'
+                                                                      AND te->>'resjunk' = 'false' AND (te->>'resno')::int = ANY(cols)))
+                               ELSE public.pg_tviews__an_untold(sub, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(sub->'targetList') te
+                                                                       WHERE te->>'resjunk' = 'false' AND (te->>'resno')::int = ANY(cols))) IS NULL END;
+            ELSE
+                ok := rte->>'rtekind' = '0'
+                      AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = (rte->>'relid')::oid AND c.relkind IN ('r', 'p'))
+                      AND NOT (rte->>'inh' = 'true' AND EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent
+                                                                 WHERE i.inhparent = (rte->>'relid')::oid AND c.relkind = 'r'))
+                      AND EXISTS (SELECT 1 FROM pg_index i
+                                   WHERE i.indrelid = (rte->>'relid')::oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
+                                     AND i.indexprs IS NULL
+                                     AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey::int2[]) k
+                                                      WHERE NOT k = ANY(cols)
+                                                         OR NOT (i.indnullsnotdistinct OR EXISTS (SELECT 1 FROM pg_attribute a
+                                                                  WHERE a.attrelid = i.indrelid AND a.attnum = k AND a.attnotnull))));
+            END IF;
+            IF ok THEN
+                told := told || rti;
+                grew := true;
+            END IF;
+        END LOOP;
+    END LOOP;
+    FOREACH rti IN ARRAY rtis LOOP
+        IF NOT rti = ANY(told) AND (need IS NULL OR rti = ANY(need)) THEN
+            RETURN coalesce(q->'rtable'->(rti - 1)->'eref'->>'aliasname', 'a row source');
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$fn$;
+
+-- The range-table indexes of query level q whose columns expression e reads (through join aliases); NULL when it
+-- reads a whole joined row or has a subquery (whose outer references are not followed here): then every one.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_var_rtis(q jsonb, e jsonb) RETURNS int[]
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    v jsonb;
+    rte jsonb;
+    got int[] := '{}';
+    more int[];
+BEGIN
+    IF jsonb_path_exists(e, 'strict $.** ? (@._ == "SUBLINK")') THEN
+        RETURN NULL;
+    END IF;
+    FOR v IN SELECT x FROM jsonb_path_query(e, 'strict $.** ? (@._ == "VAR" && @.varlevelsup == "0")') x LOOP
+        rte := q->'rtable'->((v->>'varno')::int - 1);
+        IF rte->>'rtekind' = '2' THEN
+            IF v->>'varattno' = '0' THEN
+                RETURN NULL;
+            END IF;
+            more := public.pg_tviews__an_var_rtis(q, rte->'joinaliasvars'->((v->>'varattno')::int - 1));
+            IF more IS NULL THEN
+                RETURN NULL;
+            END IF;
+            got := got || more;
+        ELSE
+            got := got || (v->>'varno')::int;
+        END IF;
+    END LOOP;
+    RETURN got;
+END
+$fn$;
+
+-- The expressions of a level's ORDER BY.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_sort_exprs(q jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(jsonb_agg(te->'expr'), '[]')
+      FROM jsonb_array_elements(coalesce(q->'targetList', '[]')) te
+     WHERE te->>'ressortgroupref' IN (SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(q->'sortClause', '[]')) s);
+$$;
+
 -- LIMIT/OFFSET in a query level (0.3.8). Its rows depend on the other rows of that level, so the level must be a
 -- subquery evaluated per outer row (correlated, LATERAL or in an expression; its occurrences then reach the key only
 -- through that correlation: pg_tviews__an_query does not link its output columns), and its ORDER BY must tell its rows
@@ -1507,11 +1691,8 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_limited(q jsonb, scope text) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    sorted text[] := '{}';
     sort_refs text[];
-    v jsonb;
-    rte jsonb;
-    rti int;
+    untold text;
 BEGIN
     IF scope = '0' OR q ? 'setOperations' THEN
         RAISE EXCEPTION 'LIMIT/OFFSET over the whole result make rows depend on the order of other rows: a TVIEW cannot maintain them'
@@ -1535,37 +1716,108 @@ BEGIN
         RAISE EXCEPTION 'the ORDER BY of a grouped LIMIT/OFFSET subquery must include every GROUP BY column' USING ERRCODE = '0A000',
             HINT = 'Ties would let a keyed recompute and a full one keep different groups: order by the grouped columns last.';
     END IF;
-    FOR v IN SELECT te->'expr' FROM jsonb_array_elements(q->'targetList') te WHERE te->>'ressortgroupref' = ANY(sort_refs) LOOP
-        LOOP   -- through join aliases to the table's column
-            EXIT WHEN v->>'_' IS DISTINCT FROM 'VAR' OR (v->>'varlevelsup')::int <> 0;
-            rte := q->'rtable'->((v->>'varno')::int - 1);
-            EXIT WHEN rte->>'rtekind' <> '2';
-            v := rte->'joinaliasvars'->((v->>'varattno')::int - 1);
-        END LOOP;
-        IF v->>'_' = 'VAR' AND (v->>'varlevelsup')::int = 0 THEN
-            sorted := sorted || ((v->>'varno') || ':' || (v->>'varattno'));
-        END IF;
-    END LOOP;
-    -- rows told apart: every table of the level ordered by all columns of one of its unique indexes (without NULLs:
-    -- NOT NULL columns or NULLS NOT DISTINCT), so a row of the join is ordered by a combination no other row has
-    FOR rti IN SELECT unnest(public.pg_tviews__an_rtis(q->'jointree')) LOOP
-        rte := q->'rtable'->(rti - 1);
-        CONTINUE WHEN rte->>'rtekind' = '2';
-        IF rte->>'rtekind' <> '0'
-           OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = (rte->>'relid')::oid AND c.relkind NOT IN ('r', 'p'))
-           OR (rte->>'inh' = 'true' AND EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent
-                                                  WHERE i.inhparent = (rte->>'relid')::oid AND c.relkind = 'r'))
-           OR NOT EXISTS (SELECT 1 FROM pg_index i
-                           WHERE i.indrelid = (rte->>'relid')::oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
-                             AND i.indexprs IS NULL
-                             AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey::int2[]) k
-                                              WHERE NOT (rti || ':' || k) = ANY(sorted)
-                                                 OR NOT (i.indnullsnotdistinct OR EXISTS (SELECT 1 FROM pg_attribute a
-                                                          WHERE a.attrelid = i.indrelid AND a.attnum = k AND a.attnotnull)))) THEN
-            RAISE EXCEPTION 'the ORDER BY of a LIMIT/OFFSET subquery must tell its rows apart' USING ERRCODE = '0A000',
-                DETAIL = format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).',
-                                coalesce(rte->'eref'->>'aliasname', 'a row source')),
-                HINT = 'Ties would let a keyed recompute and a full one keep different rows: end the ORDER BY with the primary key of every table the subquery reads.';
+    untold := public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q));
+    IF untold IS NOT NULL THEN
+        RAISE EXCEPTION 'the ORDER BY of a LIMIT/OFFSET subquery must tell its rows apart' USING ERRCODE = '0A000',
+            DETAIL = format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).', untold),
+            HINT = 'Ties would let a keyed recompute and a full one keep different rows: end the ORDER BY with the primary key of every table the subquery reads.';
+    END IF;
+END
+$fn$;
+
+-- DISTINCT ON keeps the first row of each group in ORDER BY order: unless the ORDER BY tells the rows of a group apart
+-- (or the level outputs nothing but the DISTINCT ON columns), which row that is depends on the order rows are read in,
+-- and a keyed recompute and a full one could keep different rows (0.3.14 accepted DISTINCT ON (x) ... ORDER BY x).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_distinct_on(q jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    refs text[] := ARRAY(SELECT x->>'tleSortGroupRef' FROM jsonb_array_elements(q->'distinctClause') x);
+    sort_refs text[] := ARRAY(SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(q->'sortClause', '[]')) s);
+    untold text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(q->'targetList') te
+                    WHERE te->>'resjunk' = 'false' AND NOT coalesce(te->>'ressortgroupref' = ANY(refs), false)) THEN
+        RETURN;
+    END IF;
+    IF q->>'hasAggs' = 'true' OR coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 THEN
+        untold := CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(q->'groupClause', '[]')) g
+                                     WHERE NOT g->>'tleSortGroupRef' = ANY(sort_refs)) OR q->>'hasAggs' = 'true' AND q->'groupClause' IS NULL
+                       THEN 'Its rows are groups: the ORDER BY must include every GROUP BY column.' END;
+    ELSE
+        -- (rows ordered alike need only come from the same rows of the tables the other output columns read)
+        untold := public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q),
+                                              public.pg_tviews__an_var_rtis(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(q->'targetList') te
+                                                                                 WHERE te->>'resjunk' = 'false' AND NOT coalesce(te->>'ressortgroupref' = ANY(refs), false))));
+        untold := CASE WHEN untold IS NOT NULL THEN
+                      format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).', untold) END;
+    END IF;
+    IF untold IS NOT NULL THEN
+        RAISE EXCEPTION 'the ORDER BY of a DISTINCT ON query must tell the rows of each group apart' USING ERRCODE = '0A000',
+            DETAIL = untold,
+            HINT = 'Ties would let a keyed recompute and a full one keep different rows: end the ORDER BY with the primary key of every table the query reads, e.g. ORDER BY c.fk_post, c.created_at DESC, c.pk_comment DESC.';
+    END IF;
+END
+$fn$;
+
+-- The type of an expression node of an analysed query tree, for the nodes that carry it; NULL for others.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_expr_type(e jsonb) RETURNS regtype
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(e->>'vartype', e->>'consttype', e->>'funcresulttype', e->>'opresulttype', e->>'resulttype',
+                    e->>'casetype', e->>'coalescetype', e->>'minmaxtype', e->>'aggtype')::oid::regtype;
+$$;
+
+-- An order-dependent aggregate (jsonb_agg, string_agg, array_agg, ...) with an ORDER BY that leaves ties: the order of
+-- tied rows is the order they are read in, which a keyed recompute and a full one need not share (0.3.14 accepted
+-- jsonb_agg(c.body ORDER BY c.created_at), and comments written in one transaction share created_at). Accepted when
+-- the ORDER BY tells the level's rows apart (pg_tviews__an_untold), or sorts every aggregated value itself and those
+-- values are of types whose equal values print the same (tied rows then aggregate to the same result).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_ordered_aggs(q jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    agg jsonb;
+    refs text[];
+    untold text;
+BEGIN
+    FOR agg IN
+        WITH RECURSIVE w(n) AS (
+            SELECT x FROM (VALUES (q->'targetList'), (q->'havingQual')) v(x) WHERE x IS NOT NULL
+            UNION ALL
+            SELECT c.c FROM w, LATERAL (SELECT e.value FROM jsonb_each(CASE WHEN jsonb_typeof(w.n) = 'object' THEN w.n ELSE '{}' END) e
+                                         WHERE e.key <> 'subselect'
+                                        UNION ALL SELECT a.value FROM jsonb_array_elements(CASE WHEN jsonb_typeof(w.n) = 'array' THEN w.n ELSE '[]' END) a) c(c)
+             WHERE jsonb_typeof(w.n) IN ('object', 'array') AND NOT (jsonb_typeof(w.n) = 'object' AND w.n->>'_' = 'AGGREF'))
+        SELECT n FROM w JOIN pg_proc p ON p.oid = (n->>'aggfnoid')::oid
+         WHERE jsonb_typeof(n) = 'object' AND n->>'_' = 'AGGREF' AND n->>'agglevelsup' = '0'
+           AND (n ? 'aggorder' OR n ? 'aggdistinct')
+           AND p.pronamespace = 'pg_catalog'::regnamespace
+           AND p.proname IN ('array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_agg_strict', 'jsonb_agg_strict',
+                             'json_object_agg', 'jsonb_object_agg', 'json_object_agg_strict', 'jsonb_object_agg_strict',
+                             'json_object_agg_unique', 'jsonb_object_agg_unique', 'json_object_agg_unique_strict',
+                             'jsonb_object_agg_unique_strict', 'xmlagg', 'json_objectagg', 'json_arrayagg')
+    LOOP
+        refs := ARRAY(SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(agg->'aggorder', agg->'aggdistinct')) s);
+        CONTINUE WHEN NOT EXISTS (
+                SELECT 1 FROM jsonb_array_elements(agg->'args') te
+                 WHERE te->>'resjunk' = 'false' AND te->'expr'->>'_' <> 'CONST'
+                   AND NOT (coalesce(te->>'ressortgroupref' = ANY(refs), false)
+                            AND public.pg_tviews__an_expr_type(te->'expr') IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype,
+                                    'bool'::regtype, 'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype, 'uuid'::regtype,
+                                    'oid'::regtype, 'text'::regtype, 'varchar'::regtype)
+                            AND coalesce((SELECT c.collisdeterministic FROM pg_collation c WHERE c.oid = nullif(agg->>'inputcollid', '0')::oid), true)));
+        -- (tied rows only need the same values of the tables the aggregated values read; within a group, its GROUP BY
+        -- values are fixed too)
+        untold := public.pg_tviews__an_untold(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(agg->'args') te
+                                                   WHERE te->>'ressortgroupref' = ANY(refs))
+                                                 || (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(q->'targetList') te
+                                                      WHERE te->>'ressortgroupref' IN (SELECT g->>'tleSortGroupRef'
+                                                                                         FROM jsonb_array_elements(coalesce(q->'groupClause', '[]')) g)),
+                                              public.pg_tviews__an_var_rtis(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(agg->'args') te
+                                                                                 WHERE te->>'resjunk' = 'false')));
+        IF untold IS NOT NULL THEN
+            RAISE EXCEPTION 'the ORDER BY of % leaves ties, whose order is the order rows are read in: a keyed recompute and a full one could differ',
+                (SELECT proname FROM pg_proc WHERE oid = (agg->>'aggfnoid')::oid) USING ERRCODE = '0A000',
+                DETAIL = format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).', untold),
+                HINT = 'End the aggregate''s ORDER BY with the primary key of every table it reads, e.g. jsonb_agg(c.body ORDER BY c.created_at, c.pk_comment).';
         END IF;
     END LOOP;
 END
@@ -1622,7 +1874,11 @@ BEGIN
         acc := jsonb_set(CASE WHEN acc ? 'detach' THEN acc ELSE acc || '{"detach": {}}' END, ARRAY['detach', scope], 'true');
     END IF;
     acc := public.pg_tviews__an_exprs(q->'havingQual', scope, ctes, acc);
+    IF q->>'hasAggs' = 'true' THEN
+        PERFORM public.pg_tviews__an_ordered_aggs(q);
+    END IF;
     IF q->>'hasDistinctOn' = 'true' THEN
+        PERFORM public.pg_tviews__an_distinct_on(q);
         distinct_refs := ARRAY(SELECT x->>'tleSortGroupRef' FROM jsonb_array_elements(q->'distinctClause') x);
     END IF;
     FOR te IN SELECT x FROM jsonb_array_elements(coalesce(q->'targetList', '[]')) x LOOP
@@ -1923,6 +2179,47 @@ END
 $fn$;
 
 
+-- The functions of an analysed query tree (or policy expression) whose result can change without any write to a
+-- table: volatile ones, and every STABLE function of pg_catalog except those whose result depends on their arguments
+-- and the settings pg_tviews__setting_names lists only (which a TVIEW's functions pin). The others read the clock
+-- (now(), age(x)), the transaction (txid_current()), the session (current_setting(), pg_backend_pid(),
+-- pg_trigger_depth()), the catalog (has_table_privilege(), pg_get_viewdef(), format_type(), to_regclass(), text to
+-- regclass) or the server (version(), pg_relation_filenode(), pg_stat_get_*). An allowlist, so that a function
+-- nobody thought of is refused rather than maintained wrong (0.3.14 refused a list of ten and accepted age(x) and
+-- txid_current()). NULL when there are none.
+CREATE OR REPLACE FUNCTION public.pg_tviews__unstable_functions(q jsonb) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT string_agg(DISTINCT p.oid::regprocedure::text, ', ')
+      FROM (SELECT jsonb_path_query(q, 'strict $.**.funcid') f UNION ALL SELECT jsonb_path_query(q, 'strict $.**.opfuncid')
+            UNION ALL SELECT jsonb_path_query(q, 'strict $.**.aggfnoid')) x
+      JOIN pg_proc p ON p.oid = (x.f #>> '{}')::oid
+     WHERE p.provolatile = 'v'
+        OR (p.provolatile = 's' AND p.pronamespace = 'pg_catalog'::regnamespace
+            AND NOT (p.proname IN ('anytextcat', 'textanycat', 'array_to_json', 'array_to_string', 'concat', 'concat_ws',
+                                   'convert', 'convert_from', 'convert_to', 'date', 'date_part', 'date_trunc', 'extract',
+                                   'format', 'generate_series', 'in_range', 'interval_pl_timestamptz', 'length', 'make_timestamptz',
+                                   'money', 'numeric', 'overlaps', 'quote_literal', 'quote_nullable', 'row_to_json', 'time',
+                                   'timestamp', 'timestamptz', 'to_char', 'to_date', 'to_json', 'to_jsonb',
+                                   'to_number', 'to_timestamp', 'to_tsquery', 'to_tsvector', 'phraseto_tsquery', 'plainto_tsquery',
+                                   'websearch_to_tsquery', 'ts_headline', 'ts_match_tq', 'ts_match_tt', 'json_to_tsvector',
+                                   'jsonb_to_tsvector', 'xml', 'xml_is_well_formed', 'getdatabaseencoding', 'pg_char_to_encoding',
+                                   'pg_encoding_to_char', 'json_agg', 'json_agg_strict', 'json_object_agg', 'json_object_agg_strict',
+                                   'json_object_agg_unique', 'json_object_agg_unique_strict', 'jsonb_agg', 'jsonb_agg_strict',
+                                   'jsonb_object_agg', 'jsonb_object_agg_strict', 'jsonb_object_agg_unique',
+                                   'jsonb_object_agg_unique_strict', 'json_agg_transfn', 'json_object_agg_transfn',
+                                   'jsonb_agg_transfn', 'jsonb_agg_finalfn', 'jsonb_object_agg_transfn', 'jsonb_object_agg_finalfn',
+                                   'json_build_array', 'json_build_object', 'jsonb_build_array', 'jsonb_build_object',
+                                   'json_populate_record', 'json_populate_recordset', 'json_to_record', 'json_to_recordset',
+                                   'jsonb_populate_record', 'jsonb_populate_recordset', 'jsonb_to_record', 'jsonb_to_recordset',
+                                   'jsonb_path_exists_tz', 'jsonb_path_match_tz', 'jsonb_path_query_array_tz',
+                                   'jsonb_path_query_first_tz', 'jsonb_path_query_tz')
+                     OR p.proname ~ '^(date|timestamp|timestamptz)_(cmp|eq|ne|lt|le|gt|ge|mi|pl)_(date|timestamp|timestamptz|interval)$'
+                     -- age(a, b) is a difference; age(x) is measured from now; a time with time zone takes its
+                     -- offset from today's date (timetz(time), timezone(zone, timetz))
+                     OR (p.proname = 'age' AND p.pronargs = 2)
+                     OR (p.proname = 'timezone' AND NOT 'time with time zone'::regtype = ANY (p.proargtypes::oid[]))));
+$$;
+
 -- Refuses what cannot be maintained deterministically: volatile or time-dependent functions,
 -- SQL value functions (CURRENT_TIMESTAMP, CURRENT_USER, ...), order-dependent aggregates without ORDER BY.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_deterministic(q jsonb) RETURNS void
@@ -1930,16 +2227,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     bad text;
 BEGIN
-    SELECT string_agg(DISTINCT p.proname, ', ') INTO bad
-      FROM (SELECT jsonb_path_query(q, 'strict $.**.funcid') f UNION ALL SELECT jsonb_path_query(q, 'strict $.**.opfuncid')
-            UNION ALL SELECT jsonb_path_query(q, 'strict $.**.aggfnoid')) x
-      JOIN pg_proc p ON p.oid = (x.f #>> '{}')::oid
-     WHERE p.provolatile = 'v'
-        OR p.oid IN ('pg_catalog.now()'::regprocedure, 'pg_catalog.transaction_timestamp()'::regprocedure,
-                     'pg_catalog.statement_timestamp()'::regprocedure, 'pg_catalog.current_setting(text)'::regprocedure,
-                     'pg_catalog.current_setting(text,boolean)'::regprocedure, 'pg_catalog.current_database()'::regprocedure,
-                     'pg_catalog.current_schema()'::regprocedure, 'pg_catalog.current_schemas(boolean)'::regprocedure,
-                     'pg_catalog.pg_backend_pid()'::regprocedure, 'pg_catalog.inet_client_addr()'::regprocedure);
+    bad := public.pg_tviews__unstable_functions(q);
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'the TVIEW query calls functions whose result changes without any write: %', bad USING ERRCODE = '0A000',
             HINT = 'A TVIEW row is recomputed only when its sources change. Store such values in a source column, or compute them when reading.';
@@ -1961,6 +2249,12 @@ BEGIN
     IF jsonb_path_exists(q, 'strict $.** ? (@._ == "VAR" && @.varattno starts with "-")') THEN
         RAISE EXCEPTION 'the TVIEW query reads a system column (ctid, xmin, xmax, cmin, cmax or tableoid), whose value changes without any write'
             USING ERRCODE = '0A000', HINT = 'Read a column of the table instead (the partition a row is in: the partition key).';
+    END IF;
+    -- a regclass, regtype, regrole, ... value prints as a name looked up in the catalog (renamed without any write to a
+    -- source); a constant of such a type is its oid, folded when the view was created
+    IF q::text ~ '"(vartype|funcresulttype|resulttype|opresulttype|aggtype|casetype|coalescetype|minmaxtype|array_typeid|element_typeid|paramtype|row_typeid)": "(24|2202|2203|2204|2205|2206|3734|3769|4089|4096|4191|1008|2207|2208|2209|2210|2211|3735|3770|4090|4097|4192)"' THEN
+        RAISE EXCEPTION 'the TVIEW query computes a value of an object identifier type (regclass, regtype, regrole, ...), whose text is a name read from the catalog that changes without any write'
+            USING ERRCODE = '0A000', HINT = 'Store the name in a source column, or read the object identifier as oid.';
     END IF;
     IF jsonb_path_exists(q, 'strict $.** ? (@._ == "SQLVALUEFUNCTION")') THEN
         RAISE EXCEPTION 'the TVIEW query uses CURRENT_DATE/CURRENT_TIMESTAMP/CURRENT_USER or a similar value that changes without any write'
@@ -2018,13 +2312,10 @@ BEGIN
            AND (p.polroles = '{0}' OR EXISTS (SELECT 1 FROM unnest(p.polroles) pr WHERE pg_has_role(owner, pr, 'MEMBER')))
     LOOP
         q := public.pg_tviews__node_json(pol.polqual::text);
-        IF EXISTS (SELECT 1 FROM (SELECT jsonb_path_query(q, 'strict $.**.funcid') f UNION ALL SELECT jsonb_path_query(q, 'strict $.**.opfuncid')) x
+        IF public.pg_tviews__unstable_functions(q) IS NOT NULL
+           OR EXISTS (SELECT 1 FROM (SELECT jsonb_path_query(q, 'strict $.**.funcid') f UNION ALL SELECT jsonb_path_query(q, 'strict $.**.opfuncid')) x
                      JOIN pg_proc p ON p.oid = (x.f #>> '{}')::oid
-                    WHERE p.provolatile = 'v' OR (p.provolatile = 's' AND p.pronamespace <> 'pg_catalog'::regnamespace)
-                       OR p.oid IN ('pg_catalog.current_setting(text)'::regprocedure, 'pg_catalog.current_setting(text,boolean)'::regprocedure,
-                                    'pg_catalog.now()'::regprocedure, 'pg_catalog.transaction_timestamp()'::regprocedure,
-                                    'pg_catalog.statement_timestamp()'::regprocedure, 'pg_catalog.pg_backend_pid()'::regprocedure,
-                                    'pg_catalog.inet_client_addr()'::regprocedure))
+                    WHERE p.provolatile = 's' AND p.pronamespace <> 'pg_catalog'::regnamespace)
            OR jsonb_path_exists(q, 'strict $.** ? (@._ == "SQLVALUEFUNCTION" && !(@.op == "9" || @.op == "10" || @.op == "11" || @.op == "13" || @.op == "14"))') THEN
             bad := bad || format('%I on %s', pol.polname, pol.rel);
         END IF;
@@ -2350,7 +2641,10 @@ BEGIN
                      CROSS JOIN unnest(ARRAY['lc_numeric', 'lc_time']) x
                     WHERE pr.pronamespace = 'pg_catalog'::regnamespace
                       AND pr.proname IN ('to_char', 'to_tsvector', 'to_tsquery', 'plainto_tsquery', 'phraseto_tsquery', 'websearch_to_tsquery',
-                                         'ts_headline', 'json_to_tsvector', 'jsonb_to_tsvector'))) u
+                                         'ts_headline', 'json_to_tsvector', 'jsonb_to_tsvector'))
+          -- (jsonb_path_*_tz compare and convert datetime() values in TimeZone, with no date/time node in the tree)
+          || ARRAY(SELECT 'TimeZone' FROM jsonb_path_query(acc, 'strict $.**.funcid') fid JOIN pg_proc pr ON pr.oid = (fid #>> '{}')::oid
+                    WHERE pr.pronamespace = 'pg_catalog'::regnamespace AND pr.proname LIKE 'jsonb\_path\_%\_tz')) u
         ORDER BY u);
     acc := public.pg_tviews__an_query(acc, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
     lin := public.pg_tviews__an_lineage(acc, key_attno, kx);
@@ -3735,7 +4029,10 @@ BEGIN
     lk := format('%I.%I', m.schema_name, nm.lk);
     -- rows are found by transaction through the index (a scan of the table would read every dead row
     -- that finished transactions left until vacuum removes them)
-    EXECUTE format('CREATE UNLOGGED TABLE IF NOT EXISTS %s (tx xid8 NOT NULL DEFAULT pg_current_xact_id(), scope text NOT NULL, vals text[] NOT NULL, ev boolean NOT NULL DEFAULT true)', q);
+    -- (IF NOT EXISTS guarded: its NOTICE reached every session whose DDL regenerated a TVIEW)
+    IF to_regclass(q) IS NULL THEN
+        EXECUTE format('CREATE UNLOGGED TABLE %s (tx xid8 NOT NULL DEFAULT pg_current_xact_id(), scope text NOT NULL, vals text[] NOT NULL, ev boolean NOT NULL DEFAULT true)', q);
+    END IF;
     -- ev: the row carries a COMMIT-time event (the first row a transaction queues, and an empty 'e' row when
     -- the first one is gone; 0.3.1: the first row of each statement; 0.3.0: every row)
     IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = q::regclass AND attname = 'ev' AND NOT attisdropped) THEN
@@ -3744,7 +4041,9 @@ BEGIN
     IF to_regclass(format('%I.%I', m.schema_name, nm.q || '_tx')) IS NULL THEN    -- (a transaction with queued rows may not index it)
         EXECUTE format('CREATE INDEX %I ON %s (tx)', nm.q || '_tx', q);
     END IF;
-    EXECUTE format('CREATE TABLE IF NOT EXISTS %s (scope text COLLATE "C" NOT NULL, val text COLLATE "C" NOT NULL, n bigint NOT NULL DEFAULT 0, PRIMARY KEY (scope, val))', lk);
+    IF to_regclass(lk) IS NULL THEN
+        EXECUTE format('CREATE TABLE %s (scope text COLLATE "C" NOT NULL, val text COLLATE "C" NOT NULL, n bigint NOT NULL DEFAULT 0, PRIMARY KEY (scope, val))', lk);
+    END IF;
     EXECUTE format('INSERT INTO %s (scope, val) VALUES (''all'', ''*'') ON CONFLICT DO NOTHING', lk);
     EXECUTE format('REVOKE ALL ON %s, %s FROM PUBLIC', q, lk);
     EXECUTE format('COMMENT ON TABLE %s IS %L', q, 'TVIEW runtime: pending maintenance of ' || ent || ' (rows never outlive their transaction)');

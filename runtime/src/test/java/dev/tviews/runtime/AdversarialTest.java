@@ -1,6 +1,8 @@
 package dev.tviews.runtime;
 
 import static dev.tviews.runtime.Rt.exec;
+import static dev.tviews.runtime.Rt.rows;
+import static dev.tviews.runtime.Rt.sqlState;
 import static dev.tviews.runtime.Rt.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -721,6 +723,77 @@ class AdversarialTest {
                 exec(c, "ROLLBACK PREPARED 'a25_prepared'");
             }
             assertThat(value(c, "SELECT status FROM pg_tviews_health_check() WHERE component = 'prepared_transactions'")).isEqualTo("OK");
+        }
+    }
+
+    /**
+     * The shapes 0.3.14 added (arrays of keys, an activity feed keyed per UNION branch) keep the runtime's guarantees
+     * for a writer who owns nothing (maintenance runs as the TVIEWs' owner) across PREPARE TRANSACTION, COMMIT PREPARED
+     * and ROLLBACK PREPARED: other sessions never see the prepared work half applied, the queue shows the prepared
+     * holder and nothing afterwards, and a role with nothing but USAGE can neither read nor write their queues and locks.
+     */
+    @Test
+    void arrayHopsAndFeedsForAnotherWriterAcrossPreparedTransactions(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a40; SET search_path = a40, public");
+            exec(c, """
+                    CREATE TABLE "tb t'ag" (pk_tag int PRIMARY KEY, name text);
+                    CREATE TABLE tb_post (pk_post int PRIMARY KEY, tag_ids int[], title text);
+                    CREATE INDEX ON tb_post USING gin (tag_ids);
+                    CREATE TABLE tb_comment (pk_comment int PRIMARY KEY, fk_post int REFERENCES tb_post, body text);
+                    INSERT INTO "tb t'ag" SELECT g, 'tag' || g FROM generate_series(1, 6) g;
+                    INSERT INTO tb_post SELECT g, ARRAY[1 + g % 6, 1 + (g + 2) % 6], 'p' || g FROM generate_series(1, 8) g;
+                    INSERT INTO tb_comment SELECT g, 1 + g % 8, 'c' || g FROM generate_series(1, 12) g;
+                    DROP ROLE IF EXISTS a40_writer; DROP ROLE IF EXISTS a40_intruder""");
+            exec(c, "CREATE ROLE a40_writer LOGIN PASSWORD '" + SecurityTest.PASSWORD + "'; CREATE ROLE a40_intruder LOGIN PASSWORD '"
+                    + SecurityTest.PASSWORD + "'");
+            exec(c, "GRANT USAGE ON SCHEMA a40 TO a40_writer, a40_intruder;"
+                    + " GRANT SELECT, INSERT, UPDATE, DELETE ON \"tb t'ag\", tb_post, tb_comment TO a40_writer");
+            LineageTest.Oracle o = new LineageTest.Oracle(c)
+                    .create("a40.tv_post", "SELECT p.pk_post, p.title, (SELECT jsonb_agg(t.name ORDER BY t.pk_tag) FROM \"tb t'ag\" t"
+                            + " WHERE t.pk_tag = ANY(p.tag_ids)) AS tags FROM tb_post p")
+                    .create("a40.tv_tag", "SELECT t.pk_tag, t.name, (SELECT count(*) FROM tb_post p WHERE p.tag_ids @> ARRAY[t.pk_tag]) AS posts"
+                            + " FROM \"tb t'ag\" t")
+                    .create("a40.tv_feed", "SELECT 'post-' || p.pk_post AS pk_feed, p.title AS text FROM tb_post p UNION ALL"
+                            + " SELECT 'comment-' || c.pk_comment, c.body || ' on ' || p.title FROM tb_comment c JOIN tb_post p ON p.pk_post = c.fk_post");
+            try (Connection w = SecurityTest.as(db, "a40_writer"); Connection intruder = SecurityTest.as(db, "a40_intruder")) {
+                exec(w, "SET search_path = a40, public");
+                exec(w, "BEGIN");
+                exec(w, "UPDATE \"tb t'ag\" SET name = 'renamed' WHERE pk_tag = 4");
+                exec(w, "UPDATE tb_post SET tag_ids = array_append(tag_ids, 5), title = 'moved' WHERE pk_post = 3");
+                exec(w, "INSERT INTO tb_comment VALUES (50, 3, 'prepared')");
+                exec(w, "PREPARE TRANSACTION 'a40_commit'");
+                o.check("PREPARE TRANSACTION");
+                assertThat(value(c, "SELECT sum(prepared_holders) FROM pg_tviews_get_queue() WHERE schema_name = 'a40'")).isNotNull()
+                        .isNotEqualTo(java.math.BigDecimal.ZERO);
+                List<List<Object>> internals = rows(c, "SELECT format('%I.%I', n.nspname, k.relname) FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace"
+                        + " WHERE n.nspname = 'a40' AND k.relkind = 'r' AND k.relname LIKE 'pg\\_tviews\\_%'");
+                assertThat(internals).hasSizeGreaterThanOrEqualTo(6);     // a queue and a lock table per TVIEW
+                for (List<Object> table : internals) {
+                    assertThat(sqlState(intruder, "SELECT count(*) FROM " + table.get(0))).as(table.get(0) + " read").isEqualTo("42501");
+                    assertThat(sqlState(intruder, "DELETE FROM " + table.get(0))).as(table.get(0) + " emptied").isEqualTo("42501");
+                    assertThat(sqlState(w, "DELETE FROM " + table.get(0))).as(table.get(0) + " emptied by the writer").isEqualTo("42501");
+                }
+                exec(c, "COMMIT PREPARED 'a40_commit'");
+                o.check("COMMIT PREPARED");
+                assertThat(value(c, "SELECT tags::text FROM a40.tv_post WHERE pk_post = 3")).asString().contains("renamed").contains("tag5");
+                assertThat(value(c, "SELECT text FROM a40.tv_feed WHERE pk_feed = 'comment-50'")).isEqualTo("prepared on moved");
+
+                exec(w, "BEGIN");
+                exec(w, "UPDATE tb_post SET tag_ids = NULL WHERE pk_post = 1");
+                exec(w, "DELETE FROM tb_comment WHERE pk_comment = 50");
+                exec(w, "UPDATE \"tb t'ag\" SET name = 'gone' WHERE pk_tag = 5");
+                exec(w, "PREPARE TRANSACTION 'a40_rollback'");
+                o.check("second PREPARE TRANSACTION");
+                exec(c, "ROLLBACK PREPARED 'a40_rollback'");
+                o.check("ROLLBACK PREPARED");
+                assertThat(value(c, "SELECT count(*) FROM pg_tviews_get_queue() WHERE schema_name = 'a40'")).isEqualTo(0L);
+                o.run("UPDATE tb_post SET tag_ids = tag_ids || 6 WHERE pk_post = 1", "UPDATE \"tb t'ag\" SET name = 'six' WHERE pk_tag = 6");
+            } finally {
+                for (List<Object> gid : rows(c, "SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'a40%'")) {
+                    exec(c, "ROLLBACK PREPARED '" + gid.get(0) + "'");
+                }
+            }
         }
     }
 
