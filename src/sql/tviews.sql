@@ -1242,6 +1242,54 @@ BEGIN
 END
 $fn$;
 
+-- Types whose equal values print the same (integers, text under a deterministic collation, dates and times, uuid,
+-- bool): rows tied on such a value show the same whichever comes first. Not numeric (1.0 = 1.00), float (-0 = 0),
+-- jsonb (its numbers), nor text under a nondeterministic collation.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_prints_as_equal(e jsonb, coll oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT public.pg_tviews__an_expr_type(e) IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'bool'::regtype, 'date'::regtype,
+                                                 'timestamp'::regtype, 'timestamptz'::regtype, 'uuid'::regtype, 'oid'::regtype,
+                                                 'text'::regtype, 'varchar'::regtype)
+           AND coalesce((SELECT c.collisdeterministic FROM pg_collation c WHERE c.oid = nullif(coll, 0)), true);
+$$;
+
+-- ARRAY(SELECT ...) lists its rows in the order they come: without an ORDER BY that tells them apart where it shows
+-- (the tables its value reads, as for an ordered aggregate), a keyed recompute and a full one, or the same query
+-- before and after CLUSTER, list tied rows differently (0.3.14 accepted ARRAY(SELECT c.body ... ORDER BY c.created)).
+DROP FUNCTION IF EXISTS public.pg_tviews__an_array_order(jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_array_order(q jsonb, ctes jsonb) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    sort_refs text[] := ARRAY(SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(q->'sortClause', '[]')) s);
+    out jsonb := (SELECT te FROM jsonb_array_elements(q->'targetList') te WHERE te->>'resjunk' = 'false' LIMIT 1);
+    untold text;
+BEGIN
+    IF q ? 'setOperations' THEN
+        untold := 'It lists the rows of a set operation.';
+    ELSIF q->>'hasAggs' = 'true' AND coalesce(jsonb_array_length(q->'groupClause'), 0) = 0 THEN
+        RETURN;     -- one row
+    ELSIF out->'expr'->>'_' = 'CONST'
+          OR coalesce(out->>'ressortgroupref' = ANY(sort_refs), false)
+             AND public.pg_tviews__an_prints_as_equal(out->'expr', coalesce(out->'expr'->>'varcollid', out->'expr'->>'funccollid', out->'expr'->>'opcollid',
+                                                                            out->'expr'->>'resultcollid', out->'expr'->>'constcollid', '0')::oid) THEN
+        RETURN;     -- tied rows list the same value
+    ELSIF coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 OR q ? 'distinctClause' THEN
+        untold := CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(q->'groupClause', q->'distinctClause')) g
+                                     WHERE NOT g->>'tleSortGroupRef' = ANY(sort_refs))
+                       THEN 'Its rows are groups (or DISTINCT rows): the ORDER BY must include every GROUP BY (or DISTINCT) column.' END;
+    ELSE
+        untold := public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q), public.pg_tviews__an_var_rtis(q, out->'expr'), ctes);
+        untold := CASE WHEN untold IS NOT NULL THEN
+                      format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).', untold) END;
+    END IF;
+    IF untold IS NOT NULL THEN
+        RAISE EXCEPTION 'the ORDER BY of an ARRAY(SELECT ...) must tell its rows apart: the array lists them in the order they are read in'
+            USING ERRCODE = '0A000', DETAIL = untold,
+            HINT = 'End its ORDER BY with the primary key of every table it reads, e.g. ARRAY(SELECT c.body FROM tb_comment c WHERE … ORDER BY c.created, c.pk_comment).';
+    END IF;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_sublink(sl jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1257,6 +1305,9 @@ BEGIN
     END IF;
     IF acc->'detach' ? scope THEN
         acc := jsonb_set(acc, ARRAY['anc', lscope], (acc->'anc'->lscope) - scope);
+    END IF;
+    IF sl->>'subLinkType' = '6' THEN
+        PERFORM public.pg_tviews__an_array_order(sl->'subselect', ctes || jsonb_build_array(coalesce(sl->'subselect'->'cteList', '[]')));
     END IF;
     -- (EXISTS depends on whether its rows are there, not on which ones LIMIT/OFFSET keep)
     acc := public.pg_tviews__an_query(CASE WHEN sl->>'subLinkType' = '0' AND public.pg_tviews__an_constant_limit(sl->'subselect')
@@ -1552,7 +1603,7 @@ BEGIN
                                                      THEN n->'quals'->'args' WHEN n->'quals' IS NULL OR n->'quals' = 'null'
                                                      THEN '[]' ELSE jsonb_build_array(n->'quals') END) y
                WHERE y->>'_' = 'OPEXPR' AND jsonb_array_length(y->'args') = 2
-                 AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (y->>'opno')::oid AND o.oprname = '=') LOOP
+                 AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (y->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)) LOOP
         RETURN QUERY SELECT public.pg_tviews__an_fixed_col(q, c->'args'->0), public.pg_tviews__an_fixed_col(q, c->'args'->1), restricts;
     END LOOP;
 END
@@ -1566,7 +1617,8 @@ $fn$;
 -- Rows ordered alike then come from the same rows of those tables. NULL when they are told apart; otherwise the name of
 -- a row source they are not (a function, VALUES or a CTE never is).
 DROP FUNCTION IF EXISTS public.pg_tviews__an_untold(jsonb, jsonb);
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_untold(q jsonb, exprs jsonb, need int[] DEFAULT NULL) RETURNS text
+DROP FUNCTION IF EXISTS public.pg_tviews__an_untold(jsonb, jsonb, int[]);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_untold(q jsonb, exprs jsonb, need int[], ctes jsonb) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     sorted text[];
@@ -1576,6 +1628,8 @@ DECLARE
     eqs jsonb;
     rte jsonb;
     sub jsonb;
+    sub_ctes jsonb;
+    up int;
     rti int;
     ok boolean;
     grew boolean := true;
@@ -1601,9 +1655,17 @@ BEGIN
             sub := NULL;
             IF rte->>'rtekind' = '1' THEN
                 sub := rte->'subquery';
+                sub_ctes := ctes || jsonb_build_array(coalesce(sub->'cteList', '[]'));
+            ELSIF rte->>'rtekind' = '6' THEN
+                -- a CTE: ctes holds the WITH lists from the outermost level to q's own (ctelevelsup counts back)
+                up := jsonb_array_length(ctes) - 1 - (rte->>'ctelevelsup')::int;
+                sub := (SELECT x->'ctequery' FROM jsonb_array_elements(CASE WHEN up >= 0 THEN ctes->up END) x WHERE x->>'ctename' = rte->>'ctename');
+                sub_ctes := jsonb_path_query_array(ctes, '$[0 to $n]', jsonb_build_object('n', up - 1))
+                            || jsonb_build_array(ctes->up) || jsonb_build_array(coalesce(sub->'cteList', '[]'));
             ELSIF rte->>'rtekind' = '0' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = (rte->>'relid')::oid AND c.relkind = 'v') THEN
                 SELECT public.pg_tviews__node_json(r.ev_action)->0 INTO sub FROM pg_rewrite r
                  WHERE r.ev_class = (rte->>'relid')::oid AND r.rulename = '_RETURN';
+                sub_ctes := jsonb_build_array(coalesce(sub->'cteList', '[]'));
             END IF;
             IF sub IS NOT NULL THEN
                 -- (LIMIT/OFFSET keep some of the rows: those are told apart as all of them are)
@@ -1615,7 +1677,7 @@ BEGIN
                                                                     WHERE te->>'ressortgroupref' = g->>'tleSortGroupRef'
                                                                       AND te->>'resjunk' = 'false' AND (te->>'resno')::int = ANY(cols)))
                                ELSE public.pg_tviews__an_untold(sub, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(sub->'targetList') te
-                                                                       WHERE te->>'resjunk' = 'false' AND (te->>'resno')::int = ANY(cols))) IS NULL END;
+                                                                       WHERE te->>'resjunk' = 'false' AND (te->>'resno')::int = ANY(cols)), NULL, sub_ctes) IS NULL END;
             ELSE
                 ok := rte->>'rtekind' = '0'
                       AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = (rte->>'relid')::oid AND c.relkind IN ('r', 'p'))
@@ -1688,7 +1750,8 @@ $$;
 -- subquery evaluated per outer row (correlated, LATERAL or in an expression; its occurrences then reach the key only
 -- through that correlation: pg_tviews__an_query does not link its output columns), and its ORDER BY must tell its rows
 -- apart, or a keyed recompute and a full one could keep different rows. Refuses otherwise.
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_limited(q jsonb, scope text) RETURNS void
+DROP FUNCTION IF EXISTS public.pg_tviews__an_limited(jsonb, text);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_limited(q jsonb, scope text, ctes jsonb) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     sort_refs text[];
@@ -1716,7 +1779,7 @@ BEGIN
         RAISE EXCEPTION 'the ORDER BY of a grouped LIMIT/OFFSET subquery must include every GROUP BY column' USING ERRCODE = '0A000',
             HINT = 'Ties would let a keyed recompute and a full one keep different groups: order by the grouped columns last.';
     END IF;
-    untold := public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q));
+    untold := public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q), NULL, ctes);
     IF untold IS NOT NULL THEN
         RAISE EXCEPTION 'the ORDER BY of a LIMIT/OFFSET subquery must tell its rows apart' USING ERRCODE = '0A000',
             DETAIL = format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).', untold),
@@ -1728,7 +1791,8 @@ $fn$;
 -- DISTINCT ON keeps the first row of each group in ORDER BY order: unless the ORDER BY tells the rows of a group apart
 -- (or the level outputs nothing but the DISTINCT ON columns), which row that is depends on the order rows are read in,
 -- and a keyed recompute and a full one could keep different rows (0.3.14 accepted DISTINCT ON (x) ... ORDER BY x).
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_distinct_on(q jsonb) RETURNS void
+DROP FUNCTION IF EXISTS public.pg_tviews__an_distinct_on(jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_distinct_on(q jsonb, ctes jsonb) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     refs text[] := ARRAY(SELECT x->>'tleSortGroupRef' FROM jsonb_array_elements(q->'distinctClause') x);
@@ -1747,7 +1811,8 @@ BEGIN
         -- (rows ordered alike need only come from the same rows of the tables the other output columns read)
         untold := public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q),
                                               public.pg_tviews__an_var_rtis(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(q->'targetList') te
-                                                                                 WHERE te->>'resjunk' = 'false' AND NOT coalesce(te->>'ressortgroupref' = ANY(refs), false))));
+                                                                                 WHERE te->>'resjunk' = 'false' AND NOT coalesce(te->>'ressortgroupref' = ANY(refs), false))),
+                                              ctes);
         untold := CASE WHEN untold IS NOT NULL THEN
                       format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).', untold) END;
     END IF;
@@ -1771,7 +1836,8 @@ $$;
 -- jsonb_agg(c.body ORDER BY c.created_at), and comments written in one transaction share created_at). Accepted when
 -- the ORDER BY tells the level's rows apart (pg_tviews__an_untold), or sorts every aggregated value itself and those
 -- values are of types whose equal values print the same (tied rows then aggregate to the same result).
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_ordered_aggs(q jsonb) RETURNS void
+DROP FUNCTION IF EXISTS public.pg_tviews__an_ordered_aggs(jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_ordered_aggs(q jsonb, ctes jsonb) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     agg jsonb;
@@ -1800,10 +1866,7 @@ BEGIN
                 SELECT 1 FROM jsonb_array_elements(agg->'args') te
                  WHERE te->>'resjunk' = 'false' AND te->'expr'->>'_' <> 'CONST'
                    AND NOT (coalesce(te->>'ressortgroupref' = ANY(refs), false)
-                            AND public.pg_tviews__an_expr_type(te->'expr') IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype,
-                                    'bool'::regtype, 'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype, 'uuid'::regtype,
-                                    'oid'::regtype, 'text'::regtype, 'varchar'::regtype)
-                            AND coalesce((SELECT c.collisdeterministic FROM pg_collation c WHERE c.oid = nullif(agg->>'inputcollid', '0')::oid), true)));
+                            AND public.pg_tviews__an_prints_as_equal(te->'expr', (agg->>'inputcollid')::oid)));
         -- (tied rows only need the same values of the tables the aggregated values read; within a group, its GROUP BY
         -- values are fixed too)
         untold := public.pg_tviews__an_untold(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(agg->'args') te
@@ -1812,7 +1875,8 @@ BEGIN
                                                       WHERE te->>'ressortgroupref' IN (SELECT g->>'tleSortGroupRef'
                                                                                          FROM jsonb_array_elements(coalesce(q->'groupClause', '[]')) g)),
                                               public.pg_tviews__an_var_rtis(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(agg->'args') te
-                                                                                 WHERE te->>'resjunk' = 'false')));
+                                                                                 WHERE te->>'resjunk' = 'false')),
+                                              ctes);
         IF untold IS NOT NULL THEN
             RAISE EXCEPTION 'the ORDER BY of % leaves ties, whose order is the order rows are read in: a keyed recompute and a full one could differ',
                 (SELECT proname FROM pg_proc WHERE oid = (agg->>'aggfnoid')::oid) USING ERRCODE = '0A000',
@@ -1842,7 +1906,7 @@ BEGIN
             HINT = 'Compute the value with a correlated subquery over the rows it depends on, or use a materialized view.';
     END IF;
     IF q ? 'limitCount' OR q ? 'limitOffset' THEN
-        PERFORM public.pg_tviews__an_limited(q, scope);
+        PERFORM public.pg_tviews__an_limited(q, scope, ctes || jsonb_build_array(coalesce(q->'cteList', '[]')));
         limited := true;
     END IF;
     IF q->>'hasForUpdate' = 'true' OR q ? 'groupingSets' THEN
@@ -1875,10 +1939,10 @@ BEGIN
     END IF;
     acc := public.pg_tviews__an_exprs(q->'havingQual', scope, ctes, acc);
     IF q->>'hasAggs' = 'true' THEN
-        PERFORM public.pg_tviews__an_ordered_aggs(q);
+        PERFORM public.pg_tviews__an_ordered_aggs(q, ctes);
     END IF;
     IF q->>'hasDistinctOn' = 'true' THEN
-        PERFORM public.pg_tviews__an_distinct_on(q);
+        PERFORM public.pg_tviews__an_distinct_on(q, ctes);
         distinct_refs := ARRAY(SELECT x->>'tleSortGroupRef' FROM jsonb_array_elements(q->'distinctClause') x);
     END IF;
     FOR te IN SELECT x FROM jsonb_array_elements(coalesce(q->'targetList', '[]')) x LOOP

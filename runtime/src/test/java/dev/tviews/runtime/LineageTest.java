@@ -655,6 +655,14 @@ class LineageTest {
                     + " GROUP BY c.fk_post", "jsonb_agg");
             refused.put("SELECT p.pk_post AS pk_x, (SELECT jsonb_agg(v.body ORDER BY v.created) FROM v_comment v WHERE v.fk_post = p.pk_post) AS b"
                     + " FROM tb_post p", "jsonb_agg");
+            refused.put("WITH cm AS (SELECT c.fk_post, c.body, c.created FROM tb_comment c) SELECT x.fk_post AS pk_x, jsonb_agg(x.body ORDER BY x.created) AS b"
+                    + " FROM cm x GROUP BY x.fk_post", "jsonb_agg");
+            // ARRAY(SELECT ...) lists rows in the order they come
+            refused.put("SELECT p.pk_post AS pk_x, ARRAY(SELECT c.body FROM tb_comment c WHERE c.fk_post = p.pk_post ORDER BY c.created) AS b FROM tb_post p",
+                    "ARRAY(SELECT");
+            refused.put("SELECT p.pk_post AS pk_x, ARRAY(SELECT c.body FROM tb_comment c WHERE c.fk_post = p.pk_post) AS b FROM tb_post p", "ARRAY(SELECT");
+            refused.put("SELECT p.pk_post AS pk_x, ARRAY(SELECT count(*) FROM tb_comment c WHERE c.fk_post = p.pk_post GROUP BY c.created) AS b FROM tb_post p",
+                    "ARRAY(SELECT");
             for (Map.Entry<String, String> e : refused.entrySet()) {
                 assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l7t.tv_x', $q$" + e.getKey() + "$q$)")).as(e.getKey())
                         .isInstanceOfSatisfying(SQLException.class, ex -> {
@@ -674,7 +682,8 @@ class LineageTest {
                             + " WHERE c.fk_post = p.pk_post) AS comments FROM tb_post p")
                     // tied tags are the same text: they print the same in either order
                     .create("l7t.tv_tags", "SELECT p.pk_post AS pk_tags, (SELECT string_agg(t.tag, ',' ORDER BY t.tag) FROM tb_post_tag t"
-                            + " WHERE t.fk_post = p.pk_post) AS tags FROM tb_post p")
+                            + " WHERE t.fk_post = p.pk_post) AS tags, ARRAY(SELECT t.tag FROM tb_post_tag t WHERE t.fk_post = p.pk_post ORDER BY t.tag) AS tag_list,"
+                            + " ARRAY(SELECT c.body FROM tb_comment c WHERE c.fk_post = p.pk_post ORDER BY c.created DESC, c.pk_comment) AS bodies FROM tb_post p")
                     // the user is fixed by the GROUP BY, the post by its key
                     .create("l7t.tv_user", "SELECT u.pk_user, u.name, jsonb_agg(p.title ORDER BY p.pk_post) FILTER (WHERE p.pk_post IS NOT NULL) AS titles"
                             + " FROM tb_user u LEFT JOIN tb_post p ON p.fk_user = u.pk_user GROUP BY u.pk_user, u.name")
@@ -682,6 +691,10 @@ class LineageTest {
                     .create("l7t.tv_sub", "SELECT p.pk_post AS pk_sub, (SELECT jsonb_agg(s.body ORDER BY s.created, s.pk_comment) FROM"
                             + " (SELECT c.pk_comment, c.body, c.created, c.fk_post FROM tb_comment c) s WHERE s.fk_post = p.pk_post) AS b,"
                             + " (SELECT jsonb_agg(v.body ORDER BY v.pk_comment) FROM v_comment v WHERE v.fk_post = p.pk_post) AS vb FROM tb_post p")
+                    // and a CTE, also one that reads another
+                    .create("l7t.tv_cte", "WITH a AS (SELECT c.pk_comment, c.fk_post, c.body FROM tb_comment c), cm AS (SELECT a.pk_comment AS id, a.fk_post, a.body FROM a)"
+                            + " SELECT p.pk_post AS pk_cte, ARRAY(SELECT x.body FROM cm x WHERE x.fk_post = p.pk_post ORDER BY x.id) AS b,"
+                            + " (SELECT jsonb_agg(x.body ORDER BY x.id DESC) FROM cm x WHERE x.fk_post = p.pk_post) AS j FROM tb_post p")
                     .run("UPDATE tb_comment SET created = 0 WHERE pk_comment % 7 = 0", "UPDATE tb_comment SET body = body || '!' WHERE pk_comment = 3",
                             "UPDATE tb_user SET name = 'U' || pk_user WHERE pk_user = 2", "DELETE FROM tb_comment WHERE pk_comment % 11 = 0",
                             "INSERT INTO tb_comment SELECT 300 + g, 1 + g % 3, 1, 'n' || g, 0, 1 FROM generate_series(1, 9) g",
