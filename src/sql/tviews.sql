@@ -1242,6 +1242,22 @@ BEGIN
 END
 $fn$;
 
+-- Aggregates whose result may depend on the order of their input rows: the built-in ones that collect them (array_agg,
+-- string_agg, json[b]_agg, json[b]_object_agg, which keeps the last value of a repeated key, xmlagg), and every plain
+-- aggregate of the user's, whose code the runtime cannot read (a first() or last() aggregate is order-dependent; one
+-- that is not loses nothing by an ORDER BY that tells its rows apart).
+CREATE OR REPLACE FUNCTION public.pg_tviews__order_dependent_agg(f oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_aggregate a ON a.aggfnoid = p.oid
+                    WHERE p.oid = f
+                      AND (p.pronamespace = 'pg_catalog'::regnamespace
+                           AND p.proname IN ('array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_agg_strict', 'jsonb_agg_strict',
+                                             'json_object_agg', 'jsonb_object_agg', 'json_object_agg_strict', 'jsonb_object_agg_strict',
+                                             'json_object_agg_unique', 'jsonb_object_agg_unique', 'json_object_agg_unique_strict',
+                                             'jsonb_object_agg_unique_strict', 'xmlagg', 'json_objectagg', 'json_arrayagg')
+                           OR p.pronamespace <> 'pg_catalog'::regnamespace AND a.aggkind = 'n'));
+$$;
+
 -- Types whose equal values print the same (integers, text under a deterministic collation, dates and times, uuid,
 -- bool): rows tied on such a value show the same whichever comes first. Not numeric (1.0 = 1.00), float (-0 = 0),
 -- jsonb (its numbers), nor text under a nondeterministic collation.
@@ -1852,14 +1868,9 @@ BEGIN
                                          WHERE e.key <> 'subselect'
                                         UNION ALL SELECT a.value FROM jsonb_array_elements(CASE WHEN jsonb_typeof(w.n) = 'array' THEN w.n ELSE '[]' END) a) c(c)
              WHERE jsonb_typeof(w.n) IN ('object', 'array') AND NOT (jsonb_typeof(w.n) = 'object' AND w.n->>'_' = 'AGGREF'))
-        SELECT n FROM w JOIN pg_proc p ON p.oid = (n->>'aggfnoid')::oid
+        SELECT n FROM w
          WHERE jsonb_typeof(n) = 'object' AND n->>'_' = 'AGGREF' AND n->>'agglevelsup' = '0'
-           AND (n ? 'aggorder' OR n ? 'aggdistinct')
-           AND p.pronamespace = 'pg_catalog'::regnamespace
-           AND p.proname IN ('array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_agg_strict', 'jsonb_agg_strict',
-                             'json_object_agg', 'jsonb_object_agg', 'json_object_agg_strict', 'jsonb_object_agg_strict',
-                             'json_object_agg_unique', 'jsonb_object_agg_unique', 'json_object_agg_unique_strict',
-                             'jsonb_object_agg_unique_strict', 'xmlagg', 'json_objectagg', 'json_arrayagg')
+           AND (n ? 'aggorder' OR n ? 'aggdistinct') AND public.pg_tviews__order_dependent_agg((n->>'aggfnoid')::oid)
     LOOP
         refs := ARRAY(SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(agg->'aggorder', agg->'aggdistinct')) s);
         CONTINUE WHEN NOT EXISTS (
@@ -2327,15 +2338,12 @@ BEGIN
     SELECT string_agg(DISTINCT p.proname, ', ') INTO bad
       FROM jsonb_path_query(q, 'lax $.** ? (@._ == "AGGREF" && !exists(@.aggorder) && !exists(@.aggdistinct)).aggfnoid') x
       JOIN pg_proc p ON p.oid = (x #>> '{}')::oid
-     WHERE p.pronamespace = 'pg_catalog'::regnamespace
-       AND p.proname IN ('array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_agg_strict', 'jsonb_agg_strict',
-                         'json_object_agg', 'jsonb_object_agg', 'json_object_agg_strict', 'jsonb_object_agg_strict',
-                         'json_object_agg_unique', 'jsonb_object_agg_unique', 'json_object_agg_unique_strict',
-                         'jsonb_object_agg_unique_strict', 'xmlagg', 'json_objectagg', 'json_arrayagg');
+     WHERE public.pg_tviews__order_dependent_agg(p.oid);
     -- (jsonb_object_agg keeps the last value of a repeated key: the order decides which; 0.3.9 accepted it)
     IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'the result of % depends on the order rows are read in, which differs between a full and a keyed recompute', bad
-            USING ERRCODE = '0A000', HINT = 'Give the aggregate an ORDER BY that makes its order total, e.g. jsonb_agg(x ORDER BY x.pk).';
+        RAISE EXCEPTION 'the result of % may depend on the order rows are read in, which differs between a full and a keyed recompute', bad
+            USING ERRCODE = '0A000',
+            HINT = 'Give the aggregate an ORDER BY that makes its order total, e.g. jsonb_agg(x ORDER BY x.pk) (an aggregate of your own whose result does not depend on the order loses nothing by one).';
     END IF;
 END
 $fn$;

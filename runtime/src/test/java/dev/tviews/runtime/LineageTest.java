@@ -635,6 +635,8 @@ class LineageTest {
                                              body text, created int, score numeric);
                     CREATE TABLE tb_post_tag (pk_post_tag serial PRIMARY KEY, fk_post int REFERENCES tb_post, tag text);
                     CREATE VIEW v_comment AS SELECT c.pk_comment, c.fk_post, c.body, c.created FROM tb_comment c;
+                    CREATE FUNCTION first_s(anyelement, anyelement) RETURNS anyelement LANGUAGE sql IMMUTABLE STRICT AS 'SELECT $1';
+                    CREATE AGGREGATE first(anyelement) (sfunc = first_s, stype = anyelement);
                     INSERT INTO tb_user SELECT g, 'u' || g FROM generate_series(1, 5) g;
                     INSERT INTO tb_post SELECT g, 1 + g % 5, 'p' || g, g % 3 FROM generate_series(1, 20) g;
                     INSERT INTO tb_comment SELECT g, 1 + g % 20, 1 + g % 5, 'c' || g, g % 4, g % 3 FROM generate_series(1, 200) g;
@@ -655,6 +657,9 @@ class LineageTest {
                     + " GROUP BY c.fk_post", "jsonb_agg");
             refused.put("SELECT p.pk_post AS pk_x, (SELECT jsonb_agg(v.body ORDER BY v.created) FROM v_comment v WHERE v.fk_post = p.pk_post) AS b"
                     + " FROM tb_post p", "jsonb_agg");
+            // an aggregate of the user's may be order-dependent (first()); its ORDER BY must tell its rows apart
+            refused.put("SELECT c.fk_post AS pk_x, l7t.first(c.body) AS b FROM tb_comment c GROUP BY c.fk_post", "first");
+            refused.put("SELECT c.fk_post AS pk_x, l7t.first(c.body ORDER BY c.created) AS b FROM tb_comment c GROUP BY c.fk_post", "first");
             refused.put("WITH cm AS (SELECT c.fk_post, c.body, c.created FROM tb_comment c) SELECT x.fk_post AS pk_x, jsonb_agg(x.body ORDER BY x.created) AS b"
                     + " FROM cm x GROUP BY x.fk_post", "jsonb_agg");
             // ARRAY(SELECT ...) lists rows in the order they come
@@ -680,6 +685,8 @@ class LineageTest {
                     .create("l7t.tv_bodies", "SELECT p.pk_post AS pk_bodies, (SELECT jsonb_agg(jsonb_build_object('body', c.body, 'by', u.name)"
                             + " ORDER BY c.created, c.pk_comment) FROM tb_comment c LEFT JOIN tb_user u ON u.pk_user = c.fk_user"
                             + " WHERE c.fk_post = p.pk_post) AS comments FROM tb_post p")
+                    .create("l7t.tv_first", "SELECT c.fk_post AS pk_first, l7t.first(c.body ORDER BY c.created DESC, c.pk_comment) AS latest"
+                            + " FROM tb_comment c GROUP BY c.fk_post")
                     // tied tags are the same text: they print the same in either order
                     .create("l7t.tv_tags", "SELECT p.pk_post AS pk_tags, (SELECT string_agg(t.tag, ',' ORDER BY t.tag) FROM tb_post_tag t"
                             + " WHERE t.fk_post = p.pk_post) AS tags, ARRAY(SELECT t.tag FROM tb_post_tag t WHERE t.fk_post = p.pk_post ORDER BY t.tag) AS tag_list,"

@@ -168,6 +168,11 @@ class RandomizedTest {
             // an activity feed: a key expression per UNION branch, one branch through a hop
             shapes.add(new String[] {"tv_feed", "SELECT 'p' || p.pk_post AS pk_feed, p.title AS what, u.name AS who FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"
                     + " UNION ALL SELECT 'u' || u.pk_user, u.name, m.name FROM tb_user u LEFT JOIN tb_user m ON m.pk_user = u.fk_manager"});
+            // orders over columns with ties (flag), made total by the key: DISTINCT ON and an ordered aggregate (0.3.15)
+            shapes.add(new String[] {"tv_latest", "SELECT DISTINCT ON (u.pk_user) u.pk_user AS pk_latest, p.title, p.flag FROM tb_user u"
+                    + " LEFT JOIN tb_post p ON p.fk_user = u.pk_user ORDER BY u.pk_user, p.flag DESC, p.pk_post DESC"});
+            shapes.add(new String[] {"tv_ranked", "SELECT u.pk_user AS pk_ranked, (SELECT string_agg(p.title, ',' ORDER BY p.flag, p.pk_post DESC) FROM tb_post p"
+                    + " WHERE p.fk_user = u.pk_user) AS titles, ARRAY(SELECT p.flag FROM tb_post p WHERE p.fk_user = u.pk_user ORDER BY p.flag) AS flags FROM tb_user u"});
             // a constant key: a whole-table aggregate, recomputed whole on every write
             shapes.add(new String[] {"tv_totals", "SELECT 1 AS pk_totals, count(*) AS posts, count(*) FILTER (WHERE p.flag) AS flagged, max(u.score) AS top"
                     + " FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"});
