@@ -1296,7 +1296,7 @@ BEGIN
     ELSE
         untold := public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q), public.pg_tviews__an_var_rtis(q, out->'expr'), ctes);
         untold := CASE WHEN untold IS NOT NULL THEN
-                      format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).', untold) END;
+                      format('It does not order %s by all columns of a unique index without NULLs, nor fixes them by an equality to such a row (a function or VALUES never are).', untold) END;
     END IF;
     IF untold IS NOT NULL THEN
         RAISE EXCEPTION 'the ORDER BY of an ARRAY(SELECT ...) must tell its rows apart: the array lists them in the order they are read in'
@@ -1594,7 +1594,7 @@ $fn$;
 -- The equality conjuncts of a level's WHERE and join conditions, each with the range-table indexes whose rows it
 -- restricts: all of them for WHERE and an inner join's ON; an outer join's ON restricts its nullable side only.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_equalities(q jsonb, n jsonb, restricts int[]) RETURNS TABLE(a text, b text, rtis int[])
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     c jsonb;
     x jsonb;
@@ -1630,8 +1630,9 @@ $fn$;
 -- columns or NULLS NOT DISTINCT) among the ordered ones, or equal to a constant, an outer column or columns of tables
 -- already told apart (a comment's author: u.pk_user = c.fk_user gives each comment one user row). A subquery or view
 -- is told apart when those of its output columns are told its rows apart (or it returns one row, or groups by them).
--- Rows ordered alike then come from the same rows of those tables. NULL when they are told apart; otherwise the name of
--- a row source they are not (a function, VALUES or a CTE never is).
+-- A CTE is followed the same way (ctes: the WITH lists from the outermost level to q's own). Rows ordered alike then
+-- come from the same rows of those tables. NULL when they are told apart; otherwise the name of a row source they are
+-- not (a function or VALUES never is).
 DROP FUNCTION IF EXISTS public.pg_tviews__an_untold(jsonb, jsonb);
 DROP FUNCTION IF EXISTS public.pg_tviews__an_untold(jsonb, jsonb, int[]);
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_untold(q jsonb, exprs jsonb, need int[], ctes jsonb) RETURNS text
@@ -1798,7 +1799,7 @@ BEGIN
     untold := public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q), NULL, ctes);
     IF untold IS NOT NULL THEN
         RAISE EXCEPTION 'the ORDER BY of a LIMIT/OFFSET subquery must tell its rows apart' USING ERRCODE = '0A000',
-            DETAIL = format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).', untold),
+            DETAIL = format('It does not order %s by all columns of a unique index without NULLs, nor fixes them by an equality to such a row (a function or VALUES never are).', untold),
             HINT = 'Ties would let a keyed recompute and a full one keep different rows: end the ORDER BY with the primary key of every table the subquery reads.';
     END IF;
 END
@@ -1821,7 +1822,7 @@ BEGIN
     END IF;
     IF q->>'hasAggs' = 'true' OR coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 THEN
         untold := CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(q->'groupClause', '[]')) g
-                                     WHERE NOT g->>'tleSortGroupRef' = ANY(sort_refs)) OR q->>'hasAggs' = 'true' AND q->'groupClause' IS NULL
+                                     WHERE NOT g->>'tleSortGroupRef' = ANY(sort_refs))
                        THEN 'Its rows are groups: the ORDER BY must include every GROUP BY column.' END;
     ELSE
         -- (rows ordered alike need only come from the same rows of the tables the other output columns read)
@@ -1830,7 +1831,7 @@ BEGIN
                                                                                  WHERE te->>'resjunk' = 'false' AND NOT coalesce(te->>'ressortgroupref' = ANY(refs), false))),
                                               ctes);
         untold := CASE WHEN untold IS NOT NULL THEN
-                      format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).', untold) END;
+                      format('It does not order %s by all columns of a unique index without NULLs, nor fixes them by an equality to such a row (a function or VALUES never are).', untold) END;
     END IF;
     IF untold IS NOT NULL THEN
         RAISE EXCEPTION 'the ORDER BY of a DISTINCT ON query must tell the rows of each group apart' USING ERRCODE = '0A000',
@@ -1891,7 +1892,7 @@ BEGIN
         IF untold IS NOT NULL THEN
             RAISE EXCEPTION 'the ORDER BY of % leaves ties, whose order is the order rows are read in: a keyed recompute and a full one could differ',
                 (SELECT proname FROM pg_proc WHERE oid = (agg->>'aggfnoid')::oid) USING ERRCODE = '0A000',
-                DETAIL = format('It does not order %s by all columns of a unique index without NULLs (or it reads a subquery, a function or a view).', untold),
+                DETAIL = format('It does not order %s by all columns of a unique index without NULLs, nor fixes them by an equality to such a row (a function or VALUES never are).', untold),
                 HINT = 'End the aggregate''s ORDER BY with the primary key of every table it reads, e.g. jsonb_agg(c.body ORDER BY c.created_at, c.pk_comment).';
         END IF;
     END LOOP;
