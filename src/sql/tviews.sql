@@ -1276,7 +1276,7 @@ DROP FUNCTION IF EXISTS public.pg_tviews__an_array_order(jsonb);
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_array_order(q jsonb, ctes jsonb) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    sort_refs text[] := ARRAY(SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(q->'sortClause', '[]')) s);
+    sort_refs text[] := public.pg_tviews__an_refs(q->'sortClause');
     out jsonb := (SELECT te FROM jsonb_array_elements(q->'targetList') te WHERE te->>'resjunk' = 'false' LIMIT 1);
     untold text;
 BEGIN
@@ -1290,8 +1290,7 @@ BEGIN
                                                                             out->'expr'->>'resultcollid', out->'expr'->>'constcollid', '0')::oid) THEN
         RETURN;     -- tied rows list the same value
     ELSIF coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 OR q ? 'distinctClause' THEN
-        untold := CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(q->'groupClause', q->'distinctClause')) g
-                                     WHERE NOT g->>'tleSortGroupRef' = ANY(sort_refs))
+        untold := CASE WHEN NOT public.pg_tviews__an_covers(coalesce(q->'groupClause', q->'distinctClause'), sort_refs)
                        THEN 'Its rows are groups (or DISTINCT rows): the ORDER BY must include every GROUP BY (or DISTINCT) column.' END;
     ELSE
         untold := public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q), public.pg_tviews__an_var_rtis(q, out->'expr'), ctes);
@@ -1567,18 +1566,29 @@ BEGIN
 END
 $fn$;
 
--- The column a Var of query level q stands for (through join aliases and binary-compatible casts): "rti:attno" of a
--- range-table entry of that level, "const" for a constant, a parameter or a column of an outer level, NULL otherwise.
+-- The sort/group references of a SortGroupClause list (a level's sortClause, groupClause, distinctClause).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_refs(clause jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY(SELECT x->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(clause, '[]')) x);
+$$;
+
+-- Is every column of a GROUP BY (or DISTINCT) clause among refs, e.g. ordered by? Then the level's groups (distinct
+-- rows) are told apart by them.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_covers(clause jsonb, refs text[]) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT public.pg_tviews__an_refs(clause) <@ refs;
+$$;
+
+-- The column a Var of query level q stands for (through join aliases, binary-compatible and integer widening casts,
+-- which keep values apart: pg_tviews__an_strip): "rti:attno" of a range-table entry of that level, "const" for a
+-- constant, a parameter or a column of an outer level, NULL otherwise.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_fixed_col(q jsonb, v jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     rte jsonb;
 BEGIN
     LOOP
-        IF v->>'_' = 'RELABELTYPE' THEN
-            v := v->'arg';
-            CONTINUE;
-        END IF;
+        v := public.pg_tviews__an_strip(v);
         IF v->>'_' IN ('CONST', 'PARAM') OR v->>'_' = 'VAR' AND (v->>'varlevelsup')::int > 0 THEN
             RETURN 'const';
         END IF;
@@ -1689,10 +1699,9 @@ BEGIN
                 ok := NOT sub ? 'setOperations'
                       AND CASE WHEN sub->>'hasAggs' = 'true' AND coalesce(jsonb_array_length(sub->'groupClause'), 0) = 0 THEN true
                                WHEN coalesce(jsonb_array_length(sub->'groupClause'), 0) > 0 OR sub ? 'distinctClause' THEN
-                                    NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(sub->'groupClause', sub->'distinctClause')) g
-                                                 WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(sub->'targetList') te
-                                                                    WHERE te->>'ressortgroupref' = g->>'tleSortGroupRef'
-                                                                      AND te->>'resjunk' = 'false' AND (te->>'resno')::int = ANY(cols)))
+                                    public.pg_tviews__an_covers(coalesce(sub->'groupClause', sub->'distinctClause'),
+                                                                ARRAY(SELECT te->>'ressortgroupref' FROM jsonb_array_elements(sub->'targetList') te
+                                                                       WHERE te->>'resjunk' = 'false' AND (te->>'resno')::int = ANY(cols)))
                                ELSE public.pg_tviews__an_untold(sub, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(sub->'targetList') te
                                                                        WHERE te->>'resjunk' = 'false' AND (te->>'resno')::int = ANY(cols)), NULL, sub_ctes) IS NULL END;
             ELSE
@@ -1760,7 +1769,7 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__an_sort_exprs(q jsonb) RETURNS json
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(jsonb_agg(te->'expr'), '[]')
       FROM jsonb_array_elements(coalesce(q->'targetList', '[]')) te
-     WHERE te->>'ressortgroupref' IN (SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(q->'sortClause', '[]')) s);
+     WHERE te->>'ressortgroupref' = ANY(public.pg_tviews__an_refs(q->'sortClause'));
 $$;
 
 -- LIMIT/OFFSET in a query level (0.3.8). Its rows depend on the other rows of that level, so the level must be a
@@ -1782,15 +1791,14 @@ BEGIN
     IF NOT public.pg_tviews__an_constant_limit(q) THEN
         RAISE EXCEPTION 'LIMIT/OFFSET of a TVIEW query must be constants' USING ERRCODE = '0A000';
     END IF;
-    sort_refs := ARRAY(SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(q->'sortClause', '[]')) s);
+    sort_refs := public.pg_tviews__an_refs(q->'sortClause');
     IF cardinality(sort_refs) = 0 THEN
         RAISE EXCEPTION 'LIMIT/OFFSET without ORDER BY keep arbitrary rows: a TVIEW cannot maintain them' USING ERRCODE = '0A000',
             HINT = 'Order the subquery by columns that tell its rows apart, e.g. ORDER BY c.created_at DESC, c.pk_comment DESC LIMIT 1.';
     END IF;
     -- one row per group: ordered by every GROUP BY column, groups are told apart
     IF q->>'hasAggs' = 'true' OR coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 THEN
-        IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(q->'groupClause', '[]')) g WHERE NOT g->>'tleSortGroupRef' = ANY(sort_refs))
-           AND q->'groupingSets' IS NULL THEN
+        IF public.pg_tviews__an_covers(q->'groupClause', sort_refs) AND q->'groupingSets' IS NULL THEN
             RETURN;
         END IF;
         RAISE EXCEPTION 'the ORDER BY of a grouped LIMIT/OFFSET subquery must include every GROUP BY column' USING ERRCODE = '0A000',
@@ -1812,8 +1820,8 @@ DROP FUNCTION IF EXISTS public.pg_tviews__an_distinct_on(jsonb);
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_distinct_on(q jsonb, ctes jsonb) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    refs text[] := ARRAY(SELECT x->>'tleSortGroupRef' FROM jsonb_array_elements(q->'distinctClause') x);
-    sort_refs text[] := ARRAY(SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(q->'sortClause', '[]')) s);
+    refs text[] := public.pg_tviews__an_refs(q->'distinctClause');
+    sort_refs text[] := public.pg_tviews__an_refs(q->'sortClause');
     untold text;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(q->'targetList') te
@@ -1821,8 +1829,7 @@ BEGIN
         RETURN;
     END IF;
     IF q->>'hasAggs' = 'true' OR coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 THEN
-        untold := CASE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(q->'groupClause', '[]')) g
-                                     WHERE NOT g->>'tleSortGroupRef' = ANY(sort_refs))
+        untold := CASE WHEN NOT public.pg_tviews__an_covers(q->'groupClause', sort_refs)
                        THEN 'Its rows are groups: the ORDER BY must include every GROUP BY column.' END;
     ELSE
         -- (rows ordered alike need only come from the same rows of the tables the other output columns read)
@@ -1873,7 +1880,7 @@ BEGIN
          WHERE jsonb_typeof(n) = 'object' AND n->>'_' = 'AGGREF' AND n->>'agglevelsup' = '0'
            AND (n ? 'aggorder' OR n ? 'aggdistinct') AND public.pg_tviews__order_dependent_agg((n->>'aggfnoid')::oid)
     LOOP
-        refs := ARRAY(SELECT s->>'tleSortGroupRef' FROM jsonb_array_elements(coalesce(agg->'aggorder', agg->'aggdistinct')) s);
+        refs := public.pg_tviews__an_refs(coalesce(agg->'aggorder', agg->'aggdistinct'));
         CONTINUE WHEN NOT EXISTS (
                 SELECT 1 FROM jsonb_array_elements(agg->'args') te
                  WHERE te->>'resjunk' = 'false' AND te->'expr'->>'_' <> 'CONST'
@@ -1884,8 +1891,7 @@ BEGIN
         untold := public.pg_tviews__an_untold(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(agg->'args') te
                                                    WHERE te->>'ressortgroupref' = ANY(refs))
                                                  || (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(q->'targetList') te
-                                                      WHERE te->>'ressortgroupref' IN (SELECT g->>'tleSortGroupRef'
-                                                                                         FROM jsonb_array_elements(coalesce(q->'groupClause', '[]')) g)),
+                                                      WHERE te->>'ressortgroupref' = ANY(public.pg_tviews__an_refs(q->'groupClause'))),
                                               public.pg_tviews__an_var_rtis(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(agg->'args') te
                                                                                  WHERE te->>'resjunk' = 'false')),
                                               ctes);
@@ -1955,7 +1961,7 @@ BEGIN
     END IF;
     IF q->>'hasDistinctOn' = 'true' THEN
         PERFORM public.pg_tviews__an_distinct_on(q, ctes);
-        distinct_refs := ARRAY(SELECT x->>'tleSortGroupRef' FROM jsonb_array_elements(q->'distinctClause') x);
+        distinct_refs := public.pg_tviews__an_refs(q->'distinctClause');
     END IF;
     FOR te IN SELECT x FROM jsonb_array_elements(coalesce(q->'targetList', '[]')) x LOOP
         acc := public.pg_tviews__an_exprs(te->'expr', scope, ctes, acc);
