@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.15
+-- tviews-runtime-version: 0.3.16
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -275,7 +275,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.15'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.16'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -346,6 +346,17 @@ BEGIN
     END IF;
     IF left(table_name, 3) <> 'tv_' THEN
         table_name := 'tv_' || table_name;
+    END IF;
+    IF table_name = 'tv_' THEN
+        RAISE EXCEPTION 'invalid TVIEW name "%": the entity name is empty', name USING ERRCODE = '42602';
+    END IF;
+    -- (PostgreSQL would cut a longer name to 63 bytes: "tv_<60 bytes>x" would be taken for "tv_<60 bytes>")
+    IF octet_length(table_name) > 63 OR octet_length(schema_name) > 63 THEN
+        RAISE EXCEPTION 'TVIEW name "%" is too long', name USING ERRCODE = '42622',
+            DETAIL = format('The table %s is %s bytes long; PostgreSQL names are at most 63 bytes.',
+                            CASE WHEN octet_length(schema_name) > 63 THEN 'schema name' ELSE 'name' END,
+                            greatest(octet_length(table_name), octet_length(schema_name))),
+            HINT = 'Choose a shorter name (the table is named tv_<entity>).';
     END IF;
     entity := CASE WHEN schema_name = 'public' THEN substr(table_name, 4) ELSE schema_name || '.' || substr(table_name, 4) END;
 END
@@ -1380,6 +1391,120 @@ BEGIN
 END
 $fn$;
 
+-- Is analysis node or token n ("scope:rti[:attno]") in scope, or in a scope nested in it?
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_within(n text, scope text) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT starts_with(n, scope || ':') OR starts_with(n, scope || '/')
+$$;
+
+-- The two terms of a recursive CTE's query ("anchor UNION [ALL] recursive term", each a plain query), and the recursive
+-- term's range-table index of the CTE itself; NULLs for any other shape.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_recursive_terms(cte jsonb, OUT anchor jsonb, OUT rec jsonb, OUT self int)
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    so jsonb := cte->'setOperations';
+BEGIN
+    IF so->>'_' IS DISTINCT FROM 'SETOPERATIONSTMT' OR so->>'op' <> '1' OR so->'larg'->>'_' <> 'RANGETBLREF' OR so->'rarg'->>'_' <> 'RANGETBLREF' THEN
+        RETURN;
+    END IF;
+    anchor := cte->'rtable'->((so->'larg'->>'rtindex')::int - 1)->'subquery';
+    rec := cte->'rtable'->((so->'rarg'->>'rtindex')::int - 1)->'subquery';
+    self := (SELECT min(x.i) FROM jsonb_array_elements(rec->'rtable') WITH ORDINALITY x(e, i) WHERE x.e->>'self_reference' = 'true');
+    IF anchor ? 'setOperations' OR rec ? 'setOperations' OR anchor->>'hasTargetSRFs' = 'true' OR rec->>'hasTargetSRFs' = 'true' OR self IS NULL THEN
+        anchor := NULL; rec := NULL; self := NULL;
+    END IF;
+END
+$fn$;
+
+-- A recursive CTE (scope: where it is analysed) that walks a chain through one table T (0.3.16):
+--   WITH RECURSIVE up AS (SELECT ..., q.ya AS j, ... FROM ... q ...                        -- anchor: round 0
+--                         UNION [ALL] SELECT ..., p.y AS j, ... FROM up JOIN T p ON p.x = up.j ...)  -- round n + 1
+-- A row r of T is in round n + 1 of a chain when r.x equals column j of the chain's round n, which is p'.y of the row p'
+-- of round n, or q.ya of the anchor row. So the chains r is in start at the anchor rows q with q.ya among the x values of
+-- r and of every row p' reached from r by p'.y = (an x value already reached): a closure hop (from x, to y, repeated
+-- until no new value) followed by a hop into the anchor's table (from x, to ya), then the anchor occurrence's own path
+-- to the key. Conditions of the recursive term beyond that equality only drop rows: the closure reaches a few keys for
+-- nothing, none missed. Returns {occ (the recursive table's occurrence), schema, table, from, to, anchor_occ,
+-- anchor_schema, anchor_table, anchor_to}, or NULL when the CTE is not such a walk (its recursive table is then
+-- unlinked): the recursive term reads T alone (besides the CTE), joined by inner joins, x, y and ya plain columns of one
+-- type (integers of any width) that has no collation (a hierarchy keyed by text is refreshed in full).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_chain_closure(cte jsonb, scope text, ctes jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    so jsonb := cte->'setOperations';
+    anchor jsonb;
+    rec jsonb;
+    self int;
+    p int;
+    j int;
+    x int;
+    y text;
+    ya text;
+    t record;
+    qrel record;
+    n_tables int;
+    n_other int;
+BEGIN
+    SELECT rt.anchor, rt.rec, rt.self INTO anchor, rec, self FROM public.pg_tviews__an_recursive_terms(cte) rt;
+    IF self IS NULL OR rec->>'hasAggs' = 'true' OR rec ? 'groupClause' AND jsonb_array_length(rec->'groupClause') > 0
+       OR jsonb_path_exists(rec->'jointree', 'strict $.** ? (@._ == "JOINEXPR" && @.jointype != "0")') THEN
+        RETURN NULL;
+    END IF;
+    -- the recursive term's range table: its CTE once, one table, joins
+    SELECT min(r.i) FILTER (WHERE r.e->>'rtekind' = '0'), count(*) FILTER (WHERE r.e->>'rtekind' = '0'),
+           count(*) FILTER (WHERE r.e->>'rtekind' NOT IN ('0', '2') AND r.e->>'self_reference' IS DISTINCT FROM 'true')
+      INTO p, n_tables, n_other FROM jsonb_array_elements(rec->'rtable') WITH ORDINALITY r(e, i);
+    IF p IS NULL OR n_tables <> 1 OR n_other <> 0 THEN
+        RETURN NULL;
+    END IF;
+    SELECT c.oid, n.nspname, c.relname INTO t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = (rec->'rtable'->(p - 1)->>'relid')::oid AND c.relkind IN ('r', 'p');
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    -- p.x = up.j among the term's equalities (WHERE, inner joins)
+    SELECT split_part(CASE WHEN split_part(q.a, ':', 1) = p::text THEN q.a ELSE q.b END, ':', 2)::int,
+           split_part(CASE WHEN split_part(q.a, ':', 1) = p::text THEN q.b ELSE q.a END, ':', 2)::int
+      INTO x, j
+      FROM public.pg_tviews__an_equalities(rec, rec->'jointree', public.pg_tviews__an_rtis(rec->'jointree')) q
+     WHERE (split_part(q.a, ':', 1) = p::text AND split_part(q.b, ':', 1) = self::text)
+        OR (split_part(q.b, ':', 1) = p::text AND split_part(q.a, ':', 1) = self::text)
+     ORDER BY 1, 2 LIMIT 1;
+    IF x IS NULL OR x <= 0 OR j IS NULL OR j <= 0 THEN
+        RETURN NULL;
+    END IF;
+    -- round n + 1's column j is p.y; round 0's is q.ya, a column of a table of the anchor
+    IF split_part(public.pg_tviews__an_fixed_col(rec, rec->'targetList'->(j - 1)->'expr'), ':', 1) <> p::text
+       OR public.pg_tviews__an_strip(rec->'targetList'->(j - 1)->'expr')->>'_' <> 'VAR' THEN
+        RETURN NULL;
+    END IF;
+    y := (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = t.oid
+             AND a.attnum = split_part(public.pg_tviews__an_fixed_col(rec, rec->'targetList'->(j - 1)->'expr'), ':', 2)::int);
+    SELECT c.oid, n.nspname, c.relname, split_part(f.col, ':', 1)::int AS rti, split_part(f.col, ':', 2)::int AS attnum INTO qrel
+      FROM (SELECT public.pg_tviews__an_fixed_col(anchor, anchor->'targetList'->(j - 1)->'expr') AS col) f
+      JOIN pg_class c ON c.oid = (anchor->'rtable'->(split_part(f.col, ':', 1)::int - 1)->>'relid')::oid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE f.col <> 'const' AND anchor->'rtable'->(split_part(f.col, ':', 1)::int - 1)->>'rtekind' = '0' AND c.relkind IN ('r', 'p')
+       AND public.pg_tviews__an_strip(anchor->'targetList'->(j - 1)->'expr')->>'_' = 'VAR';
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    ya := (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = qrel.oid AND a.attnum = qrel.attnum);
+    -- one type (integers of any width) for x, y and ya, not collatable (the equality's collation is not followed here)
+    IF (SELECT count(DISTINCT CASE WHEN a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN 'int8'::regtype::oid ELSE a.atttypid END) <> 1
+               OR max(a.attcollation) <> 0
+          FROM pg_attribute a
+         WHERE (a.attrelid, a.attnum) IN ((t.oid, x), (t.oid, (SELECT b.attnum FROM pg_attribute b WHERE b.attrelid = t.oid AND b.attname = y)), (qrel.oid, qrel.attnum))) THEN
+        RETURN NULL;
+    END IF;
+    RETURN jsonb_build_object('occ', scope || '/r' || (so->'rarg'->>'rtindex') || ':' || p,
+                              'schema', t.nspname, 'table', t.relname,
+                              'from', (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attnum = x), 'to', y,
+                              'anchor_occ', scope || '/r' || (so->'larg'->>'rtindex') || ':' || qrel.rti,
+                              'anchor_schema', qrel.nspname, 'anchor_table', qrel.relname, 'anchor_to', ya);
+END
+$fn$;
+
 -- Range-table entry rti of query q (scope): base tables become occurrences; subqueries, CTEs and views
 -- are analysed as inner scopes whose outputs are linked to this scope's columns.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_rte(q jsonb, rti int, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
@@ -1393,6 +1518,8 @@ DECLARE
     j int;
     v jsonb;
     rel record;
+    recursive boolean;
+    saved jsonb;
 BEGIN
     IF rte ? 'tablesample' THEN
         RAISE EXCEPTION 'TABLESAMPLE is not deterministic: a TVIEW cannot maintain it' USING ERRCODE = '0A000';
@@ -1441,14 +1568,46 @@ BEGIN
             END IF;
         END LOOP;
     WHEN '6' THEN
+        -- (the recursive term's reference to its own CTE: the rows of the previous round, analysed with the CTE below)
+        IF rte->>'self_reference' = 'true' THEN
+            RETURN acc;
+        END IF;
         up := (rte->>'ctelevelsup')::int;
         -- the CTE lists of the levels down to the one that defines it (the stack without its last 'up' entries)
         icts := (SELECT jsonb_agg(x.l ORDER BY x.i) FROM jsonb_array_elements(ctes) WITH ORDINALITY x(l, i)
                   WHERE x.i <= jsonb_array_length(ctes) - up);
-        SELECT x->'ctequery' INTO inner_q FROM jsonb_array_elements(icts->(jsonb_array_length(icts) - 1)) x WHERE x->>'ctename' = rte->>'ctename';
+        SELECT x->'ctequery', x->>'cterecursive' = 'true' INTO inner_q, recursive
+          FROM jsonb_array_elements(icts->(jsonb_array_length(icts) - 1)) x WHERE x->>'ctename' = rte->>'ctename';
         acc := jsonb_set(acc, '{n}', to_jsonb((acc->>'n')::int + 1));
         iscope := public.pg_tviews__an_scope_up(scope, up) || '/c' || (acc->>'n');
         acc := public.pg_tviews__an_nest(acc, iscope, scope, scope || ':' || rti);
+        IF recursive THEN
+            -- WITH RECURSIVE: each round joins the previous round's rows, so an equality in the recursive term links
+            -- rows of different rounds, not one row of the output (read as an equality, "p.pk = up.par" would equate
+            -- a category with its parent), and the CTE's output columns hold rows of every round. Its tables are
+            -- analysed (occurrences, and every check of a query level), but only the anchor's equalities are kept (they
+            -- hold for its rows, round 0, from which every round of that chain derives): the recursive term's tables
+            -- and the CTE's output link to nothing, unless the CTE walks a chain (pg_tviews__an_chain_closure), whose
+            -- recursive table is followed by a closure hop (0.3.16). Otherwise unlinked: refused, or (uncascaded_policy)
+            -- refreshed in full.
+            saved := jsonb_build_object('n', jsonb_array_length(acc->'edges'), 'ors', acc->'ors', 'implied', acc->'implied');
+            acc := public.pg_tviews__an_query(inner_q, iscope, icts, acc);
+            acc := jsonb_set(acc, '{edges}', coalesce((
+                       SELECT jsonb_agg(e ORDER BY i) FROM jsonb_array_elements(acc->'edges') WITH ORDINALITY x(e, i)
+                        WHERE i <= (saved->>'n')::int
+                           OR NOT EXISTS (SELECT 1 FROM (VALUES (e->>0), (e->>1)) t(node)
+                                           WHERE public.pg_tviews__an_within(t.node, iscope)
+                                             AND NOT public.pg_tviews__an_within(t.node, iscope || '/r' || (inner_q->'setOperations'->'larg'->>'rtindex')))
+                              AND inner_q->'setOperations'->'larg'->>'_' = 'RANGETBLREF'), '[]'))
+                   || jsonb_strip_nulls(jsonb_build_object('ors', saved->'ors', 'implied', saved->'implied')) || jsonb_build_object('recursive', true);
+            IF saved->'ors' IS NULL THEN acc := acc - 'ors'; END IF;
+            IF saved->'implied' IS NULL THEN acc := acc - 'implied'; END IF;
+            saved := public.pg_tviews__an_chain_closure(inner_q, iscope, icts || jsonb_build_array(coalesce(inner_q->'cteList', '[]')));
+            IF saved IS NOT NULL THEN
+                acc := jsonb_set(CASE WHEN acc ? 'closures' THEN acc ELSE acc || '{"closures": {}}' END, ARRAY['closures', saved->>'occ'], saved);
+            END IF;
+            RETURN acc;
+        END IF;
         acc := public.pg_tviews__an_query(inner_q, iscope, icts, acc);
         FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
             acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
@@ -1635,6 +1794,52 @@ BEGIN
 END
 $fn$;
 
+-- A recursive CTE that walks a chain, one row per round, numbering its rounds (breadcrumbs: a category, its parent,
+-- the parent's parent, with the depth): its anchor gives at most one row (every table of it fixed by equalities to
+-- constants or outer columns), its recursive term at most one row for each row of the round before (every table fixed by
+-- equalities to that row's columns), and one output column is an integer constant in the anchor and the round before's
+-- value plus a positive integer constant in the recursive term. That column's values then differ between the CTE's rows
+-- and tell them apart: its number, or NULL. (A constant decoded as little-endian bytes: on another byte order it reads as
+-- a huge number and the CTE is not proven, never proven wrongly.)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_chain_depth(cte jsonb, ctes jsonb) RETURNS int
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    anchor jsonb;
+    rec jsonb;
+    self int;
+    a jsonb;
+    r jsonb;
+    k int;
+BEGIN
+    SELECT rt.anchor, rt.rec, rt.self INTO anchor, rec, self FROM public.pg_tviews__an_recursive_terms(cte) rt;
+    IF self IS NULL
+       OR public.pg_tviews__an_untold(anchor, '[]', NULL, ctes || jsonb_build_array(coalesce(anchor->'cteList', '[]'))) IS NOT NULL
+       OR public.pg_tviews__an_untold(rec, '[]', NULL, ctes || jsonb_build_array(coalesce(rec->'cteList', '[]')), ARRAY[self]) IS NOT NULL THEN
+        RETURN NULL;
+    END IF;
+    FOR k IN 1 .. jsonb_array_length(coalesce(anchor->'targetList', '[]')) LOOP
+        a := public.pg_tviews__an_strip(anchor->'targetList'->(k - 1)->'expr');
+        r := rec->'targetList'->(k - 1)->'expr';
+        IF a->>'_' = 'CONST' AND a->>'consttype' IN ('20', '21', '23') AND a->>'constisnull' = 'false'
+           AND r->>'_' = 'OPEXPR' AND r->>'opno' IN ('551', '684', '688')                 -- int4 + int4, int8 + int8, int8 + int4
+           AND public.pg_tviews__an_strip(r->'args'->0)->>'_' = 'VAR'
+           AND public.pg_tviews__an_strip(r->'args'->0)->>'varno' = self::text
+           AND public.pg_tviews__an_strip(r->'args'->0)->>'varattno' = k::text
+           AND public.pg_tviews__an_strip(r->'args'->0)->>'varlevelsup' = '0'
+           AND public.pg_tviews__an_strip(r->'args'->1)->>'_' = 'CONST'
+           AND public.pg_tviews__an_strip(r->'args'->1)->>'constisnull' = 'false'
+           AND (SELECT sum(b::numeric * 256 ^ (o - 1)) FROM unnest(string_to_array(btrim((regexp_match(public.pg_tviews__an_strip(r->'args'->1)->>'constvalue',
+                                                                                  '\[ ((?:[0-9]+ )+)\]'))[1]), ' ')) WITH ORDINALITY z(b, o)
+                 WHERE o <= 4) BETWEEN 1 AND 1000000
+           AND (SELECT bool_and(b = '0') FROM unnest(string_to_array(btrim((regexp_match(public.pg_tviews__an_strip(r->'args'->1)->>'constvalue',
+                                                                   '\[ ((?:[0-9]+ )+)\]'))[1]), ' ')) WITH ORDINALITY z(b, o) WHERE o > 4) IS NOT FALSE THEN
+            RETURN k;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$fn$;
+
 -- Does an order by these expressions (a level's ORDER BY, an aggregate's) tell the rows of query level q apart? Every
 -- table of the level (or of need, when given) must have all columns of one of its unique indexes without NULLs (NOT NULL
 -- columns or NULLS NOT DISTINCT) among the ordered ones, or equal to a constant, an outer column or columns of tables
@@ -1643,13 +1848,17 @@ $fn$;
 -- A CTE is followed the same way (ctes: the WITH lists from the outermost level to q's own). Rows ordered alike then
 -- come from the same rows of those tables. NULL when they are told apart; otherwise the name of a row source they are
 -- not (a function or VALUES never is).
+-- A recursive CTE (0.3.16) is told apart by the round number of a chain (pg_tviews__an_chain_depth). pretold: range-table
+-- entries whose row is fixed already (a recursive term's previous round).
 DROP FUNCTION IF EXISTS public.pg_tviews__an_untold(jsonb, jsonb);
 DROP FUNCTION IF EXISTS public.pg_tviews__an_untold(jsonb, jsonb, int[]);
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_untold(q jsonb, exprs jsonb, need int[], ctes jsonb) RETURNS text
+DROP FUNCTION IF EXISTS public.pg_tviews__an_untold(jsonb, jsonb, int[], jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_untold(q jsonb, exprs jsonb, need int[], ctes jsonb, pretold int[] DEFAULT '{}') RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     sorted text[];
-    told int[] := '{}';
+    told int[] := coalesce(pretold, '{}');
+    recursive boolean;
     rtis int[];
     cols int[];
     eqs jsonb;
@@ -1680,13 +1889,17 @@ BEGIN
                              AND (split_part(e->>0, ':', 1) = rti::text AND (e->>1 = 'const' OR e->>1 = ANY(sorted) OR split_part(e->>1, ':', 1)::int = ANY(told))
                                   OR split_part(e->>1, ':', 1) = rti::text AND (e->>0 = 'const' OR e->>0 = ANY(sorted) OR split_part(e->>0, ':', 1)::int = ANY(told))));
             sub := NULL;
+            recursive := false;
             IF rte->>'rtekind' = '1' THEN
                 sub := rte->'subquery';
                 sub_ctes := ctes || jsonb_build_array(coalesce(sub->'cteList', '[]'));
+            ELSIF rte->>'rtekind' = '6' AND rte->>'self_reference' = 'true' THEN
+                sub := NULL;                       -- (a recursive term's previous round: told only when pretold)
             ELSIF rte->>'rtekind' = '6' THEN
                 -- a CTE: ctes holds the WITH lists from the outermost level to q's own (ctelevelsup counts back)
                 up := jsonb_array_length(ctes) - 1 - (rte->>'ctelevelsup')::int;
-                sub := (SELECT x->'ctequery' FROM jsonb_array_elements(CASE WHEN up >= 0 THEN ctes->up END) x WHERE x->>'ctename' = rte->>'ctename');
+                SELECT x->'ctequery', x->>'cterecursive' = 'true' INTO sub, recursive
+                  FROM jsonb_array_elements(CASE WHEN up >= 0 THEN ctes->up END) x WHERE x->>'ctename' = rte->>'ctename';
                 sub_ctes := jsonb_path_query_array(ctes, '$[0 to $n]', jsonb_build_object('n', up - 1))
                             || jsonb_build_array(ctes->up) || jsonb_build_array(coalesce(sub->'cteList', '[]'));
             ELSIF rte->>'rtekind' = '0' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = (rte->>'relid')::oid AND c.relkind = 'v') THEN
@@ -1694,7 +1907,9 @@ BEGIN
                  WHERE r.ev_class = (rte->>'relid')::oid AND r.rulename = '_RETURN';
                 sub_ctes := jsonb_build_array(coalesce(sub->'cteList', '[]'));
             END IF;
-            IF sub IS NOT NULL THEN
+            IF recursive THEN
+                ok := public.pg_tviews__an_chain_depth(sub, sub_ctes) = ANY(cols);
+            ELSIF sub IS NOT NULL THEN
                 -- (LIMIT/OFFSET keep some of the rows: those are told apart as all of them are)
                 ok := NOT sub ? 'setOperations'
                       AND CASE WHEN sub->>'hasAggs' = 'true' AND coalesce(jsonb_array_length(sub->'groupClause'), 0) = 0 THEN true
@@ -1914,10 +2129,6 @@ DECLARE
 BEGIN
     IF q->>'_' IS DISTINCT FROM 'QUERY' OR q->>'commandType' <> '1' OR q->>'hasModifyingCTE' = 'true' OR q->>'utilityStmt' IS NOT NULL THEN
         RAISE EXCEPTION 'a TVIEW definition must be exactly one SELECT' USING ERRCODE = '42601';
-    END IF;
-    IF q->>'hasRecursive' = 'true' THEN
-        RAISE EXCEPTION 'recursive queries (WITH RECURSIVE) cannot be maintained incrementally' USING ERRCODE = '0A000',
-            HINT = 'Flatten the hierarchy into a table kept by the application, or use a materialized view.';
     END IF;
     IF q->>'hasWindowFuncs' = 'true' THEN
         RAISE EXCEPTION 'window functions make a row depend on other rows: a TVIEW cannot maintain them by key' USING ERRCODE = '0A000',
@@ -2165,6 +2376,7 @@ DECLARE
     srckey text;
     path jsonb;
     paths jsonb;
+    cl jsonb;
 BEGIN
     FOR occ IN SELECT o FROM jsonb_array_elements(acc->'occs') o LOOP
         srckey := (occ->>'schema') || '.' || (occ->>'table');
@@ -2172,8 +2384,20 @@ BEGIN
             result := result || jsonb_build_object(srckey, jsonb_build_object('schema', occ->>'schema', 'table', occ->>'table',
                           'relid', occ->>'relid', 'relkind', occ->>'relkind', 'paths', '[]'::jsonb, 'unlinked', '[]'::jsonb));
         END IF;
-        path := public.pg_tviews__an_path(acc, occ, key_node, kx);
-        paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(path) ELSE public.pg_tviews__an_or_paths(acc, occ, key_node, kx) END;
+        cl := acc->'closures'->((occ->>'scope') || ':' || (occ->>'rti'));
+        IF cl IS NOT NULL THEN
+            -- the recursive table of a chain walk (pg_tviews__an_chain_closure): the closure hop, the hop into the
+            -- anchor's table, then the anchor occurrence's own path
+            path := public.pg_tviews__an_path(acc, (SELECT o FROM jsonb_array_elements(acc->'occs') o WHERE (o->>'scope') || ':' || (o->>'rti') = cl->>'anchor_occ'),
+                                              key_node, kx);
+            paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(jsonb_set(path, '{hops}',
+                         jsonb_build_array(jsonb_build_object('from', cl->'from', 'schema', cl->'schema', 'table', cl->'table', 'to', cl->'to', 'closure', true),
+                                           jsonb_build_object('from', cl->'from', 'schema', cl->'anchor_schema', 'table', cl->'anchor_table', 'to', cl->'anchor_to'))
+                         || (path->'hops'))) END;
+        ELSE
+            path := public.pg_tviews__an_path(acc, occ, key_node, kx);
+            paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(path) ELSE public.pg_tviews__an_or_paths(acc, occ, key_node, kx) END;
+        END IF;
         IF paths IS NULL THEN
             result := jsonb_set(result, ARRAY[srckey, 'unlinked'], (result->srckey->'unlinked') || to_jsonb(occ->>'scope'));
         END IF;
@@ -2695,6 +2919,14 @@ BEGIN
         RAISE EXCEPTION 'the key column "%" of TVIEW %.% is an array (%)', key_col, sch, tbl, key_type USING ERRCODE = '0A000',
             HINT = 'Key the TVIEW by a scalar column (the array''s text, array_to_string(…), is one if it is unique).';
     END IF;
+    -- (json, point, xml, a row of a json: no equality, so no primary key; 0.3.15 failed with the planner's error about
+    -- its own duplicate check)
+    BEGIN
+        EXECUTE format('SELECT 1 FROM (SELECT NULL::%s AS k) x GROUP BY k', key_type);
+    EXCEPTION WHEN undefined_function THEN
+        RAISE EXCEPTION 'the key column "%" of TVIEW %.% is of type %, which has no equality operator', key_col, sch, tbl, key_type
+            USING ERRCODE = '0A000', HINT = 'Key the TVIEW by a column of a type with equality (jsonb rather than json, or the value''s text if it is unique).';
+    END;
 
     qdef := regexp_replace(public.pg_tviews__viewdef(v), '[;\s]+$', '');
 
@@ -2736,7 +2968,7 @@ BEGIN
             from_tbl := (src->>'schema') || '.' || (src->>'table');
             FOR h IN SELECT x FROM jsonb_array_elements(p->'hops') x LOOP
                 h := h || jsonb_build_object('id', hashtext(ent || '|' || from_tbl || '.' || (h->>'from') || '=' || (h->>'schema') || '.' || (h->>'table') || '.' || (h->>'to')
-                                                            || coalesce('|' || (h->>'arr'), '')));
+                                                            || coalesce('|' || (h->>'arr'), '') || CASE WHEN h ? 'closure' THEN '|closure' ELSE '' END));
                 near := jsonb_set(near, ARRAY[(h->>'schema') || '.' || (h->>'table')],
                                   coalesce(near->((h->>'schema') || '.' || (h->>'table')), '[]')
                                   || jsonb_build_array(jsonb_build_object('id', h->'id', 'col', h->'to') || CASE WHEN h->>'arr' = 'to' THEN '{"arr": "to"}' ELSE '{}' END::jsonb));
@@ -2785,6 +3017,7 @@ BEGIN
             HINT = 'Read the rows through the parent only (filtering them there), or through the partition only.';
     END IF;
     RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef, 'key_untraced_expression', untraced_expr,
+                              'recursive', coalesce((acc->>'recursive')::boolean, false),
                               'dependencies', deps, 'dependent_on', to_jsonb(dependent_on),
                               'columns', to_jsonb(tvcols), 'refused', refused, 'settings_used', to_jsonb(settings_used));
 END
@@ -2864,6 +3097,8 @@ BEGIN
             USING ERRCODE = '0A000',
                   DETAIL = CASE WHEN (a->>'key_untraced_expression')::boolean
                                 THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery, a CTE''s output or the nullable side of an outer join, and in a query without DISTINCT; in a UNION, INTERSECT or EXCEPT, each branch''s key over one table of that branch, no branch in parentheses), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions.', a->>'key_column')
+                                WHEN (a->>'recursive')::boolean
+                                THEN format('The query reads them inside WITH RECURSIVE (or they are not joined to the key by equality): the rows of each round of a recursive query join the rows of the round before, so which keys a change reaches cannot be proven from its conditions.')
                                 ELSE format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column') END,
                   HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post) of columns that share a collation, without casts other than integer widening (x = ANY(a.ids) links x to an array column of its own type; an OR links when each of its branches does; a NOT IN (SELECT ...) links like that when neither side can be NULL: NOT NULL columns, or IS NOT NULL in WHERE), or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
     END IF;
@@ -3164,6 +3399,44 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_walk(public.pg_tview_meta, text);
+-- A closure hop's flush code (pg_tviews__an_chain_closure): _tv_reach := the values it starts from (vars) and every
+-- "from" value of the rows whose "to" holds a value already reached, until none is new. Its values cannot be locked
+-- round by round, as a hop's are, before the rows holding them are read: two flushes walking one chain (or a cycle in
+-- the data) from two rows would take them in two orders and deadlock (measured: 36 deadlocks in 24,813 commits of four
+-- writers moving and renaming categories). So one lock row stands for all of them (scope c<hop>): a flush whose rows
+-- arrive at a value of the hop's "to" column (near: an insert or a move changes the structure) takes it exclusively,
+-- a walk that only reads the structure shares it (exclusively under REPEATABLE READ and SERIALIZABLE, whose walk reads
+-- their snapshot: updating the row gives 40001 when a move committed since). The walk reads after it: no move commits
+-- during a walk, and a move waiting for it then reads what the walk's transaction committed. Structural writes of one
+-- TVIEW's hierarchy wait for each other; renames do not, nor writers of other tables.
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_closure(h jsonb, lk text, scope text, vars text[], near text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN format(E'\n    _tv_cv := ARRAY(SELECT DISTINCT v FROM unnest(ARRAY(SELECT unnest(%s))) v WHERE v IS NOT NULL);', array_to_string(vars, ') UNION ALL SELECT unnest('))
+        || format(E'\n    IF cardinality(_tv_cv) > 0%s THEN', coalesce(format(' OR cardinality(%s) > 0', near), ''))
+        || format(E'\n        IF _tv_rr%s THEN', coalesce(format(' OR cardinality(%s) > 0', near), ''))
+        || format(E'\n            INSERT INTO %s AS l (scope, val) VALUES (%L, ''*'') ON CONFLICT (scope, val) DO UPDATE SET n = l.n + 1;', lk, scope)
+        || E'\n        ELSE'
+        || format(E'\n            INSERT INTO %s AS l (scope, val) VALUES (%L, ''*'') ON CONFLICT (scope, val) DO NOTHING;', lk, scope)
+        || format(E'\n            PERFORM 1 FROM %s l WHERE l.scope = %L AND l.val = ''*'' FOR SHARE;', lk, scope)
+        || E'\n        END IF;'
+        || E'\n        _tv_reach := _tv_cv;'
+        || E'\n        _tv_cl := _tv_cv;'
+        || E'\n        LOOP'
+        || E'\n            EXIT WHEN cardinality(_tv_cl) = 0;'
+        || replace(public.pg_tviews__gen_lookup(h, '_tv_cl',
+                format('_tv_cl := ARRAY(SELECT DISTINCT y.%I::%s::text FROM %I.%I y WHERE y.%I ',
+                       h->>'from', public.pg_tviews__hop_type(h), h->>'schema', h->>'table', h->>'to'),
+                format(' AND y.%I IS NOT NULL);', h->>'from'), NULL), E'\n    ', E'\n            ')
+        || E'\n            _tv_cl := ARRAY(SELECT unnest(_tv_cl) EXCEPT SELECT unnest(_tv_reach));'
+        || E'\n            _tv_reach := _tv_reach || _tv_cl;'
+        || E'\n        END LOOP;'
+        || E'\n    ELSE'
+        || E'\n        _tv_reach := ''{}'';'
+        || E'\n    END IF;';
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__gen_walk(m public.pg_tview_meta, lk text, OUT decl text, OUT gather text, OUT body text, OUT into_list text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -3201,6 +3474,9 @@ BEGIN
             FOR j IN 1 .. jsonb_array_length(p->'hops') LOOP
                 h := p->'hops'->(j - 1);
                 decl := decl || format(E'\n    _w%s_%s_%s text[];', s, i, j);
+                IF h ? 'closure' AND strpos(decl, ' _tv_cl ') = 0 THEN
+                    decl := decl || E'\n    _tv_cv text[];\n    _tv_reach text[];\n    _tv_cl text[];';
+                END IF;
                 IF NOT lockvals ? (h->>'id') THEN
                     lockvals := lockvals || jsonb_build_object(h->>'id', public.pg_tviews__lock_value(
                                     to_regclass(format('%I.%I', h->>'schema', h->>'table')), h->>'to', public.pg_tviews__hop_type(h)));
@@ -3242,6 +3518,21 @@ BEGIN
     END LOOP;
     FOR hid IN SELECT k FROM jsonb_each_text(rnk) r(k, v) ORDER BY v::int DESC, split_part(k, '.', 1)::bigint LOOP
         vars := ARRAY(SELECT format('%s_%s', paths->((x->>0)::int)->>'v', x->>1) FROM jsonb_array_elements(coalesce(ready->hid, '[]')) x);
+        h := (SELECT paths->((x->>0)::int)->'hops'->((x->>1)::int - 1) FROM jsonb_array_elements(coalesce(ready->hid, '[]')) x LIMIT 1);
+        IF h ? 'closure' THEN
+            body := body || public.pg_tviews__gen_closure(h, lk, 'c' || hid, vars, nears->>split_part(hid, '.', 1));
+            done := done || hid;
+            FOR it IN SELECT x FROM jsonb_array_elements(coalesce(ready->hid, '[]')) x LOOP
+                pa := paths->((it->>0)::int);
+                j := (it->>1)::int;
+                nxt := pa->'hops'->j;
+                body := body || format(E'\n    %s_%s := _tv_reach;', pa->>'v', j + 1);
+                ready := jsonb_set(ready, ARRAY[(nxt->>'id') || '.' || (jsonb_array_length(pa->'hops') - j)],
+                                   coalesce(ready->((nxt->>'id') || '.' || (jsonb_array_length(pa->'hops') - j)), '[]')
+                                   || jsonb_build_array(jsonb_build_array((it->>0)::int, j + 1)));
+            END LOOP;
+            CONTINUE;
+        END IF;
         IF nears ? split_part(hid, '.', 1) THEN vars := vars || (nears->>split_part(hid, '.', 1)); END IF;
         body := body || format(E'\n    IF cardinality(%s) > 0 THEN', array_to_string(vars, ') > 0 OR cardinality('))
                      || replace(public.pg_tviews__gen_lock(lk, 'h' || hid,
@@ -4035,6 +4326,7 @@ DECLARE
     lost boolean;
     has_full boolean;
     q text;
+    q_tx text;
     lk text;
     lvl int;
     tok text;
@@ -4105,6 +4397,7 @@ BEGIN
     -- across regenerations: a transaction may regenerate a TVIEW while it has pending work. Both tables
     -- belong to the TVIEW's owner and nobody else may touch them, so no other role can take these locks.
     q := format('%I.%I', m.schema_name, nm.q);
+    q_tx := CASE WHEN octet_length(nm.q) <= 60 THEN nm.q || '_tx' ELSE left(nm.q || '_tx', 63 - octet_length(nm.q) + length(nm.q)) END;
     lk := format('%I.%I', m.schema_name, nm.lk);
     -- rows are found by transaction through the index (a scan of the table would read every dead row
     -- that finished transactions left until vacuum removes them)
@@ -4117,8 +4410,10 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = q::regclass AND attname = 'ev' AND NOT attisdropped) THEN
         EXECUTE format('ALTER TABLE %s ADD COLUMN ev boolean NOT NULL DEFAULT true', q);   -- (an ALTER locks even when it changes nothing)
     END IF;
-    IF to_regclass(format('%I.%I', m.schema_name, nm.q || '_tx')) IS NULL THEN    -- (a transaction with queued rows may not index it)
-        EXECUTE format('CREATE INDEX %I ON %s (tx)', nm.q || '_tx', q);
+    -- (q_tx: "<queue>_tx" cut to 63 bytes, the name PostgreSQL gave it when it cut it itself, with a NOTICE to the
+    -- user's session; the queue's name ends in ASCII, so cutting bytes cuts characters)
+    IF to_regclass(format('%I.%I', m.schema_name, q_tx)) IS NULL THEN    -- (a transaction with queued rows may not index it)
+        EXECUTE format('CREATE INDEX %I ON %s (tx)', q_tx, q);
     END IF;
     IF to_regclass(lk) IS NULL THEN
         EXECUTE format('CREATE TABLE %s (scope text COLLATE "C" NOT NULL, val text COLLATE "C" NOT NULL, n bigint NOT NULL DEFAULT 0, PRIMARY KEY (scope, val))', lk);
@@ -5111,10 +5406,29 @@ $fn$;
 
 -- The API entry points that take query text resolve it with the caller's search_path; everything
 -- else runs with search_path = pg_catalog, pg_temp.
+-- Option names the runtime reads; another one (a typo: "keyz") is refused at create rather than ignored. (Only at the
+-- public entry points: a TVIEW created by 0.3.15 or earlier with an unknown option stored must still regenerate.)
+CREATE OR REPLACE FUNCTION public.pg_tviews__known_options(options jsonb) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    known constant text[] := ARRAY['key', 'keys', 'fillfactor', 'uncascaded_policy', 'settings', 'refresh'];
+    unknown text;
+BEGIN
+    IF jsonb_typeof(options) = 'object' THEN
+        SELECT k INTO unknown FROM jsonb_object_keys(options) k WHERE NOT k = ANY(known) ORDER BY k LIMIT 1;
+        IF unknown IS NOT NULL THEN
+            RAISE EXCEPTION 'unknown option "%"', unknown USING ERRCODE = '22023',
+                HINT = 'The options are ' || array_to_string(known, ', ') || '.';
+        END IF;
+    END IF;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews_create(tview text, query text, options jsonb DEFAULT '{}')
 RETURNS text LANGUAGE plpgsql AS $fn$
 BEGIN
     PERFORM pg_catalog.set_config('pg_tviews.caller_search_path', pg_catalog.current_setting('search_path'), true);
+    PERFORM public.pg_tviews__known_options(options);
     RETURN public.pg_tviews__create(tview, query, options);
 END
 $fn$;
@@ -5123,6 +5437,7 @@ CREATE OR REPLACE FUNCTION public.pg_tviews_create_or_replace(tview text, query 
 RETURNS text LANGUAGE plpgsql AS $fn$
 BEGIN
     PERFORM pg_catalog.set_config('pg_tviews.caller_search_path', pg_catalog.current_setting('search_path'), true);
+    PERFORM public.pg_tviews__known_options(options);
     RETURN public.pg_tviews__create_or_replace(tview, query, options);
 END
 $fn$;
@@ -5131,6 +5446,7 @@ CREATE OR REPLACE FUNCTION public.pg_tviews_convert_existing_table(name text, qu
 RETURNS text LANGUAGE plpgsql AS $fn$
 BEGIN
     PERFORM pg_catalog.set_config('pg_tviews.caller_search_path', pg_catalog.current_setting('search_path'), true);
+    PERFORM public.pg_tviews__known_options(options);
     RETURN public.pg_tviews__convert_with_query(name, query, options);
 END
 $fn$;

@@ -91,12 +91,59 @@ class CreateTest {
             assertError(c, "SELECT pg_tviews_create('c1.tv_dup', 'SELECT NULL::int AS pk_dup')", "23502", "NULL");
             assertError(c, "SELECT pg_tviews_create('c1.tv_plain', 'SELECT pk_dup AS pk_plain FROM tb_dup')", "42P07", "not a TVIEW");
             assertError(c, "SELECT pg_tviews_create('c1.tv_post', 'SELECT 1 AS pk_post')", "42710", "already exists");
+            assertError(c, "SELECT pg_tviews_create('c1.tv_typo', 'SELECT pk_loose AS k FROM tb_loose', '{\"keyz\": \"k\"}')", "22023", "unknown option \"keyz\"");
+            assertError(c, "SELECT pg_tviews_create_or_replace('c1.tv_post', 'SELECT 1 AS pk_post', '{\"refresh\": \"commit\", \"fill_factor\": 50}')",
+                    "22023", "unknown option \"fill_factor\"");
+            assertError(c, "SELECT pg_tviews_create('c1.tv_json', 'SELECT json_build_object(''k'', l.pk_loose) AS pk_json FROM tb_loose l')",
+                    "0A000", "of type json, which has no equality operator");
+            assertError(c, "SELECT pg_tviews_create('c1.tv_', 'SELECT l.pk_loose AS pk_ FROM tb_loose l')", "42602", "entity name is empty");
             assertError(c, "SELECT pg_tviews_create('c1.tv_loose', 'SELECT l.pk_loose, (SELECT max(label) FROM tb_other) AS x FROM tb_loose l')",
                     "0A000", "tb_other");
             assertError(c, "SELECT pg_tviews_create_or_replace('c1.tv_post', $q$SELECT p.pk_post, p.fk_user, u.name AS data FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user JOIN tv_user x ON x.pk_user = u.pk_user$q$)",
                     "42P17", "tv_post -> tv_user -> tv_post");
             assertThat(Rt.fingerprint(c)).isEqualTo(before);
             assertNoDrift(c, "c1.post", "c1.user");
+        }
+    }
+
+    /**
+     * Names at PostgreSQL's 63-byte limit: two TVIEWs whose names differ only in their last character are kept apart, no
+     * NOTICE about a cut identifier reaches the session, and one byte more is refused rather than cut onto the other.
+     */
+    @Test
+    void namesOfSixtyThreeBytesAreKeptApartAndLongerOnesRefused(PgDatabase db) throws Exception {
+        // 62 bytes, of which the first 40 (the part generated names keep) end at a character boundary
+        String stem = "tv_x" + "é".repeat(18) + "é".repeat(9) + "z'|\"";
+        String first = stem + "1", second = stem + "2", src = "c1." + Rt.quote("tb " + "ü".repeat(30));
+        try (Connection c = db.connect(); java.sql.Statement st = c.createStatement()) {
+            exec(c, "CREATE TABLE " + src + " (pk_row int PRIMARY KEY, fk_row int, name text)");
+            exec(c, "INSERT INTO " + src + " SELECT g, g % 3, 'n' || g FROM generate_series(1, 6) g");
+            for (String tv : List.of(first, second)) {
+                st.execute("SELECT pg_tviews_create(" + Rt.literal("c1." + Rt.quote(tv)) + ", " + Rt.literal("SELECT s.pk_row AS k, s.name || "
+                        + Rt.literal(tv.substring(tv.length() - 1)) + " AS name, (SELECT count(*) FROM " + src
+                        + " x WHERE x.fk_row = s.pk_row) AS n FROM " + src + " s") + ", '{\"key\": \"k\"}')");
+                assertThat((Object) st.getWarnings()).as("NOTICEs of " + tv).isNull();
+            }
+            String before = Rt.fingerprint(c);
+            String tooLong = Rt.literal("c1." + Rt.quote(first + "x"));
+            assertError(c, "SELECT pg_tviews_create(" + tooLong + ", 'SELECT 1 AS k', '{\"key\": \"k\"}')", "42622", "too long");
+            assertError(c, "SELECT pg_tviews_drop(" + tooLong + ")", "42622", "too long");
+            assertThat(Rt.fingerprint(c)).isEqualTo(before);
+            exec(c, "UPDATE " + src + " SET fk_row = 1, name = 'moved' WHERE pk_row = 5");
+            assertKeptApart(c, first, second);
+            exec(c, "SELECT pg_tviews_drop(" + Rt.literal("c1." + Rt.quote(first)) + ")");
+            exec(c, "INSERT INTO " + src + " VALUES (7, 1, 'new')");
+            assertKeptApart(c, second);
+            assertThat(value(c, "SELECT name FROM c1." + Rt.quote(second) + " WHERE k = 7")).isEqualTo("new2");
+            exec(c, "SELECT pg_tviews_drop(" + Rt.literal("c1." + Rt.quote(second)) + ")");
+        }
+    }
+
+    private static void assertKeptApart(Connection c, String... tables) throws SQLException {
+        for (String tv : tables) {
+            assertThat(Rt.drift(c, tv)).as(tv).isZero();
+            assertThat(value(c, "SELECT missing + extra + different FROM pg_tviews_check_consistency("
+                    + Rt.literal("c1." + Rt.quote(tv)) + ")")).as(tv).isEqualTo(0L);
         }
     }
 
@@ -140,7 +187,7 @@ class CreateTest {
             String q2 = "SELECT pk_thing, name, price FROM tb_thing";
             assertThat(value(c, "SELECT pg_tviews_create_or_replace('c3.tv_thing', '" + q1 + "')")).isEqualTo("created");
             assertThat(value(c, "SELECT pg_tviews_create_or_replace('c3.tv_thing', '" + q1 + "')")).isEqualTo("unchanged");
-            assertThat(value(c, "SELECT pg_tviews_create_or_replace('c3.tv_thing', '" + q1 + "', '{\"note\": 1}')")).isEqualTo("altered");
+            assertThat(value(c, "SELECT pg_tviews_create_or_replace('c3.tv_thing', '" + q1 + "', '{\"refresh\": \"statement\"}')")).isEqualTo("altered");
             exec(c, "SELECT pg_tviews_create('c3.tv_summary', 'SELECT 1 AS pk_summary, count(*) AS n FROM tv_thing', '{\"uncascaded_policy\": \"full_refresh\"}')");
             assertThat(value(c, "SELECT pg_tviews_create_or_replace('c3.tv_thing', '" + q2 + "')")).isEqualTo("rebuilt");
             assertThat(value(c, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'c3.tv_thing'::regclass AND attname = 'price'")).isEqualTo(1L);

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Random schemas (3-5 tables: self-references, a many-to-many link, nullable and deferred foreign keys,
  * optionally a partitioned table), random TVIEWs drawn from the accepted shapes (filters on parents,
- * correlated aggregates, EXISTS, NOT IN, jsonb documents, keys that are expressions, a TVIEW on a TVIEW), random DML (key updates, parent
+ * correlated aggregates, EXISTS, NOT IN, jsonb documents, keys that are expressions, chains walked by WITH RECURSIVE, a TVIEW on a TVIEW), random DML (key updates, parent
  * flips, deferred-FK transactions, savepoints; now and then a function the queries call is replaced, also inside a
  * transaction). Every value is a literal from one java.util.Random, so
  * the printed seed replays the run exactly. The oracle (the test's own query text, rows compared by their text
@@ -173,6 +173,17 @@ class RandomizedTest {
                     + " LEFT JOIN tb_post p ON p.fk_user = u.pk_user ORDER BY u.pk_user, p.flag DESC, p.pk_post DESC"});
             shapes.add(new String[] {"tv_ranked", "SELECT u.pk_user AS pk_ranked, (SELECT string_agg(p.title, ',' ORDER BY p.flag, p.pk_post DESC) FROM tb_post p"
                     + " WHERE p.fk_user = u.pk_user) AS titles, ARRAY(SELECT p.flag FROM tb_post p WHERE p.fk_user = u.pk_user ORDER BY p.flag) AS flags FROM tb_user u"});
+            // chains walked by WITH RECURSIVE, followed by a closure hop (0.3.16): each user's management chain (bounded: the
+            // statements make cycles), a post's author's chain, the size of each user's reporting subtree
+            String chain = "WITH RECURSIVE up(id, boss, name, d) AS (SELECT m.pk_user, m.fk_manager, m.name, 0 FROM tb_user m WHERE m.pk_user = %s"
+                    + " UNION ALL SELECT b.pk_user, b.fk_manager, b.name, up.d + 1 FROM up JOIN tb_user b ON b.pk_user = up.boss WHERE up.d < 12)";
+            shapes.add(new String[] {"tv_chain", "SELECT u.pk_user AS pk_chain, (" + chain.formatted("u.pk_user")
+                    + " SELECT string_agg(up.name, '>' ORDER BY up.d) FROM up) AS chain FROM tb_user u"});
+            shapes.add(new String[] {"tv_postchain", "SELECT p.pk_post AS pk_postchain, p.title, (" + chain.formatted("p.fk_user")
+                    + " SELECT jsonb_agg(up.id ORDER BY up.d) FROM up) AS bosses FROM tb_post p"});
+            shapes.add(new String[] {"tv_reports", "SELECT u.pk_user AS pk_reports, (WITH RECURSIVE dn(id, d) AS (SELECT m.pk_user, 0 FROM tb_user m"
+                    + " WHERE m.pk_user = u.pk_user UNION SELECT r.pk_user, dn.d + 1 FROM dn JOIN tb_user r ON r.fk_manager = dn.id WHERE dn.d < 12)"
+                    + " SELECT count(DISTINCT dn.id) FROM dn) AS team FROM tb_user u"});
             // a constant key: a whole-table aggregate, recomputed whole on every write
             shapes.add(new String[] {"tv_totals", "SELECT 1 AS pk_totals, count(*) AS posts, count(*) FILTER (WHERE p.flag) AS flagged, max(u.score) AS top"
                     + " FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"});
