@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.16
+-- tviews-runtime-version: 0.3.17
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -275,7 +275,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.16'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.17'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -1035,7 +1035,8 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__an_same_collation(e jsonb) RETURNS 
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(e->>'inputcollid', '0') = '0'
         OR NOT EXISTS (SELECT 1 FROM jsonb_array_elements(e->'args') x
-                        WHERE coalesce(x->>'varcollid', x->>'paramcollid', x->>'resultcollid', x->>'collOid', '0') <> e->>'inputcollid')
+                        WHERE x->>'_' IS DISTINCT FROM 'CONST'     -- a constant takes the comparison's collation
+                          AND coalesce(x->>'varcollid', x->>'paramcollid', x->>'resultcollid', x->>'collOid', '0') <> e->>'inputcollid')
 $$;
 
 -- Is x a column and arr an array column of x's own type (no cast on arr; on x only the ones pg_tviews__an_strip removes,
@@ -1416,6 +1417,17 @@ BEGIN
 END
 $fn$;
 
+-- The output columns of a recursive CTE that its recursive term copies from the round before (SELECT t.root, ...): each
+-- holds, in every round of a chain, the value the anchor gave it.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_carried(cte jsonb) RETURNS int[]
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(array_agg(t.k ORDER BY t.k), '{}')
+      FROM public.pg_tviews__an_recursive_terms(cte) rt,
+           LATERAL jsonb_array_elements(rt.rec->'targetList') WITH ORDINALITY t(te, k)
+     WHERE t.te->>'resjunk' = 'false' AND t.te->'expr'->>'_' = 'VAR' AND t.te->'expr'->>'varno' = rt.self::text
+       AND t.te->'expr'->>'varattno' = t.k::text AND t.te->'expr'->>'varlevelsup' = '0'
+$$;
+
 -- A recursive CTE (scope: where it is analysed) that walks a chain through one table T (0.3.16):
 --   WITH RECURSIVE up AS (SELECT ..., q.ya AS j, ... FROM ... q ...                        -- anchor: round 0
 --                         UNION [ALL] SELECT ..., p.y AS j, ... FROM up JOIN T p ON p.x = up.j ...)  -- round n + 1
@@ -1425,9 +1437,10 @@ $fn$;
 -- until no new value) followed by a hop into the anchor's table (from x, to ya), then the anchor occurrence's own path
 -- to the key. Conditions of the recursive term beyond that equality only drop rows: the closure reaches a few keys for
 -- nothing, none missed. Returns {occ (the recursive table's occurrence), schema, table, from, to, anchor_occ,
--- anchor_schema, anchor_table, anchor_to}, or NULL when the CTE is not such a walk (its recursive table is then
--- unlinked): the recursive term reads T alone (besides the CTE), joined by inner joins, x, y and ya plain columns of one
--- type (integers of any width) that has no collation (a hierarchy keyed by text is refreshed in full).
+-- anchor_schema, anchor_table, anchor_to, j, decor}, or NULL when the CTE is not such a walk (its recursive table is then
+-- unlinked): the recursive term reads T (besides the CTE) and tables joined to T's row by an equality (decor: each one's
+-- occurrence, its column and T's column it equals: a name looked up per round, pg_tviews__an_lineage), by inner joins;
+-- x, y and ya plain columns of one type (integers of any width) and one collation.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_chain_closure(cte jsonb, scope text, ctes jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1444,17 +1457,28 @@ DECLARE
     qrel record;
     n_tables int;
     n_other int;
+    eqs jsonb;
+    d int;
+    dec jsonb;
+    decor jsonb := '[]';
 BEGIN
     SELECT rt.anchor, rt.rec, rt.self INTO anchor, rec, self FROM public.pg_tviews__an_recursive_terms(cte) rt;
     IF self IS NULL OR rec->>'hasAggs' = 'true' OR rec ? 'groupClause' AND jsonb_array_length(rec->'groupClause') > 0
        OR jsonb_path_exists(rec->'jointree', 'strict $.** ? (@._ == "JOINEXPR" && @.jointype != "0")') THEN
         RETURN NULL;
     END IF;
-    -- the recursive term's range table: its CTE once, one table, joins
-    SELECT min(r.i) FILTER (WHERE r.e->>'rtekind' = '0'), count(*) FILTER (WHERE r.e->>'rtekind' = '0'),
-           count(*) FILTER (WHERE r.e->>'rtekind' NOT IN ('0', '2') AND r.e->>'self_reference' IS DISTINCT FROM 'true')
-      INTO p, n_tables, n_other FROM jsonb_array_elements(rec->'rtable') WITH ORDINALITY r(e, i);
-    IF p IS NULL OR n_tables <> 1 OR n_other <> 0 THEN
+    -- the recursive term's range table: its CTE once, tables, joins
+    SELECT count(*) FILTER (WHERE r.e->>'rtekind' NOT IN ('0', '2') AND r.e->>'self_reference' IS DISTINCT FROM 'true')
+      INTO n_other FROM jsonb_array_elements(rec->'rtable') WITH ORDINALITY r(e, i);
+    eqs := coalesce((SELECT jsonb_agg(jsonb_build_array(q.a, q.b))
+                       FROM public.pg_tviews__an_equalities(rec, rec->'jointree', public.pg_tviews__an_rtis(rec->'jointree')) q
+                      WHERE q.a <> 'const' AND q.b <> 'const'), '[]');
+    -- T: the one table with an equality p.x = up.j to the round before (WHERE, inner joins)
+    SELECT min(z.p), count(DISTINCT z.p) INTO p, n_tables
+      FROM (SELECT split_part(CASE WHEN split_part(e->>0, ':', 1) = self::text THEN e->>1 ELSE e->>0 END, ':', 1)::int AS p
+              FROM jsonb_array_elements(eqs) e
+             WHERE (split_part(e->>0, ':', 1) = self::text) <> (split_part(e->>1, ':', 1) = self::text)) z;
+    IF p IS NULL OR n_tables <> 1 OR n_other <> 0 OR rec->'rtable'->(p - 1)->>'rtekind' <> '0' THEN
         RETURN NULL;
     END IF;
     SELECT c.oid, n.nspname, c.relname INTO t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -1462,17 +1486,34 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    -- p.x = up.j among the term's equalities (WHERE, inner joins)
-    SELECT split_part(CASE WHEN split_part(q.a, ':', 1) = p::text THEN q.a ELSE q.b END, ':', 2)::int,
-           split_part(CASE WHEN split_part(q.a, ':', 1) = p::text THEN q.b ELSE q.a END, ':', 2)::int
+    SELECT split_part(CASE WHEN split_part(e->>0, ':', 1) = p::text THEN e->>0 ELSE e->>1 END, ':', 2)::int,
+           split_part(CASE WHEN split_part(e->>0, ':', 1) = p::text THEN e->>1 ELSE e->>0 END, ':', 2)::int
       INTO x, j
-      FROM public.pg_tviews__an_equalities(rec, rec->'jointree', public.pg_tviews__an_rtis(rec->'jointree')) q
-     WHERE (split_part(q.a, ':', 1) = p::text AND split_part(q.b, ':', 1) = self::text)
-        OR (split_part(q.b, ':', 1) = p::text AND split_part(q.a, ':', 1) = self::text)
+      FROM jsonb_array_elements(eqs) e
+     WHERE (split_part(e->>0, ':', 1) = p::text AND split_part(e->>1, ':', 1) = self::text)
+        OR (split_part(e->>1, ':', 1) = p::text AND split_part(e->>0, ':', 1) = self::text)
      ORDER BY 1, 2 LIMIT 1;
     IF x IS NULL OR x <= 0 OR j IS NULL OR j <= 0 THEN
         RETURN NULL;
     END IF;
+    -- every other table of the term (0.3.17) is joined to T's row by an equality d.col = p.via: it decorates the round
+    -- T's row is in (a name in another table), or drops it
+    FOR d IN SELECT r.i FROM jsonb_array_elements(rec->'rtable') WITH ORDINALITY r(e, i) WHERE r.e->>'rtekind' = '0' AND r.i <> p LOOP
+        SELECT jsonb_build_object('occ', scope || '/r' || (so->'rarg'->>'rtindex') || ':' || d,
+                                  'col', (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = (rec->'rtable'->(d - 1)->>'relid')::oid
+                                             AND a.attnum = split_part(CASE WHEN split_part(e->>0, ':', 1) = d::text THEN e->>0 ELSE e->>1 END, ':', 2)::int),
+                                  'via', (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = t.oid
+                                             AND a.attnum = split_part(CASE WHEN split_part(e->>0, ':', 1) = p::text THEN e->>0 ELSE e->>1 END, ':', 2)::int))
+          INTO dec
+          FROM jsonb_array_elements(eqs) e
+         WHERE ARRAY[split_part(e->>0, ':', 1), split_part(e->>1, ':', 1)] IN (ARRAY[d::text, p::text], ARRAY[p::text, d::text])
+           AND split_part(e->>0, ':', 2)::int > 0 AND split_part(e->>1, ':', 2)::int > 0
+         ORDER BY e->>0, e->>1 LIMIT 1;
+        IF dec->>'col' IS NULL OR dec->>'via' IS NULL THEN
+            RETURN NULL;
+        END IF;
+        decor := decor || jsonb_build_array(dec);
+    END LOOP;
     -- round n + 1's column j is p.y; round 0's is q.ya, a column of a table of the anchor
     IF split_part(public.pg_tviews__an_fixed_col(rec, rec->'targetList'->(j - 1)->'expr'), ':', 1) <> p::text
        OR public.pg_tviews__an_strip(rec->'targetList'->(j - 1)->'expr')->>'_' <> 'VAR' THEN
@@ -1490,9 +1531,10 @@ BEGIN
         RETURN NULL;
     END IF;
     ya := (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = qrel.oid AND a.attnum = qrel.attnum);
-    -- one type (integers of any width) for x, y and ya, not collatable (the equality's collation is not followed here)
+    -- one type (integers of any width) and one collation for x, y and ya: the walk then looks values up as the query
+    -- compares them (its equalities compare under their columns' collation, pg_tviews__an_equalities)
     IF (SELECT count(DISTINCT CASE WHEN a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN 'int8'::regtype::oid ELSE a.atttypid END) <> 1
-               OR max(a.attcollation) <> 0
+               OR count(DISTINCT a.attcollation) <> 1
           FROM pg_attribute a
          WHERE (a.attrelid, a.attnum) IN ((t.oid, x), (t.oid, (SELECT b.attnum FROM pg_attribute b WHERE b.attrelid = t.oid AND b.attname = y)), (qrel.oid, qrel.attnum))) THEN
         RETURN NULL;
@@ -1501,7 +1543,7 @@ BEGIN
                               'schema', t.nspname, 'table', t.relname,
                               'from', (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attnum = x), 'to', y,
                               'anchor_occ', scope || '/r' || (so->'larg'->>'rtindex') || ':' || qrel.rti,
-                              'anchor_schema', qrel.nspname, 'anchor_table', qrel.relname, 'anchor_to', ya);
+                              'anchor_schema', qrel.nspname, 'anchor_table', qrel.relname, 'anchor_to', ya, 'j', j, 'decor', decor);
 END
 $fn$;
 
@@ -1604,8 +1646,15 @@ BEGIN
             IF saved->'implied' IS NULL THEN acc := acc - 'implied'; END IF;
             saved := public.pg_tviews__an_chain_closure(inner_q, iscope, icts || jsonb_build_array(coalesce(inner_q->'cteList', '[]')));
             IF saved IS NOT NULL THEN
-                acc := jsonb_set(CASE WHEN acc ? 'closures' THEN acc ELSE acc || '{"closures": {}}' END, ARRAY['closures', saved->>'occ'], saved);
+                -- (out: this reference's column j, which other tables may be equated with: pg_tviews__an_closure_paths)
+                acc := jsonb_set(CASE WHEN acc ? 'closures' THEN acc ELSE acc || '{"closures": {}}' END, ARRAY['closures', saved->>'occ'],
+                                 saved || jsonb_build_object('out', scope || ':' || rti || ':' || (saved->>'j')));
             END IF;
+            -- a column the recursive term carries unchanged holds its chain's anchor row's value in every round
+            -- (0.3.17: WITH RECURSIVE t(root, id) AS (SELECT c.pk, c.pk FROM c UNION ALL SELECT t.root, k.pk ...) ... GROUP BY t.root)
+            FOREACH j IN ARRAY public.pg_tviews__an_carried(inner_q) LOOP
+                acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || '/r' || (inner_q->'setOperations'->'larg'->>'rtindex') || ':0:' || j);
+            END LOOP;
             RETURN acc;
         END IF;
         acc := public.pg_tviews__an_query(inner_q, iscope, icts, acc);
@@ -1761,7 +1810,8 @@ END
 $fn$;
 
 -- The equality conjuncts of a level's WHERE and join conditions, each with the range-table indexes whose rows it
--- restricts: all of them for WHERE and an inner join's ON; an outer join's ON restricts its nullable side only.
+-- restricts: all of them for WHERE and an inner join's ON; an outer join's ON restricts its nullable side only. Only equalities
+-- under their columns' collation: "a.name = b.name COLLATE ci" could equal two rows that a unique index under "C" tells apart.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_equalities(q jsonb, n jsonb, restricts int[]) RETURNS TABLE(a text, b text, rtis int[])
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1787,20 +1837,30 @@ BEGIN
     FOR c IN SELECT y FROM jsonb_array_elements(CASE WHEN n->'quals'->>'_' = 'BOOLEXPR' AND n->'quals'->>'boolop' = 'and'
                                                      THEN n->'quals'->'args' WHEN n->'quals' IS NULL OR n->'quals' = 'null'
                                                      THEN '[]' ELSE jsonb_build_array(n->'quals') END) y
-               WHERE y->>'_' = 'OPEXPR' AND jsonb_array_length(y->'args') = 2
+               WHERE y->>'_' = 'OPEXPR' AND jsonb_array_length(y->'args') = 2 AND public.pg_tviews__an_same_collation(y)
                  AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (y->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)) LOOP
         RETURN QUERY SELECT public.pg_tviews__an_fixed_col(q, c->'args'->0), public.pg_tviews__an_fixed_col(q, c->'args'->1), restricts;
     END LOOP;
 END
 $fn$;
 
+-- The value of an integer constant of an analysed query (int2, int4 and int8 constants print their Datum's bytes:
+-- "8 [ 3 0 0 0 0 0 0 0 ]"), read as little-endian bytes; NULL for any other node. A negative number or another byte order
+-- reads as a huge one, so a proof that needs a small positive number fails rather than holds wrongly.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_int_const(c jsonb) RETURNS numeric
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN c->>'_' = 'CONST' AND c->>'consttype' IN ('20', '21', '23') AND c->>'constisnull' = 'false' THEN
+        (SELECT sum(z.b::numeric * 256 ^ (z.o - 1))
+           FROM unnest(string_to_array(btrim((regexp_match(c->>'constvalue', '\[ ((?:[0-9]+ )+)\]'))[1]), ' ')) WITH ORDINALITY z(b, o))
+    END
+$$;
+
 -- A recursive CTE that walks a chain, one row per round, numbering its rounds (breadcrumbs: a category, its parent,
 -- the parent's parent, with the depth): its anchor gives at most one row (every table of it fixed by equalities to
 -- constants or outer columns), its recursive term at most one row for each row of the round before (every table fixed by
 -- equalities to that row's columns), and one output column is an integer constant in the anchor and the round before's
 -- value plus a positive integer constant in the recursive term. That column's values then differ between the CTE's rows
--- and tell them apart: its number, or NULL. (A constant decoded as little-endian bytes: on another byte order it reads as
--- a huge number and the CTE is not proven, never proven wrongly.)
+-- and tell them apart: its number, or NULL.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_chain_depth(cte jsonb, ctes jsonb) RETURNS int
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1820,19 +1880,13 @@ BEGIN
     FOR k IN 1 .. jsonb_array_length(coalesce(anchor->'targetList', '[]')) LOOP
         a := public.pg_tviews__an_strip(anchor->'targetList'->(k - 1)->'expr');
         r := rec->'targetList'->(k - 1)->'expr';
-        IF a->>'_' = 'CONST' AND a->>'consttype' IN ('20', '21', '23') AND a->>'constisnull' = 'false'
+        IF public.pg_tviews__an_int_const(a) IS NOT NULL
            AND r->>'_' = 'OPEXPR' AND r->>'opno' IN ('551', '684', '688')                 -- int4 + int4, int8 + int8, int8 + int4
            AND public.pg_tviews__an_strip(r->'args'->0)->>'_' = 'VAR'
            AND public.pg_tviews__an_strip(r->'args'->0)->>'varno' = self::text
            AND public.pg_tviews__an_strip(r->'args'->0)->>'varattno' = k::text
            AND public.pg_tviews__an_strip(r->'args'->0)->>'varlevelsup' = '0'
-           AND public.pg_tviews__an_strip(r->'args'->1)->>'_' = 'CONST'
-           AND public.pg_tviews__an_strip(r->'args'->1)->>'constisnull' = 'false'
-           AND (SELECT sum(b::numeric * 256 ^ (o - 1)) FROM unnest(string_to_array(btrim((regexp_match(public.pg_tviews__an_strip(r->'args'->1)->>'constvalue',
-                                                                                  '\[ ((?:[0-9]+ )+)\]'))[1]), ' ')) WITH ORDINALITY z(b, o)
-                 WHERE o <= 4) BETWEEN 1 AND 1000000
-           AND (SELECT bool_and(b = '0') FROM unnest(string_to_array(btrim((regexp_match(public.pg_tviews__an_strip(r->'args'->1)->>'constvalue',
-                                                                   '\[ ((?:[0-9]+ )+)\]'))[1]), ' ')) WITH ORDINALITY z(b, o) WHERE o > 4) IS NOT FALSE THEN
+           AND public.pg_tviews__an_int_const(public.pg_tviews__an_strip(r->'args'->1)) BETWEEN 1 AND 1000000 THEN
             RETURN k;
         END IF;
     END LOOP;
@@ -1927,6 +1981,11 @@ BEGIN
                       AND EXISTS (SELECT 1 FROM pg_index i
                                    WHERE i.indrelid = (rte->>'relid')::oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
                                      AND i.indexprs IS NULL
+                                     -- unique under another collation than a nondeterministic column's ('a', 'A')
+                                     AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey::int2[], i.indcollation::oid[]) u(k, coll)
+                                                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.k
+                                                      JOIN pg_collation co ON co.oid = a.attcollation
+                                                     WHERE NOT co.collisdeterministic AND u.coll <> a.attcollation)
                                      AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey::int2[]) k
                                                       WHERE NOT k = ANY(cols)
                                                          OR NOT (i.indnullsnotdistinct OR EXISTS (SELECT 1 FROM pg_attribute a
@@ -2367,6 +2426,51 @@ BEGIN
 END
 $fn$;
 
+-- A chain walk's hops (pg_tviews__an_chain_closure) from rows of its table T: the closure hop from their x, then the hop
+-- into the anchor's table, whose rows start the chains they are in.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_closure_hops(cl jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_array(jsonb_build_object('from', cl->'from', 'schema', cl->'schema', 'table', cl->'table', 'to', cl->'to', 'closure', true),
+                             jsonb_build_object('from', cl->'from', 'schema', cl->'anchor_schema', 'table', cl->'anchor_table', 'to', cl->'anchor_to'))
+$$;
+
+-- The path of a chain walk's anchor occurrence to the key.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_anchor_path(acc jsonb, cl jsonb, key_node text, kx jsonb) RETURNS jsonb
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    SELECT public.pg_tviews__an_path(acc, (SELECT o FROM jsonb_array_elements(acc->'occs') o WHERE (o->>'scope') || ':' || (o->>'rti') = cl->>'anchor_occ'),
+                                     key_node, kx)
+$$;
+
+-- Paths through a chain walk's output (0.3.17): an occurrence equated with column j of a recursive CTE that walks a chain
+-- (items of a subtree: WITH RECURSIVE dn(id) AS (SELECT c2.pk ... UNION ALL SELECT k.pk FROM dn JOIN T k ON k.fk_parent =
+-- dn.id) ... WHERE i.fk_cat = dn.id). A value v of column j is the anchor's ya (round 0) or the y of a row k of T (a later
+-- round), and k's chains are the ones the chain's own path finds from k. So the occurrence's rows reach the key by two
+-- paths: into the anchor's table (ya = v), then the anchor's path; into T (y = v), then the closure hop from k's x, the
+-- hop into the anchor's table and the anchor's path. NULL when no such CTE column is equated with the occurrence.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_closure_paths(acc jsonb, occ jsonb, key_node text, kx jsonb) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    cl jsonb;
+    to_out jsonb;
+    anchor jsonb;
+BEGIN
+    FOR cl IN SELECT x FROM jsonb_each(coalesce(acc->'closures', '{}')) e(k, x) WHERE x ? 'out' ORDER BY k LOOP
+        to_out := public.pg_tviews__an_path(acc, occ, cl->>'out', NULL);
+        CONTINUE WHEN to_out->>'key' IS NULL;
+        anchor := public.pg_tviews__an_anchor_path(acc, cl, key_node, kx);
+        CONTINUE WHEN anchor IS NULL;
+        RETURN jsonb_build_array(
+            jsonb_set(anchor, '{hops}', (to_out->'hops') || jsonb_build_array(jsonb_build_object('from', to_out->'key', 'schema', cl->'anchor_schema',
+                                                                                          'table', cl->'anchor_table', 'to', cl->'anchor_to'))
+                                        || (anchor->'hops')),
+            jsonb_set(anchor, '{hops}', (to_out->'hops') || jsonb_build_array(jsonb_build_object('from', to_out->'key', 'schema', cl->'schema',
+                                                                                          'table', cl->'table', 'to', cl->'to'))
+                                        || public.pg_tviews__an_closure_hops(cl) || (anchor->'hops')));
+    END LOOP;
+    RETURN NULL;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_lineage(acc jsonb, key_attno int, kx jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -2377,6 +2481,7 @@ DECLARE
     path jsonb;
     paths jsonb;
     cl jsonb;
+    dec jsonb;
 BEGIN
     FOR occ IN SELECT o FROM jsonb_array_elements(acc->'occs') o LOOP
         srckey := (occ->>'schema') || '.' || (occ->>'table');
@@ -2385,18 +2490,24 @@ BEGIN
                           'relid', occ->>'relid', 'relkind', occ->>'relkind', 'paths', '[]'::jsonb, 'unlinked', '[]'::jsonb));
         END IF;
         cl := acc->'closures'->((occ->>'scope') || ':' || (occ->>'rti'));
-        IF cl IS NOT NULL THEN
+        dec := (SELECT jsonb_build_object('cl', c.x, 'd', d) FROM jsonb_each(coalesce(acc->'closures', '{}')) c(k, x),
+                       jsonb_array_elements(coalesce(c.x->'decor', '[]')) d
+                 WHERE d->>'occ' = (occ->>'scope') || ':' || (occ->>'rti') LIMIT 1);
+        IF dec IS NOT NULL THEN
+            -- a table joined to T's row in the recursive term (0.3.17): a hop into T by that equality, then T's path
+            path := public.pg_tviews__an_anchor_path(acc, dec->'cl', key_node, kx);
+            paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(jsonb_set(path, '{hops}',
+                         jsonb_build_array(jsonb_build_object('from', dec->'d'->'col', 'schema', dec->'cl'->'schema', 'table', dec->'cl'->'table', 'to', dec->'d'->'via'))
+                         || public.pg_tviews__an_closure_hops(dec->'cl') || (path->'hops'))) END;
+        ELSIF cl IS NOT NULL THEN
             -- the recursive table of a chain walk (pg_tviews__an_chain_closure): the closure hop, the hop into the
             -- anchor's table, then the anchor occurrence's own path
-            path := public.pg_tviews__an_path(acc, (SELECT o FROM jsonb_array_elements(acc->'occs') o WHERE (o->>'scope') || ':' || (o->>'rti') = cl->>'anchor_occ'),
-                                              key_node, kx);
-            paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(jsonb_set(path, '{hops}',
-                         jsonb_build_array(jsonb_build_object('from', cl->'from', 'schema', cl->'schema', 'table', cl->'table', 'to', cl->'to', 'closure', true),
-                                           jsonb_build_object('from', cl->'from', 'schema', cl->'anchor_schema', 'table', cl->'anchor_table', 'to', cl->'anchor_to'))
-                         || (path->'hops'))) END;
+            path := public.pg_tviews__an_anchor_path(acc, cl, key_node, kx);
+            paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(jsonb_set(path, '{hops}', public.pg_tviews__an_closure_hops(cl) || (path->'hops'))) END;
         ELSE
             path := public.pg_tviews__an_path(acc, occ, key_node, kx);
-            paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(path) ELSE public.pg_tviews__an_or_paths(acc, occ, key_node, kx) END;
+            paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(path)
+                          ELSE coalesce(public.pg_tviews__an_or_paths(acc, occ, key_node, kx), public.pg_tviews__an_closure_paths(acc, occ, key_node, kx)) END;
         END IF;
         IF paths IS NULL THEN
             result := jsonb_set(result, ARRAY[srckey, 'unlinked'], (result->srckey->'unlinked') || to_jsonb(occ->>'scope'));

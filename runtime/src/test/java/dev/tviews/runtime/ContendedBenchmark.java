@@ -333,6 +333,7 @@ class ContendedBenchmark {
                 } catch (SQLException e) {
                     c.rollback();
                     tally.failed(window, cause(e));
+                    UNEXPECTED.putIfAbsent(cause(e), e.getMessage());
                 }
             }
         }
@@ -390,6 +391,10 @@ class ContendedBenchmark {
     }
 
     /** Thread-safe counts of one cell. */
+    /** The first message of each failure cause, so a failure other than a deadlock or a serialization failure is
+     *  reported with what the server said, not only counted. */
+    static final Map<String, String> UNEXPECTED = new java.util.concurrent.ConcurrentSkipListMap<>();
+
     static final class Tally {
         final AtomicLong committed = new AtomicLong();
         private final Map<String, AtomicLong> failures = new TreeMap<>();
@@ -628,6 +633,7 @@ class ContendedBenchmark {
             if (all.size() > 1) {
                 beforeAfter(md, all.get(0), all.get(all.size() - 1));
             }
+            unexpected(md);
             return md.toString();
         }
 
@@ -645,6 +651,15 @@ class ContendedBenchmark {
                 }
             }
             md.append('\n');
+        }
+
+        private static void unexpected(StringBuilder md) {
+            List<String> states = UNEXPECTED.keySet().stream().filter(s -> !s.equals(DEADLOCK) && !s.equals(SERIALIZATION)).toList();
+            if (!states.isEmpty()) {
+                md.append("#### Other failures: the server's first message per cause, any variant\n\n");
+                states.forEach(s -> md.append("- ").append(s).append(": `").append(UNEXPECTED.get(s).replace('\n', ' ')).append("`\n"));
+                md.append('\n');
+            }
         }
 
         private static String failures(Cell cell) {

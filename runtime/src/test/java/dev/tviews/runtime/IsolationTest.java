@@ -5,6 +5,7 @@ import static dev.tviews.runtime.Rt.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tviews.testkit.PgDatabase;
+import dev.tviews.testkit.PgServer;
 import dev.tviews.testkit.PostgresExtension;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -526,6 +527,49 @@ class IsolationTest {
                     new String[] {"UPDATE i14.cat SET par = 1 WHERE pk = 4", "UPDATE i14.cat SET name = 'x' WHERE pk = 3"},
                     new String[] {"UPDATE i14.cat SET par = 2 WHERE pk = 5", "UPDATE i14.cat SET name = 'y' WHERE pk = 6"});
             assertEnded(opposite, "moves in opposite orders", null, null, setup, "i14.tv_cat", crumbs);
+        }
+    }
+
+    /**
+     * A prepared move in a hierarchy walked by WITH RECURSIVE survives a crash holding its closure lock row: after the
+     * restart a walk of the same hierarchy waits for it (lock_timeout: 55P03, nothing applied), COMMIT PREPARED applies
+     * the move and its crumbs, and a prepared move rolled back after another crash leaves every crumb as it was.
+     */
+    @Test
+    void aPreparedMoveInAHierarchyHoldsItsWalksAcrossACrashUntilCommitOrRollbackPrepared() throws Exception {
+        try (PgServer server = PgServer.start("i15-crash")) {
+            PgDatabase db = server.createDatabase("i15");
+            Rt.install(db);
+            String crumbs = "SELECT c.pk AS pk_cat, (WITH RECURSIVE up(id, par, name, d) AS (SELECT c2.pk, c2.par, c2.name, 0 FROM cat c2 WHERE c2.pk = c.pk"
+                    + " UNION ALL SELECT p.pk, p.par, p.name, up.d + 1 FROM up JOIN cat p ON p.pk = up.par)"
+                    + " SELECT string_agg(up.name, '/' ORDER BY up.d DESC) FROM up) AS path FROM cat c";
+            try (Connection c = db.connect()) {
+                exec(c, "CREATE TABLE cat (pk int PRIMARY KEY, par int, name text);"
+                        + " INSERT INTO cat VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 2, 'b'), (4, 1, 'c'), (5, 4, 'd')");
+                exec(c, "SELECT pg_tviews_create('tv_cat', $q$" + crumbs + "$q$)");
+                exec(c, "BEGIN; UPDATE cat SET par = 3 WHERE pk = 4; PREPARE TRANSACTION 'i15_move'");
+            }
+            server.crash();
+            server.restart();
+            try (Connection c = db.connect()) {
+                assertThat(value(c, "SELECT path FROM tv_cat WHERE pk_cat = 5")).isEqualTo("root/c/d");
+                exec(c, "SET lock_timeout = '300ms'");
+                assertThat(Rt.sqlState(c, "UPDATE cat SET name = 'A' WHERE pk = 2")).isEqualTo("55P03");
+                assertThat(value(c, "SELECT status FROM pg_tviews_health_check() WHERE component = 'prepared_transactions'")).isEqualTo("WARNING");
+                exec(c, "COMMIT PREPARED 'i15_move'");
+                exec(c, "UPDATE cat SET name = 'A' WHERE pk = 2");
+                assertThat(value(c, "SELECT path FROM tv_cat WHERE pk_cat = 5")).isEqualTo("root/A/b/c/d");
+                assertThat(Rt.driftAgainst(c, "tv_cat", crumbs)).isZero();
+                exec(c, "BEGIN; UPDATE cat SET par = 1 WHERE pk = 4; INSERT INTO cat VALUES (6, 5, 'e'); PREPARE TRANSACTION 'i15_undone'");
+            }
+            server.crash();
+            server.restart();
+            try (Connection c = db.connect()) {
+                exec(c, "ROLLBACK PREPARED 'i15_undone'");
+                exec(c, "UPDATE cat SET name = 'B' WHERE pk = 3");
+                assertThat(value(c, "SELECT string_agg(path, ',' ORDER BY pk_cat) FROM tv_cat")).isEqualTo("root,root/A,root/A/B,root/A/B/c,root/A/B/c/d");
+                assertThat(Rt.driftAgainst(c, "tv_cat", crumbs)).isZero();
+            }
         }
     }
 }

@@ -68,6 +68,18 @@ class LineageTest {
     }
 
     /** Each query is refused (0A000) with a message holding its text and every one of also, and changes nothing. */
+    /** The kinds of lineage (keyed, full) of every source of every TVIEW in a schema. */
+    static Object dependencyKinds(Connection c, String schema) throws SQLException {
+        try (var ps = c.prepareStatement("SELECT string_agg(DISTINCT d->>'kind', ',') FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d"
+                + " WHERE m.schema_name = ?")) {
+            ps.setString(1, schema);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getObject(1);
+            }
+        }
+    }
+
     static void assertRefused(Connection c, String tview, String options, Map<String, String> refused, String... also) throws SQLException {
         String before = Rt.fingerprint(c);
         for (Map.Entry<String, String> e : refused.entrySet()) {
@@ -677,6 +689,137 @@ class LineageTest {
             assertThat(value(c, "SELECT string_agg(m.table_name || ' ' || (d->>'table') || ':' || (d->>'kind'), ',' ORDER BY m.table_name, d->>'table')"
                     + " FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.schema_name = 'lrec'"))
                     .isEqualTo("tv_cat tb cat'|:keyed,tv_item tb cat'|:keyed,tv_item tb_item:keyed,tv_sub tb cat'|:keyed,tv_tree tb cat'|:full");
+        }
+    }
+
+    /**
+     * A table equated with the output of a walk down a hierarchy (a category with the items of its whole subtree:
+     * {@code i.fk_cat IN (SELECT dn.id FROM dn)}, a join with the walk, an EXISTS) is followed by key since 0.3.17 (refused
+     * before): an item's category is the walk's anchor, or a category reached in a later round, whose chains the closure
+     * hop finds. So is every category's walk at once, grouped by the root column the recursive term carries unchanged:
+     * that column equals the anchor row's.
+     */
+    @Test
+    void tablesEquatedWithAWalksOutputAreFollowedThroughTheClosure(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA lsub; SET search_path = lsub, public");
+            exec(c, """
+                    CREATE TABLE "cat\n'|" ("pk ""c""\" int PRIMARY KEY, "fk pärent" int, name text);
+                    CREATE TABLE tb_item (pk_item int PRIMARY KEY, "fk cat" int, price int);
+                    INSERT INTO "cat\n'|" SELECT g, CASE WHEN g > 1 THEN g / 2 END, 'c' || g FROM generate_series(1, 15) g;
+                    INSERT INTO tb_item SELECT g, 1 + g % 15, g FROM generate_series(1, 40) g""");
+            String dn = "WITH RECURSIVE dn(id) AS (SELECT c2.\"pk \"\"c\"\"\" FROM \"cat\n'|\" c2 WHERE c2.\"pk \"\"c\"\"\" = c.\"pk \"\"c\"\"\""
+                    + " UNION SELECT k.\"pk \"\"c\"\"\" FROM dn JOIN \"cat\n'|\" k ON k.\"fk pärent\" = dn.id)";
+            String from = " FROM \"cat\n'|\" c";
+            String key = "c.\"pk \"\"c\"\"\"";
+            // the items outside a subtree, or in it or not: a change of an item reaches keys whose walk misses it
+            Map<String, String> untraceable = new LinkedHashMap<>();
+            untraceable.put("SELECT " + key + " AS pk_x, (" + dn + " SELECT count(*) FROM tb_item i WHERE NOT EXISTS (SELECT 1 FROM dn WHERE dn.id = i.\"fk cat\")) AS n" + from,
+                    "cannot trace");
+            untraceable.put("SELECT " + key + " AS pk_x, (" + dn + " SELECT count(*) FROM tb_item i WHERE i.\"fk cat\" NOT IN (SELECT dn.id FROM dn)) AS n" + from, "cannot trace");
+            untraceable.put("SELECT " + key + " AS pk_x, (" + dn + " SELECT count(*) FROM tb_item i WHERE i.\"fk cat\" IN (SELECT dn.id FROM dn) OR i.price = 1) AS n" + from,
+                    "cannot trace");
+            assertRefused(c, "lsub.tv_x", "{}", untraceable);
+            new Oracle(c).create("lsub.tv_count", "SELECT " + key + " AS pk_count, (" + dn + " SELECT count(*) FROM tb_item i WHERE i.\"fk cat\" IN (SELECT dn.id FROM dn)) AS n" + from)
+                    .create("lsub.tv_total", "SELECT " + key + " AS pk_total, (" + dn + " SELECT sum(i.price) FROM dn JOIN tb_item i ON i.\"fk cat\" = dn.id) AS total" + from)
+                    .create("lsub.tv_items", "SELECT " + key + " AS pk_items, (" + dn + " SELECT jsonb_agg(i.pk_item ORDER BY i.pk_item) FROM tb_item i"
+                            + " WHERE EXISTS (SELECT 1 FROM dn WHERE dn.id = i.\"fk cat\")) AS items" + from)
+                    // every category's walk at once, grouped by the root the recursive term carries (a closure table)
+                    .create("lsub.tv_grouped", "WITH RECURSIVE t(root, id) AS (SELECT c.\"pk \"\"c\"\"\", c.\"pk \"\"c\"\"\"" + from + " UNION"
+                            + " SELECT t.root, k.\"pk \"\"c\"\"\" FROM t JOIN \"cat\n'|\" k ON k.\"fk pärent\" = t.id)"
+                            + " SELECT t.root AS pk_grouped, count(*) AS size, sum(i.price) AS total FROM t LEFT JOIN tb_item i ON i.\"fk cat\" = t.id GROUP BY t.root")
+                    .run("UPDATE tb_item SET \"fk cat\" = 15 WHERE pk_item = 1",                 // the item's ancestors change, both sides
+                            "INSERT INTO tb_item VALUES (41, 8, 100), (42, NULL, 1)", "DELETE FROM tb_item WHERE pk_item = 2",
+                            "UPDATE \"cat\n'|\" SET \"fk pärent\" = 3 WHERE \"pk \"\"c\"\"\" = 4",      // a subtree moves
+                            "INSERT INTO \"cat\n'|\" VALUES (16, 15, 'new')", "INSERT INTO tb_item VALUES (43, 16, 7)",
+                            "BEGIN", "UPDATE \"cat\n'|\" SET \"fk pärent\" = 16 WHERE \"pk \"\"c\"\"\" = 2", "UPDATE tb_item SET \"fk cat\" = 2 WHERE pk_item = 43", "COMMIT",
+                            "UPDATE \"cat\n'|\" SET \"pk \"\"c\"\"\" = 30 WHERE \"pk \"\"c\"\"\" = 5",
+                            "DELETE FROM \"cat\n'|\" WHERE \"pk \"\"c\"\"\" = 3", "TRUNCATE tb_item", "INSERT INTO tb_item VALUES (1, 9, 1)");
+            assertThat(dependencyKinds(c, "lsub")).isEqualTo("keyed");
+        }
+    }
+
+    /**
+     * A walk through an edge table whose rounds join another table by the walked row (a node's name, a flag that stops
+     * the walk) is keyed since 0.3.17 (refused before): a change of that table reaches the edge rows joined to it, then
+     * their chains. A table joined to such a table, not to the walked row, still leaves the walk unlinked (refused).
+     */
+    @Test
+    void tablesJoinedToEachRoundOfAWalkAreFollowedThroughTheWalkedRow(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA ldec; SET search_path = ldec, public");
+            exec(c, """
+                    CREATE TABLE tag (pk int PRIMARY KEY, label text);
+                    CREATE TABLE "nöde 'n'" (pk int PRIMARY KEY, name text, flag boolean NOT NULL DEFAULT true, fk_tag int);
+                    CREATE TABLE edge (child int PRIMARY KEY, parent int);
+                    CREATE TABLE item (pk_item int PRIMARY KEY, fk_node int);
+                    INSERT INTO tag VALUES (1, 't');
+                    INSERT INTO "nöde 'n'" SELECT g, 'n' || g, true, 1 FROM generate_series(1, 12) g;
+                    INSERT INTO edge SELECT g, g / 2 FROM generate_series(2, 12) g;
+                    INSERT INTO item SELECT g, 1 + g % 12 FROM generate_series(1, 20) g""");
+            String up = "WITH RECURSIVE up(id, name, d) AS (SELECT n2.pk, n2.name, 0 FROM \"nöde 'n'\" n2 WHERE n2.pk = %s UNION ALL"
+                    + " SELECT e.parent, p.name, up.d + 1 FROM up JOIN edge e ON e.child = up.id JOIN \"nöde 'n'\" p ON p.pk = e.parent%s WHERE up.d < 10)";
+            assertRefused(c, "ldec.tv_x", "{\"key\": \"pk_x\"}", Map.of("SELECT n.pk AS pk_x, (" + up.formatted("n.pk", " JOIN tag t ON t.pk = p.fk_tag")
+                    + " SELECT count(*) FROM up) AS depth FROM \"nöde 'n'\" n", "WITH RECURSIVE"));
+            new Oracle(c).create("ldec.tv_crumb", "SELECT n.pk AS pk_crumb, (" + up.formatted("n.pk", "")
+                            + " SELECT string_agg(up.name, '/' ORDER BY up.d DESC) FROM up) AS path FROM \"nöde 'n'\" n")
+                    .create("ldec.tv_item", "SELECT i.pk_item, (" + up.formatted("i.fk_node", " AND p.flag") + " SELECT jsonb_agg(up.name ORDER BY up.d) FROM up) AS path FROM item i")
+                    .run("UPDATE \"nöde 'n'\" SET name = 'renamed' WHERE pk = 2",             // a name in the middle of chains
+                            "UPDATE \"nöde 'n'\" SET flag = false WHERE pk = 3",              // stops the items' walks there
+                            "DELETE FROM \"nöde 'n'\" WHERE pk = 5", "INSERT INTO \"nöde 'n'\" VALUES (5, 'back', true, 1)",
+                            "UPDATE edge SET parent = 3 WHERE child = 4", "INSERT INTO edge VALUES (13, 12)", "INSERT INTO \"nöde 'n'\" VALUES (13, 'n13', true, 1)",
+                            "BEGIN", "UPDATE \"nöde 'n'\" SET pk = 30 WHERE pk = 6", "UPDATE edge SET parent = 30 WHERE parent = 6", "COMMIT",
+                            "UPDATE \"nöde 'n'\" SET flag = true WHERE pk = 3", "UPDATE item SET fk_node = 13 WHERE pk_item = 1");
+            assertThat(dependencyKinds(c, "ldec")).isEqualTo("keyed");
+        }
+    }
+
+    /**
+     * A hierarchy keyed by text (slugs) is walked by key like one keyed by integers (0.3.16 refreshed it in full), under
+     * its columns' collation: under a nondeterministic one 'A' reaches the rows of 'a'. A chain whose equality compares
+     * under another collation than its columns' is not proven one row per round, so its order by depth is refused.
+     */
+    @Test
+    void hierarchiesKeyedByTextAreFollowedUnderTheirCollation(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA lrtx; SET search_path = lrtx, public");
+            exec(c, """
+                    CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+                    CREATE TABLE "tb cat\n'|" ("slug ""s""\" text PRIMARY KEY, "pärent" text, name text);
+                    CREATE TABLE tb_ci (slug text COLLATE ci PRIMARY KEY, parent text COLLATE ci, name text);
+                    CREATE TABLE tb_mixed (slug text COLLATE ci PRIMARY KEY, parent text, name text);
+                    CREATE TABLE tb_item (pk_item int PRIMARY KEY, cat text, title text);
+                    INSERT INTO "tb cat\n'|" VALUES ('root', NULL, 'Root'), ('a', 'root', 'A'), ('b', 'a', 'B'), ('c', 'b', 'C'), ('x y', 'root', 'D');
+                    INSERT INTO tb_ci SELECT * FROM "tb cat\n'|";
+                    INSERT INTO tb_mixed SELECT * FROM "tb cat\n'|";
+                    INSERT INTO tb_item SELECT g, (ARRAY['root', 'a', 'b', 'c', 'x y'])[1 + g % 5], 'i' || g FROM generate_series(1, 15) g""");
+            String up = "WITH RECURSIVE up(slug, par, name, d) AS (SELECT c2.%2$s, c2.%3$s, c2.name, 0 FROM %1$s c2 WHERE c2.%2$s = %4$s"
+                    + " UNION ALL SELECT p.%2$s, p.%3$s, p.name, up.d + 1 FROM up JOIN %1$s p ON p.%2$s = up.par WHERE up.d < 20)"
+                    + " SELECT string_agg(up.name, '/' ORDER BY up.d DESC) FROM up";
+            String cat = "\"tb cat\n'|\"";
+            String slug = "\"slug \"\"s\"\"\"";
+            assertRefused(c, "lrtx.tv_x", "{\"key\": \"pk_x\"}", Map.of("SELECT c.slug AS pk_x, (" + up.formatted("tb_mixed", "slug", "parent", "c.slug")
+                    + ") AS path FROM tb_mixed c", "ORDER BY"));
+            // a unique index under "C" does not tell apart the rows of a nondeterministic column: 'a' and 'A' tie
+            exec(c, "CREATE TABLE tb_n (pk_n int PRIMARY KEY, name text COLLATE ci NOT NULL, v int); CREATE UNIQUE INDEX ON tb_n (name COLLATE \"C\");"
+                    + " INSERT INTO tb_n VALUES (1, 'a', 1), (2, 'A', 2), (3, 'b', 3)");
+            assertRefused(c, "lrtx.tv_x", "{\"key\": \"pk_x\", \"uncascaded_policy\": \"full_refresh\"}", Map.of(
+                    "SELECT c.slug AS pk_x, (SELECT string_agg(n.v::text, ',' ORDER BY n.name) FROM tb_n n) AS vs FROM tb_ci c", "ORDER BY",
+                    "SELECT DISTINCT ON (c.slug) c.slug AS pk_x, n.v FROM tb_ci c JOIN tb_n n ON n.name = 'a' ORDER BY c.slug", "DISTINCT ON"));
+            new Oracle(c).create("lrtx.tv_cat", "SELECT c." + slug + " AS pk_cat, (" + up.formatted(cat, slug, "\"pärent\"", "c." + slug) + ") AS path FROM " + cat + " c")
+                    .create("lrtx.tv_item", "SELECT i.pk_item, (" + up.formatted(cat, slug, "\"pärent\"", "i.cat") + ") AS path FROM tb_item i")
+                    .create("lrtx.tv_ci", "SELECT c.slug AS pk_ci, (" + up.formatted("tb_ci", "slug", "parent", "c.slug") + ") AS path FROM tb_ci c")
+                    .run("UPDATE " + cat + " SET name = 'A2' WHERE " + slug + " = 'a'",
+                            "UPDATE " + cat + " SET \"pärent\" = 'x y' WHERE " + slug + " = 'b'",
+                            "INSERT INTO " + cat + " VALUES ('é', 'c', 'E')", "UPDATE tb_item SET cat = 'é' WHERE pk_item = 1",
+                            "UPDATE " + cat + " SET " + slug + " = 'b2' WHERE " + slug + " = 'b'",
+                            "UPDATE tb_ci SET name = 'A2' WHERE slug = 'a'",
+                            "UPDATE tb_ci SET parent = 'A' WHERE slug = 'x y'",              // 'A' is 'a' under ci
+                            "UPDATE tb_ci SET slug = 'ROOT' WHERE slug = 'root'",
+                            "BEGIN", "DELETE FROM tb_ci WHERE slug = 'b'", "INSERT INTO tb_ci VALUES ('B', 'x y', 'B2')", "COMMIT");
+            assertThat(value(c, "SELECT string_agg(m.table_name || ' ' || (d->>'table') || ':' || (d->>'kind'), ',' ORDER BY m.table_name, d->>'table')"
+                    + " FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.schema_name = 'lrtx'"))
+                    .isEqualTo("tv_cat tb cat\n'|:keyed,tv_ci tb_ci:keyed,tv_item tb cat\n'|:keyed,tv_item tb_item:keyed");
         }
     }
 

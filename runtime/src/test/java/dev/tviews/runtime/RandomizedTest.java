@@ -184,6 +184,13 @@ class RandomizedTest {
             shapes.add(new String[] {"tv_reports", "SELECT u.pk_user AS pk_reports, (WITH RECURSIVE dn(id, d) AS (SELECT m.pk_user, 0 FROM tb_user m"
                     + " WHERE m.pk_user = u.pk_user UNION SELECT r.pk_user, dn.d + 1 FROM dn JOIN tb_user r ON r.fk_manager = dn.id WHERE dn.d < 12)"
                     + " SELECT count(DISTINCT dn.id) FROM dn) AS team FROM tb_user u"});
+            // the posts of each user's reporting subtree: posts equated with the walk's output (0.3.17)
+            shapes.add(new String[] {"tv_teamposts", "SELECT u.pk_user AS pk_teamposts, (WITH RECURSIVE dn(id) AS (SELECT m.pk_user FROM tb_user m"
+                    + " WHERE m.pk_user = u.pk_user UNION SELECT r.pk_user FROM dn JOIN tb_user r ON r.fk_manager = dn.id)"
+                    + " SELECT count(*) FILTER (WHERE p.flag) FROM tb_post p WHERE p.fk_user IN (SELECT dn.id FROM dn)) AS flagged FROM tb_user u"});
+            // every user's reporting subtree at once, grouped by the root the recursive term carries (0.3.17)
+            shapes.add(new String[] {"tv_orgsize", "WITH RECURSIVE t(root, id) AS (SELECT m.pk_user, m.pk_user FROM tb_user m UNION"
+                    + " SELECT t.root, r.pk_user FROM t JOIN tb_user r ON r.fk_manager = t.id) SELECT t.root AS pk_orgsize, count(*) AS size FROM t GROUP BY t.root"});
             // a constant key: a whole-table aggregate, recomputed whole on every write
             shapes.add(new String[] {"tv_totals", "SELECT 1 AS pk_totals, count(*) AS posts, count(*) FILTER (WHERE p.flag) AS flagged, max(u.score) AS top"
                     + " FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"});

@@ -449,6 +449,38 @@ class SecurityTest {
         }
     }
 
+    /**
+     * A hierarchy walked by WITH RECURSIVE is walked as the TVIEW's owner, for a writer who may only write the table, and
+     * its closure lock row (one row that every walk of the hierarchy shares) cannot be taken by another role: no role
+     * outside the owner's can stall the hierarchy's writers. Another tenant cannot walk a table it cannot read.
+     */
+    @Test
+    void aHierarchyIsWalkedAsItsOwnerAndNoOtherRoleCanHoldItsClosureLock(PgDatabase db) throws Exception {
+        String crumbs = "SELECT c.pk_cat, (WITH RECURSIVE up(id, par, name, d) AS (SELECT c2.pk_cat, c2.fk_parent, c2.name, 0 FROM tenant_a.tb_cat c2"
+                + " WHERE c2.pk_cat = c.pk_cat UNION ALL SELECT p.pk_cat, p.fk_parent, p.name, up.d + 1 FROM up JOIN tenant_a.tb_cat p ON p.pk_cat = up.par)"
+                + " SELECT string_agg(up.name, '/' ORDER BY up.d DESC) FROM up) AS path FROM tenant_a.tb_cat c";
+        try (Connection a = as(db, "tenant_a"); Connection w = as(db, "writer"); Connection b = as(db, "tenant_b"); Connection su = db.connect()) {
+            exec(a, "CREATE TABLE tenant_a.tb_cat (pk_cat int PRIMARY KEY, fk_parent int, name text);"
+                    + " INSERT INTO tenant_a.tb_cat VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 2, 'b'), (4, 1, 'c')");
+            exec(a, "SELECT pg_tviews_create('tenant_a.tv_cat', $q$" + crumbs + "$q$)");
+            exec(a, "GRANT SELECT, INSERT, UPDATE ON tenant_a.tb_cat TO writer");
+            exec(w, "UPDATE tenant_a.tb_cat SET fk_parent = 4 WHERE pk_cat = 2");
+            exec(w, "INSERT INTO tenant_a.tb_cat VALUES (5, 3, 'new')");
+            exec(w, "UPDATE tenant_a.tb_cat SET name = 'C' WHERE pk_cat = 4");
+            assertThat(value(a, "SELECT path FROM tenant_a.tv_cat WHERE pk_cat = 5")).isEqualTo("root/C/a/b/new");
+            assertThat(Rt.driftAgainst(a, "tenant_a.tv_cat", crumbs)).isZero();
+            String locks = (String) value(su, "SELECT format('tenant_a.%I', (pg_tviews__names('tenant_a.cat', 'tv_cat')).lk)");
+            assertThat(value(su, "SELECT count(*) FROM " + locks + " WHERE val = '*' AND scope LIKE 'c%'")).isEqualTo(1L);     // the closure hop's
+            for (Connection other : List.of(w, b)) {
+                for (String sql : List.of("SELECT * FROM " + locks + " FOR SHARE", "SELECT * FROM " + locks + " FOR KEY SHARE",
+                        "INSERT INTO " + locks + " (scope, val) VALUES ('x', '*')", "UPDATE " + locks + " SET n = n + 1", "DELETE FROM " + locks, "TRUNCATE " + locks)) {
+                    assertThat(Rt.sqlState(other, sql)).as(sql).isEqualTo("42501");
+                }
+            }
+            assertThat(Rt.sqlState(b, "SELECT pg_tviews_create('tenant_b.tv_cat', $q$" + crumbs + "$q$)")).isEqualTo("42501");
+        }
+    }
+
     @Test
     void rowLevelSecurityIsEvaluatedAsTheOwnerWhoeverWrites(PgDatabase db) throws Exception {
         try (Connection a = as(db, "tenant_a"); Connection su = db.connect()) {
