@@ -2426,12 +2426,21 @@ BEGIN
 END
 $fn$;
 
--- A chain walk's hops (pg_tviews__an_chain_closure) from rows of its table T: the closure hop from their x, then the hop
--- into the anchor's table, whose rows start the chains they are in.
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_closure_hops(cl jsonb) RETURNS jsonb
+-- The hop from column col of the rows at hand into a chain walk's anchor table (pg_tviews__an_chain_closure): the anchor
+-- rows whose column ya holds their values start the chains those values are in.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_anchor_hop(cl jsonb, col jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT jsonb_build_array(jsonb_build_object('from', cl->'from', 'schema', cl->'schema', 'table', cl->'table', 'to', cl->'to', 'closure', true),
-                             jsonb_build_object('from', cl->'from', 'schema', cl->'anchor_schema', 'table', cl->'anchor_table', 'to', cl->'anchor_to'))
+    SELECT jsonb_build_object('from', col, 'schema', cl->'anchor_schema', 'table', cl->'anchor_table', 'to', cl->'anchor_to')
+$$;
+
+-- A chain walk's hops from rows of its table T: the closure hop from their x, then the hop into the anchor's table. With
+-- col (a column of the rows at hand) and to (a column of T), a hop into T's rows whose column to equals col comes first.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_closure_hops(cl jsonb, col jsonb DEFAULT NULL, "to" jsonb DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN col IS NULL THEN '[]'::jsonb
+                ELSE jsonb_build_array(jsonb_build_object('from', col, 'schema', cl->'schema', 'table', cl->'table', 'to', "to")) END
+        || jsonb_build_array(jsonb_build_object('from', cl->'from', 'schema', cl->'schema', 'table', cl->'table', 'to', cl->'to', 'closure', true),
+                             public.pg_tviews__an_anchor_hop(cl, cl->'from'))
 $$;
 
 -- The path of a chain walk's anchor occurrence to the key.
@@ -2460,12 +2469,8 @@ BEGIN
         anchor := public.pg_tviews__an_anchor_path(acc, cl, key_node, kx);
         CONTINUE WHEN anchor IS NULL;
         RETURN jsonb_build_array(
-            jsonb_set(anchor, '{hops}', (to_out->'hops') || jsonb_build_array(jsonb_build_object('from', to_out->'key', 'schema', cl->'anchor_schema',
-                                                                                          'table', cl->'anchor_table', 'to', cl->'anchor_to'))
-                                        || (anchor->'hops')),
-            jsonb_set(anchor, '{hops}', (to_out->'hops') || jsonb_build_array(jsonb_build_object('from', to_out->'key', 'schema', cl->'schema',
-                                                                                          'table', cl->'table', 'to', cl->'to'))
-                                        || public.pg_tviews__an_closure_hops(cl) || (anchor->'hops')));
+            jsonb_set(anchor, '{hops}', (to_out->'hops') || jsonb_build_array(public.pg_tviews__an_anchor_hop(cl, to_out->'key')) || (anchor->'hops')),
+            jsonb_set(anchor, '{hops}', (to_out->'hops') || public.pg_tviews__an_closure_hops(cl, to_out->'key', cl->'to') || (anchor->'hops')));
     END LOOP;
     RETURN NULL;
 END
@@ -2497,8 +2502,7 @@ BEGIN
             -- a table joined to T's row in the recursive term (0.3.17): a hop into T by that equality, then T's path
             path := public.pg_tviews__an_anchor_path(acc, dec->'cl', key_node, kx);
             paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(jsonb_set(path, '{hops}',
-                         jsonb_build_array(jsonb_build_object('from', dec->'d'->'col', 'schema', dec->'cl'->'schema', 'table', dec->'cl'->'table', 'to', dec->'d'->'via'))
-                         || public.pg_tviews__an_closure_hops(dec->'cl') || (path->'hops'))) END;
+                         public.pg_tviews__an_closure_hops(dec->'cl', dec->'d'->'col', dec->'d'->'via') || (path->'hops'))) END;
         ELSIF cl IS NOT NULL THEN
             -- the recursive table of a chain walk (pg_tviews__an_chain_closure): the closure hop, the hop into the
             -- anchor's table, then the anchor occurrence's own path
