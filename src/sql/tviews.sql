@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.17
+-- tviews-runtime-version: 0.3.18
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -275,7 +275,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.17'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.18'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -1066,6 +1066,7 @@ DECLARE
     pr jsonb;
     arr jsonb;
     lit jsonb;
+    j int;
 BEGIN
     IF e IS NULL OR jsonb_typeof(e) <> 'object' THEN RETURN acc; END IF;
     IF e->>'_' = 'BOOLEXPR' AND e->>'boolop' = 'and' THEN
@@ -1083,6 +1084,17 @@ BEGIN
                                                                                       '$[$n to last]', jsonb_build_object('n', jsonb_array_length(acc->'edges'))), '[]'));
         END LOOP;
         RETURN jsonb_set(acc, '{ors}', coalesce(acc->'ors', '[]') || jsonb_build_array(disjuncts));
+    END IF;
+    -- coalesce(a, b) = x: every row it keeps has a = x or b = x (a when a is not NULL, b otherwise), an OR of equalities,
+    -- whose paths reach every key its changes affect, and some more (x = coalesce(p.editor, p.author))
+    IF e->>'_' = 'OPEXPR' AND jsonb_array_length(e->'args') = 2 AND 'COALESCEEXPR' IN (e->'args'->0->>'_', e->'args'->1->>'_')
+       AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (e->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)) THEN
+        j := CASE WHEN e->'args'->0->>'_' = 'COALESCEEXPR' THEN 0 ELSE 1 END;
+        RETURN public.pg_tviews__an_quals(jsonb_build_object('_', 'BOOLEXPR', 'boolop', 'or', 'args',
+                   (SELECT jsonb_agg(e || jsonb_build_object('args', CASE j WHEN 0 THEN jsonb_build_array(ca.arg, e->'args'->1)
+                                                                           ELSE jsonb_build_array(e->'args'->0, ca.arg) END) ORDER BY ca.o)
+                      FROM jsonb_array_elements(e->'args'->j->'args') WITH ORDINALITY ca(arg, o))),
+                   scope, ctes, acc, side_l, side_r, nullable);
     END IF;
     pairs := '[]';
     IF e->>'_' IN ('OPEXPR', 'SCALARARRAYOPEXPR') AND jsonb_array_length(e->'args') = 2 AND public.pg_tviews__an_same_collation(e)
@@ -1389,6 +1401,49 @@ BEGIN
         END IF;
     END LOOP;
     RETURN acc;
+END
+$fn$;
+
+-- Is e coalesce(a.x, b.y) of the two sides of a FULL JOIN whose ON has a.x = b.y (an AND-ed conjunct)? Then it is what
+-- FULL JOIN ... USING merges (pg_tviews__an_merged_column): a.x where a is present, b.y where b is, equal where both are.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_full_join_coalesce(q jsonb, e jsonb) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    args jsonb;
+    j jsonb;
+    l int[];
+    r int[];
+    v1 jsonb;
+    v2 jsonb;
+BEGIN
+    IF e->>'_' IS DISTINCT FROM 'COALESCEEXPR' OR jsonb_array_length(e->'args') <> 2 THEN
+        RETURN false;
+    END IF;
+    args := (SELECT jsonb_agg(public.pg_tviews__an_strip(x) ORDER BY o) FROM jsonb_array_elements(e->'args') WITH ORDINALITY a(x, o));
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(args) x WHERE x->>'_' IS DISTINCT FROM 'VAR' OR x->>'varlevelsup' <> '0'
+                                                             OR (x->>'varattno')::int <= 0) THEN
+        RETURN false;
+    END IF;
+    FOR j IN SELECT x FROM jsonb_path_query(q->'jointree', 'strict $.** ? (@."_" == "JOINEXPR" && @.jointype == "2")') x LOOP
+        l := ARRAY(SELECT (x #>> '{}')::int FROM jsonb_path_query(j->'larg', 'strict $.** ? (@."_" == "RANGETBLREF").rtindex') x);
+        r := ARRAY(SELECT (x #>> '{}')::int FROM jsonb_path_query(j->'rarg', 'strict $.** ? (@."_" == "RANGETBLREF").rtindex') x);
+        IF NOT ((args->0->>'varno')::int = ANY(l) AND (args->1->>'varno')::int = ANY(r)
+                OR (args->0->>'varno')::int = ANY(r) AND (args->1->>'varno')::int = ANY(l)) THEN
+            CONTINUE;
+        END IF;
+        FOR v1 IN SELECT x FROM jsonb_array_elements(CASE WHEN j->'quals'->>'_' = 'BOOLEXPR' AND j->'quals'->>'boolop' = 'and'
+                                                          THEN j->'quals'->'args' ELSE jsonb_build_array(j->'quals') END) x LOOP
+            CONTINUE WHEN v1->>'_' IS DISTINCT FROM 'OPEXPR' OR jsonb_array_length(v1->'args') <> 2 OR NOT public.pg_tviews__an_same_collation(v1)
+                       OR NOT EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (v1->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge));
+            v2 := jsonb_build_array(public.pg_tviews__an_strip(v1->'args'->0), public.pg_tviews__an_strip(v1->'args'->1));
+            IF (SELECT count(*) FROM jsonb_array_elements(v2) x, jsonb_array_elements(args) y
+                 WHERE x->>'_' = 'VAR' AND x->>'varlevelsup' = '0' AND x->>'varno' = y->>'varno' AND x->>'varattno' = y->>'varattno') = 2
+               AND v2->0->>'varno' <> v2->1->>'varno' THEN
+                RETURN true;
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN false;
 END
 $fn$;
 
@@ -2238,7 +2293,11 @@ BEGIN
         -- (a LIMIT/OFFSET level's rows are not all in its output: what it projects says nothing about the rows it cut, so
         -- its occurrences link to the key only through their own correlation with the outer row)
         IF te->>'resjunk' = 'false' AND NOT limited AND (distinct_refs IS NULL OR te->>'ressortgroupref' = ANY(distinct_refs)) THEN
-            acc := public.pg_tviews__an_edge(acc, scope || ':0:' || (te->>'resno'), public.pg_tviews__an_var(te->'expr', scope));
+            IF public.pg_tviews__an_full_join_coalesce(q, te->'expr') THEN
+                acc := public.pg_tviews__an_merged_column(acc, q, te->'expr', scope || ':0:' || (te->>'resno'), scope);
+            ELSE
+                acc := public.pg_tviews__an_edge(acc, scope || ':0:' || (te->>'resno'), public.pg_tviews__an_var(te->'expr', scope));
+            END IF;
         END IF;
     END LOOP;
     RETURN acc;
@@ -2708,6 +2767,42 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
       FROM tree JOIN src ON src.oid = tree.oid;
 $$;
 
+-- The unlogged tables among the sources, their partitions and inheritance children (NULL when there are none). Crash
+-- recovery empties an unlogged table and a standby never has its rows, and no trigger fires for either: a TVIEW, which
+-- is logged, would keep rows its query no longer returns.
+CREATE OR REPLACE FUNCTION public.pg_tviews__unlogged_sources(srcs jsonb) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE tree(oid) AS (
+        SELECT public.pg_tviews__relid(s->>'schema', s->>'table') FROM jsonb_array_elements(srcs) s
+        UNION SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid
+    )
+    SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
+      FROM tree JOIN pg_class c ON c.oid = tree.oid WHERE c.relpersistence = 'u';
+$$;
+
+-- The sources, partitions and inheritance children that a logical replication subscription writes (NULL when none). Its
+-- apply worker fires no statement trigger, whatever the trigger's ENABLE mode: the TVIEW would never see those writes.
+-- With enabled_only, only enabled subscriptions count (the DDL watch: a subscription being disabled or altered otherwise).
+CREATE OR REPLACE FUNCTION public.pg_tviews__subscribed_sources(srcs jsonb, enabled_only boolean DEFAULT false) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE tree(oid) AS (
+        SELECT public.pg_tviews__relid(s->>'schema', s->>'table') FROM jsonb_array_elements(srcs) s
+        UNION SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid
+    )
+    SELECT string_agg(DISTINCT tree.oid::regclass::text, ', ') FROM tree JOIN pg_subscription_rel sr ON sr.srrelid = tree.oid
+     WHERE NOT enabled_only OR EXISTS (SELECT 1 FROM pg_subscription su WHERE su.oid = sr.srsubid AND su.subenabled);
+$$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__subscribed_why() RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'The subscription''s apply worker fires no statement trigger (not even ENABLE ALWAYS ones): the TVIEW would never see the rows it copies or applies.'::text
+$$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__unlogged_why() RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'Crash recovery empties an unlogged table and a standby never has its rows, without any trigger firing: the TVIEW would keep rows its query no longer returns.'::text
+$$;
+
 -- Row-level security policies that apply to the TVIEW's owner (FORCE ROW LEVEL SECURITY on a source, an owner that is
 -- neither superuser nor BYPASSRLS) and depend on the session that writes: current_setting() (a policy on
 -- current_setting('app.tenant')), SESSION_USER, the time, volatile functions, or a STABLE function of the user's, which
@@ -2783,7 +2878,15 @@ BEGIN
     EXCEPTION WHEN invalid_cursor_definition THEN
         RAISE EXCEPTION 'a TVIEW definition must be exactly one SELECT' USING ERRCODE = '42601', DETAIL = SQLERRM;
     END;
-    EXECUTE format('CREATE VIEW %I.%I AS %s', sch, view_name, public.pg_tviews__one_statement(query));
+    BEGIN
+        EXECUTE format('CREATE VIEW %I.%I AS %s', sch, view_name, public.pg_tviews__one_statement(query));
+    EXCEPTION WHEN invalid_table_definition THEN
+        IF SQLERRM LIKE '%temporary%' THEN     -- (PostgreSQL: a view over a temporary table would be temporary)
+            RAISE EXCEPTION 'the TVIEW query reads a temporary table: its rows belong to one session and end with it'
+                USING ERRCODE = '0A000', HINT = 'Read permanent tables only.';
+        END IF;
+        RAISE;
+    END;
     PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
     EXECUTE format('REVOKE ALL ON %I.%I FROM PUBLIC', sch, view_name);
     RETURN public.pg_tviews__analyze_view(sch, tbl, ent, to_regclass(format('%I.%I', sch, view_name)), options);
@@ -3130,6 +3233,18 @@ BEGIN
         RAISE EXCEPTION 'the TVIEW query reads a table both on its own and as a partition or child of another table it reads: %', f
             USING ERRCODE = '0A000',
             HINT = 'Read the rows through the parent only (filtering them there), or through the partition only.';
+    END IF;
+    f := public.pg_tviews__subscribed_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
+    IF f IS NOT NULL THEN
+        RAISE EXCEPTION 'the TVIEW query reads a table that a logical replication subscription writes: %', f
+            USING ERRCODE = '0A000', DETAIL = public.pg_tviews__subscribed_why(),
+            HINT = 'Create the TVIEW on the publisher (a TVIEW''s table can itself be published), or read tables this database writes.';
+    END IF;
+    f := public.pg_tviews__unlogged_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
+    IF f IS NOT NULL THEN
+        RAISE EXCEPTION 'the TVIEW query reads an unlogged table: %', f
+            USING ERRCODE = '0A000', DETAIL = public.pg_tviews__unlogged_why(),
+            HINT = 'Make it logged (ALTER TABLE ... SET LOGGED), or keep what the TVIEW reads in logged tables.';
     END IF;
     RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef, 'key_untraced_expression', untraced_expr,
                               'recursive', coalesce((acc->>'recursive')::boolean, false),
@@ -4102,6 +4217,7 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__on_ddl() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     e record;
+    tv text;
 BEGIN
     -- the runtime's own DDL (its operations set pg_tviews.busy) is skipped; any session can set that setting, so it only
     -- skips DDL on objects named like the runtime's (pg_tview*), never DDL on a source, function or type
@@ -4113,9 +4229,32 @@ BEGIN
                   NOT LIKE 'pg\_tview%') THEN
         RETURN;
     END IF;
+    IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_subscription'::regclass) THEN
+        -- (CREATE SUBSCRIPTION, ALTER SUBSCRIPTION ... REFRESH PUBLICATION or ENABLE: the tables it now writes are in
+        -- pg_subscription_rel; only a superuser runs these commands in PostgreSQL 15, and may read pg_subscription)
+        SELECT string_agg(format('%s (TVIEW %s)', x.f, x.entity), '; ' ORDER BY x.entity) INTO tv
+          FROM (SELECT m.entity, public.pg_tviews__subscribed_sources(public.pg_tviews__dv_sources(
+                                     public.pg_tviews__relid(m.schema_name, nm.dv), m.owner), true) AS f
+                  FROM public.pg_tview_meta m CROSS JOIN LATERAL public.pg_tviews__names(m.entity, m.table_name) nm) x
+         WHERE x.f IS NOT NULL;
+        IF tv IS NOT NULL THEN
+            RAISE EXCEPTION 'this subscription would write tables that TVIEWs read: %', tv
+                USING ERRCODE = '0A000', DETAIL = public.pg_tviews__subscribed_why(),
+                HINT = 'Leave those tables out of the publication, or drop the TVIEWs and create them on the publisher.';
+        END IF;
+        RETURN;
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_policy'::regclass)) THEN
         PERFORM public.pg_tviews__follow_objects();     -- no table, view or rule: the functions and types it changed
         RETURN;
+    END IF;
+    SELECT string_agg(format('%I.%I', m.schema_name, m.table_name), ', ') INTO tv
+      FROM pg_event_trigger_ddl_commands() cmd JOIN pg_class c ON c.oid = cmd.objid AND c.relpersistence = 'u'
+      JOIN public.pg_tview_meta m ON public.pg_tviews__relid(m.schema_name, m.table_name) = c.oid
+     WHERE cmd.classid = 'pg_class'::regclass;
+    IF tv IS NOT NULL THEN
+        RAISE EXCEPTION 'a TVIEW''s table cannot be unlogged: %', tv
+            USING ERRCODE = '0A000', DETAIL = 'Crash recovery empties an unlogged table and a standby never has its rows: the TVIEW would miss rows its query returns.';
     END IF;
     FOR e IN
         WITH RECURSIVE touched(oid) AS (
@@ -4146,6 +4285,7 @@ BEGIN
         )
         SELECT o.entity, m.owner, public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views) AS view_changed,
                public.pg_tviews__nested_sources(public.pg_tviews__dv_sources(dv.oid, m.owner)) AS nested,
+               public.pg_tviews__unlogged_sources(public.pg_tviews__dv_sources(dv.oid, m.owner)) AS unlogged,
                public.pg_tviews__session_policies(public.pg_tviews__dv_sources(dv.oid, m.owner), m.owner) AS rls,
                -- a whole-row reference (to_jsonb(e)) takes every column of its table, whatever column DDL did to them:
                -- its rows are recomputed (the stored query has Vars with attribute number 0)
@@ -4167,6 +4307,11 @@ BEGIN
             -- the TVIEW would count the table's rows twice and cannot carry triggers for both: refused, like at creation
             RAISE EXCEPTION 'this DDL makes a source of TVIEW % a partition or child of another of its sources: %', e.entity, e.nested
                 USING ERRCODE = '0A000', HINT = format('Drop the TVIEW first (pg_tviews_drop(%L)), or change its query to read the rows through one of the tables.', e.entity);
+        END IF;
+        IF e.unlogged IS NOT NULL THEN
+            RAISE EXCEPTION 'this DDL makes a table that TVIEW % reads unlogged: %', e.entity, e.unlogged
+                USING ERRCODE = '0A000', DETAIL = public.pg_tviews__unlogged_why(),
+                HINT = format('Keep the table logged, or drop the TVIEW first (pg_tviews_drop(%L)).', e.entity);
         END IF;
         IF e.rls IS NOT NULL THEN
             RAISE EXCEPTION 'this DDL makes row-level security policy % apply to the owner of TVIEW % (FORCE ROW LEVEL SECURITY), and it depends on the session that writes: the TVIEW''s rows would too', e.rls, e.entity
@@ -6053,6 +6198,10 @@ BEGIN
         ELSIF m.last_error IS NOT NULL THEN
             status := 'ERROR'; severity := 'critical';
             message := format('last regeneration failed: %s; run pg_tviews_reinstall_triggers(%L)', m.last_error, m.entity);
+        ELSIF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = format('%I.%I', m.schema_name, m.table_name)::regclass AND c.relpersistence = 'u') THEN
+            status := 'ERROR'; severity := 'critical';
+            message := format('table %I.%I is unlogged: crash recovery empties it and a standby never has its rows; ALTER TABLE ... SET LOGGED, then pg_tviews_refresh(%L)',
+                              m.schema_name, m.table_name, m.entity);
         ELSIF m.objects_hash IS DISTINCT FROM public.pg_tviews__objects_hash(m) AND m.objects_hash IS NOT NULL
               AND to_regclass(format('%I.%I', m.schema_name, nm.dv)) IS NOT NULL THEN
             status := 'ERROR'; severity := 'critical';
@@ -6342,7 +6491,8 @@ BEGIN
         DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl;
         CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW', 'CREATE RULE',
                                                                  'CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
-                                                                 'ALTER TYPE', 'ALTER EXTENSION', 'CREATE POLICY', 'ALTER POLICY')
+                                                                 'ALTER TYPE', 'ALTER EXTENSION', 'CREATE POLICY', 'ALTER POLICY',
+                                                                 'CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION')
             EXECUTE FUNCTION public.pg_tviews__on_ddl();
         DROP EVENT TRIGGER IF EXISTS pg_tviews_drop;
         CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE')

@@ -215,6 +215,23 @@ class LineageTest {
                             "INSERT INTO tb_review VALUES (5, 7, 2)", "UPDATE tb_review SET sku = 9 WHERE pk_review = 1",
                             "UPDATE tb_review SET sku = NULL WHERE pk_review = 3", "DELETE FROM tb_review WHERE sku = 7",
                             "BEGIN", "DELETE FROM tb_price", "INSERT INTO tb_stock VALUES (12, 3)", "COMMIT", "TRUNCATE tb_stock");
+            // the same key written out (0.3.18; 0.3.17 refused it): coalesce of the two sides a FULL JOIN's ON equates, in either
+            // order, also with other conditions AND-ed to the equality and a subquery side
+            exec(c, "INSERT INTO tb_price VALUES (1, 10), (2, 20); INSERT INTO tb_stock VALUES (2, 5), (4, 7)");
+            String written = "SELECT coalesce(s.sku, p.sku) AS pk_written, p.price, s.qty, (SELECT count(*) FROM tb_review r WHERE r.sku = s.sku) AS reviews"
+                    + " FROM tb_price p FULL JOIN tb_stock s ON p.sku = s.sku AND s.qty > 0";
+            String grouped = "SELECT coalesce(p.sku, r.sku) AS pk_grouped, p.price, r.n FROM tb_price p"
+                    + " FULL JOIN (SELECT x.sku, count(*) AS n FROM tb_review x GROUP BY x.sku) r ON r.sku = p.sku WHERE coalesce(p.sku, r.sku) IS NOT NULL";
+            new Oracle(c).create("l15.tv_written", written).create("l15.tv_grouped", grouped)
+                    .run("INSERT INTO tb_price VALUES (4, 40)", "UPDATE tb_stock SET sku = 9 WHERE sku = 4", "UPDATE tb_price SET sku = 9 WHERE sku = 4",
+                            "INSERT INTO tb_review VALUES (6, 9, 1), (7, 1, 2)", "UPDATE tb_review SET sku = 2 WHERE pk_review = 6",
+                            "DELETE FROM tb_price WHERE sku = 2", "UPDATE tb_price SET price = 0", "TRUNCATE tb_review");
+            assertThat(dependencyKinds(c, "l15")).isEqualTo("keyed");
+            // a coalesce of columns the ON does not equate, or of a LEFT JOIN's sides, is not a merged key
+            assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l15.tv_other', $q$SELECT coalesce(p.sku, s.sku) AS pk_other, s.qty"
+                    + " FROM tb_price p FULL JOIN tb_stock s ON p.sku = s.qty$q$)")).hasMessageContaining("cannot trace changes of l15.");
+            assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l15.tv_left', $q$SELECT coalesce(s.sku, p.sku) AS pk_left, s.qty"
+                    + " FROM tb_price p LEFT JOIN tb_stock s ON p.sku = s.sku$q$)")).hasMessageContaining("cannot trace changes of l15.");
         }
     }
 
@@ -392,6 +409,44 @@ class LineageTest {
             // a disjunct without an equality reaches rows of every key
             assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l19.tv_public', $q$SELECT u.pk_user AS pk_public, (SELECT count(*) FROM " + m + " m"
                     + " WHERE m.fk_sender = u.pk_user OR m.public) AS n FROM l19.tb_user u$q$)")).hasMessageContaining("cannot trace changes of l19.");
+        }
+    }
+
+    /**
+     * {@code x = coalesce(a, b)} keeps rows where a = x (a not NULL) or b = x (a NULL): an OR of equalities, each argument
+     * a path (a post shown with its editor, or its author when it has none). 0.3.17 refused it; a constant argument
+     * (coalesce(a, b, 0)) still is, since a row with both NULL matches a key no change of it names.
+     */
+    @Test
+    void coalesceEqualitiesFollowEachArgument(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l23; SET search_path = l23, public");
+            exec(c, "CREATE TABLE \"tb us'|er\" (pk_user int PRIMARY KEY, name text NOT NULL);"
+                    + " CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_author int, \"fk\neditor\" int, fk_owner int, title text)");
+            exec(c, "INSERT INTO \"tb us'|er\" SELECT g, 'u' || g FROM generate_series(1, 8) g;"
+                    + " INSERT INTO tb_post SELECT g, CASE WHEN g % 5 <> 0 THEN 1 + g % 8 END, CASE WHEN g % 3 = 0 THEN 1 + (g * 7) % 8 END,"
+                    + " 1 + (g * 3) % 8, 't' || g FROM generate_series(1, 30) g");
+            String u = "l23.\"tb us'|er\"";
+            String editor = "p.\"fk\neditor\"";
+            Oracle oracle = new Oracle(c)
+                    .create("l23.tv_post", "SELECT p.pk_post, p.title, u.name AS shown FROM l23.tb_post p JOIN " + u + " u ON u.pk_user = coalesce(" + editor + ", p.fk_author)"
+                            + " LEFT JOIN " + u + " o ON coalesce(p.fk_author, p.fk_owner) = o.pk_user WHERE u.name <> 'hidden'")
+                    .create("l23.tv_byline", "SELECT p.pk_post AS pk_byline, u.name FROM l23.tb_post p LEFT JOIN " + u + " u"
+                            + " ON u.pk_user = coalesce(" + editor + ", p.fk_author, p.fk_owner)")
+                    .create("l23.tv_user", "SELECT u.pk_user, (SELECT count(*) FROM l23.tb_post p WHERE coalesce(" + editor + ", p.fk_author) = u.pk_user) AS shown,"
+                            + " EXISTS (SELECT 1 FROM l23.tb_post p WHERE u.pk_user = coalesce(p.fk_owner, " + editor + ") AND p.title LIKE 't1%') AS owns_t1 FROM " + u + " u");
+            assertThat(dependencyKinds(c, "l23")).isEqualTo("keyed");
+            String[] writes = {"UPDATE l23.tb_post SET \"fk\neditor\" = 2 WHERE pk_post = 1", "UPDATE l23.tb_post SET \"fk\neditor\" = NULL WHERE pk_post % 3 = 0",
+                "UPDATE " + u + " SET name = 'hidden' WHERE pk_user = 3", "UPDATE l23.tb_post SET fk_author = NULL, fk_owner = 5 WHERE pk_post % 4 = 1",
+                "INSERT INTO " + u + " VALUES (9, 'n9')", "INSERT INTO l23.tb_post VALUES (31, NULL, NULL, 9, 't1x')", "UPDATE " + u + " SET pk_user = 19 WHERE pk_user = 9",
+                "DELETE FROM " + u + " WHERE pk_user = 4", "UPDATE l23.tb_post SET \"fk\neditor\" = fk_author, fk_author = \"fk\neditor\"",
+                "DELETE FROM l23.tb_post WHERE fk_owner = 2", "UPDATE " + u + " SET name = name || '!' WHERE pk_user % 2 = 1"};
+            for (String sql : writes) {
+                exec(w, sql);
+                oracle.check(sql);
+            }
+            assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l23.tv_zero', $q$SELECT p.pk_post AS pk_zero, u.name FROM l23.tb_post p JOIN " + u + " u"
+                    + " ON u.pk_user = coalesce(p.fk_author, 0)$q$)")).hasMessageContaining("cannot trace changes of l23.");
         }
     }
 

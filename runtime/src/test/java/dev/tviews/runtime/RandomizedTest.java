@@ -160,6 +160,9 @@ class RandomizedTest {
             // an OR of equalities: a user's posts and the posts of the users they manage
             shapes.add(new String[] {"tv_reach", "SELECT u.pk_user AS pk_reach, (SELECT count(*) FROM tb_post p JOIN tb_user a ON a.pk_user = p.fk_user"
                     + " WHERE a.pk_user = u.pk_user OR a.fk_manager = u.pk_user) AS posts FROM tb_user u"});
+            // an equality with coalesce (0.3.18): a post shown under its author's manager, or its author when they have none
+            shapes.add(new String[] {"tv_shown", "SELECT p.pk_post AS pk_shown, u.name FROM tb_post p JOIN tb_user a ON a.pk_user = p.fk_user"
+                    + " LEFT JOIN tb_user u ON u.pk_user = coalesce(a.fk_manager, a.pk_user)"});
             // arrays of keys: the users a post's watchers array names, and each user's count of posts watched
             shapes.add(new String[] {"tv_watchers", "SELECT p.pk_post AS pk_watchers, (SELECT jsonb_agg(u.name ORDER BY u.pk_user) FROM tb_user u"
                     + " WHERE u.pk_user = ANY(p.watchers)) AS names FROM tb_post p"});
