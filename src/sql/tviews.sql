@@ -5434,6 +5434,11 @@ BEGIN
             RAISE EXCEPTION 'table %.% does not have the columns of the TVIEW query', sch, tbl USING ERRCODE = '42804',
                 DETAIL = 'query vs table: ' || mismatch, HINT = 'Drop or rename the table and use pg_tviews_create, or fix the query.';
         END IF;
+        IF (SELECT c.relpersistence FROM pg_class c WHERE c.oid = tv) <> 'p' THEN
+            RAISE EXCEPTION 'table %.% is unlogged or temporary: a TVIEW''s table cannot be', sch, tbl USING ERRCODE = '0A000',
+                DETAIL = 'Crash recovery empties an unlogged table and a standby never has its rows: the TVIEW would miss rows its query returns.',
+                HINT = 'ALTER TABLE ... SET LOGGED, then adopt it.';
+        END IF;
         IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute at ON at.attrelid = i.indrelid AND at.attnum = i.indkey[0]
                         WHERE i.indrelid = tv AND i.indisunique AND i.indnkeyatts = 1 AND at.attname = k AND i.indpred IS NULL) THEN
             PERFORM public.pg_tviews__owner_exec(sch, ent, tbl, format('WITH d AS (DELETE FROM %I.%I RETURNING 1) SELECT to_jsonb(count(*)) FROM d', sch, tbl));

@@ -276,6 +276,10 @@ class SourcesAndCatalogTest {
                     "reads an unlogged table: s7.\"un'logged |t\"");
             assertRefused(c, "SELECT pg_tviews_create('s7.tv_temp', $q$SELECT t.pk, t.v FROM tb_temp t$q$, '{\"key\": \"pk\"}')",
                     "reads a temporary table");
+            exec(c, "CREATE UNLOGGED TABLE tv_adopted AS SELECT pk, v FROM tb_item");
+            before = Rt.fingerprint(c);
+            assertRefused(c, "SELECT pg_tviews_convert_existing_table('s7.tv_adopted', $q$SELECT i.pk, i.v FROM tb_item i$q$, '{\"key\": \"pk\"}')",
+                    "table s7.tv_adopted is unlogged or temporary");
             assertThat(Rt.fingerprint(c)).isEqualTo(before);
 
             exec(c, "SELECT pg_tviews_create('s7.tv_item', $q$SELECT i.pk, i.v FROM tb_item i$q$, '{\"key\": \"pk\"}')");
@@ -287,7 +291,8 @@ class SourcesAndCatalogTest {
             assertRefused(c, "ALTER TABLE tb_event_1 SET UNLOGGED", "s7.tb_event_1");
             assertRefused(c, "ALTER TABLE tv_item SET UNLOGGED", "a TVIEW's table cannot be unlogged: s7.tv_item");
             assertThat(value(c, "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class"
-                    + " WHERE relnamespace = 's7'::regnamespace AND relpersistence = 'u' AND relkind = 'r' AND relname NOT LIKE 'pg\\_tviews\\_%'")).isEqualTo("tb_event_3,un'logged |t");
+                    + " WHERE relnamespace = 's7'::regnamespace AND relpersistence = 'u' AND relkind = 'r' AND relname NOT LIKE 'pg\\_tviews\\_%'"))
+                    .isEqualTo("tb_event_3,tv_adopted,un'logged |t");
             assertThat(errors(c, "s7")).isEmpty();
 
             withoutDdlWatch(c, () -> {
