@@ -2234,6 +2234,76 @@ BEGIN
 END
 $fn$;
 
+-- Window functions (0.3.18): accepted in a level that reads one table X (no join, subquery, grouping) when every window
+-- is partitioned by a column c of X. A row's window values then depend only on the rows of X in its partition, which
+-- a change enters or leaves with its old and new c: X's paths get twins that first hop into X by c
+-- (pg_tviews__an_lineage; acc.windows lists c per occurrence). Functions that read the order among rows need an ORDER BY
+-- that tells X's rows apart (row_number, lag, first_value, ROWS frames, order-dependent aggregates); rank, dense_rank,
+-- percent_rank, cume_dist and other aggregates over a RANGE or GROUPS frame give tied rows the same value. A window
+-- over the whole set (no PARTITION BY), or partitioned by an expression, is refused.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_window(q jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    fl jsonb := q->'jointree'->'fromlist';
+    rti int;
+    rte jsonb;
+    wc jsonb;
+    wf jsonb;
+    col text;
+    cols text[] := '{}';
+    why text;
+    untold text;
+BEGIN
+    IF jsonb_array_length(coalesce(fl, '[]')) = 1 AND fl->0->>'_' = 'RANGETBLREF' THEN
+        rti := (fl->0->>'rtindex')::int;
+        rte := q->'rtable'->(rti - 1);
+    END IF;
+    IF rte IS NULL OR rte->>'rtekind' <> '0'
+       OR NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = (rte->>'relid')::oid AND c.relkind IN ('r', 'p')) THEN
+        why := 'Its level reads more than one table, a view or a subquery: window functions are followed over one table only.';
+    ELSIF q->>'hasAggs' = 'true' OR jsonb_array_length(coalesce(q->'groupClause', '[]')) > 0 OR q->>'hasSubLinks' = 'true' THEN
+        why := 'Its level groups rows or has subqueries: window functions are followed over one table''s rows only.';
+    END IF;
+    FOR wc IN SELECT x FROM jsonb_array_elements(coalesce(q->'windowClause', '[]')) x WHERE why IS NULL LOOP
+        col := (SELECT a.attname FROM jsonb_array_elements(q->'targetList') te
+                  CROSS JOIN LATERAL (SELECT public.pg_tviews__an_strip(te->'expr') AS v) s
+                  JOIN pg_attribute a ON a.attrelid = (rte->>'relid')::oid AND a.attnum = (s.v->>'varattno')::int
+                 WHERE te->>'ressortgroupref' = ANY(public.pg_tviews__an_refs(wc->'partitionClause'))
+                   AND s.v->>'_' = 'VAR' AND s.v->>'varlevelsup' = '0' AND (s.v->>'varno')::int = rti AND (s.v->>'varattno')::int > 0
+                   -- (the rows where it is NULL share a partition too, which no hop by value reaches)
+                   AND public.pg_tviews__an_never_null(q, s.v)
+                 ORDER BY (te->>'resno')::int LIMIT 1);
+        IF col IS NULL THEN
+            why := 'A window is not partitioned by a column of its table that is never NULL (NOT NULL, or IS NOT NULL in the WHERE clause): each row''s value would depend on rows no change names.';
+            EXIT;
+        END IF;
+        cols := cols || col;
+        untold := public.pg_tviews__an_untold(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(q->'targetList') te
+                                                   WHERE te->>'ressortgroupref' = ANY(public.pg_tviews__an_refs(wc->'partitionClause')
+                                                                                      || public.pg_tviews__an_refs(wc->'orderClause'))),
+                                              ARRAY[rti], ctes);
+        CONTINUE WHEN untold IS NULL;
+        FOR wf IN SELECT x FROM jsonb_path_query(q->'targetList', 'strict $.** ? (@."_" == "WINDOWFUNC")') x WHERE x->>'winref' = wc->>'winref' LOOP
+            CONTINUE WHEN EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = (wf->>'winfnoid')::oid AND p.pronamespace = 'pg_catalog'::regnamespace
+                                     AND p.proname IN ('rank', 'dense_rank', 'percent_rank', 'cume_dist'));
+            -- (FRAMEOPTION_ROWS = 4: a frame of so many rows cuts between tied rows)
+            CONTINUE WHEN wf->>'winagg' = 'true' AND NOT public.pg_tviews__order_dependent_agg((wf->>'winfnoid')::oid)
+                          AND (jsonb_array_length(coalesce(wc->'orderClause', '[]')) = 0 OR ((wc->>'frameOptions')::int & 4) = 0);
+            why := format('%s reads the order of rows its window''s ORDER BY leaves tied (%s): a keyed recompute and a full one could differ. End the ORDER BY with the primary key.',
+                          (SELECT proname FROM pg_proc WHERE oid = (wf->>'winfnoid')::oid), untold);
+            EXIT;
+        END LOOP;
+        EXIT WHEN why IS NOT NULL;
+    END LOOP;
+    IF why IS NOT NULL THEN
+        RAISE EXCEPTION 'window functions make a row depend on other rows: a TVIEW cannot maintain them by key' USING ERRCODE = '0A000',
+            DETAIL = why,
+            HINT = 'Partition each window by a column of the one table its level reads (row_number() OVER (PARTITION BY c.fk_post ORDER BY c.created, c.pk_comment)), or compute the value with a correlated subquery over the rows it depends on.';
+    END IF;
+    RETURN jsonb_set(CASE WHEN acc ? 'windows' THEN acc ELSE acc || '{"windows": {}}' END, ARRAY['windows', scope || ':' || rti], to_jsonb(cols));
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_query(q jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -2245,8 +2315,7 @@ BEGIN
         RAISE EXCEPTION 'a TVIEW definition must be exactly one SELECT' USING ERRCODE = '42601';
     END IF;
     IF q->>'hasWindowFuncs' = 'true' THEN
-        RAISE EXCEPTION 'window functions make a row depend on other rows: a TVIEW cannot maintain them by key' USING ERRCODE = '0A000',
-            HINT = 'Compute the value with a correlated subquery over the rows it depends on, or use a materialized view.';
+        acc := public.pg_tviews__an_window(q, scope, ctes || jsonb_build_array(coalesce(q->'cteList', '[]')), acc);
     END IF;
     IF q ? 'limitCount' OR q ? 'limitOffset' THEN
         PERFORM public.pg_tviews__an_limited(q, scope, ctes || jsonb_build_array(coalesce(q->'cteList', '[]')));
@@ -2574,6 +2643,11 @@ BEGIN
         END IF;
         IF paths IS NULL THEN
             result := jsonb_set(result, ARRAY[srckey, 'unlinked'], (result->srckey->'unlinked') || to_jsonb(occ->>'scope'));
+        ELSIF acc->'windows' ? ((occ->>'scope') || ':' || (occ->>'rti')) THEN
+            -- (the rows of the window partitions a changed row leaves and enters: pg_tviews__an_window)
+            paths := paths || (SELECT jsonb_agg(jsonb_set(p, '{hops}', jsonb_build_array(jsonb_build_object('from', c, 'schema', occ->>'schema',
+                                                                                                             'table', occ->>'table', 'to', c)) || (p->'hops')))
+                                 FROM jsonb_array_elements(paths) p, jsonb_array_elements_text(acc->'windows'->((occ->>'scope') || ':' || (occ->>'rti'))) c);
         END IF;
         FOR path IN SELECT x FROM jsonb_array_elements(coalesce(paths, '[]')) x LOOP
             -- (not jsonb @>: containment ignores order and repeats, and [] is contained in every array, so a direct

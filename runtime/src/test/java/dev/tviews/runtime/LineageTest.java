@@ -450,6 +450,66 @@ class LineageTest {
         }
     }
 
+    /**
+     * Window functions partitioned by a never-NULL column of the one table their level reads (0.3.18; 0.3.17 refused every
+     * window): a row's values depend only on the rows of its partition, which a change leaves and enters by its old and
+     * new partition value, so the table's paths get twins that first hop into it by that column. Top-N per group, a
+     * row number, running sums, neighbours and tiles, through a subquery and a correlated document, through moves,
+     * key changes, deletes, TRUNCATE and rolled-back savepoints. Refused: no PARTITION BY, a nullable or expression
+     * partition, a join at the window's level, and functions that read the order among rows the ORDER BY leaves tied.
+     */
+    @Test
+    void windowsPartitionedByAColumnOfTheirTableFollowThePartition(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l24; SET search_path = l24, public");
+            exec(c, "CREATE TABLE tb_forum (pk_forum int PRIMARY KEY, name text NOT NULL);"
+                    + " CREATE TABLE \"tb sc'|ore\" (pk_score int PRIMARY KEY, \"fk\nforum\" int NOT NULL, fk_maybe int, points int NOT NULL, live boolean NOT NULL)");
+            exec(c, "INSERT INTO tb_forum SELECT g, 'f' || g FROM generate_series(1, 4) g;"
+                    + " INSERT INTO \"tb sc'|ore\" SELECT g, 1 + g % 4, CASE WHEN g % 5 > 0 THEN g % 3 END, g % 6, g % 7 <> 0 FROM generate_series(1, 30) g");
+            String t = "l24.\"tb sc'|ore\"";
+            String f = "s.\"fk\nforum\"";
+            Oracle oracle = new Oracle(c)
+                    .create("l24.tv_top", "SELECT x.pk_score AS pk_top, x.r FROM (SELECT s.pk_score, rank() OVER (PARTITION BY " + f + " ORDER BY s.points DESC) AS r"
+                            + " FROM " + t + " s WHERE s.live) x WHERE x.r <= 2")
+                    .create("l24.tv_row", "SELECT s.pk_score AS pk_row, row_number() OVER win AS n, sum(s.points) OVER win AS running,"
+                            + " lag(s.pk_score) OVER win AS prev, ntile(3) OVER win AS tile, count(*) OVER (PARTITION BY " + f + ") AS size"
+                            + " FROM " + t + " s WINDOW win AS (PARTITION BY " + f + " ORDER BY s.points, s.pk_score)")
+                    .create("l24.tv_maybe", "SELECT s.pk_score AS pk_maybe, dense_rank() OVER (PARTITION BY s.fk_maybe ORDER BY s.points) AS d FROM " + t + " s"
+                            + " WHERE s.fk_maybe IS NOT NULL")
+                    .create("l24.tv_forum", "SELECT fo.pk_forum, fo.name, (SELECT jsonb_agg(x.pk_score ORDER BY x.pk_score) FROM (SELECT s.pk_score, " + f + " AS forum,"
+                            + " percent_rank() OVER (PARTITION BY " + f + " ORDER BY s.points) AS pr FROM " + t + " s) x WHERE x.forum = fo.pk_forum AND x.pr = 0) AS lowest"
+                            + " FROM l24.tb_forum fo");
+            assertThat(dependencyKinds(c, "l24")).isEqualTo("keyed");
+            String[] writes = {"UPDATE " + t + " SET points = 9 WHERE pk_score = 3", "UPDATE " + t + " SET \"fk\nforum\" = 2 WHERE pk_score % 5 = 1",
+                "UPDATE " + t + " SET live = NOT live WHERE pk_score % 4 = 0", "INSERT INTO " + t + " VALUES (31, 3, 1, 10, true), (32, 3, NULL, 10, true)",
+                "UPDATE " + t + " SET fk_maybe = NULL WHERE pk_score = 6", "UPDATE " + t + " SET fk_maybe = 2 WHERE pk_score = 32",
+                "UPDATE " + t + " SET pk_score = 40 WHERE pk_score = 2", "DELETE FROM " + t + " WHERE \"fk\nforum\" = 4",
+                "BEGIN; UPDATE " + t + " SET points = 0 WHERE pk_score = 31; SAVEPOINT a; UPDATE " + t + " SET \"fk\nforum\" = 1; ROLLBACK TO a; COMMIT",
+                "UPDATE l24.tb_forum SET name = 'renamed' WHERE pk_forum = 1", "TRUNCATE " + t};
+            for (String sql : writes) {
+                exec(w, sql);
+                oracle.check(sql);
+            }
+            Map<String, String> refused = new LinkedHashMap<>();
+            refused.put("SELECT s.pk_score AS pk_r, row_number() OVER (ORDER BY s.pk_score) AS n FROM " + t + " s", "not partitioned");
+            refused.put("SELECT s.pk_score AS pk_r, rank() OVER (PARTITION BY s.fk_maybe ORDER BY s.points) AS n FROM " + t + " s", "never NULL");
+            refused.put("SELECT s.pk_score AS pk_r, rank() OVER (PARTITION BY " + f + " % 2 ORDER BY s.points) AS n FROM " + t + " s", "not partitioned");
+            refused.put("SELECT s.pk_score AS pk_r, rank() OVER (PARTITION BY " + f + " ORDER BY fo.name) AS n FROM " + t + " s JOIN l24.tb_forum fo"
+                    + " ON fo.pk_forum = " + f, "more than one table");
+            refused.put("SELECT s.pk_score AS pk_r, row_number() OVER (PARTITION BY " + f + " ORDER BY s.points) AS n FROM " + t + " s", "row_number reads the order");
+            refused.put("SELECT s.pk_score AS pk_r, sum(s.points) OVER (PARTITION BY " + f + " ORDER BY s.points ROWS 1 PRECEDING) AS n FROM " + t + " s",
+                    "sum reads the order");
+            refused.put("SELECT s.pk_score AS pk_r, string_agg(s.pk_score::text, ',') OVER (PARTITION BY " + f + ") AS n FROM " + t + " s", "string_agg reads the order");
+            for (Map.Entry<String, String> e : refused.entrySet()) {
+                assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l24.tv_r', $q$" + e.getKey() + "$q$)")).as(e.getKey())
+                        .isInstanceOfSatisfying(SQLException.class, x -> {
+                            assertThat(x.getSQLState()).isEqualTo("0A000");
+                            assertThat(x.getMessage()).contains("window functions").contains(e.getValue());
+                        });
+            }
+        }
+    }
+
     @Test
     void arraysOfKeysAreFollowedBothWays(PgDatabase db) throws Exception {
         try (Connection c = db.connect(); Connection w = db.connect()) {

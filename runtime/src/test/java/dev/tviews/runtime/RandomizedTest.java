@@ -163,6 +163,10 @@ class RandomizedTest {
             // an equality with coalesce (0.3.18): a post shown under its author's manager, or its author when they have none
             shapes.add(new String[] {"tv_shown", "SELECT p.pk_post AS pk_shown, u.name FROM tb_post p JOIN tb_user a ON a.pk_user = p.fk_user"
                     + " LEFT JOIN tb_user u ON u.pk_user = coalesce(a.fk_manager, a.pk_user)"});
+            // window functions partitioned by a column of their table (0.3.18): each user's two best-flagged posts, and a row number
+            shapes.add(new String[] {"tv_ranked2", "SELECT x.pk_post AS pk_ranked2, x.r, x.n FROM (SELECT p.pk_post, rank() OVER (PARTITION BY p.fk_user"
+                    + " ORDER BY p.flag DESC) AS r, row_number() OVER (PARTITION BY p.fk_user ORDER BY p.flag, p.pk_post) AS n FROM tb_post p"
+                    + " WHERE p.fk_user IS NOT NULL) x WHERE x.r <= 2"});
             // arrays of keys: the users a post's watchers array names, and each user's count of posts watched
             shapes.add(new String[] {"tv_watchers", "SELECT p.pk_post AS pk_watchers, (SELECT jsonb_agg(u.name ORDER BY u.pk_user) FROM tb_user u"
                     + " WHERE u.pk_user = ANY(p.watchers)) AS names FROM tb_post p"});
