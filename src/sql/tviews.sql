@@ -1404,49 +1404,6 @@ BEGIN
 END
 $fn$;
 
--- Is e coalesce(a.x, b.y) of the two sides of a FULL JOIN whose ON has a.x = b.y (an AND-ed conjunct)? Then it is what
--- FULL JOIN ... USING merges (pg_tviews__an_merged_column): a.x where a is present, b.y where b is, equal where both are.
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_full_join_coalesce(q jsonb, e jsonb) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
-DECLARE
-    args jsonb;
-    j jsonb;
-    l int[];
-    r int[];
-    v1 jsonb;
-    v2 jsonb;
-BEGIN
-    IF e->>'_' IS DISTINCT FROM 'COALESCEEXPR' OR jsonb_array_length(e->'args') <> 2 THEN
-        RETURN false;
-    END IF;
-    args := (SELECT jsonb_agg(public.pg_tviews__an_strip(x) ORDER BY o) FROM jsonb_array_elements(e->'args') WITH ORDINALITY a(x, o));
-    IF EXISTS (SELECT 1 FROM jsonb_array_elements(args) x WHERE x->>'_' IS DISTINCT FROM 'VAR' OR x->>'varlevelsup' <> '0'
-                                                             OR (x->>'varattno')::int <= 0) THEN
-        RETURN false;
-    END IF;
-    FOR j IN SELECT x FROM jsonb_path_query(q->'jointree', 'strict $.** ? (@."_" == "JOINEXPR" && @.jointype == "2")') x LOOP
-        l := ARRAY(SELECT (x #>> '{}')::int FROM jsonb_path_query(j->'larg', 'strict $.** ? (@."_" == "RANGETBLREF").rtindex') x);
-        r := ARRAY(SELECT (x #>> '{}')::int FROM jsonb_path_query(j->'rarg', 'strict $.** ? (@."_" == "RANGETBLREF").rtindex') x);
-        IF NOT ((args->0->>'varno')::int = ANY(l) AND (args->1->>'varno')::int = ANY(r)
-                OR (args->0->>'varno')::int = ANY(r) AND (args->1->>'varno')::int = ANY(l)) THEN
-            CONTINUE;
-        END IF;
-        FOR v1 IN SELECT x FROM jsonb_array_elements(CASE WHEN j->'quals'->>'_' = 'BOOLEXPR' AND j->'quals'->>'boolop' = 'and'
-                                                          THEN j->'quals'->'args' ELSE jsonb_build_array(j->'quals') END) x LOOP
-            CONTINUE WHEN v1->>'_' IS DISTINCT FROM 'OPEXPR' OR jsonb_array_length(v1->'args') <> 2 OR NOT public.pg_tviews__an_same_collation(v1)
-                       OR NOT EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (v1->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge));
-            v2 := jsonb_build_array(public.pg_tviews__an_strip(v1->'args'->0), public.pg_tviews__an_strip(v1->'args'->1));
-            IF (SELECT count(*) FROM jsonb_array_elements(v2) x, jsonb_array_elements(args) y
-                 WHERE x->>'_' = 'VAR' AND x->>'varlevelsup' = '0' AND x->>'varno' = y->>'varno' AND x->>'varattno' = y->>'varattno') = 2
-               AND v2->0->>'varno' <> v2->1->>'varno' THEN
-                RETURN true;
-            END IF;
-        END LOOP;
-    END LOOP;
-    RETURN false;
-END
-$fn$;
-
 -- Is analysis node or token n ("scope:rti[:attno]") in scope, or in a scope nested in it?
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_within(n text, scope text) RETURNS boolean
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -1898,6 +1855,21 @@ BEGIN
     END LOOP;
 END
 $fn$;
+
+-- Is e coalesce(a.x, b.y) of the two sides of a FULL JOIN whose ON has a.x = b.y (an AND-ed conjunct)? Then it is what
+-- FULL JOIN ... USING merges (pg_tviews__an_merged_column): a.x where a is present, b.y where b is, equal where both are.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_full_join_coalesce(q jsonb, e jsonb) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    -- (a level's equalities between a column of each side of a FULL JOIN can only be that join's own ON's)
+    SELECT e->>'_' = 'COALESCEEXPR' AND jsonb_array_length(e->'args') = 2 AND EXISTS (
+        SELECT 1 FROM (SELECT public.pg_tviews__an_fixed_col(q, e->'args'->0) AS a0, public.pg_tviews__an_fixed_col(q, e->'args'->1) AS a1) c,
+               jsonb_path_query(q->'jointree', 'strict $.** ? (@."_" == "JOINEXPR" && @.jointype == "2")') j,
+               LATERAL (SELECT public.pg_tviews__an_rtis(j->'larg') AS l, public.pg_tviews__an_rtis(j->'rarg') AS r) s
+         WHERE c.a0 <> 'const' AND c.a1 <> 'const' AND split_part(c.a0, ':', 2)::int > 0 AND split_part(c.a1, ':', 2)::int > 0
+           AND (split_part(c.a0, ':', 1)::int = ANY(s.l) AND split_part(c.a1, ':', 1)::int = ANY(s.r)
+                OR split_part(c.a1, ':', 1)::int = ANY(s.l) AND split_part(c.a0, ':', 1)::int = ANY(s.r))
+           AND EXISTS (SELECT 1 FROM public.pg_tviews__an_equalities(q, j, '{}') eq WHERE (eq.a, eq.b) IN ((c.a0, c.a1), (c.a1, c.a0))))
+$$;
 
 -- The value of an integer constant of an analysed query (int2, int4 and int8 constants print their Datum's bytes:
 -- "8 [ 3 0 0 0 0 0 0 0 ]"), read as little-endian bytes; NULL for any other node. A negative number or another byte order
@@ -2844,14 +2816,20 @@ $$;
 -- The unlogged tables among the sources, their partitions and inheritance children (NULL when there are none). Crash
 -- recovery empties an unlogged table and a standby never has its rows, and no trigger fires for either: a TVIEW, which
 -- is logged, would keep rows its query no longer returns.
-CREATE OR REPLACE FUNCTION public.pg_tviews__unlogged_sources(srcs jsonb) RETURNS text
+-- The sources ([{"schema", "table"}]) with their partitions and inheritance children, at any depth.
+CREATE OR REPLACE FUNCTION public.pg_tviews__source_tree(srcs jsonb) RETURNS SETOF oid
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH RECURSIVE tree(oid) AS (
         SELECT public.pg_tviews__relid(s->>'schema', s->>'table') FROM jsonb_array_elements(srcs) s
         UNION SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid
     )
+    SELECT oid FROM tree;
+$$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__unlogged_sources(srcs jsonb) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
-      FROM tree JOIN pg_class c ON c.oid = tree.oid WHERE c.relpersistence = 'u';
+      FROM public.pg_tviews__source_tree(srcs) t(oid) JOIN pg_class c ON c.oid = t.oid WHERE c.relpersistence = 'u';
 $$;
 
 -- The sources, partitions and inheritance children that a logical replication subscription writes (NULL when none). Its
@@ -2859,11 +2837,8 @@ $$;
 -- With enabled_only, only enabled subscriptions count (the DDL watch: a subscription being disabled or altered otherwise).
 CREATE OR REPLACE FUNCTION public.pg_tviews__subscribed_sources(srcs jsonb, enabled_only boolean DEFAULT false) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH RECURSIVE tree(oid) AS (
-        SELECT public.pg_tviews__relid(s->>'schema', s->>'table') FROM jsonb_array_elements(srcs) s
-        UNION SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid
-    )
-    SELECT string_agg(DISTINCT tree.oid::regclass::text, ', ') FROM tree JOIN pg_subscription_rel sr ON sr.srrelid = tree.oid
+    SELECT string_agg(DISTINCT t.oid::regclass::text, ', ')
+      FROM public.pg_tviews__source_tree(srcs) t(oid) JOIN pg_subscription_rel sr ON sr.srrelid = t.oid
      WHERE NOT enabled_only OR EXISTS (SELECT 1 FROM pg_subscription su WHERE su.oid = sr.srsubid AND su.subenabled);
 $$;
 

@@ -8,6 +8,7 @@ import dev.tviews.testkit.PgDatabase;
 import dev.tviews.testkit.PgServer;
 import dev.tviews.testkit.PostgresExtension;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
@@ -569,6 +570,50 @@ class IsolationTest {
                 exec(c, "UPDATE cat SET name = 'B' WHERE pk = 3");
                 assertThat(value(c, "SELECT string_agg(path, ',' ORDER BY pk_cat) FROM tv_cat")).isEqualTo("root,root/A,root/A/B,root/A/B/c,root/A/B/c/d");
                 assertThat(Rt.driftAgainst(c, "tv_cat", crumbs)).isZero();
+            }
+        }
+    }
+
+    /**
+     * A TVIEW of a window partitioned by a column (0.3.18): a prepared move between partitions survives a crash holding
+     * both partitions' hop locks, so after the restart a write into either waits for it (55P03, nothing applied);
+     * COMMIT PREPARED ranks both partitions; a role that may only write the table (another tenant's TVIEW is not its
+     * to read or write) keeps the ranks right, maintained as the TVIEW's owner.
+     */
+    @Test
+    void aPreparedMoveBetweenWindowPartitionsHoldsBothAcrossACrashAndAWriterRoleKeepsTheRanks() throws Exception {
+        try (PgServer server = PgServer.start("i16-crash")) {
+            PgDatabase db = server.createDatabase("i16");
+            Rt.install(db);
+            String ranked = "SELECT s.pk AS pk_rank, rank() OVER (PARTITION BY s.\"for'um\nid\" ORDER BY s.points DESC) AS r,"
+                    + " count(*) OVER (PARTITION BY s.\"for'um\nid\") AS n FROM \"sc ore\" s";
+            try (Connection c = db.connect()) {
+                exec(c, "CREATE TABLE \"sc ore\" (pk int PRIMARY KEY, \"for'um\nid\" int NOT NULL, points int NOT NULL);"
+                        + " INSERT INTO \"sc ore\" SELECT g, 1 + g % 3, g FROM generate_series(1, 12) g");
+                exec(c, "SELECT pg_tviews_create('tv_rank', $q$" + ranked + "$q$)");
+                exec(c, "BEGIN; UPDATE \"sc ore\" SET \"for'um\nid\" = 2, points = 100 WHERE pk = 3; PREPARE TRANSACTION 'i16_move'");
+            }
+            server.crash();
+            server.restart();
+            try (Connection c = db.connect()) {
+                assertThat(value(c, "SELECT r || '/' || n FROM tv_rank WHERE pk_rank = 3")).isEqualTo("4/4");      // in forum 1, as before
+                exec(c, "SET lock_timeout = '300ms'");
+                assertThat(Rt.sqlState(c, "INSERT INTO \"sc ore\" VALUES (20, 2, 50)")).as("the partition it enters").isEqualTo("55P03");
+                assertThat(Rt.sqlState(c, "INSERT INTO \"sc ore\" VALUES (21, 1, 50)")).as("the partition it leaves").isEqualTo("55P03");
+                assertThat(value(c, "SELECT count(*) FROM \"sc ore\" WHERE pk IN (20, 21)")).isEqualTo(0L);
+                exec(c, "COMMIT PREPARED 'i16_move'");
+                assertThat(value(c, "SELECT string_agg(pk_rank || ':' || r || '/' || n, ',' ORDER BY pk_rank) FROM tv_rank WHERE pk_rank IN (3, 12, 10)"))
+                        .isEqualTo("3:1/5,10:2/5,12:1/3");
+                exec(c, "CREATE ROLE \"w'riter\" LOGIN PASSWORD 'w'; GRANT SELECT, INSERT, UPDATE, DELETE ON \"sc ore\" TO \"w'riter\"");
+            }
+            try (Connection w = DriverManager.getConnection(db.jdbcUrl(), "w'riter", "w")) {
+                exec(w, "INSERT INTO \"sc ore\" VALUES (20, 2, 500); UPDATE \"sc ore\" SET \"for'um\nid\" = 3 WHERE pk = 12; DELETE FROM \"sc ore\" WHERE pk = 1");
+                assertThat(Rt.sqlState(w, "SELECT * FROM tv_rank")).isEqualTo("42501");
+                assertThat(Rt.sqlState(w, "UPDATE tv_rank SET r = 1")).isEqualTo("42501");
+            }
+            try (Connection c = db.connect()) {
+                assertThat(value(c, "SELECT r FROM tv_rank WHERE pk_rank = 20")).isEqualTo(1L);
+                assertThat(Rt.driftAgainst(c, "tv_rank", ranked)).isZero();
             }
         }
     }
