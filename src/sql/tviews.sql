@@ -1859,17 +1859,35 @@ $fn$;
 -- Is e coalesce(a.x, b.y) of the two sides of a FULL JOIN whose ON has a.x = b.y (an AND-ed conjunct)? Then it is what
 -- FULL JOIN ... USING merges (pg_tviews__an_merged_column): a.x where a is present, b.y where b is, equal where both are.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_full_join_coalesce(q jsonb, e jsonb) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    a0 text;
+    a1 text;
+    j jsonb;
+    l int[];
+    r int[];
+BEGIN
+    IF e->>'_' IS DISTINCT FROM 'COALESCEEXPR' OR jsonb_array_length(e->'args') <> 2 THEN
+        RETURN false;     -- (called for every output column of every level: nothing else is read)
+    END IF;
+    a0 := public.pg_tviews__an_fixed_col(q, e->'args'->0);
+    a1 := public.pg_tviews__an_fixed_col(q, e->'args'->1);
+    IF a0 IS NULL OR a1 IS NULL OR 'const' IN (a0, a1) OR split_part(a0, ':', 2)::int <= 0 OR split_part(a1, ':', 2)::int <= 0 THEN
+        RETURN false;
+    END IF;
     -- (a level's equalities between a column of each side of a FULL JOIN can only be that join's own ON's)
-    SELECT e->>'_' = 'COALESCEEXPR' AND jsonb_array_length(e->'args') = 2 AND EXISTS (
-        SELECT 1 FROM (SELECT public.pg_tviews__an_fixed_col(q, e->'args'->0) AS a0, public.pg_tviews__an_fixed_col(q, e->'args'->1) AS a1) c,
-               jsonb_path_query(q->'jointree', 'strict $.** ? (@."_" == "JOINEXPR" && @.jointype == "2")') j,
-               LATERAL (SELECT public.pg_tviews__an_rtis(j->'larg') AS l, public.pg_tviews__an_rtis(j->'rarg') AS r) s
-         WHERE c.a0 <> 'const' AND c.a1 <> 'const' AND split_part(c.a0, ':', 2)::int > 0 AND split_part(c.a1, ':', 2)::int > 0
-           AND (split_part(c.a0, ':', 1)::int = ANY(s.l) AND split_part(c.a1, ':', 1)::int = ANY(s.r)
-                OR split_part(c.a1, ':', 1)::int = ANY(s.l) AND split_part(c.a0, ':', 1)::int = ANY(s.r))
-           AND EXISTS (SELECT 1 FROM public.pg_tviews__an_equalities(q, j, '{}') eq WHERE (eq.a, eq.b) IN ((c.a0, c.a1), (c.a1, c.a0))))
-$$;
+    FOR j IN SELECT x FROM jsonb_path_query(q->'jointree', 'strict $.** ? (@."_" == "JOINEXPR" && @.jointype == "2")') x LOOP
+        l := public.pg_tviews__an_rtis(j->'larg');
+        r := public.pg_tviews__an_rtis(j->'rarg');
+        IF (split_part(a0, ':', 1)::int = ANY(l) AND split_part(a1, ':', 1)::int = ANY(r)
+            OR split_part(a1, ':', 1)::int = ANY(l) AND split_part(a0, ':', 1)::int = ANY(r))
+           AND EXISTS (SELECT 1 FROM public.pg_tviews__an_equalities(q, j, '{}') eq WHERE (eq.a, eq.b) IN ((a0, a1), (a1, a0))) THEN
+            RETURN true;
+        END IF;
+    END LOOP;
+    RETURN false;
+END
+$fn$;
 
 -- The value of an integer constant of an analysed query (int2, int4 and int8 constants print their Datum's bytes:
 -- "8 [ 3 0 0 0 0 0 0 0 ]"), read as little-endian bytes; NULL for any other node. A negative number or another byte order
