@@ -163,6 +163,11 @@ class RandomizedTest {
             // an equality with coalesce (0.3.18): a post shown under its author's manager, or its author when they have none
             shapes.add(new String[] {"tv_shown", "SELECT p.pk_post AS pk_shown, u.name FROM tb_post p JOIN tb_user a ON a.pk_user = p.fk_user"
                     + " LEFT JOIN tb_user u ON u.pk_user = coalesce(a.fk_manager, a.pk_user)"});
+            // joins on expressions of one table's columns (0.3.19): a score band against a post's last digit, and a text reference
+            shapes.add(new String[] {"tv_banded", "SELECT p.pk_post AS pk_banded, count(u.pk_user) AS users, jsonb_agg(u.name ORDER BY u.pk_user) AS names"
+                    + " FROM tb_post p LEFT JOIN tb_user u ON u.score / 10 = p.pk_post % 10 GROUP BY p.pk_post"});
+            shapes.add(new String[] {"tv_texted", "SELECT u.pk_user AS pk_texted, (SELECT count(*) FROM tb_post p WHERE p.fk_user::text = u.pk_user::text AND p.flag)"
+                    + " AS flagged FROM tb_user u"});
             // window functions partitioned by a column of their table (0.3.18): each user's two best-flagged posts, and a row number
             shapes.add(new String[] {"tv_ranked2", "SELECT x.pk_post AS pk_ranked2, x.r, x.n FROM (SELECT p.pk_post, rank() OVER (PARTITION BY p.fk_user"
                     + " ORDER BY p.flag DESC) AS r, row_number() OVER (PARTITION BY p.fk_user ORDER BY p.flag, p.pk_post) AS n FROM tb_post p"
