@@ -617,4 +617,49 @@ class IsolationTest {
             }
         }
     }
+
+    /**
+     * A TVIEW joined on an expression (0.3.19: a jsonb reference to the author): a prepared move of a post from one author
+     * to another survives a crash holding its locks, so after the restart renaming the author it leaves or the one it
+     * enters waits for it (55P03, nothing applied); COMMIT PREPARED shows the new author; a role that may only write the
+     * tables keeps the TVIEW right, maintained as its owner.
+     */
+    @Test
+    void aPreparedMoveThroughAnExpressionJoinHoldsAcrossACrashAndAWriterRoleKeepsItRight() throws Exception {
+        try (PgServer server = PgServer.start("i17-crash")) {
+            PgDatabase db = server.createDatabase("i17");
+            Rt.install(db);
+            String posts = "SELECT p.pk_post, p.title, u.\"na me\" AS author FROM \"po'st\" p JOIN \"us|er\" u ON u.pk_user = (p.\"me\nta\"->>'au''thor')::int";
+            try (Connection c = db.connect()) {
+                exec(c, "CREATE TABLE \"us|er\" (pk_user int PRIMARY KEY, \"na me\" text NOT NULL);"
+                        + " CREATE TABLE \"po'st\" (pk_post int PRIMARY KEY, \"me\nta\" jsonb NOT NULL, title text);"
+                        + " CREATE INDEX ON \"po'st\" (((\"me\nta\"->>'au''thor')::int));"
+                        + " INSERT INTO \"us|er\" SELECT g, 'u' || g FROM generate_series(1, 4) g;"
+                        + " INSERT INTO \"po'st\" SELECT g, jsonb_build_object('au''thor', 1 + g % 4), 't' || g FROM generate_series(1, 12) g");
+                exec(c, "SELECT pg_tviews_create('tv_post', $q$" + posts + "$q$)");
+                exec(c, "BEGIN; UPDATE \"po'st\" SET \"me\nta\" = '{\"au''thor\": 3}' WHERE pk_post = 4; PREPARE TRANSACTION 'i17_move'");
+            }
+            server.crash();
+            server.restart();
+            try (Connection c = db.connect()) {
+                assertThat(value(c, "SELECT author FROM tv_post WHERE pk_post = 4")).isEqualTo("u1");
+                exec(c, "SET lock_timeout = '300ms'");
+                assertThat(Rt.sqlState(c, "UPDATE \"us|er\" SET \"na me\" = 'x3' WHERE pk_user = 3")).as("the author it enters").isEqualTo("55P03");
+                assertThat(Rt.sqlState(c, "UPDATE \"us|er\" SET \"na me\" = 'x1' WHERE pk_user = 1")).as("the author it leaves").isEqualTo("55P03");
+                assertThat(value(c, "SELECT count(*) FROM \"us|er\" WHERE \"na me\" LIKE 'x%'")).isEqualTo(0L);
+                exec(c, "COMMIT PREPARED 'i17_move'");
+                assertThat(value(c, "SELECT author FROM tv_post WHERE pk_post = 4")).isEqualTo("u3");
+                exec(c, "CREATE ROLE \"w'riter\" LOGIN PASSWORD 'w'; GRANT SELECT, INSERT, UPDATE, DELETE ON \"us|er\", \"po'st\" TO \"w'riter\"");
+            }
+            try (Connection w = DriverManager.getConnection(db.jdbcUrl(), "w'riter", "w")) {
+                exec(w, "UPDATE \"us|er\" SET \"na me\" = 'renamed' WHERE pk_user = 3; UPDATE \"po'st\" SET \"me\nta\" = '{\"au''thor\": 2}' WHERE pk_post % 5 = 0;"
+                        + " INSERT INTO \"us|er\" VALUES (5, 'u5'); INSERT INTO \"po'st\" VALUES (13, '{\"au''thor\": 5}', 't13'); DELETE FROM \"us|er\" WHERE pk_user = 4");
+                assertThat(Rt.sqlState(w, "SELECT * FROM tv_post")).isEqualTo("42501");
+            }
+            try (Connection c = db.connect()) {
+                assertThat(value(c, "SELECT author FROM tv_post WHERE pk_post = 4")).isEqualTo("renamed");
+                assertThat(Rt.driftAgainst(c, "tv_post", posts)).isZero();
+            }
+        }
+    }
 }
