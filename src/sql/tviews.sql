@@ -1031,13 +1031,19 @@ $$;
 -- Does an equality compare under the collation of each of its operands? A lineage walk looks values up in a column
 -- under that column's collation: "b.t = a.name" with b.t case-insensitive compares under b.t's collation, so looking
 -- b.t's values up in a.name (default collation) would miss 'a' for 'A' (0.3.8 did). Such an equality links nothing.
+-- The collation of an expression's result (its node's own collation field; '0': none)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_result_coll(e jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(e->>'varcollid', e->>'paramcollid', e->>'resultcollid', e->>'collOid', e->>'funccollid', e->>'opcollid',
+                    e->>'coalescecollid', e->>'casecollid', e->>'minmaxcollid', '0')
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_same_collation(e jsonb) RETURNS boolean
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(e->>'inputcollid', '0') = '0'
         OR NOT EXISTS (SELECT 1 FROM jsonb_array_elements(e->'args') x
                         WHERE x->>'_' IS DISTINCT FROM 'CONST'     -- a constant takes the comparison's collation
-                          AND coalesce(x->>'varcollid', x->>'paramcollid', x->>'resultcollid', x->>'collOid', x->>'funccollid', x->>'opcollid',
-                                       x->>'coalescecollid', x->>'casecollid', x->>'minmaxcollid', '0') <> e->>'inputcollid')
+                          AND public.pg_tviews__an_result_coll(x) <> e->>'inputcollid')
 $$;
 
 -- Is x a column and arr an array column of x's own type (no cast on arr; on x only the ones pg_tviews__an_strip removes,
@@ -3247,7 +3253,9 @@ $fn$;
 -- typeoid, coll}. Proven, not guessed: the printed text parses back over the table to the very same tree
 -- (pg_tviews__parses_to). Without prove (the health check creates nothing): the text stored for it in TVIEW ent's
 -- catalog row, if the definition still prints it. NULL: no text (the occurrence is then not linked through it).
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_x_sql(x jsonb, occ jsonb, v regclass, prove boolean, ent text) RETURNS jsonb
+-- (eq_sides: the definition's equality sides, pg_tviews__an_eq_sides)
+DROP FUNCTION IF EXISTS public.pg_tviews__an_x_sql(jsonb, jsonb, regclass, boolean, text);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_x_sql(x jsonb, occ jsonb, v regclass, prove boolean, ent text, eq_sides text[]) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     alias text := occ->>'alias';
@@ -3260,8 +3268,7 @@ BEGIN
     IF x IS NULL OR occ IS NULL THEN
         RETURN NULL;
     END IF;
-    sides := ARRAY(SELECT DISTINCT t FROM public.pg_tviews__an_eq_sides(public.pg_tviews__viewdef(v)) t
-                    WHERE strpos(t, quote_ident(alias) || '.') > 0);
+    sides := ARRAY(SELECT t FROM unnest(eq_sides) t WHERE strpos(t, quote_ident(alias) || '.') > 0);
     IF prove THEN
         found := (SELECT t FROM unnest(sides) t WHERE public.pg_tviews__parses_to(t, rel, alias, x->'expr', v) ORDER BY t LIMIT 1);
     ELSE
@@ -3285,8 +3292,7 @@ BEGIN
     RETURN jsonb_build_object('x_sql', found, 'alias', alias, 'y_sql', y, 'typeoid', x->'type',
                               'cols', (SELECT jsonb_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
                                         WHERE a.attrelid = rel AND a.attnum IN (SELECT (n #>> '{}')::int FROM jsonb_array_elements(x->'attnos') n)),
-                              'coll', coalesce(x->'expr'->>'funccollid', x->'expr'->>'opcollid', x->'expr'->>'resultcollid', x->'expr'->>'coalescecollid',
-                                               x->'expr'->>'casecollid', x->'expr'->>'minmaxcollid', x->'expr'->>'varcollid', '0')::oid);
+                              'coll', public.pg_tviews__an_result_coll(x->'expr')::oid);
 END
 $fn$;
 
@@ -3314,6 +3320,7 @@ DECLARE
     paths jsonb;
     hops jsonb;
     sql jsonb := '{}';
+    eq_sides text[];
     ok boolean;
     side text;
     col text;
@@ -3325,10 +3332,11 @@ BEGIN
     IF NOT acc ? 'xnodes' OR lin::text NOT LIKE '%#expr#%' THEN
         RETURN lin;
     END IF;
+    eq_sides := ARRAY(SELECT DISTINCT t FROM public.pg_tviews__an_eq_sides(public.pg_tviews__viewdef(v)) t);
     FOR col IN SELECT DISTINCT m[1] FROM regexp_matches(lin::text, '"(#expr#[0-9a-f]{64})"', 'g') m LOOP
         sql := sql || jsonb_build_object(col, public.pg_tviews__an_x_sql(acc->'xnodes'->col,
                    (SELECT o FROM jsonb_array_elements(acc->'occs') o WHERE (o->>'scope') || ':' || (o->>'rti') = acc->'xnodes'->col->>'occ'),
-                   v, prove, ent));
+                   v, prove, ent, eq_sides));
     END LOOP;
     FOR src IN SELECT k, x FROM jsonb_each(lin) e(k, x) WHERE x::text LIKE '%#expr#%' LOOP
         paths := '[]';
@@ -3875,22 +3883,17 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     a record;
 BEGIN
-    IF x IS NOT NULL THEN
-        SELECT coalesce(cast_to, format_type((x->>'typeoid')::oid, NULL)) AS typ, co.oid AS coll,
-               CASE WHEN co.oid IS NOT NULL THEN format('%I.%I', cn.nspname, co.collname) END AS collname,
-               coalesce(NOT co.collisdeterministic, false) AS nondet
-          INTO a
-          FROM (SELECT 1) one LEFT JOIN pg_collation co ON co.oid = (x->>'coll')::oid LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace;
-    ELSE
-        SELECT coalesce(cast_to, format_type(t.atttypid, t.atttypmod)) AS typ, co.oid AS coll,
-               CASE WHEN co.oid IS NOT NULL THEN format('%I.%I', cn.nspname, co.collname) END AS collname,
-               coalesce(NOT co.collisdeterministic, false) AS nondet
-          INTO a
-          FROM pg_attribute t LEFT JOIN pg_collation co ON co.oid = t.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
-         WHERE t.attrelid = rel AND t.attname = col AND NOT t.attisdropped;
-        IF NOT FOUND THEN
-            RETURN NULL;
-        END IF;
+    SELECT coalesce(cast_to, s.typ) AS typ, co.oid AS coll,
+           CASE WHEN co.oid IS NOT NULL THEN format('%I.%I', cn.nspname, co.collname) END AS collname,
+           coalesce(NOT co.collisdeterministic, false) AS nondet
+      INTO a
+      FROM (SELECT format_type((x->>'typeoid')::oid, NULL) AS typ, (x->>'coll')::oid AS coll WHERE x IS NOT NULL
+            UNION ALL
+            SELECT format_type(t.atttypid, t.atttypmod), t.attcollation FROM pg_attribute t
+             WHERE x IS NULL AND t.attrelid = rel AND t.attname = col AND NOT t.attisdropped) s
+      LEFT JOIN pg_collation co ON co.oid = s.coll LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace;
+    IF NOT FOUND THEN
+        RETURN NULL;
     END IF;
     -- where equal values have one text (integers, uuid, text under a deterministic collation), the text is the lock
     -- value: hashing every key of a 100,000-row load cost 10 %
