@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.19
+-- tviews-runtime-version: 0.3.20
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -185,12 +185,13 @@ CREATE TRIGGER pg_tview_helpers_forget AFTER UPDATE OF dropping ON public.pg_tvi
 
 -- (Defined before the catalog guard: the installer's first updates of existing rows fire it.)
 -- The session settings a value's text can depend on, which a settings-dependent TVIEW's functions run with (see
--- pg_tviews__pin_settings): date/time and interval output, float digits, bytea's output format, money, to_char()'s
+-- pg_tviews__pin_settings): date/time and interval output, float digits, zone abbreviations read from text (since
+-- 0.3.20), bytea's output format, money, to_char()'s
 -- locale-dependent patterns, XML's binary encoding, and the text search configuration of to_tsvector(text).
 CREATE OR REPLACE FUNCTION public.pg_tviews__setting_names() RETURNS text[]
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'bytea_output', 'lc_monetary', 'lc_numeric',
-                 'lc_time', 'xmlbinary', 'default_text_search_config'];
+    SELECT ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'timezone_abbreviations', 'bytea_output', 'lc_monetary',
+                 'lc_numeric', 'lc_time', 'xmlbinary', 'default_text_search_config'];
 $$;
 
 -- Values of a catalog row that generated code and the runtime splice into statements are canonical: the key's type is
@@ -275,7 +276,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.19'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.20'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -1055,26 +1056,71 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            = (SELECT t.typelem FROM pg_type t WHERE t.oid = (arr->>'vartype')::oid AND t.typcategory = 'A')
 $$;
 
--- An expression node (0.3.19): an equality side that is an expression of one table occurrence's columns, read through
--- nodes that read nothing else (pg_tviews__an_plain_expr: operators, casts, immutable functions; no subquery). NULL
--- for anything else. Its "col" names it among the occurrence's columns: 70 characters, which no column name can be
--- (63 at most), from the expression's tree, so the same expression of the same occurrence is one node.
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_xnode(e jsonb, scope text) RETURNS jsonb
+-- Is expression e NULL whenever the columns it reads are? A column is; so is a call of a strict function or operator,
+-- a binary or I/O cast and a COLLATE, when one argument is. CASE, COALESCE, IS [NOT] NULL, IS DISTINCT FROM, AND/OR,
+-- ARRAY[...], NULLIF, GREATEST/LEAST and x = ANY(...) are not (or are not followed).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_null_strict(e jsonb) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    a jsonb;
+BEGIN
+    CASE e->>'_'
+        WHEN 'VAR' THEN
+            RETURN true;
+        WHEN 'RELABELTYPE', 'COERCEVIAIO', 'COLLATEEXPR' THEN
+            RETURN public.pg_tviews__an_null_strict(e->'arg');
+        WHEN 'FUNCEXPR', 'OPEXPR' THEN
+            IF NOT coalesce((SELECT p.proisstrict FROM pg_proc p
+                              WHERE p.oid = CASE WHEN e->>'_' = 'FUNCEXPR' THEN (e->>'funcid')::oid
+                                                 ELSE (SELECT o.oprcode FROM pg_operator o WHERE o.oid = (e->>'opno')::oid) END), false) THEN
+                RETURN false;
+            END IF;
+            FOR a IN SELECT x FROM jsonb_array_elements(coalesce(e->'args', '[]')) x LOOP
+                IF public.pg_tviews__an_null_strict(a) THEN
+                    RETURN true;
+                END IF;
+            END LOOP;
+            RETURN false;
+        ELSE
+            RETURN false;
+    END CASE;
+END
+$fn$;
+
+-- An expression node (0.3.19): an equality side (or, 0.3.20, a selected column) that is an expression of one table
+-- occurrence's columns, read through nodes that read nothing else (pg_tviews__an_plain_expr: operators, casts,
+-- immutable functions; no subquery). NULL for anything else. Its "col" names it among the occurrence's columns: 70
+-- characters, which no column name can be (63 at most), from the expression's tree, so the same expression of the
+-- same occurrence is one node.
+-- (acc: the analysis so far, whose "nullable" lists each level's range-table indexes on the nullable side of an outer
+-- join, pg_tviews__an_query)
+DROP FUNCTION IF EXISTS public.pg_tviews__an_xnode(jsonb, text);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_xnode(e jsonb, scope text, acc jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     vars jsonb;
     norm jsonb;
     occ text;
+    lvl text;
 BEGIN
-    IF e IS NULL OR public.pg_tviews__an_strip(e)->>'_' = 'VAR' OR NOT public.pg_tviews__an_plain_expr(e) THEN
-        RETURN NULL;
+    IF e IS NULL OR public.pg_tviews__an_strip(e)->>'_' = 'VAR' OR NOT public.pg_tviews__an_plain_expr(e)
+       OR jsonb_path_exists(e, 'strict $.** ? (@.funcretset == "true" || @.opretset == "true")') THEN
+        RETURN NULL;     -- (a set-returning function gives rows, not a value: its lookup, in WHERE, would fail)
     END IF;
     vars := (SELECT jsonb_agg(x) FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') x);
     IF vars IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(vars) x WHERE (x->>'varattno')::int <= 0)
        OR (SELECT count(DISTINCT (x->>'varno') || '/' || (x->>'varlevelsup')) FROM jsonb_array_elements(vars) x) <> 1 THEN
         RETURN NULL;
     END IF;
-    occ := public.pg_tviews__an_scope_up(scope, (vars->0->>'varlevelsup')::int) || ':' || (vars->0->>'varno');
+    lvl := public.pg_tviews__an_scope_up(scope, (vars->0->>'varlevelsup')::int);
+    occ := lvl || ':' || (vars->0->>'varno');
+    -- On the nullable side of an outer join the expression is also evaluated over the NULLs of a missing row, where
+    -- (u.name IS NULL)::text or coalesce(u.nick, 'none') give a value no row of u has: no change of u leads to the rows
+    -- matched so. A column gives NULL there, which equals nothing; so does an expression that is NULL whenever its
+    -- columns are (pg_tviews__an_null_strict). 0.3.19 linked the others too, and missed those rows.
+    IF coalesce(acc->'nullable'->lvl, '[]') ? (vars->0->>'varno') AND NOT public.pg_tviews__an_null_strict(e) THEN
+        RETURN NULL;
+    END IF;
     -- (as over the table alone: the proof parses the text over it, pg_tviews__parses_to)
     norm := regexp_replace(regexp_replace(e::text, '"location": "-?[0-9]+"', '"location": "-1"', 'g'),
                            '"varlevelsup": "[0-9]+"', '"varlevelsup": "0"', 'g')::jsonb;
@@ -1083,6 +1129,12 @@ BEGIN
                               'attnos', (SELECT jsonb_agg(DISTINCT (x->>'varattno')::int) FROM jsonb_array_elements(vars) x));
 END
 $fn$;
+
+-- acc with expression node x (pg_tviews__an_xnode) among its "xnodes"
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_add_xnode(acc jsonb, x jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_set(CASE WHEN acc ? 'xnodes' THEN acc ELSE acc || '{"xnodes": {}}' END, ARRAY['xnodes', x->>'col'], x)
+$$;
 
 -- Equalities of the conjuncts of a qual. side_l/side_r: for outer joins, the range-table indexes of the
 -- two inputs and which ones are nullable ('l', 'r', 'b'); an equality is used only when it holds for
@@ -1149,9 +1201,9 @@ BEGIN
             IF NOT member THEN
                 FOR j IN 0 .. 1 LOOP
                     IF pairs->0->>j IS NULL THEN
-                        lit := public.pg_tviews__an_xnode(e->'args'->j, scope);
+                        lit := public.pg_tviews__an_xnode(e->'args'->j, scope, acc);
                         IF lit IS NOT NULL THEN
-                            acc := jsonb_set(CASE WHEN acc ? 'xnodes' THEN acc ELSE acc || '{"xnodes": {}}' END, ARRAY['xnodes', lit->>'col'], lit);
+                            acc := public.pg_tviews__an_add_xnode(acc, lit);
                             pairs := jsonb_set(pairs, ARRAY['0', j::text], to_jsonb((lit->>'occ') || ':' || (lit->>'col')));
                         END IF;
                     END IF;
@@ -2352,12 +2404,16 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__an_query(q jsonb, scope text, ctes 
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     te jsonb;
+    xn jsonb;
     distinct_refs text[];
     limited boolean := false;
 BEGIN
     IF q->>'_' IS DISTINCT FROM 'QUERY' OR q->>'commandType' <> '1' OR q->>'hasModifyingCTE' = 'true' OR q->>'utilityStmt' IS NOT NULL THEN
         RAISE EXCEPTION 'a TVIEW definition must be exactly one SELECT' USING ERRCODE = '42601';
     END IF;
+    -- range-table entries on the nullable side of an outer join (pg_tviews__an_xnode)
+    acc := jsonb_set(CASE WHEN acc ? 'nullable' THEN acc ELSE acc || '{"nullable": {}}' END, ARRAY['nullable', scope],
+                     to_jsonb(ARRAY(SELECT r::text FROM unnest(public.pg_tviews__an_nullable_rtis(q)) r)));
     IF q->>'hasWindowFuncs' = 'true' THEN
         acc := public.pg_tviews__an_window(q, scope, ctes || jsonb_build_array(coalesce(q->'cteList', '[]')), acc);
     END IF;
@@ -2408,8 +2464,15 @@ BEGIN
         IF te->>'resjunk' = 'false' AND NOT limited AND (distinct_refs IS NULL OR te->>'ressortgroupref' = ANY(distinct_refs)) THEN
             IF public.pg_tviews__an_full_join_coalesce(q, te->'expr') THEN
                 acc := public.pg_tviews__an_merged_column(acc, q, te->'expr', scope || ':0:' || (te->>'resno'), scope);
-            ELSE
+            ELSIF public.pg_tviews__an_var(te->'expr', scope) IS NOT NULL THEN
                 acc := public.pg_tviews__an_edge(acc, scope || ':0:' || (te->>'resno'), public.pg_tviews__an_var(te->'expr', scope));
+            ELSE
+                -- an expression of one table's columns ((e.ref)::integer AS uid, joined outside): its node, as in an equality
+                xn := public.pg_tviews__an_xnode(te->'expr', scope, acc);
+                IF xn IS NOT NULL THEN
+                    acc := public.pg_tviews__an_edge(public.pg_tviews__an_add_xnode(acc, xn), scope || ':0:' || (te->>'resno'),
+                                                     (xn->>'occ') || ':' || (xn->>'col'));
+                END IF;
             END IF;
         END IF;
     END LOOP;
@@ -3133,7 +3196,9 @@ DROP FUNCTION IF EXISTS public.pg_tviews__an_key_expr(jsonb, int, text, regclass
 -- Of a set operation (0.3.14: an activity feed, 'post-' || p.pk_post in one branch and 'comment-' || c.pk_comment in
 -- another), a list: each branch whose key is an expression gives one, proven over that branch's table and the text of
 -- that branch as PostgreSQL prints it (branches printed in parentheses, nested set operations, give none: refused).
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_expr(q jsonb, key_attno int, key_col text, v regclass, prove boolean) RETURNS jsonb
+DROP FUNCTION IF EXISTS public.pg_tviews__an_key_expr(jsonb, int, text, regclass, boolean);
+-- (ent: without prove, the TVIEW whose catalog row holds the proven texts)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_expr(q jsonb, key_attno int, key_col text, v regclass, prove boolean, ent text) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     leaf record;
@@ -3141,12 +3206,12 @@ DECLARE
     kxs jsonb := '[]';
 BEGIN
     IF NOT q ? 'setOperations' THEN
-        RETURN public.pg_tviews__an_key_expr_of_level(q, key_attno, key_col, v, prove, '0', 1);
+        RETURN public.pg_tviews__an_key_expr_of_level(q, key_attno, key_col, v, prove, '0', 1, ent);
     END IF;
     FOR leaf IN SELECT (r #>> '{}')::int AS rti, o::int AS branch
                   FROM jsonb_path_query(q->'setOperations', 'strict $.** ? (@."_" == "RANGETBLREF").rtindex') WITH ORDINALITY x(r, o) LOOP
         kx := public.pg_tviews__an_key_expr_of_level(q->'rtable'->(leaf.rti - 1)->'subquery', key_attno, key_col, v, prove,
-                                                     '0/r' || leaf.rti, leaf.branch);
+                                                     '0/r' || leaf.rti, leaf.branch, ent);
         IF kx IS NOT NULL THEN
             kxs := kxs || jsonb_build_array(kx);
         END IF;
@@ -3156,8 +3221,9 @@ END
 $fn$;
 
 -- The key expression of one query level (scope: its scope; branch: which SELECT of the printed definition it is)
+DROP FUNCTION IF EXISTS public.pg_tviews__an_key_expr_of_level(jsonb, int, text, regclass, boolean, text, int);
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_expr_of_level(q jsonb, key_attno int, key_col text, v regclass, prove boolean,
-                                                                 scope text, branch int) RETURNS jsonb
+                                                                 scope text, branch int, ent text) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     e jsonb := (SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno);
@@ -3198,10 +3264,36 @@ BEGIN
     IF prove AND NOT public.pg_tviews__parses_to(item, (rte->>'relid')::oid::regclass, alias, e, v) THEN
         RETURN NULL;
     END IF;
+    -- (without the proof, the text must be the one proven for it: the branch-th SELECT the definition prints is not this
+    -- branch when the set operation nests in parentheses, and 0.3.19's health check then took another branch's text)
+    IF NOT prove AND NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m CROSS JOIN LATERAL jsonb_array_elements(m.dependencies) d
+                                  CROSS JOIN LATERAL jsonb_array_elements(coalesce(d->'paths', '[]')) p
+                                 WHERE m.entity = ent AND p->>'key_expr' = item AND p->>'key_alias' = alias) THEN
+        RETURN NULL;
+    END IF;
     -- (the names as they are now: a stored view keeps the names its columns had when it was created)
     RETURN jsonb_build_object('occ', scope || ':' || (vars->0->>'varno'), 'expr', item, 'alias', alias,
                               'cols', (SELECT jsonb_agg(DISTINCT a.attname) FROM jsonb_array_elements(vars) x
                                          JOIN pg_attribute a ON a.attrelid = (rte->>'relid')::oid AND a.attnum = (x->>'varattno')::int));
+END
+$fn$;
+
+-- Where the quoted string or name that opens at position i of def ends (its closing quote; a doubled quote is part of
+-- it), or NULL when it does not end
+CREATE OR REPLACE FUNCTION public.pg_tviews__quote_end(def text, i int) RETURNS int
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    c constant text := substr(def, i, 1);
+    q int;
+BEGIN
+    LOOP
+        q := position(c IN substr(def, i + 1));
+        IF q = 0 THEN RETURN NULL; END IF;
+        i := i + q;
+        EXIT WHEN substr(def, i + 1, 1) <> c;
+        i := i + 1;
+    END LOOP;
+    RETURN i;
 END
 $fn$;
 
@@ -3216,18 +3308,12 @@ DECLARE
     opens int[] := '{}';
     eqs int[] := '{}';
     o int;
-    q int;
 BEGIN
     WHILE i <= n LOOP
         c := substr(def, i, 1);
         IF c IN ('''', '"') THEN
-            LOOP
-                q := position(c IN substr(def, i + 1));
-                IF q = 0 THEN RETURN; END IF;
-                i := i + q;
-                EXIT WHEN substr(def, i + 1, 1) <> c;
-                i := i + 1;
-            END LOOP;
+            i := public.pg_tviews__quote_end(def, i);
+            IF i IS NULL THEN RETURN; END IF;
         ELSIF c = '(' THEN
             opens := opens || i;
             eqs := eqs || 0;
@@ -3248,12 +3334,59 @@ BEGIN
 END
 $fn$;
 
+-- The items of every SELECT list of a definition as PostgreSQL prints it, without their " AS name" (an item ends at a
+-- comma of its own parenthesis level, outside quotes; the list at FROM or at the end of its parentheses)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_select_items(def text) RETURNS SETOF text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    n int := length(def);
+    i int := 1;
+    c text;
+    depth int := 1;
+    starts int[] := '{0}';     -- per parenthesis level: where the current item of its SELECT list starts (0: none)
+    item text;
+BEGIN
+    WHILE i <= n + 1 LOOP
+        c := substr(def, i, 1);
+        item := NULL;
+        IF c IN ('''', '"') THEN
+            i := public.pg_tviews__quote_end(def, i);
+            IF i IS NULL THEN RETURN; END IF;
+        ELSIF c IN ('(', '[') THEN
+            depth := depth + 1;
+            starts := starts || 0;
+        ELSIF (c IN (')', ']') AND depth > 1 OR i > n) AND starts[depth] > 0 THEN
+            item := substr(def, starts[depth], i - starts[depth]);
+        ELSIF c = 'S' AND substr(def, i, 7) ~ '^SELECT\s' AND (i = 1 OR substr(def, i - 1, 1) ~ '[\s(]') THEN
+            i := i + 6;
+            starts[depth] := i;
+        ELSIF c = ',' AND starts[depth] > 0 THEN
+            item := substr(def, starts[depth], i - starts[depth]);
+            starts[depth] := i + 1;
+        ELSIF starts[depth] > 0 AND c ~ '\s' AND substr(def, i, 6) ~ '^\s+FROM\s' THEN
+            item := substr(def, starts[depth], i - starts[depth]);
+            starts[depth] := 0;
+        END IF;
+        IF item IS NOT NULL THEN
+            item := regexp_replace(btrim(item, E' \n\t;'), '^DISTINCT\s+', '');
+            RETURN NEXT coalesce(substring(item FROM '^(.*) AS (?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)$'), item);
+        END IF;
+        IF c IN (')', ']') AND depth > 1 THEN
+            depth := depth - 1;
+            starts := starts[1:depth];
+        END IF;
+        i := i + 1;
+    END LOOP;
+END
+$fn$;
+
 -- The SQL of an expression node (pg_tviews__an_xnode) of occurrence occ, as the definition of view v prints it:
 -- {x_sql: over the occurrence's alias, alias, y_sql: over alias y (NULL when the alias cannot be renamed so), cols,
 -- typeoid, coll}. Proven, not guessed: the printed text parses back over the table to the very same tree
 -- (pg_tviews__parses_to). Without prove (the health check creates nothing): the text stored for it in TVIEW ent's
 -- catalog row, if the definition still prints it. NULL: no text (the occurrence is then not linked through it).
--- (eq_sides: the definition's equality sides, pg_tviews__an_eq_sides)
+-- (eq_sides: the texts the definition prints for expressions: equality sides, pg_tviews__an_eq_sides, and, 0.3.20,
+-- SELECT list items, pg_tviews__an_select_items)
 DROP FUNCTION IF EXISTS public.pg_tviews__an_x_sql(jsonb, jsonb, regclass, boolean, text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_x_sql(x jsonb, occ jsonb, v regclass, prove boolean, ent text, eq_sides text[]) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
@@ -3332,7 +3465,9 @@ BEGIN
     IF NOT acc ? 'xnodes' OR lin::text NOT LIKE '%#expr#%' THEN
         RETURN lin;
     END IF;
-    eq_sides := ARRAY(SELECT DISTINCT t FROM public.pg_tviews__an_eq_sides(public.pg_tviews__viewdef(v)) t);
+    -- (an expression is printed as an equality's side, or as a SELECT list's item: (e.ref)::integer AS uid)
+    eq_sides := ARRAY(SELECT DISTINCT t FROM (SELECT public.pg_tviews__an_eq_sides(public.pg_tviews__viewdef(v))
+                                              UNION ALL SELECT public.pg_tviews__an_select_items(public.pg_tviews__viewdef(v))) s(t));
     FOR col IN SELECT DISTINCT m[1] FROM regexp_matches(lin::text, '"(#expr#[0-9a-f]{64})"', 'g') m LOOP
         sql := sql || jsonb_build_object(col, public.pg_tviews__an_x_sql(acc->'xnodes'->col,
                    (SELECT o FROM jsonb_array_elements(acc->'occs') o WHERE (o->>'scope') || ':' || (o->>'rti') = acc->'xnodes'->col->>'occ'),
@@ -3456,7 +3591,7 @@ BEGIN
     SELECT public.pg_tviews__node_json(r.ev_action)->0 INTO acc FROM pg_rewrite r WHERE r.ev_class = v AND r.rulename = '_RETURN';
     PERFORM public.pg_tviews__an_deterministic(acc);
     PERFORM public.pg_tviews__refuse_nullable_key(acc, key_attno, key_col, sch, tbl);
-    kx := public.pg_tviews__an_key_expr(acc, key_attno, key_col, v, prove);
+    kx := public.pg_tviews__an_key_expr(acc, key_attno, key_col, v, prove, ent);
     constant_key := public.pg_tviews__an_constant_key(acc, key_attno);
     untraced_expr := kx IS NULL AND public.pg_tviews__an_var((SELECT t->'expr' FROM jsonb_array_elements(acc->'targetList') t
                                                                WHERE (t->>'resno')::int = key_attno), '0') IS NULL;
@@ -3467,6 +3602,9 @@ BEGIN
     settings_used := ARRAY(SELECT DISTINCT u FROM unnest(
           CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(1082|1083|1114|1184|1186|1266|700|701|790|1182|1183|1115|1185|1187|1270|1021|1022|791)"'
                THEN ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits'] END
+          -- (text read as a date/time value: '... IST' is India's or Israel's time as timezone_abbreviations says; since 0.3.20)
+          || CASE WHEN jsonb_path_exists(acc, 'strict $.** ? (@."_" == "COERCEVIAIO" && (@.resulttype == "1082" || @.resulttype == "1083" || @.resulttype == "1114" || @.resulttype == "1184" || @.resulttype == "1266"))')
+                  THEN ARRAY['timezone_abbreviations'] END
           || CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(17|1001)"' THEN ARRAY['bytea_output'] END
           || CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(790|791)"' THEN ARRAY['lc_monetary'] END
           || CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(142|143)"' THEN ARRAY['xmlbinary'] END
@@ -3616,10 +3754,10 @@ BEGIN
             SELECT at.attname::text, format('%I.%I', d->>'schema', d->>'table')
               FROM jsonb_array_elements(a->'dependencies') d
               JOIN pg_attribute at ON at.attrelid = to_regclass(format('%I.%I', d->>'schema', d->>'table')) AND at.attnum > 0 AND NOT at.attisdropped) x
-     WHERE x.col ~ '^(_tv_.*|_q_k|_w[0-9]+_[0-9]+(_[0-9]+)?|_nm?[0-9]+)$';
+     WHERE x.col ~ '^(_tv_.*|_q_k|_w[0-9]+_[0-9]+(_[0-9]+)?|_nm?[0-9]+|pg_tviews_(n|in))$';     -- (0.3.19 let pg_tviews_n, pg_tviews_in through)
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'column names reserved for the TVIEW runtime''s generated code: %', bad USING ERRCODE = '42939',
-            HINT = 'Rename the column in the query (AS ...) or in the source table; names beginning with _tv_, and _q_k, _w<n>_<n>, _n<n>, are the runtime''s.';
+            HINT = 'Rename the column in the query (AS ...) or in the source table; names beginning with _tv_, and _q_k, _w<n>_<n>, _n<n>, pg_tviews_n, pg_tviews_in, are the runtime''s.';
     END IF;
 END
 $fn$;
@@ -3652,6 +3790,13 @@ $fn$;
 -- ---------------------------------------------------------------------------------------------
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_keys(public.pg_tview_meta, jsonb, text, text);
 
+-- The type an expression node's values are passed on as: its type without a length, where that means no limit
+-- (character and bit mean character(1) and bit(1): 0.3.19 cut p.title::char(4) to its first letter and missed the row)
+CREATE OR REPLACE FUNCTION public.pg_tviews__x_type(t oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE t WHEN 'bpchar'::regtype THEN 'bpchar' WHEN 'bit'::regtype THEN 'bit varying' ELSE format_type(t, NULL) END
+$$;
+
 -- Type of the column a hop compares with (its values are locked and passed on as this type's text).
 -- (smallint and integer widen to bigint: the other side of the join may be wider, a bigint parent key with an
 -- integer foreign key, and its values must not overflow; integers print the same in every width)
@@ -3661,7 +3806,7 @@ DROP FUNCTION IF EXISTS public.pg_tviews__gen_keys(public.pg_tview_meta, jsonb, 
 CREATE OR REPLACE FUNCTION public.pg_tviews__hop_type(h jsonb) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN h ? 'to_x' THEN CASE WHEN (h->'to_x'->>'typeoid')::oid IN ('int2'::regtype, 'int4'::regtype) THEN 'bigint'
-                                          ELSE format_type((h->'to_x'->>'typeoid')::oid, NULL) END
+                                          ELSE public.pg_tviews__x_type((h->'to_x'->>'typeoid')::oid) END
                 ELSE (SELECT CASE WHEN h->>'arr' = 'to' THEN format_type(t.typelem, a.atttypmod)
                                   WHEN a.atttypid IN ('int2'::regtype, 'int4'::regtype) THEN 'bigint' ELSE format_type(a.atttypid, a.atttypmod) END
                         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
@@ -3887,7 +4032,7 @@ BEGIN
            CASE WHEN co.oid IS NOT NULL THEN format('%I.%I', cn.nspname, co.collname) END AS collname,
            coalesce(NOT co.collisdeterministic, false) AS nondet
       INTO a
-      FROM (SELECT format_type((x->>'typeoid')::oid, NULL) AS typ, (x->>'coll')::oid AS coll WHERE x IS NOT NULL
+      FROM (SELECT public.pg_tviews__x_type((x->>'typeoid')::oid) AS typ, (x->>'coll')::oid AS coll WHERE x IS NOT NULL
             UNION ALL
             SELECT format_type(t.atttypid, t.atttypmod), t.attcollation FROM pg_attribute t
              WHERE x IS NULL AND t.attrelid = rel AND t.attname = col AND NOT t.attisdropped) s
@@ -4959,6 +5104,8 @@ DECLARE
     srcno int;
     reads_lock text;
     wait_turn text;
+    probe text;
+    walk text;
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
     IF NOT FOUND THEN
@@ -5222,6 +5369,18 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
     -- take the rows itself (0.3.10 waited for it at the recompute, holding them: a deadlock if it wrote a key too).
     -- Outside COMMIT the keys it changed are kept in the queue for pg_tviews_flush_and_report().
     w := public.pg_tviews__gen_walk(m, lk);
+    walk := w.body;
+    -- A walk that evaluates an expression over the rows it looks up (a hop into one, or a key expression past a hop)
+    -- evaluates it over rows the query may never evaluate it on (rows its WHERE filters out): a data exception there
+    -- (a cast of a non-numeric text) rolls the walk's lock rows back and refreshes the TVIEW fully instead, whose query
+    -- decides (since 0.3.20; 0.3.19 failed the write at COMMIT)
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) dd CROSS JOIN LATERAL jsonb_array_elements(coalesce(dd->'paths', '[]')) pp
+                WHERE dd->>'kind' = 'keyed' AND jsonb_array_length(pp->'hops') > 0
+                  AND (pp ? 'key_expr' OR EXISTS (SELECT 1 FROM jsonb_array_elements(pp->'hops') WITH ORDINALITY hh(h, o)
+                                                   WHERE hh.h ? 'to_x' OR hh.o > 1 AND hh.h ? 'from_x'))) THEN
+        walk := format(E'\n    BEGIN%s\n    EXCEPTION WHEN data_exception THEN\n        _tv_c := %I.%I(false, NOT _tv_at_commit);\n        EXIT flush;\n    END;',
+                       replace(w.body, E'\n    ', E'\n        '), m.schema_name, nm.fr);
+    END IF;
     -- one block, run by the flush function and inlined into the COMMIT event's function (a call less per
     -- transaction); both declare what it reads (_tv_at_commit, _tv_seq, _tv_x) and what it leaves (_tv_c: the
     -- number of rows it changed)
@@ -5269,7 +5428,7 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
     IF NOT _tv_at_commit AND _tv_c > 0 AND strpos(coalesce(current_setting('pg_tviews.reported', true), ''), %13$L) = 0 THEN
         _tv_x := set_config('pg_tviews.reported', coalesce(current_setting('pg_tviews.reported', true), '') || %13$L, true);
     END IF;$s$, m.schema_name, NULL, m.key_type, replace(w.decl, E'\n    ', E'\n        '), replace(w.gather, '@@Q@@', q), nm.fr,
-        w.into_list, w.body, ent, dv, recompute, q, tok, reads_lock);
+        w.into_list, walk, ent, dv, recompute, q, tok, reads_lock);
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_at_commit boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
@@ -5447,6 +5606,7 @@ $g$, m.schema_name, nm.ft, q, after_q, lk);
             srcno := srcno + 1;
             trgfn := nm.src_prefix || substr(md5((d->>'schema') || '.' || (d->>'table')), 1, 8) || '_trg';
             body := '';
+            probe := '';
             FOR g IN SELECT * FROM (VALUES
                         ('INSERT', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (NEW).*)' ELSE 'pg_tviews_new' END),
                         ('DELETE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).*)' ELSE 'pg_tviews_old' END),
@@ -5455,7 +5615,18 @@ $g$, m.schema_name, nm.ft, q, after_q, lk);
                 body := body || format(E'\n    %s TG_OP = %L THEN\n        INSERT INTO %3$s (scope, vals, ev) SELECT s, v, NOT _tv_enl AND row_number() OVER () = 1 FROM (VALUES %4$s) x(s, v) WHERE cardinality(v) > 0;',
                                        CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, q,
                                        public.pg_tviews__gen_queue(m, d, srcno, g.op, g.rel));
+                probe := probe || format(E'\n        %s TG_OP = %L THEN\n            PERFORM 1 FROM (VALUES %3$s) x(s, v) WHERE cardinality(v) > 0;',
+                                         CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, public.pg_tviews__gen_queue(m, d, srcno, g.op, g.rel));
             END LOOP;
+            -- An expression (a jsonb reference's cast, a key expression) evaluated over the changed rows, where the query
+            -- may never evaluate it (a row its WHERE filters out): a data exception there (a cast of a non-numeric text)
+            -- does not fail the write but queues a full refresh instead, whose query decides. Tried first in a
+            -- subtransaction that writes nothing (no subtransaction ID). Since 0.3.20; 0.3.19 failed the write.
+            IF d::text ~ '"(from_x|to_x|key_expr)"' THEN
+                body := format(E'\n    BEGIN%s\n        END IF;\n    EXCEPTION WHEN data_exception THEN\n        _tv_all := true;\n    END;'
+                               '\n    IF _tv_all THEN\n        INSERT INTO %s (scope, vals, ev) VALUES (''all'', ''{}'', NOT _tv_enl);\n    ELS%s',
+                               probe, q, substr(body, 6));
+            END IF;
             EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
@@ -5463,7 +5634,7 @@ DECLARE
     _tv_n bigint;
     _tv_enl boolean := strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %6$L) > 0;
     _tv_seq text;
-    _tv_x text;     -- set_config() as an expression, not PERFORM: no executor run
+    _tv_x text;     -- set_config() as an expression, not PERFORM: no executor run%7$s
 BEGIN%3$s
     END IF;
     GET DIAGNOSTICS _tv_n = ROW_COUNT;
@@ -5473,7 +5644,8 @@ BEGIN%3$s
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, trgfn, body, after_q, one_event, tok);
+$g$, m.schema_name, trgfn, body, after_q, one_event, tok,
+   CASE WHEN d::text ~ '"(from_x|to_x|key_expr)"' THEN E'\n    _tv_all boolean := false;' ELSE '' END);
             INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature, source)
             VALUES (ent, 'function', m.schema_name, trgfn, '', (d->>'schema') || '.' || (d->>'table'));
             EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, trgfn);
@@ -5736,6 +5908,54 @@ BEGIN
 END
 $fn$;
 
+-- Keys, hop values and lock values pass between maintenance steps as text, printed and read back under the TVIEW's
+-- pinned settings: those must print each such value as text that reads back as the same value. Not so with
+-- extra_float_digits below 1 (a double precision rounded to 15 digits), nor a DateStyle other than ISO for values with
+-- a time zone (abbreviations like IST read back as another zone) or, under YMD, for dates and timestamps (SQL-style
+-- dates do not read back at all).
+-- 0.3.19 accepted them: a TVIEW created by a session of an old driver (extra_float_digits = 0) kept wrong rows.
+CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_lossy_settings(ent text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
+    st jsonb := coalesce(m.settings, '{}');
+    types oid[];
+    bad text[] := '{}';
+BEGIN
+    IF st = '{}' THEN
+        RETURN;
+    END IF;
+    -- the types passed on: the key's, and every column or expression a path hops from, into or ends at
+    types := ARRAY[to_regtype(m.key_type)::oid] || ARRAY(
+        SELECT coalesce((s.x->>'typeoid')::oid, a.atttypid)
+          FROM jsonb_array_elements(m.dependencies) d
+          CROSS JOIN LATERAL (SELECT h.h->'from_x' AS x, CASE WHEN h.o = 1 THEN d->>'schema' ELSE p.p->'hops'->(h.o::int - 2)->>'schema' END AS sch,
+                                     CASE WHEN h.o = 1 THEN d->>'table' ELSE p.p->'hops'->(h.o::int - 2)->>'table' END AS tbl, h.h->>'from' AS col
+                                FROM jsonb_array_elements(coalesce(d->'paths', '[]')) p(p) CROSS JOIN LATERAL jsonb_array_elements(p.p->'hops') WITH ORDINALITY h(h, o)
+                              UNION ALL
+                              SELECT h.h->'to_x', h.h->>'schema', h.h->>'table', h.h->>'to'
+                                FROM jsonb_array_elements(coalesce(d->'paths', '[]')) p(p) CROSS JOIN LATERAL jsonb_array_elements(p.p->'hops') h(h)
+                              UNION ALL
+                              SELECT NULL, d->>'schema', d->>'table', n->>'col' FROM jsonb_array_elements(coalesce(d->'near', '[]')) n) s
+          LEFT JOIN pg_attribute a ON s.x IS NULL AND a.attrelid = to_regclass(format('%I.%I', s.sch, s.tbl)) AND a.attname = s.col AND NOT a.attisdropped);
+    types := ARRAY(SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END FROM pg_type t WHERE t.oid = ANY(types));
+    IF types && ARRAY['float4'::regtype, 'float8'::regtype]::oid[] AND (st->>'extra_float_digits')::int < 1 THEN
+        bad := bad || format('extra_float_digits = %s rounds its double precision values', st->>'extra_float_digits');
+    END IF;
+    -- (outside ISO, a zone prints as its abbreviation, and under YMD a date prints day and month first)
+    IF split_part(st->>'DateStyle', ',', 1) <> 'ISO'
+       AND (types && ARRAY['timestamptz'::regtype, 'timetz'::regtype]::oid[]
+            OR types && ARRAY['date'::regtype, 'timestamp'::regtype]::oid[] AND btrim(split_part(st->>'DateStyle', ',', 2)) = 'YMD') THEN
+        bad := bad || format('DateStyle = %s prints its date/time values as text that does not always read back as the same value', st->>'DateStyle');
+    END IF;
+    IF cardinality(bad) > 0 THEN
+        RAISE EXCEPTION 'TVIEW % passes keys and join values as text under the settings it keeps, and %', ent, array_to_string(bad, '; and ')
+            USING ERRCODE = '22023',
+                  HINT = 'Create it with extra_float_digits = 1 (the default) and DateStyle = ''ISO, ...'', in the session or in options.settings ({"DateStyle": "ISO, DMY"}).';
+    END IF;
+END
+$fn$;
+
 -- Builds definition view + table + metadata + objects for a parsed name. adopt = true keeps an
 -- existing table with the same columns (convert_existing_table) and repairs its rows.
 CREATE OR REPLACE FUNCTION public.pg_tviews__build(sch text, tbl text, ent text, query text, options jsonb, op text, adopt boolean DEFAULT false)
@@ -5845,6 +6065,7 @@ BEGIN
     EXECUTE format('COMMENT ON TABLE %I.%I IS %L', sch, tbl,
                    'TVIEW ' || jsonb_build_object('entity', ent, 'definition', query, 'options', coalesce(options, '{}'))::text);
     PERFORM public.pg_tviews__install_objects(ent);
+    PERFORM public.pg_tviews__refuse_lossy_settings(ent);
     IF adopt THEN
         EXECUTE format('SELECT %I.%I(false)', sch, nm.fr) INTO n;
     END IF;

@@ -303,7 +303,6 @@ class LineageTest {
             String[] refused = {
                 "SELECT o.pk_order || '-' || c.pk_customer AS pk_two FROM " + t + " o JOIN l16.tb_customer c ON c.pk_customer = o.fk_customer",
                 "SELECT lower(o.label) AS pk_nullable, count(*) AS n FROM l16.tb_customer c LEFT JOIN " + t + " o ON o.fk_customer = c.pk_customer GROUP BY 1",
-                "SELECT s.d AS pk_sub FROM (SELECT o.created_at::date AS d FROM " + t + " o GROUP BY 1) s",
                 "SELECT l16.tagged(o.amount) AS pk_tag, count(*) AS n FROM " + t + " o GROUP BY 1"};
             for (String q : refused) {
                 String name = q.replaceAll("(?s).* AS pk_(\\w+).*", "$1");
@@ -311,6 +310,12 @@ class LineageTest {
             }
             assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l16.tv_two', " + Rt.literal(refused[0]) + ")"))
                     .hasMessageContaining("pk_two is an expression that cannot be traced").hasMessageContaining("one table of the main query");
+            // a key selected as an expression in a subquery (0.3.20; refused before): followed as that expression
+            String sub = "SELECT s.d AS pk_sub, count(*) AS n FROM (SELECT o.created_at::date AS d FROM " + t + " o) s GROUP BY 1";
+            exec(c, "SELECT pg_tviews_create('l16.tv_sub', " + Rt.literal(sub) + ")");
+            exec(w, "UPDATE " + t + " SET created_at = created_at + interval '3 days' WHERE pk_order % 3 = 0");
+            exec(w, "DELETE FROM " + t + " WHERE pk_order = 4");
+            assertThat(Rt.driftAgainst(c, "l16.tv_sub", sub)).isZero();
         }
     }
 
@@ -526,6 +531,150 @@ class LineageTest {
     }
 
     /**
+     * An expression of one table's columns selected in a subquery, a CTE or a UNION branch and joined outside it
+     * ((e.ref)::integer AS uid ... ON x.uid = u.pk_user, 0.3.20; 0.3.19 refused it): the output column is linked to the
+     * expression's node as an equality side would be, its text found in the SELECT list the definition prints. And an
+     * expression on the nullable side of an outer join that is not NULL when its row is missing ((u.name IS NULL)::text,
+     * coalesce inside a function) is no longer linked: 0.3.19 accepted it and missed the rows matched by a missing row.
+     */
+    @Test
+    void expressionsSelectedInASubqueryAndJoinedOutsideAreFollowed(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l26; SET search_path = l26, public");
+            exec(c, "CREATE TABLE \"tb us'|er\" (pk_user int PRIMARY KEY, name text);"
+                    + " CREATE TABLE tb_event (pk_event int PRIMARY KEY, ref text, kind text);"
+                    + " CREATE TABLE tb_seat (pk_seat int PRIMARY KEY, fk_user int)");
+            exec(c, "INSERT INTO \"tb us'|er\" SELECT g, CASE WHEN g % 3 = 0 THEN 'U' ELSE 'u' END || (g % 4) FROM generate_series(1, 8) g;"
+                    + " INSERT INTO tb_event SELECT g, CASE WHEN g % 7 = 0 THEN 'x' ELSE (1 + g % 9)::text END, 'u' || (g % 5) FROM generate_series(1, 30) g;"
+                    + " INSERT INTO tb_seat SELECT g, CASE WHEN g % 5 > 0 THEN 1 + g % 10 END FROM generate_series(1, 12) g");
+            String u = "l26.\"tb us'|er\"";
+            Oracle oracle = new Oracle(c)
+                    .create("l26.tv_user", "SELECT \"u'x\".pk_user, \"u'x\".name, coalesce(x.n, 0) AS n FROM " + u + " \"u'x\" LEFT JOIN (SELECT CASE WHEN e.ref ~ '^[0-9]+$'"
+                            + " THEN e.ref::int END AS uid, count(*) AS n FROM l26.tb_event e GROUP BY 1) x ON x.uid = \"u'x\".pk_user")
+                    .create("l26.tv_kind", "SELECT u.pk_user AS pk_kind, x.n, x.ids FROM " + u + " u JOIN (SELECT lower(e.kind) AS k, count(*) AS n,"
+                            + " string_agg(e.pk_event::text, ',' ORDER BY e.pk_event) AS ids FROM l26.tb_event e GROUP BY 1) x ON x.k = u.name")
+                    .create("l26.tv_event", "WITH c AS (SELECT u.pk_user::text AS r, upper(u.name) AS nm FROM " + u + " u)"
+                            + " SELECT e.pk_event, c.nm FROM l26.tb_event e LEFT JOIN c ON c.r = e.ref")
+                    .create("l26.tv_feed", "SELECT e.pk_event AS pk_feed, x.nm FROM l26.tb_event e JOIN (SELECT u.pk_user::text AS r, u.name AS nm FROM " + u + " u"
+                            + " UNION ALL SELECT 'x' || u.pk_user, 'alt' FROM " + u + " u) x ON x.r = e.ref");
+            assertThat(dependencyKinds(c, "l26")).isEqualTo("keyed");
+            String[] writes = {"UPDATE l26.tb_event SET ref = '3' WHERE pk_event = 7", "UPDATE l26.tb_event SET ref = 'x4' WHERE pk_event % 6 = 0",
+                "UPDATE " + u + " SET name = 'u1' WHERE pk_user = 3", "UPDATE l26.tb_event SET kind = 'U1' WHERE pk_event % 4 = 1",
+                "UPDATE " + u + " SET pk_user = 14 WHERE pk_user = 4", "INSERT INTO l26.tb_event VALUES (31, '14', 'U3'), (32, 'x14', NULL)",
+                "BEGIN", "DELETE FROM " + u + " WHERE pk_user = 2", "SAVEPOINT s", "UPDATE l26.tb_event SET ref = '2'", "ROLLBACK TO SAVEPOINT s",
+                "INSERT INTO " + u + " VALUES (2, 'u0')", "COMMIT", "DELETE FROM l26.tb_event WHERE pk_event % 5 = 2", "TRUNCATE l26.tb_event",
+                "INSERT INTO l26.tb_event VALUES (1, '1', 'u1'), (2, 'x1', 'U1')"};
+            for (String sql : writes) {
+                exec(w, sql);
+                oracle.check(sql);
+            }
+            exec(c, "BEGIN READ ONLY");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'OK' AND component LIKE 'definition:l26.%'")).isEqualTo(4L);
+            exec(c, "COMMIT");
+            // not NULL when the seat has no user: a change of the users leads to none of the events it matches
+            exec(c, "INSERT INTO l26.tb_event VALUES (3, 'true', 'u0')");
+            for (String nonStrict : new String[] {"(u.name IS NULL)::text", "lower(coalesce(u.name, 'true'))"}) {
+                assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l26.tv_seat', $q$SELECT s.pk_seat, (SELECT count(*) FROM l26.tb_event e WHERE e.ref = "
+                        + nonStrict + ") AS n FROM l26.tb_seat s LEFT JOIN " + u + " u ON u.pk_user = s.fk_user$q$)")).hasMessageContaining("cannot trace changes of l26.");
+            }
+            // NULL when the user is missing (a strict expression): followed
+            oracle.create("l26.tv_seat", "SELECT s.pk_seat, (SELECT count(*) FROM l26.tb_event e WHERE e.kind = lower(u.name)) AS n FROM l26.tb_seat s"
+                    + " LEFT JOIN " + u + " u ON u.pk_user = s.fk_user");
+            for (String sql : new String[] {"DELETE FROM " + u + " WHERE pk_user = 1", "UPDATE l26.tb_seat SET fk_user = NULL WHERE pk_seat = 2",
+                "INSERT INTO l26.tb_event VALUES (4, '5', 'u3')", "UPDATE " + u + " SET name = 'U3' WHERE pk_user = 5"}) {
+                exec(w, sql);
+                oracle.check(sql);
+            }
+        }
+    }
+
+    /**
+     * An expression that raises on rows the query filters out (a jsonb author cast to an integer, over posts of another
+     * kind whose author is not a number): maintenance evaluates it over the changed rows and the lookup over the rows
+     * it scans, and a data exception there refreshes the TVIEW fully instead of failing the write (0.3.20; 0.3.19 failed
+     * it with 22P02). A row the query itself evaluates still fails, at COMMIT, with the query's own error, and changes
+     * nothing.
+     */
+    @Test
+    void expressionsThatFailOnRowsTheQueryFiltersOutDoNotFailTheWrite(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l27; SET search_path = l27, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text);"
+                    + " CREATE TABLE \"tb po'st\" (pk_post int PRIMARY KEY, kind text NOT NULL, meta jsonb)");
+            exec(c, "INSERT INTO tb_user SELECT g, 'u' || g FROM generate_series(1, 5) g;"
+                    + " INSERT INTO \"tb po'st\" SELECT g, 'user', jsonb_build_object('author', 1 + g % 5) FROM generate_series(1, 20) g;"
+                    + " INSERT INTO \"tb po'st\" VALUES (21, 'bot', '{\"author\": \"crawler\"}')");
+            String posts = "l27.\"tb po'st\"";
+            Oracle oracle = new Oracle(c)
+                    .create("l27.tv_post", "SELECT p.pk_post, u.name FROM " + posts + " p JOIN l27.tb_user u ON u.pk_user = (p.meta->>'author')::int WHERE p.kind = 'user'")
+                    .create("l27.tv_user", "SELECT u.pk_user, coalesce(x.n, 0) AS n FROM l27.tb_user u LEFT JOIN (SELECT (p.meta->>'author')::int AS uid, count(*) AS n"
+                            + " FROM " + posts + " p WHERE p.kind = 'user' GROUP BY 1) x ON x.uid = u.pk_user");
+            String[] writes = {"INSERT INTO " + posts + " VALUES (22, 'bot', '{\"author\": \"spider\"}')",
+                "UPDATE " + posts + " SET kind = 'bot', meta = '{\"author\": \"x\"}' WHERE pk_post = 1", "UPDATE l27.tb_user SET name = 'renamed' WHERE pk_user = 2",
+                "BEGIN", "UPDATE l27.tb_user SET name = 'n3' WHERE pk_user = 3", "SELECT pg_tviews_flush()", "UPDATE " + posts + " SET meta = '{\"author\": 3}' WHERE pk_post = 2",
+                "UPDATE " + posts + " SET kind = 'user', meta = '{\"author\": 4}' WHERE pk_post = 22", "COMMIT", "DELETE FROM l27.tb_user WHERE pk_user = 5",
+                "UPDATE " + posts + " SET meta = jsonb_build_object('author', pk_post % 4) WHERE kind = 'user'"};
+            for (String sql : writes) {
+                exec(w, sql);
+                oracle.check(sql);
+            }
+            // a post the query reads whose author is not a number: the query cannot hold it, the write fails at COMMIT
+            exec(w, "BEGIN");
+            exec(w, "INSERT INTO " + posts + " VALUES (23, 'user', '{\"author\": \"nobody\"}')");
+            assertThatThrownBy(() -> exec(w, "COMMIT")).isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("22P02");
+            assertThat(value(c, "SELECT count(*) FROM " + posts + " WHERE pk_post = 23")).isEqualTo(0L);
+            oracle.check("a failed COMMIT");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l27%'")).isEqualTo(0L);
+        }
+    }
+
+    /**
+     * Keys and join values pass between maintenance steps as text, under the settings the TVIEW keeps (0.3.20; found by
+     * a tester of 0.3.19): a TVIEW whose kept settings would not read such a value back as itself is refused (a session
+     * of an old driver with extra_float_digits = 0 rounded double precision keys; DateStyle SQL with Asia/Kolkata printed
+     * IST, read back as Israel's time), unless options.settings gives readable ones; a text cast to a timestamp keeps
+     * its zone abbreviations; a join on a char(4) expression passes its values as char(4), not char(1); and the column
+     * names the generated code uses for itself are refused.
+     */
+    @Test
+    void valuesPassedAsTextReadBackAsTheSameValue(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l28; SET search_path = l28, public");
+            exec(c, "CREATE TABLE tb_g (pk_g int PRIMARY KEY, y float8, at timestamptz, at_text text, code text);"
+                    + " CREATE TABLE tb_u (pk_u int PRIMARY KEY, name text, c char(4))");
+            exec(c, "INSERT INTO tb_g VALUES (1, 0.1::float8 + 0.2::float8, '2026-01-01 10:00+05:30', '2026-01-01 10:00 IST', 'abcd'),"
+                    + " (2, 0.3, '2026-01-01 10:00+02', '2026-01-02 10:00 IST', 'ab'); INSERT INTO tb_u VALUES (1, 'a', 'ab')");
+            String byY = "SELECT g.y AS pk_y, count(*) AS n FROM l28.tb_g g GROUP BY g.y";
+            String byAt = "SELECT g.at AS pk_at, count(*) AS n FROM l28.tb_g g GROUP BY g.at";
+            exec(c, "SET extra_float_digits = 0");
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l28.tv_y', " + Rt.literal(byY) + ")")).isEqualTo("22023");
+            // (a JDBC session cannot set DateStyle: the settings an application's psql session would have, as options)
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l28.tv_at', " + Rt.literal(byAt)
+                    + ", '{\"settings\": {\"DateStyle\": \"SQL, DMY\", \"TimeZone\": \"Asia/Kolkata\"}}')")).isEqualTo("22023");
+            assertThat(value(c, "SELECT count(*) FROM pg_tview_meta WHERE schema_name = 'l28'")).isEqualTo(0L);
+            Oracle oracle = new Oracle(c)
+                    .create("l28.tv_y", byY, "{\"settings\": {\"extra_float_digits\": \"1\"}}")
+                    .create("l28.tv_at", byAt, "{\"settings\": {\"DateStyle\": \"ISO, DMY\", \"TimeZone\": \"Asia/Kolkata\"}}")
+                    .create("l28.tv_text", "SELECT g.pk_g AS pk_text, g.at_text::timestamptz AS at FROM l28.tb_g g")
+                    .create("l28.tv_code", "SELECT g.pk_g AS pk_code, (SELECT string_agg(u.name, ',' ORDER BY u.pk_u) FROM l28.tb_u u"
+                            + " WHERE u.c = g.code::char(4)) AS names FROM l28.tb_g g");
+            exec(c, "RESET extra_float_digits");
+            exec(w, "SET timezone_abbreviations = 'India'");
+            String[] writes = {"INSERT INTO l28.tb_g VALUES (3, 0.1::float8 + 0.2::float8, '2026-01-01 06:30+01', '2026-01-03 10:00 IST', 'abcd')",
+                "UPDATE l28.tb_g SET y = 0.3 WHERE pk_g = 1", "UPDATE l28.tb_g SET at_text = at_text WHERE pk_g = 2",
+                "INSERT INTO l28.tb_u VALUES (5, 'new', 'abcd')", "UPDATE l28.tb_u SET c = 'ab' WHERE pk_u = 5"};
+            for (String sql : writes) {
+                exec(w, sql);
+                oracle.check(sql);
+            }
+            for (String col : new String[] {"pg_tviews_n", "pg_tviews_in"}) {
+                assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l28.tv_r', $q$SELECT u.pk_u AS pk_r, u.name AS " + col + " FROM l28.tb_u u$q$)"))
+                        .as(col).isEqualTo("42939");
+            }
+        }
+    }
+
+    /**
      * Window functions partitioned by a never-NULL column of the one table their level reads (0.3.18; 0.3.17 refused every
      * window): a row's values depend only on the rows of its partition, which a change leaves and enters by its old and
      * new partition value, so the table's paths get twins that first hop into it by that column. Top-N per group, a
@@ -686,14 +835,18 @@ class LineageTest {
                 exec(w, sql);
                 oracle.check(sql);
             }
-            // a branch in parentheses (a nested set operation), a DISTINCT branch, a key of two tables: refused
-            for (String q : new String[] {"(SELECT 'u' || u.pk_user AS pk_refused FROM l22.tb_user u UNION ALL SELECT 'p' || p.pk_post FROM " + post + " p)"
-                    + " EXCEPT SELECT 'c' || c.pk_comment FROM l22.tb_comment c",
-                    "SELECT 'u' || u.pk_user AS pk_refused FROM l22.tb_user u UNION ALL SELECT DISTINCT 'p' || p.pk_post FROM " + post + " p",
-                    "SELECT 'u' || u.pk_user AS pk_refused FROM l22.tb_user u UNION ALL SELECT c.pk_comment || '-' || p.pk_post FROM l22.tb_comment c JOIN "
-                            + post + " p ON p.pk_post = c.fk_post"}) {
-                assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l22.tv_refused', $q$" + q + "$q$)")).as(q).hasMessageContaining("cannot trace changes of l22.");
-            }
+            // a branch in parentheses (a nested set operation) and a DISTINCT branch: followed since 0.3.20, each branch's expression
+            // found in the SELECT list the definition prints (0.3.19 refused them)
+            oracle.create("l22.tv_nested", "(SELECT 'u' || u.pk_user AS pk_nested FROM l22.tb_user u UNION ALL SELECT 'p' || p.pk_post FROM " + post + " p)"
+                    + " EXCEPT SELECT 'p' || c.fk_post FROM l22.tb_comment c")
+                    .create("l22.tv_distinct", "SELECT 'u' || u.pk_user AS pk_distinct, u.name FROM l22.tb_user u UNION ALL SELECT DISTINCT 'p' || p.pk_post, p.title"
+                            + " FROM " + post + " p");
+            oracle.run("UPDATE l22.tb_comment SET fk_post = 2 WHERE pk_comment = 31", "DELETE FROM l22.tb_comment WHERE fk_post = 9",
+                    "UPDATE " + post + " SET pk_post = 41 WHERE pk_post = 40", "UPDATE l22.tb_user SET name = 'B' WHERE pk_user = 2");
+            // a key of two tables: refused
+            String two = "SELECT 'u' || u.pk_user AS pk_refused FROM l22.tb_user u UNION ALL SELECT c.pk_comment || '-' || p.pk_post FROM l22.tb_comment c JOIN "
+                    + post + " p ON p.pk_post = c.fk_post";
+            assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l22.tv_refused', $q$" + two + "$q$)")).as(two).hasMessageContaining("cannot trace changes of l22.");
         }
     }
 
@@ -708,7 +861,7 @@ class LineageTest {
             // the view keeps its column names, so the definition reads as before; the generated code names the table's column
             oracle.run("ALTER TABLE tb_comment RENAME COLUMN fk_post TO \"fk post\"", "INSERT INTO tb_comment VALUES (2, 1, 'y'), (3, 2, 'z')",
                     "UPDATE tb_comment SET \"fk post\" = 2 WHERE pk_comment = 1");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT string_agg(component || ': ' || message, '; ') FROM pg_tviews_health_check() WHERE status <> 'OK'")).isNull();
         }
     }
 

@@ -168,6 +168,12 @@ class RandomizedTest {
                     + " FROM tb_post p LEFT JOIN tb_user u ON u.score / 10 = p.pk_post % 10 GROUP BY p.pk_post"});
             shapes.add(new String[] {"tv_texted", "SELECT u.pk_user AS pk_texted, (SELECT count(*) FROM tb_post p WHERE p.fk_user::text = u.pk_user::text AND p.flag)"
                     + " AS flagged FROM tb_user u"});
+            // an expression selected in a subquery and joined outside it (0.3.20): flagged posts counted per score band of their
+            // author's text key, and a user's manager reached through a text reference made in a CTE
+            shapes.add(new String[] {"tv_xsel", "SELECT u.pk_user AS pk_xsel, coalesce(x.n, 0) AS flagged FROM tb_user u LEFT JOIN (SELECT p.fk_user::text AS ref,"
+                    + " count(*) AS n FROM tb_post p WHERE p.flag GROUP BY 1) x ON x.ref = u.pk_user::text"});
+            shapes.add(new String[] {"tv_xcte", "WITH m AS (SELECT a.pk_user::text AS ref, upper(a.name) AS boss FROM tb_user a) SELECT u.pk_user AS pk_xcte, m.boss"
+                    + " FROM tb_user u LEFT JOIN m ON m.ref = u.fk_manager::text"});
             // window functions partitioned by a column of their table (0.3.18): each user's two best-flagged posts, and a row number
             shapes.add(new String[] {"tv_ranked2", "SELECT x.pk_post AS pk_ranked2, x.r, x.n FROM (SELECT p.pk_post, rank() OVER (PARTITION BY p.fk_user"
                     + " ORDER BY p.flag DESC) AS r, row_number() OVER (PARTITION BY p.fk_user ORDER BY p.flag, p.pk_post) AS n FROM tb_post p"
