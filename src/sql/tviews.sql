@@ -5914,8 +5914,10 @@ $fn$;
 -- a time zone (abbreviations like IST read back as another zone) or, under YMD, for dates and timestamps (SQL-style
 -- dates do not read back at all).
 -- 0.3.19 accepted them: a TVIEW created by a session of an old driver (extra_float_digits = 0) kept wrong rows.
-CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_lossy_settings(ent text) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+-- NULL when they do; otherwise what does not (the create refuses it, pg_tviews__refuse_lossy_settings; the health check
+-- reports one created before 0.3.20)
+CREATE OR REPLACE FUNCTION public.pg_tviews__lossy_settings(ent text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
     st jsonb := coalesce(m.settings, '{}');
@@ -5923,7 +5925,7 @@ DECLARE
     bad text[] := '{}';
 BEGIN
     IF st = '{}' THEN
-        RETURN;
+        RETURN NULL;
     END IF;
     -- the types passed on: the key's, and every column or expression a path hops from, into or ends at
     types := ARRAY[to_regtype(m.key_type)::oid] || ARRAY(
@@ -5948,10 +5950,19 @@ BEGIN
             OR types && ARRAY['date'::regtype, 'timestamp'::regtype]::oid[] AND btrim(split_part(st->>'DateStyle', ',', 2)) = 'YMD') THEN
         bad := bad || format('DateStyle = %s prints its date/time values as text that does not always read back as the same value', st->>'DateStyle');
     END IF;
-    IF cardinality(bad) > 0 THEN
-        RAISE EXCEPTION 'TVIEW % passes keys and join values as text under the settings it keeps, and %', ent, array_to_string(bad, '; and ')
-            USING ERRCODE = '22023',
-                  HINT = 'Create it with extra_float_digits = 1 (the default) and DateStyle = ''ISO, ...'', in the session or in options.settings ({"DateStyle": "ISO, DMY"}).';
+    RETURN CASE WHEN cardinality(bad) > 0
+                THEN format('TVIEW %s passes keys and join values as text under the settings it keeps, and %s', ent, array_to_string(bad, '; and ')) END;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_lossy_settings(ent text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    msg constant text := public.pg_tviews__lossy_settings(ent);
+BEGIN
+    IF msg IS NOT NULL THEN
+        RAISE EXCEPTION '%', msg USING ERRCODE = '22023',
+            HINT = 'Create it with extra_float_digits = 1 (the default) and DateStyle = ''ISO, ...'', in the session or in options.settings ({"DateStyle": "ISO, DMY"}).';
     END IF;
 END
 $fn$;
@@ -6789,6 +6800,11 @@ BEGIN
               AND to_regclass(format('%I.%I', m.schema_name, nm.dv)) IS NOT NULL THEN
             status := 'ERROR'; severity := 'critical';
             message := format('a function, type or view its query uses changed since its rows were computed (a replaced function, a renamed enum value, a redefined view): they may be stale; run pg_tviews_refresh(%L)', m.entity);
+        ELSIF public.pg_tviews__lossy_settings(m.entity) IS NOT NULL THEN
+            -- (created before 0.3.20, which refuses them)
+            status := 'ERROR'; severity := 'critical';
+            message := format('%s: its rows may be wrong; recreate it with readable settings (pg_tviews_create_or_replace with options.settings {"extra_float_digits": "1", "DateStyle": "ISO, DMY"})',
+                              public.pg_tviews__lossy_settings(m.entity));
         END IF;
         RETURN NEXT;
 

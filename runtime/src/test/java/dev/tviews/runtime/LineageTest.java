@@ -667,6 +667,12 @@ class LineageTest {
                 exec(w, sql);
                 oracle.check(sql);
             }
+            // one kept from before 0.3.20 (its settings row as 0.3.19 wrote it): the health check names it
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l28%'")).isEqualTo(0L);
+            exec(c, "UPDATE pg_tview_meta SET settings = settings || '{\"extra_float_digits\": \"0\"}' WHERE entity = 'l28.y'");
+            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component = 'tview:l28.y'"))
+                    .asString().contains("extra_float_digits = 0 rounds its double precision values");
+            exec(c, "UPDATE pg_tview_meta SET settings = settings || '{\"extra_float_digits\": \"1\"}' WHERE entity = 'l28.y'");
             for (String col : new String[] {"pg_tviews_n", "pg_tviews_in"}) {
                 assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l28.tv_r', $q$SELECT u.pk_u AS pk_r, u.name AS " + col + " FROM l28.tb_u u$q$)"))
                         .as(col).isEqualTo("42939");
