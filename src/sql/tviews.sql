@@ -190,8 +190,8 @@ CREATE TRIGGER pg_tview_helpers_forget AFTER UPDATE OF dropping ON public.pg_tvi
 -- locale-dependent patterns, XML's binary encoding, and the text search configuration of to_tsvector(text).
 CREATE OR REPLACE FUNCTION public.pg_tviews__setting_names() RETURNS text[]
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'timezone_abbreviations', 'bytea_output', 'lc_monetary',
-                 'lc_numeric', 'lc_time', 'xmlbinary', 'default_text_search_config'];
+    SELECT ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'timezone_abbreviations', 'array_nulls', 'bytea_output',
+                 'lc_monetary', 'lc_numeric', 'lc_time', 'xmlbinary', 'default_text_search_config'];
 $$;
 
 -- Values of a catalog row that generated code and the runtime splice into statements are canonical: the key's type is
@@ -1194,7 +1194,10 @@ BEGIN
         -- x = ANY(arr) with a column x and an array column arr of x's own element type (no cast on either side): a
         -- membership edge (pg_tviews__an_member_edge), under the same conditions as an equality
         member := e->>'_' = 'SCALARARRAYOPEXPR';
-        IF NOT member OR e->>'useOr' = 'true' AND public.pg_tviews__an_member_of(e->'args'->0, e->'args'->1) THEN
+        -- (not an equality of two arrays: a hop passes single values, and 0.3.19 failed every write that passed two arrays)
+        IF NOT member AND (SELECT t.typcategory FROM pg_type t WHERE t.oid = public.pg_tviews__base_type(public.pg_tviews__an_expr_type(e->'args'->0))) = 'A' THEN
+            NULL;
+        ELSIF NOT member OR e->>'useOr' = 'true' AND public.pg_tviews__an_member_of(e->'args'->0, e->'args'->1) THEN
             pairs := jsonb_build_array(jsonb_build_array(public.pg_tviews__an_var(e->'args'->0, scope), public.pg_tviews__an_var(e->'args'->1, scope), member));
             -- a side that is an expression of one table's columns (lower(u.email), (p.meta->>'author_id')::int): a node of
             -- its own (pg_tviews__an_xnode), an equality like a column's; its text is proven when a path uses it
@@ -3528,6 +3531,23 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
       FROM (SELECT t->'expr' AS e FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno) k;
 $$;
 
+-- Types and what they are made of: a domain's base type, an array's (or point's) elements, a range's subtype, a
+-- multirange's range, a composite's fields (their text is made of their parts' text)
+CREATE OR REPLACE FUNCTION public.pg_tviews__type_closure(types oid[]) RETURNS oid[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE t(o) AS (
+        SELECT u FROM unnest(types) u
+        UNION
+        SELECT x.o FROM t JOIN pg_type ty ON ty.oid = t.o
+         CROSS JOIN LATERAL (SELECT ty.typbasetype WHERE ty.typtype = 'd'
+                             UNION ALL SELECT ty.typelem WHERE ty.typelem <> 0
+                             UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE r.rngtypid = ty.oid
+                             UNION ALL SELECT r.rngtypid FROM pg_range r WHERE r.rngmultitypid = ty.oid
+                             UNION ALL SELECT a.atttypid FROM pg_attribute a
+                                        WHERE ty.typtype = 'c' AND a.attrelid = ty.typrelid AND a.attnum > 0 AND NOT a.attisdropped) x(o))
+    SELECT coalesce(array_agg(o), '{}') FROM t
+$$;
+
 -- (prove: see pg_tviews__an_key_expr; the health check passes false)
 DROP FUNCTION IF EXISTS public.pg_tviews__analyze_view(text, text, text, regclass, jsonb);
 CREATE OR REPLACE FUNCTION public.pg_tviews__analyze_view(sch text, tbl text, ent text, v regclass, options jsonb, prove boolean DEFAULT true)
@@ -3558,6 +3578,8 @@ DECLARE
     f text;
     policy text := coalesce(options->>'uncascaded_policy', 'error');
     settings_used text[];
+    tys oid[];
+    types_text text;
 BEGIN
     options := coalesce(options, '{}');
     key_col := coalesce(options->>'key', 'pk_' || substr(tbl, 4));
@@ -3599,15 +3621,23 @@ BEGIN
     -- bytea by bytea_output, money by lc_monetary, xml's binary content by xmlbinary; to_char() and the text search
     -- functions that take no configuration depend on lc_numeric, lc_time and default_text_search_config
     -- (only the settings the query's values depend on are pinned: each one a maintenance function sets costs every call)
+    -- (the types of the tree, and what they are made of: a domain's base type, an array's elements, a range's, a
+    -- composite's fields; 0.3.19 looked at the tree's own type OIDs only, and kept no settings for a domain over
+    -- double precision, a daterange or a row type with a timestamptz field)
+    tys := public.pg_tviews__type_closure(ARRAY(
+                              SELECT DISTINCT x[1]::oid FROM regexp_matches(acc::text, '"[a-z_]*type[a-z_]*": "([0-9]+)"', 'g') x
+                              UNION SELECT DISTINCT y::oid FROM regexp_matches(acc::text, '"[a-z_]*types[a-z_]*": \[([^]]*)\]', 'g') x
+                                                         CROSS JOIN LATERAL regexp_split_to_table(x[1], '[^0-9]+') y WHERE y <> ''));
+    types_text := (SELECT string_agg(format('"xtype": "%s"', t), ' ') FROM unnest(tys) t);
     settings_used := ARRAY(SELECT DISTINCT u FROM unnest(
-          CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(1082|1083|1114|1184|1186|1266|700|701|790|1182|1183|1115|1185|1187|1270|1021|1022|791)"'
-               THEN ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits'] END
-          -- (text read as a date/time value: '... IST' is India's or Israel's time as timezone_abbreviations says; since 0.3.20)
-          || CASE WHEN jsonb_path_exists(acc, 'strict $.** ? (@."_" == "COERCEVIAIO" && (@.resulttype == "1082" || @.resulttype == "1083" || @.resulttype == "1114" || @.resulttype == "1184" || @.resulttype == "1266"))')
-                  THEN ARRAY['timezone_abbreviations'] END
-          || CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(17|1001)"' THEN ARRAY['bytea_output'] END
-          || CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(790|791)"' THEN ARRAY['lc_monetary'] END
-          || CASE WHEN acc::text ~ '"[a-z_]*type[a-z_]*": "(142|143)"' THEN ARRAY['xmlbinary'] END
+          -- (timezone_abbreviations since 0.3.20: text read as a date/time value, '... IST', is India's or Israel's time as it says)
+          CASE WHEN types_text ~ '"xtype": "(1082|1083|1114|1184|1186|1266|700|701|790|1182|1183|1115|1185|1187|1270|1021|1022|791)"'
+               THEN ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'timezone_abbreviations'] END
+          -- (an array's text reads NULL back as the string 'NULL' under array_nulls = off; since 0.3.20)
+          || CASE WHEN EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = ANY(tys) AND t.typcategory = 'A') THEN ARRAY['array_nulls'] END
+          || CASE WHEN types_text ~ '"xtype": "(17|1001)"' THEN ARRAY['bytea_output'] END
+          || CASE WHEN types_text ~ '"xtype": "(790|791)"' THEN ARRAY['lc_monetary'] END
+          || CASE WHEN types_text ~ '"xtype": "(142|143)"' THEN ARRAY['xmlbinary'] END
           || ARRAY(SELECT CASE WHEN pr.proname = 'to_char' THEN x ELSE 'default_text_search_config' END
                      FROM jsonb_path_query(acc, 'strict $.**.funcid') fid JOIN pg_proc pr ON pr.oid = (fid #>> '{}')::oid
                      CROSS JOIN unnest(ARRAY['lc_numeric', 'lc_time']) x
@@ -3790,6 +3820,13 @@ $fn$;
 -- ---------------------------------------------------------------------------------------------
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_keys(public.pg_tview_meta, jsonb, text, text);
 
+-- A type, or the type a domain (over domains) is made from
+CREATE OR REPLACE FUNCTION public.pg_tviews__base_type(t oid) RETURNS oid
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE d(o, n) AS (SELECT t, 0 UNION ALL SELECT ty.typbasetype, d.n + 1 FROM d JOIN pg_type ty ON ty.oid = d.o WHERE ty.typtype = 'd')
+    SELECT o FROM d ORDER BY n DESC LIMIT 1
+$$;
+
 -- The type an expression node's values are passed on as: its type without a length, where that means no limit
 -- (character and bit mean character(1) and bit(1): 0.3.19 cut p.title::char(4) to its first letter and missed the row)
 CREATE OR REPLACE FUNCTION public.pg_tviews__x_type(t oid) RETURNS text
@@ -3807,8 +3844,11 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__hop_type(h jsonb) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN h ? 'to_x' THEN CASE WHEN (h->'to_x'->>'typeoid')::oid IN ('int2'::regtype, 'int4'::regtype) THEN 'bigint'
                                           ELSE public.pg_tviews__x_type((h->'to_x'->>'typeoid')::oid) END
+                -- (a column's values as its base type without a length: values of the other side that its declared type
+                -- cannot hold, numeric(3,1) or a domain's CHECK, match none of its rows, and 0.3.19 failed the write on them)
                 ELSE (SELECT CASE WHEN h->>'arr' = 'to' THEN format_type(t.typelem, a.atttypmod)
-                                  WHEN a.atttypid IN ('int2'::regtype, 'int4'::regtype) THEN 'bigint' ELSE format_type(a.atttypid, a.atttypmod) END
+                                  WHEN public.pg_tviews__base_type(a.atttypid) IN ('int2'::regtype, 'int4'::regtype) THEN 'bigint'
+                                  ELSE public.pg_tviews__x_type(public.pg_tviews__base_type(a.atttypid)) END
                         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
                        WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = h->>'to') END;
 $$;
@@ -5940,15 +5980,20 @@ BEGIN
                               UNION ALL
                               SELECT NULL, d->>'schema', d->>'table', n->>'col' FROM jsonb_array_elements(coalesce(d->'near', '[]')) n) s
           LEFT JOIN pg_attribute a ON s.x IS NULL AND a.attrelid = to_regclass(format('%I.%I', s.sch, s.tbl)) AND a.attname = s.col AND NOT a.attisdropped);
-    types := ARRAY(SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END FROM pg_type t WHERE t.oid = ANY(types));
+    types := public.pg_tviews__type_closure(types);     -- (a daterange's dates, a domain's double precision)
     IF types && ARRAY['float4'::regtype, 'float8'::regtype]::oid[] AND (st->>'extra_float_digits')::int < 1 THEN
         bad := bad || format('extra_float_digits = %s rounds its double precision values', st->>'extra_float_digits');
     END IF;
-    -- (outside ISO, a zone prints as its abbreviation, and under YMD a date prints day and month first)
+    -- (outside ISO, a zone prints as its abbreviation; a date reads back only where the order it is read in is the one it
+    -- is printed in: SQL and Postgres print DMY or MDY as set, and MDY under YMD; German prints DMY whatever is set)
     IF split_part(st->>'DateStyle', ',', 1) <> 'ISO'
        AND (types && ARRAY['timestamptz'::regtype, 'timetz'::regtype]::oid[]
-            OR types && ARRAY['date'::regtype, 'timestamp'::regtype]::oid[] AND btrim(split_part(st->>'DateStyle', ',', 2)) = 'YMD') THEN
+            OR types && ARRAY['date'::regtype, 'timestamp'::regtype]::oid[]
+               AND NOT (regexp_replace(st->>'DateStyle', '\s', '', 'g') IN ('SQL,DMY', 'SQL,MDY', 'Postgres,DMY', 'Postgres,MDY', 'German,DMY'))) THEN
         bad := bad || format('DateStyle = %s prints its date/time values as text that does not always read back as the same value', st->>'DateStyle');
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = ANY(types) AND t.typcategory = 'A') AND st->>'array_nulls' = 'off' THEN
+        bad := bad || 'array_nulls = off reads the NULL elements of its arrays back as the string NULL'::text;
     END IF;
     RETURN CASE WHEN cardinality(bad) > 0
                 THEN format('TVIEW %s passes keys and join values as text under the settings it keeps, and %s', ent, array_to_string(bad, '; and ')) END;
@@ -5985,6 +6030,7 @@ DECLARE
     dv text := format('%I.%I', sch, (public.pg_tviews__names(ent, tbl)).dv);
     busy text := current_setting('pg_tviews.busy', true);
     r jsonb;
+    saved jsonb;
     am text;
 BEGIN
     PERFORM set_config('pg_tviews.busy', 'on', true);      -- the DDL event trigger ignores the runtime's own DDL
@@ -5996,6 +6042,10 @@ BEGIN
     PERFORM public.pg_tviews__refuse_untraceable(a, sch, tbl);
     PERFORM public.pg_tviews__lock_sources(a->'dependencies');
     k := a->>'key_column';
+    -- the rows computed now as maintenance computes them: under options.settings (0.3.19 filled the table under the
+    -- session's settings, and kept options.settings from the first write on)
+    saved := public.pg_tviews__current_settings();
+    PERFORM set_config(x.key, x.value, true) FROM jsonb_each_text(coalesce(options->'settings', '{}')) x;
     r := public.pg_tviews__owner_exec(sch, ent, tbl, format(
              'SELECT to_jsonb(x) FROM (SELECT %1$I::text AS k, count(*) AS n FROM %2$s q GROUP BY %1$I HAVING count(*) > 1 OR %1$I IS NULL ORDER BY %1$I IS NULL DESC LIMIT 1) x', k, dv));
     dupkey := r->>'k';
@@ -6039,6 +6089,7 @@ BEGIN
         PERFORM public.pg_tviews__owner_exec(sch, ent, tbl, format('WITH i AS (INSERT INTO %I.%I SELECT * FROM %s q RETURNING 1) SELECT to_jsonb(count(*)) FROM i', sch, tbl, dv));
         EXECUTE format('ALTER TABLE %I.%I ADD PRIMARY KEY (%I)', sch, tbl, k);
     END IF;
+    PERFORM set_config(x.key, x.value, true) FROM jsonb_each_text(saved) x WHERE options->'settings' ? x.key;
     -- id and fk_* columns are looked up by value: a btree index for a fixed-size type; a hash index for a variable-size
     -- one whose values can be hashed (a btree entry holds at most 2,704 bytes, and a longer value would fail the
     -- source's write at the flush: 0.3.8 did); none otherwise (json, point, tsvector, point[]: 0.3.8 refused the TVIEW

@@ -681,6 +681,58 @@ class LineageTest {
     }
 
     /**
+     * More values passed as text (0.3.20; found by a second tester, each failing on 0.3.19): settings are kept for types
+     * made of date/time or float values (a domain over double precision, a daterange, a row type read from jsonb), and
+     * refused where a date does not read back (German style under MDY); the rows of the initial fill are computed under
+     * options.settings like every later one; join values pass as their column's base type, so a value the other side's
+     * numeric(3,1) or domain cannot hold matches nothing instead of failing the write; an equality of two arrays is
+     * refused (0.3.19 failed every write that passed two of them).
+     */
+    @Test
+    void typesMadeOfSettingDependentValuesKeepTheirSettings(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l29; SET search_path = l29, public");
+            exec(c, "CREATE DOMAIN f8 AS double precision; CREATE DOMAIN code3 AS text CHECK (length(VALUE) <= 3); CREATE TYPE stamp AS (at timestamptz);"
+                    + " CREATE TABLE tb_g (pk_g int PRIMARY KEY, y f8, span daterange, meta jsonb, at timestamptz);"
+                    + " CREATE TABLE tb_a (pk_a int PRIMARY KEY, x numeric(3,1), code code3, tags text[]);"
+                    + " CREATE TABLE tb_b (pk_b int PRIMARY KEY, y numeric, code text, tags text[])");
+            exec(c, "INSERT INTO tb_g VALUES (1, 0.1::float8 + 0.2::float8, '[2026-01-02,2026-01-05)', '{\"at\": \"2026-01-01 10:00 IST\"}', '2026-01-01 10:00+00'),"
+                    + " (2, 0.3, '[2026-01-02,2026-01-06)', '{\"at\": \"2026-01-02 10:00\"}', '2026-01-01 11:00+00');"
+                    + " INSERT INTO tb_a VALUES (1, 1.5, 'abc', '{a}'); INSERT INTO tb_b VALUES (1, 1.5, 'abc', '{a}')");
+            Oracle oracle = new Oracle(c)
+                    .create("l29.tv_y", "SELECT g.y AS pk_y, count(*) AS n FROM l29.tb_g g GROUP BY g.y")
+                    .create("l29.tv_span", "SELECT g.span AS pk_span, count(*) AS n FROM l29.tb_g g GROUP BY g.span")
+                    .create("l29.tv_stamp", "SELECT g.pk_g AS pk_stamp, (jsonb_populate_record(NULL::l29.stamp, g.meta)).at AS at FROM l29.tb_g g")
+                    .create("l29.tv_a", "SELECT a.pk_a, (SELECT count(*) FROM l29.tb_b b WHERE b.y = a.x) AS n, (SELECT count(*) FROM l29.tb_b b WHERE b.code = a.code)"
+                            + " AS m FROM l29.tb_a a");
+            assertThat(value(c, "SELECT string_agg(entity || ':' || (settings ? 'extra_float_digits') || (settings ? 'DateStyle') || (settings ? 'timezone_abbreviations'),"
+                    + " ',' ORDER BY entity) FROM pg_tview_meta WHERE entity IN ('l29.y', 'l29.span', 'l29.stamp')"))
+                    .isEqualTo("l29.span:truetruetrue,l29.stamp:truetruetrue,l29.y:truetruetrue");
+            exec(w, "SET extra_float_digits = 0; SET timezone_abbreviations = 'India'; SET TimeZone = 'Asia/Tokyo'");
+            String[] writes = {"INSERT INTO l29.tb_g VALUES (3, 0.1::float8 + 0.2::float8, '[2026-01-02,2026-01-05)', '{\"at\": \"2026-01-03 10:00 IST\"}', now())",
+                "UPDATE l29.tb_g SET y = 0.3, meta = '{\"at\": \"2026-01-04 10:00\"}' WHERE pk_g = 1", "INSERT INTO l29.tb_b VALUES (2, 12345.6, 'abcdef', '{b}')",
+                "UPDATE l29.tb_b SET y = 1.5, code = 'abc' WHERE pk_b = 2", "UPDATE l29.tb_b SET y = 99999, code = 'toolong' WHERE pk_b = 1"};
+            for (String sql : writes) {
+                exec(w, sql);
+                oracle.check(sql);
+            }
+            // the initial fill under options.settings: the TVIEW equals its query under the settings it keeps from its first row
+            exec(c, "SELECT pg_tviews_create('l29.tv_local', $q$SELECT g.pk_g AS pk_local, g.at::text AS t, to_char(g.at, 'HH24:MI') AS hm FROM l29.tb_g g$q$,"
+                    + " '{\"settings\": {\"TimeZone\": \"Asia/Kolkata\"}}')");
+            assertThat(value(c, "SELECT current_setting('TimeZone')")).isNotEqualTo("Asia/Kolkata");
+            assertThat(value(c, "SELECT hm FROM l29.tv_local WHERE pk_local = 2")).isEqualTo("16:30");
+            assertThat(value(c, "SELECT \"different\" + missing + extra FROM pg_tviews_check_consistency('l29.local')")).isEqualTo(0L);
+            // German prints day first whatever the order: under MDY a date reads back as another
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l29.tv_day', $q$SELECT lower(g.span) AS pk_day, count(*) AS n FROM l29.tb_g g GROUP BY 1$q$,"
+                    + " '{\"settings\": {\"DateStyle\": \"German, MDY\"}}')")).isEqualTo("22023");
+            exec(c, "SELECT pg_tviews_create('l29.tv_day', $q$SELECT lower(g.span) AS pk_day, count(*) AS n FROM l29.tb_g g GROUP BY 1$q$,"
+                    + " '{\"settings\": {\"DateStyle\": \"German, DMY\"}}')");
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l29.tv_tags', $q$SELECT a.pk_a AS pk_tags, (SELECT count(*) FROM l29.tb_b b WHERE b.tags = a.tags) AS n"
+                    + " FROM l29.tb_a a$q$)")).isEqualTo("0A000");
+        }
+    }
+
+    /**
      * Window functions partitioned by a never-NULL column of the one table their level reads (0.3.18; 0.3.17 refused every
      * window): a row's values depend only on the rows of its partition, which a change leaves and enters by its old and
      * new partition value, so the table's paths get twins that first hop into it by that column. Top-N per group, a
