@@ -3578,6 +3578,7 @@ DECLARE
     f text;
     policy text := coalesce(options->>'uncascaded_policy', 'error');
     settings_used text[];
+    trees jsonb;
     tys oid[];
     types_text text;
 BEGIN
@@ -3624,9 +3625,13 @@ BEGIN
     -- (the types of the tree, and what they are made of: a domain's base type, an array's elements, a range's, a
     -- composite's fields; 0.3.19 looked at the tree's own type OIDs only, and kept no settings for a domain over
     -- double precision, a daterange or a row type with a timestamptz field)
+    -- (the trees of the views it reads too, which may print or join such values themselves; since 0.3.20)
+    trees := jsonb_build_array(acc) || coalesce((SELECT jsonb_agg(public.pg_tviews__node_json(r.ev_action))
+                                                   FROM public.pg_tviews__view_closure(v) c JOIN pg_rewrite r ON r.ev_class = c AND r.rulename = '_RETURN'
+                                                  WHERE c <> v), '[]');
     tys := public.pg_tviews__type_closure(ARRAY(
-                              SELECT DISTINCT x[1]::oid FROM regexp_matches(acc::text, '"[a-z_]*type[a-z_]*": "([0-9]+)"', 'g') x
-                              UNION SELECT DISTINCT y::oid FROM regexp_matches(acc::text, '"[a-z_]*types[a-z_]*": \[([^]]*)\]', 'g') x
+                              SELECT DISTINCT x[1]::oid FROM regexp_matches(trees::text, '"[a-z_]*type[a-z_]*": "([0-9]+)"', 'g') x
+                              UNION SELECT DISTINCT y::oid FROM regexp_matches(trees::text, '"[a-z_]*types[a-z_]*": \[([^]]*)\]', 'g') x
                                                          CROSS JOIN LATERAL regexp_split_to_table(x[1], '[^0-9]+') y WHERE y <> ''));
     types_text := (SELECT string_agg(format('"xtype": "%s"', t), ' ') FROM unnest(tys) t);
     settings_used := ARRAY(SELECT DISTINCT u FROM unnest(
@@ -3639,13 +3644,13 @@ BEGIN
           || CASE WHEN types_text ~ '"xtype": "(790|791)"' THEN ARRAY['lc_monetary'] END
           || CASE WHEN types_text ~ '"xtype": "(142|143)"' THEN ARRAY['xmlbinary'] END
           || ARRAY(SELECT CASE WHEN pr.proname = 'to_char' THEN x ELSE 'default_text_search_config' END
-                     FROM jsonb_path_query(acc, 'strict $.**.funcid') fid JOIN pg_proc pr ON pr.oid = (fid #>> '{}')::oid
+                     FROM jsonb_path_query(trees, 'strict $.**.funcid') fid JOIN pg_proc pr ON pr.oid = (fid #>> '{}')::oid
                      CROSS JOIN unnest(ARRAY['lc_numeric', 'lc_time']) x
                     WHERE pr.pronamespace = 'pg_catalog'::regnamespace
                       AND pr.proname IN ('to_char', 'to_tsvector', 'to_tsquery', 'plainto_tsquery', 'phraseto_tsquery', 'websearch_to_tsquery',
                                          'ts_headline', 'json_to_tsvector', 'jsonb_to_tsvector'))
           -- (jsonb_path_*_tz compare and convert datetime() values in TimeZone, with no date/time node in the tree)
-          || ARRAY(SELECT 'TimeZone' FROM jsonb_path_query(acc, 'strict $.**.funcid') fid JOIN pg_proc pr ON pr.oid = (fid #>> '{}')::oid
+          || ARRAY(SELECT 'TimeZone' FROM jsonb_path_query(trees, 'strict $.**.funcid') fid JOIN pg_proc pr ON pr.oid = (fid #>> '{}')::oid
                     WHERE pr.pronamespace = 'pg_catalog'::regnamespace AND pr.proname LIKE 'jsonb\_path\_%\_tz')) u
         ORDER BY u);
     acc := public.pg_tviews__an_query(acc, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
@@ -3888,13 +3893,13 @@ $$;
 -- key's type would fail the write. NULL: every value fits.
 CREATE OR REPLACE FUNCTION public.pg_tviews__key_fits(typ regtype, key_type text, c text) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN typ = k OR k NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
-                  OR typ NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype, 'float4'::regtype, 'float8'::regtype)
-                  OR (typ = 'int2'::regtype) OR (typ = 'int4'::regtype AND k = 'int8'::regtype) THEN NULL
+    SELECT CASE WHEN t = k OR k NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+                  OR t NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype, 'float4'::regtype, 'float8'::regtype)
+                  OR (t = 'int2'::regtype) OR (t = 'int4'::regtype AND k = 'int8'::regtype) THEN NULL
                 ELSE format('%s::numeric BETWEEN %s AND %s', c,
                             CASE k WHEN 'int2'::regtype THEN '-32768' WHEN 'int4'::regtype THEN '-2147483648' ELSE '-9223372036854775808' END,
                             CASE k WHEN 'int2'::regtype THEN '32767' WHEN 'int4'::regtype THEN '2147483647' ELSE '9223372036854775807' END) END
-      FROM (SELECT key_type::regtype AS k) x;
+      FROM (SELECT public.pg_tviews__base_type(key_type::regtype)::regtype AS k, public.pg_tviews__base_type(typ)::regtype AS t) x;     -- (domains too, since 0.3.20)
 $$;
 
 -- The keys that rows of rel (aliased a) give through a path's key expression (pg_tviews__an_key_expr): the expression
@@ -5412,13 +5417,14 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
     walk := w.body;
     -- A walk that evaluates an expression over the rows it looks up (a hop into one, or a key expression past a hop)
     -- evaluates it over rows the query may never evaluate it on (rows its WHERE filters out): a data exception there
-    -- (a cast of a non-numeric text) rolls the walk's lock rows back and refreshes the TVIEW fully instead, whose query
-    -- decides (since 0.3.20; 0.3.19 failed the write at COMMIT)
+    -- (a cast of a non-numeric text), or a RAISE of a function of the user's, rolls the walk's lock rows back and
+    -- refreshes the TVIEW fully instead, whose query decides (since 0.3.20; 0.3.19 failed the write at COMMIT). Lock
+    -- conflicts (40001, 40P01, 55P03) are not caught: they mean what they mean on every path.
     IF EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) dd CROSS JOIN LATERAL jsonb_array_elements(coalesce(dd->'paths', '[]')) pp
                 WHERE dd->>'kind' = 'keyed' AND jsonb_array_length(pp->'hops') > 0
                   AND (pp ? 'key_expr' OR EXISTS (SELECT 1 FROM jsonb_array_elements(pp->'hops') WITH ORDINALITY hh(h, o)
                                                    WHERE hh.h ? 'to_x' OR hh.o > 1 AND hh.h ? 'from_x'))) THEN
-        walk := format(E'\n    BEGIN%s\n    EXCEPTION WHEN data_exception THEN\n        _tv_c := %I.%I(false, NOT _tv_at_commit);\n        EXIT flush;\n    END;',
+        walk := format(E'\n    BEGIN%s\n    EXCEPTION WHEN data_exception OR raise_exception THEN\n        _tv_c := %I.%I(false, NOT _tv_at_commit);\n        EXIT flush;\n    END;',
                        replace(w.body, E'\n    ', E'\n        '), m.schema_name, nm.fr);
     END IF;
     -- one block, run by the flush function and inlined into the COMMIT event's function (a call less per
@@ -5660,10 +5666,11 @@ $g$, m.schema_name, nm.ft, q, after_q, lk);
             END LOOP;
             -- An expression (a jsonb reference's cast, a key expression) evaluated over the changed rows, where the query
             -- may never evaluate it (a row its WHERE filters out): a data exception there (a cast of a non-numeric text)
-            -- does not fail the write but queues a full refresh instead, whose query decides. Tried first in a
-            -- subtransaction that writes nothing (no subtransaction ID). Since 0.3.20; 0.3.19 failed the write.
+            -- does not fail the write but queues a full refresh instead, whose query decides; so does any error there (a
+            -- function of the user's that raises on such a row: the probe reads nothing but the changed rows). Tried
+            -- first in a subtransaction that writes nothing (no subtransaction ID). Since 0.3.20; 0.3.19 failed the write.
             IF d::text ~ '"(from_x|to_x|key_expr)"' THEN
-                body := format(E'\n    BEGIN%s\n        END IF;\n    EXCEPTION WHEN data_exception THEN\n        _tv_all := true;\n    END;'
+                body := format(E'\n    BEGIN%s\n        END IF;\n    EXCEPTION WHEN OTHERS THEN\n        _tv_all := true;\n    END;'
                                '\n    IF _tv_all THEN\n        INSERT INTO %s (scope, vals, ev) VALUES (''all'', ''{}'', NOT _tv_enl);\n    ELS%s',
                                probe, q, substr(body, 6));
             END IF;
@@ -6276,6 +6283,7 @@ BEGIN
                        'TVIEW ' || jsonb_build_object('entity', m.entity, 'definition', query, 'options', options)::text);
         PERFORM public.pg_tviews__ensure_def_view(m);
         PERFORM public.pg_tviews__install_objects(m.entity);
+        PERFORM public.pg_tviews__refuse_lossy_settings(m.entity);     -- (0.3.20's first fix checked only creates and rebuilds)
         EXECUTE format('SELECT %I.%I(false)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr) INTO n;
         PERFORM public.pg_tviews__audit('ALTER', m.entity, jsonb_build_object('old_options', m.options, 'options', options), n);
         PERFORM public.pg_tviews__restore_role(prev);

@@ -729,6 +729,25 @@ class LineageTest {
                     + " '{\"settings\": {\"DateStyle\": \"German, DMY\"}}')");
             assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l29.tv_tags', $q$SELECT a.pk_a AS pk_tags, (SELECT count(*) FROM l29.tb_b b WHERE b.tags = a.tags) AS n"
                     + " FROM l29.tb_a a$q$)")).isEqualTo("0A000");
+            // a view that prints the values itself; options changed by create_or_replace; a function of the user's that raises on
+            // rows the query filters out; a bigint child of a key that is a domain over integer
+            exec(c, "CREATE VIEW l29.v_g AS SELECT g.pk_g, g.at::text AS t FROM l29.tb_g g;"
+                    + " CREATE FUNCTION l29.parse_uid(t text) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN IF t !~ '^[0-9]+$' THEN"
+                    + " RAISE EXCEPTION 'bad uid %', t; END IF; RETURN t::int; END $f$;"
+                    + " CREATE DOMAIN l29.uid_t AS int; CREATE TABLE l29.tb_du (id l29.uid_t PRIMARY KEY, name text);"
+                    + " CREATE TABLE l29.tb_dc (id int PRIMARY KEY, uid bigint, kind text, ref text); INSERT INTO l29.tb_du VALUES (1, 'u1'), (2, 'u2');"
+                    + " INSERT INTO l29.tb_dc VALUES (1, 1, 'post', '2')");
+            oracle.create("l29.tv_view", "SELECT v.pk_g AS pk_view, v.t FROM l29.v_g v")
+                    .create("l29.tv_du", "SELECT u.id, u.name, (SELECT count(*) FROM l29.tb_dc c WHERE c.uid = u.id) AS n FROM l29.tb_du u", "{\"key\": \"id\"}")
+                    .create("l29.tv_dc", "SELECT c.id, u.name FROM l29.tb_dc c JOIN l29.tb_du u ON u.id = l29.parse_uid(c.ref) WHERE c.kind = 'post'", "{\"key\": \"id\"}");
+            assertThat(value(c, "SELECT settings ? 'TimeZone' FROM pg_tview_meta WHERE entity = 'l29.view'")).isEqualTo(Boolean.TRUE);
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create_or_replace('l29.tv_y', $q$SELECT g.y AS pk_y, count(*) AS n FROM l29.tb_g g GROUP BY g.y$q$,"
+                    + " '{\"settings\": {\"extra_float_digits\": \"0\"}}')")).isEqualTo("22023");
+            for (String sql : new String[] {"INSERT INTO l29.tb_g VALUES (4, 1, '[2026-03-01,2026-03-02)', NULL, '2026-03-01 00:00+00')", "INSERT INTO l29.tb_dc VALUES (2, 5000000000, 'note', 'see #1')",
+                "UPDATE l29.tb_dc SET ref = '1' WHERE id = 1", "UPDATE l29.tb_du SET name = 'U2' WHERE id = 2", "UPDATE l29.tb_dc SET kind = 'post', ref = '2' WHERE id = 2"}) {
+                exec(w, sql);
+                oracle.check(sql);
+            }
         }
     }
 
