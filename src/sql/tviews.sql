@@ -2969,6 +2969,17 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT oid FROM tree;
 $$;
 
+-- The sources read directly that are a partition or an inheritance child of another table (NULL when none): a
+-- statement that names the parent fires no statement trigger on them, so the TVIEW would miss every write made
+-- through the parent (0.3.19 accepted them). A partitioned source is fine: its row triggers are cloned onto every
+-- partition and fire whichever table a statement names.
+CREATE OR REPLACE FUNCTION public.pg_tviews__child_sources(srcs jsonb) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
+      FROM jsonb_array_elements(srcs) s JOIN pg_class c ON c.oid = public.pg_tviews__relid(s->>'schema', s->>'table')
+     WHERE c.relkind = 'r' AND (c.relispartition OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid));
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__unlogged_sources(srcs jsonb) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
@@ -3579,6 +3590,7 @@ DECLARE
     policy text := coalesce(options->>'uncascaded_policy', 'error');
     settings_used text[];
     trees jsonb;
+    fns oid[];
     tys oid[];
     types_text text;
 BEGIN
@@ -3634,6 +3646,9 @@ BEGIN
                               UNION SELECT DISTINCT y::oid FROM regexp_matches(trees::text, '"[a-z_]*types[a-z_]*": \[([^]]*)\]', 'g') x
                                                          CROSS JOIN LATERAL regexp_split_to_table(x[1], '[^0-9]+') y WHERE y <> ''));
     types_text := (SELECT string_agg(format('"xtype": "%s"', t), ' ') FROM unnest(tys) t);
+    -- the functions called, directly or through an operator (text @@ text reads default_text_search_config)
+    fns := ARRAY(SELECT (fi #>> '{}')::oid FROM jsonb_path_query(trees, 'strict $.**.funcid') fi
+                 UNION SELECT o.oprcode::oid FROM jsonb_path_query(trees, 'strict $.**.opno') x JOIN pg_operator o ON o.oid = (x #>> '{}')::oid);
     settings_used := ARRAY(SELECT DISTINCT u FROM unnest(
           -- (timezone_abbreviations since 0.3.20: text read as a date/time value, '... IST', is India's or Israel's time as it says)
           CASE WHEN types_text ~ '"xtype": "(1082|1083|1114|1184|1186|1266|700|701|790|1182|1183|1115|1185|1187|1270|1021|1022|791)"'
@@ -3644,13 +3659,16 @@ BEGIN
           || CASE WHEN types_text ~ '"xtype": "(790|791)"' THEN ARRAY['lc_monetary'] END
           || CASE WHEN types_text ~ '"xtype": "(142|143)"' THEN ARRAY['xmlbinary'] END
           || ARRAY(SELECT CASE WHEN pr.proname = 'to_char' THEN x ELSE 'default_text_search_config' END
-                     FROM jsonb_path_query(trees, 'strict $.**.funcid') fid JOIN pg_proc pr ON pr.oid = (fid #>> '{}')::oid
+                     FROM unnest(fns) fo(o) JOIN pg_proc pr ON pr.oid = fo.o
                      CROSS JOIN unnest(ARRAY['lc_numeric', 'lc_time']) x
                     WHERE pr.pronamespace = 'pg_catalog'::regnamespace
                       AND pr.proname IN ('to_char', 'to_tsvector', 'to_tsquery', 'plainto_tsquery', 'phraseto_tsquery', 'websearch_to_tsquery',
-                                         'ts_headline', 'json_to_tsvector', 'jsonb_to_tsvector'))
+                                         'ts_headline', 'json_to_tsvector', 'jsonb_to_tsvector', 'ts_match_tt', 'ts_match_tq'))
+          -- (a function of the user's may print or read such values inside, whatever its label says: all of them; since 0.3.20)
+          || CASE WHEN EXISTS (SELECT 1 FROM unnest(fns) fo(o) JOIN pg_proc pr ON pr.oid = fo.o WHERE pr.pronamespace <> 'pg_catalog'::regnamespace)
+                  THEN public.pg_tviews__setting_names() END
           -- (jsonb_path_*_tz compare and convert datetime() values in TimeZone, with no date/time node in the tree)
-          || ARRAY(SELECT 'TimeZone' FROM jsonb_path_query(trees, 'strict $.**.funcid') fid JOIN pg_proc pr ON pr.oid = (fid #>> '{}')::oid
+          || ARRAY(SELECT 'TimeZone' FROM unnest(fns) fo(o) JOIN pg_proc pr ON pr.oid = fo.o
                     WHERE pr.pronamespace = 'pg_catalog'::regnamespace AND pr.proname LIKE 'jsonb\_path\_%\_tz')) u
         ORDER BY u);
     acc := public.pg_tviews__an_query(acc, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
@@ -3726,6 +3744,12 @@ BEGIN
         RAISE EXCEPTION 'the TVIEW query reads an unlogged table: %', f
             USING ERRCODE = '0A000', DETAIL = public.pg_tviews__unlogged_why(),
             HINT = 'Make it logged (ALTER TABLE ... SET LOGGED), or keep what the TVIEW reads in logged tables.';
+    END IF;
+    f := public.pg_tviews__child_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
+    IF f IS NOT NULL THEN
+        RAISE EXCEPTION 'the TVIEW query reads a partition or an inheritance child directly: %', f
+            USING ERRCODE = '0A000', DETAIL = 'A statement that names its parent (INSERT, UPDATE, DELETE, MERGE, a cascade) fires no statement trigger on it: the TVIEW would miss those writes.',
+            HINT = 'Read the parent table instead, filtered by the partition key or on tableoid: writes through any of its partitions or children are followed.';
     END IF;
     RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef, 'key_untraced_expression', untraced_expr,
                               'recursive', coalesce((acc->>'recursive')::boolean, false),
@@ -5417,14 +5441,15 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
     walk := w.body;
     -- A walk that evaluates an expression over the rows it looks up (a hop into one, or a key expression past a hop)
     -- evaluates it over rows the query may never evaluate it on (rows its WHERE filters out): a data exception there
-    -- (a cast of a non-numeric text), or a RAISE of a function of the user's, rolls the walk's lock rows back and
-    -- refreshes the TVIEW fully instead, whose query decides (since 0.3.20; 0.3.19 failed the write at COMMIT). Lock
-    -- conflicts (40001, 40P01, 55P03) are not caught: they mean what they mean on every path.
+    -- (a cast of a non-numeric text), or an error or ASSERT of a function of the user's, rolls the walk's lock rows back
+    -- and refreshes the TVIEW fully instead, whose query decides (since 0.3.20; 0.3.19 failed the write at COMMIT).
+    -- Conflicts, privileges and resources (40001, 40P01, 55P03, 42501, 53xxx, ...) are raised again: they mean what they
+    -- mean on every path.
     IF EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) dd CROSS JOIN LATERAL jsonb_array_elements(coalesce(dd->'paths', '[]')) pp
                 WHERE dd->>'kind' = 'keyed' AND jsonb_array_length(pp->'hops') > 0
                   AND (pp ? 'key_expr' OR EXISTS (SELECT 1 FROM jsonb_array_elements(pp->'hops') WITH ORDINALITY hh(h, o)
                                                    WHERE hh.h ? 'to_x' OR hh.o > 1 AND hh.h ? 'from_x'))) THEN
-        walk := format(E'\n    BEGIN%s\n    EXCEPTION WHEN data_exception OR raise_exception THEN\n        _tv_c := %I.%I(false, NOT _tv_at_commit);\n        EXIT flush;\n    END;',
+        walk := format(E'\n    BEGIN%s\n    EXCEPTION WHEN OTHERS OR assert_failure THEN\n        IF SQLSTATE ~ ''^(40|42|53|54|55|57|58|XX|25|0A)'' THEN\n            RAISE;\n        END IF;\n        _tv_c := %I.%I(false, NOT _tv_at_commit);\n        EXIT flush;\n    END;',
                        replace(w.body, E'\n    ', E'\n        '), m.schema_name, nm.fr);
     END IF;
     -- one block, run by the flush function and inlined into the COMMIT event's function (a call less per
@@ -5670,7 +5695,7 @@ $g$, m.schema_name, nm.ft, q, after_q, lk);
             -- function of the user's that raises on such a row: the probe reads nothing but the changed rows). Tried
             -- first in a subtransaction that writes nothing (no subtransaction ID). Since 0.3.20; 0.3.19 failed the write.
             IF d::text ~ '"(from_x|to_x|key_expr)"' THEN
-                body := format(E'\n    BEGIN%s\n        END IF;\n    EXCEPTION WHEN OTHERS THEN\n        _tv_all := true;\n    END;'
+                body := format(E'\n    BEGIN%s\n        END IF;\n    EXCEPTION WHEN OTHERS OR assert_failure THEN\n        _tv_all := true;\n    END;'
                                '\n    IF _tv_all THEN\n        INSERT INTO %s (scope, vals, ev) VALUES (''all'', ''{}'', NOT _tv_enl);\n    ELS%s',
                                probe, q, substr(body, 6));
             END IF;
