@@ -5174,6 +5174,7 @@ DECLARE
     reads_lock text;
     wait_turn text;
     probe text;
+    queued text;
     walk text;
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
@@ -5683,11 +5684,11 @@ $g$, m.schema_name, nm.ft, q, after_q, lk);
                         ('DELETE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).*)' ELSE 'pg_tviews_old' END),
                         ('UPDATE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).* UNION ALL SELECT (NEW).*)'
                                         ELSE '(SELECT * FROM pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new)' END)) v(op, rel) LOOP
+                queued := public.pg_tviews__gen_queue(m, d, srcno, g.op, g.rel);
                 body := body || format(E'\n    %s TG_OP = %L THEN\n        INSERT INTO %3$s (scope, vals, ev) SELECT s, v, NOT _tv_enl AND row_number() OVER () = 1 FROM (VALUES %4$s) x(s, v) WHERE cardinality(v) > 0;',
-                                       CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, q,
-                                       public.pg_tviews__gen_queue(m, d, srcno, g.op, g.rel));
+                                       CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, q, queued);
                 probe := probe || format(E'\n        %s TG_OP = %L THEN\n            PERFORM 1 FROM (VALUES %3$s) x(s, v) WHERE cardinality(v) > 0;',
-                                         CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, public.pg_tviews__gen_queue(m, d, srcno, g.op, g.rel));
+                                         CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, queued);
             END LOOP;
             -- An expression (a jsonb reference's cast, a key expression) evaluated over the changed rows, where the query
             -- may never evaluate it (a row its WHERE filters out): a data exception there (a cast of a non-numeric text)
@@ -6870,6 +6871,7 @@ BEGIN
             CONTINUE;
         END IF;
         status := 'OK'; severity := 'info'; message := format('table %I.%I exists', m.schema_name, m.table_name);
+        bad := public.pg_tviews__lossy_settings(m.entity);
         IF m.last_error LIKE 'ddl:%' THEN
             status := 'ERROR'; severity := 'critical';
             message := format('%s; its rows may be behind its sources: run pg_tviews_refresh(%L)', substr(m.last_error, 6), m.entity);
@@ -6884,11 +6886,11 @@ BEGIN
               AND to_regclass(format('%I.%I', m.schema_name, nm.dv)) IS NOT NULL THEN
             status := 'ERROR'; severity := 'critical';
             message := format('a function, type or view its query uses changed since its rows were computed (a replaced function, a renamed enum value, a redefined view): they may be stale; run pg_tviews_refresh(%L)', m.entity);
-        ELSIF public.pg_tviews__lossy_settings(m.entity) IS NOT NULL THEN
+        ELSIF bad IS NOT NULL THEN
             -- (created before 0.3.20, which refuses them)
             status := 'ERROR'; severity := 'critical';
             message := format('%s: its rows may be wrong; recreate it with readable settings (pg_tviews_create_or_replace with options.settings {"extra_float_digits": "1", "DateStyle": "ISO, DMY"})',
-                              public.pg_tviews__lossy_settings(m.entity));
+                              bad);
         END IF;
         RETURN NEXT;
 
