@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.20
+-- tviews-runtime-version: 0.3.21
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -276,7 +276,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.20'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.21'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -3863,6 +3863,15 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE t WHEN 'bpchar'::regtype THEN 'bpchar' WHEN 'bit'::regtype THEN 'bit varying' ELSE format_type(t, NULL) END
 $$;
 
+-- The type keys pass between steps as (queue, walks, the keyed recompute's argument): the key's type without a domain
+-- and without a length. A source value that a domain's CHECK or a length refuses equals no key; cast to the key's own
+-- type, it failed the write (a child's -5 under a key "posint") or was cut to another key (0.3.20 and earlier).
+-- For a key of a plain type without a length this is the key's type itself, so the generated code does not change.
+CREATE OR REPLACE FUNCTION public.pg_tviews__key_ctype(key_type text) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(public.pg_tviews__x_type(public.pg_tviews__base_type(to_regtype(key_type))), key_type)
+$$;
+
 -- Type of the column a hop compares with (its values are locked and passed on as this type's text).
 -- (smallint and integer widen to bigint: the other side of the join may be wider, a bigint parent key with an
 -- integer foreign key, and its values must not overflow; integers print the same in every width)
@@ -3880,6 +3889,20 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                                   ELSE public.pg_tviews__x_type(public.pg_tviews__base_type(a.atttypid)) END
                         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
                        WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = h->>'to') END;
+$$;
+
+-- Does a TVIEW pass enum values as text between statements (its key, or a hop's values)? ALTER TYPE … RENAME VALUE in
+-- the transaction that queued them makes their text read as nothing (0.3.20 failed the COMMIT); such a flush falls back
+-- to a full refresh when the queued text no longer reads (the rows themselves hold the enum's OID: they read right).
+CREATE OR REPLACE FUNCTION public.pg_tviews__enum_transport(m public.pg_tview_meta) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM unnest(public.pg_tviews__type_closure(ARRAY[to_regtype(m.key_type)::oid] || ARRAY(
+                       SELECT to_regtype(public.pg_tviews__hop_type(h))::oid
+                         FROM jsonb_array_elements(m.dependencies) dd, jsonb_array_elements(coalesce(dd->'paths', '[]')) pp,
+                              jsonb_array_elements(coalesce(pp->'hops', '[]')) h
+                        WHERE dd->>'kind' = 'keyed'))) o
+                     JOIN pg_type t ON t.oid = o
+                    WHERE t.typtype = 'e')
 $$;
 
 -- The value of a hop's side ('from' or 'to') in the row under alias a: its column, or its expression (0.3.19). The
@@ -3963,9 +3986,9 @@ DECLARE
 BEGIN
     FOR p IN SELECT x FROM jsonb_array_elements(dep->'paths') x LOOP
         IF jsonb_array_length(p->'hops') = 0 AND p ? 'key_expr' THEN
-            keys := keys || public.pg_tviews__key_expr_of(p, '_d', m.key_type, d);
+            keys := keys || public.pg_tviews__key_expr_of(p, '_d', public.pg_tviews__key_ctype(m.key_type), d);
         ELSIF jsonb_array_length(p->'hops') = 0 THEN
-            keys := keys || (format('SELECT _d.%I::%s::text FROM %s _d', p->>'key', m.key_type, d)
+            keys := keys || (format('SELECT _d.%I::%s::text FROM %s _d', p->>'key', public.pg_tviews__key_ctype(m.key_type), d)
                              || coalesce(' WHERE ' || public.pg_tviews__key_fits(
                                     (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = src AND a.attname = p->>'key'),
                                     m.key_type, format('_d.%I', p->>'key')), ''));
@@ -4344,14 +4367,14 @@ BEGIN
             IF j = jsonb_array_length(pa->'hops') AND pa ? 'key_expr' THEN
                 body := body || public.pg_tviews__gen_lookup(h, format('%s_%s', pa->>'v', j),
                             format('_q_k := coalesce(_q_k, ''{}'') || ARRAY(%s WHERE %s ',
-                                   public.pg_tviews__key_expr_of(pa, 'y', m.key_type, format('%I.%I', h->>'schema', h->>'table')),
+                                   public.pg_tviews__key_expr_of(pa, 'y', public.pg_tviews__key_ctype(m.key_type), format('%I.%I', h->>'schema', h->>'table')),
                                    public.pg_tviews__hop_val(h, 'to', 'y')),
                             ');', NULL);
                 CONTINUE;
             ELSIF j = jsonb_array_length(pa->'hops') THEN
                 body := body || public.pg_tviews__gen_lookup(h, format('%s_%s', pa->>'v', j),
                             format('_q_k := coalesce(_q_k, ''{}'') || ARRAY(SELECT y.%I::%s::text FROM %I.%I y WHERE %s%s ',
-                                   pa->>'key', m.key_type, h->>'schema', h->>'table',
+                                   pa->>'key', public.pg_tviews__key_ctype(m.key_type), h->>'schema', h->>'table',
                                    coalesce(public.pg_tviews__key_fits(
                                        (SELECT a.atttypid FROM pg_attribute a
                                          WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = pa->>'key'),
@@ -5176,6 +5199,7 @@ DECLARE
     probe text;
     queued text;
     walk text;
+    keycast text;
 BEGIN
     SELECT * INTO m FROM public.pg_tview_meta WHERE entity = ent;
     IF NOT FOUND THEN
@@ -5373,10 +5397,10 @@ BEGIN
     RETURN _tv_c;
 END
 $body$
-$g$, m.schema_name, nm.rk, m.key_type, recompute, public.pg_tviews__owner_code_guard('_tv_fl0', true), reads_lock);
+$g$, m.schema_name, nm.rk, public.pg_tviews__key_ctype(m.key_type), recompute, public.pg_tviews__owner_code_guard('_tv_fl0', true), reads_lock);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
-    VALUES (ent, 'function', m.schema_name, nm.rk, m.key_type || '[]');
-    EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(%s[]) FROM PUBLIC', m.schema_name, nm.rk, m.key_type);
+    VALUES (ent, 'function', m.schema_name, nm.rk, public.pg_tviews__key_ctype(m.key_type) || '[]');
+    EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(%s[]) FROM PUBLIC', m.schema_name, nm.rk, public.pg_tviews__key_ctype(m.key_type));
 
     -- full refresh (force: delete everything first; report: keep the keys it changed for pg_tviews_flush_and_report)
     fr_sync := format($s$WITH src AS MATERIALIZED (SELECT %1$s FROM %2$s q),
@@ -5440,6 +5464,18 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
     -- Outside COMMIT the keys it changed are kept in the queue for pg_tviews_flush_and_report().
     w := public.pg_tviews__gen_walk(m, lk);
     walk := w.body;
+    keycast := format($s$
+    IF cardinality(_q_k) = 1 AND _q_k[1] IS NOT NULL THEN
+        _tv_keys := ARRAY[_q_k[1]::%3$s];     -- one key (a single-row write): nothing to sort
+    ELSE
+        IF array_position(_q_k, NULL) IS NOT NULL THEN
+            PERFORM public.pg_tviews__null_key_check(%1$L, %2$L::regclass);
+        END IF;
+        _tv_keys := ARRAY(SELECT DISTINCT k::%3$s FROM unnest(_q_k) k WHERE k IS NOT NULL ORDER BY 1);
+        IF cardinality(_tv_keys) = 0 THEN
+            EXIT flush;
+        END IF;
+    END IF;$s$, ent, dv, public.pg_tviews__key_ctype(m.key_type));
     -- A walk that evaluates an expression over the rows it looks up (a hop into one, or a key expression past a hop)
     -- evaluates it over rows the query may never evaluate it on (rows its WHERE filters out): a data exception there
     -- (a cast of a non-numeric text), or an error or ASSERT of a function of the user's, rolls the walk's lock rows back
@@ -5449,10 +5485,17 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
     IF EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) dd CROSS JOIN LATERAL jsonb_array_elements(coalesce(dd->'paths', '[]')) pp
                 WHERE dd->>'kind' = 'keyed' AND jsonb_array_length(pp->'hops') > 0
                   AND (pp ? 'key_expr' OR EXISTS (SELECT 1 FROM jsonb_array_elements(pp->'hops') WITH ORDINALITY hh(h, o)
-                                                   WHERE hh.h ? 'to_x' OR hh.o > 1 AND hh.h ? 'from_x'))) THEN
+                                                   WHERE hh.h ? 'to_x' OR hh.o > 1 AND hh.h ? 'from_x')))
+       OR public.pg_tviews__enum_transport(m) THEN
+        -- (the keys' cast too where they are enums: their queued text reads as nothing after ALTER TYPE … RENAME VALUE)
+        IF public.pg_tviews__enum_transport(m) THEN
+            walk := walk || keycast;
+            keycast := '';
+        END IF;
         walk := format(E'\n    BEGIN%s\n    EXCEPTION WHEN OTHERS OR assert_failure THEN\n        IF SQLSTATE ~ ''^(40|42|53|54|55|57|58|XX|25|0A)'' THEN\n            RAISE;\n        END IF;\n        _tv_c := %I.%I(false, NOT _tv_at_commit);\n        EXIT flush;\n    END;',
-                       replace(w.body, E'\n    ', E'\n        '), m.schema_name, nm.fr);
+                       replace(walk, E'\n    ', E'\n        '), m.schema_name, nm.fr);
     END IF;
+    walk := walk || keycast;
     -- one block, run by the flush function and inlined into the COMMIT event's function (a call less per
     -- transaction); both declare what it reads (_tv_at_commit, _tv_seq, _tv_x) and what it leaves (_tv_c: the
     -- number of rows it changed)
@@ -5481,26 +5524,15 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
     END IF;
     IF coalesce(%7$s) IS NULL THEN
         EXIT flush;
-    END IF;%14$s%8$s
-    IF cardinality(_q_k) = 1 AND _q_k[1] IS NOT NULL THEN
-        _tv_keys := ARRAY[_q_k[1]::%3$s];     -- one key (a single-row write): nothing to sort
-    ELSE
-        IF array_position(_q_k, NULL) IS NOT NULL THEN
-            PERFORM public.pg_tviews__null_key_check(%9$L, %10$L::regclass);
-        END IF;
-        _tv_keys := ARRAY(SELECT DISTINCT k::%3$s FROM unnest(_q_k) k WHERE k IS NOT NULL ORDER BY 1);
-        IF cardinality(_tv_keys) = 0 THEN
-            EXIT flush;
-        END IF;
-    END IF;%11$s
+    END IF;%14$s%8$s%11$s
     IF NOT _tv_at_commit AND _tv_c > 0 THEN
         INSERT INTO %12$s (scope, vals) VALUES ('r', _tv_up || _tv_del);
     END IF;
     END flush;
     IF NOT _tv_at_commit AND _tv_c > 0 AND strpos(coalesce(current_setting('pg_tviews.reported', true), ''), %13$L) = 0 THEN
         _tv_x := set_config('pg_tviews.reported', coalesce(current_setting('pg_tviews.reported', true), '') || %13$L, true);
-    END IF;$s$, m.schema_name, NULL, m.key_type, replace(w.decl, E'\n    ', E'\n        '), replace(w.gather, '@@Q@@', q), nm.fr,
-        w.into_list, walk, ent, dv, recompute, q, tok, reads_lock);
+    END IF;$s$, m.schema_name, NULL, public.pg_tviews__key_ctype(m.key_type), replace(w.decl, E'\n    ', E'\n        '), replace(w.gather, '@@Q@@', q), nm.fr,
+        w.into_list, walk, NULL, NULL, recompute, q, tok, reads_lock);
     EXECUTE format($g$
 CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_at_commit boolean DEFAULT false) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
@@ -6598,10 +6630,10 @@ BEGIN
     prev := public.pg_tviews__as_owner(m.owner, m.entity);
     r := public.pg_tviews__diff(m);
     IF cardinality(r.keys) > 0 THEN
-        IF to_regprocedure(format('%I.%I(%s[])', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).rk, m.key_type)) IS NULL THEN
+        IF to_regprocedure(format('%I.%I(%s[])', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).rk, public.pg_tviews__key_ctype(m.key_type))) IS NULL THEN
             PERFORM public.pg_tviews__install_objects(m.entity);
         END IF;
-        EXECUTE format('SELECT %I.%I($1::%s[])', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).rk, m.key_type)
+        EXECUTE format('SELECT %I.%I($1::%s[])', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).rk, public.pg_tviews__key_ctype(m.key_type))
            INTO n USING r.keys;
     END IF;
     -- (counts only: every role reads the log, and the keys are the TVIEW's data)

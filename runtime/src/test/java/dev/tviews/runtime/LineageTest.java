@@ -780,6 +780,55 @@ class LineageTest {
     }
 
     /**
+     * Keys pass between steps (queue, walks, the keyed recompute) as their type without a domain or a length (0.3.21): a
+     * child's value that the key's domain CHECK, numeric(3,1) or varchar(3) cannot hold equals no key, and 0.3.20 failed
+     * the write on it. Enum keys and join values are queued as their label: a label renamed in the transaction that
+     * queued it (ALTER TYPE … RENAME VALUE) no longer reads, and 0.3.20 failed the COMMIT; the flush now refreshes such a
+     * TVIEW fully, as its rows hold the enum's value, not its label.
+     */
+    @Test
+    void keysPassAsTheirBaseTypeAndRenamedEnumLabelsStillCommit(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l30; SET search_path = l30, public");
+            exec(c, "CREATE DOMAIN posint AS int CHECK (VALUE > 0); CREATE DOMAIN \"co'de\" AS varchar(3) CHECK (VALUE ~ '^[a-z]+$');"
+                    + " CREATE TABLE \"tb pa'rent\" (id posint PRIMARY KEY, name text); CREATE TABLE tb_child (id int PRIMARY KEY, pid int, t text);"
+                    + " CREATE TABLE tb_n (id numeric(3,1) PRIMARY KEY, name text); CREATE TABLE tb_nc (id int PRIMARY KEY, ref numeric);"
+                    + " CREATE TABLE tb_c (code \"co'de\" PRIMARY KEY, name text); CREATE TABLE tb_cc (id int PRIMARY KEY, code text)");
+            exec(c, "INSERT INTO \"tb pa'rent\" VALUES (1, 'p1'), (2, 'p2'); INSERT INTO tb_child VALUES (1, 1, 'c1');"
+                    + " INSERT INTO tb_n VALUES (1.5, 'n'); INSERT INTO tb_nc VALUES (1, 1.5); INSERT INTO tb_c VALUES ('abc', 'c'); INSERT INTO tb_cc VALUES (1, 'abc')");
+            String parent = "l30.\"tb pa'rent\"";
+            String K = "{\"key\": \"id\"}";
+            Oracle oracle = new Oracle(c)
+                    .create("l30.tv_parent", "SELECT p.id, p.name, (SELECT count(*) FROM l30.tb_child c WHERE c.pid = p.id) AS n FROM " + parent + " p", K)
+                    .create("l30.tv_child", "SELECT c.id, c.t, p.name FROM l30.tb_child c JOIN " + parent + " p ON p.id = c.pid", K)
+                    .create("l30.tv_per_parent", "SELECT c.pid AS id, count(*) AS n FROM l30.tb_child c JOIN " + parent + " p ON p.id = c.pid GROUP BY c.pid", K)
+                    .create("l30.tv_n", "SELECT n.id, n.name, (SELECT count(*) FROM l30.tb_nc c WHERE c.ref = n.id) AS refs FROM l30.tb_n n", K)
+                    .create("l30.tv_c", "SELECT k.code, k.name, (SELECT count(*) FROM l30.tb_cc c WHERE c.code = k.code) AS refs FROM l30.tb_c k", "{\"key\": \"code\"}");
+            oracle.run("INSERT INTO l30.tb_child VALUES (2, -5, 'neg')", "UPDATE l30.tb_child SET pid = 0 WHERE id = 1", "UPDATE l30.tb_child SET pid = 2",
+                    "INSERT INTO l30.tb_nc VALUES (2, 12345.6), (3, 1.54), (4, 1.5)", "INSERT INTO l30.tb_cc VALUES (2, 'ABCDEF'), (3, 'abcdef'), (4, 'abc')",
+                    "BEGIN", "UPDATE l30.tb_child SET pid = -pid", "UPDATE " + parent + " SET name = name || '!'", "UPDATE l30.tb_child SET pid = abs(pid)", "COMMIT");
+            assertThat(value(c, "SELECT count(*) FROM l30.tb_child")).isEqualTo(2L);
+
+            exec(c, "CREATE TYPE \"mo od\" AS ENUM ('sa''d', 'o k', 'hap|py'); CREATE TABLE tb_p (id int PRIMARY KEY, m \"mo od\", t text);"
+                    + " CREATE TABLE tb_md (m \"mo od\" PRIMARY KEY, label text);"
+                    + " INSERT INTO tb_md VALUES ('sa''d', 'S'), ('o k', 'O'), ('hap|py', 'H'); INSERT INTO tb_p VALUES (1, 'o k', 'x'), (2, 'sa''d', 'y')");
+            oracle.create("l30.tv_mood", "SELECT p.m AS id, count(*) AS n FROM l30.tb_p p GROUP BY p.m", K)
+                    .create("l30.tv_p", "SELECT p.id, p.t, d.label FROM l30.tb_p p JOIN l30.tb_md d ON d.m = p.m", K);
+            exec(w, "SET search_path = l30, public");
+            for (String sql : new String[] {"BEGIN", "INSERT INTO tb_p VALUES (3, 'o k', 'z')", "UPDATE tb_md SET label = 'OK' WHERE m = 'o k'",
+                "ALTER TYPE \"mo od\" RENAME VALUE 'o k' TO 'fi''ne'", "INSERT INTO tb_p VALUES (4, 'fi''ne', 'w'), (5, 'sa''d', 'v')",
+                "UPDATE tb_md SET label = 'SAD' WHERE m = 'sa''d'", "COMMIT",
+                "BEGIN", "UPDATE tb_p SET m = 'hap|py' WHERE id = 1", "SAVEPOINT s", "ALTER TYPE \"mo od\" RENAME VALUE 'hap|py' TO 'glad'",
+                "ROLLBACK TO SAVEPOINT s", "UPDATE tb_md SET label = 'HAPPY' WHERE m = 'hap|py'", "COMMIT"}) {
+                exec(w, sql);
+            }
+            oracle.check("enum labels renamed while queued");
+            assertThat(value(c, "SELECT string_agg(id::text || '=' || n, ',' ORDER BY id) FROM l30.tv_mood")).isEqualTo("sa'd=2,fi'ne=2,hap|py=1");
+            assertThat(value(c, "SELECT count(*) FROM l30.tv_p WHERE label IN ('OK', 'SAD', 'HAPPY')")).isEqualTo(5L);
+        }
+    }
+
+    /**
      * Window functions partitioned by a never-NULL column of the one table their level reads (0.3.18; 0.3.17 refused every
      * window): a row's values depend only on the rows of its partition, which a change leaves and enters by its old and
      * new partition value, so the table's paths get twins that first hop into it by that column. Top-N per group, a
