@@ -688,7 +688,7 @@ BEGIN
                          e.schema_name, e.table_name, e.key_column,
                          (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
                            WHERE a.attrelid = public.pg_tviews__relid(e.schema_name, e.table_name) AND a.attname = e.key_column));
-        EXECUTE format('SELECT %I.%I($1, $2)', e.schema_name, e.rp) INTO got USING reset, max_entities - n;
+        EXECUTE format('SELECT %I.%I($1, $2, current_user)', e.schema_name, e.rp) INTO got USING reset, max_entities - n;
         truncated := truncated OR (got->>'more')::boolean;
         FOR key IN SELECT jsonb_array_elements(got->'ids') LOOP
             n := n + 1;
@@ -5651,11 +5651,17 @@ $g$, m.schema_name, left(nm.fl, -3) || '_oc', tok, flush_block, q, rtrim(tok, ';
     -- the keys this transaction's flushes changed (pg_tviews_flush_and_report): the first lim of them, and
     -- whether there are more; reset forgets the ones returned
     EXECUTE format($g$
-CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_reset boolean, _tv_lim integer) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER
+CREATE OR REPLACE FUNCTION %1$I.%2$I(_tv_reset boolean, _tv_lim integer, _tv_as name) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_all text[] := ARRAY(SELECT DISTINCT v FROM %3$s q, unnest(q.vals) v WHERE q.tx = pg_current_xact_id() AND q.scope = 'r' ORDER BY 1);
 BEGIN
+    -- the keys are the TVIEW's data: only for a role that may read it and that the session may act as (anyone may call
+    -- this function, which pg_tviews_flush_and_report calls for its current role; 0.3.20 returned them to a writer that
+    -- may not read the TVIEW)
+    IF NOT (pg_has_role(session_user, _tv_as, 'MEMBER') AND has_table_privilege(_tv_as, %5$L, 'SELECT')) THEN
+        RETURN jsonb_build_object('ids', '[]'::jsonb, 'more', false);
+    END IF;
     IF _tv_reset AND cardinality(_tv_all) > 0 THEN
         DELETE FROM %3$s WHERE tx = pg_current_xact_id() AND scope = 'r';
         IF cardinality(_tv_all) > _tv_lim THEN
@@ -5668,10 +5674,10 @@ BEGIN
                               'more', cardinality(_tv_all) > _tv_lim);
 END
 $body$
-$g$, m.schema_name, nm.rp, q, m.key_type);
+$g$, m.schema_name, nm.rp, q, m.key_type, format('%I.%I', m.schema_name, m.table_name));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
-    VALUES (ent, 'function', m.schema_name, nm.rp, 'boolean, integer');
-    EXECUTE format('GRANT EXECUTE ON FUNCTION %I.%I(boolean, integer) TO PUBLIC', m.schema_name, nm.rp);
+    VALUES (ent, 'function', m.schema_name, nm.rp, 'boolean, integer, name');
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %I.%I(boolean, integer, name) TO PUBLIC', m.schema_name, nm.rp);
 
     -- trigger function for TRUNCATE and for sources refreshed fully: queue a full refresh
     EXECUTE format($g$

@@ -770,7 +770,8 @@ class SecurityTest {
      * Round 3 (0.3.7): what a TVIEW's maintenance found through its owner's rights reached roles that may not read it:
      * pg_tviews_flush_and_report() listed the keys of TVIEWs the caller cannot read ("op": "changed"), repair wrote
      * sample keys into the audit log every role reads, and a duplicate key's value was printed to a writer that cannot
-     * read it (PostgreSQL hides it in its own unique violations).
+     * read it (PostgreSQL hides it in its own unique violations). Round 4 (0.3.21): the generated function the report
+     * calls returned the keys to any caller.
      */
     @Test
     void reportsLogsAndErrorsShowNoKeyTheCallerCannotRead(PgDatabase db) throws Exception {
@@ -793,6 +794,18 @@ class SecurityTest {
                 exec(w, "BEGIN; UPDATE tenant_a.tb_grp SET name = 'renamed' WHERE pk_grp = 1");
                 assertThat(value(w, "SELECT pg_tviews_flush_and_report()::text")).asString().doesNotContain("alice").contains("\"count\": 0");
                 exec(w, "ROLLBACK");
+                // the function the report calls is anyone's to call (0.3.20 returned the keys to this caller), also claiming
+                // to be a role the session cannot act as
+                String rp = (String) value(su, "SELECT p.oid::regproc::text FROM pg_proc p WHERE p.proname LIKE 'pg\\_tviews\\_tv\\_member\\_%\\_rp'");
+                for (String as : new String[] {"group_writer", "tenant_a", "postgres"}) {
+                    exec(w, "BEGIN; UPDATE tenant_a.tb_grp SET name = 'renamed' WHERE pk_grp = 1; SELECT pg_tviews_flush()");
+                    assertThat(value(w, "SELECT " + rp + "(false, 100, '" + as + "')::text")).as(as).asString().doesNotContain("alice");
+                    exec(w, "ROLLBACK");
+                }
+                exec(a, "BEGIN; UPDATE tenant_a.tb_grp SET name = 'renamed' WHERE pk_grp = 1; SELECT pg_tviews_flush()");
+                assertThat(value(a, "SELECT " + rp + "(false, 100, 'tenant_a')::text")).asString().contains("alice");
+                assertThat(value(a, "SELECT pg_tviews_flush_and_report()::text")).asString().contains("alice");
+                exec(a, "ROLLBACK");
                 try {
                     w.createStatement().execute("INSERT INTO tenant_a.tb_member VALUES ('carol@x', 1)");
                     throw new AssertionError("a second member of group 1 must fail: tv_grp_owner's key would repeat");
