@@ -3006,12 +3006,22 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT 'Crash recovery empties an unlogged table and a standby never has its rows, without any trigger firing: the TVIEW would keep rows its query no longer returns.'::text
 $$;
 
--- Row-level security policies that apply to the TVIEW's owner (FORCE ROW LEVEL SECURITY on a source, an owner that is
--- neither superuser nor BYPASSRLS) and depend on the session that writes: current_setting() (a policy on
--- current_setting('app.tenant')), SESSION_USER, the time, volatile functions, or a STABLE function of the user's, which
--- may read anything. What the owner reads of the source, and so the TVIEW's rows, would then depend on the writer.
--- Policies on the rows' own values or on CURRENT_USER (the owner, in maintenance) are fine. NULL when there are none.
-CREATE OR REPLACE FUNCTION public.pg_tviews__session_policies(srcs jsonb, owner name) RETURNS text
+-- Row-level security policies that apply to a role that reads a source for the TVIEW and depend on the session that
+-- writes: current_setting() (a policy on current_setting('app.tenant')), SESSION_USER, the time, volatile functions, or
+-- a STABLE function of the user's, which may read anything. What that role reads of the source, and so the TVIEW's rows,
+-- would then depend on the writer. Policies on the rows' own values or on CURRENT_USER (the owner, in maintenance) are
+-- fine. NULL when there are none.
+-- The readers: the TVIEW's owner and the owners of the views its query reads (a view reads its tables as its owner).
+-- A policy applies to a reader that is neither superuser nor BYPASSRLS when the table is FORCE ROW LEVEL SECURITY, or
+-- when the reader does not have its owner's rights (a NOINHERIT member, another role's view); 0.3.20 looked at FORCE only.
+CREATE OR REPLACE FUNCTION public.pg_tviews__view_owners(dv oid) RETURNS name[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY(SELECT DISTINCT r.rolname FROM public.pg_tviews__view_closure(dv) vc(oid)
+                   JOIN pg_class c ON c.oid = vc.oid AND c.relkind = 'v' JOIN pg_roles r ON r.oid = c.relowner ORDER BY 1)
+$$;
+
+DROP FUNCTION IF EXISTS public.pg_tviews__session_policies(jsonb, name);
+CREATE OR REPLACE FUNCTION public.pg_tviews__session_policies(srcs jsonb, owner name, readers name[]) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     pol record;
@@ -3023,9 +3033,10 @@ BEGIN
           FROM jsonb_array_elements(srcs) s
           JOIN pg_class c ON c.oid = public.pg_tviews__relid(s->>'schema', s->>'table')
           JOIN pg_policy p ON p.polrelid = c.oid AND p.polcmd IN ('r', '*') AND p.polqual IS NOT NULL
-          JOIN pg_roles r ON r.rolname = owner
-         WHERE c.relrowsecurity AND c.relforcerowsecurity AND NOT r.rolsuper AND NOT r.rolbypassrls
-           AND (p.polroles = '{0}' OR EXISTS (SELECT 1 FROM unnest(p.polroles) pr WHERE pg_has_role(owner, pr, 'MEMBER')))
+          JOIN pg_roles r ON r.rolname = owner OR r.rolname = ANY(readers)
+         WHERE c.relrowsecurity AND NOT r.rolsuper AND NOT r.rolbypassrls
+           AND (c.relforcerowsecurity OR NOT pg_has_role(r.oid, c.relowner, 'USAGE'))
+           AND (p.polroles = '{0}' OR EXISTS (SELECT 1 FROM unnest(p.polroles) pr WHERE pg_has_role(r.oid, pr, 'MEMBER')))
     LOOP
         q := public.pg_tviews__node_json(pol.polqual::text);
         IF public.pg_tviews__unstable_functions(q) IS NOT NULL
@@ -3721,11 +3732,12 @@ BEGIN
         deps := deps || jsonb_build_array(dep);
     END LOOP;
     f := public.pg_tviews__session_policies((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)),
-                                       coalesce((SELECT mm.owner FROM public.pg_tview_meta mm WHERE mm.entity = ent), current_user));
+                                       coalesce((SELECT mm.owner FROM public.pg_tview_meta mm WHERE mm.entity = ent), current_user),
+                                       public.pg_tviews__view_owners(v));
     IF f IS NOT NULL THEN
-        RAISE EXCEPTION 'row-level security policy % applies to the TVIEW''s owner (FORCE ROW LEVEL SECURITY) and depends on the session that writes: the TVIEW''s rows would too', f
+        RAISE EXCEPTION 'row-level security policy % applies to a role that reads the table for the TVIEW (its owner, or the owner of a view it reads) and depends on the session that writes: the TVIEW''s rows would too', f
             USING ERRCODE = '0A000',
-            HINT = 'Use NO FORCE ROW LEVEL SECURITY (the table''s owner and the members of its role then read every row), give the TVIEW''s owner BYPASSRLS, or write the policy on the rows and CURRENT_USER only.';
+            HINT = 'Read the table as its owner or a member that inherits its rights, without FORCE ROW LEVEL SECURITY (not through another role''s view), give that role BYPASSRLS, or write the policy on the rows and CURRENT_USER only.';
     END IF;
     f := public.pg_tviews__nested_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
     IF f IS NOT NULL THEN
@@ -4746,9 +4758,14 @@ BEGIN
     END IF;
     FOR e IN
         SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
-         WHERE EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x
+         WHERE (EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x
                         WHERE x.object_type = 'trigger'
                           AND starts_with(x.object_identity, quote_ident((public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn') || ' on '))
+                -- a dropped row-level security policy of a table it reads (the owner may now read other rows; 0.3.20 missed it)
+                OR EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x
+                            JOIN public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) vc(oid)
+                              ON vc.oid = public.pg_tviews__relid(x.address_names[1], x.address_names[2])
+                           WHERE x.object_type = 'policy'))
            AND public.pg_tviews__relid(m.schema_name, m.table_name) IS NOT NULL
          ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity
     LOOP
@@ -4866,7 +4883,8 @@ BEGIN
               JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> readers.oid
         ), views(oid) AS (
             -- a view redefined (CREATE OR REPLACE VIEW, or CREATE OR REPLACE RULE "_RETURN"), and every view that reads it
-            SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_class'::regclass AND cmd.object_type = 'view'
+            -- (also ALTER VIEW … RENAME COLUMN, which a whole-row reference prints: 0.3.20 missed it)
+            SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_class'::regclass AND cmd.object_type IN ('view', 'view column')
             UNION
             SELECT r.ev_class FROM pg_event_trigger_ddl_commands() cmd JOIN pg_rewrite r ON r.oid = cmd.objid
              WHERE cmd.classid = 'pg_rewrite'::regclass
@@ -4878,11 +4896,14 @@ BEGIN
         SELECT o.entity, m.owner, public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views) AS view_changed,
                public.pg_tviews__nested_sources(public.pg_tviews__dv_sources(dv.oid, m.owner)) AS nested,
                public.pg_tviews__unlogged_sources(public.pg_tviews__dv_sources(dv.oid, m.owner)) AS unlogged,
-               public.pg_tviews__session_policies(public.pg_tviews__dv_sources(dv.oid, m.owner), m.owner) AS rls,
+               public.pg_tviews__session_policies(public.pg_tviews__dv_sources(dv.oid, m.owner), m.owner, public.pg_tviews__view_owners(dv.oid)) AS rls,
                -- a whole-row reference (to_jsonb(e)) takes every column of its table, whatever column DDL did to them:
-               -- its rows are recomputed (the stored query has Vars with attribute number 0)
-               EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = public.pg_tviews__relid(m.schema_name, nm.dv)
-                          AND r.ev_action::text LIKE '%:varattno 0 %') AS whole_row
+               -- its rows are recomputed (the stored query has Vars with attribute number 0), also one inside a view the
+               -- query reads (0.3.20 looked at the query's own tree only)
+               EXISTS (SELECT 1 FROM public.pg_tviews__view_closure(dv.oid) vc(oid) JOIN pg_rewrite r ON r.ev_class = vc.oid
+                        WHERE r.ev_action::text LIKE '%:varattno 0 %') AS whole_row,
+               -- row-level security (or anything else the digest covers) changed: the rows the owner reads did
+               m.objects_hash IS NOT NULL AND m.objects_hash IS DISTINCT FROM public.pg_tviews__objects_hash(m) AS objects_changed
           FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          CROSS JOIN LATERAL public.pg_tviews__names(m.entity, m.table_name) nm
          CROSS JOIN LATERAL (SELECT public.pg_tviews__relid(m.schema_name, nm.dv) AS oid) dv
@@ -4906,11 +4927,11 @@ BEGIN
                 HINT = format('Keep the table logged, or drop the TVIEW first (pg_tviews_drop(%L)).', e.entity);
         END IF;
         IF e.rls IS NOT NULL THEN
-            RAISE EXCEPTION 'this DDL makes row-level security policy % apply to the owner of TVIEW % (FORCE ROW LEVEL SECURITY), and it depends on the session that writes: the TVIEW''s rows would too', e.rls, e.entity
+            RAISE EXCEPTION 'this DDL makes row-level security policy % apply to a role that reads a table for TVIEW % (its owner, or the owner of a view it reads), and it depends on the session that writes: the TVIEW''s rows would too', e.rls, e.entity
                 USING ERRCODE = '0A000', HINT = format('Drop the TVIEW first (pg_tviews_drop(%L)), or give its owner BYPASSRLS.', e.entity);
         END IF;
         PERFORM public.pg_tviews__mark_disabled(e.entity);
-        PERFORM public.pg_tviews__follow_each(e.entity, CASE WHEN e.view_changed OR e.whole_row THEN 'rebuild' ELSE 'regenerate' END, 'DDL');
+        PERFORM public.pg_tviews__follow_each(e.entity, CASE WHEN e.view_changed OR e.whole_row OR e.objects_changed THEN 'rebuild' ELSE 'regenerate' END, 'DDL');
     END LOOP;
     PERFORM public.pg_tviews__follow_objects();
 END
@@ -4923,12 +4944,20 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     ch record := public.pg_tviews__changed_objects();
     e record;
-    affected text[];
+    affected text[] := '{}';
+    cfgs oid[];
 BEGIN
-    IF ch.procs IS NULL THEN
-        RETURN;
+    -- text search configurations changed (ALTER TEXT SEARCH CONFIGURATION, or DICTIONARY of one they map to)
+    cfgs := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_ts_config'::regclass
+                  UNION
+                  SELECT mp.mapcfg FROM pg_event_trigger_ddl_commands() cmd JOIN pg_ts_config_map mp ON mp.mapdict = cmd.objid
+                   WHERE cmd.classid = 'pg_ts_dict'::regclass);
+    IF cardinality(cfgs) > 0 THEN
+        affected := ARRAY(SELECT m.entity FROM public.pg_tview_meta m WHERE public.pg_tviews__ts_configs(m) && cfgs);
     END IF;
-    affected := ARRAY(SELECT public.pg_tviews__affected_by(ch.procs, ch.types));
+    IF ch.procs IS NOT NULL THEN
+        affected := affected || ARRAY(SELECT public.pg_tviews__affected_by(ch.procs, ch.types));
+    END IF;
     IF cardinality(affected) = 0 THEN
         RETURN;
     END IF;
@@ -4964,7 +4993,12 @@ BEGIN
                                       AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_operator'::regclass, 'pg_cast'::regclass))
                            OR EXISTS (SELECT 1 FROM public.pg_tviews__user_functions f
                                        WHERE f.has_body AND f.oid <> p.oid AND public.pg_tviews__calls(f.prosrc, p.proname))));
-    types := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_type'::regclass);
+    -- (ALTER TYPE … ADD, RENAME or DROP ATTRIBUTE of a composite type is reported as its pg_class row: what to_jsonb() and
+    -- the row's text print changes; 0.3.20 followed enum labels only)
+    types := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_type'::regclass
+                   UNION
+                   SELECT c.reltype FROM pg_event_trigger_ddl_commands() cmd JOIN pg_class c ON c.oid = cmd.objid AND c.relkind = 'c'
+                    WHERE cmd.classid = 'pg_class'::regclass);
     IF cardinality(procs) + cardinality(types) = 0 OR NOT EXISTS (SELECT 1 FROM public.pg_tview_meta) THEN
         procs := NULL;
         types := NULL;
@@ -5093,9 +5127,38 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
      WHERE public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv) IN (SELECT rels.oid FROM rels);
 $$;
 
+-- The text search configurations a TVIEW's values depend on: those its query or the views it reads name ('my_cfg' in
+-- to_tsvector('my_cfg', …), a dependency PostgreSQL records), and the default_text_search_config kept in its settings.
+-- ALTER TEXT SEARCH CONFIGURATION / DICTIONARY changes what they compute without any write (0.3.20 did not follow it).
+CREATE OR REPLACE FUNCTION public.pg_tviews__ts_configs(m public.pg_tview_meta) RETURNS oid[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY(SELECT d.refobjid
+                   FROM public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) vc(oid)
+                   JOIN pg_rewrite r ON r.ev_class = vc.oid
+                   JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_ts_config'::regclass
+                 UNION
+                 SELECT c.oid FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
+                  WHERE m.settings->>'default_text_search_config' IN (c.cfgname, n.nspname || '.' || c.cfgname)
+                 ORDER BY 1)
+$$;
+
+-- The row-level security of the tables a TVIEW's query reads (directly or through views): enabled, forced, and each
+-- policy. A change (ALTER TABLE … [NO] FORCE / ENABLE / DISABLE ROW LEVEL SECURITY, DROP POLICY) changes which rows the
+-- owner reads without any write (0.3.20 followed CREATE and ALTER POLICY only).
+CREATE OR REPLACE FUNCTION public.pg_tviews__rls_state(m public.pg_tview_meta) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT string_agg(concat_ws(':', c.oid, c.relrowsecurity, c.relforcerowsecurity,
+                                (SELECT string_agg(concat_ws('/', p.polname, p.polcmd, p.polpermissive, p.polroles::text,
+                                                             pg_get_expr(p.polqual, p.polrelid)), ',' ORDER BY p.polname)
+                                   FROM pg_policy p WHERE p.polrelid = c.oid)), ',' ORDER BY c.oid)
+      FROM public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) vc(oid)
+      JOIN pg_class c ON c.oid = vc.oid AND c.relkind IN ('r', 'p')
+     WHERE c.relrowsecurity OR c.relforcerowsecurity OR EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid)
+$$;
+
 -- A digest of what the functions, types and views a TVIEW's query uses are now: function bodies, language, strictness,
 -- volatility, settings and argument defaults; view definitions;
--- enum labels (also of the elements, base types and attributes of the types used). Kept in pg_tview_meta.objects_hash
+-- enum labels and composite types' attributes (also of the elements, base types and attributes of the types used). Kept in pg_tview_meta.objects_hash
 -- when the rows are computed in full; the health check compares it (without the event trigger, or when it could not act).
 CREATE OR REPLACE FUNCTION public.pg_tviews__objects_hash(m public.pg_tview_meta) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -5108,15 +5171,27 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                              UNION ALL SELECT a.atttypid FROM pg_attribute a WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0) x
          WHERE x.oid <> 0
     )
-    SELECT 'v1:' || md5(concat_ws('|',     -- the prefix names this digest's format: the installer recomputes digests of another
+    SELECT 'v2:' || md5(concat_ws('|',     -- the prefix names this digest's format: the installer recomputes digests of another
         (SELECT string_agg(concat_ws(':', p.oid, p.proname, md5(p.prosrc), p.provolatile, p.proisstrict, p.prolang, p.probin, p.proconfig::text,
                                      p.prorettype, pg_get_expr(p.proargdefaults, 0), pg_get_function_sqlbody(p.oid)), ',' ORDER BY p.oid)
            FROM o CROSS JOIN LATERAL unnest(o.fns) f JOIN pg_proc p ON p.oid = f),
         (SELECT string_agg(e.enumtypid || ':' || e.enumlabel, ',' ORDER BY e.enumtypid, e.enumsortorder)
            FROM pg_enum e WHERE e.enumtypid IN (SELECT oid FROM ty)),
+        -- (v2, 0.3.21: the attributes of row types the query's values have, a composite type's or a table's read as a
+        -- view's column, and the column names of the views it reads, which to_jsonb() prints)
+        (SELECT string_agg(concat_ws(':', t.oid, a.attnum, a.attname, a.atttypid, a.atttypmod), ',' ORDER BY t.oid, a.attnum)
+           FROM pg_type t JOIN pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+          WHERE t.oid IN (SELECT oid FROM ty) AND t.typrelid <> 0),
+        (SELECT string_agg(concat_ws(':', a.attrelid, a.attnum, a.attname), ',' ORDER BY a.attrelid, a.attnum)
+           FROM o CROSS JOIN LATERAL unnest(o.views) v JOIN pg_attribute a ON a.attrelid = v AND a.attnum > 0 AND NOT a.attisdropped),
         -- the views it reads, by their stored query trees (which a renamed column does not change; a redefinition does)
         (SELECT string_agg(r.ev_class || ':' || md5(r.ev_action::text), ',' ORDER BY r.ev_class)
-           FROM o CROSS JOIN LATERAL unnest(o.views) v JOIN pg_rewrite r ON r.ev_class = v AND r.rulename = '_RETURN')));
+           FROM o CROSS JOIN LATERAL unnest(o.views) v JOIN pg_rewrite r ON r.ev_class = v AND r.rulename = '_RETURN'),
+        -- (v2) the text search configurations it uses, with their dictionaries' options, and row-level security
+        (SELECT string_agg(concat_ws(':', mp.mapcfg, mp.maptokentype, mp.mapseqno, mp.mapdict, dc.dictinitoption), ','
+                           ORDER BY mp.mapcfg, mp.maptokentype, mp.mapseqno)
+           FROM pg_ts_config_map mp JOIN pg_ts_dict dc ON dc.oid = mp.mapdict WHERE mp.mapcfg = ANY(public.pg_tviews__ts_configs(m))),
+        public.pg_tviews__rls_state(m)));
 $$;
 
 -- (Re)generate the maintenance functions and triggers of one TVIEW from its definition view.
@@ -6923,7 +6998,7 @@ BEGIN
         ELSIF m.objects_hash IS DISTINCT FROM public.pg_tviews__objects_hash(m) AND m.objects_hash IS NOT NULL
               AND to_regclass(format('%I.%I', m.schema_name, nm.dv)) IS NOT NULL THEN
             status := 'ERROR'; severity := 'critical';
-            message := format('a function, type or view its query uses changed since its rows were computed (a replaced function, a renamed enum value, a redefined view): they may be stale; run pg_tviews_refresh(%L)', m.entity);
+            message := format('a function, type, view, text search configuration or row-level security policy its query uses changed since its rows were computed (a replaced function, a renamed enum value or attribute, a redefined view, a dropped policy): they may be stale; run pg_tviews_refresh(%L)', m.entity);
         ELSIF bad IS NOT NULL THEN
             -- (created before 0.3.20, which refuses them)
             status := 'ERROR'; severity := 'critical';
@@ -7215,10 +7290,11 @@ BEGIN
         CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW', 'CREATE RULE',
                                                                  'CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
                                                                  'ALTER TYPE', 'ALTER EXTENSION', 'CREATE POLICY', 'ALTER POLICY',
-                                                                 'CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION')
+                                                                 'CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION', 'ALTER VIEW',
+                                                                 'ALTER TEXT SEARCH CONFIGURATION', 'ALTER TEXT SEARCH DICTIONARY')
             EXECUTE FUNCTION public.pg_tviews__on_ddl();
         DROP EVENT TRIGGER IF EXISTS pg_tviews_drop;
-        CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE')
+        CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP POLICY')
             EXECUTE FUNCTION public.pg_tviews__on_drop();
     ELSIF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl') THEN
         RAISE NOTICE 'installed without a superuser: source DDL (renamed columns, new partitions) is reported by pg_tviews_health_check() and applied by pg_tviews_reinstall_triggers()';
@@ -7247,7 +7323,7 @@ BEGIN
             -- before 0.3.6 no digest was kept (nor one of this format): the functions and types as they are now are taken as
             -- those the rows were computed with
             UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm)
-             WHERE mm.entity = r.entity AND (mm.objects_hash IS NULL OR NOT starts_with(mm.objects_hash, 'v1:'));
+             WHERE mm.entity = r.entity AND (mm.objects_hash IS NULL OR NOT starts_with(mm.objects_hash, 'v2:'));
             PERFORM public.pg_tviews__restore_role(prev);
         EXCEPTION
             WHEN deadlock_detected OR serialization_failure OR lock_not_available OR query_canceled THEN

@@ -1072,4 +1072,103 @@ class AdversarialTest {
             assertThat(value(c, "SELECT max(mx) FROM tv_d")).isEqualTo(11);
         }
     }
+
+    /**
+     * What a TVIEW's values are made of changes without a write, through DDL 0.3.20 did not follow (a fourth adversarial
+     * round): attributes of a composite type added or renamed (to_jsonb and the row's text print them), a view's column
+     * renamed under a whole-row reference, a table read as a whole row inside a view the query reads gaining a column, a
+     * text search configuration remapped or a dictionary's options changed. Each is followed; without the event trigger the
+     * health check reports it.
+     */
+    @Test
+    void typesViewsAndTextSearchConfigurationsTheQueryReadsAreFollowed(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA a41; SET search_path = a41, public");
+            exec(c, "CREATE TYPE \"ad'dr\" AS (street text, city text); CREATE TEXT SEARCH CONFIGURATION \"my cfg\" (COPY = simple);"
+                    + " CREATE TEXT SEARCH DICTIONARY a41.syn (TEMPLATE = simple, STOPWORDS = english);"
+                    + " CREATE TEXT SEARCH CONFIGURATION a41.stop (COPY = simple); ALTER TEXT SEARCH CONFIGURATION a41.stop ALTER MAPPING FOR asciiword WITH a41.syn");
+            exec(c, "CREATE TABLE tb_customer (pk_customer int PRIMARY KEY, name text, \"add ress\" \"ad'dr\", body text);"
+                    + " INSERT INTO tb_customer VALUES (1, 'ann', ROW('main st', 'nyc'), 'the running dogs'), (2, 'bob', NULL, 'a cat')");
+            exec(c, "CREATE VIEW \"v|cust\" AS SELECT pk_customer, name, body FROM tb_customer;"
+                    + " CREATE VIEW v_whole AS SELECT c.pk_customer, c AS r FROM tb_customer c");
+            Oracle oracle = new Oracle(c)
+                    .create("a41.tv_customer", "SELECT c.pk_customer, to_jsonb(c.\"add ress\") AS address, c.\"add ress\"::text AS a_text,"
+                            + " to_tsvector('a41.\"my cfg\"', c.body) AS tsv, to_tsvector('a41.stop', c.body) AS stop FROM a41.tb_customer c")
+                    .create("a41.tv_doc", "SELECT v.pk_customer, to_jsonb(v) AS doc FROM a41.\"v|cust\" v", "{\"key\": \"pk_customer\"}")
+                    .create("a41.tv_whole", "SELECT w.pk_customer, to_jsonb(w.r) AS doc FROM a41.v_whole w", "{\"key\": \"pk_customer\"}");
+            oracle.run("ALTER TYPE \"ad'dr\" RENAME ATTRIBUTE street TO road", "ALTER TYPE \"ad'dr\" ADD ATTRIBUTE zip text",
+                    "ALTER VIEW \"v|cust\" RENAME COLUMN name TO \"full\nname\"", "ALTER TABLE \"v|cust\" RENAME COLUMN body TO text",
+                    "ALTER TABLE tb_customer ADD COLUMN email text DEFAULT 'x@y'",
+                    "ALTER TEXT SEARCH CONFIGURATION \"my cfg\" ALTER MAPPING FOR asciiword WITH english_stem",
+                    "ALTER TEXT SEARCH DICTIONARY a41.syn (STOPWORDS = russian)", "UPDATE tb_customer SET body = 'the dogs' WHERE pk_customer = 2");
+            SourcesAndCatalogTest.withoutDdlWatch(c, () -> {
+                // (the whole row of tb_customer holds the composite too; tv_doc reads the table that has a column of it, which
+                // counts, as for an enum: an over-approximation)
+                for (String[] ddl : new String[][] {{"ALTER TYPE \"ad'dr\" RENAME ATTRIBUTE city TO town", "a41.customer,a41.doc,a41.whole"},
+                    {"ALTER VIEW \"v|cust\" RENAME COLUMN text TO body", "a41.doc"},
+                    {"ALTER TEXT SEARCH CONFIGURATION \"my cfg\" ALTER MAPPING FOR asciiword WITH simple", "a41.customer"}}) {
+                    exec(c, ddl[0]);
+                    assertThat(value(c, "SELECT string_agg(substr(component, 7), ',' ORDER BY component) FROM pg_tviews_health_check()"
+                            + " WHERE component LIKE 'tview:a41.%' AND status = 'ERROR' AND message LIKE '%changed since its rows were computed%'"))
+                            .as(ddl[0]).isEqualTo(ddl[1]);
+                    for (String e : ddl[1].split(",")) {
+                        exec(c, "SELECT pg_tviews_refresh('" + e + "')");
+                    }
+                }
+            });
+            oracle.check("refreshed");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE 'tview:a41.%' AND status <> 'OK'")).isEqualTo(0L);
+        }
+    }
+
+    /**
+     * Row-level security applies to more readers than the owner of a FORCE'd table (0.3.20 checked FORCE only): to a
+     * TVIEW owner that is a NOINHERIT member of the table's owner, and to the owner of another role's view the query
+     * reads; a policy on the session is refused there too. And what the owner reads changes with DDL 0.3.20 did not
+     * follow (DROP POLICY, NO FORCE, DISABLE and ENABLE ROW LEVEL SECURITY): each recomputes the TVIEW; without the event
+     * trigger the health check reports it.
+     */
+    @Test
+    void rowLevelSecurityOfEveryReaderAndItsDdlAreFollowed(PgDatabase db) throws Exception {
+        try (Connection su = db.connect()) {
+            exec(su, "CREATE ROLE a42_app; CREATE ROLE a42_tv NOINHERIT IN ROLE a42_app; CREATE ROLE \"a42 v'x\"; CREATE SCHEMA a42 AUTHORIZATION a42_app;"
+                    + " GRANT USAGE, CREATE ON SCHEMA a42 TO a42_tv, \"a42 v'x\"");
+            exec(su, "SET SESSION AUTHORIZATION a42_app; SET search_path = a42, public");
+            exec(su, "CREATE TABLE tb_customer (pk_customer int PRIMARY KEY, name text); CREATE TABLE tb_order (pk_order int PRIMARY KEY, tenant text, fk_customer int, amount int);"
+                    + " INSERT INTO tb_customer VALUES (1, 'acme'), (2, 'init'); INSERT INTO tb_order VALUES (1, 'a', 1, 10), (2, 'b', 1, 20), (3, 'b', 2, 30);"
+                    + " ALTER TABLE tb_order ENABLE ROW LEVEL SECURITY; CREATE POLICY tenant_iso ON tb_order USING (tenant = current_setting('app.tenant', true));"
+                    + " GRANT SELECT ON tb_order, tb_customer TO \"a42 v'x\", a42_tv");
+            String total = "SELECT c.pk_customer AS pk_%s, c.name, (SELECT sum(o.amount) FROM a42.%s o WHERE o.fk_customer = c.pk_customer) AS total FROM a42.tb_customer c";
+            exec(su, "SET SESSION AUTHORIZATION a42_tv; SET app.tenant = 'a'");
+            assertThat(sqlState(su, "SELECT pg_tviews_create('a42.tv_noinherit', " + Rt.literal(String.format(total, "noinherit", "tb_order")) + ")"))
+                    .as("a NOINHERIT member of the table's owner").isEqualTo("0A000");
+            exec(su, "RESET SESSION AUTHORIZATION; SET SESSION AUTHORIZATION \"a42 v'x\"");
+            exec(su, "CREATE VIEW a42.v_order AS SELECT pk_order, fk_customer, amount FROM a42.tb_order; GRANT SELECT ON a42.v_order TO a42_app");
+            exec(su, "RESET SESSION AUTHORIZATION; SET SESSION AUTHORIZATION a42_app; SET app.tenant = 'a'");
+            assertThat(sqlState(su, "SELECT pg_tviews_create('a42.tv_view', " + Rt.literal(String.format(total, "view", "v_order")) + ")"))
+                    .as("another role's view").isEqualTo("0A000");
+            assertThat(value(su, "SELECT count(*) FROM pg_tview_meta WHERE entity LIKE 'a42.%'")).isEqualTo(0L);
+            // the table's owner reads it: policies on the rows only, forced, then changed by DDL
+            exec(su, "DROP POLICY tenant_iso ON tb_order; CREATE POLICY small ON tb_order USING (amount < 25); CREATE POLICY \"b'only\" ON tb_order USING (tenant = 'b');"
+                    + " ALTER TABLE tb_order FORCE ROW LEVEL SECURITY");
+            String q = String.format(total, "customer", "tb_order");
+            Oracle oracle = new Oracle(su).create("a42.tv_customer", q);
+            oracle.run("DROP POLICY small ON tb_order", "ALTER TABLE tb_order NO FORCE ROW LEVEL SECURITY", "ALTER TABLE tb_order FORCE ROW LEVEL SECURITY",
+                    "ALTER TABLE tb_order DISABLE ROW LEVEL SECURITY", "ALTER TABLE tb_order ENABLE ROW LEVEL SECURITY", "ALTER POLICY \"b'only\" ON tb_order USING (tenant = 'a')",
+                    "INSERT INTO tb_order VALUES (4, 'a', 2, 5)");
+            exec(su, "RESET SESSION AUTHORIZATION");
+            SourcesAndCatalogTest.withoutDdlWatch(su, () -> {
+                exec(su, "ALTER TABLE a42.tb_order NO FORCE ROW LEVEL SECURITY");
+                assertThat(Rt.driftAgainst(su, "a42.tv_customer", q)).isPositive();
+                assertThat(value(su, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a42.customer' AND status = 'ERROR'"))
+                        .asString().contains("changed since its rows were computed");
+                exec(su, "SET SESSION AUTHORIZATION a42_app; SELECT pg_tviews_refresh('a42.customer'); RESET SESSION AUTHORIZATION");
+            });
+            assertThat(Rt.driftAgainst(su, "a42.tv_customer", q)).isZero();
+            exec(su, "ALTER TABLE a42.tb_order FORCE ROW LEVEL SECURITY");
+            exec(su, "SET SESSION AUTHORIZATION a42_app");
+            oracle.run("CREATE POLICY big ON a42.tb_order USING (amount > 100)", "DROP POLICY \"b'only\" ON a42.tb_order");
+            exec(su, "RESET SESSION AUTHORIZATION");
+        }
+    }
 }
