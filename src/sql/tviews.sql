@@ -5138,7 +5138,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                    JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_ts_config'::regclass
                  UNION
                  SELECT c.oid FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
-                  WHERE m.settings->>'default_text_search_config' IN (c.cfgname, n.nspname || '.' || c.cfgname)
+                  WHERE m.settings->>'default_text_search_config' IN (c.cfgname, n.nspname || '.' || c.cfgname, c.oid::regconfig::text,
+                                                                       quote_ident(n.nspname) || '.' || quote_ident(c.cfgname))
                  ORDER BY 1)
 $$;
 
