@@ -668,6 +668,7 @@ DECLARE
     flushed bigint;
     row_data jsonb;
     readable boolean;
+    hidden boolean;
     got jsonb;
     key jsonb;
     lookup text;
@@ -682,6 +683,10 @@ BEGIN
         -- owner's lineage over tables the caller may not read either
         readable := has_table_privilege(format('%I.%I', e.schema_name, e.table_name), 'SELECT');
         CONTINUE WHEN NOT readable;
+        -- row-level security on the TVIEW's table hides rows from the caller: a key whose row it cannot see is not reported
+        -- (0.3.21's first cut reported another tenant's key, as "delete"), and since a deleted row cannot be checked, no
+        -- deletion either
+        hidden := row_security_active(format('%I.%I', e.schema_name, e.table_name)::regclass);
         -- the key's type as the catalog of the table spells it, never the catalog row's text; the row as a whole
         -- (t.*: a column named t would be read instead of the row) and its key both printed under the caller's settings
         lookup := format('SELECT to_jsonb(x.k) #>> ''{}'', (SELECT to_jsonb(t.*) FROM %I.%I t WHERE t.%I = x.k) FROM (SELECT ($1 #>> ''{}'')::%s AS k) x',
@@ -691,8 +696,9 @@ BEGIN
         EXECUTE format('SELECT %I.%I($1, $2, current_user)', e.schema_name, e.rp) INTO got USING reset, max_entities - n;
         truncated := truncated OR (got->>'more')::boolean;
         FOR key IN SELECT jsonb_array_elements(got->'ids') LOOP
-            n := n + 1;
             EXECUTE lookup INTO id, row_data USING key;
+            CONTINUE WHEN hidden AND row_data IS NULL;
+            n := n + 1;
             -- (no jsonb_strip_nulls: a null inside the row's own jsonb columns is part of its data)
             items := items || (jsonb_build_object('entity', e.entity, 'table', format('%I.%I', e.schema_name, e.table_name),
                                                   'id', id, 'op', CASE WHEN row_data IS NULL THEN 'delete' ELSE 'upsert' END)
@@ -3029,7 +3035,7 @@ DECLARE
     bad text[] := '{}';
 BEGIN
     FOR pol IN
-        SELECT DISTINCT p.polname, c.oid::regclass AS rel, p.polqual
+        SELECT DISTINCT p.oid, p.polname, c.oid::regclass AS rel, p.polqual
           FROM jsonb_array_elements(srcs) s
           JOIN pg_class c ON c.oid = public.pg_tviews__relid(s->>'schema', s->>'table')
           JOIN pg_policy p ON p.polrelid = c.oid AND p.polcmd IN ('r', '*') AND p.polqual IS NOT NULL
@@ -3043,7 +3049,11 @@ BEGIN
            OR EXISTS (SELECT 1 FROM (SELECT jsonb_path_query(q, 'strict $.**.funcid') f UNION ALL SELECT jsonb_path_query(q, 'strict $.**.opfuncid')) x
                      JOIN pg_proc p ON p.oid = (x.f #>> '{}')::oid
                     WHERE p.provolatile = 's' AND p.pronamespace <> 'pg_catalog'::regnamespace)
-           OR jsonb_path_exists(q, 'strict $.** ? (@._ == "SQLVALUEFUNCTION" && !(@.op == "9" || @.op == "10" || @.op == "11" || @.op == "13" || @.op == "14"))') THEN
+           OR jsonb_path_exists(q, 'strict $.** ? (@._ == "SQLVALUEFUNCTION" && !(@.op == "9" || @.op == "10" || @.op == "11" || @.op == "13" || @.op == "14"))')
+           -- (a policy that reads another table, EXISTS (SELECT … FROM acl …): no trigger sees that table's writes, which
+           -- change the rows the reader reads; 0.3.21's first cut accepted it and went stale)
+           OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_policy'::regclass AND d.objid = pol.oid
+                         AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> pol.rel) THEN
             bad := bad || format('%I on %s', pol.polname, pol.rel);
         END IF;
     END LOOP;
@@ -3735,9 +3745,9 @@ BEGIN
                                        coalesce((SELECT mm.owner FROM public.pg_tview_meta mm WHERE mm.entity = ent), current_user),
                                        public.pg_tviews__view_owners(v));
     IF f IS NOT NULL THEN
-        RAISE EXCEPTION 'row-level security policy % applies to a role that reads the table for the TVIEW (its owner, or the owner of a view it reads) and depends on the session that writes: the TVIEW''s rows would too', f
+        RAISE EXCEPTION 'row-level security policy % applies to a role that reads the table for the TVIEW (its owner, or the owner of a view it reads) and depends on the session that writes or on another table: the TVIEW''s rows would too', f
             USING ERRCODE = '0A000',
-            HINT = 'Read the table as its owner or a member that inherits its rights, without FORCE ROW LEVEL SECURITY (not through another role''s view), give that role BYPASSRLS, or write the policy on the rows and CURRENT_USER only.';
+            HINT = 'Read the table as its owner or a member that inherits its rights, without FORCE ROW LEVEL SECURITY (not through another role''s view), give that role BYPASSRLS, or write the policy on the rows'' own values and CURRENT_USER only.';
     END IF;
     f := public.pg_tviews__nested_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
     IF f IS NOT NULL THEN
@@ -4822,6 +4832,22 @@ $$;
 -- Source DDL (a renamed column, a new or attached partition, a new inheritance child, a detached one, a redefined
 -- view): regenerate the TVIEWs that read the table or one of its ancestors. Installed when the installer is a
 -- superuser; otherwise pg_tviews_health_check() reports such DDL and pg_tviews_reinstall_triggers() applies it.
+-- The sources whose changes a TVIEW's definition, analysed as it is now, can no longer trace to keys (NULL: none, or the
+-- analysis failed, which the regeneration reports). As the health check analyses it: nothing is created.
+CREATE OR REPLACE FUNCTION public.pg_tviews__untraced(ent text) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
+    a jsonb;
+BEGIN
+    a := public.pg_tviews__analyze_view(m.schema_name, m.table_name, m.entity,
+                                        format('%I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)::regclass, m.options, false);
+    RETURN (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x);
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__on_ddl() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -4852,6 +4878,22 @@ BEGIN
                 HINT = 'Leave those tables out of the publication, or drop the TVIEWs and create them on the publisher.';
         END IF;
         RETURN;
+    END IF;
+    -- ALTER SCHEMA … RENAME of the schema of a TVIEW or of a source: the catalog, the generated code and the queue name
+    -- them, so every write to its sources would fail (0.3.21's first cut let it through). Refused; ALTER TABLE … SET SCHEMA
+    -- and RENAME are followed.
+    SELECT string_agg(DISTINCT m.entity, ', ') INTO tv
+      FROM pg_event_trigger_ddl_commands() cmd JOIN pg_namespace n ON n.oid = cmd.objid
+      JOIN public.pg_tview_meta m ON true
+     WHERE cmd.classid = 'pg_namespace'::regclass
+       AND (m.schema_name IS DISTINCT FROM n.nspname AND NOT EXISTS (SELECT 1 FROM pg_namespace x WHERE x.nspname = m.schema_name)
+            AND EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relname = m.table_name)
+            OR EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = d->>'table'
+                        WHERE d->>'schema' IS DISTINCT FROM n.nspname AND NOT EXISTS (SELECT 1 FROM pg_namespace x WHERE x.nspname = d->>'schema')));
+    IF tv IS NOT NULL THEN
+        RAISE EXCEPTION 'renaming this schema would break TVIEWs %: their catalog rows and generated code name the schema of their tables and sources', tv
+            USING ERRCODE = '0A000',
+            HINT = 'Drop those TVIEWs first (pg_tviews_drop), rename the schema and create them again, or move the tables with ALTER TABLE … SET SCHEMA, which is followed.';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_policy'::regclass)) THEN
         PERFORM public.pg_tviews__follow_objects();     -- no table, view or rule: the functions and types it changed
@@ -4927,8 +4969,19 @@ BEGIN
                 HINT = format('Keep the table logged, or drop the TVIEW first (pg_tviews_drop(%L)).', e.entity);
         END IF;
         IF e.rls IS NOT NULL THEN
-            RAISE EXCEPTION 'this DDL makes row-level security policy % apply to a role that reads a table for TVIEW % (its owner, or the owner of a view it reads), and it depends on the session that writes: the TVIEW''s rows would too', e.rls, e.entity
+            RAISE EXCEPTION 'this DDL makes row-level security policy % apply to a role that reads a table for TVIEW % (its owner, or the owner of a view it reads), and it depends on the session that writes or on another table: the TVIEW''s rows would too', e.rls, e.entity
                 USING ERRCODE = '0A000', HINT = format('Drop the TVIEW first (pg_tviews_drop(%L)), or give its owner BYPASSRLS.', e.entity);
+        END IF;
+        -- DDL that keeps the definition but takes away what its lineage stands on (DROP NOT NULL under a NOT IN anti-join
+        -- or a window's partition): the TVIEW would keep rows its query no longer returns; 0.3.20 let it through, and only
+        -- the health check said so
+        IF NOT (e.view_changed OR e.whole_row OR e.objects_changed) THEN
+            tv := public.pg_tviews__untraced(e.entity);
+            IF tv IS NOT NULL THEN
+                RAISE EXCEPTION 'this DDL makes changes of % untraceable to the keys of TVIEW %', tv, e.entity
+                    USING ERRCODE = '0A000',
+                    HINT = format('Keep what the query''s lineage needs (a NOT NULL column), or drop the TVIEW first (pg_tviews_drop(%L)) and create it again (options.uncascaded_policy = ''full_refresh'' refreshes it fully).', e.entity);
+            END IF;
         END IF;
         PERFORM public.pg_tviews__mark_disabled(e.entity);
         PERFORM public.pg_tviews__follow_each(e.entity, CASE WHEN e.view_changed OR e.whole_row OR e.objects_changed THEN 'rebuild' ELSE 'regenerate' END, 'DDL');
@@ -4992,7 +5045,16 @@ BEGIN
                       AND (EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = p.oid
                                       AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_operator'::regclass, 'pg_cast'::regclass))
                            OR EXISTS (SELECT 1 FROM public.pg_tviews__user_functions f
-                                       WHERE f.has_body AND f.oid <> p.oid AND public.pg_tviews__calls(f.prosrc, p.proname))));
+                                       WHERE f.has_body AND f.oid <> p.oid AND public.pg_tviews__calls(f.prosrc, p.proname)))
+              -- a new overload of a function something calls: the generated code parses key and join expressions from
+              -- their text, which may now call it (bucket(integer) beside bucket(anyelement); 0.3.21's first cut dismissed
+              -- it and computed keys with the new one): the functions of that name count as changed
+              UNION
+              SELECT q.oid FROM pg_event_trigger_ddl_commands() cmd JOIN pg_proc p ON p.oid = cmd.objid
+                JOIN pg_proc q ON q.proname = p.proname AND q.pronamespace = p.pronamespace AND q.oid <> p.oid
+               WHERE cmd.classid = 'pg_proc'::regclass AND p.proname NOT LIKE 'pg\_tviews%'
+                 AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = q.oid
+                                AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_operator'::regclass, 'pg_cast'::regclass)));
     -- (ALTER TYPE … ADD, RENAME or DROP ATTRIBUTE of a composite type is reported as its pg_class row: what to_jsonb() and
     -- the row's text print changes; 0.3.20 followed enum labels only)
     types := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_type'::regclass
@@ -5176,6 +5238,10 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         (SELECT string_agg(concat_ws(':', p.oid, p.proname, md5(p.prosrc), p.provolatile, p.proisstrict, p.prolang, p.probin, p.proconfig::text,
                                      p.prorettype, pg_get_expr(p.proargdefaults, 0), pg_get_function_sqlbody(p.oid)), ',' ORDER BY p.oid)
            FROM o CROSS JOIN LATERAL unnest(o.fns) f JOIN pg_proc p ON p.oid = f),
+        -- (v2) the overloads of the user functions it calls, which a call's text may resolve to
+        (SELECT string_agg(DISTINCT q.oid::text, ',')
+           FROM o CROSS JOIN LATERAL unnest(o.fns) f JOIN pg_proc p ON p.oid = f AND p.pronamespace <> 'pg_catalog'::regnamespace
+           JOIN pg_proc q ON q.proname = p.proname AND q.pronamespace = p.pronamespace),
         (SELECT string_agg(e.enumtypid || ':' || e.enumlabel, ',' ORDER BY e.enumtypid, e.enumsortorder)
            FROM pg_enum e WHERE e.enumtypid IN (SELECT oid FROM ty)),
         -- (v2, 0.3.21: the attributes of row types the query's values have, a composite type's or a table's read as a
@@ -7291,7 +7357,7 @@ BEGIN
         CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW', 'CREATE RULE',
                                                                  'CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
                                                                  'ALTER TYPE', 'ALTER EXTENSION', 'CREATE POLICY', 'ALTER POLICY',
-                                                                 'CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION', 'ALTER VIEW',
+                                                                 'CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION', 'ALTER VIEW', 'ALTER SCHEMA',
                                                                  'ALTER TEXT SEARCH CONFIGURATION', 'ALTER TEXT SEARCH DICTIONARY')
             EXECUTE FUNCTION public.pg_tviews__on_ddl();
         DROP EVENT TRIGGER IF EXISTS pg_tviews_drop;

@@ -10,6 +10,7 @@ import dev.tviews.runtime.LineageTest.Oracle;
 import dev.tviews.testkit.PgDatabase;
 import dev.tviews.testkit.PostgresExtension;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -1168,6 +1169,65 @@ class AdversarialTest {
             exec(su, "ALTER TABLE a42.tb_order FORCE ROW LEVEL SECURITY");
             exec(su, "SET SESSION AUTHORIZATION a42_app");
             oracle.run("CREATE POLICY big ON a42.tb_order USING (amount > 100)", "DROP POLICY \"b'only\" ON a42.tb_order");
+            exec(su, "RESET SESSION AUTHORIZATION");
+        }
+    }
+
+    /**
+     * A fifth adversarial round (each failing on 0.3.21's first cut): a row-level security policy that reads another
+     * table (refused: no trigger sees that table); a new overload of a function a key expression calls (followed: the
+     * TVIEW is rebuilt, and where its expressions' text now calls the overload it is reported and the DDL warned);
+     * DROP NOT NULL under a NOT IN anti-join (the DDL fails); ALTER SCHEMA … RENAME of a TVIEW's or a source's schema
+     * (the DDL fails: every write would); a report under row-level security on the TVIEW's table (only the caller's rows).
+     */
+    @Test
+    void policiesOverloadsConstraintsAndSchemasThatWouldBreakATview(PgDatabase db) throws Exception {
+        try (Connection su = db.connect()) {
+            exec(su, "CREATE ROLE a43_owner; CREATE ROLE \"a43 ca'rol\" LOGIN PASSWORD 'p'; CREATE SCHEMA a43 AUTHORIZATION a43_owner; CREATE SCHEMA \"a43 src\" AUTHORIZATION a43_owner;"
+                    + " GRANT USAGE ON SCHEMA a43, \"a43 src\" TO \"a43 ca'rol\"");
+            exec(su, "SET SESSION AUTHORIZATION a43_owner; SET search_path = a43, public");
+            exec(su, "CREATE TABLE tb_doc (pk_doc text PRIMARY KEY, tenant name, fk_cat int, amt int NOT NULL); CREATE TABLE \"a43 src\".tb_cat (pk_cat int PRIMARY KEY, name text);"
+                    + " CREATE TABLE acl (doc text, who name); CREATE TABLE tb_ban (pk_ban int PRIMARY KEY, fk_doc text NOT NULL);"
+                    + " INSERT INTO \"a43 src\".tb_cat VALUES (1, 'shared'); INSERT INTO acl VALUES ('carol-1', 'a43_owner');"
+                    + " INSERT INTO tb_doc VALUES ('carol-1', 'a43 ca''rol', 1, 7), ('alice-secret', 'alice', 1, 14), ('bob-2', 'bob', 1, 100)");
+            // a policy that reads another table
+            exec(su, "ALTER TABLE tb_doc ENABLE ROW LEVEL SECURITY; ALTER TABLE tb_doc FORCE ROW LEVEL SECURITY;"
+                    + " CREATE POLICY via_acl ON tb_doc USING (EXISTS (SELECT 1 FROM a43.acl a WHERE a.doc = tb_doc.pk_doc))");
+            String docs = "SELECT d.pk_doc, d.tenant, c.name FROM a43.tb_doc d JOIN \"a43 src\".tb_cat c ON c.pk_cat = d.fk_cat WHERE d.pk_doc NOT IN (SELECT b.fk_doc FROM a43.tb_ban b)";
+            assertThat(sqlState(su, "SELECT pg_tviews_create('a43.tv_doc', " + Rt.literal(docs) + ")")).isEqualTo("0A000");
+            exec(su, "DROP POLICY via_acl ON tb_doc; CREATE POLICY mine ON tb_doc USING (amt > 0)");
+            Oracle oracle = new Oracle(su).create("a43.tv_doc", docs);
+            assertThat(sqlState(su, "CREATE POLICY via_acl ON tb_doc USING (EXISTS (SELECT 1 FROM a43.acl a WHERE a.doc = tb_doc.pk_doc))")).isEqualTo("0A000");
+            // DROP NOT NULL under the anti-join, and renames of both schemas, fail; an unrelated schema renames
+            assertThat(sqlState(su, "ALTER TABLE tb_ban ALTER COLUMN fk_doc DROP NOT NULL")).isEqualTo("0A000");
+            exec(su, "RESET SESSION AUTHORIZATION");
+            assertThat(sqlState(su, "ALTER SCHEMA \"a43 src\" RENAME TO a43_src2")).isEqualTo("0A000");
+            assertThat(sqlState(su, "ALTER SCHEMA a43 RENAME TO a43b")).isEqualTo("0A000");
+            exec(su, "CREATE SCHEMA a43_other; ALTER SCHEMA a43_other RENAME TO a43_other2");
+            exec(su, "SET SESSION AUTHORIZATION a43_owner; SET search_path = a43, public");
+            oracle.run("INSERT INTO tb_ban VALUES (1, 'bob-2')", "UPDATE \"a43 src\".tb_cat SET name = 'renamed'");
+            // a report under row-level security on the TVIEW's table
+            exec(su, "ALTER TABLE tv_doc ENABLE ROW LEVEL SECURITY; CREATE POLICY own ON tv_doc FOR SELECT USING (tenant = current_user);"
+                    + " GRANT SELECT ON tv_doc TO \"a43 ca'rol\"; GRANT SELECT, UPDATE ON \"a43 src\".tb_cat TO \"a43 ca'rol\"");
+            exec(su, "RESET SESSION AUTHORIZATION");
+            try (Connection carol = DriverManager.getConnection(db.jdbcUrl(), "a43 ca'rol", "p")) {
+                exec(carol, "BEGIN; UPDATE \"a43 src\".tb_cat SET name = 'again' WHERE pk_cat = 1");
+                String report = value(carol, "SELECT pg_tviews_flush_and_report()::text").toString();
+                assertThat(report).contains("carol-1").contains("\"count\": 1").doesNotContain("alice").doesNotContain("delete");
+                exec(carol, "COMMIT");
+            }
+            oracle.check("a report under row-level security");
+            // a new overload of a function a key expression calls
+            exec(su, "SET SESSION AUTHORIZATION a43_owner; SET search_path = a43, public");
+            exec(su, "CREATE FUNCTION a43.bucket(anyelement) RETURNS int LANGUAGE sql IMMUTABLE AS $f$ SELECT length($1::text) $f$");
+            String buckets = "SELECT a43.bucket(d.amt) AS pk_bucket, count(*) AS n FROM a43.tb_doc d GROUP BY 1";
+            oracle.create("a43.tv_bucket", buckets);
+            exec(su, "CREATE FUNCTION a43.bucket(integer) RETURNS int LANGUAGE sql IMMUTABLE AS $f$ SELECT -1 $f$");
+            assertThat(value(su, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a43.bucket' AND status = 'ERROR'"))
+                    .asString().contains("pg_tviews_refresh");
+            exec(su, "DROP FUNCTION a43.bucket(integer); SELECT pg_tviews_refresh('a43.bucket')");
+            oracle.run("UPDATE tb_doc SET amt = 1000 WHERE pk_doc = 'carol-1'");
+            assertThat(value(su, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a43.%' AND status <> 'OK'")).isEqualTo(0L);
             exec(su, "RESET SESSION AUTHORIZATION");
         }
     }
