@@ -4981,7 +4981,9 @@ BEGIN
         -- DDL that keeps the definition but takes away what its lineage stands on (DROP NOT NULL under a NOT IN anti-join
         -- or a window's partition): the TVIEW would keep rows its query no longer returns; 0.3.20 let it through, and only
         -- the health check said so
-        IF NOT (e.view_changed OR e.whole_row OR e.objects_changed) THEN
+        -- (only when the digest changed, which NOT NULL columns of its tables are part of: an analysis costs ~150 ms a
+        -- TVIEW, too much for every ALTER TABLE)
+        IF e.objects_changed AND NOT e.view_changed THEN
             tv := public.pg_tviews__untraced(e.entity);
             IF tv IS NOT NULL THEN
                 RAISE EXCEPTION 'this DDL makes changes of % untraceable to the keys of TVIEW %', tv, e.entity
@@ -5240,17 +5242,17 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                              UNION ALL SELECT a.atttypid FROM pg_attribute a WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0) x
          WHERE x.oid <> 0
     )
-    SELECT 'v2:' || md5(concat_ws('|',     -- the prefix names this digest's format: the installer recomputes digests of another
+    SELECT 'v3:' || md5(concat_ws('|',     -- the prefix names this digest's format: the installer recomputes digests of another
         (SELECT string_agg(concat_ws(':', p.oid, p.proname, md5(p.prosrc), p.provolatile, p.proisstrict, p.prolang, p.probin, p.proconfig::text,
                                      p.prorettype, pg_get_expr(p.proargdefaults, 0), pg_get_function_sqlbody(p.oid)), ',' ORDER BY p.oid)
            FROM o CROSS JOIN LATERAL unnest(o.fns) f JOIN pg_proc p ON p.oid = f),
-        -- (v2) the overloads of the user functions it calls, which a call's text may resolve to
+        -- (0.3.21) the overloads of the user functions it calls, which a call's text may resolve to
         (SELECT string_agg(DISTINCT q.oid::text, ',')
            FROM o CROSS JOIN LATERAL unnest(o.fns) f JOIN pg_proc p ON p.oid = f AND p.pronamespace <> 'pg_catalog'::regnamespace
            JOIN pg_proc q ON q.proname = p.proname AND q.pronamespace = p.pronamespace),
         (SELECT string_agg(e.enumtypid || ':' || e.enumlabel, ',' ORDER BY e.enumtypid, e.enumsortorder)
            FROM pg_enum e WHERE e.enumtypid IN (SELECT oid FROM ty)),
-        -- (v2, 0.3.21: the attributes of row types the query's values have, a composite type's or a table's read as a
+        -- (0.3.21: the attributes of row types the query's values have, a composite type's or a table's read as a
         -- view's column, and the column names of the views it reads, which to_jsonb() prints)
         (SELECT string_agg(concat_ws(':', t.oid, a.attnum, a.attname, a.atttypid, a.atttypmod), ',' ORDER BY t.oid, a.attnum)
            FROM pg_type t JOIN pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
@@ -5260,11 +5262,16 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         -- the views it reads, by their stored query trees (which a renamed column does not change; a redefinition does)
         (SELECT string_agg(r.ev_class || ':' || md5(r.ev_action::text), ',' ORDER BY r.ev_class)
            FROM o CROSS JOIN LATERAL unnest(o.views) v JOIN pg_rewrite r ON r.ev_class = v AND r.rulename = '_RETURN'),
-        -- (v2) the text search configurations it uses, with their dictionaries' options, and row-level security
+        -- (0.3.21) the text search configurations it uses, with their dictionaries' options, and row-level security
         (SELECT string_agg(concat_ws(':', mp.mapcfg, mp.maptokentype, mp.mapseqno, mp.mapdict, dc.dictinitoption), ','
                            ORDER BY mp.mapcfg, mp.maptokentype, mp.mapseqno)
            FROM pg_ts_config_map mp JOIN pg_ts_dict dc ON dc.oid = mp.mapdict WHERE mp.mapcfg = ANY(public.pg_tviews__ts_configs(m))),
-        public.pg_tviews__rls_state(m)));
+        public.pg_tviews__rls_state(m),
+        -- (0.3.21) the NOT NULL columns of the tables it reads, which a NOT IN anti-join or a window's partition may need
+        (SELECT string_agg(a.attrelid || ':' || a.attnum, ',' ORDER BY a.attrelid, a.attnum)
+           FROM public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) vc(oid)
+           JOIN pg_class c ON c.oid = vc.oid AND c.relkind IN ('r', 'p')
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND a.attnotnull AND NOT a.attisdropped)));
 $$;
 
 -- (Re)generate the maintenance functions and triggers of one TVIEW from its definition view.
@@ -7396,7 +7403,7 @@ BEGIN
             -- before 0.3.6 no digest was kept (nor one of this format): the functions and types as they are now are taken as
             -- those the rows were computed with
             UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm)
-             WHERE mm.entity = r.entity AND (mm.objects_hash IS NULL OR NOT starts_with(mm.objects_hash, 'v2:'));
+             WHERE mm.entity = r.entity AND (mm.objects_hash IS NULL OR NOT starts_with(mm.objects_hash, 'v3:'));
             PERFORM public.pg_tviews__restore_role(prev);
         EXCEPTION
             WHEN deadlock_detected OR serialization_failure OR lock_not_available OR query_canceled THEN
