@@ -5218,10 +5218,10 @@ $$;
 -- owner reads without any write (0.3.20 followed CREATE and ALTER POLICY only).
 CREATE OR REPLACE FUNCTION public.pg_tviews__rls_state(m public.pg_tview_meta) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT string_agg(concat_ws(':', c.oid, c.relrowsecurity, c.relforcerowsecurity,
+    SELECT string_agg(concat_ws(':', c.oid::regclass::text, c.relrowsecurity, c.relforcerowsecurity,
                                 (SELECT string_agg(concat_ws('/', p.polname, p.polcmd, p.polpermissive, p.polroles::text,
                                                              pg_get_expr(p.polqual, p.polrelid)), ',' ORDER BY p.polname)
-                                   FROM pg_policy p WHERE p.polrelid = c.oid)), ',' ORDER BY c.oid)
+                                   FROM pg_policy p WHERE p.polrelid = c.oid)), ',' ORDER BY c.oid::regclass::text)
       FROM public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) vc(oid)
       JOIN pg_class c ON c.oid = vc.oid AND c.relkind IN ('r', 'p')
      WHERE c.relrowsecurity OR c.relforcerowsecurity OR EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid)
@@ -5242,33 +5242,35 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                              UNION ALL SELECT a.atttypid FROM pg_attribute a WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0) x
          WHERE x.oid <> 0
     )
-    SELECT 'v3:' || md5(concat_ws('|',     -- the prefix names this digest's format: the installer recomputes digests of another
+    SELECT 'v4:' || md5(concat_ws('|',     -- the prefix names this digest's format: the installer recomputes digests of another
         (SELECT string_agg(concat_ws(':', p.oid, p.proname, md5(p.prosrc), p.provolatile, p.proisstrict, p.prolang, p.probin, p.proconfig::text,
                                      p.prorettype, pg_get_expr(p.proargdefaults, 0), pg_get_function_sqlbody(p.oid)), ',' ORDER BY p.oid)
            FROM o CROSS JOIN LATERAL unnest(o.fns) f JOIN pg_proc p ON p.oid = f),
         -- (0.3.21) the overloads of the user functions it calls, which a call's text may resolve to
-        (SELECT string_agg(DISTINCT q.oid::text, ',')
+        (SELECT string_agg(DISTINCT q.oid::regprocedure::text, ',')
            FROM o CROSS JOIN LATERAL unnest(o.fns) f JOIN pg_proc p ON p.oid = f AND p.pronamespace <> 'pg_catalog'::regnamespace
            JOIN pg_proc q ON q.proname = p.proname AND q.pronamespace = p.pronamespace),
         (SELECT string_agg(e.enumtypid || ':' || e.enumlabel, ',' ORDER BY e.enumtypid, e.enumsortorder)
            FROM pg_enum e WHERE e.enumtypid IN (SELECT oid FROM ty)),
         -- (0.3.21: the attributes of row types the query's values have, a composite type's or a table's read as a
         -- view's column, and the column names of the views it reads, which to_jsonb() prints)
-        (SELECT string_agg(concat_ws(':', t.oid, a.attnum, a.attname, a.atttypid, a.atttypmod), ',' ORDER BY t.oid, a.attnum)
+        -- (by name, not OID, like every part since 0.3.21: a dump restored elsewhere has the same digest)
+        (SELECT string_agg(concat_ws(':', format_type(t.oid, NULL), a.attnum, a.attname, format_type(a.atttypid, a.atttypmod)), ','
+                           ORDER BY format_type(t.oid, NULL), a.attnum)
            FROM pg_type t JOIN pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
           WHERE t.oid IN (SELECT oid FROM ty) AND t.typrelid <> 0),
-        (SELECT string_agg(concat_ws(':', a.attrelid, a.attnum, a.attname), ',' ORDER BY a.attrelid, a.attnum)
+        (SELECT string_agg(concat_ws(':', a.attrelid::regclass::text, a.attnum, a.attname), ',' ORDER BY a.attrelid::regclass::text, a.attnum)
            FROM o CROSS JOIN LATERAL unnest(o.views) v JOIN pg_attribute a ON a.attrelid = v AND a.attnum > 0 AND NOT a.attisdropped),
         -- the views it reads, by their stored query trees (which a renamed column does not change; a redefinition does)
         (SELECT string_agg(r.ev_class || ':' || md5(r.ev_action::text), ',' ORDER BY r.ev_class)
            FROM o CROSS JOIN LATERAL unnest(o.views) v JOIN pg_rewrite r ON r.ev_class = v AND r.rulename = '_RETURN'),
         -- (0.3.21) the text search configurations it uses, with their dictionaries' options, and row-level security
-        (SELECT string_agg(concat_ws(':', mp.mapcfg, mp.maptokentype, mp.mapseqno, mp.mapdict, dc.dictinitoption), ','
-                           ORDER BY mp.mapcfg, mp.maptokentype, mp.mapseqno)
+        (SELECT string_agg(concat_ws(':', mp.mapcfg::regconfig::text, mp.maptokentype, mp.mapseqno, mp.mapdict::regdictionary::text, dc.dictinitoption), ','
+                           ORDER BY mp.mapcfg::regconfig::text, mp.maptokentype, mp.mapseqno)
            FROM pg_ts_config_map mp JOIN pg_ts_dict dc ON dc.oid = mp.mapdict WHERE mp.mapcfg = ANY(public.pg_tviews__ts_configs(m))),
         public.pg_tviews__rls_state(m),
         -- (0.3.21) the NOT NULL columns of the tables it reads, which a NOT IN anti-join or a window's partition may need
-        (SELECT string_agg(a.attrelid || ':' || a.attnum, ',' ORDER BY a.attrelid, a.attnum)
+        (SELECT string_agg(a.attrelid::regclass::text || ':' || a.attname, ',' ORDER BY a.attrelid::regclass::text, a.attname)
            FROM public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) vc(oid)
            JOIN pg_class c ON c.oid = vc.oid AND c.relkind IN ('r', 'p')
            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND a.attnotnull AND NOT a.attisdropped)));
@@ -7403,7 +7405,7 @@ BEGIN
             -- before 0.3.6 no digest was kept (nor one of this format): the functions and types as they are now are taken as
             -- those the rows were computed with
             UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm)
-             WHERE mm.entity = r.entity AND (mm.objects_hash IS NULL OR NOT starts_with(mm.objects_hash, 'v3:'));
+             WHERE mm.entity = r.entity AND (mm.objects_hash IS NULL OR NOT starts_with(mm.objects_hash, 'v4:'));
             PERFORM public.pg_tviews__restore_role(prev);
         EXCEPTION
             WHEN deadlock_detected OR serialization_failure OR lock_not_available OR query_canceled THEN
