@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.21
+-- tviews-runtime-version: 0.3.22
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -276,7 +276,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.21'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.22'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -3583,7 +3583,7 @@ $$;
 -- (prove: see pg_tviews__an_key_expr; the health check passes false)
 DROP FUNCTION IF EXISTS public.pg_tviews__analyze_view(text, text, text, regclass, jsonb);
 CREATE OR REPLACE FUNCTION public.pg_tviews__analyze_view(sch text, tbl text, ent text, v regclass, options jsonb, prove boolean DEFAULT true)
-RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off AS $fn$
 DECLARE
     key_col text;
     key_attno int;
@@ -4610,7 +4610,7 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__left_tables(m public.pg_tview_meta)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ' ORDER BY n.nspname, c.relname)
       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE t.tgname = (public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn'
+     WHERE t.tgname = (SELECT (public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn')   -- (once, not per trigger)
        AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) dep
                         CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, dep) x
                         WHERE x.trg = t.tgname AND to_regclass(format('%I.%I', x.sch, x.tbl)) = t.tgrelid);
@@ -5156,7 +5156,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
                  UNION SELECT a.atttypid FROM rels JOIN pg_attribute a ON a.attrelid = rels.oid WHERE a.attnum > 0 AND NOT a.attisdropped
                  ORDER BY 1),
            ARRAY(SELECT rels.oid FROM rels JOIN pg_class c ON c.oid = rels.oid
-                  WHERE c.relkind = 'v' AND c.relname <> (public.pg_tviews__names(m.entity, m.table_name)).dv ORDER BY 1);
+                  WHERE c.relkind = 'v' AND c.relname <> (SELECT (public.pg_tviews__names(m.entity, m.table_name)).dv) ORDER BY 1);
 $$;
 
 -- The TVIEWs whose rows these functions and types may change: walked from them, in one query whatever the number of
@@ -5232,7 +5232,7 @@ $$;
 -- enum labels and composite types' attributes (also of the elements, base types and attributes of the types used). Kept in pg_tview_meta.objects_hash
 -- when the rows are computed in full; the health check compares it (without the event trigger, or when it could not act).
 CREATE OR REPLACE FUNCTION public.pg_tviews__objects_hash(m public.pg_tview_meta) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
     WITH RECURSIVE o AS (SELECT * FROM public.pg_tviews__query_objects(m)),
     ty(oid) AS (
         SELECT unnest(o.types) FROM o
@@ -6988,9 +6988,15 @@ RETURNS TABLE(sch text, tbl text, trg text) LANGUAGE sql STABLE SET search_path 
                                     ELSE ARRAY['_ins', '_upd', '_del', '_trn'] END) sfx
 $$;
 
-CREATE OR REPLACE FUNCTION public.pg_tviews_health_check()
+-- The health check of one TVIEW (entity, as in pg_tview_meta.entity) and of the runtime: the rows of
+-- pg_tviews_health_check() that concern the runtime as a whole and this TVIEW (components <kind>:<entity>...). Its cost
+-- does not grow with the number of TVIEWs, as the whole check's does (the operator calls it on every reconcile).
+-- NULL: every TVIEW the caller may act for, which is pg_tviews_health_check().
+CREATE OR REPLACE FUNCTION public.pg_tviews_health_check(entity text)
 RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+#variable_conflict use_column
 DECLARE
+    only_entity constant text := pg_tviews_health_check.entity;
     m public.pg_tview_meta;
     d jsonb;
     n int;
@@ -7050,13 +7056,19 @@ BEGIN
     message := n || ' TVIEW(s) registered';
     RETURN NEXT;
 
-    SELECT count(*) INTO n FROM public.pg_tview_meta WHERE NOT pg_has_role(owner, 'MEMBER');
+    IF only_entity IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.pg_tview_meta mm WHERE mm.entity = only_entity) THEN
+        RAISE EXCEPTION 'no TVIEW %', quote_literal(only_entity) USING ERRCODE = '42704',
+            HINT = 'Name it as pg_tview_meta.entity does (SELECT entity FROM pg_tviews_metadata), or call pg_tviews_health_check() for all.';
+    END IF;
+    SELECT count(*) INTO n FROM public.pg_tview_meta mm
+     WHERE NOT pg_has_role(mm.owner, 'MEMBER') AND (only_entity IS NULL OR mm.entity = only_entity);
     IF n > 0 THEN
         status := 'OK'; component := 'other_owners'; severity := 'info';
         message := n || ' TVIEW(s) of roles that ' || current_user || ' is not a member of are not checked here (their owners or a superuser check them)';
         RETURN NEXT;
     END IF;
-    FOR m IN SELECT * FROM public.pg_tview_meta WHERE pg_has_role(owner, 'MEMBER') ORDER BY entity LOOP
+    FOR m IN SELECT * FROM public.pg_tview_meta mm WHERE pg_has_role(mm.owner, 'MEMBER') AND (only_entity IS NULL OR mm.entity = only_entity)
+              ORDER BY mm.entity LOOP
         component := 'tview:' || m.entity;
         nm := public.pg_tviews__names(m.entity, m.table_name);
         IF to_regclass(format('%I.%I', m.schema_name, m.table_name)) IS NULL THEN
@@ -7283,6 +7295,11 @@ BEGIN
     RETURN NEXT;
 END
 $fn$;
+
+CREATE OR REPLACE FUNCTION public.pg_tviews_health_check()
+RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    SELECT * FROM public.pg_tviews_health_check(NULL::text)
+$$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__viewdef(v regclass) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT pg_get_viewdef(v) $$;

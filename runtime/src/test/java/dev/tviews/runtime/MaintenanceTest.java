@@ -207,6 +207,39 @@ class MaintenanceTest {
         }
     }
 
+    /**
+     * The health check of one TVIEW (0.3.22; the operator calls it on every reconcile): the runtime's rows and that
+     * TVIEW's, never another TVIEW's, whatever its name; an unknown name is an error, not an empty healthy answer.
+     */
+    @Test
+    void theHealthCheckOfOneTviewReportsItAndTheRuntimeOnly(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA \"m9 'a|b\"; SET search_path = \"m9 'a|b\", public");
+            exec(c, "CREATE TABLE \"tb us'er\" (pk_user int PRIMARY KEY, name text); INSERT INTO \"tb us'er\" VALUES (1, 'a');"
+                    + " CREATE TABLE tb_other (pk_other int PRIMARY KEY, v int); INSERT INTO tb_other VALUES (1, 1)");
+            exec(c, "SELECT pg_tviews_create($n$\"m9 'a|b\".\"tv_us'er|x\"$n$, $q$SELECT u.pk_user AS \"pk_us'er|x\", u.name FROM \"m9 'a|b\".\"tb us'er\" u$q$)");
+            exec(c, "SELECT pg_tviews_create($n$\"m9 'a|b\".tv_other$n$, $q$SELECT o.pk_other, o.v FROM \"m9 'a|b\".tb_other o$q$)");
+            String user = value(c, "SELECT entity FROM pg_tview_meta WHERE table_name = 'tv_us''er|x'").toString();
+            String other = value(c, "SELECT entity FROM pg_tview_meta WHERE table_name = 'tv_other' AND schema_name = 'm9 ''a|b'").toString();
+            String trg = value(c, "SELECT object_name FROM pg_tview_helpers WHERE entity = " + Rt.literal(other) + " AND kind = 'trigger' AND on_table = 'tb_other' LIMIT 1").toString();
+            exec(c, "ALTER TABLE tb_other DISABLE TRIGGER \"" + trg + "\"");
+            String one = "SELECT string_agg(component || ' ' || status, '; ' ORDER BY component) FROM pg_tviews_health_check(%s) WHERE component LIKE '%%:%%'";
+            assertThat(value(c, String.format(one, Rt.literal(user))).toString())
+                    .contains("tview:" + user + " OK", "definition:" + user + " OK", "source:" + user + ":m9 'a|b.tb us'er OK")
+                    .doesNotContain(other).doesNotContain("ERROR");
+            assertThat(value(c, String.format(one, Rt.literal(other))).toString())
+                    .contains("source:" + other + ":m9 'a|b.tb_other ERROR").doesNotContain(user);
+            // the whole check has both, and the same database-wide rows
+            assertThat(value(c, "SELECT string_agg(component, ', ') FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%m9 ''a|b%'"))
+                    .isEqualTo("tview:" + other + ", source:" + other + ":m9 'a|b.tb_other");
+            assertThat(value(c, "SELECT count(*) FROM (SELECT component FROM pg_tviews_health_check() WHERE component NOT LIKE '%:%'"
+                    + " EXCEPT SELECT component FROM pg_tviews_health_check(" + Rt.literal(user) + ")) x")).isEqualTo(0L);
+            assertThat(Rt.sqlState(c, "SELECT * FROM pg_tviews_health_check('m9.nope')")).isEqualTo("42704");
+            exec(c, "ALTER TABLE tb_other ENABLE TRIGGER \"" + trg + "\"");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%m9 ''a|b%'")).isEqualTo(0L);
+        }
+    }
+
     @Test
     void convertExistingTableRecoversLostMetadata(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
