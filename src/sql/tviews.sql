@@ -861,25 +861,33 @@ $$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__names(ent text, tbl text,
     OUT rk text, OUT fr text, OUT ft text, OUT trg_prefix text, OUT dv text, OUT src_prefix text,
     OUT trg_like text, OUT fn_like text, OUT q text, OUT lk text, OUT fl text, OUT rp text)
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT 'pg_tviews_' || t40 || '_' || h || '_rk',
-           'pg_tviews_' || t40 || '_' || h || '_fr',
-           'pg_tviews_' || t40 || '_' || h || '_ft',
-           'pg_tviews_' || h || '_' || t30,
-           'pg_tviews_' || t40 || '_' || h || '_dv',
-           'pg_tviews_' || t20 || '_' || h || '_',
-           'pg\_tviews\_' || h || '\_%',
-           'pg\_tviews\_%\_' || h || '\_%',
-           'pg_tviews_' || t40 || '_' || h || '_q',
-           'pg_tviews_' || t40 || '_' || h || '_lk',
-           'pg_tviews_' || t40 || '_' || h || '_fl',
-           'pg_tviews_' || t40 || '_' || h || '_rp'
-      FROM (SELECT substr(md5(ent), 1, 8) AS h) x,
-           -- the table name cut to 40, 30 and 20 bytes (by characters it could run over PostgreSQL's 63-byte limit)
-           LATERAL (SELECT CASE WHEN octet_length(tbl) <= 40 THEN tbl ELSE (SELECT left(tbl, k) FROM generate_series(40, 0, -1) k WHERE octet_length(left(tbl, k)) <= 40 LIMIT 1) END AS t40,
-                           CASE WHEN octet_length(tbl) <= 30 THEN tbl ELSE (SELECT left(tbl, k) FROM generate_series(30, 0, -1) k WHERE octet_length(left(tbl, k)) <= 30 LIMIT 1) END AS t30,
-                           CASE WHEN octet_length(tbl) <= 20 THEN tbl ELSE (SELECT left(tbl, k) FROM generate_series(20, 0, -1) k WHERE octet_length(left(tbl, k)) <= 20 LIMIT 1) END AS t20) t;
-$$;
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+-- (PL/pgSQL, not SQL: a SQL function that cannot be inlined is parsed and planned again in every new expression that
+-- calls it, ~1 ms here, and the runtime calls this one thousands of times in a DDL or a reinstall)
+DECLARE
+    h constant text := substr(md5(ent), 1, 8);
+    t40 text := tbl;
+    t30 text := tbl;
+    t20 text := tbl;
+BEGIN
+    -- the table name cut to 40, 30 and 20 bytes (by characters it could run over PostgreSQL's 63-byte limit)
+    WHILE octet_length(t40) > 40 LOOP t40 := left(t40, -1); END LOOP;
+    WHILE octet_length(t30) > 30 LOOP t30 := left(t30, -1); END LOOP;
+    WHILE octet_length(t20) > 20 LOOP t20 := left(t20, -1); END LOOP;
+    rk := 'pg_tviews_' || t40 || '_' || h || '_rk';
+    fr := 'pg_tviews_' || t40 || '_' || h || '_fr';
+    ft := 'pg_tviews_' || t40 || '_' || h || '_ft';
+    trg_prefix := 'pg_tviews_' || h || '_' || t30;
+    dv := 'pg_tviews_' || t40 || '_' || h || '_dv';
+    src_prefix := 'pg_tviews_' || t20 || '_' || h || '_';
+    trg_like := 'pg\_tviews\_' || h || '\_%';
+    fn_like := 'pg\_tviews\_%\_' || h || '\_%';
+    q := 'pg_tviews_' || t40 || '_' || h || '_q';
+    lk := 'pg_tviews_' || t40 || '_' || h || '_lk';
+    fl := 'pg_tviews_' || t40 || '_' || h || '_fl';
+    rp := 'pg_tviews_' || t40 || '_' || h || '_rp';
+END
+$fn$;
 
 -- NULL arguments to API functions are refused rather than read as true or false.
 CREATE OR REPLACE FUNCTION public.pg_tviews__not_null(VARIADIC args text[]) RETURNS void
@@ -6005,23 +6013,23 @@ $$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__order() RETURNS TABLE(entity text, depth int)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    done text[] := '{}';
+    done jsonb := '{}';     -- (an object: a lookup in an array of n entities costs n, and a chain of n TVIEWs has n levels)
     ready text[];
     lvl int := 0;
 BEGIN
     LOOP
         ready := ARRAY(SELECT m.entity FROM public.pg_tview_meta m
-                        WHERE NOT m.entity = ANY(done)
+                        WHERE NOT done ? m.entity
                           AND NOT EXISTS (SELECT 1 FROM unnest(m.dependent_on) x JOIN public.pg_tview_meta m2 ON m2.entity = x
-                                           WHERE NOT x = ANY(done) AND x <> m.entity)
+                                           WHERE NOT done ? x AND x <> m.entity)
                         ORDER BY m.entity);
         EXIT WHEN cardinality(ready) = 0;
         RETURN QUERY SELECT r, lvl FROM unnest(ready) r;
-        done := done || ready;
+        done := done || (SELECT jsonb_object_agg(r, lvl) FROM unnest(ready) r);
         lvl := lvl + 1;
     END LOOP;
     -- members of a cycle (never created through the API) come last
-    RETURN QUERY SELECT m.entity, lvl FROM public.pg_tview_meta m WHERE NOT m.entity = ANY(done) ORDER BY m.entity;
+    RETURN QUERY SELECT m.entity, lvl FROM public.pg_tview_meta m WHERE NOT done ? m.entity ORDER BY m.entity;
 END
 $fn$;
 
