@@ -362,6 +362,42 @@ class IsolationTest {
     }
 
     /**
+     * The transaction's own deferred checks run at COMMIT before its TVIEW flush (hunt 6, finding 1): a deferred foreign
+     * key check that waits for another writer's row lock, and a deferrable unique recheck that waits for another
+     * writer's uncommitted key, wait while this transaction holds no lock row that the other one's flush needs. 0.3.21
+     * flushed first: with the other writer's COMMIT, a deadlock (40P01) where plain tables commit both, or fail the
+     * second with the unique violation only.
+     */
+    @Test
+    void deferredChecksThatWaitAtCommitRunBeforeTheFlush(PgDatabase db) throws Exception {
+        try (Connection setup = db.connect(); Connection holder = db.connect(); Connection writer = db.connect()) {
+            exec(setup, "CREATE SCHEMA i19; SET search_path = i19, public");
+            exec(setup, "CREATE TABLE \"tb us'er|x\" (pk_user int PRIMARY KEY, name text);"
+                    + " CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int REFERENCES \"tb us'er|x\" DEFERRABLE INITIALLY DEFERRED, title text);"
+                    + " CREATE TABLE tb_tag (pk_tag int PRIMARY KEY, label text UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+            exec(setup, "INSERT INTO \"tb us'er|x\" VALUES (1, 'ann'), (2, 'bob'); INSERT INTO tb_post VALUES (5, 1, 'p5'), (6, 2, 'p6')");
+            String post = "SELECT p.pk_post, p.title, u.name AS author FROM i19.tb_post p JOIN i19.\"tb us'er|x\" u ON u.pk_user = p.fk_user";
+            exec(setup, "SELECT pg_tviews_create('i19.tv_post', $q$" + post + "$q$)");
+            assertBothCommit(setup, holder, new String[] {"SELECT 1 FROM i19.\"tb us'er|x\" WHERE pk_user = 1 FOR UPDATE",
+                                                          "UPDATE i19.\"tb us'er|x\" SET name = 'ann 2' WHERE pk_user = 1"},
+                             writer, "UPDATE i19.tb_post SET title = 'x' WHERE pk_post = 5; INSERT INTO i19.tb_post VALUES (100, 1, 'new')",
+                             "deferred foreign key");
+            assertThat(Rt.driftAgainst(setup, "i19.tv_post", post)).isZero();
+            assertThat(value(setup, "SELECT string_agg(author, ',' ORDER BY pk_post) FROM i19.tv_post WHERE pk_post IN (5, 100)")).isEqualTo("ann 2,ann 2");
+
+            Object writerPid = value(writer, "SELECT pg_backend_pid()");
+            exec(holder, "BEGIN; INSERT INTO i19.tb_tag VALUES (1, 'x'); UPDATE i19.\"tb us'er|x\" SET name = 'ann 3' WHERE pk_user = 1");
+            exec(writer, "BEGIN; UPDATE i19.tb_post SET title = 'y' WHERE pk_post = 5; INSERT INTO i19.tb_tag VALUES (2, 'x')");
+            CompletableFuture<String> commit = CompletableFuture.supplyAsync(() -> Rt.sqlState(writer, "COMMIT"));
+            assertThat(Rt.awaitLockWait(setup, "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + writerPid, commit)).isEqualTo(1L);
+            assertThat(Rt.sqlState(holder, "COMMIT")).as("holder").isNull();
+            assertThat(commit.get(60, TimeUnit.SECONDS)).as("the writer fails with the unique violation, as on plain tables").isEqualTo("23505");
+            assertThat(Rt.driftAgainst(setup, "i19.tv_post", post)).isZero();
+            assertThat(value(setup, "SELECT title || ' ' || author FROM i19.tv_post WHERE pk_post = 5")).isEqualTo("x ann 3");
+        }
+    }
+
+    /**
      * A retention job truncates an old partition (or a looked-up table) while a READ COMMITTED writer of another part
      * of the same TVIEW's sources commits: the writer's flush waits for the truncate, and both commit. 0.3.9 took the
      * full refresh's lock only at the truncate's COMMIT, after the writer's flush held its lock rows and waited for the
