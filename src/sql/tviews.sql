@@ -6389,12 +6389,20 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__create(tview text, query text, opti
 RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     p record;
+    other text;
 BEGIN
     PERFORM public.pg_tviews__not_null('tview', tview, 'query', query);
     p := public.pg_tviews__parse(tview);
-    IF EXISTS (SELECT 1 FROM public.pg_tview_meta WHERE entity = p.entity OR (schema_name = p.schema_name AND table_name = p.table_name)) THEN
+    IF EXISTS (SELECT 1 FROM public.pg_tview_meta WHERE schema_name = p.schema_name AND table_name = p.table_name) THEN
         RAISE EXCEPTION 'TVIEW "%" already exists', tview USING ERRCODE = '42710',
             HINT = 'Use pg_tviews_create_or_replace to change it, or pg_tviews_drop first.';
+    END IF;
+    -- (another table whose schema and name join into the same entity: a."tv_b.q" and "a.b".tv_q are both a.b.q)
+    SELECT format('%I.%I', m.schema_name, m.table_name) INTO other FROM public.pg_tview_meta m WHERE m.entity = p.entity;
+    IF FOUND THEN
+        RAISE EXCEPTION 'TVIEW "%" would be entity %, which TVIEW % already is', tview, quote_literal(p.entity), other USING ERRCODE = '42710',
+            DETAIL = 'An entity is the schema and the table name without "tv_", joined by a dot.',
+            HINT = 'Choose a table name (or schema) whose entity differs.';
     END IF;
     IF to_regclass(format('%I.%I', p.schema_name, p.table_name)) IS NOT NULL THEN
         RAISE EXCEPTION 'relation %.% already exists and is not a TVIEW', p.schema_name, p.table_name USING ERRCODE = '42P07',

@@ -103,6 +103,12 @@ class CreateTest {
                     "42P17", "tv_post -> tv_user -> tv_post");
             assertThat(Rt.fingerprint(c)).isEqualTo(before);
             assertNoDrift(c, "c1.post", "c1.user");
+            // two tables whose schema and name join into one entity (c1.x.y): the second is refused naming the first
+            // (0.3.21 said "already exists" of a table that did not)
+            exec(c, "CREATE SCHEMA \"c1.x\"; SELECT pg_tviews_create('c1.\"tv_x.y\"', 'SELECT l.pk_loose AS k FROM c1.tb_loose l', '{\"key\": \"k\"}')");
+            assertError(c, "SELECT pg_tviews_create_or_replace('\"c1.x\".tv_y', 'SELECT l.pk_loose AS k FROM c1.tb_loose l', '{\"key\": \"k\"}')",
+                    "42710", "would be entity 'c1.x.y', which TVIEW c1.\"tv_x.y\" already is");
+            assertThat(value(c, "SELECT to_regclass('\"c1.x\".tv_y')")).isNull();
         }
     }
 
