@@ -191,7 +191,8 @@ CREATE TRIGGER pg_tview_helpers_forget AFTER UPDATE OF dropping ON public.pg_tvi
 CREATE OR REPLACE FUNCTION public.pg_tviews__setting_names() RETURNS text[]
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'timezone_abbreviations', 'array_nulls', 'bytea_output',
-                 'lc_monetary', 'lc_numeric', 'lc_time', 'xmlbinary', 'default_text_search_config'];
+                 'lc_monetary', 'lc_numeric', 'lc_time', 'xmlbinary', 'default_text_search_config',
+                 'xmloption', 'quote_all_identifiers', 'gin_fuzzy_search_limit'];      -- (the last three since 0.3.22)
 $$;
 
 -- Values of a catalog row that generated code and the runtime splice into statements are canonical: the key's type is
@@ -942,15 +943,47 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT array_to_string((string_to_array(scope, '/'))[1:cardinality(string_to_array(scope, '/')) - levels], '/')
 $$;
 
+-- The type of an expression node, for the nodes that name it (NULL for the others).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_exprtype(e jsonb) RETURNS oid
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (CASE e->>'_' WHEN 'VAR' THEN e->>'vartype' WHEN 'RELABELTYPE' THEN e->>'resulttype' WHEN 'COERCEVIAIO' THEN e->>'resulttype'
+                         WHEN 'FUNCEXPR' THEN e->>'funcresulttype' WHEN 'OPEXPR' THEN e->>'opresulttype' WHEN 'CONST' THEN e->>'consttype'
+                         WHEN 'PARAM' THEN e->>'paramtype' END)::oid
+$$;
+
+-- What "=" means for values of type t, as the default btree operator family that decides it: through domains; for a
+-- type without a default class of its own (varchar), that of the preferred type it is binary-coercible to (text); for an
+-- array, its element type's, marked. Two types with the same answer compare their values alike (varchar, text and
+-- name; integer and bigint; oid and regclass); text and char(n), integer and oid do not.
+CREATE OR REPLACE FUNCTION public.pg_tviews__eq_family(t oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE d(oid, depth) AS (
+        SELECT t, 0 UNION ALL SELECT ty.typbasetype, d.depth + 1 FROM d JOIN pg_type ty ON ty.oid = d.oid WHERE ty.typtype = 'd'
+    ), b AS (
+        SELECT ty.oid, ty.typelem, ty.typcategory FROM d JOIN pg_type ty ON ty.oid = d.oid ORDER BY d.depth DESC LIMIT 1
+    )
+    SELECT CASE WHEN b.typcategory = 'A' AND b.typelem <> 0 THEN 'A' || public.pg_tviews__eq_family(b.typelem)
+                ELSE coalesce((SELECT c.opcfamily FROM pg_opclass c WHERE c.opcintype = b.oid AND c.opcmethod = 403 AND c.opcdefault),
+                              (SELECT c.opcfamily FROM pg_cast k JOIN pg_type tt ON tt.oid = k.casttarget
+                                 JOIN pg_opclass c ON c.opcintype = k.casttarget AND c.opcmethod = 403 AND c.opcdefault
+                                WHERE k.castsource = b.oid AND k.castmethod = 'b'
+                                ORDER BY tt.typispreferred DESC, k.casttarget LIMIT 1))::text END
+      FROM b
+$$;
+
 -- An expression without the casts that keep a value's equality: binary-compatible relabelling (varchar to text) and
 -- integer widening (int2 to int4 or int8, int4 to int8: OIDs 313, 754, 481 of int4(smallint), int8(smallint),
 -- int8(integer), fixed in PostgreSQL's catalog). x::bigint = y holds exactly when x = y does, and the generated code
 -- compares integers of any width (hop values are passed as bigint), so such a column is followed as the column.
+-- A relabelling that changes equality is kept: text to char(n) (trailing spaces stop counting), integer to oid
+-- (unsigned); 0.3.21 removed every one, and looked values compared as char(n) up by text equality. Kept unless the
+-- argument's and the result's default btree families are the same (pg_tviews__eq_family).
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_strip(e jsonb) RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     LOOP
-        IF e->>'_' = 'RELABELTYPE' THEN
+        IF e->>'_' = 'RELABELTYPE'
+           AND public.pg_tviews__eq_family((e->>'resulttype')::oid) = public.pg_tviews__eq_family(public.pg_tviews__an_exprtype(e->'arg')) THEN
             e := e->'arg';
         ELSIF e->>'_' = 'FUNCEXPR' AND e->>'funcid' IN ('313', '754', '481') AND jsonb_array_length(e->'args') = 1 THEN
             e := e->'args'->0;
@@ -2970,9 +3003,6 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
       FROM tree JOIN src ON src.oid = tree.oid;
 $$;
 
--- The unlogged tables among the sources, their partitions and inheritance children (NULL when there are none). Crash
--- recovery empties an unlogged table and a standby never has its rows, and no trigger fires for either: a TVIEW, which
--- is logged, would keep rows its query no longer returns.
 -- The sources ([{"schema", "table"}]) with their partitions and inheritance children, at any depth.
 CREATE OR REPLACE FUNCTION public.pg_tviews__source_tree(srcs jsonb) RETURNS SETOF oid
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -2981,6 +3011,19 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         UNION SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid
     )
     SELECT oid FROM tree;
+$$;
+
+-- Inheritance children of the sources (at any depth) that inherit from more than one table (CREATE TABLE … INHERITS (a,
+-- b), ALTER TABLE … INHERIT): a statement that names another of their parents changes their rows and fires none of the
+-- TVIEW's triggers, which are statement triggers of the table a statement names (0.3.21 accepted them and went stale).
+-- NULL when there are none.
+CREATE OR REPLACE FUNCTION public.pg_tviews__shared_children(srcs jsonb) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT string_agg(format('%s inherits from %s', t.oid::regclass, p.parents), '; ' ORDER BY t.oid::regclass::text)
+      FROM (SELECT DISTINCT x FROM public.pg_tviews__source_tree(srcs) x) t(oid)
+     CROSS JOIN LATERAL (SELECT string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno) AS parents, count(*) AS n
+                           FROM pg_inherits i WHERE i.inhrelid = t.oid) p
+     WHERE p.n > 1
 $$;
 
 -- The sources read directly that are a partition or an inheritance child of another table (NULL when none): a
@@ -2994,6 +3037,9 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE c.relkind = 'r' AND (c.relispartition OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid));
 $$;
 
+-- The unlogged tables among the sources, their partitions and inheritance children (NULL when there are none). Crash
+-- recovery empties an unlogged table and a standby never has its rows, and no trigger fires for either: a TVIEW, which
+-- is logged, would keep rows its query no longer returns.
 CREATE OR REPLACE FUNCTION public.pg_tviews__unlogged_sources(srcs jsonb) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
@@ -3686,7 +3732,22 @@ BEGIN
           || CASE WHEN EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = ANY(tys) AND t.typcategory = 'A') THEN ARRAY['array_nulls'] END
           || CASE WHEN types_text ~ '"xtype": "(17|1001)"' THEN ARRAY['bytea_output'] END
           || CASE WHEN types_text ~ '"xtype": "(790|791)"' THEN ARRAY['lc_monetary'] END
-          || CASE WHEN types_text ~ '"xtype": "(142|143)"' THEN ARRAY['xmlbinary'] END
+          -- (xmloption decides which text reads as xml and what xml_is_well_formed() accepts; quote_all_identifiers how
+          -- quote_ident(), format('%I') and reg* values print; gin_fuzzy_search_limit cuts what a GIN index scan returns,
+          -- also a lookup of the generated code: always pinned to 0; each since 0.3.22, 0.3.21 ran them as the writer had them)
+          || CASE WHEN types_text ~ '"xtype": "(142|143)"' THEN ARRAY['xmlbinary', 'xmloption'] END
+          || ARRAY(SELECT 'xmloption' FROM unnest(fns) fo(o) JOIN pg_proc pr ON pr.oid = fo.o
+                    WHERE pr.pronamespace = 'pg_catalog'::regnamespace AND pr.proname = 'xml_is_well_formed')
+          || CASE WHEN types_text ~ '"xtype": "(24|2202|2203|2204|2205|2206|3734|3769|4089|4096|4191)"'
+                    OR EXISTS (SELECT 1 FROM unnest(fns) fo(o) JOIN pg_proc pr ON pr.oid = fo.o
+                                WHERE pr.pronamespace = 'pg_catalog'::regnamespace
+                                  AND (pr.proname IN ('quote_ident', 'format') OR pr.proname LIKE 'pg\_get\_%'))
+                  THEN ARRAY['quote_all_identifiers'] END
+          || CASE WHEN EXISTS (WITH RECURSIVE t(oid) AS (SELECT c FROM public.pg_tviews__view_closure(v) c
+                                                         UNION SELECT i.inhrelid FROM t JOIN pg_inherits i ON i.inhparent = t.oid)
+                               SELECT 1 FROM t JOIN pg_index x ON x.indrelid = t.oid JOIN pg_class ic ON ic.oid = x.indexrelid
+                                 JOIN pg_am am ON am.oid = ic.relam WHERE am.amname = 'gin')
+                  THEN ARRAY['gin_fuzzy_search_limit'] END
           || ARRAY(SELECT CASE WHEN pr.proname = 'to_char' THEN x ELSE 'default_text_search_config' END
                      FROM unnest(fns) fo(o) JOIN pg_proc pr ON pr.oid = fo.o
                      CROSS JOIN unnest(ARRAY['lc_numeric', 'lc_time']) x
@@ -3762,6 +3823,13 @@ BEGIN
         RAISE EXCEPTION 'the TVIEW query reads a table both on its own and as a partition or child of another table it reads: %', f
             USING ERRCODE = '0A000',
             HINT = 'Read the rows through the parent only (filtering them there), or through the partition only.';
+    END IF;
+    f := public.pg_tviews__shared_children((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
+    IF f IS NOT NULL THEN
+        RAISE EXCEPTION 'the TVIEW query reads a table through an inheritance child that has another parent too: %', f
+            USING ERRCODE = '0A000',
+            DETAIL = 'A statement that names the other parent changes the child''s rows and fires none of the TVIEW''s triggers.',
+            HINT = 'Give the child one parent (ALTER TABLE … NO INHERIT), or read the rows through a table without such a child.';
     END IF;
     f := public.pg_tviews__subscribed_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
     IF f IS NOT NULL THEN
@@ -4202,7 +4270,9 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH RECURSIVE rels(oid) AS (
         SELECT v
         UNION
-        SELECT d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid
+        -- (a view's SELECT rule only: a table's own rule, ON UPDATE … DO ALSO INSERT INTO an audit table, reads nothing
+        -- for a query of the table, and 0.3.21 counted the audit table as read: the create failed with XX000)
+        SELECT d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid AND r.ev_type = '1'
           JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
          WHERE d.refobjid <> rels.oid
     )
@@ -4562,8 +4632,9 @@ $fn$;
 -- the owner's role (RESET ROLE / SET ROLE are refused in a SECURITY DEFINER function), as it could after
 -- pg_tviews__as_owner's SET ROLE alone, back to a superuser who runs a check or a refresh of the TVIEW (0.3.4).
 -- The caller acts as the owner already (pg_tviews__as_owner).
+-- (quote_all_identifiers = off: as pg_tviews__install_objects)
 CREATE OR REPLACE FUNCTION public.pg_tviews__owner_exec(sch text, ent text, tbl text, q text) RETURNS jsonb
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $fn$
 DECLARE
     fn text := left((public.pg_tviews__names(ent, tbl)).fr, -3) || '_ex';
     body constant text := 'DECLARE r jsonb; _tv_fl0 text := coalesce(current_setting(''pg_tviews.flushing'', true), '''');'
@@ -4951,6 +5022,7 @@ BEGIN
         )
         SELECT o.entity, m.owner, public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views) AS view_changed,
                public.pg_tviews__nested_sources(public.pg_tviews__dv_sources(dv.oid, m.owner)) AS nested,
+               public.pg_tviews__shared_children(public.pg_tviews__dv_sources(dv.oid, m.owner)) AS shared,
                public.pg_tviews__unlogged_sources(public.pg_tviews__dv_sources(dv.oid, m.owner)) AS unlogged,
                public.pg_tviews__session_policies(public.pg_tviews__dv_sources(dv.oid, m.owner), m.owner, public.pg_tviews__view_owners(dv.oid)) AS rls,
                -- a whole-row reference (to_jsonb(e)) takes every column of its table, whatever column DDL did to them:
@@ -4976,6 +5048,11 @@ BEGIN
             -- the TVIEW would count the table's rows twice and cannot carry triggers for both: refused, like at creation
             RAISE EXCEPTION 'this DDL makes a source of TVIEW % a partition or child of another of its sources: %', e.entity, e.nested
                 USING ERRCODE = '0A000', HINT = format('Drop the TVIEW first (pg_tviews_drop(%L)), or change its query to read the rows through one of the tables.', e.entity);
+        END IF;
+        IF e.shared IS NOT NULL THEN
+            RAISE EXCEPTION 'this DDL gives an inheritance child of a table that TVIEW % reads a second parent: %', e.entity, e.shared
+                USING ERRCODE = '0A000', DETAIL = 'A statement that names the other parent would change the child''s rows and fire none of the TVIEW''s triggers.',
+                HINT = format('Keep one parent, or drop the TVIEW first (pg_tviews_drop(%L)).', e.entity);
         END IF;
         IF e.unlogged IS NOT NULL THEN
             RAISE EXCEPTION 'this DDL makes a table that TVIEW % reads unlogged: %', e.entity, e.unlogged
@@ -5239,8 +5316,9 @@ $$;
 -- volatility, settings and argument defaults; view definitions;
 -- enum labels and composite types' attributes (also of the elements, base types and attributes of the types used). Kept in pg_tview_meta.objects_hash
 -- when the rows are computed in full; the health check compares it (without the event trigger, or when it could not act).
+-- (quote_all_identifiers = off: the names it prints are the same whoever computes it; since 0.3.22)
 CREATE OR REPLACE FUNCTION public.pg_tviews__objects_hash(m public.pg_tview_meta) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET quote_all_identifiers = off AS $$
     WITH RECURSIVE o AS (SELECT * FROM public.pg_tviews__query_objects(m)),
     ty(oid) AS (
         SELECT unnest(o.types) FROM o
@@ -5304,7 +5382,8 @@ BEGIN
     -- those the query depends on: as the TVIEW was created with them (else as this session has them), or as its
     -- options say
     st := (SELECT jsonb_object_agg(x.k, x.v) FROM jsonb_each(public.pg_tviews__current_settings() || coalesce(m.settings, '{}')) x(k, v)
-            WHERE x.k = ANY(used)) || coalesce(m.options->'settings', '{}');
+            WHERE x.k = ANY(used)) || coalesce(m.options->'settings', '{}')
+          || CASE WHEN 'gin_fuzzy_search_limit' = ANY(used) THEN '{"gin_fuzzy_search_limit": "0"}'::jsonb ELSE '{}' END;
     UPDATE public.pg_tview_meta SET settings = st WHERE entity = ent AND settings IS DISTINCT FROM st;
     clause := (SELECT string_agg(format('SET %I = %L', k, v), ' ') FROM jsonb_each_text(st) x(k, v)
                 WHERE k = ANY(public.pg_tviews__setting_names()));
@@ -5321,8 +5400,10 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT jsonb_object_agg(name, setting) FROM pg_settings WHERE name = ANY(public.pg_tviews__setting_names());
 $$;
 
+-- (quote_all_identifiers = off: generated functions keep their SET search_path = pg_catalog, pg_temp as the guard in
+-- them expects it; created in a session that had it on, 0.3.21 stored "pg_catalog", "pg_temp" and the guard refused)
 CREATE OR REPLACE FUNCTION public.pg_tviews__install_objects(ent text, pre jsonb DEFAULT NULL) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = off AS $fn$
 DECLARE
     a jsonb;
     m public.pg_tview_meta;
@@ -5939,6 +6020,13 @@ $g$, m.schema_name, trgfn, body, after_q, one_event, tok,
     END LOOP;
     UPDATE public.pg_tview_meta SET runtime_version = public.pg_tviews_version() WHERE entity = ent;
     PERFORM public.pg_tviews__pin_settings(ent, ARRAY(SELECT jsonb_array_elements_text(coalesce(a->'settings_used', '[]'))));
+    -- Generated code that holds a backslash (a definition's '\s+', a join expression's '\') is written as PostgreSQL
+    -- prints it, for standard_conforming_strings = on: compiled in a writer's session with it off, '\s' read as 's' and
+    -- '\' did not parse (0.3.21: stale keys, or every write failing with 42601). Only such functions carry the setting.
+    FOR g IN SELECT pr.oid::regprocedure AS fn FROM public.pg_tview_helpers h JOIN pg_proc pr ON pr.oid = public.pg_tviews__helper_fn(h)
+              WHERE h.entity = ent AND h.kind = 'function' AND strpos(pr.prosrc, chr(92)) > 0 LOOP
+        EXECUTE format('ALTER FUNCTION %s SET standard_conforming_strings = on', g.fn);
+    END LOOP;
     -- what was generated, so the health check can tell a function edited by hand
     UPDATE public.pg_tview_helpers h SET code_hash = md5(pr.prosrc)
       FROM pg_proc pr

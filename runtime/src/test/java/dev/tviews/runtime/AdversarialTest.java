@@ -1231,4 +1231,49 @@ class AdversarialTest {
             exec(su, "RESET SESSION AUTHORIZATION");
         }
     }
+
+    /**
+     * Writers whose own settings change what generated code or an index scan computes (hunt 7, each failing on 0.3.21):
+     * standard_conforming_strings = off (the generated code holds the definition's '\s+' and '\' as PostgreSQL prints
+     * them: compiled under the writer's setting they read as 's+' or did not parse), gin_fuzzy_search_limit (a GIN scan
+     * of the generated lookup returned a few of the rows), xmloption (xml_is_well_formed(), text::xml) and
+     * quote_all_identifiers (quote_ident(), format('%I'); also a create in such a session failed with 42501).
+     */
+    @Test
+    void writersWithSettingsThatChangeWhatCodeOrAnIndexReturns(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA a44; SET search_path = a44, public");
+            exec(c, "CREATE TABLE \"tb o'|\" (pk int PRIMARY KEY, code text NOT NULL, v int); CREATE TABLE tb_c (name text PRIMARY KEY, label text);"
+                    + " INSERT INTO \"tb o'|\" VALUES (1, 'a b', 1), (2, 'ab', 2), (3, 'x\\y', 3); INSERT INTO tb_c VALUES ('x/y', 'slash')");
+            exec(c, "CREATE TABLE tb_tag (pk_tag int PRIMARY KEY, name text NOT NULL); CREATE TABLE tb_post (pk_post int PRIMARY KEY, tag_ids int[] NOT NULL, body text);"
+                    + " INSERT INTO tb_tag SELECT g, 'tag' || g FROM generate_series(1, 60) g;"
+                    + " INSERT INTO tb_post SELECT g, ARRAY[1, (g % 50) + 2], CASE WHEN g % 2 = 0 THEN '<a/>' ELSE '<a/><b/>' END FROM generate_series(1, 5000) g;"
+                    + " CREATE INDEX ON tb_post USING gin (tag_ids); ANALYZE tb_post");
+            String k = "SELECT regexp_replace(o.code, '\\s+', '', 'g') AS pk_k, sum(o.v) AS s, count(*) AS n FROM a44.\"tb o'|\" o GROUP BY 1";
+            String j = "SELECT o.pk AS pk_j, c.label FROM a44.\"tb o'|\" o LEFT JOIN a44.tb_c c ON c.name = replace(o.code, '\\', '/')";
+            String post = "SELECT p.pk_post, (SELECT string_agg(t.name, ',' ORDER BY t.pk_tag) FROM a44.tb_tag t WHERE t.pk_tag = ANY(p.tag_ids)) AS tags,"
+                    + " xml_is_well_formed(p.body) AS wf, quote_ident(p.body) AS qi FROM a44.tb_post p";
+            String tag = "SELECT t.pk_tag, format('%I.%I', 'a44', t.name) AS fq FROM a44.tb_tag t";
+            exec(c, "SELECT pg_tviews_create('a44.tv_k', $q$" + k + "$q$)");
+            exec(c, "SELECT pg_tviews_create('a44.tv_j', $q$" + j + "$q$)");
+            exec(c, "SELECT pg_tviews_create('a44.tv_post', $q$" + post + "$q$)");
+            exec(c, "SELECT pg_tviews_create('a44.tv_tag', $q$" + tag + "$q$)");
+            String made = "SELECT t.pk_tag AS pk_made, t.name FROM a44.tb_tag t";
+            exec(w, "SET quote_all_identifiers = on");      // a create in such a session (0.3.21: 42501)
+            exec(w, "SELECT pg_tviews_create('a44.tv_made', $q$" + made + "$q$)");
+            exec(w, "RESET quote_all_identifiers");
+            exec(w, "SET standard_conforming_strings = off; SET gin_fuzzy_search_limit = 3; SET xmloption = document; SET quote_all_identifiers = on");
+            exec(w, "UPDATE a44.\"tb o'|\" SET v = v + 10 WHERE pk = 1; INSERT INTO a44.\"tb o'|\" VALUES (4, 'a  b', 4)");
+            exec(w, "UPDATE a44.\"tb o'|\" SET v = v + 1 WHERE pk = 3");    // 0.3.21: 42601 from the generated code
+            exec(w, "UPDATE a44.tb_tag SET name = 'renamed' WHERE pk_tag = 7");    // 100 posts carry tag 7
+            exec(w, "UPDATE a44.tb_post SET body = 'plain' WHERE pk_post = 4");
+            assertThat(Rt.driftAgainst(c, "a44.tv_k", k)).isZero();
+            assertThat(Rt.driftAgainst(c, "a44.tv_j", j)).isZero();
+            assertThat(Rt.driftAgainst(c, "a44.tv_post", post)).isZero();
+            assertThat(Rt.driftAgainst(c, "a44.tv_tag", tag)).isZero();
+            assertThat(Rt.driftAgainst(c, "a44.tv_made", made)).isZero();
+            assertThat(value(c, "SELECT count(*) FROM a44.tv_post WHERE tags LIKE '%renamed%'")).isEqualTo(100L);
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%a44.%'")).isEqualTo(0L);
+        }
+    }
 }

@@ -1548,4 +1548,25 @@ class LineageTest {
             assertThat(value(c, "SELECT count(*) FROM pg_tview_meta WHERE entity LIKE 'l11.%'")).isEqualTo(2L);
         }
     }
+
+    /**
+     * Casts that change what "=" means are not seen through (hunt 7, each failing on 0.3.21): text to char(n), under which
+     * trailing spaces do not count ('ab' = 'ab  '), and integer to oid (unsigned: -1 is 4294967295). 0.3.21 followed the
+     * column as if the cast were not there and looked changed values up with the column's own equality.
+     */
+    @Test
+    void castsThatChangeEqualityAreNotSeenThrough(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l31; SET search_path = l31, public");
+            exec(c, "CREATE TABLE \"tb co'de\" (code text PRIMARY KEY, label text); CREATE TABLE tb_row (pk_row int PRIMARY KEY, code char(4));"
+                    + " CREATE TABLE tb_a (pk_a int PRIMARY KEY, ref int); CREATE TABLE tb_b (o oid PRIMARY KEY, v text)");
+            exec(c, "INSERT INTO \"tb co'de\" VALUES ('ab', 'AB'), ('ab ', 'AB+space'), ('cd', 'CD'); INSERT INTO tb_row VALUES (1, 'ab'), (2, 'cd');"
+                    + " INSERT INTO tb_b VALUES (4294967295, 'big'), (5, 'five'); INSERT INTO tb_a VALUES (1, -1), (2, 5)");
+            new Oracle(c)
+                    .create("l31.tv_code", "SELECT c.code || '|' AS pk_code, c.label, (SELECT count(*) FROM l31.tb_row r WHERE r.code = c.code::bpchar) AS n FROM l31.\"tb co'de\" c")
+                    .create("l31.tv_a", "SELECT a.pk_a, b.v FROM l31.tb_a a JOIN l31.tb_b b ON b.o = a.ref::oid")
+                    .run("UPDATE l31.tb_row SET code = 'cd' WHERE pk_row = 1", "INSERT INTO l31.tb_row VALUES (3, 'ab  ')",
+                         "UPDATE l31.tb_b SET v = 'BIG' WHERE o = 4294967295", "DELETE FROM l31.tb_b WHERE o = 5", "UPDATE l31.tb_a SET ref = -1 WHERE pk_a = 2");
+        }
+    }
 }

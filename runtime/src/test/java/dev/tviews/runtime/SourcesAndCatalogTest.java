@@ -354,6 +354,45 @@ class SourcesAndCatalogTest {
         }
     }
 
+    /**
+     * Hunt 7 (each failing on 0.3.21): an inheritance child with a second parent, which a statement naming that parent
+     * changes without firing any of the TVIEW's triggers, is refused at creation, and DDL that gives one a second parent
+     * (ALTER TABLE … INHERIT, CREATE TABLE … INHERITS) fails; a rule on a source (the audit idiom ON UPDATE … DO ALSO
+     * INSERT INTO a log) neither makes a create fail (0.3.21: XX000) nor breaks a TVIEW when it is created later.
+     */
+    @Test
+    void secondInheritanceParentsAreRefusedAndRulesOnSourcesAreNotReads(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA s10; SET search_path = s10, public");
+            exec(c, "CREATE TABLE \"tb a'|\" (id int NOT NULL, v int); CREATE TABLE tb_b (id int NOT NULL, v int); CREATE TABLE tb_c (id int NOT NULL, v int)");
+            exec(c, "ALTER TABLE tb_c INHERIT \"tb a'|\"; ALTER TABLE tb_c INHERIT tb_b; INSERT INTO tb_b VALUES (2, 2); INSERT INTO tb_c VALUES (3, 3)");
+            String before = Rt.fingerprint(c);
+            assertRefused(c, "SELECT pg_tviews_create('s10.tv_b', 'SELECT b.id AS pk_b, b.v FROM s10.tb_b b')",
+                    "s10.tb_c inherits from s10.\"tb a'|\", s10.tb_b");
+            assertThat(Rt.fingerprint(c)).isEqualTo(before);
+            exec(c, "ALTER TABLE tb_c NO INHERIT \"tb a'|\"");
+            exec(c, "SELECT pg_tviews_create('s10.tv_b', 'SELECT b.id AS pk_b, b.v FROM s10.tb_b b')");
+            assertRefused(c, "ALTER TABLE tb_c INHERIT \"tb a'|\"", "a second parent: s10.tb_c inherits from");
+            assertRefused(c, "CREATE TABLE tb_d (id int NOT NULL, v int) INHERITS (tb_b, \"tb a'|\")", "a second parent: s10.tb_d inherits from");
+            exec(c, "UPDATE \"tb a'|\" SET v = v + 100; UPDATE tb_b SET v = v + 1");
+            assertThat(Rt.drift(c, "s10.b")).isZero();
+
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text NOT NULL); CREATE TABLE tb_log (id serial PRIMARY KEY, fk_user int, what text);"
+                    + " CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int, title text);"
+                    + " INSERT INTO tb_user VALUES (1, 'ann'), (2, 'bob'); INSERT INTO tb_post VALUES (1, 1, 'a'), (2, 2, 'b')");
+            exec(c, "SELECT pg_tviews_create('s10.tv_post', 'SELECT p.pk_post, p.title, u.name FROM s10.tb_post p JOIN s10.tb_user u ON u.pk_user = p.fk_user')");
+            exec(c, "CREATE RULE \"r au'dit\" AS ON UPDATE TO tb_user DO ALSO INSERT INTO tb_log (fk_user, what) VALUES (NEW.pk_user, NEW.name)");
+            exec(c, "SELECT pg_tviews_create('s10.tv_user', 'SELECT u.pk_user, u.name FROM s10.tb_user u')");
+            exec(c, "UPDATE tb_user SET name = name || '+'");
+            assertThat(value(c, "SELECT count(*) FROM tb_log")).isEqualTo(2L);
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%s10.%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT string_agg(d->>'table', ',' ORDER BY d->>'table') FROM pg_tview_meta, jsonb_array_elements(dependencies) d WHERE entity = 's10.post'"))
+                    .isEqualTo("tb_post,tb_user");
+            assertThat(Rt.drift(c, "s10.post")).isZero();
+            assertThat(Rt.drift(c, "s10.user")).isZero();
+        }
+    }
+
     static void assertRefused(Connection c, String sql, String message) {
         assertThatThrownBy(() -> exec(c, sql)).isInstanceOfSatisfying(SQLException.class, e -> {
             assertThat(e.getSQLState()).isEqualTo("0A000");
