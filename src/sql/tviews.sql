@@ -2356,11 +2356,18 @@ BEGIN
            AND (n ? 'aggorder' OR n ? 'aggdistinct') AND public.pg_tviews__order_dependent_agg((n->>'aggfnoid')::oid)
     LOOP
         refs := public.pg_tviews__an_refs(coalesce(agg->'aggorder', agg->'aggdistinct'));
+        -- (also sorted by itself under a deterministic COLLATE, string_agg(x, ',' ORDER BY x COLLATE "C"): values equal under
+        -- it are the same bytes; since 0.3.22, refused before)
         CONTINUE WHEN NOT EXISTS (
                 SELECT 1 FROM jsonb_array_elements(agg->'args') te
                  WHERE te->>'resjunk' = 'false' AND te->'expr'->>'_' <> 'CONST'
                    AND NOT (coalesce(te->>'ressortgroupref' = ANY(refs), false)
-                            AND public.pg_tviews__an_prints_as_equal(te->'expr', (agg->>'inputcollid')::oid)));
+                            AND public.pg_tviews__an_prints_as_equal(te->'expr', (agg->>'inputcollid')::oid))
+                   AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(agg->'args') so JOIN pg_collation co ON co.oid = (so->'expr'->>'collOid')::oid
+                                    WHERE so->>'ressortgroupref' = ANY(refs) AND so->'expr'->>'_' = 'COLLATEEXPR'
+                                      AND regexp_replace((so->'expr'->'arg')::text, '"location": "-?[0-9]+"', '', 'g')
+                                          = regexp_replace((te->'expr')::text, '"location": "-?[0-9]+"', '', 'g')
+                                      AND co.collisdeterministic AND public.pg_tviews__an_prints_as_equal(te->'expr', co.oid)));
         -- (tied rows only need the same values of the tables the aggregated values read; within a group, its GROUP BY
         -- values are fixed too)
         untold := public.pg_tviews__an_untold(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(agg->'args') te
