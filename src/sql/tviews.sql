@@ -3020,17 +3020,20 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT oid FROM tree;
 $$;
 
--- Inheritance children of the sources (at any depth) that inherit from more than one table (CREATE TABLE … INHERITS (a,
--- b), ALTER TABLE … INHERIT): a statement that names another of their parents changes their rows and fires none of the
--- TVIEW's triggers, which are statement triggers of the table a statement names (0.3.21 accepted them and went stale).
--- NULL when there are none.
+-- Inheritance children of the sources (at any depth) with a parent outside the sources' trees (CREATE TABLE … INHERITS
+-- (a, b), ALTER TABLE … INHERIT): a statement that names that parent changes their rows and fires none of the TVIEW's
+-- triggers, which are statement triggers of the table a statement names (0.3.21 accepted them and went stale). A
+-- diamond inside one source's tree (tb_dd INHERITS (tb_da, tb_db), both children of tb_d) is fine: every parent
+-- carries the triggers. NULL when there are none.
 CREATE OR REPLACE FUNCTION public.pg_tviews__shared_children(srcs jsonb) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH tree AS (SELECT DISTINCT x AS oid FROM public.pg_tviews__source_tree(srcs) x)
     SELECT string_agg(format('%s inherits from %s', t.oid::regclass, p.parents), '; ' ORDER BY t.oid::regclass::text)
-      FROM (SELECT DISTINCT x FROM public.pg_tviews__source_tree(srcs) x) t(oid)
-     CROSS JOIN LATERAL (SELECT string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno) AS parents, count(*) AS n
+      FROM tree t
+     CROSS JOIN LATERAL (SELECT string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno) AS parents,
+                                bool_or(NOT EXISTS (SELECT 1 FROM tree o WHERE o.oid = i.inhparent)) AS outside
                            FROM pg_inherits i WHERE i.inhrelid = t.oid) p
-     WHERE p.n > 1
+     WHERE p.outside
 $$;
 
 -- The sources read directly that are a partition or an inheritance child of another table (NULL when none): a

@@ -376,6 +376,13 @@ class SourcesAndCatalogTest {
             assertRefused(c, "CREATE TABLE tb_d (id int NOT NULL, v int) INHERITS (tb_b, \"tb a'|\")", "a second parent: s10.tb_d inherits from");
             exec(c, "UPDATE \"tb a'|\" SET v = v + 100; UPDATE tb_b SET v = v + 1");
             assertThat(Rt.drift(c, "s10.b")).isZero();
+            // a diamond inside one source's tree: every parent carries the triggers (hunt 8: 0.3.22's first cut refused it)
+            exec(c, "CREATE TABLE tb_d (id int, v int); CREATE TABLE tb_da () INHERITS (tb_d); CREATE TABLE tb_db () INHERITS (tb_d);"
+                    + " CREATE TABLE tb_dd () INHERITS (tb_da, tb_db); INSERT INTO tb_dd VALUES (1, 1); INSERT INTO tb_da VALUES (2, 2)");
+            exec(c, "SELECT pg_tviews_create('s10.tv_d', 'SELECT d.id AS pk_d, sum(d.v) AS s, count(*) AS n FROM s10.tb_d d GROUP BY d.id')");
+            exec(c, "UPDATE tb_da SET v = v + 10; UPDATE tb_db SET v = v + 100; INSERT INTO tb_db VALUES (4, 4); UPDATE tb_dd SET v = v + 1000;"
+                    + " DELETE FROM tb_db WHERE id = 4; INSERT INTO tb_dd VALUES (5, 5); UPDATE tb_d SET v = v + 1 WHERE id = 5");
+            assertThat(Rt.drift(c, "s10.d")).isZero();
 
             exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text NOT NULL); CREATE TABLE tb_log (id serial PRIMARY KEY, fk_user int, what text);"
                     + " CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int, title text);"
