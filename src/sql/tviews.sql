@@ -5031,10 +5031,10 @@ BEGIN
               JOIN pg_rewrite r ON r.oid = dp.objid AND r.ev_class <> views.oid
         )
         SELECT o.entity, m.owner, public.pg_tviews__relid(m.schema_name, nm.dv) IN (SELECT oid FROM views) AS view_changed,
-               public.pg_tviews__nested_sources(public.pg_tviews__dv_sources(dv.oid, m.owner)) AS nested,
-               public.pg_tviews__shared_children(public.pg_tviews__dv_sources(dv.oid, m.owner)) AS shared,
-               public.pg_tviews__unlogged_sources(public.pg_tviews__dv_sources(dv.oid, m.owner)) AS unlogged,
-               public.pg_tviews__session_policies(public.pg_tviews__dv_sources(dv.oid, m.owner), m.owner, public.pg_tviews__view_owners(dv.oid)) AS rls,
+               public.pg_tviews__nested_sources(ds.srcs) AS nested,
+               public.pg_tviews__shared_children(ds.srcs) AS shared,
+               public.pg_tviews__unlogged_sources(ds.srcs) AS unlogged,
+               public.pg_tviews__session_policies(ds.srcs, m.owner, public.pg_tviews__view_owners(dv.oid)) AS rls,
                -- a whole-row reference (to_jsonb(e)) takes every column of its table, whatever column DDL did to them:
                -- its rows are recomputed (the stored query has Vars with attribute number 0), also one inside a view the
                -- query reads (0.3.20 looked at the query's own tree only)
@@ -5045,6 +5045,7 @@ BEGIN
           FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          CROSS JOIN LATERAL public.pg_tviews__names(m.entity, m.table_name) nm
          CROSS JOIN LATERAL (SELECT public.pg_tviews__relid(m.schema_name, nm.dv) AS oid) dv
+         CROSS JOIN LATERAL (SELECT public.pg_tviews__dv_sources(dv.oid, m.owner) AS srcs) ds     -- (once, for the four checks)
          -- (what the definition view reads, not the catalog row's dependencies, which its owner may edit)
          WHERE (dv.oid IN (SELECT oid FROM readers)
                 AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = dv.oid AND pg_has_role(m.owner, c.relowner, 'MEMBER')))
