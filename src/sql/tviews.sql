@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.22
+-- tviews-runtime-version: 0.3.23
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -10,6 +10,8 @@ BEGIN;
 DO $lock$ BEGIN PERFORM pg_advisory_xact_lock(1953064302, 1); END $lock$;   -- serializes concurrent installs
 SET LOCAL client_min_messages = warning;
 SET LOCAL check_function_bodies = off;   -- functions may refer to ones defined further down
+SET LOCAL standard_conforming_strings = on;   -- the installer's upgrade regenerates code from printed definitions,
+SET LOCAL quote_all_identifiers = off;         -- which both settings change (since 0.3.23)
 SET LOCAL pg_tviews.busy = 'on';         -- the DDL event triggers skip the installer's own DDL (functions it drops and recreates)
 
 -- The installer owns every runtime object. An object it would create that exists with another owner
@@ -223,7 +225,7 @@ BEGIN
         NEW.key_type := kt;
     ELSIF TG_OP = 'UPDATE' AND NEW.key_type = OLD.key_type AND NOT public.pg_tviews__canonicalising() THEN
         NULL;     -- unchanged, and accepted when it was written (the table is gone: a DDL dropped it)
-    ELSIF NEW.key_type !~ '^[a-z][a-z0-9_ ]*(\([0-9, ]+\))?(\[\])?$' OR to_regtype(NEW.key_type) IS NULL THEN
+    ELSIF NEW.key_type !~ E'^[a-z][a-z0-9_ ]*(\\([0-9, ]+\\))?(\\[\\])?$' OR to_regtype(NEW.key_type) IS NULL THEN
         RAISE EXCEPTION 'invalid key type "%" for TVIEW %', NEW.key_type, NEW.entity USING ERRCODE = '22023';
     END IF;
     IF EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof(NEW.settings) = 'object' THEN NEW.settings ELSE '{}' END
@@ -277,7 +279,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.22'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.23'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -517,7 +519,7 @@ BEGIN
         RETURN '';
     END IF;
     RETURN (SELECT format('%I.%I', n.nspname, f.proname) FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace
-             WHERE f.oid = to_regprocedure(fn || '(boolean)') AND f.prosecdef AND f.proname LIKE 'pg\_tviews\_%\_fl');
+             WHERE f.oid = to_regprocedure(fn || '(boolean)') AND f.prosecdef AND f.proname LIKE E'pg\\_tviews\\_%\\_fl');
 END
 $fn$;
 
@@ -881,8 +883,8 @@ BEGIN
     trg_prefix := 'pg_tviews_' || h || '_' || t30;
     dv := 'pg_tviews_' || t40 || '_' || h || '_dv';
     src_prefix := 'pg_tviews_' || t20 || '_' || h || '_';
-    trg_like := 'pg\_tviews\_' || h || '\_%';
-    fn_like := 'pg\_tviews\_%\_' || h || '\_%';
+    trg_like := E'pg\\_tviews\\_' || h || E'\\_%';
+    fn_like := E'pg\\_tviews\\_%\\_' || h || E'\\_%';
     q := 'pg_tviews_' || t40 || '_' || h || '_q';
     lk := 'pg_tviews_' || t40 || '_' || h || '_lk';
     fl := 'pg_tviews_' || t40 || '_' || h || '_fl';
@@ -909,7 +911,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
     -- PostgreSQL's node-tree text (pg_rewrite.ev_action) as jsonb: {NODE :f v} -> {"_":"NODE","f":v},
     -- (a b) -> ["a","b"], <> -> absent field (or null in a list), every scalar a string. Tokens as the server's own reader splits them.
     WITH tok AS (
-        SELECT t[1] AS tok, i FROM regexp_matches(src, '[0-9]+ \[(?: -?[0-9]+)* \]|[(){}]|(?:[^\s(){}\\]|\\.)+', 'g') WITH ORDINALITY m(t, i)
+        SELECT t[1] AS tok, i FROM regexp_matches(src, E'[0-9]+ \\[(?: -?[0-9]+)* \\]|[(){}]|(?:[^\\s(){}\\\\]|\\\\.)+', 'g') WITH ORDINALITY m(t, i)
     ), kinded AS (
         SELECT tok, i,
                CASE WHEN tok = '{' THEN 'open' WHEN tok = '}' THEN 'close' WHEN tok = '(' THEN 'lopen' WHEN tok = ')' THEN 'lclose'
@@ -924,8 +926,8 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
             WHEN 'field' THEN CASE WHEN lag(kind) OVER w = 'field' THEN 'null' ELSE '' END || ',' || to_json(substr(tok, 2))::text || ':'
             ELSE CASE WHEN lag(kind) OVER w IN ('scalar', 'close', 'lclose') THEN ',' ELSE '' END
                  || CASE WHEN tok = '<>' THEN 'null'
-                         WHEN tok ~ '^".*"$' AND length(tok) > 1 THEN to_json(regexp_replace(substr(tok, 2, length(tok) - 2), '\\(.)', '\1', 'g'))::text
-                         ELSE to_json(regexp_replace(tok, '\\(.)', '\1', 'g'))::text END
+                         WHEN tok ~ '^".*"$' AND length(tok) > 1 THEN to_json(regexp_replace(substr(tok, 2, length(tok) - 2), E'\\\\(.)', E'\\1', 'g'))::text
+                         ELSE to_json(regexp_replace(tok, E'\\\\(.)', E'\\1', 'g'))::text END
             END AS p
           FROM kinded WINDOW w AS (ORDER BY i)
     )
@@ -2052,7 +2054,7 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__an_int_const(c jsonb) RETURNS numer
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN c->>'_' = 'CONST' AND c->>'consttype' IN ('20', '21', '23') AND c->>'constisnull' = 'false' THEN
         (SELECT sum(z.b::numeric * 256 ^ (z.o - 1))
-           FROM unnest(string_to_array(btrim((regexp_match(c->>'constvalue', '\[ ((?:[0-9]+ )+)\]'))[1]), ' ')) WITH ORDINALITY z(b, o))
+           FROM unnest(string_to_array(btrim((regexp_match(c->>'constvalue', E'\\[ ((?:[0-9]+ )+)\\]'))[1]), ' ')) WITH ORDINALITY z(b, o))
     END
 $$;
 
@@ -2836,7 +2838,9 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT format_ty
 
 -- Refuses a query text that is not exactly one statement (a ';' outside strings, quoted identifiers,
 -- dollar quotes and comments), before anything runs it. Returns it without trailing ';' and blanks.
-CREATE OR REPLACE FUNCTION public.pg_tviews__one_statement(q text) RETURNS text
+DROP FUNCTION IF EXISTS public.pg_tviews__one_statement(text);
+-- (escapes: standard_conforming_strings = off, where a backslash escapes a quote in '...' too)
+CREATE OR REPLACE FUNCTION public.pg_tviews__one_statement(q text, escapes boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     i int := 1;
@@ -2854,10 +2858,10 @@ BEGIN
     WHILE i <= n LOOP
         c := substr(q, i, 1);
         IF c = '''' THEN                                   -- '...' ('' is two strings; E'...' also has \')
-            IF i > 1 AND upper(substr(q, i - 1, 1)) = 'E' AND (i = 2 OR substr(q, i - 2, 1) !~ '[[:alnum:]_]') THEN
+            IF escapes OR i > 1 AND upper(substr(q, i - 1, 1)) = 'E' AND (i = 2 OR substr(q, i - 2, 1) !~ '[[:alnum:]_]') THEN
                 i := i + 1;
                 WHILE i <= n AND substr(q, i, 1) <> '''' LOOP
-                    IF substr(q, i, 1) = '\' THEN i := i + 1; END IF;
+                    IF substr(q, i, 1) = E'\\' THEN i := i + 1; END IF;
                     i := i + 1;
                 END LOOP;
             ELSE
@@ -2877,7 +2881,7 @@ BEGIN
             CONTINUE;
         -- ('$' after an identifier character, '$' and non-ASCII letters included, continues the identifier: k$$$)
         ELSIF c = '$' AND (i = 1 OR (substr(q, i - 1, 1) !~ '[A-Za-z0-9_$]' AND ascii(substr(q, i - 1, 1)) < 128)) THEN
-            tag := substring(substr(q, i) FROM '^\$([A-Za-z_][A-Za-z_0-9]*)?\$');
+            tag := substring(substr(q, i) FROM E'^\\$([A-Za-z_][A-Za-z_0-9]*)?\\$');
             IF tag IS NOT NULL OR substr(q, i, 2) = '$$' THEN
                 tag := '$' || coalesce(tag, '') || '$';
                 body := substr(q, i + length(tag));
@@ -3133,6 +3137,7 @@ RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     cur refcursor;
     policy text := coalesce(options->>'uncascaded_policy', 'error');
+    escapes boolean;
 BEGIN
     IF options IS NOT NULL AND jsonb_typeof(options) <> 'object' THEN
         RAISE EXCEPTION 'options must be a JSON object' USING ERRCODE = '22023';
@@ -3158,16 +3163,20 @@ BEGIN
         RAISE EXCEPTION 'options.key must be a column name (string)' USING ERRCODE = '22023';
     END IF;
     PERFORM set_config('search_path', coalesce(nullif(current_setting('pg_tviews.caller_search_path', true), ''), 'pg_catalog'), true);
+    -- the query's literals as the caller reads them (the view stores the parsed query; the runtime prints it with
+    -- standard_conforming_strings = on: 0.3.22 read a '\d' typed in a session with it off as '\d', where that session reads 'd')
+    escapes := current_setting('pg_tviews.caller_scs', true) = 'off';
+    PERFORM set_config('standard_conforming_strings', CASE WHEN escapes THEN 'off' ELSE 'on' END, true);
     -- the same check by PostgreSQL's own parser, in the caller's search_path: a cursor cannot be opened on more
     -- than one statement (42P11); the text is parsed and analysed, never run (no row is fetched)
     BEGIN
-        OPEN cur FOR EXECUTE public.pg_tviews__one_statement(query);
+        OPEN cur FOR EXECUTE public.pg_tviews__one_statement(query, escapes);
         CLOSE cur;
     EXCEPTION WHEN invalid_cursor_definition THEN
         RAISE EXCEPTION 'a TVIEW definition must be exactly one SELECT' USING ERRCODE = '42601', DETAIL = SQLERRM;
     END;
     BEGIN
-        EXECUTE format('CREATE VIEW %I.%I AS %s', sch, view_name, public.pg_tviews__one_statement(query));
+        EXECUTE format('CREATE VIEW %I.%I AS %s', sch, view_name, public.pg_tviews__one_statement(query, escapes));
     EXCEPTION WHEN invalid_table_definition THEN
         IF SQLERRM LIKE '%temporary%' THEN     -- (PostgreSQL: a view over a temporary table would be temporary)
             RAISE EXCEPTION 'the TVIEW query reads a temporary table: its rows belong to one session and end with it'
@@ -3176,6 +3185,7 @@ BEGIN
         RAISE;
     END;
     PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+    PERFORM set_config('standard_conforming_strings', 'on', true);
     EXECUTE format('REVOKE ALL ON %I.%I FROM PUBLIC', sch, view_name);
     RETURN public.pg_tviews__analyze_view(sch, tbl, ent, to_regclass(format('%I.%I', sch, view_name)), options);
 END
@@ -3228,14 +3238,14 @@ BEGIN
             depth := depth + 1;
         ELSIF c IN (')', ']') THEN
             depth := depth - 1;
-        ELSIF depth = 0 AND start IS NULL AND substr(def, i, 7) ~ '^SELECT\s' AND (i = 1 OR substr(def, i - 1, 1) ~ '\s') THEN
+        ELSIF depth = 0 AND start IS NULL AND substr(def, i, 7) ~ E'^SELECT\\s' AND (i = 1 OR substr(def, i - 1, 1) ~ E'\\s') THEN
             selects := selects + 1;
             IF selects = branch THEN
-                EXIT WHEN substr(def, i) ~ '^SELECT\s+DISTINCT\s';
+                EXIT WHEN substr(def, i) ~ E'^SELECT\\s+DISTINCT\\s';
                 i := i + 6;
                 start := i;
             END IF;
-        ELSIF depth = 0 AND start IS NOT NULL AND (c = ',' OR c ~ '\s' AND substr(def, i, 12) ~ '^\s+FROM\s') THEN
+        ELSIF depth = 0 AND start IS NOT NULL AND (c = ',' OR c ~ E'\\s' AND substr(def, i, 12) ~ E'^\\s+FROM\\s') THEN
             IF k = resno THEN
                 RETURN btrim(substr(def, start, i - start), E' \n\t');
             END IF;
@@ -3456,18 +3466,18 @@ BEGIN
             starts := starts || 0;
         ELSIF (c IN (')', ']') AND depth > 1 OR i > n) AND starts[depth] > 0 THEN
             item := substr(def, starts[depth], i - starts[depth]);
-        ELSIF c = 'S' AND substr(def, i, 7) ~ '^SELECT\s' AND (i = 1 OR substr(def, i - 1, 1) ~ '[\s(]') THEN
+        ELSIF c = 'S' AND substr(def, i, 7) ~ E'^SELECT\\s' AND (i = 1 OR substr(def, i - 1, 1) ~ E'[\\s(]') THEN
             i := i + 6;
             starts[depth] := i;
         ELSIF c = ',' AND starts[depth] > 0 THEN
             item := substr(def, starts[depth], i - starts[depth]);
             starts[depth] := i + 1;
-        ELSIF starts[depth] > 0 AND c ~ '\s' AND substr(def, i, 6) ~ '^\s+FROM\s' THEN
+        ELSIF starts[depth] > 0 AND c ~ E'\\s' AND substr(def, i, 6) ~ E'^\\s+FROM\\s' THEN
             item := substr(def, starts[depth], i - starts[depth]);
             starts[depth] := 0;
         END IF;
         IF item IS NOT NULL THEN
-            item := regexp_replace(btrim(item, E' \n\t;'), '^DISTINCT\s+', '');
+            item := regexp_replace(btrim(item, E' \n\t;'), E'^DISTINCT\\s+', '');
             RETURN NEXT coalesce(substring(item FROM '^(.*) AS (?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)$'), item);
         END IF;
         IF c IN (')', ']') AND depth > 1 THEN
@@ -3517,7 +3527,7 @@ BEGIN
     IF found IS NULL THEN
         RETURN NULL;
     END IF;
-    y := regexp_replace(found, '(^|[^[:alnum:]_$."])' || regexp_replace(quote_ident(alias), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g') || '\.', '\1y.', 'g');
+    y := regexp_replace(found, '(^|[^[:alnum:]_$."])' || regexp_replace(quote_ident(alias), E'([.^$*+?()\\[\\]{}|\\\\])', E'\\\\\\1', 'g') || E'\\.', E'\\1y.', 'g');
     IF prove AND NOT public.pg_tviews__parses_to(y, rel, 'y', x->'expr', v) OR NOT prove AND y IS DISTINCT FROM stored->>'y_sql' THEN
         y := NULL;
     END IF;
@@ -3706,7 +3716,7 @@ BEGIN
             USING ERRCODE = '0A000', HINT = 'Key the TVIEW by a column of a type with equality (jsonb rather than json, or the value''s text if it is unique).';
     END;
 
-    qdef := regexp_replace(public.pg_tviews__viewdef(v), '[;\s]+$', '');
+    qdef := regexp_replace(public.pg_tviews__viewdef(v), E'[;\\s]+$', '');
 
     SELECT public.pg_tviews__node_json(r.ev_action)->0 INTO acc FROM pg_rewrite r WHERE r.ev_class = v AND r.rulename = '_RETURN';
     PERFORM public.pg_tviews__an_deterministic(acc);
@@ -3728,7 +3738,7 @@ BEGIN
                                                   WHERE c <> v), '[]');
     tys := public.pg_tviews__type_closure(ARRAY(
                               SELECT DISTINCT x[1]::oid FROM regexp_matches(trees::text, '"[a-z_]*type[a-z_]*": "([0-9]+)"', 'g') x
-                              UNION SELECT DISTINCT y::oid FROM regexp_matches(trees::text, '"[a-z_]*types[a-z_]*": \[([^]]*)\]', 'g') x
+                              UNION SELECT DISTINCT y::oid FROM regexp_matches(trees::text, E'"[a-z_]*types[a-z_]*": \\[([^]]*)\\]', 'g') x
                                                          CROSS JOIN LATERAL regexp_split_to_table(x[1], '[^0-9]+') y WHERE y <> ''));
     types_text := (SELECT string_agg(format('"xtype": "%s"', t), ' ') FROM unnest(tys) t);
     -- the functions called, directly or through an operator (text @@ text reads default_text_search_config)
@@ -3751,7 +3761,7 @@ BEGIN
           || CASE WHEN types_text ~ '"xtype": "(24|2202|2203|2204|2205|2206|3734|3769|4089|4096|4191)"'
                     OR EXISTS (SELECT 1 FROM unnest(fns) fo(o) JOIN pg_proc pr ON pr.oid = fo.o
                                 WHERE pr.pronamespace = 'pg_catalog'::regnamespace
-                                  AND (pr.proname IN ('quote_ident', 'format') OR pr.proname LIKE 'pg\_get\_%'))
+                                  AND (pr.proname IN ('quote_ident', 'format') OR pr.proname LIKE E'pg\\_get\\_%'))
                   THEN ARRAY['quote_all_identifiers'] END
           || CASE WHEN EXISTS (WITH RECURSIVE t(oid) AS (SELECT c FROM public.pg_tviews__view_closure(v) c
                                                          UNION SELECT i.inhrelid FROM t JOIN pg_inherits i ON i.inhparent = t.oid)
@@ -3769,7 +3779,7 @@ BEGIN
                   THEN public.pg_tviews__setting_names() END
           -- (jsonb_path_*_tz compare and convert datetime() values in TimeZone, with no date/time node in the tree)
           || ARRAY(SELECT 'TimeZone' FROM unnest(fns) fo(o) JOIN pg_proc pr ON pr.oid = fo.o
-                    WHERE pr.pronamespace = 'pg_catalog'::regnamespace AND pr.proname LIKE 'jsonb\_path\_%\_tz')) u
+                    WHERE pr.pronamespace = 'pg_catalog'::regnamespace AND pr.proname LIKE E'jsonb\\_path\\_%\\_tz')) u
         ORDER BY u);
     acc := public.pg_tviews__an_query(acc, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
     lin := public.pg_tviews__an_lineage(acc, key_attno, kx);
@@ -4294,7 +4304,7 @@ $$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__dv_null_tests(dv oid) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM public.pg_tviews__view_closure(dv) rels(oid) JOIN pg_rewrite r ON r.ev_class = rels.oid
-                    WHERE r.ev_action::text ~ '\{NULLTEST '
+                    WHERE r.ev_action::text ~ E'\\{NULLTEST '
                        OR EXISTS (SELECT 1 FROM regexp_matches(r.ev_action::text, ':(funcid|opfuncid) ([0-9]+)', 'g') f
                                    WHERE f[2]::oid >= 16384));
 $$;
@@ -4756,13 +4766,13 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     dv regclass := to_regclass(format('%I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv));
 BEGIN
-    IF dv IS NULL OR md5(regexp_replace(public.pg_tviews__viewdef(dv), '[;\s]+$', '')) IS DISTINCT FROM m.definition_hash THEN
+    IF dv IS NULL OR md5(regexp_replace(public.pg_tviews__viewdef(dv), E'[;\\s]+$', '')) IS DISTINCT FROM m.definition_hash THEN
         RETURN true;
     END IF;
     RETURN public.pg_tviews__lineage_columns_gone(m)
         OR EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d
                     CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
-                    WHERE x.trg LIKE '%\_trn' AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg))
+                    WHERE x.trg LIKE E'%\\_trn' AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg))
         -- a table that left a source (DETACH PARTITION, NO INHERIT) still carries its trigger
         OR public.pg_tviews__left_tables(m) IS NOT NULL;
 END
@@ -4803,7 +4813,8 @@ DECLARE
     m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
     prev text := public.pg_tviews__as_owner(m.owner, ent);
 BEGIN
-    IF action = 'rebuild' OR action = 'regenerate' AND public.pg_tviews__stale_objects(m) THEN
+    -- ('reinstall': new code for the same rows, e.g. a GIN index now read; 'regenerate': only if stale)
+    IF action IN ('rebuild', 'reinstall') OR action = 'regenerate' AND public.pg_tviews__stale_objects(m) THEN
         PERFORM public.pg_tviews__install_objects(ent);
     END IF;
     IF action = 'regenerate' AND m.last_error LIKE 'ddl: maintenance triggers disabled%'
@@ -4827,6 +4838,8 @@ DROP FUNCTION IF EXISTS public.pg_tviews__regenerate_if_stale(text);
 -- never blocks the DDL (e.g. the role running it is not a member of the TVIEW's owner).
 CREATE OR REPLACE FUNCTION public.pg_tviews__follow_each(ent text, action text, what text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    st text;
 BEGIN
     PERFORM public.pg_tviews__retry_transient(ent, 'pg_tviews__follow_ddl', 3, action);
 EXCEPTION
@@ -4836,7 +4849,14 @@ EXCEPTION
         RAISE WARNING 'TVIEW %: maintenance could not follow this %: % (pg_tviews_health_check() reports it; its owner runs pg_tviews_reinstall_triggers(%))',
             ent, what, SQLERRM, quote_literal(ent);
     WHEN OTHERS THEN
-        -- the DDL goes through (it may be what broke the TVIEW, e.g. a raw DROP of its table), and the TVIEW is
+        -- Rows the TVIEW cannot hold (a partition attached with a key it has: 23505 naming it), a value its query cannot
+        -- compute, or a recompute that cannot run in this transaction (ATTACH PARTITION under REPEATABLE READ): the DDL
+        -- fails as a write would, and changes nothing (0.3.22 let it through and left the TVIEW stale; hunt 9).
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE;
+        IF left(st, 2) IN ('22', '23') OR st = '0A000' AND current_setting('transaction_isolation') <> 'read committed' THEN
+            RAISE;
+        END IF;
+        -- Otherwise the DDL goes through (it may be what broke the TVIEW, e.g. a raw DROP of its table), and the TVIEW is
         -- marked: its health check reports it until pg_tviews_refresh regenerates and recomputes it (0.3.4 only
         -- warned, and the health check did not see it)
         UPDATE public.pg_tview_meta SET last_error = 'ddl: a ' || what || ' of its sources was not followed: ' || SQLERRM WHERE entity = ent;
@@ -4848,7 +4868,7 @@ $fn$;
 -- DROP TABLE of a partition or an inheritance child of a source: its rows left the source without any
 -- statement trigger seeing them; the TVIEWs whose triggers went with it are recomputed.
 CREATE OR REPLACE FUNCTION public.pg_tviews__on_drop() RETURNS event_trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     e record;
 BEGIN
@@ -4932,7 +4952,7 @@ DECLARE
 BEGIN
     -- (a definition whose text changed, a renamed column, is proven again by its regeneration: the stored proofs of its
     -- expressions name the old text)
-    IF dv IS NULL OR md5(regexp_replace(public.pg_tviews__viewdef(dv), '[;\s]+$', '')) IS DISTINCT FROM m.definition_hash THEN
+    IF dv IS NULL OR md5(regexp_replace(public.pg_tviews__viewdef(dv), E'[;\\s]+$', '')) IS DISTINCT FROM m.definition_hash THEN
         RETURN NULL;
     END IF;
     a := public.pg_tviews__analyze_view(m.schema_name, m.table_name, m.entity,
@@ -4944,10 +4964,11 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__on_ddl() RETURNS event_trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     e record;
     tv text;
+    gin oid[];
 BEGIN
     -- the runtime's own DDL (its operations set pg_tviews.busy) is skipped; any session can set that setting, so it only
     -- skips DDL on objects named like the runtime's (pg_tview*), never DDL on a source, function or type
@@ -4956,7 +4977,7 @@ BEGIN
             WHERE coalesce(CASE cmd.classid WHEN 'pg_class'::regclass THEN (SELECT c.relname FROM pg_class c WHERE c.oid = cmd.objid)
                                             WHEN 'pg_proc'::regclass THEN (SELECT p.proname FROM pg_proc p WHERE p.oid = cmd.objid)
                                             WHEN 'pg_type'::regclass THEN (SELECT t.typname FROM pg_type t WHERE t.oid = cmd.objid) END, '')
-                  NOT LIKE 'pg\_tview%') THEN
+                  NOT LIKE E'pg\\_tview%') THEN
         RETURN;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_subscription'::regclass) THEN
@@ -4992,6 +5013,19 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_policy'::regclass)) THEN
         PERFORM public.pg_tviews__follow_objects();     -- no table, view or rule: the functions and types it changed
+        RETURN;
+    END IF;
+    -- a GIN index on a table a TVIEW reads, created after it: its generated lookups may now scan it, and a writer's
+    -- gin_fuzzy_search_limit would cut what they find (0.3.22 pinned the setting only for indexes there at creation)
+    gin := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd JOIN pg_class ic ON ic.oid = cmd.objid
+                   JOIN pg_am am ON am.oid = ic.relam
+                  WHERE cmd.classid = 'pg_class'::regclass AND cmd.object_type = 'index' AND am.amname = 'gin');
+    IF cardinality(gin) > 0 THEN
+        FOR e IN SELECT x.entity FROM public.pg_tviews__gin_unpinned(gin) x LOOP
+            PERFORM public.pg_tviews__follow_each(e.entity, 'reinstall', 'CREATE INDEX');
+        END LOOP;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.object_type IS DISTINCT FROM 'index') THEN
         RETURN;
     END IF;
     SELECT string_agg(format('%I.%I', m.schema_name, m.table_name), ', ') INTO tv
@@ -5094,6 +5128,21 @@ BEGIN
 END
 $fn$;
 
+-- The TVIEWs that read (through views, partitions and inheritance children too) a table with one of these indexes, if
+-- it is a GIN index, and that do not pin gin_fuzzy_search_limit yet; in the order they flush.
+CREATE OR REPLACE FUNCTION public.pg_tviews__gin_unpinned(idx oid[]) RETURNS TABLE(entity text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT m.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
+     CROSS JOIN LATERAL public.pg_tviews__names(m.entity, m.table_name) nm
+     WHERE cardinality(idx) > 0 AND NOT coalesce(m.settings, '{}') ? 'gin_fuzzy_search_limit'
+       AND EXISTS (WITH RECURSIVE t(oid) AS (SELECT c FROM public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, nm.dv)) c
+                                             UNION SELECT i.inhrelid FROM t JOIN pg_inherits i ON i.inhparent = t.oid)
+                   SELECT 1 FROM t JOIN pg_index x ON x.indrelid = t.oid JOIN pg_class ic ON ic.oid = x.indexrelid
+                     JOIN pg_am am ON am.oid = ic.relam
+                    WHERE am.amname = 'gin' AND x.indexrelid = ANY(idx))
+     ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity
+$$;
+
 -- A function or type that TVIEW queries use was created, replaced or altered (CREATE OR REPLACE FUNCTION, ALTER TYPE
 -- ... RENAME VALUE, ALTER EXTENSION ... UPDATE): the rows computed with the old one are recomputed.
 CREATE OR REPLACE FUNCTION public.pg_tviews__follow_objects() RETURNS void
@@ -5145,7 +5194,7 @@ BEGIN
     -- or a function body that calls its name (CREATE EXTENSION creates hundreds that nothing calls yet: dismissed here,
     -- before pg_tviews__affected_by walks the catalog)
     procs := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd JOIN pg_proc p ON p.oid = cmd.objid
-                    WHERE cmd.classid = 'pg_proc'::regclass AND p.proname NOT LIKE 'pg\_tviews%'    -- not the runtime's own code
+                    WHERE cmd.classid = 'pg_proc'::regclass AND p.proname NOT LIKE E'pg\\_tviews%'    -- not the runtime's own code
                       AND (EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = p.oid
                                       AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_operator'::regclass, 'pg_cast'::regclass))
                            OR EXISTS (SELECT 1 FROM public.pg_tviews__user_functions f
@@ -5156,7 +5205,7 @@ BEGIN
               UNION
               SELECT q.oid FROM pg_event_trigger_ddl_commands() cmd JOIN pg_proc p ON p.oid = cmd.objid
                 JOIN pg_proc q ON q.proname = p.proname AND q.pronamespace = p.pronamespace AND q.oid <> p.oid
-               WHERE cmd.classid = 'pg_proc'::regclass AND p.proname NOT LIKE 'pg\_tviews%'
+               WHERE cmd.classid = 'pg_proc'::regclass AND p.proname NOT LIKE E'pg\\_tviews%'
                  AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = q.oid
                                 AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_operator'::regclass, 'pg_cast'::regclass)));
     -- (ALTER TYPE … ADD, RENAME or DROP ATTRIBUTE of a composite type is reported as its pg_class row: what to_jsonb() and
@@ -5215,8 +5264,8 @@ GRANT SELECT ON public.pg_tviews__user_functions TO PUBLIC;     -- the catalog's
 -- bodies PostgreSQL records no dependencies of (PL/pgSQL, plain SQL): an over-approximation by name, any overload.
 CREATE OR REPLACE FUNCTION public.pg_tviews__calls(body text, fn name) RETURNS boolean
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT body ~* ('(^|[^[:alnum:]_$])"?(' || regexp_replace(fn::text, '([^[:alnum:]_ ])', '\\\1', 'g') || '|'
-                    || regexp_replace(replace(fn::text, '"', '""'), '([^[:alnum:]_ ])', '\\\1', 'g') || ')"?[[:space:]]*\(')
+    SELECT body ~* ('(^|[^[:alnum:]_$])"?(' || regexp_replace(fn::text, '([^[:alnum:]_ ])', E'\\\\\\1', 'g') || '|'
+                    || regexp_replace(replace(fn::text, '"', '""'), '([^[:alnum:]_ ])', E'\\\\\\1', 'g') || E')"?[[:space:]]*\\(')
 $$;
 
 -- The functions and types a TVIEW's query (with the views it reads) uses. Functions: called directly or through an
@@ -5443,6 +5492,8 @@ DECLARE
     tok text;
     stmt_mode boolean;
     after_q text;
+    enlist_first text := '';
+    unenlist text := '';
     one_event text;
     rr_all text;
     recompute text;
@@ -5570,7 +5621,17 @@ BEGIN
     IF strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %1$L) = 0 THEN
         _tv_x := set_config('pg_tviews.pending', coalesce(current_setting('pg_tviews.pending', true), '') || %1$L, true);
     END IF;$s$, tok);
-    IF stmt_mode THEN
+    IF NOT stmt_mode THEN
+        -- Enlisted before the rows are queued, not after: under SET CONSTRAINTS ALL IMMEDIATE the queue's event fires at
+        -- the end of the insert and flushes them at once, and a token set afterwards outlived them. Another owner's
+        -- event then waited at COMMIT for this TVIEW, which had nothing left to flush, and failed (55000; 0.3.22).
+        enlist_first := after_q;
+        after_q := '';
+        unenlist := format($s$
+        IF NOT _tv_enl THEN
+            _tv_x := set_config('pg_tviews.pending', replace(current_setting('pg_tviews.pending', true), %1$L, ''), true);
+        END IF;$s$, tok);
+    ELSE
         -- options.refresh = 'statement': flush at the end of every statement (not inside a flush, not suspended)
         after_q := format($s$
     IF coalesce(current_setting('pg_tviews.flushing', true), '') <> 'on' AND coalesce(current_setting('pg_tviews.suspended', true), '') IN ('', '0') THEN
@@ -5960,12 +6021,12 @@ BEGIN
         ELSE
             UPDATE %5$s SET n = n + 1 WHERE scope = 'all';
         END IF;
-    END IF;
+    END IF;%6$s
     INSERT INTO %3$s (scope, vals) VALUES ('all', '{}');%4$s
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, nm.ft, q, after_q, lk);
+$g$, m.schema_name, nm.ft, q, after_q, lk, enlist_first);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.ft, '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, nm.ft);
@@ -6011,17 +6072,18 @@ DECLARE
     _tv_enl boolean := strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %6$L) > 0;
     _tv_seq text;
     _tv_x text;     -- set_config() as an expression, not PERFORM: no executor run%7$s
-BEGIN%3$s
+BEGIN%8$s%3$s
     END IF;
     GET DIAGNOSTICS _tv_n = ROW_COUNT;
-    IF _tv_n = 0 THEN
+    IF _tv_n = 0 THEN%9$s
         RETURN NULL;     -- nothing this TVIEW depends on changed (e.g. the INSERT part of an upsert that only updated)
     END IF;%5$s%4$s
     RETURN NULL;
 END
 $body$
 $g$, m.schema_name, trgfn, body, after_q, one_event, tok,
-   CASE WHEN d::text ~ '"(from_x|to_x|key_expr)"' THEN E'\n    _tv_all boolean := false;' ELSE '' END);
+   CASE WHEN d::text ~ '"(from_x|to_x|key_expr)"' THEN E'\n    _tv_all boolean := false;' ELSE '' END,
+   enlist_first, unenlist);
             INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature, source)
             VALUES (ent, 'function', m.schema_name, trgfn, '', (d->>'schema') || '.' || (d->>'table'));
             EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, trgfn);
@@ -6332,7 +6394,7 @@ BEGIN
     IF split_part(st->>'DateStyle', ',', 1) <> 'ISO'
        AND (types && ARRAY['timestamptz'::regtype, 'timetz'::regtype]::oid[]
             OR types && ARRAY['date'::regtype, 'timestamp'::regtype]::oid[]
-               AND NOT (regexp_replace(st->>'DateStyle', '\s', '', 'g') IN ('SQL,DMY', 'SQL,MDY', 'Postgres,DMY', 'Postgres,MDY', 'German,DMY'))) THEN
+               AND NOT (regexp_replace(st->>'DateStyle', E'\\s', '', 'g') IN ('SQL,DMY', 'SQL,MDY', 'Postgres,DMY', 'Postgres,MDY', 'German,DMY'))) THEN
         bad := bad || format('DateStyle = %s prints its date/time values as text that does not always read back as the same value', st->>'DateStyle');
     END IF;
     IF EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = ANY(types) AND t.typcategory = 'A') AND st->>'array_nulls' = 'off' THEN
@@ -6437,7 +6499,7 @@ BEGIN
     -- one whose values can be hashed (a btree entry holds at most 2,704 bytes, and a longer value would fail the
     -- source's write at the flush: 0.3.8 did); none otherwise (json, point, tsvector, point[]: 0.3.8 refused the TVIEW
     -- or failed its writes)
-    FOR c IN SELECT x FROM jsonb_array_elements_text(a->'columns') x WHERE (x LIKE 'fk\_%' OR x = 'id') AND x <> k ORDER BY 1 LOOP
+    FOR c IN SELECT x FROM jsonb_array_elements_text(a->'columns') x WHERE (x LIKE E'fk\\_%' OR x = 'id') AND x <> k ORDER BY 1 LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute at ON at.attrelid = i.indrelid AND at.attnum = i.indkey[0]
                         WHERE i.indrelid = format('%I.%I', sch, tbl)::regclass AND at.attname = c) THEN
             FOR am IN SELECT x FROM (SELECT t.typlen > 0 AS fixed, public.pg_tviews__hashable(format_type(at.atttypid, at.atttypmod)) AS hashable
@@ -6485,7 +6547,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__create(tview text, query text, options jsonb)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     p record;
     other text;
@@ -6540,7 +6602,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_drop(tview text, if_exists boolean DEFAULT false, "cascade" boolean DEFAULT false)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     m public.pg_tview_meta;
     deps text[];
@@ -6591,7 +6653,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__create_or_replace(tview text, query text, options jsonb)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     m public.pg_tview_meta;
     a jsonb;
@@ -6686,6 +6748,8 @@ RETURNS text LANGUAGE plpgsql AS $fn$
 BEGIN
     PERFORM pg_catalog.set_config('pg_tviews.caller_search_path', pg_catalog.current_setting('search_path'), true);
     PERFORM public.pg_tviews__known_options(options);
+    -- (the query is read as this session reads SQL; the runtime itself runs with standard_conforming_strings = on)
+    PERFORM pg_catalog.set_config('pg_tviews.caller_scs', pg_catalog.current_setting('standard_conforming_strings'), true);
     RETURN public.pg_tviews__create(tview, query, options);
 END
 $fn$;
@@ -6695,6 +6759,8 @@ RETURNS text LANGUAGE plpgsql AS $fn$
 BEGIN
     PERFORM pg_catalog.set_config('pg_tviews.caller_search_path', pg_catalog.current_setting('search_path'), true);
     PERFORM public.pg_tviews__known_options(options);
+    -- (the query is read as this session reads SQL; the runtime itself runs with standard_conforming_strings = on)
+    PERFORM pg_catalog.set_config('pg_tviews.caller_scs', pg_catalog.current_setting('standard_conforming_strings'), true);
     RETURN public.pg_tviews__create_or_replace(tview, query, options);
 END
 $fn$;
@@ -6704,6 +6770,8 @@ RETURNS text LANGUAGE plpgsql AS $fn$
 BEGIN
     PERFORM pg_catalog.set_config('pg_tviews.caller_search_path', pg_catalog.current_setting('search_path'), true);
     PERFORM public.pg_tviews__known_options(options);
+    -- (the query is read as this session reads SQL; the runtime itself runs with standard_conforming_strings = on)
+    PERFORM pg_catalog.set_config('pg_tviews.caller_scs', pg_catalog.current_setting('standard_conforming_strings'), true);
     RETURN public.pg_tviews__convert_with_query(name, query, options);
 END
 $fn$;
@@ -6712,6 +6780,7 @@ CREATE OR REPLACE FUNCTION public.pg_tviews_convert_existing_table(name text)
 RETURNS text LANGUAGE plpgsql AS $fn$
 BEGIN
     PERFORM pg_catalog.set_config('pg_tviews.caller_search_path', pg_catalog.current_setting('search_path'), true);
+    PERFORM pg_catalog.set_config('pg_tviews.caller_scs', 'on', true);     -- (a stored definition, printed with it on)
     RETURN public.pg_tviews__convert(name);
 END
 $fn$;
@@ -6764,7 +6833,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_refresh(tview text, force boolean DEFAULT false) RETURNS bigint
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     m public.pg_tview_meta;
     d record;
@@ -6798,7 +6867,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_refresh_all() RETURNS jsonb
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     r record;
     ord text[] := '{}';
@@ -6884,7 +6953,7 @@ $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_check_consistency(tview text)
 RETURNS TABLE(missing bigint, extra bigint, different bigint, sample_keys text[], checked_rows bigint, duration_ms numeric)
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     m public.pg_tview_meta;
     r record;
@@ -6904,7 +6973,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_repair(tview text) RETURNS bigint
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     m public.pg_tview_meta;
     r record;
@@ -6954,7 +7023,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_reinstall_triggers(tview text DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     r record;
     m public.pg_tview_meta;
@@ -6992,7 +7061,7 @@ $fn$;
 
 -- Adopt a table as a TVIEW with an explicit query (the table must have exactly the query's columns).
 CREATE OR REPLACE FUNCTION public.pg_tviews__convert_with_query(name text, query text, options jsonb)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     p record;
     prev text;
@@ -7019,7 +7088,7 @@ $fn$;
 -- Re-register (or recreate) a TVIEW table from what is known about it: its pg_tview_meta row, else
 -- the definition recorded in the table's comment, else the last CREATE/REBUILD/CONVERT audit row.
 CREATE OR REPLACE FUNCTION public.pg_tviews__convert(name text)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     sch text;
     tbl text;
@@ -7079,7 +7148,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_show_cascade_path(tview text)
-RETURNS TABLE(depth int, entity text, table_name text, path text) LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+RETURNS TABLE(depth int, entity text, table_name text, path text) LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 DECLARE
     m public.pg_tview_meta;
 BEGIN
@@ -7116,7 +7185,7 @@ $$;
 -- does not grow with the number of TVIEWs, as the whole check's does (the operator calls it on every reconcile).
 -- NULL: every TVIEW the caller may act for, which is pg_tviews_health_check().
 CREATE OR REPLACE FUNCTION public.pg_tviews_health_check(entity text)
-RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
 #variable_conflict use_column
 DECLARE
     only_entity constant text := pg_tviews_health_check.entity;
@@ -7227,7 +7296,7 @@ BEGIN
         component := 'definition:' || m.entity;
         cur := NULL;
         IF to_regclass(format('%I.%I', m.schema_name, nm.dv)) IS NOT NULL THEN
-            cur := regexp_replace(public.pg_tviews__viewdef(format('%I.%I', m.schema_name, nm.dv)::regclass), '[;\s]+$', '');
+            cur := regexp_replace(public.pg_tviews__viewdef(format('%I.%I', m.schema_name, nm.dv)::regclass), E'[;\\s]+$', '');
         END IF;
         a := NULL;
         IF cur IS NULL THEN
@@ -7246,6 +7315,12 @@ BEGIN
                       IS DISTINCT FROM (SELECT jsonb_agg(x ORDER BY x->>'schema', x->>'table') FROM jsonb_array_elements(m.dependencies) x) THEN
                     status := 'ERROR'; severity := 'critical';
                     message := format('pg_tview_meta.dependencies does not match the definition (catalog damaged or stale); run pg_tviews_reinstall_triggers(%L)', m.entity);
+                ELSIF EXISTS (SELECT 1 FROM jsonb_array_elements_text(a->'settings_used') u WHERE NOT coalesce(m.settings, '{}') ? u) THEN
+                    -- (a GIN index created while no event trigger watched: a writer's gin_fuzzy_search_limit cuts what
+                    -- the maintenance finds; since 0.3.23)
+                    status := 'ERROR'; severity := 'critical';
+                    message := format('its maintenance does not pin settings its query now depends on (%s): a writer''s session may change what it finds; run pg_tviews_reinstall_triggers(%L)',
+                                      (SELECT string_agg(u, ', ') FROM jsonb_array_elements_text(a->'settings_used') u WHERE NOT coalesce(m.settings, '{}') ? u), m.entity);
                 ELSE
                     status := 'OK'; severity := 'info'; message := 'definition, catalog and lineage agree';
                 END IF;
@@ -7355,13 +7430,13 @@ BEGIN
     SELECT string_agg(x, ', ') INTO bad FROM (
         SELECT format('trigger %I on %I.%I', t.tgname, n2.nspname, c.relname) AS x
           FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n2 ON n2.oid = c.relnamespace
-         WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgname LIKE 'pg\_tviews\_%'
+         WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgname LIKE E'pg\\_tviews\\_%'
            AND NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h JOIN public.pg_tview_meta mm ON mm.entity = h.entity
                             WHERE h.kind = 'trigger' AND h.object_name = t.tgname AND h.schema_name = n2.nspname AND h.on_table = c.relname)
         UNION ALL
         SELECT format('function %I.%I', n2.nspname, p.proname)
           FROM pg_proc p JOIN pg_namespace n2 ON n2.oid = p.pronamespace
-         WHERE p.proname LIKE 'pg\_tviews\_%' AND p.proname ~ '_(rk|fr|ft|trg)$'
+         WHERE p.proname LIKE E'pg\\_tviews\\_%' AND p.proname ~ '_(rk|fr|ft|trg)$'
            AND NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h JOIN public.pg_tview_meta mm ON mm.entity = h.entity
                             WHERE h.kind = 'function' AND h.object_name = p.proname AND h.schema_name = n2.nspname)) o;
     IF bad IS NULL THEN
@@ -7393,7 +7468,7 @@ BEGIN
       JOIN pg_locks l ON l.virtualtransaction = t.virtualtransaction AND l.pid IS NULL
      WHERE x.database = current_database()
        AND (l.locktype = 'advisory' OR (l.locktype = 'relation' AND l.relation IN (
-               SELECT c.oid FROM pg_class c WHERE c.relname LIKE 'pg\_tviews\_%\_lk' AND c.relkind = 'r')));
+               SELECT c.oid FROM pg_class c WHERE c.relname LIKE E'pg\\_tviews\\_%\\_lk' AND c.relkind = 'r')));
     IF n = 0 THEN
         SELECT count(*), string_agg(gid, ', ') INTO n, bad FROM pg_prepared_xacts WHERE prepared < now() - interval '1 hour' AND database = current_database();
         IF n = 0 THEN
@@ -7420,7 +7495,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_health_check()
-RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE sql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $$
     SELECT * FROM public.pg_tviews_health_check(NULL::text)
 $$;
 
@@ -7510,7 +7585,7 @@ BEGIN
     IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
         DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl;
         CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW', 'CREATE RULE',
-                                                                 'CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE',
+                                                                 'CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE', 'CREATE INDEX',
                                                                  'ALTER TYPE', 'ALTER EXTENSION', 'CREATE POLICY', 'ALTER POLICY',
                                                                  'CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION', 'ALTER VIEW', 'ALTER SCHEMA',
                                                                  'ALTER TEXT SEARCH CONFIGURATION', 'ALTER TEXT SEARCH DICTIONARY')

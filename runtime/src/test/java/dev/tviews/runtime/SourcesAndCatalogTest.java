@@ -400,6 +400,49 @@ class SourcesAndCatalogTest {
         }
     }
 
+    /**
+     * DDL that brings rows a TVIEW cannot hold, or that it cannot recompute in the DDL's transaction, fails as a write
+     * would and changes nothing (hunt 9): a partition attached with a key the TVIEW already has (23505 naming the TVIEW),
+     * and ATTACH or DETACH PARTITION under REPEATABLE READ, where a full refresh cannot run (0A000). 0.3.22 let the DDL
+     * through with a WARNING and a health check ERROR: the TVIEW kept a stale row, and the attached partition carried no
+     * TRUNCATE trigger, so later truncates of it were not followed either.
+     */
+    @Test
+    void ddlThatBringsRowsATviewCannotHoldOrRecomputeFailsAndChangesNothing(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA s11; SET search_path = s11, public");
+            exec(c, "CREATE TABLE \"tb ev'ent|\" (pk_ev int, day int NOT NULL) PARTITION BY RANGE (day);"
+                    + " CREATE TABLE ev_1 PARTITION OF \"tb ev'ent|\" FOR VALUES FROM (1) TO (11); CREATE TABLE ev_2 (pk_ev int, day int NOT NULL);"
+                    + " INSERT INTO \"tb ev'ent|\" VALUES (35, 5), (36, 6); INSERT INTO ev_2 VALUES (35, 15)");
+            String q = "SELECT e.pk_ev AS pk_evp, e.day FROM s11.\"tb ev'ent|\" e WHERE e.pk_ev IS NOT NULL";
+            exec(c, "SELECT pg_tviews_create('s11.tv_evp', $q$" + q + "$q$)");
+            String before = Rt.fingerprint(c);
+            assertThatThrownBy(() -> exec(c, "ALTER TABLE \"tb ev'ent|\" ATTACH PARTITION ev_2 FOR VALUES FROM (11) TO (21)"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> {
+                        assertThat(e.getSQLState()).isEqualTo("23505");
+                        assertThat(e.getMessage()).contains("duplicate key value 35").contains("s11.evp");
+                    });
+            assertThat(Rt.fingerprint(c)).isEqualTo(before);
+            exec(c, "UPDATE ev_2 SET pk_ev = 45");
+            for (String ddl : new String[] {"ALTER TABLE \"tb ev'ent|\" ATTACH PARTITION ev_2 FOR VALUES FROM (11) TO (21)",
+                                            "ALTER TABLE \"tb ev'ent|\" DETACH PARTITION ev_1"}) {
+                exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+                assertThat(Rt.sqlState(c, ddl)).as(ddl).isEqualTo("0A000");
+                exec(c, "ROLLBACK");
+                assertThat(value(c, "SELECT count(*) FROM pg_inherits WHERE inhparent = 's11.\"tb ev''ent|\"'::regclass")).as(ddl)
+                        .isEqualTo(ddl.contains("DETACH") ? 2L : 1L);
+                exec(c, ddl);
+                assertThat(Rt.driftAgainst(c, "s11.tv_evp", q)).as(ddl).isZero();
+                if (ddl.contains("ATTACH")) {
+                    exec(c, "TRUNCATE ev_2; INSERT INTO \"tb ev'ent|\" VALUES (46, 16)");
+                    assertThat(Rt.driftAgainst(c, "s11.tv_evp", q)).as("a truncate of the attached partition").isZero();
+                }
+            }
+            assertThat(value(c, "SELECT string_agg(pk_evp::text, ',' ORDER BY pk_evp) FROM s11.tv_evp")).isEqualTo("46");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check('s11.evp') WHERE status = 'ERROR'")).isEqualTo(0L);
+        }
+    }
+
     static void assertRefused(Connection c, String sql, String message) {
         assertThatThrownBy(() -> exec(c, sql)).isInstanceOfSatisfying(SQLException.class, e -> {
             assertThat(e.getSQLState()).isEqualTo("0A000");
