@@ -1691,10 +1691,13 @@ BEGIN
     y := (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = t.oid
              AND a.attnum = split_part(public.pg_tviews__an_fixed_col(rec, rec->'targetList'->(j - 1)->'expr'), ':', 2)::int);
     SELECT c.oid, n.nspname, c.relname, split_part(f.col, ':', 1)::int AS rti, split_part(f.col, ':', 2)::int AS attnum INTO qrel
-      FROM (SELECT public.pg_tviews__an_fixed_col(anchor, anchor->'targetList'->(j - 1)->'expr') AS col) f
+      -- (a column of this level only, filtered before any cast reads it: an anchor that selects the outer row's column,
+      -- 'const', failed the create with 22P02 in 0.3.22; OFFSET 0 keeps the filter below the join)
+      FROM (SELECT x.col FROM (SELECT public.pg_tviews__an_fixed_col(anchor, anchor->'targetList'->(j - 1)->'expr') AS col) x
+             WHERE x.col ~ '^[0-9]+:[0-9]+$' OFFSET 0) f
       JOIN pg_class c ON c.oid = (anchor->'rtable'->(split_part(f.col, ':', 1)::int - 1)->>'relid')::oid
       JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE f.col <> 'const' AND anchor->'rtable'->(split_part(f.col, ':', 1)::int - 1)->>'rtekind' = '0' AND c.relkind IN ('r', 'p')
+     WHERE anchor->'rtable'->(split_part(f.col, ':', 1)::int - 1)->>'rtekind' = '0' AND c.relkind IN ('r', 'p')
        AND public.pg_tviews__an_strip(anchor->'targetList'->(j - 1)->'expr')->>'_' = 'VAR';
     IF NOT FOUND THEN
         RETURN NULL;

@@ -1163,6 +1163,11 @@ class LineageTest {
             String tree = "WITH RECURSIVE t(id, root, depth) AS (SELECT c.\"pk cat\", c.\"pk cat\", 0 FROM \"tb cat'|\" c WHERE c.fk_parent IS NULL"
                     + " UNION ALL SELECT c.\"pk cat\", t.root, t.depth + 1 FROM t JOIN \"tb cat'|\" c ON c.fk_parent = t.id) SELECT t.id AS pk_tree, t.root, t.depth FROM t";
             assertRefused(c, "lrec.tv_x", "{\"key\": \"pk_tree\"}", Map.of(tree, "WITH RECURSIVE"), "uncascaded_policy");
+            // an anchor that selects the outer row's own column (not a table of its own): refused like the walk from the roots,
+            // not an internal 22P02 (hunt 9, finding 5)
+            String outer = "SELECT c.\"pk cat\" AS pk_dep, (WITH RECURSIVE r(id, par) AS (SELECT c.\"pk cat\", c.fk_parent UNION ALL"
+                    + " SELECT k.\"pk cat\", k.fk_parent FROM r JOIN \"tb cat'|\" k ON k.\"pk cat\" = r.par) SELECT count(*) FROM r) AS depth FROM \"tb cat'|\" c";
+            assertRefused(c, "lrec.tv_x", "{\"key\": \"pk_dep\"}", Map.of(outer, "WITH RECURSIVE"), "uncascaded_policy");
             // a walk down has several rows per round, a walk from every root several in its first: ties in the depth
             Map<String, String> ties = new LinkedHashMap<>();
             ties.put("SELECT c.\"pk cat\" AS pk_cat, (" + down + " SELECT string_agg(dn.id::text, ',' ORDER BY dn.d) FROM dn) AS sub FROM \"tb cat'|\" c", "ORDER BY");

@@ -440,6 +440,19 @@ class SourcesAndCatalogTest {
             }
             assertThat(value(c, "SELECT string_agg(pk_evp::text, ',' ORDER BY pk_evp) FROM s11.tv_evp")).isEqualTo("46");
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check('s11.evp') WHERE status = 'ERROR'")).isEqualTo(0L);
+            // a replaced function of a key expression that now gives two rows one key; a view replaced under REPEATABLE READ
+            exec(c, "CREATE FUNCTION \"b'k\"(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 10'; CREATE TABLE tb_k (pk int PRIMARY KEY, v int);"
+                    + " INSERT INTO tb_k VALUES (1, 1), (2, 2); CREATE VIEW v_k AS SELECT pk, v FROM tb_k WHERE v < 3");
+            String k = "SELECT s11.\"b'k\"(t.pk) AS pk_k, t.v FROM s11.tb_k t";
+            String vk = "SELECT x.pk AS pk_vk, x.v FROM s11.v_k x";
+            exec(c, "SELECT pg_tviews_create('s11.tv_k', $q$" + k + "$q$); SELECT pg_tviews_create('s11.tv_vk', $q$" + vk + "$q$)");
+            assertThat(Rt.sqlState(c, "CREATE OR REPLACE FUNCTION \"b'k\"(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 7'")).isEqualTo("23505");
+            exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+            assertThat(Rt.sqlState(c, "CREATE OR REPLACE VIEW v_k AS SELECT pk, v FROM tb_k WHERE v < 2")).isEqualTo("0A000");
+            exec(c, "ROLLBACK");
+            assertThat(Rt.driftAgainst(c, "s11.tv_k", k)).isZero();
+            assertThat(Rt.driftAgainst(c, "s11.tv_vk", vk)).isZero();
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%s11.%'")).isEqualTo(0L);
         }
     }
 
