@@ -2632,7 +2632,9 @@ BEGIN
         -- does an occurrence of the frontier hold a column equal to the key?
         FOR f IN SELECT x FROM jsonb_array_elements(frontier) x LOOP
             SELECT x INTO k FROM jsonb_array_elements(CASE jsonb_typeof(kx) WHEN 'array' THEN kx WHEN 'object' THEN jsonb_build_array(kx) ELSE '[]' END) x
-             WHERE x->>'occ' = f->>'occ';
+             WHERE x->>'occ' = f->>'occ'
+                OR right(x->>'occ', 2) = ':*' AND (starts_with(f->>'occ', left(x->>'occ', -1)) OR starts_with(f->>'occ', left(x->>'occ', -2) || '/'))
+             LIMIT 1;
             IF k IS NOT NULL THEN
                 path := jsonb_build_object('hops', f->'hops', 'key', NULL, 'key_expr', k->'expr', 'key_alias', k->'alias', 'key_cols', k->'cols');
                 EXIT;
@@ -3352,6 +3354,26 @@ BEGIN
         RETURN NULL;
     END IF;
     vars := (SELECT jsonb_agg(x) FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') x);
+    IF vars IS NULL AND scope <> '0' THEN
+        -- A set operation's branch keyed by a constant ('total' beside per-group rows; since 0.3.23, refused before):
+        -- every table that branch reads, at any depth, maps its changes to that one key. (occ 'scope:*': any occurrence
+        -- of the branch's scope; proven like an expression, over the definition view itself, which it does not read.)
+        item := public.pg_tviews__select_item(ltrim(public.pg_tviews__viewdef(v)), key_attno, branch);
+        IF branch > 1 AND item IS NOT NULL AND right(item, length(suffix)) IS DISTINCT FROM suffix THEN
+            item := item || suffix;
+        END IF;
+        IF right(item, length(suffix)) IS DISTINCT FROM suffix THEN
+            RETURN NULL;
+        END IF;
+        item := left(item, -length(suffix));
+        IF prove AND NOT public.pg_tviews__parses_to(item, v, 'pg_tviews_c', e, v)
+           OR NOT prove AND NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m CROSS JOIN LATERAL jsonb_array_elements(m.dependencies) d
+                                         CROSS JOIN LATERAL jsonb_array_elements(coalesce(d->'paths', '[]')) p
+                                        WHERE m.entity = ent AND p->>'key_expr' = item AND p->>'key_alias' = 'pg_tviews_c') THEN
+            RETURN NULL;
+        END IF;
+        RETURN jsonb_build_object('occ', scope || ':*', 'expr', item, 'alias', 'pg_tviews_c', 'cols', '[]'::jsonb);
+    END IF;
     IF vars IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(vars) x WHERE (x->>'varlevelsup')::int <> 0 OR (x->>'varattno')::int <= 0)
        OR (SELECT count(DISTINCT x->>'varno') FROM jsonb_array_elements(vars) x) <> 1 THEN
         RETURN NULL;

@@ -997,6 +997,18 @@ class LineageTest {
                             + " FROM " + post + " p");
             oracle.run("UPDATE l22.tb_comment SET fk_post = 2 WHERE pk_comment = 31", "DELETE FROM l22.tb_comment WHERE fk_post = 9",
                     "UPDATE " + post + " SET pk_post = 41 WHERE pk_post = 40", "UPDATE l22.tb_user SET name = 'B' WHERE pk_user = 2");
+            // per-group rows beside a grand total keyed by a constant (since 0.3.23; refused before, hunt 7): every table of the
+            // constant branch, at any depth, maps to that one key; keyed, not refreshed in full
+            oracle.create("l22.tv_sales", "SELECT 'user-' || p.fk_user AS pk_sales, count(*) AS n, max(p.title) AS last FROM " + post + " p"
+                    + " WHERE p.fk_user IS NOT NULL GROUP BY p.fk_user UNION ALL SELECT 'total', count(*), (SELECT max(u.name) FROM l22.tb_user u)"
+                    + " FROM " + post + " p UNION ALL SELECT 'comments', count(*), NULL FROM l22.tb_comment c WHERE EXISTS"
+                    + " (SELECT 1 FROM " + post + " p WHERE p.pk_post = c.fk_post)");
+            assertThat(value(c, "SELECT count(*) FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.entity = 'l22.sales' AND d->>'kind' <> 'keyed'"))
+                    .as("keyed, not refreshed fully").isEqualTo(0L);
+            oracle.run("INSERT INTO " + post + " VALUES (50, 2, 'zz'), (51, NULL, 'orphan')", "UPDATE " + post + " SET fk_user = 3 WHERE pk_post = 50",
+                    "UPDATE l22.tb_user SET name = 'zed' WHERE pk_user = 4", "DELETE FROM " + post + " WHERE pk_post = 2",
+                    "INSERT INTO l22.tb_comment VALUES (60, 50, 1, 'on 50'), (61, 999, 1, 'on nothing')", "TRUNCATE l22.tb_comment",
+                    "BEGIN", "DELETE FROM " + post + " WHERE fk_user = 3", "SAVEPOINT s", "DELETE FROM l22.tb_user", "ROLLBACK TO SAVEPOINT s", "COMMIT");
             // a key of two tables: refused
             String two = "SELECT 'u' || u.pk_user AS pk_refused FROM l22.tb_user u UNION ALL SELECT c.pk_comment || '-' || p.pk_post FROM l22.tb_comment c JOIN "
                     + post + " p ON p.pk_post = c.fk_post";
