@@ -892,6 +892,15 @@ BEGIN
 END
 $fn$;
 
+-- The query text to store (pg_tview_meta.definition, the table's comment, the audit log), read back later with
+-- standard_conforming_strings = on (pg_tviews_convert_existing_table(name), a restore): typed in a session with it off
+-- and holding a backslash, the definition as PostgreSQL prints it, which reads the same (0.3.23's first cut stored the
+-- typed text, and a re-adoption read '\t' otherwise: hunt 10).
+CREATE OR REPLACE FUNCTION public.pg_tviews__conforming(query text, a jsonb) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN current_setting('pg_tviews.caller_scs', true) = 'off' AND strpos(query, chr(92)) > 0 THEN a->>'qualified' ELSE query END
+$$;
+
 -- NULL arguments to API functions are refused rather than read as true or false.
 CREATE OR REPLACE FUNCTION public.pg_tviews__not_null(VARIADIC args text[]) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
@@ -4850,7 +4859,19 @@ BEGIN
         EXECUTE format('INSERT INTO %I.%I (scope, vals) VALUES (''all'', ''{}'')', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).q);
         UPDATE public.pg_tview_meta SET last_error = NULL WHERE entity = ent;
     END IF;
-    IF action IN ('rebuild', 'refresh') THEN
+    IF action = 'rebuild' AND current_setting('transaction_isolation') <> 'read committed' THEN
+        -- A full refresh cannot run under REPEATABLE READ (its snapshot would overwrite writers it cannot see). DDL that
+        -- leaves every row as it was (a source or view renamed, moved to another schema, a view re-created unchanged)
+        -- goes through; DDL that changes what the query returns fails (0.3.23's first cut failed both; 0.3.22 let both
+        -- through, leaving the second stale under a WARNING).
+        IF EXISTS (SELECT 1 FROM public.pg_tviews_check_consistency(ent) c WHERE c.missing + c.extra + c.different > 0) THEN
+            RAISE EXCEPTION 'this DDL changes the rows of TVIEW %, which cannot be recomputed under %', ent, upper(current_setting('transaction_isolation'))
+                USING ERRCODE = '0A000',
+                HINT = 'Run it in a READ COMMITTED transaction: its recompute then sees every writer that committed before it.';
+        END IF;
+        -- (its rows are those of what it now reads: the digest a recompute would have taken)
+        UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm) WHERE mm.entity = ent;
+    ELSIF action IN ('rebuild', 'refresh') THEN
         PERFORM public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent), false);
     END IF;
     PERFORM public.pg_tviews__restore_role(prev);
@@ -5646,23 +5667,27 @@ BEGIN
     IF strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %1$L) = 0 THEN
         _tv_x := set_config('pg_tviews.pending', coalesce(current_setting('pg_tviews.pending', true), '') || %1$L, true);
     END IF;$s$, tok);
-    IF NOT stmt_mode THEN
-        -- Enlisted before the rows are queued, not after: under SET CONSTRAINTS ALL IMMEDIATE the queue's event fires at
-        -- the end of the insert and flushes them at once, and a token set afterwards outlived them. Another owner's
-        -- event then waited at COMMIT for this TVIEW, which had nothing left to flush, and failed (55000; 0.3.22).
-        enlist_first := after_q;
-        after_q := '';
-        unenlist := format($s$
+    -- Enlisted before the rows are queued, not after: under SET CONSTRAINTS ALL IMMEDIATE the queue's event fires at the
+    -- end of the insert and flushes them at once, and a token set afterwards outlived them. Another owner's event then
+    -- waited at COMMIT for this TVIEW, which had nothing left to flush, and failed (55000; 0.3.22, and 0.3.23's first cut
+    -- for options.refresh = 'statement' while suspended). A statement that queued nothing takes its token back.
+    unenlist := format($s$
         IF NOT _tv_enl THEN
             _tv_x := set_config('pg_tviews.pending', replace(current_setting('pg_tviews.pending', true), %1$L, ''), true);
         END IF;$s$, tok);
+    IF NOT stmt_mode THEN
+        enlist_first := after_q;
+        after_q := '';
     ELSE
-        -- options.refresh = 'statement': flush at the end of every statement (not inside a flush, not suspended)
+        -- options.refresh = 'statement': flush at the end of every statement (not inside a flush, not suspended);
+        -- otherwise enlisted like the others
+        enlist_first := format($s$
+    IF coalesce(current_setting('pg_tviews.flushing', true), '') = 'on' OR coalesce(current_setting('pg_tviews.suspended', true), '') NOT IN ('', '0') THEN%1$s
+    END IF;$s$, replace(after_q, E'\n    ', E'\n        '));
         after_q := format($s$
     IF coalesce(current_setting('pg_tviews.flushing', true), '') <> 'on' AND coalesce(current_setting('pg_tviews.suspended', true), '') IN ('', '0') THEN
         PERFORM %1$I.%2$I(false);
-    ELSE%3$s
-    END IF;$s$, m.schema_name, nm.fl, replace(after_q, E'\n    ', E'\n        '));
+    END IF;$s$, m.schema_name, nm.fl);
     END IF;
 
     -- Locks of a keyed recompute and the 'all' row. A full refresh (any level) updates the 'all' row, so a REPEATABLE
@@ -6140,6 +6165,14 @@ $g$, m.schema_name, trgfn, body, after_q, one_event, tok,
             -- the tenant's query left a cursor WITH HOLD that ran as the superuser at COMMIT); marked for its owner
             UPDATE public.pg_tview_meta SET last_error = public.pg_tviews__recompute_owed()
              WHERE entity = ent;
+        ELSIF current_setting('transaction_isolation') <> 'read committed' THEN
+            -- (a full refresh cannot run here: the DDL goes through only if no row changed, a table moved to another
+            -- schema; a partition attached or detached with rows fails, see pg_tviews__follow_ddl)
+            IF EXISTS (SELECT 1 FROM public.pg_tviews_check_consistency(ent) c WHERE c.missing + c.extra + c.different > 0) THEN
+                RAISE EXCEPTION 'this DDL changes the rows of TVIEW %, which cannot be recomputed under %', ent, upper(current_setting('transaction_isolation'))
+                    USING ERRCODE = '0A000',
+                    HINT = 'Run it in a READ COMMITTED transaction: its recompute then sees every writer that committed before it.';
+            END IF;
         ELSE
             EXECUTE format('SELECT %I.%I(false)', m.schema_name, nm.fr);
         END IF;
@@ -6468,6 +6501,7 @@ BEGIN
         EXECUTE format('DROP VIEW %s', dv);
     END IF;
     a := public.pg_tviews__analyze(sch, tbl, ent, query, options, nm.dv);
+    query := public.pg_tviews__conforming(query, a);
     PERFORM public.pg_tviews__check_cycle(ent, tbl, ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')));
     PERFORM public.pg_tviews__refuse_untraceable(a, sch, tbl);
     PERFORM public.pg_tviews__lock_sources(a->'dependencies');
@@ -6700,6 +6734,7 @@ BEGIN
     prev := public.pg_tviews__as_owner(m.owner, m.entity);
     probe := 'pg_tviews_probe_' || substr(md5(m.entity || clock_timestamp()::text || random()::text), 1, 12);
     a := public.pg_tviews__analyze(m.schema_name, m.table_name, m.entity, query, options, probe);
+    query := public.pg_tviews__conforming(query, a);
     EXECUTE format('DROP VIEW %I.%I', m.schema_name, probe);
     IF a->>'qualified' = m.qualified_definition AND (a->>'key_column') = m.key_column THEN
         IF options = m.options AND query = m.definition THEN

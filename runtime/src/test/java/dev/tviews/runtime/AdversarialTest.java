@@ -1323,6 +1323,9 @@ class AdversarialTest {
             assertThat(value(w, "SELECT pg_tviews_reinstall_triggers('a45.dd')")).isEqualTo(1);
             exec(w, "SELECT pg_tviews_create('a45.tv_bs', 'SELECT e.id AS pk_bs, e.name ~ ''\\\\d'' AS d, e.name ~ ''\\\\\\\\d'' AS bd FROM a45.tb_e e')");
             exec(w, "UPDATE a45.tb_e SET name = 'x' || name WHERE id <= 3; INSERT INTO a45.\"tb d'|\" VALUES (5000, '{x1}')");
+            // re-adopted from its table's comment (hunt 10: 0.3.23's first cut stored the typed text and read '\\d' as '\d')
+            exec(w, "DELETE FROM pg_tviews_metadata WHERE entity_name = 'a45.bs'; RESET standard_conforming_strings");
+            exec(w, "SELECT pg_tviews_convert_existing_table('a45.tv_bs')");
             exec(w, "RESET ALL");
             // the literals as that session reads them: '\d' matches a 'd', '\\d' a digit
             assertThat(value(c, "SELECT count(*) FILTER (WHERE d) || '/' || count(*) FILTER (WHERE bd) || '/' || count(*) FROM a45.tv_bs")).isEqualTo("0/300/301");
