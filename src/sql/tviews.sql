@@ -3355,6 +3355,8 @@ DECLARE
     item text;
     suffix text := ' AS ' || quote_ident(key_col);
     alias text;
+    rel regclass;
+    constant_key boolean;
 BEGIN
     IF e IS NULL OR public.pg_tviews__an_var(e, '0') IS NOT NULL OR q ? 'setOperations' THEN
         RETURN NULL;
@@ -3363,34 +3365,26 @@ BEGIN
         RETURN NULL;
     END IF;
     vars := (SELECT jsonb_agg(x) FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') x);
-    IF vars IS NULL AND scope <> '0' THEN
-        -- A set operation's branch keyed by a constant ('total' beside per-group rows; since 0.3.23, refused before):
-        -- every table that branch reads, at any depth, maps its changes to that one key. (occ 'scope:*': any occurrence
-        -- of the branch's scope; proven like an expression, over the definition view itself, which it does not read.)
-        item := public.pg_tviews__select_item(ltrim(public.pg_tviews__viewdef(v)), key_attno, branch);
-        IF branch > 1 AND item IS NOT NULL AND right(item, length(suffix)) IS DISTINCT FROM suffix THEN
-            item := item || suffix;
-        END IF;
-        IF right(item, length(suffix)) IS DISTINCT FROM suffix THEN
+    -- A set operation's branch keyed by a constant ('total' beside per-group rows; since 0.3.23, refused before): every
+    -- table that branch reads, at any depth, maps its changes to that one key (occ 'scope:*': any occurrence of the
+    -- branch's scope). Proven like an expression, over the definition view itself, which it does not read.
+    constant_key := vars IS NULL AND scope <> '0';
+    IF constant_key THEN
+        rel := v;
+        alias := 'pg_tviews_c';
+    ELSE
+        IF vars IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(vars) x WHERE (x->>'varlevelsup')::int <> 0 OR (x->>'varattno')::int <= 0)
+           OR (SELECT count(DISTINCT x->>'varno') FROM jsonb_array_elements(vars) x) <> 1 THEN
             RETURN NULL;
         END IF;
-        item := left(item, -length(suffix));
-        IF prove AND NOT public.pg_tviews__parses_to(item, v, 'pg_tviews_c', e, v)
-           OR NOT prove AND NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m CROSS JOIN LATERAL jsonb_array_elements(m.dependencies) d
-                                         CROSS JOIN LATERAL jsonb_array_elements(coalesce(d->'paths', '[]')) p
-                                        WHERE m.entity = ent AND p->>'key_expr' = item AND p->>'key_alias' = 'pg_tviews_c') THEN
+        rte := q->'rtable'->((vars->0->>'varno')::int - 1);
+        IF rte->>'rtekind' <> '0' OR (vars->0->>'varno')::int = ANY(public.pg_tviews__an_nullable_rtis(q))
+           OR NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = (rte->>'relid')::oid AND r.relkind IN ('r', 'p')) THEN
             RETURN NULL;
         END IF;
-        RETURN jsonb_build_object('occ', scope || ':*', 'expr', item, 'alias', 'pg_tviews_c', 'cols', '[]'::jsonb);
-    END IF;
-    IF vars IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(vars) x WHERE (x->>'varlevelsup')::int <> 0 OR (x->>'varattno')::int <= 0)
-       OR (SELECT count(DISTINCT x->>'varno') FROM jsonb_array_elements(vars) x) <> 1 THEN
-        RETURN NULL;
-    END IF;
-    rte := q->'rtable'->((vars->0->>'varno')::int - 1);
-    IF rte->>'rtekind' <> '0' OR (vars->0->>'varno')::int = ANY(public.pg_tviews__an_nullable_rtis(q))
-       OR NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = (rte->>'relid')::oid AND r.relkind IN ('r', 'p')) THEN
-        RETURN NULL;
+        rel := (rte->>'relid')::oid::regclass;
+        -- (without an alias of its own the table is printed by its name as it is now)
+        alias := coalesce(rte->'alias'->>'aliasname', (SELECT r.relname FROM pg_class r WHERE r.oid = rel));
     END IF;
     -- (names outside pg_catalog come qualified: generated code runs with that search_path)
     item := public.pg_tviews__select_item(ltrim(public.pg_tviews__viewdef(v)), key_attno, branch);
@@ -3402,9 +3396,7 @@ BEGIN
         RETURN NULL;
     END IF;
     item := left(item, -length(suffix));
-    -- (without an alias of its own the table is printed by its name as it is now)
-    alias := coalesce(rte->'alias'->>'aliasname', (SELECT r.relname FROM pg_class r WHERE r.oid = (rte->>'relid')::oid));
-    IF prove AND NOT public.pg_tviews__parses_to(item, (rte->>'relid')::oid::regclass, alias, e, v) THEN
+    IF prove AND NOT public.pg_tviews__parses_to(item, rel, alias, e, v) THEN
         RETURN NULL;
     END IF;
     -- (without the proof, the text must be the one proven for it: the branch-th SELECT the definition prints is not this
@@ -3414,10 +3406,13 @@ BEGIN
                                  WHERE m.entity = ent AND p->>'key_expr' = item AND p->>'key_alias' = alias) THEN
         RETURN NULL;
     END IF;
+    IF constant_key THEN
+        RETURN jsonb_build_object('occ', scope || ':*', 'expr', item, 'alias', alias, 'cols', '[]'::jsonb);
+    END IF;
     -- (the names as they are now: a stored view keeps the names its columns had when it was created)
     RETURN jsonb_build_object('occ', scope || ':' || (vars->0->>'varno'), 'expr', item, 'alias', alias,
                               'cols', (SELECT jsonb_agg(DISTINCT a.attname) FROM jsonb_array_elements(vars) x
-                                         JOIN pg_attribute a ON a.attrelid = (rte->>'relid')::oid AND a.attnum = (x->>'varattno')::int));
+                                         JOIN pg_attribute a ON a.attrelid = rel AND a.attnum = (x->>'varattno')::int));
 END
 $fn$;
 
@@ -4838,6 +4833,21 @@ BEGIN
 END
 $fn$;
 
+-- Source DDL under REPEATABLE READ or SERIALIZABLE, where a full refresh cannot run (its snapshot would overwrite
+-- writers it cannot see): instead of a recompute, the TVIEW is compared with its query. DDL that leaves every row as it
+-- was (a rename, a table moved to another schema, a view re-created unchanged) goes through; DDL that changes what the
+-- query returns fails (since 0.3.23; 0.3.22 let both through, leaving the second stale under a WARNING).
+CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_changed_rows(ent text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF EXISTS (SELECT 1 FROM public.pg_tviews_check_consistency(ent) c WHERE c.missing + c.extra + c.different > 0) THEN
+        RAISE EXCEPTION 'this DDL changes the rows of TVIEW %, which cannot be recomputed under %', ent, upper(current_setting('transaction_isolation'))
+            USING ERRCODE = '0A000',
+            HINT = 'Run it in a READ COMMITTED transaction: its recompute then sees every writer that committed before it.';
+    END IF;
+END
+$fn$;
+
 -- After source DDL, as the TVIEW's owner: 'regenerate' its objects when what they were made from changed;
 -- 'rebuild' them and recompute (a plain view it reads was redefined: the definition view now expands the new
 -- definition); 'refresh' (a partition or child of a source was dropped with its rows).
@@ -4860,15 +4870,8 @@ BEGIN
         UPDATE public.pg_tview_meta SET last_error = NULL WHERE entity = ent;
     END IF;
     IF action = 'rebuild' AND current_setting('transaction_isolation') <> 'read committed' THEN
-        -- A full refresh cannot run under REPEATABLE READ (its snapshot would overwrite writers it cannot see). DDL that
-        -- leaves every row as it was (a source or view renamed, moved to another schema, a view re-created unchanged)
-        -- goes through; DDL that changes what the query returns fails (0.3.23's first cut failed both; 0.3.22 let both
-        -- through, leaving the second stale under a WARNING).
-        IF EXISTS (SELECT 1 FROM public.pg_tviews_check_consistency(ent) c WHERE c.missing + c.extra + c.different > 0) THEN
-            RAISE EXCEPTION 'this DDL changes the rows of TVIEW %, which cannot be recomputed under %', ent, upper(current_setting('transaction_isolation'))
-                USING ERRCODE = '0A000',
-                HINT = 'Run it in a READ COMMITTED transaction: its recompute then sees every writer that committed before it.';
-        END IF;
+        -- (a source or view renamed or moved goes through; 0.3.23's first cut recomputed here and refused it)
+        PERFORM public.pg_tviews__refuse_changed_rows(ent);
         -- (its rows are those of what it now reads: the digest a recompute would have taken)
         UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm) WHERE mm.entity = ent;
     ELSIF action IN ('rebuild', 'refresh') THEN
@@ -6166,13 +6169,7 @@ $g$, m.schema_name, trgfn, body, after_q, one_event, tok,
             UPDATE public.pg_tview_meta SET last_error = public.pg_tviews__recompute_owed()
              WHERE entity = ent;
         ELSIF current_setting('transaction_isolation') <> 'read committed' THEN
-            -- (a full refresh cannot run here: the DDL goes through only if no row changed, a table moved to another
-            -- schema; a partition attached or detached with rows fails, see pg_tviews__follow_ddl)
-            IF EXISTS (SELECT 1 FROM public.pg_tviews_check_consistency(ent) c WHERE c.missing + c.extra + c.different > 0) THEN
-                RAISE EXCEPTION 'this DDL changes the rows of TVIEW %, which cannot be recomputed under %', ent, upper(current_setting('transaction_isolation'))
-                    USING ERRCODE = '0A000',
-                    HINT = 'Run it in a READ COMMITTED transaction: its recompute then sees every writer that committed before it.';
-            END IF;
+            PERFORM public.pg_tviews__refuse_changed_rows(ent);     -- (a table moved to another schema goes through)
         ELSE
             EXECUTE format('SELECT %I.%I(false)', m.schema_name, nm.fr);
         END IF;
