@@ -4833,21 +4833,6 @@ BEGIN
 END
 $fn$;
 
--- Source DDL under REPEATABLE READ or SERIALIZABLE, where a full refresh cannot run (its snapshot would overwrite
--- writers it cannot see): instead of a recompute, the TVIEW is compared with its query. DDL that leaves every row as it
--- was (a rename, a table moved to another schema, a view re-created unchanged) goes through; DDL that changes what the
--- query returns fails (since 0.3.23; 0.3.22 let both through, leaving the second stale under a WARNING).
-CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_changed_rows(ent text) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
-BEGIN
-    IF EXISTS (SELECT 1 FROM public.pg_tviews_check_consistency(ent) c WHERE c.missing + c.extra + c.different > 0) THEN
-        RAISE EXCEPTION 'this DDL changes the rows of TVIEW %, which cannot be recomputed under %', ent, upper(current_setting('transaction_isolation'))
-            USING ERRCODE = '0A000',
-            HINT = 'Run it in a READ COMMITTED transaction: its recompute then sees every writer that committed before it.';
-    END IF;
-END
-$fn$;
-
 -- After source DDL, as the TVIEW's owner: 'regenerate' its objects when what they were made from changed;
 -- 'rebuild' them and recompute (a plain view it reads was redefined: the definition view now expands the new
 -- definition); 'refresh' (a partition or child of a source was dropped with its rows).
@@ -4869,12 +4854,7 @@ BEGIN
         EXECUTE format('INSERT INTO %I.%I (scope, vals) VALUES (''all'', ''{}'')', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).q);
         UPDATE public.pg_tview_meta SET last_error = NULL WHERE entity = ent;
     END IF;
-    IF action = 'rebuild' AND current_setting('transaction_isolation') <> 'read committed' THEN
-        -- (a source or view renamed or moved goes through; 0.3.23's first cut recomputed here and refused it)
-        PERFORM public.pg_tviews__refuse_changed_rows(ent);
-        -- (its rows are those of what it now reads: the digest a recompute would have taken)
-        UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm) WHERE mm.entity = ent;
-    ELSIF action IN ('rebuild', 'refresh') THEN
+    IF action IN ('rebuild', 'refresh') THEN
         PERFORM public.pg_tviews__full((SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent), false);
     END IF;
     PERFORM public.pg_tviews__restore_role(prev);
@@ -4898,11 +4878,12 @@ EXCEPTION
         RAISE WARNING 'TVIEW %: maintenance could not follow this %: % (pg_tviews_health_check() reports it; its owner runs pg_tviews_reinstall_triggers(%))',
             ent, what, SQLERRM, quote_literal(ent);
     WHEN OTHERS THEN
-        -- Rows the TVIEW cannot hold (a partition attached with a key it has: 23505 naming it), a value its query cannot
-        -- compute, or a recompute that cannot run in this transaction (ATTACH PARTITION under REPEATABLE READ): the DDL
-        -- fails as a write would, and changes nothing (0.3.22 let it through and left the TVIEW stale; hunt 9).
+        -- Rows the TVIEW cannot hold (a partition attached with a key it has: 23505 naming it), or a value its query cannot
+        -- compute: the DDL fails as a write would, and changes nothing (0.3.22 let it through and left the TVIEW stale;
+        -- ninth round). (A recompute that cannot run under REPEATABLE READ still marks the TVIEW: refusing that DDL
+        -- refused renames and empty partitions too, tenth and eleventh rounds.)
         GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE;
-        IF left(st, 2) IN ('22', '23') OR st = '0A000' AND current_setting('transaction_isolation') <> 'read committed' THEN
+        IF left(st, 2) IN ('22', '23') THEN
             RAISE;
         END IF;
         -- Otherwise the DDL goes through (it may be what broke the TVIEW, e.g. a raw DROP of its table), and the TVIEW is
@@ -5541,8 +5522,6 @@ DECLARE
     tok text;
     stmt_mode boolean;
     after_q text;
-    enlist_first text := '';
-    unenlist text := '';
     one_event text;
     rr_all text;
     recompute text;
@@ -5670,27 +5649,13 @@ BEGIN
     IF strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %1$L) = 0 THEN
         _tv_x := set_config('pg_tviews.pending', coalesce(current_setting('pg_tviews.pending', true), '') || %1$L, true);
     END IF;$s$, tok);
-    -- Enlisted before the rows are queued, not after: under SET CONSTRAINTS ALL IMMEDIATE the queue's event fires at the
-    -- end of the insert and flushes them at once, and a token set afterwards outlived them. Another owner's event then
-    -- waited at COMMIT for this TVIEW, which had nothing left to flush, and failed (55000; 0.3.22, and 0.3.23's first cut
-    -- for options.refresh = 'statement' while suspended). A statement that queued nothing takes its token back.
-    unenlist := format($s$
-        IF NOT _tv_enl THEN
-            _tv_x := set_config('pg_tviews.pending', replace(current_setting('pg_tviews.pending', true), %1$L, ''), true);
-        END IF;$s$, tok);
-    IF NOT stmt_mode THEN
-        enlist_first := after_q;
-        after_q := '';
-    ELSE
-        -- options.refresh = 'statement': flush at the end of every statement (not inside a flush, not suspended);
-        -- otherwise enlisted like the others
-        enlist_first := format($s$
-    IF coalesce(current_setting('pg_tviews.flushing', true), '') = 'on' OR coalesce(current_setting('pg_tviews.suspended', true), '') NOT IN ('', '0') THEN%1$s
-    END IF;$s$, replace(after_q, E'\n    ', E'\n        '));
+    IF stmt_mode THEN
+        -- options.refresh = 'statement': flush at the end of every statement (not inside a flush, not suspended)
         after_q := format($s$
     IF coalesce(current_setting('pg_tviews.flushing', true), '') <> 'on' AND coalesce(current_setting('pg_tviews.suspended', true), '') IN ('', '0') THEN
         PERFORM %1$I.%2$I(false);
-    END IF;$s$, m.schema_name, nm.fl);
+    ELSE%3$s
+    END IF;$s$, m.schema_name, nm.fl, replace(after_q, E'\n    ', E'\n        '));
     END IF;
 
     -- Locks of a keyed recompute and the 'all' row. A full refresh (any level) updates the 'all' row, so a REPEATABLE
@@ -6074,12 +6039,12 @@ BEGIN
         ELSE
             UPDATE %5$s SET n = n + 1 WHERE scope = 'all';
         END IF;
-    END IF;%6$s
+    END IF;
     INSERT INTO %3$s (scope, vals) VALUES ('all', '{}');%4$s
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, nm.ft, q, after_q, lk, enlist_first);
+$g$, m.schema_name, nm.ft, q, after_q, lk);
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.ft, '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, nm.ft);
@@ -6125,18 +6090,17 @@ DECLARE
     _tv_enl boolean := strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %6$L) > 0;
     _tv_seq text;
     _tv_x text;     -- set_config() as an expression, not PERFORM: no executor run%7$s
-BEGIN%8$s%3$s
+BEGIN%3$s
     END IF;
     GET DIAGNOSTICS _tv_n = ROW_COUNT;
-    IF _tv_n = 0 THEN%9$s
+    IF _tv_n = 0 THEN
         RETURN NULL;     -- nothing this TVIEW depends on changed (e.g. the INSERT part of an upsert that only updated)
     END IF;%5$s%4$s
     RETURN NULL;
 END
 $body$
 $g$, m.schema_name, trgfn, body, after_q, one_event, tok,
-   CASE WHEN d::text ~ '"(from_x|to_x|key_expr)"' THEN E'\n    _tv_all boolean := false;' ELSE '' END,
-   enlist_first, unenlist);
+   CASE WHEN d::text ~ '"(from_x|to_x|key_expr)"' THEN E'\n    _tv_all boolean := false;' ELSE '' END);
             INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature, source)
             VALUES (ent, 'function', m.schema_name, trgfn, '', (d->>'schema') || '.' || (d->>'table'));
             EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, trgfn);
@@ -6168,8 +6132,6 @@ $g$, m.schema_name, trgfn, body, after_q, one_event, tok,
             -- the tenant's query left a cursor WITH HOLD that ran as the superuser at COMMIT); marked for its owner
             UPDATE public.pg_tview_meta SET last_error = public.pg_tviews__recompute_owed()
              WHERE entity = ent;
-        ELSIF current_setting('transaction_isolation') <> 'read committed' THEN
-            PERFORM public.pg_tviews__refuse_changed_rows(ent);     -- (a table moved to another schema goes through)
         ELSE
             EXECUTE format('SELECT %I.%I(false)', m.schema_name, nm.fr);
         END IF;

@@ -398,52 +398,6 @@ class IsolationTest {
     }
 
     /**
-     * A writer under SET CONSTRAINTS ALL IMMEDIATE writes a table that TVIEWs of two owners read, then a table that only
-     * the second one reads, in two statements (and again with DEFERRED set between them, ending in PREPARE TRANSACTION):
-     * everything commits, as on plain tables. 0.3.22 enlisted a TVIEW after queueing its rows, so the first statement's
-     * immediate flush left a token behind; the second owner's event then waited at COMMIT for the first TVIEW, which it
-     * may not flush, and failed with 55000 (hunt 8, finding 2). (The TVIEW of both tables flushes second: "i20|b".ag
-     * comes before i20a.bg in the flush order.)
-     */
-    @Test
-    void immediateConstraintsWithTviewsOfTwoOwnersCommit(PgDatabase db) throws Exception {
-        try (Connection su = db.connect()) {
-            exec(su, "CREATE ROLE i20_src; CREATE ROLE i20_alice LOGIN PASSWORD 'w' IN ROLE i20_src; CREATE ROLE i20_bob LOGIN PASSWORD 'w' IN ROLE i20_src; CREATE ROLE \"i20 ca'rol\" LOGIN PASSWORD 'w';"
-                    + " CREATE SCHEMA \"i20|b\" AUTHORIZATION i20_alice; CREATE SCHEMA i20a AUTHORIZATION i20_bob; CREATE SCHEMA i20");
-            exec(su, "CREATE TABLE i20.tb_sh (id int PRIMARY KEY, grp int, v int);"
-                    + " CREATE TABLE i20.tb_b2 (id int PRIMARY KEY, sh int REFERENCES i20.tb_sh DEFERRABLE INITIALLY DEFERRED);"
-                    + " INSERT INTO i20.tb_sh SELECT g, g % 4, g FROM generate_series(1, 10) g; ALTER TABLE i20.tb_sh OWNER TO i20_src; ALTER TABLE i20.tb_b2 OWNER TO i20_src;"
-                    + " GRANT USAGE ON SCHEMA i20 TO i20_src, i20_alice, i20_bob, \"i20 ca'rol\"; GRANT SELECT ON i20.tb_sh, i20.tb_b2 TO i20_alice, i20_bob;"
-                    + " GRANT SELECT, INSERT, UPDATE, DELETE ON i20.tb_sh, i20.tb_b2 TO \"i20 ca'rol\"");
-            String ag = "SELECT s.grp AS pk_ag, sum(s.v) AS s, count(*) AS n FROM i20.tb_sh s GROUP BY s.grp";
-            String bg = "SELECT s.id AS pk_bg, s.v, (SELECT count(*) FROM i20.tb_b2 b WHERE b.sh = s.id) AS nb FROM i20.tb_sh s";
-            try (Connection alice = DriverManager.getConnection(db.jdbcUrl(), "i20_alice", "w");
-                 Connection bob = DriverManager.getConnection(db.jdbcUrl(), "i20_bob", "w");
-                 Connection w = DriverManager.getConnection(db.jdbcUrl(), "i20 ca'rol", "w")) {
-                exec(alice, "SELECT pg_tviews_create('\"i20|b\".tv_ag', $q$" + ag + "$q$)");
-                exec(bob, "SELECT pg_tviews_create('i20a.tv_bg', $q$" + bg + "$q$)");
-                exec(w, "BEGIN; SET CONSTRAINTS ALL IMMEDIATE; INSERT INTO i20.tb_sh VALUES (12, 2, 1); INSERT INTO i20.tb_b2 VALUES (4, 12)");
-                assertThat(Rt.sqlState(w, "COMMIT")).isNull();
-                exec(w, "BEGIN; SET CONSTRAINTS ALL IMMEDIATE; UPDATE i20.tb_sh SET v = v + 1 WHERE id = 3; SET CONSTRAINTS ALL DEFERRED;"
-                        + " INSERT INTO i20.tb_b2 VALUES (5, 3); PREPARE TRANSACTION 'i20_p'");
-                exec(w, "COMMIT PREPARED 'i20_p'");
-                exec(w, "BEGIN; SET CONSTRAINTS ALL IMMEDIATE; UPDATE i20.tb_sh SET v = v WHERE id = 99; INSERT INTO i20.tb_b2 VALUES (6, 3)");
-                assertThat(Rt.sqlState(w, "COMMIT")).as("a statement that queued nothing leaves no token either").isNull();
-                // the same with the first TVIEW refreshed per statement, suspended (hunt 10: 0.3.23's first cut enlisted it
-                // after queueing, 55000 again)
-                exec(alice, "SELECT pg_tviews_create_or_replace('\"i20|b\".tv_ag', $q$" + ag + "$q$, '{\"refresh\": \"statement\"}')");
-                exec(w, "BEGIN; SET CONSTRAINTS ALL IMMEDIATE; SELECT pg_tviews_suspend_triggers(); UPDATE i20.tb_sh SET v = v + 1 WHERE id = 4;"
-                        + " INSERT INTO i20.tb_b2 VALUES (7, 4)");
-                assertThat(Rt.sqlState(w, "COMMIT")).as("statement mode, suspended").isNull();
-            }
-            assertThat(value(su, "SELECT count(*) FROM i20.tb_b2")).isEqualTo(4L);
-            assertThat(Rt.driftAgainst(su, "\"i20|b\".tv_ag", ag)).isZero();
-            assertThat(Rt.driftAgainst(su, "i20a.tv_bg", bg)).isZero();
-            assertThat(value(su, "SELECT nb FROM i20a.tv_bg WHERE pk_bg = 3")).isEqualTo(2L);
-        }
-    }
-
-    /**
      * A retention job truncates an old partition (or a looked-up table) while a READ COMMITTED writer of another part
      * of the same TVIEW's sources commits: the writer's flush waits for the truncate, and both commit. 0.3.9 took the
      * full refresh's lock only at the truncate's COMMIT, after the writer's flush held its lock rows and waited for the

@@ -401,14 +401,13 @@ class SourcesAndCatalogTest {
     }
 
     /**
-     * DDL that brings rows a TVIEW cannot hold, or that it cannot recompute in the DDL's transaction, fails as a write
-     * would and changes nothing (hunt 9): a partition attached with a key the TVIEW already has (23505 naming the TVIEW),
-     * and ATTACH or DETACH PARTITION under REPEATABLE READ, where a full refresh cannot run (0A000). 0.3.22 let the DDL
-     * through with a WARNING and a health check ERROR: the TVIEW kept a stale row, and the attached partition carried no
-     * TRUNCATE trigger, so later truncates of it were not followed either.
+     * DDL that brings rows a TVIEW cannot hold fails as a write would and changes nothing (ninth round): a partition
+     * attached with a key the TVIEW already has, a replaced function that gives two rows one key (23505 naming the
+     * TVIEW). 0.3.22 let the DDL through with a WARNING and a health check ERROR: the TVIEW kept a stale row, and the
+     * attached partition carried no TRUNCATE trigger, so later truncates of it were not followed either.
      */
     @Test
-    void ddlThatBringsRowsATviewCannotHoldOrRecomputeFailsAndChangesNothing(PgDatabase db) throws Exception {
+    void ddlThatBringsRowsATviewCannotHoldFailsAndChangesNothing(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
             exec(c, "CREATE SCHEMA s11; SET search_path = s11, public");
             exec(c, "CREATE TABLE \"tb ev'ent|\" (pk_ev int, day int NOT NULL) PARTITION BY RANGE (day);"
@@ -423,40 +422,19 @@ class SourcesAndCatalogTest {
                         assertThat(e.getMessage()).contains("duplicate key value 35").contains("s11.evp");
                     });
             assertThat(Rt.fingerprint(c)).isEqualTo(before);
-            exec(c, "UPDATE ev_2 SET pk_ev = 45");
-            for (String ddl : new String[] {"ALTER TABLE \"tb ev'ent|\" ATTACH PARTITION ev_2 FOR VALUES FROM (11) TO (21)",
-                                            "ALTER TABLE \"tb ev'ent|\" DETACH PARTITION ev_1"}) {
-                exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-                assertThat(Rt.sqlState(c, ddl)).as(ddl).isEqualTo("0A000");
-                exec(c, "ROLLBACK");
-                assertThat(value(c, "SELECT count(*) FROM pg_inherits WHERE inhparent = 's11.\"tb ev''ent|\"'::regclass")).as(ddl)
-                        .isEqualTo(ddl.contains("DETACH") ? 2L : 1L);
-                exec(c, ddl);
-                assertThat(Rt.driftAgainst(c, "s11.tv_evp", q)).as(ddl).isZero();
-                if (ddl.contains("ATTACH")) {
-                    exec(c, "TRUNCATE ev_2; INSERT INTO \"tb ev'ent|\" VALUES (46, 16)");
-                    assertThat(Rt.driftAgainst(c, "s11.tv_evp", q)).as("a truncate of the attached partition").isZero();
-                }
-            }
+            exec(c, "UPDATE ev_2 SET pk_ev = 45; ALTER TABLE \"tb ev'ent|\" ATTACH PARTITION ev_2 FOR VALUES FROM (11) TO (21)");
+            assertThat(Rt.driftAgainst(c, "s11.tv_evp", q)).isZero();
+            exec(c, "TRUNCATE ev_2; INSERT INTO \"tb ev'ent|\" VALUES (46, 16); ALTER TABLE \"tb ev'ent|\" DETACH PARTITION ev_1");
+            assertThat(Rt.driftAgainst(c, "s11.tv_evp", q)).as("a truncate of the attached partition, a detach").isZero();
             assertThat(value(c, "SELECT string_agg(pk_evp::text, ',' ORDER BY pk_evp) FROM s11.tv_evp")).isEqualTo("46");
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check('s11.evp') WHERE status = 'ERROR'")).isEqualTo(0L);
-            // a replaced function of a key expression that now gives two rows one key; a view replaced under REPEATABLE READ
+            // a replaced function of a key expression that now gives two rows one key
             exec(c, "CREATE FUNCTION \"b'k\"(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 * 10'; CREATE TABLE tb_k (pk int PRIMARY KEY, v int);"
                     + " INSERT INTO tb_k VALUES (1, 1), (2, 2); CREATE VIEW v_k AS SELECT pk, v FROM tb_k WHERE v < 3");
             String k = "SELECT s11.\"b'k\"(t.pk) AS pk_k, t.v FROM s11.tb_k t";
             String vk = "SELECT x.pk AS pk_vk, x.v FROM s11.v_k x";
             exec(c, "SELECT pg_tviews_create('s11.tv_k', $q$" + k + "$q$); SELECT pg_tviews_create('s11.tv_vk', $q$" + vk + "$q$)");
             assertThat(Rt.sqlState(c, "CREATE OR REPLACE FUNCTION \"b'k\"(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 7'")).isEqualTo("23505");
-            exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-            assertThat(Rt.sqlState(c, "CREATE OR REPLACE VIEW v_k AS SELECT pk, v FROM tb_k WHERE v < 2")).isEqualTo("0A000");
-            exec(c, "ROLLBACK");
-            // DDL that leaves every row as it was goes through under REPEATABLE READ (hunt 10: 0.3.23's first cut refused it)
-            exec(c, "CREATE SCHEMA \"s11 b\"");
-            exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM tb_k;"
-                    + " ALTER TABLE tb_k RENAME TO \"tb k'2\"; ALTER VIEW v_k RENAME TO v_k2; CREATE OR REPLACE VIEW v_k2 AS SELECT pk, v FROM \"tb k'2\" WHERE v < 3;"
-                    + " ALTER TABLE \"tb k'2\" SET SCHEMA \"s11 b\"; COMMIT");
-            k = "SELECT s11.\"b'k\"(t.pk) AS pk_k, t.v FROM \"s11 b\".\"tb k'2\" t";
-            vk = "SELECT x.pk AS pk_vk, x.v FROM s11.v_k2 x";
             assertThat(Rt.driftAgainst(c, "s11.tv_k", k)).isZero();
             assertThat(Rt.driftAgainst(c, "s11.tv_vk", vk)).isZero();
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%s11.%'")).isEqualTo(0L);
