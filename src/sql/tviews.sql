@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.23
+-- tviews-runtime-version: 0.3.24
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -194,7 +194,8 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__setting_names() RETURNS text[]
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT ARRAY['TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'timezone_abbreviations', 'array_nulls', 'bytea_output',
                  'lc_monetary', 'lc_numeric', 'lc_time', 'xmlbinary', 'default_text_search_config',
-                 'xmloption', 'quote_all_identifiers', 'gin_fuzzy_search_limit'];      -- (the last three since 0.3.22)
+                 'xmloption', 'quote_all_identifiers', 'gin_fuzzy_search_limit',      -- (the last three since 0.3.22)
+                 'row_security'];                                                     -- (since 0.3.24)
 $$;
 
 -- Values of a catalog row that generated code and the runtime splice into statements are canonical: the key's type is
@@ -279,7 +280,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.23'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.24'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -394,6 +395,22 @@ BEGIN
         HINT = 'SELECT entity, schema_name, table_name FROM pg_tview_meta lists the TVIEWs of this database.';
 END
 $fn$;
+
+-- The columns of a TVIEW's table against its query's (its definition view's), by name and type; NULL when they agree.
+-- Their order does not matter: the generated code and the checks name them. (Adoption, the DDL event trigger, the health
+-- check and the consistency check use it: 0.3.23 let ALTER TABLE tv ADD/DROP COLUMN through, after which every write
+-- failed, or the consistency check did with 42703, under an OK health check.)
+CREATE OR REPLACE FUNCTION public.pg_tviews__columns_mismatch(dv regclass, tv regclass) RETURNS text
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT string_agg(CASE WHEN y.attname IS NULL THEN format('column %s %s of the query is missing', quote_ident(x.attname), format_type(x.atttypid, x.atttypmod))
+                           WHEN x.attname IS NULL THEN format('column %s %s is not in the query', quote_ident(y.attname), format_type(y.atttypid, y.atttypmod))
+                           ELSE format('column %s is %s, the query gives %s', quote_ident(y.attname), format_type(y.atttypid, y.atttypmod),
+                                       format_type(x.atttypid, x.atttypmod)) END, '; ' ORDER BY coalesce(x.attname, y.attname))
+      FROM (SELECT attname, atttypid, atttypmod FROM pg_attribute WHERE attrelid = dv AND attnum > 0 AND NOT attisdropped) x
+      FULL JOIN (SELECT attname, atttypid, atttypmod FROM pg_attribute WHERE attrelid = tv AND attnum > 0 AND NOT attisdropped) y
+        ON x.attname = y.attname
+     WHERE x.attname IS NULL OR y.attname IS NULL OR x.atttypid <> y.atttypid;
+$$;
 
 DROP FUNCTION IF EXISTS public.pg_tviews__has_eq(oid);     -- until 0.3.4 (rows were compared by IS DISTINCT FROM)
 
@@ -2492,8 +2509,15 @@ BEGIN
         PERFORM public.pg_tviews__an_limited(q, scope, ctes || jsonb_build_array(coalesce(q->'cteList', '[]')));
         limited := true;
     END IF;
-    IF q->>'hasForUpdate' = 'true' OR q ? 'groupingSets' THEN
-        RAISE EXCEPTION 'FOR UPDATE/SHARE and GROUPING SETS are not supported in a TVIEW definition' USING ERRCODE = '0A000';
+    IF q->>'hasForUpdate' = 'true' THEN
+        RAISE EXCEPTION 'FOR UPDATE/SHARE is not supported in a TVIEW definition' USING ERRCODE = '0A000';
+    END IF;
+    -- GROUP BY () over aggregates is one group of all rows: the same as no GROUP BY, which the analysis proves
+    IF q ? 'groupingSets' AND (q->>'hasAggs' IS DISTINCT FROM 'true'
+                               OR EXISTS (SELECT 1 FROM jsonb_array_elements(q->'groupingSets') g WHERE g->>'kind' <> '0')) THEN
+        RAISE EXCEPTION 'GROUPING SETS, ROLLUP and CUBE are not supported in a TVIEW definition' USING ERRCODE = '0A000',
+            DETAIL = 'Each grouping set gives rows of its own, NULL in the columns it does not group by.',
+            HINT = 'Write one UNION ALL branch per grouping set, keyed so that the branches'' keys differ (''total'', or an expression per branch).';
     END IF;
     ctes := ctes || jsonb_build_array(coalesce(q->'cteList', '[]'));
     IF q ? 'setOperations' THEN
@@ -2645,7 +2669,8 @@ BEGIN
                 OR right(x->>'occ', 2) = ':*' AND (starts_with(f->>'occ', left(x->>'occ', -1)) OR starts_with(f->>'occ', left(x->>'occ', -2) || '/'))
              LIMIT 1;
             IF k IS NOT NULL THEN
-                path := jsonb_build_object('hops', f->'hops', 'key', NULL, 'key_expr', k->'expr', 'key_alias', k->'alias', 'key_cols', k->'cols');
+                path := jsonb_build_object('hops', f->'hops', 'key', NULL, 'key_expr', k->'expr', 'key_alias', k->'alias', 'key_cols', k->'cols')
+                        || CASE WHEN k ? 'srf' THEN '{"key_srf": true}' ELSE '{}' END::jsonb;
                 EXIT;
             END IF;
             WITH RECURSIVE r(node) AS (
@@ -3343,6 +3368,56 @@ BEGIN
 END
 $fn$;
 
+-- A key read from a set-returning function in FROM over one table's columns (the elements of an array, a tag cloud:
+-- SELECT t.tag AS pk_tag, count(*) ... FROM tb_post p, unnest(p.tags) t(tag) GROUP BY t.tag; since 0.3.24, refused
+-- before): the key expression with the function's output column replaced by the call (unnest(p.tags)), which gives a
+-- changed row the keys it gives in the query (a set of them). One function of one output column (no ORDINALITY column
+-- read), its arguments columns of one table: two functions in one expression would run in step, not as the FROM
+-- clause's product. NULL when the key reads no such function. (var: the output column as the definition prints it)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_srf_key(q jsonb, e jsonb, OUT expr jsonb, OUT var text, OUT call text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    fvars jsonb := (SELECT jsonb_agg(DISTINCT x) FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') x
+                     WHERE (x->>'varlevelsup')::int = 0 AND q->'rtable'->((x->>'varno')::int - 1)->>'rtekind' = '3');
+    rte jsonb;
+    fe jsonb;
+    args jsonb;
+    r jsonb;
+    fv jsonb;
+BEGIN
+    IF fvars IS NULL THEN
+        RETURN;
+    END IF;
+    rte := q->'rtable'->((fvars->0->>'varno')::int - 1);
+    fe := rte->'functions'->0->'funcexpr';
+    args := (SELECT jsonb_agg(a) FROM jsonb_array_elements(fe->'args') a);
+    IF (SELECT count(DISTINCT x->>'varno') FROM jsonb_array_elements(fvars) x) <> 1
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(fvars) x WHERE (x->>'varattno')::int <> 1)
+       OR jsonb_array_length(rte->'functions') <> 1 OR (rte->'functions'->0->>'funccolcount')::int <> 1
+       OR fe->>'_' IS DISTINCT FROM 'FUNCEXPR' OR fe->>'funcretset' <> 'true' OR fe->>'funcvariadic' <> 'false'
+       OR args IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(args) a WHERE a->>'_' <> 'VAR' OR (a->>'varlevelsup')::int <> 0
+                                                                              OR (a->>'varattno')::int <= 0 OR a->>'varno' <> args->0->>'varno')
+       OR (fvars->0->>'varno')::int = ANY(public.pg_tviews__an_nullable_rtis(q)) THEN
+        RETURN;
+    END IF;
+    r := q->'rtable'->((args->0->>'varno')::int - 1);
+    IF r->>'rtekind' <> '0' THEN
+        RETURN;
+    END IF;
+    SELECT CASE WHEN n.nspname = 'pg_catalog' THEN quote_ident(f.proname) ELSE format('%I.%I', n.nspname, f.proname) END
+           || '(' || (SELECT string_agg(format('%I.%I', coalesce(r->'alias'->>'aliasname', c.relname), at.attname), ', ' ORDER BY o)
+                        FROM jsonb_array_elements(args) WITH ORDINALITY a(v, o)
+                        JOIN pg_class c ON c.oid = (r->>'relid')::oid
+                        JOIN pg_attribute at ON at.attrelid = c.oid AND at.attnum = (a.v->>'varattno')::int) || ')'
+      INTO call FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace WHERE f.oid = (fe->>'funcid')::oid;
+    var := format('%I.%I', rte->'eref'->>'aliasname', rte->'eref'->'colnames'->>0);
+    expr := e;
+    FOR fv IN SELECT v FROM jsonb_array_elements(fvars) v LOOP
+        expr := replace(expr::text, fv::text, fe::text)::jsonb;
+    END LOOP;
+END
+$fn$;
+
 -- The key expression of one query level (scope: its scope; branch: which SELECT of the printed definition it is)
 DROP FUNCTION IF EXISTS public.pg_tviews__an_key_expr_of_level(jsonb, int, text, regclass, boolean, text, int);
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_expr_of_level(q jsonb, key_attno int, key_col text, v regclass, prove boolean,
@@ -3357,8 +3432,20 @@ DECLARE
     alias text;
     rel regclass;
     constant_key boolean;
+    srf record;
 BEGIN
+    IF e IS NOT NULL AND NOT q ? 'setOperations' THEN
+        srf := public.pg_tviews__an_srf_key(q, e);
+        e := coalesce(srf.expr, e);
+    END IF;
     IF e IS NULL OR public.pg_tviews__an_var(e, '0') IS NOT NULL OR q ? 'setOperations' THEN
+        RETURN NULL;
+    END IF;
+    -- (set-returning functions in two items of the SELECT list run in step, the shorter padded with NULLs: the key's own
+    -- elements would not give the rows where it is NULL)
+    IF srf.var IS NULL AND (SELECT count(*) FROM jsonb_array_elements(q->'targetList') t
+                             WHERE jsonb_path_exists(t->'expr', 'strict $.** ? (@.funcretset == "true")')) > 1
+       AND jsonb_path_exists(e, 'strict $.** ? (@.funcretset == "true")') THEN
         RETURN NULL;
     END IF;
     IF NOT public.pg_tviews__an_plain_expr(e) THEN
@@ -3396,6 +3483,10 @@ BEGIN
         RETURN NULL;
     END IF;
     item := left(item, -length(suffix));
+    IF srf.var IS NOT NULL THEN
+        -- (a textual replacement, proven below like any key expression: a wrong one is refused, never followed)
+        item := replace(item, srf.var, srf.call);
+    END IF;
     IF prove AND NOT public.pg_tviews__parses_to(item, rel, alias, e, v) THEN
         RETURN NULL;
     END IF;
@@ -3412,7 +3503,9 @@ BEGIN
     -- (the names as they are now: a stored view keeps the names its columns had when it was created)
     RETURN jsonb_build_object('occ', scope || ':' || (vars->0->>'varno'), 'expr', item, 'alias', alias,
                               'cols', (SELECT jsonb_agg(DISTINCT a.attname) FROM jsonb_array_elements(vars) x
-                                         JOIN pg_attribute a ON a.attrelid = rel AND a.attnum = (x->>'varattno')::int));
+                                         JOIN pg_attribute a ON a.attrelid = rel AND a.attnum = (x->>'varattno')::int))
+           -- (a set of keys per row: unnest(p.tags), in FROM or in the SELECT list)
+           || CASE WHEN jsonb_path_exists(e, 'strict $.** ? (@.funcretset == "true")') THEN '{"srf": true}' ELSE '{}' END::jsonb;
 END
 $fn$;
 
@@ -3797,6 +3890,13 @@ BEGIN
                                SELECT 1 FROM t JOIN pg_index x ON x.indrelid = t.oid JOIN pg_class ic ON ic.oid = x.indexrelid
                                  JOIN pg_am am ON am.oid = ic.relam WHERE am.amname = 'gin')
                   THEN ARRAY['gin_fuzzy_search_limit'] END
+          -- (row_security = off in a writer's session makes a query that a policy applies to fail, as the TVIEW's owner
+          -- too: always pinned on where a table it reads has row-level security; since 0.3.24, 0.3.23 failed such writes
+          -- with 42501, also the table owner's, which plain tables accept)
+          || CASE WHEN EXISTS (WITH RECURSIVE t(oid) AS (SELECT c FROM public.pg_tviews__view_closure(v) c
+                                                         UNION SELECT i.inhrelid FROM t JOIN pg_inherits i ON i.inhparent = t.oid)
+                               SELECT 1 FROM t JOIN pg_class c ON c.oid = t.oid WHERE c.relrowsecurity)
+                  THEN ARRAY['row_security'] END
           || ARRAY(SELECT CASE WHEN pr.proname = 'to_char' THEN x ELSE 'default_text_search_config' END
                      FROM unnest(fns) fo(o) JOIN pg_proc pr ON pr.oid = fo.o
                      CROSS JOIN unnest(ARRAY['lc_numeric', 'lc_time']) x
@@ -3832,7 +3932,7 @@ BEGIN
             END LOOP;
             paths := paths || jsonb_build_array(jsonb_build_object('hops', hops, 'key', p->'key')
                                                 || jsonb_strip_nulls(jsonb_build_object('key_expr', p->'key_expr', 'key_alias', p->'key_alias', 'key_cols', p->'key_cols',
-                                                                                        'key_x', p->'key_x')));
+                                                                                        'key_x', p->'key_x', 'key_srf', p->'key_srf')));
         END LOOP;
         lin := jsonb_set(lin, ARRAY[(src->>'schema') || '.' || (src->>'table'), 'paths'], paths);
     END LOOP;
@@ -3978,7 +4078,7 @@ BEGIN
                 (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x), sch, tbl
             USING ERRCODE = '0A000',
                   DETAIL = CASE WHEN (a->>'key_untraced_expression')::boolean
-                                THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery, a CTE''s output or the nullable side of an outer join, and in a query without DISTINCT; in a UNION, INTERSECT or EXCEPT, each branch''s key over one table of that branch, no branch in parentheses), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions.', a->>'key_column')
+                                THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery, a CTE''s output or the nullable side of an outer join, and in a query without DISTINCT; in a UNION, INTERSECT or EXCEPT, each branch''s key over one table of that branch, no branch in parentheses), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions; or the output of one set-returning function in FROM over one table''s columns (unnest(p.tags) t(tag), not its ORDINALITY column, not two functions'' outputs together).', a->>'key_column')
                                 WHEN (a->>'recursive')::boolean
                                 THEN format('The query reads them inside WITH RECURSIVE (or they are not joined to the key by equality): the rows of each round of a recursive query join the rows of the round before, so which keys a change reaches cannot be proven from its conditions.')
                                 ELSE format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column') END,
@@ -4098,9 +4198,14 @@ $$;
 
 -- The keys that rows of rel (aliased a) give through a path's key expression (pg_tviews__an_key_expr): the expression
 -- over a row with the table's columns under the alias it was proven with.
+-- (a set-returning one, key_srf, gives each row a set of keys: a scalar subquery failed on two, and a fallback to a full
+-- refresh followed; 0.3.23)
 CREATE OR REPLACE FUNCTION public.pg_tviews__key_expr_of(p jsonb, a text, key_type text, rel text) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT format('SELECT (SELECT %s FROM (SELECT %I.*) %I)::%s::text FROM %s %I', p->>'key_expr', a, p->>'key_alias', key_type, rel, a)
+    SELECT CASE WHEN p ? 'key_srf'
+                THEN format('SELECT pg_tviews_k.k::%s::text FROM %s %I CROSS JOIN LATERAL (SELECT %s FROM (SELECT %I.*) %I) pg_tviews_k(k)',
+                            key_type, rel, a, p->>'key_expr', a, p->>'key_alias')
+                ELSE format('SELECT (SELECT %s FROM (SELECT %I.*) %I)::%s::text FROM %s %I', p->>'key_expr', a, p->>'key_alias', key_type, rel, a) END
 $$;
 
 -- Statement time: the (scope, values) rows that the changed rows d (transition table, or the trigger's
@@ -4898,7 +5003,7 @@ $fn$;
 -- DROP TABLE of a partition or an inheritance child of a source: its rows left the source without any
 -- statement trigger seeing them; the TVIEWs whose triggers went with it are recomputed.
 CREATE OR REPLACE FUNCTION public.pg_tviews__on_drop() RETURNS event_trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     e record;
 BEGIN
@@ -4994,7 +5099,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__on_ddl() RETURNS event_trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     e record;
     tv text;
@@ -5065,6 +5170,18 @@ BEGIN
     IF tv IS NOT NULL THEN
         RAISE EXCEPTION 'a TVIEW''s table cannot be unlogged: %', tv
             USING ERRCODE = '0A000', DETAIL = 'Crash recovery empties an unlogged table and a standby never has its rows: the TVIEW would miss rows its query returns.';
+    END IF;
+    -- column DDL on a TVIEW's own table (ADD, DROP, RENAME COLUMN, ALTER COLUMN … TYPE): its columns are its query's
+    SELECT string_agg(format('%I.%I: %s', m.schema_name, m.table_name, x.mm), '; ') INTO tv
+      FROM pg_event_trigger_ddl_commands() cmd
+      JOIN public.pg_tview_meta m ON public.pg_tviews__relid(m.schema_name, m.table_name) = cmd.objid
+     CROSS JOIN LATERAL (SELECT public.pg_tviews__columns_mismatch(
+                                    public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv), cmd.objid) AS mm) x
+     WHERE cmd.classid = 'pg_class'::regclass AND x.mm IS NOT NULL;
+    IF tv IS NOT NULL THEN
+        RAISE EXCEPTION 'a TVIEW''s table has the columns of its query: %', tv
+            USING ERRCODE = '0A000', DETAIL = 'Its maintenance code writes those columns by name, and its rows must equal the query''s.',
+            HINT = 'Change the query instead (pg_tviews_create_or_replace): the table follows it.';
     END IF;
     FOR e IN
         WITH RECURSIVE touched(oid) AS (
@@ -5392,7 +5509,7 @@ $$;
 -- policy. A change (ALTER TABLE … [NO] FORCE / ENABLE / DISABLE ROW LEVEL SECURITY, DROP POLICY) changes which rows the
 -- owner reads without any write (0.3.20 followed CREATE and ALTER POLICY only).
 CREATE OR REPLACE FUNCTION public.pg_tviews__rls_state(m public.pg_tview_meta) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET TimeZone = 'UTC' AS $$
     SELECT string_agg(concat_ws(':', c.oid::regclass::text, c.relrowsecurity, c.relforcerowsecurity,
                                 (SELECT string_agg(concat_ws('/', p.polname, p.polcmd, p.polpermissive, p.polroles::text,
                                                              pg_get_expr(p.polqual, p.polrelid)), ',' ORDER BY p.polname)
@@ -5407,8 +5524,11 @@ $$;
 -- enum labels and composite types' attributes (also of the elements, base types and attributes of the types used). Kept in pg_tview_meta.objects_hash
 -- when the rows are computed in full; the health check compares it (without the event trigger, or when it could not act).
 -- (quote_all_identifiers = off: the names it prints are the same whoever computes it; since 0.3.22)
+-- (printed under the fixed settings of pg_tviews__viewdef: a session's DateStyle changed the digest of a policy or a
+-- default holding a date, and the health check flipped with whoever ran it)
 CREATE OR REPLACE FUNCTION public.pg_tviews__objects_hash(m public.pg_tview_meta) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET quote_all_identifiers = off AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET quote_all_identifiers = off
+SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET TimeZone = 'UTC' AS $$
     WITH RECURSIVE o AS (SELECT * FROM public.pg_tviews__query_objects(m)),
     ty(oid) AS (
         SELECT unnest(o.types) FROM o
@@ -5418,7 +5538,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET quot
                              UNION ALL SELECT a.atttypid FROM pg_attribute a WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0) x
          WHERE x.oid <> 0
     )
-    SELECT 'v4:' || md5(concat_ws('|',     -- the prefix names this digest's format: the installer recomputes digests of another
+    SELECT 'v5:' || md5(concat_ws('|',     -- the prefix names this digest's format: the installer recomputes digests of another
         (SELECT string_agg(concat_ws(':', p.oid, p.proname, md5(p.prosrc), p.provolatile, p.proisstrict, p.prolang, p.probin, p.proconfig::text,
                                      p.prorettype, pg_get_expr(p.proargdefaults, 0), pg_get_function_sqlbody(p.oid)), ',' ORDER BY p.oid)
            FROM o CROSS JOIN LATERAL unnest(o.fns) f JOIN pg_proc p ON p.oid = f),
@@ -5473,7 +5593,8 @@ BEGIN
     -- options say
     st := (SELECT jsonb_object_agg(x.k, x.v) FROM jsonb_each(public.pg_tviews__current_settings() || coalesce(m.settings, '{}')) x(k, v)
             WHERE x.k = ANY(used)) || coalesce(m.options->'settings', '{}')
-          || CASE WHEN 'gin_fuzzy_search_limit' = ANY(used) THEN '{"gin_fuzzy_search_limit": "0"}'::jsonb ELSE '{}' END;
+          || CASE WHEN 'gin_fuzzy_search_limit' = ANY(used) THEN '{"gin_fuzzy_search_limit": "0"}'::jsonb ELSE '{}' END
+          || CASE WHEN 'row_security' = ANY(used) THEN '{"row_security": "on"}'::jsonb ELSE '{}' END;
     UPDATE public.pg_tview_meta SET settings = st WHERE entity = ent AND settings IS DISTINCT FROM st;
     clause := (SELECT string_agg(format('SET %I = %L', k, v), ' ') FROM jsonb_each_text(st) x(k, v)
                 WHERE k = ANY(public.pg_tviews__setting_names()));
@@ -5645,17 +5766,27 @@ BEGIN
         END IF;
         _tv_x := set_config('enable_seqscan', _tv_seq, true);
     END IF;$s$, q);
+    -- (a queue row's event that fired inside this statement, under SET CONSTRAINTS ALL IMMEDIATE, flushed the TVIEW and
+    -- left its token in pg_tviews.early: enlisting it now would leave a token no event comes for, and a COMMIT flushing a
+    -- TVIEW of an owner who cannot call this one's flush waited for it until 55000, 0.3.22 and 0.3.23)
     after_q := format($s$
     IF strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %1$L) = 0 THEN
-        _tv_x := set_config('pg_tviews.pending', coalesce(current_setting('pg_tviews.pending', true), '') || %1$L, true);
+        IF strpos(coalesce(current_setting('pg_tviews.early', true), ''), %1$L) = 0 THEN
+            _tv_x := set_config('pg_tviews.pending', coalesce(current_setting('pg_tviews.pending', true), '') || %1$L, true);
+        ELSE
+            _tv_x := set_config('pg_tviews.early', replace(current_setting('pg_tviews.early'), %1$L, ''), true);
+        END IF;
     END IF;$s$, tok);
     IF stmt_mode THEN
         -- options.refresh = 'statement': flush at the end of every statement (not inside a flush, not suspended)
         after_q := format($s$
     IF coalesce(current_setting('pg_tviews.flushing', true), '') <> 'on' AND coalesce(current_setting('pg_tviews.suspended', true), '') IN ('', '0') THEN
         PERFORM %1$I.%2$I(false);
+        IF strpos(coalesce(current_setting('pg_tviews.early', true), ''), %4$L) > 0 THEN
+            _tv_x := set_config('pg_tviews.early', replace(current_setting('pg_tviews.early'), %4$L, ''), true);
+        END IF;
     ELSE%3$s
-    END IF;$s$, m.schema_name, nm.fl, replace(after_q, E'\n    ', E'\n        '));
+    END IF;$s$, m.schema_name, nm.fl, replace(after_q, E'\n    ', E'\n        '), tok);
     END IF;
 
     -- Locks of a keyed recompute and the 'all' row. A full refresh (any level) updates the 'all' row, so a REPEATABLE
@@ -5759,14 +5890,15 @@ BEGIN%9$s
         LOCK TABLE %5$s IN SHARE ROW EXCLUSIVE MODE;     -- waits for keyed flushes in progress, blocks new ones
         DELETE FROM %5$s WHERE scope <> 'all';            -- nobody holds these rows now
         UPDATE %5$s SET n = n + 1 WHERE scope = 'all';    -- a REPEATABLE READ keyed writer that cannot see this refresh gets 40001
-    ELSIF %6$L::boolean OR coalesce(current_setting('pg_tviews.flushing', true), '') = 'on' THEN
+    ELSIF %6$L::boolean THEN
         UPDATE %5$s SET n = n + 1 WHERE scope = 'all';    -- conflicts (40001) with concurrent writers of this TVIEW
     ELSE
-        -- only a TVIEW with a fully refreshed source has keyed writers that leave a trace on the 'all' row
+        -- only a TVIEW with a fully refreshed source has keyed writers that leave a trace on the 'all' row (0.3.23 also
+        -- ran one inside a flush: a row inserted by a writer its snapshot could not see was kept, deleted ones came back)
         RAISE EXCEPTION 'a full refresh of %% cannot run under %%', %7$L, upper(current_setting('transaction_isolation'))
               USING ERRCODE = '0A000',
                     DETAIL = 'Its snapshot cannot see writers that committed after it was taken; their changes to the TVIEW would be overwritten.',
-                    HINT = 'Run it in a READ COMMITTED transaction.';
+                    HINT = 'Run it in a READ COMMITTED transaction (also a write that falls back to a full refresh: TRUNCATE, re-enabled triggers, an expression that failed over a changed row).';
     END IF;
     IF _tv_force THEN
         DELETE FROM %7$s;
@@ -5897,13 +6029,21 @@ $g$, m.schema_name, nm.fl, flush_block, host_decl, public.pg_tviews__owner_code_
     -- it cannot lock (no USAGE on that TVIEW's schema: the call is by name), leaves it to that TVIEW's own event and
     -- queues this one's again, after it: PostgreSQL fires events queued while it fires deferred ones in the same
     -- COMMIT. Bounded, since the registry is the session's and a forged token has no event.
+    -- Under SET CONSTRAINTS ALL IMMEDIATE an event queued now fires at once, inside this one (deeper in the trigger
+    -- stack), so waiting cannot work: the TVIEW flushes now, out of the global order (the early flushes that mode makes
+    -- are a documented exception to deadlock-freedom), and the one before it when its own event fires (0.3.23 queued
+    -- itself again and again until 55000).
     wait_turn := format($s$
-            _tv_w := CASE WHEN NEW.scope = 'w' THEN NEW.vals[1]::int ELSE 0 END + 1;
-            IF _tv_w > 2 * cardinality(string_to_array(_tv_reg, ';')) + 2 THEN
-                RAISE EXCEPTION 'the maintenance of TVIEW %% waited at COMMIT for a TVIEW before it that was never flushed', %2$L
-                    USING ERRCODE = '55000', HINT = 'The setting pg_tviews.pending belongs to the runtime: do not set it.';
-            END IF;
-            INSERT INTO %1$s (scope, vals) VALUES ('w', ARRAY[_tv_w::text]);$s$, q, ent);
+            IF pg_trigger_depth() > 1 THEN
+                _tv_late := true;
+            ELSE
+                _tv_w := CASE WHEN NEW.scope = 'w' THEN NEW.vals[1]::int ELSE 0 END + 1;
+                IF _tv_w > 2 * cardinality(string_to_array(_tv_reg, ';')) + 2 THEN
+                    RAISE EXCEPTION 'the maintenance of TVIEW %% waited at COMMIT for a TVIEW before it that was never flushed', %2$L
+                        USING ERRCODE = '55000', HINT = 'The setting pg_tviews.pending belongs to the runtime: do not set it.';
+                END IF;
+                INSERT INTO %1$s (scope, vals) VALUES ('w', ARRAY[_tv_w::text]);
+            END IF;$s$, q, ent);
 
     -- at COMMIT / PREPARE TRANSACTION (deferred constraint trigger on the queue, one event per statement
     -- that queued work): when this TVIEW comes first in the global order, flush it directly (its own event
@@ -5918,7 +6058,8 @@ DECLARE
     _tv_t text;
     _tv_h text;
     _tv_o boolean;
-    _tv_w int;%7$s
+    _tv_w int;
+    _tv_late boolean := false;%7$s
     _tv_at_commit constant boolean := true;
     _tv_fl_was constant text := coalesce(current_setting('pg_tviews.flushing', true), '');
 BEGIN
@@ -5933,17 +6074,24 @@ BEGIN
     IF coalesce(current_setting('pg_tviews.reported', true), '') <> '' THEN
         -- (also forgets the keys kept for reports)
         IF public.pg_tviews__flush_all(true) IS NULL AND strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %3$L) > 0 THEN%10$s
-            RETURN NULL;
+            IF NOT _tv_late THEN
+                RETURN NULL;
+            END IF;
         END IF;
         _tv_reg := '';
     END IF;
-    IF strpos(_tv_reg, %3$L) = 0 THEN
+    IF _tv_late THEN
+        _tv_x := set_config('pg_tviews.pending', replace(current_setting('pg_tviews.pending'), %3$L, ''), true);
+    ELSIF strpos(_tv_reg, %3$L) = 0 THEN
         _tv_x := set_config('enable_seqscan', 'off', true);    -- the queue's index (see the flush function)
         PERFORM 1 FROM %5$s q WHERE q.tx = pg_current_xact_id() LIMIT 1;
         _tv_found := FOUND;
         _tv_x := set_config('enable_seqscan', _tv_seq, true);
         IF NOT _tv_found THEN
             RETURN NULL;
+        END IF;
+        IF pg_trigger_depth() > 1 AND NEW.scope NOT IN ('w', 'r') THEN     -- inside the statement that queued (see after_q)
+            _tv_x := set_config('pg_tviews.early', coalesce(current_setting('pg_tviews.early', true), '') || %3$L, true);
         END IF;
     ELSIF _tv_reg = %3$L THEN
         _tv_x := set_config('pg_tviews.pending', '', true);
@@ -5954,7 +6102,10 @@ BEGIN
             IF _tv_t <> '' AND _tv_t COLLATE "C" < %6$L THEN
                 IF public.pg_tviews__flush_all(true) IS NULL AND strpos(coalesce(current_setting('pg_tviews.pending', true), ''), %3$L) > 0 THEN%11$s
                 END IF;
-                RETURN NULL;
+                IF NOT _tv_late THEN
+                    RETURN NULL;
+                END IF;
+                EXIT;
             END IF;
             -- (reads another enlisted TVIEW something this one does not? pg_tviews__reads_covered, inlined: no query
             -- on every COMMIT that flushes several TVIEWs)
@@ -5962,13 +6113,15 @@ BEGIN
                 _tv_o := _tv_o OR strpos(%9$L, '.' || _tv_h || '.') = 0;
             END LOOP;
         END LOOP;
-        IF _tv_o THEN
+        IF _tv_o AND NOT _tv_late THEN
             IF NOT public.pg_tviews__locked_reads(_tv_reg) AND coalesce(current_setting('pg_tviews.waited', true), '') = '' THEN
                 _tv_x := set_config('pg_tviews.waited', 'on', true);%11$s
-                RETURN NULL;
+                IF NOT _tv_late THEN
+                    RETURN NULL;
+                END IF;
             END IF;
         END IF;
-        _tv_x := set_config('pg_tviews.pending', replace(_tv_reg, %3$L, ''), true);
+        _tv_x := set_config('pg_tviews.pending', replace(CASE WHEN _tv_late THEN current_setting('pg_tviews.pending') ELSE _tv_reg END, %3$L, ''), true);
     END IF;
     _tv_x := set_config('pg_tviews.flushing', 'on', true);%4$s%8$s
     -- (back to what it was: this event may fire inside another TVIEW's flush, under SET CONSTRAINTS ALL IMMEDIATE, and
@@ -6036,15 +6189,23 @@ BEGIN
         -- that table would wait for it while the refresh waited for those rows (0.3.9: a deadlock at COMMIT)
         IF current_setting('transaction_isolation') = 'read committed' THEN
             LOCK TABLE %5$s IN SHARE ROW EXCLUSIVE MODE;
-        ELSE
+        ELSIF %6$L::boolean THEN
             UPDATE %5$s SET n = n + 1 WHERE scope = 'all';
+        ELSE
+            -- its keyed writers leave no trace on the 'all' row, and TRUNCATE is not MVCC-safe: a snapshot that cannot
+            -- see a row another writer committed since would keep that row's TVIEW row (0.3.23 did, at COMMIT)
+            RAISE EXCEPTION 'TRUNCATE of %%.%% cannot run under %%: TVIEW %% would be refreshed fully from a snapshot that cannot see other writers'' rows',
+                  TG_TABLE_SCHEMA, TG_TABLE_NAME, upper(current_setting('transaction_isolation')), %7$L
+              USING ERRCODE = '0A000',
+                    DETAIL = 'Rows another transaction committed since this one began would be truncated from the table but kept in the TVIEW.',
+                    HINT = 'TRUNCATE in a READ COMMITTED transaction, or DELETE (maintained by key, 40001 on a conflict).';
         END IF;
     END IF;
     INSERT INTO %3$s (scope, vals) VALUES ('all', '{}');%4$s
     RETURN NULL;
 END
 $body$
-$g$, m.schema_name, nm.ft, q, after_q, lk);
+$g$, m.schema_name, nm.ft, q, after_q, lk, has_full, format('%I.%I', m.schema_name, m.table_name));
     INSERT INTO public.pg_tview_helpers (entity, kind, schema_name, object_name, signature)
     VALUES (ent, 'function', m.schema_name, nm.ft, '');
     EXECUTE format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', m.schema_name, nm.ft);
@@ -6484,16 +6645,10 @@ BEGIN
 
     IF adopt THEN
         tv := to_regclass(format('%I.%I', sch, tbl));
-        SELECT string_agg(format('%s %s', coalesce(x.attname, '?'), coalesce(format_type(x.atttypid, x.atttypmod), '-')) || ' <> '
-                          || format('%s %s', coalesce(y.attname, '?'), coalesce(format_type(y.atttypid, y.atttypmod), '-')), '; ')
-          INTO mismatch
-          FROM (SELECT attname, atttypid, atttypmod FROM pg_attribute WHERE attrelid = dv::regclass AND attnum > 0) x
-          FULL JOIN (SELECT attname, atttypid, atttypmod FROM pg_attribute WHERE attrelid = tv AND attnum > 0 AND NOT attisdropped) y
-            ON x.attname = y.attname
-         WHERE x.attname IS NULL OR y.attname IS NULL OR x.atttypid <> y.atttypid;
+        mismatch := public.pg_tviews__columns_mismatch(dv::regclass, tv);
         IF mismatch IS NOT NULL THEN
             RAISE EXCEPTION 'table %.% does not have the columns of the TVIEW query', sch, tbl USING ERRCODE = '42804',
-                DETAIL = 'query vs table: ' || mismatch, HINT = 'Drop or rename the table and use pg_tviews_create, or fix the query.';
+                DETAIL = mismatch || '.', HINT = 'Drop or rename the table and use pg_tviews_create, or fix the query.';
         END IF;
         IF (SELECT c.relpersistence FROM pg_class c WHERE c.oid = tv) <> 'p' THEN
             RAISE EXCEPTION 'table %.% is unlogged or temporary: a TVIEW''s table cannot be', sch, tbl USING ERRCODE = '0A000',
@@ -6565,7 +6720,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__create(tview text, query text, options jsonb)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     p record;
     other text;
@@ -6620,7 +6775,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_drop(tview text, if_exists boolean DEFAULT false, "cascade" boolean DEFAULT false)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     m public.pg_tview_meta;
     deps text[];
@@ -6671,7 +6826,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__create_or_replace(tview text, query text, options jsonb)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     m public.pg_tview_meta;
     a jsonb;
@@ -6852,7 +7007,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_refresh(tview text, force boolean DEFAULT false) RETURNS bigint
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     m public.pg_tview_meta;
     d record;
@@ -6886,7 +7041,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_refresh_all() RETURNS jsonb
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     r record;
     ord text[] := '{}';
@@ -6948,6 +7103,12 @@ BEGIN
             HINT = format('SELECT pg_tviews_convert_existing_table(%L) recreates it.', m.entity);
     END IF;
     PERFORM public.pg_tviews__ensure_def_view(m);
+    de := public.pg_tviews__columns_mismatch(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv), tv);
+    IF de IS NOT NULL THEN
+        RAISE EXCEPTION 'table %.% of TVIEW % does not have the columns of its query', m.schema_name, m.table_name, m.entity
+            USING ERRCODE = '42804', DETAIL = de || '.',
+            HINT = 'Give the table its query''s columns back (ALTER TABLE), then pg_tviews_refresh; or drop the TVIEW and create it again.';
+    END IF;
     de := public.pg_tviews__distinct_expr(tv, m.key_column, 'q', 't');
     -- the query under the settings the TVIEW's values are computed with (put back afterwards)
     saved := public.pg_tviews__current_settings();
@@ -6972,7 +7133,7 @@ $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_check_consistency(tview text)
 RETURNS TABLE(missing bigint, extra bigint, different bigint, sample_keys text[], checked_rows bigint, duration_ms numeric)
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     m public.pg_tview_meta;
     r record;
@@ -6992,7 +7153,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_repair(tview text) RETURNS bigint
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     m public.pg_tview_meta;
     r record;
@@ -7042,7 +7203,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_reinstall_triggers(tview text DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     r record;
     m public.pg_tview_meta;
@@ -7080,7 +7241,7 @@ $fn$;
 
 -- Adopt a table as a TVIEW with an explicit query (the table must have exactly the query's columns).
 CREATE OR REPLACE FUNCTION public.pg_tviews__convert_with_query(name text, query text, options jsonb)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     p record;
     prev text;
@@ -7107,7 +7268,7 @@ $fn$;
 -- Re-register (or recreate) a TVIEW table from what is known about it: its pg_tview_meta row, else
 -- the definition recorded in the table's comment, else the last CREATE/REBUILD/CONVERT audit row.
 CREATE OR REPLACE FUNCTION public.pg_tviews__convert(name text)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     sch text;
     tbl text;
@@ -7167,7 +7328,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_show_cascade_path(tview text)
-RETURNS TABLE(depth int, entity text, table_name text, path text) LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+RETURNS TABLE(depth int, entity text, table_name text, path text) LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 DECLARE
     m public.pg_tview_meta;
 BEGIN
@@ -7204,11 +7365,12 @@ $$;
 -- does not grow with the number of TVIEWs, as the whole check's does (the operator calls it on every reconcile).
 -- NULL: every TVIEW the caller may act for, which is pg_tviews_health_check().
 CREATE OR REPLACE FUNCTION public.pg_tviews_health_check(entity text)
-RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $fn$
+RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
 #variable_conflict use_column
 DECLARE
     only_entity constant text := pg_tviews_health_check.entity;
     m public.pg_tview_meta;
+    cols text;
     d jsonb;
     n int;
     bad text;
@@ -7290,6 +7452,8 @@ BEGIN
         END IF;
         status := 'OK'; severity := 'info'; message := format('table %I.%I exists', m.schema_name, m.table_name);
         bad := public.pg_tviews__lossy_settings(m.entity);
+        cols := public.pg_tviews__columns_mismatch(public.pg_tviews__relid(m.schema_name, nm.dv),
+                                                   format('%I.%I', m.schema_name, m.table_name)::regclass);
         IF m.last_error LIKE 'ddl:%' THEN
             status := 'ERROR'; severity := 'critical';
             message := format('%s; its rows may be behind its sources: run pg_tviews_refresh(%L)', substr(m.last_error, 6), m.entity);
@@ -7300,6 +7464,10 @@ BEGIN
             status := 'ERROR'; severity := 'critical';
             message := format('table %I.%I is unlogged: crash recovery empties it and a standby never has its rows; ALTER TABLE ... SET LOGGED, then pg_tviews_refresh(%L)',
                               m.schema_name, m.table_name, m.entity);
+        ELSIF cols IS NOT NULL THEN
+            status := 'ERROR'; severity := 'critical';
+            message := format('table %I.%I does not have the columns of its query (%s): writes to its sources fail or its rows are not the query''s; give it the query''s columns back (ALTER TABLE), then pg_tviews_refresh(%L)',
+                              m.schema_name, m.table_name, cols, m.entity);
         ELSIF m.objects_hash IS DISTINCT FROM public.pg_tviews__objects_hash(m) AND m.objects_hash IS NOT NULL
               AND to_regclass(format('%I.%I', m.schema_name, nm.dv)) IS NOT NULL THEN
             status := 'ERROR'; severity := 'critical';
@@ -7514,12 +7682,17 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_health_check()
-RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE sql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off AS $$
+RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE sql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $$
     SELECT * FROM public.pg_tviews_health_check(NULL::text)
 $$;
 
+-- Printed under fixed settings, in forms that read back the same under any: ISO dates and times (with their offset, UTC),
+-- intervals with a sign on each field, floats to the digit. Key and join expressions are stored as this text and run
+-- under the TVIEW's pinned settings, and the health check compares it; 0.3.23 printed under the session's, so a session
+-- with DateStyle 'SQL, DMY' stored '01/02/2000'::date, which the pinned 'ISO, MDY' read as January 2 (hunt 12).
 CREATE OR REPLACE FUNCTION public.pg_tviews__viewdef(v regclass) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT pg_get_viewdef(v) $$;
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET TimeZone = 'UTC'
+AS $$ SELECT pg_get_viewdef(v) $$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Views
@@ -7639,7 +7812,7 @@ BEGIN
             -- before 0.3.6 no digest was kept (nor one of this format): the functions and types as they are now are taken as
             -- those the rows were computed with
             UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm)
-             WHERE mm.entity = r.entity AND (mm.objects_hash IS NULL OR NOT starts_with(mm.objects_hash, 'v4:'));
+             WHERE mm.entity = r.entity AND (mm.objects_hash IS NULL OR NOT starts_with(mm.objects_hash, 'v5:'));
             PERFORM public.pg_tviews__restore_role(prev);
         EXCEPTION
             WHEN deadlock_detected OR serialization_failure OR lock_not_available OR query_canceled THEN

@@ -1334,4 +1334,51 @@ class AdversarialTest {
             assertThat(Rt.driftAgainst(c, "a45.tv_ee", ee)).isZero();
         }
     }
+
+    /**
+     * The twelfth round (each failing on 0.3.23): key expressions were stored as PostgreSQL printed them under the
+     * session's DateStyle and IntervalStyle, then run under the TVIEW's pinned settings. A regeneration from a session with
+     * DateStyle 'SQL, DMY' (source DDL the event trigger follows, a reinstall) stored '01/02/2000'::date, read as January 2,
+     * and an IntervalStyle sql_standard session stored '-1 2:00:00', read as -1 day +2 hours: rows moved between buckets
+     * were left stale, and the health check flipped with the session that ran it. And pg_tviews_create filled the TVIEW
+     * under the session's gin_fuzzy_search_limit (a count of 5 instead of 600 over a GIN-indexed array).
+     */
+    @Test
+    void definitionsArePrintedInFormsThatReadTheSameUnderAnySessionsSettings(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection dmy = db.connect()) {
+            exec(c, "CREATE SCHEMA a46; SET search_path = a46, public");
+            exec(c, "CREATE TABLE \"tb e'v|\" (pk_ev int PRIMARY KEY, d date, t timestamptz, span interval);"
+                    + " INSERT INTO \"tb e'v|\" SELECT g, date '2000-01-01' + g, timestamptz '2000-01-01 00:00+00' + g * interval '1 day', g * interval '-1 hour'"
+                    + " FROM generate_series(1, 60) g");
+            String byDay = "SELECT CASE WHEN e.d >= '2000-02-01' THEN 'new' ELSE 'old' END AS pk_day, count(*) AS n FROM a46.\"tb e'v|\" e GROUP BY 1";
+            String bySpan = "SELECT CASE WHEN e.span <= '-1 day -02:00:00'::interval THEN 'long' ELSE 'short' END AS pk_span, count(*) AS n"
+                    + " FROM a46.\"tb e'v|\" e GROUP BY 1";
+            String byTime = "SELECT (e.t >= '2000-02-01 05:30:00+05:30') AS pk_time, count(*) AS n FROM a46.\"tb e'v|\" e GROUP BY 1";
+            Oracle oracle = new Oracle(c).create("a46.tv_day", byDay).create("a46.tv_span", bySpan).create("a46.tv_time", byTime);
+            exec(dmy, "SET DateStyle = 'SQL, DMY'; SET IntervalStyle = sql_standard; SET TimeZone = 'Asia/Kolkata'; SET extra_float_digits = 0");
+            exec(dmy, "ALTER TABLE a46.\"tb e'v|\" ADD COLUMN note text");
+            exec(dmy, "SELECT pg_tviews_reinstall_triggers('a46.day')");
+            String health = "SELECT string_agg(component, ', ') FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%a46%'";
+            assertThat(value(dmy, health)).isNull();
+            assertThat(value(c, health)).isNull();
+            assertThat(value(c, "SELECT string_agg(p->>'key_expr', ' ') FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d,"
+                    + " jsonb_array_elements(d->'paths') p WHERE m.schema_name = 'a46'")).asString()
+                    .contains("'2000-02-01'::date", "'-1 days -02:00:00'::interval", "'2000-02-01 00:00:00+00'::timestamp with time zone");
+            oracle.run("UPDATE a46.\"tb e'v|\" SET d = '2000-01-05' WHERE pk_ev = 40", "UPDATE a46.\"tb e'v|\" SET span = interval '-1 hour' WHERE pk_ev = 50",
+                    "UPDATE a46.\"tb e'v|\" SET t = timestamptz '2000-01-02 00:00+00' WHERE pk_ev = 45");
+            exec(dmy, "UPDATE a46.\"tb e'v|\" SET d = '01/01/2000', span = '-2 3:00:00', t = '31/01/2000 23:59:00' WHERE pk_ev = 1");
+            oracle.check("a write from the DMY session");
+            // the initial fill under the session's gin_fuzzy_search_limit
+            exec(c, "CREATE TABLE tb_post (pk_post int PRIMARY KEY, tag_ids int[]); CREATE TABLE tb_tag (pk_tag int PRIMARY KEY);"
+                    + " INSERT INTO tb_tag SELECT g FROM generate_series(1, 5) g;"
+                    + " INSERT INTO tb_post SELECT g, ARRAY[1 + g % 5, 1 + (g + 1) % 5] FROM generate_series(1, 1500) g;"
+                    + " CREATE INDEX ON tb_post USING gin (tag_ids); ANALYZE tb_post");
+            String tags = "SELECT t.pk_tag, (SELECT count(*) FROM a46.tb_post p WHERE p.tag_ids @> ARRAY[t.pk_tag]) AS n FROM a46.tb_tag t";
+            exec(c, "SET gin_fuzzy_search_limit = 5");
+            exec(c, "SELECT pg_tviews_create('a46.tv_tag', " + Rt.literal(tags) + ")");
+            exec(c, "RESET gin_fuzzy_search_limit");
+            assertThat(value(c, "SELECT min(n) FROM a46.tv_tag")).isEqualTo(600L);
+            assertThat(Rt.driftAgainst(c, "a46.tv_tag", tags)).isZero();
+        }
+    }
 }

@@ -346,6 +346,8 @@ class LineageTest {
             // one row per key still: a constant key over groups is a duplicate key, named
             assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l17.tv_groups', $q$SELECT 1 AS pk_groups, count(*) AS n FROM l17.tb_b b GROUP BY b.k$q$)"))
                     .hasMessageContaining("duplicate key value 1 in key column \"pk_groups\"");
+            assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l17.tv_rollup', $q$SELECT coalesce(b.k::text, 'all') AS pk_rollup, count(*) AS n FROM l17.tb_b b GROUP BY ROLLUP (b.k)$q$)"))
+                    .hasMessageContaining("GROUPING SETS, ROLLUP and CUBE are not supported");
         }
     }
 
@@ -998,11 +1000,12 @@ class LineageTest {
             oracle.run("UPDATE l22.tb_comment SET fk_post = 2 WHERE pk_comment = 31", "DELETE FROM l22.tb_comment WHERE fk_post = 9",
                     "UPDATE " + post + " SET pk_post = 41 WHERE pk_post = 40", "UPDATE l22.tb_user SET name = 'B' WHERE pk_user = 2");
             // per-group rows beside a grand total keyed by a constant (since 0.3.23; refused before, hunt 7): every table of the
-            // constant branch, at any depth, maps to that one key; keyed, not refreshed in full
+            // constant branch, at any depth, maps to that one key; keyed, not refreshed in full. GROUP BY () over aggregates is the same one group
+            // (0.3.24; refused before, with a message about GROUPING SETS)
             oracle.create("l22.tv_sales", "SELECT 'user-' || p.fk_user AS pk_sales, count(*) AS n, max(p.title) AS last FROM " + post + " p"
                     + " WHERE p.fk_user IS NOT NULL GROUP BY p.fk_user UNION ALL SELECT 'total', count(*), (SELECT max(u.name) FROM l22.tb_user u)"
                     + " FROM " + post + " p UNION ALL SELECT 'comments', count(*), NULL FROM l22.tb_comment c WHERE EXISTS"
-                    + " (SELECT 1 FROM " + post + " p WHERE p.pk_post = c.fk_post)");
+                    + " (SELECT 1 FROM " + post + " p WHERE p.pk_post = c.fk_post) GROUP BY () HAVING count(*) > 0");
             assertThat(value(c, "SELECT count(*) FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.entity = 'l22.sales' AND d->>'kind' <> 'keyed'"))
                     .as("keyed, not refreshed fully").isEqualTo(0L);
             oracle.run("INSERT INTO " + post + " VALUES (50, 2, 'zz'), (51, NULL, 'orphan')", "UPDATE " + post + " SET fk_user = 3 WHERE pk_post = 50",
@@ -1589,6 +1592,64 @@ class LineageTest {
                     // (accepted since 0.3.22; 0.3.21 refused it as leaving ties)
                     .create("l31.tv_lab", "SELECT c.label AS pk_lab, string_agg(c.code, '|' ORDER BY c.code COLLATE \"C\") AS codes FROM l31.\"tb co'de\" c GROUP BY c.label")
                     .run("INSERT INTO l31.\"tb co'de\" VALUES ('Ab', 'AB'), ('aB', 'AB')", "UPDATE l31.\"tb co'de\" SET label = 'AB' WHERE code = 'cd'");
+        }
+    }
+
+    /**
+     * A key read from a set-returning function in FROM over one table's columns, or from one in the SELECT list: a tag
+     * cloud over an array of tags, a sum per SKU over jsonb line items, one row per line item. A changed row gives the
+     * keys of its old and new elements; rows reached through a hop (a user renamed or activated) give those of the
+     * posts reached. 0.3.23 refused the FROM forms and followed the SELECT-list form by a full refresh at every write of
+     * a row with two elements (its scalar subquery failed on the second key). Refused: a key of two functions' outputs
+     * (they would run in step, not as the FROM clause's product), an ORDINALITY column, a function on the nullable side.
+     */
+    @Test
+    void keysReadFromASetReturningFunctionOverOneTableAreFollowed(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l32; SET search_path = l32, public");
+            String post = "l32.\"tb po'st|\"";
+            String tags = "\"ta'gs\n\"";
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text, active boolean NOT NULL);"
+                    + " CREATE TABLE " + post + " (pk_post int PRIMARY KEY, fk_user int, " + tags + " text[], items jsonb);"
+                    + " CREATE INDEX ON " + post + " USING gin (" + tags + ");"
+                    + " INSERT INTO tb_user VALUES (1, 'a', true), (2, 'b', false);"
+                    + " INSERT INTO " + post + " VALUES (1, 1, '{a,b}', '[{\"sku\": \"x\", \"q\": 1}, {\"sku\": \"y\", \"q\": 2}]'),"
+                    + " (2, 2, '{b,c''q}', '[{\"sku\": \"x\", \"q\": 5}]'), (3, 1, NULL, NULL)");
+            Oracle oracle = new Oracle(c)
+                    .create("l32.tv_tag", "SELECT t.tag AS pk_tag, count(*) AS n, string_agg(p.pk_post::text, ',' ORDER BY p.pk_post) AS posts"
+                            + " FROM " + post + " p, unnest(p." + tags + ") t(tag) GROUP BY t.tag")
+                    .create("l32.tv_active_tag", "SELECT t.tag AS pk_active_tag, count(*) AS n, max(u.name) AS author FROM " + post + " p"
+                            + " JOIN l32.tb_user u ON u.pk_user = p.fk_user CROSS JOIN LATERAL unnest(p." + tags + ") WITH ORDINALITY t(tag, o)"
+                            + " WHERE u.active GROUP BY t.tag")
+                    .create("l32.tv_sku", "SELECT i->>'sku' AS pk_sku, sum((i->>'q')::int) AS qty FROM " + post + " p, jsonb_array_elements(p.items) i"
+                            + " WHERE i ? 'sku' GROUP BY 1")
+                    .create("l32.tv_line", "SELECT p.pk_post || '-' || (i.e->>'sku') AS pk_line, i.e->>'q' AS qty, u.name FROM " + post + " p"
+                            + " LEFT JOIN l32.tb_user u ON u.pk_user = p.fk_user, jsonb_array_elements(p.items) WITH ORDINALITY i(e, o) WHERE i.e ? 'sku'")
+                    .create("l32.tv_post_tag", "SELECT unnest(p." + tags + ") || '-' || p.pk_post AS pk_post_tag, p.fk_user FROM " + post + " p");
+            assertThat(dependencyKinds(c, "l32")).as("keyed, not refreshed in full").isEqualTo("keyed");
+            oracle.run("INSERT INTO " + post + " VALUES (4, 2, '{c''q,d e,é}', '[{\"sku\": \"z\", \"q\": 3}, {\"q\": 1}]')",
+                    "UPDATE " + post + " SET " + tags + " = '{a,b}' WHERE pk_post = 2", "UPDATE " + post + " SET " + tags + " = '{}' WHERE pk_post = 1",
+                    "UPDATE " + post + " SET " + tags + " = '{x}', items = '[]' WHERE pk_post = 3", "UPDATE " + post + " SET pk_post = 5 WHERE pk_post = 4",
+                    "UPDATE l32.tb_user SET active = true, name = 'B' WHERE pk_user = 2", "UPDATE " + post + " SET fk_user = 1 WHERE pk_post = 5",
+                    "DELETE FROM " + post + " WHERE pk_post = 2", "BEGIN", "UPDATE " + post + " SET " + tags + " = " + tags + " || '{new}'",
+                    "SAVEPOINT s", "DELETE FROM " + post, "ROLLBACK TO SAVEPOINT s", "UPDATE l32.tb_user SET name = 'A2' WHERE pk_user = 1", "COMMIT",
+                    "TRUNCATE " + post, "INSERT INTO " + post + " VALUES (7, 1, '{a}', '[{\"sku\": \"x\", \"q\": 9}]')");
+            // a repeated element gives tv_post_tag one key twice: the write fails, naming it, and changes nothing
+            assertThat(Rt.sqlState(c, "UPDATE " + post + " SET " + tags + " = '{k,k}' WHERE pk_post = 7")).isEqualTo("23505");
+            oracle.check("a write that fails");
+            // a write of a row with several elements queues their keys (no full refresh)
+            exec(c, "BEGIN");
+            exec(c, "UPDATE " + post + " SET " + tags + " = '{k1,k2,k3}' WHERE pk_post = 7");
+            String queue = value(c, "SELECT format('%I.%I', schema_name, (pg_tviews__names(entity, table_name)).q) FROM pg_tview_meta WHERE entity = 'l32.tag'").toString();
+            assertThat(value(c, "SELECT string_agg(scope || ':' || v, ' ' ORDER BY scope, v) FROM " + queue + ", unnest(vals) v")).isEqualTo("k:a k:k1 k:k2 k:k3");
+            exec(c, "COMMIT");
+            oracle.check("a row with three tags");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l32%'")).isEqualTo(0L);
+            assertRefused(c, "l32.tv_refused", "{}", Map.of(
+                    "SELECT x.a || y.b AS pk_refused FROM " + post + " p, unnest(p." + tags + ") x(a), unnest(p." + tags + ") y(b)", "cannot trace changes of l32.",
+                    "SELECT t.o AS pk_refused, count(*) AS n FROM " + post + " p, unnest(p." + tags + ") WITH ORDINALITY t(tag, o) GROUP BY t.o", "cannot trace changes of l32.",
+                    "SELECT t.tag AS pk_refused, count(*) AS n FROM " + post + " p LEFT JOIN LATERAL unnest(p." + tags + ") t(tag) ON true WHERE t.tag IS NOT NULL GROUP BY t.tag",
+                    "cannot trace changes of l32."));
         }
     }
 }
