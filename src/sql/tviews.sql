@@ -404,12 +404,30 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__columns_mismatch(dv regclass, tv re
 LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
     SELECT string_agg(CASE WHEN y.attname IS NULL THEN format('column %s %s of the query is missing', quote_ident(x.attname), format_type(x.atttypid, x.atttypmod))
                            WHEN x.attname IS NULL THEN format('column %s %s is not in the query', quote_ident(y.attname), format_type(y.atttypid, y.atttypmod))
+                           WHEN x.attcollation <> y.attcollation
+                           THEN format('column %s has collation %s, the query gives %s', quote_ident(y.attname),
+                                       (SELECT quote_ident(c.collname) FROM pg_collation c WHERE c.oid = y.attcollation),
+                                       (SELECT quote_ident(c.collname) FROM pg_collation c WHERE c.oid = x.attcollation))
                            ELSE format('column %s is %s, the query gives %s', quote_ident(y.attname), format_type(y.atttypid, y.atttypmod),
                                        format_type(x.atttypid, x.atttypmod)) END, '; ' ORDER BY coalesce(x.attname, y.attname))
-      FROM (SELECT attname, atttypid, atttypmod FROM pg_attribute WHERE attrelid = dv AND attnum > 0 AND NOT attisdropped) x
-      FULL JOIN (SELECT attname, atttypid, atttypmod FROM pg_attribute WHERE attrelid = tv AND attnum > 0 AND NOT attisdropped) y
+      FROM (SELECT attname, atttypid, atttypmod, attcollation FROM pg_attribute WHERE attrelid = dv AND attnum > 0 AND NOT attisdropped) x
+      FULL JOIN (SELECT attname, atttypid, atttypmod, attcollation FROM pg_attribute WHERE attrelid = tv AND attnum > 0 AND NOT attisdropped) y
         ON x.attname = y.attname
-     WHERE x.attname IS NULL OR y.attname IS NULL OR x.atttypid <> y.atttypid;
+     -- (a type modifier or a collation of its own would round, cut or merge what the query gives: since 0.3.24)
+     WHERE x.attname IS NULL OR y.attname IS NULL OR x.atttypid <> y.atttypid OR x.atttypmod <> y.atttypmod OR x.attcollation <> y.attcollation;
+$$;
+
+-- What else a TVIEW's table must keep (NULL when it does): the unique index on its key alone that its maintenance's
+-- upserts name, no inheritance parent and no type of its own (DDL on those reaches its columns). (Since 0.3.24.)
+CREATE OR REPLACE FUNCTION public.pg_tviews__table_shape(tv regclass, key_col text) RETURNS text
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT nullif(concat_ws('; ',
+        CASE WHEN NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                               WHERE i.indrelid = tv AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL
+                                 AND i.indisvalid AND a.attname = key_col)
+             THEN format('no unique index on its key %s alone', quote_ident(key_col)) END,
+        CASE WHEN EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = tv) THEN 'an inheritance parent' END,
+        CASE WHEN (SELECT c.reloftype FROM pg_class c WHERE c.oid = tv) <> 0 THEN 'a type of its own (OF)' END), '')
 $$;
 
 DROP FUNCTION IF EXISTS public.pg_tviews__has_eq(oid);     -- until 0.3.4 (rows were compared by IS DISTINCT FROM)
@@ -678,7 +696,7 @@ $$;
 -- report stops and says truncated.
 CREATE OR REPLACE FUNCTION public.pg_tviews_flush_and_report(max_entities integer DEFAULT 500, include_data boolean DEFAULT true,
                                                              reset boolean DEFAULT true)
-RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET row_security = on AS $fn$
 DECLARE
     e record;
     id text;
@@ -743,7 +761,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_resume_triggers() RETURNS bigint
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET row_security = on AS $fn$
 DECLARE
     depth int := coalesce(nullif(current_setting('pg_tviews.suspended', true), ''), '0')::int;
 BEGIN
@@ -762,7 +780,7 @@ $fn$;
 -- The TVIEWs with maintenance pending in this transaction, and how many queued changes each has
 -- (NULL where the caller may not read the TVIEW's queue).
 CREATE OR REPLACE FUNCTION public.pg_tviews_suspended_entities() RETURNS TABLE(entity text, queued_changes bigint)
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET row_security = on AS $fn$
 DECLARE
     e record;
 BEGIN
@@ -3300,8 +3318,9 @@ $fn$;
 
 -- Does the expression text, over table rel under alias, parse to the tree e? (a view made from it and dropped again;
 -- the positions and range-table numbers of the two trees may differ)
+-- (xmloption content: the fragments a definition prints parse under it; a session's document refused them, hunt 13)
 CREATE OR REPLACE FUNCTION public.pg_tviews__parses_to(expr text, rel regclass, alias text, e jsonb, v regclass) RETURNS boolean
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET xmloption = content AS $fn$
 DECLARE
     chk text := format('%I.%I', (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = v),
                        'pg_tviews_kx_' || v::oid);
@@ -5003,12 +5022,23 @@ $fn$;
 -- DROP TABLE of a partition or an inheritance child of a source: its rows left the source without any
 -- statement trigger seeing them; the TVIEWs whose triggers went with it are recomputed.
 CREATE OR REPLACE FUNCTION public.pg_tviews__on_drop() RETURNS event_trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     e record;
+    tv text;
 BEGIN
     IF current_setting('pg_tviews.busy', true) = 'on' THEN
         RETURN;
+    END IF;
+    -- a column of a TVIEW's table dropped, also one added back under its name in the same statement (ALTER TABLE tv DROP
+    -- COLUMN s, ADD COLUMN s text: the columns then match, but the values and the key's index are gone; hunt 13)
+    SELECT string_agg(DISTINCT x.object_identity, ', ') INTO tv
+      FROM pg_event_trigger_dropped_objects() x JOIN public.pg_tview_meta m ON public.pg_tviews__relid(m.schema_name, m.table_name) = x.objid
+     WHERE x.object_type = 'table column' AND x.classid = 'pg_class'::regclass;
+    IF tv IS NOT NULL THEN
+        RAISE EXCEPTION 'a column of a TVIEW''s table cannot be dropped: %', tv
+            USING ERRCODE = '0A000', DETAIL = 'Its columns are its query''s, and its maintenance writes them by name.',
+            HINT = 'Change the query instead (pg_tviews_create_or_replace): the table follows it.';
     END IF;
     FOR e IN
         SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
@@ -5099,7 +5129,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__on_ddl() RETURNS event_trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     e record;
     tv text;
@@ -5171,16 +5201,19 @@ BEGIN
         RAISE EXCEPTION 'a TVIEW''s table cannot be unlogged: %', tv
             USING ERRCODE = '0A000', DETAIL = 'Crash recovery empties an unlogged table and a standby never has its rows: the TVIEW would miss rows its query returns.';
     END IF;
-    -- column DDL on a TVIEW's own table (ADD, DROP, RENAME COLUMN, ALTER COLUMN … TYPE): its columns are its query's
+    -- column DDL on a TVIEW's own table (ADD, DROP, RENAME COLUMN, ALTER COLUMN … TYPE): its columns are its query's; and
+    -- the unique index on its key, which every upsert of its maintenance names (dropped, every write failed with 42P10),
+    -- and no parent or type of its own, whose DDL would reach its columns (hunt 13)
     SELECT string_agg(format('%I.%I: %s', m.schema_name, m.table_name, x.mm), '; ') INTO tv
       FROM pg_event_trigger_ddl_commands() cmd
       JOIN public.pg_tview_meta m ON public.pg_tviews__relid(m.schema_name, m.table_name) = cmd.objid
-     CROSS JOIN LATERAL (SELECT public.pg_tviews__columns_mismatch(
-                                    public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv), cmd.objid) AS mm) x
-     WHERE cmd.classid = 'pg_class'::regclass AND x.mm IS NOT NULL;
+     CROSS JOIN LATERAL (SELECT concat_ws('; ', public.pg_tviews__columns_mismatch(
+                                    public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv), cmd.objid),
+                                  public.pg_tviews__table_shape(cmd.objid, m.key_column)) AS mm) x
+     WHERE cmd.classid = 'pg_class'::regclass AND x.mm <> '' AND current_setting('pg_tviews.busy', true) IS DISTINCT FROM 'on';
     IF tv IS NOT NULL THEN
-        RAISE EXCEPTION 'a TVIEW''s table has the columns of its query: %', tv
-            USING ERRCODE = '0A000', DETAIL = 'Its maintenance code writes those columns by name, and its rows must equal the query''s.',
+        RAISE EXCEPTION 'this DDL takes from a TVIEW''s table what its maintenance needs: %', tv
+            USING ERRCODE = '0A000', DETAIL = 'Its maintenance writes the query''s columns by name, through the unique index on its key, and its rows must equal the query''s.',
             HINT = 'Change the query instead (pg_tviews_create_or_replace): the table follows it.';
     END IF;
     FOR e IN
@@ -5509,7 +5542,7 @@ $$;
 -- policy. A change (ALTER TABLE … [NO] FORCE / ENABLE / DISABLE ROW LEVEL SECURITY, DROP POLICY) changes which rows the
 -- owner reads without any write (0.3.20 followed CREATE and ALTER POLICY only).
 CREATE OR REPLACE FUNCTION public.pg_tviews__rls_state(m public.pg_tview_meta) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET TimeZone = 'UTC' AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET TimeZone = 'UTC' SET bytea_output = 'hex' AS $$
     SELECT string_agg(concat_ws(':', c.oid::regclass::text, c.relrowsecurity, c.relforcerowsecurity,
                                 (SELECT string_agg(concat_ws('/', p.polname, p.polcmd, p.polpermissive, p.polroles::text,
                                                              pg_get_expr(p.polqual, p.polrelid)), ',' ORDER BY p.polname)
@@ -5528,7 +5561,7 @@ $$;
 -- default holding a date, and the health check flipped with whoever ran it)
 CREATE OR REPLACE FUNCTION public.pg_tviews__objects_hash(m public.pg_tview_meta) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off SET quote_all_identifiers = off
-SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET TimeZone = 'UTC' AS $$
+SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET TimeZone = 'UTC' SET bytea_output = 'hex' AS $$
     WITH RECURSIVE o AS (SELECT * FROM public.pg_tviews__query_objects(m)),
     ty(oid) AS (
         SELECT unnest(o.types) FROM o
@@ -6720,7 +6753,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__create(tview text, query text, options jsonb)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     p record;
     other text;
@@ -6775,7 +6808,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_drop(tview text, if_exists boolean DEFAULT false, "cascade" boolean DEFAULT false)
-RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     m public.pg_tview_meta;
     deps text[];
@@ -6826,7 +6859,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__create_or_replace(tview text, query text, options jsonb)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     m public.pg_tview_meta;
     a jsonb;
@@ -7007,7 +7040,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_refresh(tview text, force boolean DEFAULT false) RETURNS bigint
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     m public.pg_tview_meta;
     d record;
@@ -7041,7 +7074,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_refresh_all() RETURNS jsonb
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     r record;
     ord text[] := '{}';
@@ -7133,7 +7166,7 @@ $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_check_consistency(tview text)
 RETURNS TABLE(missing bigint, extra bigint, different bigint, sample_keys text[], checked_rows bigint, duration_ms numeric)
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     m public.pg_tview_meta;
     r record;
@@ -7153,7 +7186,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_repair(tview text) RETURNS bigint
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     m public.pg_tview_meta;
     r record;
@@ -7203,7 +7236,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_reinstall_triggers(tview text DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     r record;
     m public.pg_tview_meta;
@@ -7241,7 +7274,7 @@ $fn$;
 
 -- Adopt a table as a TVIEW with an explicit query (the table must have exactly the query's columns).
 CREATE OR REPLACE FUNCTION public.pg_tviews__convert_with_query(name text, query text, options jsonb)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     p record;
     prev text;
@@ -7268,7 +7301,7 @@ $fn$;
 -- Re-register (or recreate) a TVIEW table from what is known about it: its pg_tview_meta row, else
 -- the definition recorded in the table's comment, else the last CREATE/REBUILD/CONVERT audit row.
 CREATE OR REPLACE FUNCTION public.pg_tviews__convert(name text)
-RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     sch text;
     tbl text;
@@ -7328,7 +7361,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_show_cascade_path(tview text)
-RETURNS TABLE(depth int, entity text, table_name text, path text) LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+RETURNS TABLE(depth int, entity text, table_name text, path text) LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 DECLARE
     m public.pg_tview_meta;
 BEGIN
@@ -7365,7 +7398,7 @@ $$;
 -- does not grow with the number of TVIEWs, as the whole check's does (the operator calls it on every reconcile).
 -- NULL: every TVIEW the caller may act for, which is pg_tviews_health_check().
 CREATE OR REPLACE FUNCTION public.pg_tviews_health_check(entity text)
-RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $fn$
+RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 #variable_conflict use_column
 DECLARE
     only_entity constant text := pg_tviews_health_check.entity;
@@ -7452,8 +7485,9 @@ BEGIN
         END IF;
         status := 'OK'; severity := 'info'; message := format('table %I.%I exists', m.schema_name, m.table_name);
         bad := public.pg_tviews__lossy_settings(m.entity);
-        cols := public.pg_tviews__columns_mismatch(public.pg_tviews__relid(m.schema_name, nm.dv),
-                                                   format('%I.%I', m.schema_name, m.table_name)::regclass);
+        cols := nullif(concat_ws('; ', public.pg_tviews__columns_mismatch(public.pg_tviews__relid(m.schema_name, nm.dv),
+                                                                          format('%I.%I', m.schema_name, m.table_name)::regclass),
+                                       public.pg_tviews__table_shape(format('%I.%I', m.schema_name, m.table_name)::regclass, m.key_column)), '');
         IF m.last_error LIKE 'ddl:%' THEN
             status := 'ERROR'; severity := 'critical';
             message := format('%s; its rows may be behind its sources: run pg_tviews_refresh(%L)', substr(m.last_error, 6), m.entity);
@@ -7466,7 +7500,7 @@ BEGIN
                               m.schema_name, m.table_name, m.entity);
         ELSIF cols IS NOT NULL THEN
             status := 'ERROR'; severity := 'critical';
-            message := format('table %I.%I does not have the columns of its query (%s): writes to its sources fail or its rows are not the query''s; give it the query''s columns back (ALTER TABLE), then pg_tviews_refresh(%L)',
+            message := format('table %I.%I lacks what its maintenance needs (%s): writes to its sources fail or its rows are not the query''s; give it back (ALTER TABLE: the query''s columns, a unique index on the key, no parent or type), then pg_tviews_refresh(%L)',
                               m.schema_name, m.table_name, cols, m.entity);
         ELSIF m.objects_hash IS DISTINCT FROM public.pg_tviews__objects_hash(m) AND m.objects_hash IS NOT NULL
               AND to_regclass(format('%I.%I', m.schema_name, nm.dv)) IS NOT NULL THEN
@@ -7682,7 +7716,7 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_health_check()
-RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE sql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 AS $$
+RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE sql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $$
     SELECT * FROM public.pg_tviews_health_check(NULL::text)
 $$;
 
@@ -7691,7 +7725,7 @@ $$;
 -- under the TVIEW's pinned settings, and the health check compares it; 0.3.23 printed under the session's, so a session
 -- with DateStyle 'SQL, DMY' stored '01/02/2000'::date, which the pinned 'ISO, MDY' read as January 2 (hunt 12).
 CREATE OR REPLACE FUNCTION public.pg_tviews__viewdef(v regclass) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET TimeZone = 'UTC'
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET TimeZone = 'UTC' SET bytea_output = 'hex'
 AS $$ SELECT pg_get_viewdef(v) $$;
 
 -- ---------------------------------------------------------------------------------------------
@@ -7734,7 +7768,7 @@ SELECT m.entity, m.schema_name, m.table_name,
  GROUP BY m.entity, m.schema_name, m.table_name, x.q;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews_get_queue()
-RETURNS SETOF public.pg_tviews_queue_realtime LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+RETURNS SETOF public.pg_tviews_queue_realtime LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET row_security = on AS $$
     SELECT * FROM public.pg_tviews_queue_realtime
      WHERE pending_here > 0 OR flushing_sessions > 0 OR waiting_locks > 0 OR prepared_holders > 0;
 $$;
@@ -7783,7 +7817,7 @@ BEGIN
                                                                  'ALTER TEXT SEARCH CONFIGURATION', 'ALTER TEXT SEARCH DICTIONARY')
             EXECUTE FUNCTION public.pg_tviews__on_ddl();
         DROP EVENT TRIGGER IF EXISTS pg_tviews_drop;
-        CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP POLICY')
+        CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP POLICY', 'ALTER TABLE')
             EXECUTE FUNCTION public.pg_tviews__on_drop();
     ELSIF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl') THEN
         RAISE NOTICE 'installed without a superuser: source DDL (renamed columns, new partitions) is reported by pg_tviews_health_check() and applied by pg_tviews_reinstall_triggers()';

@@ -1345,7 +1345,7 @@ class AdversarialTest {
      */
     @Test
     void definitionsArePrintedInFormsThatReadTheSameUnderAnySessionsSettings(PgDatabase db) throws Exception {
-        try (Connection c = db.connect(); Connection dmy = db.connect()) {
+        try (Connection c = db.connect()) {
             exec(c, "CREATE SCHEMA a46; SET search_path = a46, public");
             exec(c, "CREATE TABLE \"tb e'v|\" (pk_ev int PRIMARY KEY, d date, t timestamptz, span interval);"
                     + " INSERT INTO \"tb e'v|\" SELECT g, date '2000-01-01' + g, timestamptz '2000-01-01 00:00+00' + g * interval '1 day', g * interval '-1 hour'"
@@ -1355,18 +1355,17 @@ class AdversarialTest {
                     + " FROM a46.\"tb e'v|\" e GROUP BY 1";
             String byTime = "SELECT (e.t >= '2000-02-01 05:30:00+05:30') AS pk_time, count(*) AS n FROM a46.\"tb e'v|\" e GROUP BY 1";
             Oracle oracle = new Oracle(c).create("a46.tv_day", byDay).create("a46.tv_span", bySpan).create("a46.tv_time", byTime);
-            exec(dmy, "SET DateStyle = 'SQL, DMY'; SET IntervalStyle = sql_standard; SET TimeZone = 'Asia/Kolkata'; SET extra_float_digits = 0");
-            exec(dmy, "ALTER TABLE a46.\"tb e'v|\" ADD COLUMN note text");
-            exec(dmy, "SELECT pg_tviews_reinstall_triggers('a46.day')");
+            // (a session JDBC cannot hold: the driver requires DateStyle ISO; psql as a user runs it)
+            psqlAsDmySession(db, "ALTER TABLE a46.\"tb e'v|\" ADD COLUMN note text; SELECT pg_tviews_reinstall_triggers('a46.day')");
             String health = "SELECT string_agg(component, ', ') FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%a46%'";
-            assertThat(value(dmy, health)).isNull();
+            assertThat(psqlAsDmySession(db, health)).isEmpty();
             assertThat(value(c, health)).isNull();
             assertThat(value(c, "SELECT string_agg(p->>'key_expr', ' ') FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d,"
                     + " jsonb_array_elements(d->'paths') p WHERE m.schema_name = 'a46'")).asString()
                     .contains("'2000-02-01'::date", "'-1 days -02:00:00'::interval", "'2000-02-01 00:00:00+00'::timestamp with time zone");
             oracle.run("UPDATE a46.\"tb e'v|\" SET d = '2000-01-05' WHERE pk_ev = 40", "UPDATE a46.\"tb e'v|\" SET span = interval '-1 hour' WHERE pk_ev = 50",
                     "UPDATE a46.\"tb e'v|\" SET t = timestamptz '2000-01-02 00:00+00' WHERE pk_ev = 45");
-            exec(dmy, "UPDATE a46.\"tb e'v|\" SET d = '01/01/2000', span = '-2 3:00:00', t = '31/01/2000 23:59:00' WHERE pk_ev = 1");
+            psqlAsDmySession(db, "UPDATE a46.\"tb e'v|\" SET d = '01/01/2000', span = '-2 3:00:00', t = '31/01/2000 23:59:00' WHERE pk_ev = 1");
             oracle.check("a write from the DMY session");
             // the initial fill under the session's gin_fuzzy_search_limit
             exec(c, "CREATE TABLE tb_post (pk_post int PRIMARY KEY, tag_ids int[]); CREATE TABLE tb_tag (pk_tag int PRIMARY KEY);"
@@ -1380,5 +1379,14 @@ class AdversarialTest {
             assertThat(value(c, "SELECT min(n) FROM a46.tv_tag")).isEqualTo(600L);
             assertThat(Rt.driftAgainst(c, "a46.tv_tag", tags)).isZero();
         }
+    }
+
+    /** Runs sql with psql in a session with DateStyle 'SQL, DMY', IntervalStyle sql_standard, India's time zone and
+     * extra_float_digits 0; returns what the last statement printed (unaligned, tuples only). */
+    private static String psqlAsDmySession(PgDatabase db, String sql) {
+        dev.tviews.testkit.OsCommand.Result r = db.psql(List.of("-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c",
+                "SET DateStyle = 'SQL, DMY'; SET IntervalStyle = sql_standard; SET TimeZone = 'Asia/Kolkata'; SET extra_float_digits = 0; " + sql));
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        return r.output().strip();
     }
 }
