@@ -5019,6 +5019,27 @@ EXCEPTION
 END
 $fn$;
 
+-- ALTER TABLE that rewrites a TVIEW's table (ALTER COLUMN k TYPE int USING k + 100 keeps the type, so the columns
+-- still match, but the values are no longer the query's; hunt 13). The runtime itself rewrites none.
+CREATE OR REPLACE FUNCTION public.pg_tviews__on_rewrite() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET row_security = on AS $fn$
+DECLARE
+    tv text;
+BEGIN
+    -- (a column's values rewritten, reason 4; SET [UN]LOGGED, 1, is the DDL event trigger's to refuse or allow)
+    IF current_setting('pg_tviews.busy', true) = 'on' OR pg_event_trigger_table_rewrite_reason() & 4 = 0 THEN
+        RETURN;
+    END IF;
+    SELECT format('%I.%I', m.schema_name, m.table_name) INTO tv FROM public.pg_tview_meta m
+     WHERE public.pg_tviews__relid(m.schema_name, m.table_name) = pg_event_trigger_table_rewrite_oid() LIMIT 1;
+    IF tv IS NOT NULL THEN
+        RAISE EXCEPTION 'a TVIEW''s table cannot be rewritten by ALTER TABLE: %', tv
+            USING ERRCODE = '0A000', DETAIL = 'Its rows are its query''s: a rewrite with USING, or of a column''s type, gives it others.',
+            HINT = 'Change the query instead (pg_tviews_create_or_replace): the table follows it.';
+    END IF;
+END
+$fn$;
+
 -- DROP TABLE of a partition or an inheritance child of a source: its rows left the source without any
 -- statement trigger seeing them; the TVIEWs whose triggers went with it are recomputed.
 CREATE OR REPLACE FUNCTION public.pg_tviews__on_drop() RETURNS event_trigger
@@ -7819,6 +7840,8 @@ BEGIN
         DROP EVENT TRIGGER IF EXISTS pg_tviews_drop;
         CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP POLICY', 'ALTER TABLE')
             EXECUTE FUNCTION public.pg_tviews__on_drop();
+        DROP EVENT TRIGGER IF EXISTS pg_tviews_rewrite;
+        CREATE EVENT TRIGGER pg_tviews_rewrite ON table_rewrite EXECUTE FUNCTION public.pg_tviews__on_rewrite();
     ELSIF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'pg_tviews_ddl') THEN
         RAISE NOTICE 'installed without a superuser: source DDL (renamed columns, new partitions) is reported by pg_tviews_health_check() and applied by pg_tviews_reinstall_triggers()';
     END IF;

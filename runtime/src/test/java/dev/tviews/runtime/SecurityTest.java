@@ -447,7 +447,7 @@ class SecurityTest {
             exec(alice, "SET row_security = off");
             assertThat(Rt.sqlState(alice, "CREATE TABLE \"rs d'oc\".other (a int); ALTER TABLE \"rs d'oc\".other ADD COLUMN b int; DROP TABLE \"rs d'oc\".other")).isNull();
             exec(bob, "SET row_security = off");
-            String ent = Rt.literal(value(su, "SELECT entity FROM pg_tview_meta WHERE table_name = 'tv_doc'").toString());
+            String ent = Rt.literal(value(su, "SELECT entity FROM pg_tview_meta WHERE table_name = 'tv_doc' AND schema_name = 'rs d''oc'").toString());
             for (String call : List.of("SELECT count(*) FROM pg_tviews_health_check()", "SELECT pg_tviews_refresh(" + ent + ")",
                     "SELECT * FROM pg_tviews_check_consistency(" + ent + ")", "SELECT pg_tviews_suspended_entities()", "SELECT pg_tviews_flush_and_report()")) {
                 assertThat(Rt.sqlState(bob, call)).as(call).isNull();
