@@ -417,14 +417,21 @@ LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
      WHERE x.attname IS NULL OR y.attname IS NULL OR x.atttypid <> y.atttypid OR x.atttypmod <> y.atttypmod OR x.attcollation <> y.attcollation;
 $$;
 
+-- Does the table have a valid unique index on the key column alone (no predicate, no expression), the arbiter of its
+-- maintenance's upserts? (Adoption adds one where it does not; the DDL event trigger keeps it.)
+CREATE OR REPLACE FUNCTION public.pg_tviews__has_key_index(tv regclass, key_col text) RETURNS boolean
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                    WHERE i.indrelid = tv AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL
+                      AND i.indisvalid AND a.attname = key_col)
+$$;
+
 -- What else a TVIEW's table must keep (NULL when it does): the unique index on its key alone that its maintenance's
 -- upserts name, no inheritance parent and no type of its own (DDL on those reaches its columns). (Since 0.3.24.)
 CREATE OR REPLACE FUNCTION public.pg_tviews__table_shape(tv regclass, key_col text) RETURNS text
 LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
     SELECT nullif(concat_ws('; ',
-        CASE WHEN NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-                               WHERE i.indrelid = tv AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL
-                                 AND i.indisvalid AND a.attname = key_col)
+        CASE WHEN NOT public.pg_tviews__has_key_index(tv, key_col)
              THEN format('no unique index on its key %s alone', quote_ident(key_col)) END,
         CASE WHEN EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = tv) THEN 'an inheritance parent' END,
         CASE WHEN (SELECT c.reloftype FROM pg_class c WHERE c.oid = tv) <> 0 THEN 'a type of its own (OF)' END), '')
@@ -6709,8 +6716,7 @@ BEGIN
                 DETAIL = 'Crash recovery empties an unlogged table and a standby never has its rows: the TVIEW would miss rows its query returns.',
                 HINT = 'ALTER TABLE ... SET LOGGED, then adopt it.';
         END IF;
-        IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute at ON at.attrelid = i.indrelid AND at.attnum = i.indkey[0]
-                        WHERE i.indrelid = tv AND i.indisunique AND i.indnkeyatts = 1 AND at.attname = k AND i.indpred IS NULL) THEN
+        IF NOT public.pg_tviews__has_key_index(tv, k) THEN
             PERFORM public.pg_tviews__owner_exec(sch, ent, tbl, format('WITH d AS (DELETE FROM %I.%I RETURNING 1) SELECT to_jsonb(count(*)) FROM d', sch, tbl));
             EXECUTE format('ALTER TABLE %I.%I ADD PRIMARY KEY (%I)', sch, tbl, k);
         END IF;
