@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.24
+-- tviews-runtime-version: 0.3.25
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -280,7 +280,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.24'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.25'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -427,14 +427,28 @@ LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- What else a TVIEW's table must keep (NULL when it does): the unique index on its key alone that its maintenance's
--- upserts name, no inheritance parent and no type of its own (DDL on those reaches its columns). (Since 0.3.24.)
+-- upserts name, no inheritance parent and no type of its own (DDL on those reaches its columns) (since 0.3.24); and
+-- since 0.3.25 (hunt 14), nothing that changes what its maintenance's statements do: no inheritance child (a query of
+-- the table returns the child's rows too, and a key twice), no rule (DELETE … RETURNING and INSERT … ON CONFLICT fail
+-- on a table with one), no identity or generated column (an insert of the key's value fails), no enabled BEFORE row
+-- trigger of the user's (it can change or skip the rows written).
 CREATE OR REPLACE FUNCTION public.pg_tviews__table_shape(tv regclass, key_col text) RETURNS text
 LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
     SELECT nullif(concat_ws('; ',
         CASE WHEN NOT public.pg_tviews__has_key_index(tv, key_col)
              THEN format('no unique index on its key %s alone', quote_ident(key_col)) END,
-        CASE WHEN EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = tv) THEN 'an inheritance parent' END,
-        CASE WHEN (SELECT c.reloftype FROM pg_class c WHERE c.oid = tv) <> 0 THEN 'a type of its own (OF)' END), '')
+        CASE WHEN EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = tv) THEN 'an inheritance parent (INHERIT, ATTACH PARTITION)' END,
+        CASE WHEN (SELECT c.reloftype FROM pg_class c WHERE c.oid = tv) <> 0 THEN 'a type of its own (OF)' END,
+        (SELECT 'an inheritance child: ' || string_agg(h.inhrelid::regclass::text, ', ' ORDER BY h.inhrelid::regclass::text)
+           FROM pg_inherits h WHERE h.inhparent = tv HAVING count(*) > 0),
+        (SELECT 'a rule: ' || string_agg(quote_ident(r.rulename), ', ' ORDER BY r.rulename)
+           FROM pg_rewrite r WHERE r.ev_class = tv HAVING count(*) > 0),
+        (SELECT 'an identity or generated column: ' || string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+           FROM pg_attribute a WHERE a.attrelid = tv AND a.attnum > 0 AND NOT a.attisdropped AND (a.attidentity <> '' OR a.attgenerated <> '')
+         HAVING count(*) > 0),
+        (SELECT 'a BEFORE row trigger: ' || string_agg(quote_ident(t.tgname), ', ' ORDER BY t.tgname)
+           FROM pg_trigger t WHERE t.tgrelid = tv AND NOT t.tgisinternal AND t.tgtype & 3 = 3 AND t.tgenabled <> 'D'
+         HAVING count(*) > 0)), '')
 $$;
 
 DROP FUNCTION IF EXISTS public.pg_tviews__has_eq(oid);     -- until 0.3.4 (rows were compared by IS DISTINCT FROM)
@@ -3918,10 +3932,10 @@ BEGIN
                   THEN ARRAY['gin_fuzzy_search_limit'] END
           -- (row_security = off in a writer's session makes a query that a policy applies to fail, as the TVIEW's owner
           -- too: always pinned on where a table it reads has row-level security; since 0.3.24, 0.3.23 failed such writes
-          -- with 42501, also the table owner's, which plain tables accept)
-          || CASE WHEN EXISTS (WITH RECURSIVE t(oid) AS (SELECT c FROM public.pg_tviews__view_closure(v) c
-                                                         UNION SELECT i.inhrelid FROM t JOIN pg_inherits i ON i.inhparent = t.oid)
-                               SELECT 1 FROM t JOIN pg_class c ON c.oid = t.oid WHERE c.relrowsecurity)
+          -- with 42501, also the table owner's, which plain tables accept; only the tables it names: a query of a partitioned
+          -- or parent table applies that table's policies, never its partitions' or children's, so a partition's own
+          -- ENABLE ROW LEVEL SECURITY changes nothing it reads, and 0.3.24's health check reported it as unpinned)
+          || CASE WHEN EXISTS (SELECT 1 FROM public.pg_tviews__view_closure(v) t(oid) JOIN pg_class c ON c.oid = t.oid WHERE c.relrowsecurity)
                   THEN ARRAY['row_security'] END
           || ARRAY(SELECT CASE WHEN pr.proname = 'to_char' THEN x ELSE 'default_text_search_config' END
                      FROM unnest(fns) fo(o) JOIN pg_proc pr ON pr.oid = fo.o
@@ -4760,6 +4774,37 @@ $fn$;
 -- * fire also: that code created no temporary relation or type in the session (pg_temp comes first in the caller's
 --   search_path for relations and types: a temporary view named like a table the caller reads later would run the
 --   owner's functions as the caller; 0.3.6 let it);
+-- Whether a transaction other than this one committed after this transaction's snapshot was taken (REPEATABLE READ,
+-- SERIALIZABLE): one that was running then (in the snapshot's list) or started since (from the snapshot's xmax up to
+-- the next transaction ID, which pg_xact_status refuses as "in the future"). This transaction's own ID and its
+-- subtransactions' ("in progress" until it commits) do not count. A full refresh at these levels runs only when this
+-- says no, after it has locked out the TVIEW's keyed flushes: its snapshot then sees everything a READ COMMITTED
+-- statement would (since 0.3.25; 0.3.24 refused it, and DDL that needed it committed with a marked TVIEW).
+CREATE OR REPLACE FUNCTION public.pg_tviews__commits_after_snapshot() RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    snap pg_snapshot := pg_current_snapshot();
+    own xid8 := pg_current_xact_id_if_assigned();
+    x bigint := pg_snapshot_xmax(snap)::text::bigint;
+    last bigint := x + 1000000;      -- (past this many IDs, say yes rather than scan on)
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_snapshot_xip(snap) t WHERE pg_xact_status(t) = 'committed') THEN
+        RETURN true;
+    END IF;
+    BEGIN
+        WHILE x < last LOOP
+            IF x::text::xid8 IS DISTINCT FROM own AND pg_xact_status(x::text::xid8) = 'committed' THEN
+                RETURN true;
+            END IF;
+            x := x + 1;
+        END LOOP;
+        RETURN true;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        RETURN false;                 -- reached the next transaction ID
+    END;
+END
+$fn$;
+
 -- The session's temporary relations and types, as a fingerprint (count and newest OID of each)
 CREATE OR REPLACE FUNCTION public.pg_tviews__temp_objects() RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -4828,7 +4873,7 @@ BEGIN
     PERFORM public.pg_tviews__no_foreign_superuser(ent);
     IF NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                     WHERE n.nspname = sch AND p.proname = fn AND p.proargtypes = '25'::oidvector AND p.prosecdef
-                      AND p.proowner = current_user::regrole AND p.prosrc = body AND p.proconfig = ARRAY['search_path=pg_catalog, pg_temp']) THEN
+                      AND p.proowner = (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) AND p.prosrc = body AND p.proconfig = ARRAY['search_path=pg_catalog, pg_temp']) THEN
         EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I(q text) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER'
                        ' SET search_path = pg_catalog, pg_temp AS %L', sch, fn, body);
         EXECUTE format('REVOKE ALL ON FUNCTION %I.%I(text) FROM PUBLIC', sch, fn);
@@ -4872,7 +4917,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE t.tgname = (SELECT (public.pg_tviews__names(m.entity, m.table_name)).trg_prefix || '_trn')   -- (once, not per trigger)
        AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) dep
                         CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, dep) x
-                        WHERE x.trg = t.tgname AND to_regclass(format('%I.%I', x.sch, x.tbl)) = t.tgrelid);
+                        WHERE x.trg = t.tgname AND public.pg_tviews__relid(x.sch, x.tbl) = t.tgrelid);
 $$;
 
 -- Tables that carried this TVIEW's triggers (its registry says) and were dropped while no event trigger followed
@@ -4883,7 +4928,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT string_agg(DISTINCT format('%I.%I', h.schema_name, h.on_table), ', ')
       FROM public.pg_tview_helpers h
      WHERE h.entity = m.entity AND h.kind = 'trigger' AND h.on_table <> ''
-       AND to_regclass(format('%I.%I', h.schema_name, h.on_table)) IS NULL;
+       AND public.pg_tviews__relid(h.schema_name, h.on_table) IS NULL;
 $$;
 
 -- Does the lineage name a column its table no longer has? A column renamed under a view the TVIEW reads leaves the
@@ -4932,7 +4977,7 @@ BEGIN
     RETURN public.pg_tviews__lineage_columns_gone(m)
         OR EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d
                     CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
-                    WHERE x.trg LIKE E'%\\_trn' AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg))
+                    WHERE x.trg LIKE E'%\\_trn' AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = public.pg_tviews__relid(x.sch, x.tbl) AND t.tgname = x.trg))
         -- a table that left a source (DETACH PARTITION, NO INHERIT) still carries its trigger
         OR public.pg_tviews__left_tables(m) IS NOT NULL;
 END
@@ -4955,7 +5000,8 @@ BEGIN
             END IF;
             RETURN;
         EXCEPTION WHEN deadlock_detected OR serialization_failure OR lock_not_available THEN
-            IF attempt = attempts THEN
+            -- (a serialization failure under REPEATABLE READ or SERIALIZABLE comes back as long as the snapshot does)
+            IF attempt = attempts OR SQLSTATE = '40001' AND current_setting('transaction_isolation') <> 'read committed' THEN
                 RAISE;
             END IF;
             PERFORM pg_sleep(0.05 * attempt);
@@ -5011,10 +5057,11 @@ EXCEPTION
     WHEN OTHERS THEN
         -- Rows the TVIEW cannot hold (a partition attached with a key it has: 23505 naming it), or a value its query cannot
         -- compute: the DDL fails as a write would, and changes nothing (0.3.22 let it through and left the TVIEW stale;
-        -- ninth round). (A recompute that cannot run under REPEATABLE READ still marks the TVIEW: refusing that DDL
-        -- refused renames and empty partitions too, tenth and eleventh rounds.)
+        -- ninth round). So does a recompute under REPEATABLE READ or SERIALIZABLE whose snapshot a commit outdated (40001,
+        -- to be retried; 0.3.24 let the DDL through with a WARNING and marked the TVIEW, and refusing every such DDL had
+        -- refused renames and empty partitions too, tenth and eleventh rounds).
         GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE;
-        IF left(st, 2) IN ('22', '23') THEN
+        IF left(st, 2) IN ('22', '23') OR st = '40001' THEN
             RAISE;
         END IF;
         -- Otherwise the DDL goes through (it may be what broke the TVIEW, e.g. a raw DROP of its table), and the TVIEW is
@@ -5092,7 +5139,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT string_agg(format('%I on %I.%I', x.trg, x.sch, x.tbl), ', ' ORDER BY x.sch, x.tbl, x.trg)
       FROM jsonb_array_elements(m.dependencies) d
      CROSS JOIN LATERAL public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
-      JOIN pg_trigger t ON t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg
+      JOIN pg_trigger t ON t.tgrelid = public.pg_tviews__relid(x.sch, x.tbl) AND t.tgname = x.trg
      WHERE t.tgenabled NOT IN ('O', 'A');
 $$;
 
@@ -5169,7 +5216,8 @@ BEGIN
            SELECT 1 FROM pg_event_trigger_ddl_commands() cmd
             WHERE coalesce(CASE cmd.classid WHEN 'pg_class'::regclass THEN (SELECT c.relname FROM pg_class c WHERE c.oid = cmd.objid)
                                             WHEN 'pg_proc'::regclass THEN (SELECT p.proname FROM pg_proc p WHERE p.oid = cmd.objid)
-                                            WHEN 'pg_type'::regclass THEN (SELECT t.typname FROM pg_type t WHERE t.oid = cmd.objid) END, '')
+                                            WHEN 'pg_type'::regclass THEN (SELECT t.typname FROM pg_type t WHERE t.oid = cmd.objid)
+                                            WHEN 'pg_trigger'::regclass THEN (SELECT t.tgname FROM pg_trigger t WHERE t.oid = cmd.objid) END, '')
                   NOT LIKE E'pg\\_tview%') THEN
         RETURN;
     END IF;
@@ -5204,6 +5252,30 @@ BEGIN
             USING ERRCODE = '0A000',
             HINT = 'Drop those TVIEWs first (pg_tviews_drop), rename the schema and create them again, or move the tables with ALTER TABLE … SET SCHEMA, which is followed.';
     END IF;
+    -- column DDL on a TVIEW's own table (ADD, DROP, RENAME COLUMN, ALTER COLUMN … TYPE): its columns are its query's; and
+    -- the unique index on its key, which every upsert of its maintenance names (dropped, every write failed with 42P10),
+    -- no parent or type of its own, whose DDL would reach its columns (hunt 13); nor a child, a rule, an identity column or
+    -- a BEFORE row trigger (hunt 14: the DDL names the child, the rule or the trigger, or the parent it attaches to)
+    SELECT string_agg(format('%I.%I: %s', m.schema_name, m.table_name, x.mm), '; ') INTO tv
+      FROM (SELECT cmd.objid AS rel FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_class'::regclass
+            UNION SELECT h.inhparent FROM pg_event_trigger_ddl_commands() cmd JOIN pg_inherits h ON h.inhrelid = cmd.objid
+                   WHERE cmd.classid = 'pg_class'::regclass
+            UNION SELECT h.inhrelid FROM pg_event_trigger_ddl_commands() cmd JOIN pg_inherits h ON h.inhparent = cmd.objid
+                   WHERE cmd.classid = 'pg_class'::regclass
+            UNION SELECT r.ev_class FROM pg_event_trigger_ddl_commands() cmd JOIN pg_rewrite r ON r.oid = cmd.objid
+                   WHERE cmd.classid = 'pg_rewrite'::regclass
+            UNION SELECT t.tgrelid FROM pg_event_trigger_ddl_commands() cmd JOIN pg_trigger t ON t.oid = cmd.objid
+                   WHERE cmd.classid = 'pg_trigger'::regclass) a
+      JOIN public.pg_tview_meta m ON public.pg_tviews__relid(m.schema_name, m.table_name) = a.rel
+     CROSS JOIN LATERAL (SELECT concat_ws('; ', public.pg_tviews__columns_mismatch(
+                                    public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv), a.rel),
+                                  public.pg_tviews__table_shape(a.rel, m.key_column)) AS mm) x
+     WHERE x.mm <> '' AND current_setting('pg_tviews.busy', true) IS DISTINCT FROM 'on';
+    IF tv IS NOT NULL THEN
+        RAISE EXCEPTION 'this DDL takes from a TVIEW''s table what its maintenance needs: %', tv
+            USING ERRCODE = '0A000', DETAIL = 'Its maintenance writes the query''s columns by name, through the unique index on its key, and its rows must equal the query''s.',
+            HINT = 'Change the query instead (pg_tviews_create_or_replace): the table follows it. Triggers of your own on it fire AFTER.';
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_policy'::regclass)) THEN
         PERFORM public.pg_tviews__follow_objects();     -- no table, view or rule: the functions and types it changed
         RETURN;
@@ -5228,21 +5300,6 @@ BEGIN
     IF tv IS NOT NULL THEN
         RAISE EXCEPTION 'a TVIEW''s table cannot be unlogged: %', tv
             USING ERRCODE = '0A000', DETAIL = 'Crash recovery empties an unlogged table and a standby never has its rows: the TVIEW would miss rows its query returns.';
-    END IF;
-    -- column DDL on a TVIEW's own table (ADD, DROP, RENAME COLUMN, ALTER COLUMN … TYPE): its columns are its query's; and
-    -- the unique index on its key, which every upsert of its maintenance names (dropped, every write failed with 42P10),
-    -- and no parent or type of its own, whose DDL would reach its columns (hunt 13)
-    SELECT string_agg(format('%I.%I: %s', m.schema_name, m.table_name, x.mm), '; ') INTO tv
-      FROM pg_event_trigger_ddl_commands() cmd
-      JOIN public.pg_tview_meta m ON public.pg_tviews__relid(m.schema_name, m.table_name) = cmd.objid
-     CROSS JOIN LATERAL (SELECT concat_ws('; ', public.pg_tviews__columns_mismatch(
-                                    public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv), cmd.objid),
-                                  public.pg_tviews__table_shape(cmd.objid, m.key_column)) AS mm) x
-     WHERE cmd.classid = 'pg_class'::regclass AND x.mm <> '' AND current_setting('pg_tviews.busy', true) IS DISTINCT FROM 'on';
-    IF tv IS NOT NULL THEN
-        RAISE EXCEPTION 'this DDL takes from a TVIEW''s table what its maintenance needs: %', tv
-            USING ERRCODE = '0A000', DETAIL = 'Its maintenance writes the query''s columns by name, through the unique index on its key, and its rows must equal the query''s.',
-            HINT = 'Change the query instead (pg_tviews_create_or_replace): the table follows it.';
     END IF;
     FOR e IN
         WITH RECURSIVE touched(oid) AS (
@@ -5947,19 +6004,21 @@ DECLARE
     _tv_fl0 text := coalesce(current_setting('pg_tviews.flushing', true), '');
     _tv_tmp0 text := public.pg_tviews__temp_objects();
 BEGIN%9$s
-    IF current_setting('transaction_isolation') = 'read committed' THEN
+    IF current_setting('transaction_isolation') = 'read committed' OR NOT %6$L::boolean THEN
         LOCK TABLE %5$s IN SHARE ROW EXCLUSIVE MODE;     -- waits for keyed flushes in progress, blocks new ones
+        -- only a TVIEW with a fully refreshed source has keyed writers that leave a trace on the 'all' row; for the others a
+        -- snapshot older than a commit may miss what a writer put in the TVIEW (0.3.23 ran it: a row inserted by a writer
+        -- its snapshot could not see was kept, deleted ones came back; 0.3.24 refused it at these levels whatever the case)
+        IF current_setting('transaction_isolation') <> 'read committed' AND public.pg_tviews__commits_after_snapshot() THEN
+            RAISE EXCEPTION 'could not serialize a full refresh of %%: a transaction committed after this %% transaction''s snapshot', %7$L, upper(current_setting('transaction_isolation'))
+                  USING ERRCODE = '40001',
+                        DETAIL = 'Its snapshot cannot see what that transaction wrote; recomputed from it, the TVIEW could keep or lose rows wrongly.',
+                        HINT = 'Retry the transaction, or run it in READ COMMITTED (also DDL that makes a TVIEW recompute, or re-enabled triggers).';
+        END IF;
         DELETE FROM %5$s WHERE scope <> 'all';            -- nobody holds these rows now
         UPDATE %5$s SET n = n + 1 WHERE scope = 'all';    -- a REPEATABLE READ keyed writer that cannot see this refresh gets 40001
-    ELSIF %6$L::boolean THEN
-        UPDATE %5$s SET n = n + 1 WHERE scope = 'all';    -- conflicts (40001) with concurrent writers of this TVIEW
     ELSE
-        -- only a TVIEW with a fully refreshed source has keyed writers that leave a trace on the 'all' row (0.3.23 also
-        -- ran one inside a flush: a row inserted by a writer its snapshot could not see was kept, deleted ones came back)
-        RAISE EXCEPTION 'a full refresh of %% cannot run under %%', %7$L, upper(current_setting('transaction_isolation'))
-              USING ERRCODE = '0A000',
-                    DETAIL = 'Its snapshot cannot see writers that committed after it was taken; their changes to the TVIEW would be overwritten.',
-                    HINT = 'Run it in a READ COMMITTED transaction (also a write that falls back to a full refresh: TRUNCATE, re-enabled triggers, an expression that failed over a changed row).';
+        UPDATE %5$s SET n = n + 1 WHERE scope = 'all';    -- conflicts (40001) with concurrent writers of this TVIEW
     END IF;
     IF _tv_force THEN
         DELETE FROM %7$s;
@@ -6564,31 +6623,36 @@ $fn$;
 
 -- Lock the sources against writers for the initial fill: writers that are in flight finish first, and READ COMMITTED
 -- then reads their rows. Under REPEATABLE READ / SERIALIZABLE the snapshot was taken before the lock, so rows that
--- writers committed in between would be missing for good: refused (0.3.6 only caught writers still in flight).
+-- writers committed in between would be missing for good: 40001 when any transaction committed since the snapshot
+-- (0.3.6 only caught writers still in flight).
 CREATE OR REPLACE FUNCTION public.pg_tviews__lock_sources(deps jsonb) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     d jsonb;
     rels text[] := '{}';
 BEGIN
-    IF current_setting('transaction_isolation') <> 'read committed' THEN
-        RAISE EXCEPTION 'a TVIEW cannot be created, rebuilt or adopted under %', upper(current_setting('transaction_isolation'))
-            USING ERRCODE = '0A000',
-                  DETAIL = 'Its snapshot was taken before the sources could be locked: rows that writers committed in between would be missing from it.',
-                  HINT = 'Run it in a READ COMMITTED transaction.';
-    END IF;
     FOR d IN SELECT x FROM jsonb_array_elements(deps) x ORDER BY x->>'schema', x->>'table' LOOP
         -- the TVIEW's triggers on the source are dropped and recreated when the source's DDL is followed, the TVIEW
         -- is reinstalled or dropped: DROP TRIGGER needs the table's owner, so a TVIEW over another owner's table
         -- could be created (TRIGGER privilege) but never maintained through DDL nor dropped
-        IF NOT pg_has_role((SELECT c.relowner FROM pg_class c WHERE c.oid = format('%I.%I', d->>'schema', d->>'table')::regclass), 'MEMBER') THEN
-            RAISE EXCEPTION 'the TVIEW''s owner % is not a member of the owner of its source %.%', current_user, d->>'schema', d->>'table'
+        -- (the owner's privileges, not mere membership: a NOINHERIT member could create the triggers but not drop them;
+        -- 0.3.24 accepted it, and then neither pg_tviews_reinstall_triggers nor pg_tviews_drop worked)
+        IF NOT pg_has_role((SELECT c.relowner FROM pg_class c WHERE c.oid = format('%I.%I', d->>'schema', d->>'table')::regclass), 'USAGE') THEN
+            RAISE EXCEPTION 'the TVIEW''s owner % does not have the privileges of the owner of its source %.%', current_user, d->>'schema', d->>'table'
                 USING ERRCODE = '42501',
-                HINT = 'Maintenance triggers are dropped and recreated with the source''s DDL and when the TVIEW is dropped, which needs the table''s owner: create the TVIEW as that owner, or as a member of it (GRANT <source owner> TO <TVIEW owner>).';
+                HINT = 'Maintenance triggers are dropped and recreated with the source''s DDL and when the TVIEW is dropped, which needs the table''s owner: create the TVIEW as that owner, or as a member of it that inherits its privileges (GRANT <source owner> TO <TVIEW owner>, a role without NOINHERIT).';
         END IF;
         rels := rels || format('%I.%I', d->>'schema', d->>'table');
     END LOOP;
     PERFORM public.pg_tviews__lock_tables(rels, 'SHARE ROW EXCLUSIVE');
+    -- (since 0.3.25: with no commit since the snapshot, it sees what READ COMMITTED would now; 0.3.24 refused these
+    -- levels with 0A000 whatever the case)
+    IF current_setting('transaction_isolation') <> 'read committed' AND public.pg_tviews__commits_after_snapshot() THEN
+        RAISE EXCEPTION 'could not serialize creating, rebuilding or adopting a TVIEW: a transaction committed after this % transaction''s snapshot', upper(current_setting('transaction_isolation'))
+            USING ERRCODE = '40001',
+                  DETAIL = 'Its snapshot was taken before the sources could be locked: rows that transaction wrote would be missing from the TVIEW.',
+                  HINT = 'Retry the transaction, or run it in READ COMMITTED.';
+    END IF;
 END
 $fn$;
 
@@ -7411,13 +7475,25 @@ $fn$;
 -- (partitions carry the clones of the parent's row triggers, under the same name).
 CREATE OR REPLACE FUNCTION public.pg_tviews__expected_triggers(ent text, tbl text, d jsonb)
 RETURNS TABLE(sch text, tbl text, trg text) LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH RECURSIVE tree(oid) AS (SELECT to_regclass(format('%I.%I', d->>'schema', d->>'table'))::oid
+    WITH RECURSIVE tree(oid) AS (SELECT public.pg_tviews__relid(d->>'schema', d->>'table')::oid
                                  UNION SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid)
     SELECT n.nspname::text, c.relname::text, (public.pg_tviews__names(ent, tbl)).trg_prefix || sfx
       FROM tree JOIN pg_class c ON c.oid = tree.oid JOIN pg_namespace n ON n.oid = c.relnamespace
      CROSS JOIN LATERAL unnest(CASE WHEN d->>'kind' = 'full' THEN ARRAY['_iud', '_trn']
                                     WHEN d->>'relkind' = 'p' THEN ARRAY['_row', '_trn']
                                     ELSE ARRAY['_ins', '_upd', '_del', '_trn'] END) sfx
+$$;
+
+-- What a TVIEW's owner lacks on one of its sources for its maintenance (NULL: nothing): the source owner's privileges
+-- (its triggers are dropped and recreated, since 0.3.25 required at create), USAGE on its schema, SELECT on it. Granted at
+-- create; a REVOKE or a membership removed later fails every write to the source.
+CREATE OR REPLACE FUNCTION public.pg_tviews__owner_lacks(owner name, src oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT nullif(concat_ws(', ',
+               CASE WHEN NOT pg_has_role(owner, c.relowner, 'USAGE') THEN format('no longer has the privileges of %I.%I''s owner %I', n.nspname, c.relname, r.rolname) END,
+               CASE WHEN NOT has_schema_privilege(owner, c.relnamespace, 'USAGE') THEN format('may no longer use schema %I', n.nspname) END,
+               CASE WHEN NOT has_table_privilege(owner, src, 'SELECT') THEN format('may no longer read %I.%I', n.nspname, c.relname) END), '')
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = src
 $$;
 
 -- The health check of one TVIEW (entity, as in pg_tview_meta.entity) and of the runtime: the rows of
@@ -7622,9 +7698,19 @@ BEGIN
         -- on every inheritance child / partition
         FOR d IN SELECT x FROM jsonb_array_elements(coalesce(a->'dependencies', m.dependencies)) x LOOP
             component := format('source:%s:%s.%s', m.entity, d->>'schema', d->>'table');
-            IF to_regclass(format('%I.%I', d->>'schema', d->>'table')) IS NULL THEN
+            IF public.pg_tviews__relid(d->>'schema', d->>'table') IS NULL THEN
                 status := 'ERROR'; severity := 'critical';
                 message := format('source table %I.%I no longer exists; drop the TVIEW or recreate the source', d->>'schema', d->>'table');
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+            -- (a role change after the create: the maintenance runs as the owner, so writes to the source failed with 42501
+            -- under an OK health check in 0.3.24; looked up without the schema's USAGE, which the owner may have lost)
+            bad := public.pg_tviews__owner_lacks(m.owner, public.pg_tviews__relid(d->>'schema', d->>'table'));
+            IF bad IS NOT NULL THEN
+                status := 'ERROR'; severity := 'critical';
+                message := format('its owner %I %s, which its maintenance runs with: writes to the source fail (42501) where the maintenance reads it, and regenerating or dropping the TVIEW fails; give them back, or recreate the TVIEW as a role that has them',
+                                  m.owner, bad);
                 RETURN NEXT;
                 CONTINUE;
             END IF;
@@ -7632,7 +7718,7 @@ BEGIN
                    string_agg(format('%I on %I.%I', x.trg, x.sch, x.tbl), ', ') FILTER (WHERE t.tgenabled NOT IN ('O', 'A'))
               INTO bad, cur
               FROM public.pg_tviews__expected_triggers(m.entity, m.table_name, d) x
-              LEFT JOIN pg_trigger t ON t.tgrelid = to_regclass(format('%I.%I', x.sch, x.tbl)) AND t.tgname = x.trg;
+              LEFT JOIN pg_trigger t ON t.tgrelid = public.pg_tviews__relid(x.sch, x.tbl) AND t.tgname = x.trg;
             IF bad IS NOT NULL THEN
                 status := 'ERROR'; severity := 'critical';
                 message := format('maintenance triggers missing on %s; run pg_tviews_reinstall_triggers(%L)', bad, m.entity);
@@ -7837,7 +7923,7 @@ DO $ddl$
 BEGIN
     IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
         DROP EVENT TRIGGER IF EXISTS pg_tviews_ddl;
-        CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW', 'CREATE RULE',
+        CREATE EVENT TRIGGER pg_tviews_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE VIEW', 'CREATE RULE', 'CREATE TRIGGER',
                                                                  'CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE', 'CREATE INDEX',
                                                                  'ALTER TYPE', 'ALTER EXTENSION', 'CREATE POLICY', 'ALTER POLICY',
                                                                  'CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION', 'ALTER VIEW', 'ALTER SCHEMA',

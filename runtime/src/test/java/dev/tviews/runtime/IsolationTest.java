@@ -164,7 +164,8 @@ class IsolationTest {
      * The full-refresh path against a writer of the other level: a READ COMMITTED full refresh updates the TVIEW's
      * 'all' row, and with a fully refreshed source every keyed writer updates it too, so the REPEATABLE READ side
      * gets 40001 whichever path it takes. A full refresh of a TVIEW without such a source cannot see keyed writers
-     * that committed after its snapshot: under REPEATABLE READ it is refused (0A000).
+     * that committed after its snapshot: under REPEATABLE READ it runs only when no transaction committed since its
+     * snapshot, and fails with 40001 otherwise (0.3.24 refused it with 0A000 in both cases).
      */
     @Test
     void fullRefreshPathAgainstAWriterOfTheOtherIsolationLevel(PgDatabase db) throws Exception {
@@ -183,7 +184,12 @@ class IsolationTest {
             exec(setup, "SELECT pg_tviews_create('i5.tv_b', 'SELECT b.pk_b FROM tb_b b')");
             exec(b, "BEGIN ISOLATION LEVEL REPEATABLE READ");
             assertThat(Rt.sqlState(b, "SELECT pg_tviews_refresh('i5.tv_a')")).isNull();
-            assertThat(Rt.sqlState(b, "SELECT pg_tviews_refresh('i5.tv_b')")).isEqualTo("0A000");
+            assertThat(Rt.sqlState(b, "SELECT pg_tviews_refresh('i5.tv_b')")).as("no commit since the snapshot").isNull();
+            exec(b, "ROLLBACK");
+            exec(b, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+            exec(b, "SELECT count(*) FROM tb_b");
+            exec(setup, "INSERT INTO tb_b VALUES (2)");
+            assertThat(Rt.sqlState(b, "SELECT pg_tviews_refresh('i5.tv_b')")).as("a commit since the snapshot").isEqualTo("40001");
             exec(b, "ROLLBACK");
             // TRUNCATE of a source is a full refresh: under REPEATABLE READ, on a TVIEW without a full source (commit or
             // statement mode), refused at the TRUNCATE (0.3.23 committed it: the row a writer inserted after the snapshot
@@ -209,6 +215,89 @@ class IsolationTest {
             assertThat(Rt.sqlState(b, "TRUNCATE tb_a")).isNull();
             assertThat(Rt.sqlState(b, "COMMIT")).isNull();
             assertThat(Rt.driftAgainst(setup, "i5.tv_a", q)).isZero();
+        }
+    }
+
+    /**
+     * DDL that makes a TVIEW recompute (DETACH, ATTACH and DROP of a partition with rows, INHERIT, CREATE OR REPLACE VIEW
+     * and FUNCTION of what it reads), an explicit refresh, and a flush that falls back to a full refresh (triggers enabled
+     * again), under REPEATABLE READ and SERIALIZABLE: with no commit since the transaction's snapshot they run and the
+     * TVIEW equals its query; after another transaction committed (here: a writer putting a row into the partition that
+     * is then dropped) they fail with 40001 and change nothing. 0.3.24 let such DDL commit with a WARNING and a stale,
+     * marked TVIEW (the dropped partition's new row stayed in it), and refused the refresh with 0A000.
+     */
+    @Test
+    void ddlThatRecomputesUnderRepeatableReadRunsOnAFreshSnapshotAndFailsWith40001OnAnOutdatedOne(PgDatabase db) throws Exception {
+        String s = Rt.quote("i22 r'r|\n");
+        String parts = "SELECT p.pk_p, p.v FROM " + s + ".tb_p p";
+        String viewed = "SELECT x.pk_x, x.w FROM " + s + ".\"v x'\" x";
+        try (Connection setup = db.connect(); Connection rr = db.connect(); Connection other = db.connect()) {
+            exec(setup, "CREATE SCHEMA " + s + "; SET search_path = " + s + ", public");
+            exec(setup, "CREATE TABLE tb_p (pk_p int PRIMARY KEY, v int) PARTITION BY RANGE (pk_p);"
+                    + " CREATE TABLE \"tb p|1\" PARTITION OF tb_p FOR VALUES FROM (0) TO (100);"
+                    + " CREATE TABLE \"tb p'2\" PARTITION OF tb_p FOR VALUES FROM (100) TO (200);"
+                    + " CREATE TABLE tb_free (pk_p int PRIMARY KEY, v int); CREATE TABLE tb_kid () INHERITS (tb_free);"
+                    + " INSERT INTO tb_p VALUES (1, 1), (101, 2); INSERT INTO tb_free VALUES (300, 3); INSERT INTO tb_kid VALUES (301, 4);"
+                    + " CREATE TABLE tb_x (pk_x int PRIMARY KEY, v int); INSERT INTO tb_x VALUES (1, 1), (2, 2);"
+                    + " CREATE FUNCTION \"tw'ice\"(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 * 2';"
+                    + " CREATE VIEW \"v x'\" AS SELECT pk_x, \"tw'ice\"(v) AS w FROM tb_x;"
+                    + " CREATE TABLE tb_log (pk_log int PRIMARY KEY)");
+            exec(setup, "SELECT pg_tviews_create(" + Rt.literal(s + ".tv_p") + ", " + Rt.literal(parts) + ")");
+            exec(setup, "SELECT pg_tviews_create(" + Rt.literal(s + ".tv_x") + ", " + Rt.literal(viewed) + ")");
+            exec(rr, "SET search_path = " + s + ", public");
+            String marked = "SELECT count(*) FROM pg_tview_meta WHERE last_error IS NOT NULL";
+            String state = "SELECT md5(string_agg(c.relname || c.relispartition || coalesce(pg_get_viewdef(c.oid), ''), ',' ORDER BY c.relname))"
+                    + " || (SELECT string_agg(prosrc, ',') FROM pg_proc WHERE proname = 'tw''ice') FROM pg_class c WHERE c.relnamespace = " + Rt.literal(s) + "::regnamespace";
+            int logged = 0;
+            for (String level : List.of("REPEATABLE READ", "SERIALIZABLE")) {
+                for (String step : List.of("ALTER TABLE tb_p DETACH PARTITION \"tb p'2\"",
+                        "ALTER TABLE tb_p ATTACH PARTITION \"tb p'2\" FOR VALUES FROM (100) TO (200)",
+                        "CREATE OR REPLACE FUNCTION \"tw'ice\"(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 * " + level.length() + "'",
+                        "CREATE OR REPLACE VIEW \"v x'\" AS SELECT pk_x, \"tw'ice\"(v) + 1 AS w FROM tb_x",
+                        "CREATE OR REPLACE VIEW \"v x'\" AS SELECT pk_x, \"tw'ice\"(v) AS w FROM tb_x",
+                        "SELECT pg_tviews_refresh(" + Rt.literal(s.replace("\"", "") + ".p") + ")")) {
+                    // a commit since the snapshot: 40001, nothing changed
+                    String before = Rt.fingerprint(setup) + value(setup, state);
+                    exec(rr, "BEGIN ISOLATION LEVEL " + level);
+                    exec(rr, "SELECT count(*) FROM tb_p");
+                    exec(other, "INSERT INTO " + s + ".tb_log VALUES (" + (++logged) + ")");
+                    assertThat(Rt.sqlState(rr, step)).as(level + ", outdated: " + step).isEqualTo("40001");
+                    exec(rr, "ROLLBACK");
+                    assertThat(Rt.fingerprint(setup) + value(setup, state)).as(step).isEqualTo(before);
+                    assertThat(Rt.driftAgainst(setup, s + ".tv_p", parts)).as(step).isZero();
+                    assertThat(Rt.driftAgainst(setup, s + ".tv_x", viewed)).as(step).isZero();
+                    // none: it runs
+                    exec(rr, "BEGIN ISOLATION LEVEL " + level);
+                    assertThat(Rt.sqlState(rr, step)).as(level + ", fresh: " + step).isNull();
+                    assertThat(Rt.sqlState(rr, "COMMIT")).isNull();
+                    assertThat(value(setup, marked)).as(step).isEqualTo(0L);
+                    assertThat(Rt.driftAgainst(setup, s + ".tv_p", parts)).as(step).isZero();
+                    assertThat(Rt.driftAgainst(setup, s + ".tv_x", viewed)).as(step).isZero();
+                }
+            }
+            // the wrong rows of 0.3.24: a writer puts a row into the partition after the snapshot, then the partition is dropped
+            exec(rr, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+            exec(rr, "SELECT count(*) FROM tb_p");
+            exec(other, "INSERT INTO " + s + ".tb_p VALUES (150, 9)");
+            assertThat(Rt.sqlState(rr, "DROP TABLE \"tb p'2\"")).isEqualTo("40001");
+            exec(rr, "ROLLBACK");
+            assertThat(Rt.driftAgainst(setup, s + ".tv_p", parts)).isZero();
+            // a child added to an inheritance source
+            String free = "SELECT f.pk_p AS pk_f, f.v FROM " + s + ".tb_free f";
+            exec(setup, "SELECT pg_tviews_create(" + Rt.literal(s + ".tv_f") + ", " + Rt.literal(free) + ")");
+            exec(setup, "CREATE TABLE tb_kid2 (pk_p int PRIMARY KEY, v int); INSERT INTO tb_kid2 VALUES (400, 5)");
+            exec(rr, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+            exec(rr, "SELECT count(*) FROM tb_free");
+            exec(other, "INSERT INTO " + s + ".tb_kid2 VALUES (401, 6)");
+            assertThat(Rt.sqlState(rr, "ALTER TABLE tb_kid2 INHERIT tb_free")).isEqualTo("40001");
+            exec(rr, "ROLLBACK");
+            exec(rr, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+            assertThat(Rt.sqlState(rr, "ALTER TABLE tb_kid2 INHERIT tb_free")).isNull();
+            assertThat(Rt.sqlState(rr, "COMMIT")).isNull();
+            assertThat(Rt.driftAgainst(setup, s + ".tv_f", free)).isZero();
+            assertThat(value(setup, "SELECT count(*) FROM " + s + ".tv_f")).isEqualTo(4L);
+            assertThat(Rt.driftAgainst(setup, s + ".tv_p", parts)).isZero();
+            assertThat(value(setup, marked)).isEqualTo(0L);
         }
     }
 
