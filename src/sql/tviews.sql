@@ -122,13 +122,21 @@ ALTER TABLE public.pg_tview_helpers ADD COLUMN IF NOT EXISTS dropping boolean NO
 -- Privileges: any role may read the catalog and create TVIEWs of its own; the rows of one owner can be
 -- changed only by members of that owner role (row-level security). The audit log and the conflict stamps
 -- are written only through the runtime's own SECURITY DEFINER functions.
+-- Whether the current role is a member of role r, false when r does not exist: pg_tview_meta.owner holds a role's name,
+-- and ALTER ROLE … RENAME (no event trigger fires for roles) left a name pg_has_role() fails on, which failed every
+-- other tenant's health check and catalog read too (0.3.24; hunt 15). The health check reports such a TVIEW (owner:<e>).
+CREATE OR REPLACE FUNCTION public.pg_tviews__member(r name) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(pg_catalog.pg_has_role(pg_catalog.to_regrole(pg_catalog.quote_ident(r)), 'MEMBER'), false)
+$$;
+
 ALTER TABLE public.pg_tview_meta ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.pg_tview_helpers ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS pg_tview_meta_read ON public.pg_tview_meta;
 DROP POLICY IF EXISTS pg_tview_meta_owner ON public.pg_tview_meta;
 CREATE POLICY pg_tview_meta_read ON public.pg_tview_meta FOR SELECT USING (true);
 CREATE POLICY pg_tview_meta_owner ON public.pg_tview_meta FOR ALL
-    USING (pg_has_role(owner, 'MEMBER')) WITH CHECK (pg_has_role(owner, 'MEMBER'));
+    USING (public.pg_tviews__member(owner)) WITH CHECK (public.pg_tviews__member(owner));
 DROP POLICY IF EXISTS pg_tview_helpers_read ON public.pg_tview_helpers;
 DROP POLICY IF EXISTS pg_tview_helpers_owner ON public.pg_tview_helpers;
 CREATE POLICY pg_tview_helpers_read ON public.pg_tview_helpers FOR SELECT USING (true);
@@ -139,13 +147,13 @@ DROP POLICY IF EXISTS pg_tview_helpers_insert ON public.pg_tview_helpers;
 DROP POLICY IF EXISTS pg_tview_helpers_update ON public.pg_tview_helpers;
 DROP POLICY IF EXISTS pg_tview_helpers_delete ON public.pg_tview_helpers;
 CREATE POLICY pg_tview_helpers_insert ON public.pg_tview_helpers FOR INSERT
-    WITH CHECK (NOT dropping AND EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND pg_has_role(m.owner, 'MEMBER')));
+    WITH CHECK (NOT dropping AND EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND public.pg_tviews__member(m.owner)));
 -- (a row marked "dropping" is deleted at once: marking is deleting, allowed wherever deleting was)
 CREATE POLICY pg_tview_helpers_update ON public.pg_tview_helpers FOR UPDATE
-    USING (NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND NOT pg_has_role(m.owner, 'MEMBER')))
-    WITH CHECK (dropping OR EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND pg_has_role(m.owner, 'MEMBER')));
+    USING (NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND NOT public.pg_tviews__member(m.owner)))
+    WITH CHECK (dropping OR EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND public.pg_tviews__member(m.owner)));
 CREATE POLICY pg_tview_helpers_delete ON public.pg_tview_helpers FOR DELETE
-    USING (NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND NOT pg_has_role(m.owner, 'MEMBER')));
+    USING (NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = pg_tview_helpers.entity AND NOT public.pg_tviews__member(m.owner)));
 REVOKE ALL ON public.pg_tview_meta, public.pg_tview_helpers, public.pg_tview_audit_log, public.pg_tview_rr_stamp FROM PUBLIC;
 -- UPDATE by column and no DELETE: LOCK TABLE in a mode above ROW EXCLUSIVE needs UPDATE, DELETE or TRUNCATE on the whole
 -- table, and 0.3.7's grants let a role with nothing but CONNECT take ACCESS EXCLUSIVE on the catalog, which every DDL
@@ -291,7 +299,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.2
 CREATE OR REPLACE FUNCTION public.pg_tviews__may_audit(op text, ent text) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT op IN ('CREATE', 'CONVERT', 'REBUILD', 'ALTER', 'DROP', 'REFRESH', 'REPAIR', 'REINSTALL', 'UPGRADE')
-       AND CASE WHEN ent IS NOT NULL THEN EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = ent AND pg_has_role(m.owner, 'MEMBER'))
+       AND CASE WHEN ent IS NOT NULL THEN EXISTS (SELECT 1 FROM public.pg_tview_meta m WHERE m.entity = ent AND public.pg_tviews__member(m.owner))
                 WHEN op = 'UPGRADE' THEN pg_has_role((SELECT c.relowner FROM pg_class c WHERE c.oid = 'public.pg_tview_audit_log'::regclass), 'MEMBER')
                 ELSE op = 'REFRESH' END;
 $$;
@@ -426,12 +434,22 @@ LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
                       AND i.indisvalid AND a.attname = key_col)
 $$;
 
+-- A TVIEW's table owned by another role than the TVIEW (ALTER TABLE … OWNER TO): its maintenance, which runs as the
+-- TVIEW's owner, may no longer write it (0.3.24 accepted it, and every write to its sources failed under an OK health
+-- check; hunt 15). NULL when the owners are the same.
+CREATE OR REPLACE FUNCTION public.pg_tviews__other_owner(m public.pg_tview_meta, tv oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format('an owner other than the TVIEW''s (%I, not %I)', r.rolname, m.owner)
+      FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = tv AND r.rolname <> m.owner
+$$;
+
 -- What else a TVIEW's table must keep (NULL when it does): the unique index on its key alone that its maintenance's
 -- upserts name, no inheritance parent and no type of its own (DDL on those reaches its columns) (since 0.3.24); and
 -- since 0.3.25 (hunt 14), nothing that changes what its maintenance's statements do: no inheritance child (a query of
 -- the table returns the child's rows too, and a key twice), no rule (DELETE … RETURNING and INSERT … ON CONFLICT fail
 -- on a table with one), no identity or generated column (an insert of the key's value fails), no enabled BEFORE row
--- trigger of the user's (it can change or skip the rows written).
+-- trigger of the user's (it can change or skip the rows written), no FORCE ROW LEVEL SECURITY (hunt 15: a restrictive
+-- policy kept rows the maintenance deleted). Row-level security without FORCE filters readers only, not its owner.
 CREATE OR REPLACE FUNCTION public.pg_tviews__table_shape(tv regclass, key_col text) RETURNS text
 LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
     SELECT nullif(concat_ws('; ',
@@ -439,6 +457,8 @@ LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
              THEN format('no unique index on its key %s alone', quote_ident(key_col)) END,
         CASE WHEN EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = tv) THEN 'an inheritance parent (INHERIT, ATTACH PARTITION)' END,
         CASE WHEN (SELECT c.reloftype FROM pg_class c WHERE c.oid = tv) <> 0 THEN 'a type of its own (OF)' END,
+        CASE WHEN (SELECT c.relforcerowsecurity FROM pg_class c WHERE c.oid = tv)
+             THEN 'FORCE ROW LEVEL SECURITY (its policies would filter what its own maintenance updates and deletes)' END,
         (SELECT 'an inheritance child: ' || string_agg(h.inhrelid::regclass::text, ', ' ORDER BY h.inhrelid::regclass::text)
            FROM pg_inherits h WHERE h.inhparent = tv HAVING count(*) > 0),
         (SELECT 'a rule: ' || string_agg(quote_ident(r.rulename), ', ' ORDER BY r.rulename)
@@ -874,7 +894,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     prev text := current_setting('role');
 BEGIN
-    IF NOT pg_has_role(owner, 'MEMBER') THEN
+    IF NOT public.pg_tviews__member(owner) THEN
         RAISE EXCEPTION 'permission denied for TVIEW %', what USING ERRCODE = '42501',
             DETAIL = format('It is owned by role %I; only members of that role may operate on it.', owner);
     END IF;
@@ -5269,7 +5289,8 @@ BEGIN
       JOIN public.pg_tview_meta m ON public.pg_tviews__relid(m.schema_name, m.table_name) = a.rel
      CROSS JOIN LATERAL (SELECT concat_ws('; ', public.pg_tviews__columns_mismatch(
                                     public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv), a.rel),
-                                  public.pg_tviews__table_shape(a.rel, m.key_column)) AS mm) x
+                                  public.pg_tviews__table_shape(a.rel, m.key_column),
+                                  public.pg_tviews__other_owner(m, a.rel)) AS mm) x
      WHERE x.mm <> '' AND current_setting('pg_tviews.busy', true) IS DISTINCT FROM 'on';
     IF tv IS NOT NULL THEN
         RAISE EXCEPTION 'this DDL takes from a TVIEW''s table what its maintenance needs: %', tv
@@ -5437,7 +5458,7 @@ BEGIN
          WHERE m.entity = ANY(affected)
          ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity
     LOOP
-        IF pg_has_role(e.owner, 'MEMBER') THEN
+        IF public.pg_tviews__member(e.owner) THEN
             PERFORM public.pg_tviews__follow_each(e.entity, 'rebuild', 'DDL');
         ELSE
             -- the role cannot recompute another owner's TVIEW: the TVIEW is marked, so its owner's health check reports it
@@ -7145,7 +7166,7 @@ BEGIN
     m := public.pg_tviews__resolve(tview);
     -- dependents the caller may operate on are recomputed too (the others follow through their triggers)
     deps := ARRAY(SELECT x.entity FROM public.pg_tviews__dependents(m.entity) x JOIN public.pg_tview_meta mm ON mm.entity = x.entity
-                   WHERE pg_has_role(mm.owner, 'MEMBER')
+                   WHERE public.pg_tviews__member(mm.owner)
                    ORDER BY public.pg_tviews__flush_rank(x.depth, x.entity) COLLATE "C", x.entity);    -- (the flushes' order: pg_tviews_refresh_all)
     PERFORM public.pg_tviews__lock_refresh_reads(m.entity || deps);
     prev := public.pg_tviews__as_owner(m.owner, m.entity);
@@ -7180,7 +7201,7 @@ DECLARE
 BEGIN
     FOR r IN SELECT o.entity, mm.owner, public.pg_tviews__relid(mm.schema_name, mm.table_name) IS NULL AS gone
                FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
-              WHERE pg_has_role(mm.owner, 'MEMBER')      -- the TVIEWs the caller may operate on
+              WHERE public.pg_tviews__member(mm.owner)      -- the TVIEWs the caller may operate on
               -- (in the order of every flush, which keeps each TVIEW's lock table: 0.3.9 went by name and deadlocked with
               -- a writer's COMMIT)
               ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity LOOP
@@ -7339,7 +7360,7 @@ BEGIN
         only_ent := (public.pg_tviews__resolve(tview)).entity;
     END IF;
     FOR r IN SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta mm ON mm.entity = o.entity
-              WHERE (only_ent IS NULL AND pg_has_role(mm.owner, 'MEMBER') AND NOT public.pg_tviews__foreign_to_session(mm.owner))
+              WHERE (only_ent IS NULL AND public.pg_tviews__member(mm.owner) AND NOT public.pg_tviews__foreign_to_session(mm.owner))
                  OR o.entity = only_ent ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity LOOP
         err := NULL;
         BEGIN
@@ -7379,7 +7400,7 @@ BEGIN
     -- adopted as its table's owner: the query then runs with that role's privileges
     prev := public.pg_tviews__as_owner(pg_get_userbyid((SELECT relowner FROM pg_class WHERE oid = format('%I.%I', p.schema_name, p.table_name)::regclass)),
                                        format('%I.%I', p.schema_name, p.table_name));
-    IF EXISTS (SELECT 1 FROM public.pg_tview_meta mm WHERE mm.entity = p.entity AND NOT pg_has_role(mm.owner, 'MEMBER')) THEN
+    IF EXISTS (SELECT 1 FROM public.pg_tview_meta mm WHERE mm.entity = p.entity AND NOT public.pg_tviews__member(mm.owner)) THEN
         RAISE EXCEPTION 'permission denied for TVIEW %', p.entity USING ERRCODE = '42501';
     END IF;
     PERFORM public.pg_tviews__drop_objects(p.entity);
@@ -7436,7 +7457,7 @@ BEGIN
     -- table's owner, or the catalog row's owner when the table is gone; never as the caller
     prev := public.pg_tviews__as_owner(coalesce(pg_get_userbyid((SELECT relowner FROM pg_class WHERE oid = to_regclass(format('%I.%I', sch, tbl)))),
                                                 m.owner, current_user), format('%I.%I', sch, tbl));
-    IF m.entity IS NOT NULL AND NOT pg_has_role(m.owner, 'MEMBER') THEN
+    IF m.entity IS NOT NULL AND NOT public.pg_tviews__member(m.owner) THEN
         RAISE EXCEPTION 'permission denied for TVIEW %', ent USING ERRCODE = '42501';
     END IF;
     PERFORM public.pg_tviews__drop_objects(ent);
@@ -7483,6 +7504,40 @@ RETURNS TABLE(sch text, tbl text, trg text) LANGUAGE sql STABLE SET search_path 
                                     WHEN d->>'relkind' = 'p' THEN ARRAY['_row', '_trn']
                                     ELSE ARRAY['_ins', '_upd', '_del', '_trn'] END) sfx
 $$;
+
+-- Whether the TVIEW's maintenance can still run as its owner (NULL) or the error it meets: its query (the privileges on
+-- every table, view and function it reads, each view's as its owner) and its statements on its table, queue and lock
+-- table (privileges, rules, a publication without a replica identity), planned as the owner with EXPLAIN, which checks
+-- all that and runs nothing. (Since 0.3.25; hunt 15: a REVOKE of EXECUTE or SELECT on what the query reads, of the
+-- owner's own privileges on its table, or ALTER TABLE … OWNER TO failed every write under an OK health check.)
+CREATE OR REPLACE FUNCTION public.pg_tviews__probe(m public.pg_tview_meta) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    nm record := public.pg_tviews__names(m.entity, m.table_name);
+    tv constant text := format('%I.%I', m.schema_name, m.table_name);
+    lk constant text := format('%I.%I', m.schema_name, nm.lk);
+    k constant text := quote_ident(m.key_column);
+    prev text;
+    q text;
+BEGIN
+    prev := public.pg_tviews__as_owner(m.owner, m.entity);
+    FOREACH q IN ARRAY ARRAY[
+        format('SELECT * FROM %I.%I', m.schema_name, nm.dv),
+        format('INSERT INTO %s SELECT * FROM %s WHERE false ON CONFLICT (%s) DO UPDATE SET %s = EXCLUDED.%s', tv, tv, k, k, k),
+        format('UPDATE %s SET %s = %s WHERE false', tv, k, k),
+        format('DELETE FROM %s WHERE false RETURNING %s', tv, k),
+        format('INSERT INTO %I.%I (scope, vals) VALUES (''all'', ''{}'')', m.schema_name, nm.q),
+        format('DELETE FROM %I.%I WHERE false RETURNING scope', m.schema_name, nm.q),
+        format('INSERT INTO %s (scope, val) VALUES (''all'', ''*'') ON CONFLICT (scope, val) DO UPDATE SET n = EXCLUDED.n + 1', lk),
+        format('DELETE FROM %s WHERE false', lk)] LOOP
+        PERFORM public.pg_tviews__owner_exec(m.schema_name, m.entity, m.table_name, 'EXPLAIN (FORMAT JSON, COSTS OFF) ' || q);
+    END LOOP;
+    PERFORM public.pg_tviews__restore_role(prev);
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    RETURN format('%s (%s)', SQLERRM, SQLSTATE);
+END
+$fn$;
 
 -- What a TVIEW's owner lacks on one of its sources for its maintenance (NULL: nothing): the source owner's privileges
 -- (its triggers are dropped and recreated, since 0.3.25 required at create), USAGE on its schema, SELECT on it. Granted at
@@ -7570,13 +7625,23 @@ BEGIN
             HINT = 'Name it as pg_tview_meta.entity does (SELECT entity FROM pg_tviews_metadata), or call pg_tviews_health_check() for all.';
     END IF;
     SELECT count(*) INTO n FROM public.pg_tview_meta mm
-     WHERE NOT pg_has_role(mm.owner, 'MEMBER') AND (only_entity IS NULL OR mm.entity = only_entity);
+     WHERE NOT public.pg_tviews__member(mm.owner) AND (only_entity IS NULL OR mm.entity = only_entity);
     IF n > 0 THEN
         status := 'OK'; component := 'other_owners'; severity := 'info';
         message := n || ' TVIEW(s) of roles that ' || current_user || ' is not a member of are not checked here (their owners or a superuser check them)';
         RETURN NEXT;
     END IF;
-    FOR m IN SELECT * FROM public.pg_tview_meta mm WHERE pg_has_role(mm.owner, 'MEMBER') AND (only_entity IS NULL OR mm.entity = only_entity)
+    -- (shown to the members of the role that owns its table, which is the renamed role, and to superusers)
+    FOR m IN SELECT * FROM public.pg_tview_meta mm WHERE pg_catalog.to_regrole(quote_ident(mm.owner)) IS NULL AND (only_entity IS NULL OR mm.entity = only_entity)
+                AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = public.pg_tviews__relid(mm.schema_name, mm.table_name) AND pg_has_role(c.relowner, 'MEMBER'))
+              ORDER BY mm.entity LOOP
+        component := 'owner:' || m.entity; status := 'ERROR'; severity := 'critical';
+        message := format('its owner role %I no longer exists (ALTER ROLE … RENAME, DROP ROLE): nobody can refresh, reinstall or drop it; a superuser names the role that owns its table: UPDATE pg_tview_meta SET owner = %L WHERE entity = %L',
+                          m.owner, (SELECT r.rolname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = public.pg_tviews__relid(m.schema_name, m.table_name)),
+                          m.entity);
+        RETURN NEXT;
+    END LOOP;
+    FOR m IN SELECT * FROM public.pg_tview_meta mm WHERE public.pg_tviews__member(mm.owner) AND (only_entity IS NULL OR mm.entity = only_entity)
               ORDER BY mm.entity LOOP
         component := 'tview:' || m.entity;
         nm := public.pg_tviews__names(m.entity, m.table_name);
@@ -7590,7 +7655,8 @@ BEGIN
         bad := public.pg_tviews__lossy_settings(m.entity);
         cols := nullif(concat_ws('; ', public.pg_tviews__columns_mismatch(public.pg_tviews__relid(m.schema_name, nm.dv),
                                                                           format('%I.%I', m.schema_name, m.table_name)::regclass),
-                                       public.pg_tviews__table_shape(format('%I.%I', m.schema_name, m.table_name)::regclass, m.key_column)), '');
+                                       public.pg_tviews__table_shape(format('%I.%I', m.schema_name, m.table_name)::regclass, m.key_column),
+                                       public.pg_tviews__other_owner(m, public.pg_tviews__relid(m.schema_name, m.table_name))), '');
         IF m.last_error LIKE 'ddl:%' THEN
             status := 'ERROR'; severity := 'critical';
             message := format('%s; its rows may be behind its sources: run pg_tviews_refresh(%L)', substr(m.last_error, 6), m.entity);
@@ -7603,7 +7669,7 @@ BEGIN
                               m.schema_name, m.table_name, m.entity);
         ELSIF cols IS NOT NULL THEN
             status := 'ERROR'; severity := 'critical';
-            message := format('table %I.%I lacks what its maintenance needs (%s): writes to its sources fail or its rows are not the query''s; give it back (ALTER TABLE: the query''s columns, a unique index on the key, no parent or type), then pg_tviews_refresh(%L)',
+            message := format('table %I.%I lacks what its maintenance needs (%s): writes to its sources fail or its rows are not the query''s; give it back (the query''s columns, a unique index on the key, the TVIEW''s owner; no parent, child, type, rule, identity column or BEFORE row trigger), then pg_tviews_refresh(%L)',
                               m.schema_name, m.table_name, cols, m.entity);
         ELSIF m.objects_hash IS DISTINCT FROM public.pg_tviews__objects_hash(m) AND m.objects_hash IS NOT NULL
               AND to_regclass(format('%I.%I', m.schema_name, nm.dv)) IS NOT NULL THEN
@@ -7672,6 +7738,22 @@ BEGIN
                        || format('; run pg_tviews_reinstall_triggers(%L)', m.entity);
         ELSE
             status := 'OK'; severity := 'info'; message := 'maintenance functions present';
+        END IF;
+        RETURN NEXT;
+
+        component := 'probe:' || m.entity;
+        IF public.pg_tviews__foreign_to_session(m.owner) THEN
+            status := 'OK'; severity := 'info';
+            message := format('not probed: its maintenance is planned as its owner %I, which a superuser''s session does not do', m.owner);
+        ELSE
+            bad := public.pg_tviews__probe(m);
+            IF bad IS NOT NULL THEN
+                status := 'ERROR'; severity := 'critical';
+                message := format('its maintenance, planned as its owner %I, fails: %s; every write to its sources fails until the cause is removed (a privilege given back, the table given back to its owner, a rule or publication dropped)',
+                                  m.owner, bad);
+            ELSE
+                status := 'OK'; severity := 'info'; message := format('its maintenance plans as its owner %I', m.owner);
+            END IF;
         END IF;
         RETURN NEXT;
 
@@ -7949,7 +8031,7 @@ BEGIN
     FOR r IN SELECT o.entity FROM public.pg_tviews__order() o LOOP
         SELECT * INTO m FROM public.pg_tview_meta WHERE entity = r.entity;
         INSERT INTO public.pg_tview_rr_stamp (entity, scope, val) VALUES (m.entity, 'all', '*') ON CONFLICT DO NOTHING;
-        IF NOT pg_has_role(m.owner, 'MEMBER') THEN
+        IF NOT public.pg_tviews__member(m.owner) THEN
             RAISE WARNING 'TVIEW %: owned by %, of which the installer is not a member; its owner runs pg_tviews_reinstall_triggers(%)',
                 m.entity, m.owner, quote_literal(m.entity);
             CONTINUE;

@@ -502,6 +502,83 @@ class SecurityTest {
     }
 
     /**
+     * Changes after the create that make the maintenance fail as its owner: EXECUTE revoked on a function the query calls,
+     * SELECT on a view it reads or on the table under that view (from the view's owner), the owner's own privileges on its
+     * table, a publication of the table without a replica identity. Every write to the sources then fails; the health
+     * check's probe (the maintenance's statements planned as the owner with EXPLAIN) names the error (0.3.24 said OK), and
+     * removing the cause recovers.
+     */
+    @Test
+    void whatTheMaintenanceCannotDoAsItsOwnerIsReported(PgDatabase db) throws Exception {
+        try (Connection su = db.connect()) {
+            exec(su, "CREATE ROLE \"pr O'wn\" LOGIN PASSWORD '" + PASSWORD + "'; CREATE ROLE pr_fx LOGIN PASSWORD '" + PASSWORD + "';"
+                    + " GRANT CONNECT ON DATABASE \"" + db.name() + "\" TO \"pr O'wn\", pr_fx; CREATE SCHEMA \"pr s|c\" AUTHORIZATION \"pr O'wn\";"
+                    + " CREATE SCHEMA pr_fx AUTHORIZATION pr_fx; GRANT USAGE ON SCHEMA pr_fx TO \"pr O'wn\"; GRANT USAGE ON SCHEMA \"pr s|c\" TO pr_fx");
+        }
+        String q = "SELECT p.pk_post, p.title, pr_fx.\"up'\"(u.name) AS name FROM \"pr s|c\".tb_post p JOIN pr_fx.v_user u ON u.pk_user = p.fk_user";
+        String probe = "SELECT string_agg(message, '; ') FROM pg_tviews_health_check() WHERE status = 'ERROR'";
+        try (Connection own = as(db, "pr O'wn"); Connection fx = as(db, "pr_fx"); Connection su = db.connect()) {
+            exec(own, "CREATE TABLE \"pr s|c\".tb_user (pk_user int PRIMARY KEY, name text); CREATE TABLE \"pr s|c\".tb_post (pk_post int PRIMARY KEY, fk_user int, title text);"
+                    + " INSERT INTO \"pr s|c\".tb_user VALUES (1, 'a'), (2, 'b'); INSERT INTO \"pr s|c\".tb_post VALUES (1, 1, 'x'), (2, 2, 'y');"
+                    + " GRANT SELECT ON \"pr s|c\".tb_user TO pr_fx");
+            exec(fx, "CREATE FUNCTION pr_fx.\"up'\"(t text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT upper(t)';"
+                    + " CREATE VIEW pr_fx.v_user AS SELECT pk_user, name FROM \"pr s|c\".tb_user; GRANT SELECT ON pr_fx.v_user TO \"pr O'wn\"");
+            exec(own, "SELECT pg_tviews_create('\"pr s|c\".tv_post', " + Rt.literal(q) + ")");
+            assertThat(value(own, probe)).isNull();
+            String write = "UPDATE \"pr s|c\".tb_user SET name = name || 'x' WHERE pk_user = 1";
+            for (String[] c : List.of(
+                    new String[] {"fx", "REVOKE EXECUTE ON FUNCTION pr_fx.\"up'\"(text) FROM PUBLIC", "GRANT EXECUTE ON FUNCTION pr_fx.\"up'\"(text) TO PUBLIC", "permission denied for function"},
+                    new String[] {"fx", "REVOKE SELECT ON pr_fx.v_user FROM \"pr O'wn\"", "GRANT SELECT ON pr_fx.v_user TO \"pr O'wn\"", "permission denied for view v_user"},
+                    new String[] {"own", "REVOKE SELECT ON \"pr s|c\".tb_user FROM pr_fx", "GRANT SELECT ON \"pr s|c\".tb_user TO pr_fx", "permission denied for table tb_user"},
+                    new String[] {"own", "REVOKE UPDATE ON \"pr s|c\".tv_post FROM \"pr O'wn\"", "GRANT UPDATE ON \"pr s|c\".tv_post TO \"pr O'wn\"", "permission denied for table tv_post"},
+                    new String[] {"su", "CREATE PUBLICATION \"pr p'ub\" FOR TABLE \"pr s|c\".tv_post; ALTER TABLE \"pr s|c\".tv_post REPLICA IDENTITY NOTHING",
+                            "DROP PUBLICATION \"pr p'ub\"; ALTER TABLE \"pr s|c\".tv_post REPLICA IDENTITY DEFAULT", "publishes updates"})) {
+                Connection by = c[0].equals("fx") ? fx : c[0].equals("own") ? own : su;
+                exec(by, c[1]);
+                assertThat(Rt.sqlState(own, write)).as(c[1]).isIn("42501", "55000");
+                assertThat(value(own, probe)).as(c[1]).asString().contains("planned as its owner").contains(c[3]);
+                exec(by, c[2]);
+                assertThat(value(own, probe)).as(c[2]).isNull();
+                assertThat(Rt.sqlState(own, write)).as(c[2]).isNull();
+            }
+            assertThat(Rt.driftAgainst(own, "\"pr s|c\".tv_post", q)).isZero();
+        }
+    }
+
+    /**
+     * ALTER ROLE … RENAME of a TVIEW's owner (no event trigger fires for roles): pg_tview_meta.owner keeps the old name.
+     * 0.3.24 then failed every health check and catalog read with 42704, another tenant's too. Now the others' checks
+     * work, the health check names the TVIEW (owner:<e>) with the statement that repairs it, and after it the renamed
+     * owner operates its TVIEW again; writes were maintained throughout.
+     */
+    @Test
+    void aRenamedOwnerRoleIsReportedAndBreaksNoOtherTenant(PgDatabase db) throws Exception {
+        try (Connection su = db.connect()) {
+            exec(su, "CREATE ROLE \"rn O'ld\" LOGIN PASSWORD '" + PASSWORD + "'; CREATE ROLE rn_other LOGIN PASSWORD '" + PASSWORD + "';"
+                    + " GRANT CONNECT ON DATABASE \"" + db.name() + "\" TO \"rn O'ld\", rn_other;"
+                    + " CREATE SCHEMA rn_a AUTHORIZATION \"rn O'ld\"; CREATE SCHEMA rn_b AUTHORIZATION rn_other");
+        }
+        try (Connection a = as(db, "rn O'ld"); Connection b = as(db, "rn_other"); Connection su = db.connect()) {
+            exec(a, "CREATE TABLE rn_a.tb_a (pk_a int PRIMARY KEY, v text); INSERT INTO rn_a.tb_a VALUES (1, 'x');"
+                    + " SELECT pg_tviews_create('rn_a.tv_a', 'SELECT t.pk_a, t.v FROM rn_a.tb_a t')");
+            exec(b, "CREATE TABLE rn_b.tb_b (pk_b int PRIMARY KEY, v text); INSERT INTO rn_b.tb_b VALUES (1, 'x');"
+                    + " SELECT pg_tviews_create('rn_b.tv_b', 'SELECT t.pk_b, t.v FROM rn_b.tb_b t')");
+            exec(su, "ALTER ROLE \"rn O'ld\" RENAME TO \"rn N'ew\"");
+            assertThat(value(b, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR'")).as("another tenant").isEqualTo(0L);
+            exec(a, "UPDATE rn_a.tb_a SET v = 'y'");
+            assertThat(Rt.sqlState(a, "SELECT pg_tviews_refresh('rn_a.a')")).isEqualTo("42501");
+            assertThat(value(a, "SELECT string_agg(component, ',') FROM pg_tviews_health_check() WHERE status = 'ERROR'")).isEqualTo("owner:rn_a.a");
+            String fix = value(su, "SELECT message FROM pg_tviews_health_check() WHERE component = 'owner:rn_a.a' AND status = 'ERROR'").toString();
+            assertThat(fix).contains("no longer exists");
+            exec(su, fix.substring(fix.indexOf("UPDATE pg_tview_meta")));
+            assertThat(Rt.sqlState(a, "SELECT pg_tviews_refresh('rn_a.a')")).isNull();
+            assertThat(value(a, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR'")).isEqualTo(0L);
+            assertThat(Rt.driftAgainst(a, "rn_a.tv_a", "SELECT t.pk_a, t.v FROM rn_a.tb_a t")).isZero();
+            assertThat(Rt.sqlState(a, "SELECT pg_tviews_drop('rn_a.a')")).isNull();
+        }
+    }
+
+    /**
      * Row-level security on a partition or an inheritance child of a source: a query of the parent applies the parent's
      * policies only, so the maintenance needs no pinned setting for it and the health check stays OK (0.3.24 reported
      * "does not pin settings its query now depends on" until a reinstall); the parent's own ENABLE ROW LEVEL SECURITY is
