@@ -6761,6 +6761,7 @@ DECLARE
     r jsonb;
     saved jsonb;
     am text;
+    oh text;
 BEGIN
     PERFORM set_config('pg_tviews.busy', 'on', true);      -- the DDL event trigger ignores the runtime's own DDL
     IF to_regclass(dv) IS NOT NULL THEN
@@ -6771,6 +6772,11 @@ BEGIN
     PERFORM public.pg_tviews__check_cycle(ent, tbl, ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')));
     PERFORM public.pg_tviews__refuse_untraceable(a, sch, tbl);
     PERFORM public.pg_tviews__lock_sources(a->'dependencies');
+    -- the digest of the functions and types the query uses, taken before the rows are and compared after: a function
+    -- replaced and committed by another session during the fill (functions take no lock) leaves a digest the health check
+    -- reports (0.3.24 took it after the fill, from the new body, and said OK over rows of the old one; hunt 15)
+    oh := public.pg_tviews__objects_hash(jsonb_populate_record(NULL::public.pg_tview_meta,
+                                                               jsonb_build_object('entity', ent, 'schema_name', sch, 'table_name', tbl)));
     k := a->>'key_column';
     -- the rows computed now as maintenance computes them: under options.settings (0.3.19 filled the table under the
     -- session's settings, and kept options.settings from the first write on)
@@ -6854,7 +6860,11 @@ BEGIN
     IF adopt THEN
         EXECUTE format('SELECT %I.%I(false)', sch, nm.fr) INTO n;
     END IF;
-    UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm) WHERE mm.entity = ent;
+    UPDATE public.pg_tview_meta mm
+       SET objects_hash = CASE WHEN oh = public.pg_tviews__objects_hash(jsonb_populate_record(NULL::public.pg_tview_meta,
+                                          jsonb_build_object('entity', ent, 'schema_name', sch, 'table_name', tbl)))
+                               THEN public.pg_tviews__objects_hash(mm) ELSE 'v5:changed while its rows were computed' END
+     WHERE mm.entity = ent;
     n := (public.pg_tviews__owner_exec(sch, ent, tbl, format('SELECT to_jsonb(count(*)) FROM %I.%I', sch, tbl)))::bigint;
     PERFORM public.pg_tviews__audit(op, ent, jsonb_build_object('table', format('%I.%I', sch, tbl), 'definition', query,
             'options', coalesce(options, '{}'), 'dependencies', a->'dependencies',
@@ -7111,6 +7121,7 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__full(m public.pg_tview_meta, force 
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     n bigint;
+    oh text;
 BEGIN
     PERFORM public.pg_tviews__no_foreign_superuser(m.entity);
     IF to_regprocedure(format('%I.%I(boolean, boolean)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr)) IS NULL
@@ -7118,9 +7129,12 @@ BEGIN
         PERFORM public.pg_tviews__ensure_def_view(m);
         PERFORM public.pg_tviews__install_objects(m.entity);
     END IF;
+    -- the rows are now computed with the functions and types as they are: as they were before the rows were (see build)
+    oh := public.pg_tviews__objects_hash(m);
     EXECUTE format('SELECT %I.%I($1)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr) INTO n USING force;
-    -- the rows are now computed with the functions and types as they are
-    UPDATE public.pg_tview_meta mm SET last_refreshed_at = now(), objects_hash = public.pg_tviews__objects_hash(mm),
+    UPDATE public.pg_tview_meta mm SET last_refreshed_at = now(),
+           objects_hash = CASE WHEN oh = public.pg_tviews__objects_hash(m) THEN public.pg_tviews__objects_hash(mm)
+                               ELSE 'v5:changed while its rows were computed' END,
            last_error = CASE WHEN mm.last_error = public.pg_tviews__recompute_owed() THEN NULL ELSE mm.last_error END
      WHERE mm.entity = m.entity;
     -- recomputed: rows of tables dropped unnoticed are gone, and so is the health check's reason to report them
