@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.25
+-- tviews-runtime-version: 0.3.26
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -288,7 +288,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.25'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.26'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -4825,6 +4825,23 @@ BEGIN
 END
 $fn$;
 
+-- Whether this transaction already holds a TVIEW's lock table in SHARE ROW EXCLUSIVE mode, under REPEATABLE READ or
+-- SERIALIZABLE (that mode only: a lock table created or recreated in this transaction is held in ACCESS EXCLUSIVE
+-- mode, and proves nothing). The runtime takes that lock at these levels only right before it checks
+-- pg_tviews__commits_after_snapshot(), and fails with 40001 when the check says yes; holding it therefore proves the
+-- check passed, and since then no flush of that TVIEW could commit. A full refresh at COMMIT queued by a TRUNCATE under
+-- REPEATABLE READ reads this and does not count commits made since by unrelated transactions (a lock taken in a
+-- subtransaction that was rolled back is no longer held, and the check runs again). False under READ COMMITTED.
+CREATE OR REPLACE FUNCTION public.pg_tviews__holds_refresh_lock(rel regclass) RETURNS boolean
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT current_setting('transaction_isolation') <> 'read committed'
+       AND EXISTS (SELECT 1 FROM pg_locks l
+                    WHERE l.locktype = 'relation' AND l.pid = pg_backend_pid() AND l.granted
+                      AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+                      AND l.relation = rel
+                      AND l.mode = 'ShareRowExclusiveLock')
+$fn$;
+
 -- The session's temporary relations and types, as a fingerprint (count and newest OID of each)
 CREATE OR REPLACE FUNCTION public.pg_tviews__temp_objects() RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -6022,15 +6039,17 @@ SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_c bigint;
     _tv_changed text[];
+    _tv_held boolean;
     _tv_fl0 text := coalesce(current_setting('pg_tviews.flushing', true), '');
     _tv_tmp0 text := public.pg_tviews__temp_objects();
 BEGIN%9$s
     IF current_setting('transaction_isolation') = 'read committed' OR NOT %6$L::boolean THEN
+        _tv_held := public.pg_tviews__holds_refresh_lock(%5$L::regclass);
         LOCK TABLE %5$s IN SHARE ROW EXCLUSIVE MODE;     -- waits for keyed flushes in progress, blocks new ones
         -- only a TVIEW with a fully refreshed source has keyed writers that leave a trace on the 'all' row; for the others a
         -- snapshot older than a commit may miss what a writer put in the TVIEW (0.3.23 ran it: a row inserted by a writer
         -- its snapshot could not see was kept, deleted ones came back; 0.3.24 refused it at these levels whatever the case)
-        IF current_setting('transaction_isolation') <> 'read committed' AND public.pg_tviews__commits_after_snapshot() THEN
+        IF current_setting('transaction_isolation') <> 'read committed' AND NOT _tv_held AND public.pg_tviews__commits_after_snapshot() THEN
             RAISE EXCEPTION 'could not serialize a full refresh of %%: a transaction committed after this %% transaction''s snapshot', %7$L, upper(current_setting('transaction_isolation'))
                   USING ERRCODE = '40001',
                         DETAIL = 'Its snapshot cannot see what that transaction wrote; recomputed from it, the TVIEW could keep or lose rows wrongly.',
@@ -6323,6 +6342,7 @@ CREATE OR REPLACE FUNCTION %1$I.%2$I() RETURNS trigger LANGUAGE plpgsql SECURITY
 SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
     _tv_x text;
+    _tv_held boolean;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         -- the lock the full refresh takes at COMMIT, taken now: until then the TRUNCATE holds its table's ACCESS
@@ -6334,12 +6354,18 @@ BEGIN
             UPDATE %5$s SET n = n + 1 WHERE scope = 'all';
         ELSE
             -- its keyed writers leave no trace on the 'all' row, and TRUNCATE is not MVCC-safe: a snapshot that cannot
-            -- see a row another writer committed since would keep that row's TVIEW row (0.3.23 did, at COMMIT)
-            RAISE EXCEPTION 'TRUNCATE of %%.%% cannot run under %%: TVIEW %% would be refreshed fully from a snapshot that cannot see other writers'' rows',
-                  TG_TABLE_SCHEMA, TG_TABLE_NAME, upper(current_setting('transaction_isolation')), %7$L
-              USING ERRCODE = '0A000',
-                    DETAIL = 'Rows another transaction committed since this one began would be truncated from the table but kept in the TVIEW.',
-                    HINT = 'TRUNCATE in a READ COMMITTED transaction, or DELETE (maintained by key, 40001 on a conflict).';
+            -- see a row another writer committed since would keep that row's TVIEW row (0.3.23 did, at COMMIT; 0.3.24
+            -- refused it whatever the case). With the lock held and no commit since the snapshot, the refresh at COMMIT
+            -- reads what READ COMMITTED would, and holding the lock tells it so (pg_tviews__holds_refresh_lock).
+            _tv_held := public.pg_tviews__holds_refresh_lock(%5$L::regclass);
+            LOCK TABLE %5$s IN SHARE ROW EXCLUSIVE MODE;
+            IF NOT _tv_held AND public.pg_tviews__commits_after_snapshot() THEN
+                RAISE EXCEPTION 'could not serialize TRUNCATE of %%.%%: a transaction committed after this %% transaction''s snapshot, and TVIEW %% is refreshed fully from it',
+                      TG_TABLE_SCHEMA, TG_TABLE_NAME, upper(current_setting('transaction_isolation')), %7$L
+                  USING ERRCODE = '40001',
+                        DETAIL = 'Rows that transaction wrote would be truncated from the table but kept in the TVIEW, or lost from it.',
+                        HINT = 'Retry the transaction, or TRUNCATE in READ COMMITTED, or DELETE (maintained by key).';
+            END IF;
         END IF;
     END IF;
     INSERT INTO %3$s (scope, vals) VALUES ('all', '{}');%4$s
@@ -6773,8 +6799,8 @@ BEGIN
     PERFORM public.pg_tviews__refuse_untraceable(a, sch, tbl);
     PERFORM public.pg_tviews__lock_sources(a->'dependencies');
     -- the digest of the functions and types the query uses, taken before the rows are and compared after: a function
-    -- replaced and committed by another session during the fill (functions take no lock) leaves a digest the health check
-    -- reports (0.3.24 took it after the fill, from the new body, and said OK over rows of the old one; hunt 15)
+    -- replaced and committed by another session during the fill (functions take no lock) fails the create with 40001
+    -- (0.3.24 took it after the fill, from the new body, and said OK over rows of the old one; hunt 15)
     oh := public.pg_tviews__objects_hash(jsonb_populate_record(NULL::public.pg_tview_meta,
                                                                jsonb_build_object('entity', ent, 'schema_name', sch, 'table_name', tbl)));
     k := a->>'key_column';
@@ -6860,11 +6886,9 @@ BEGIN
     IF adopt THEN
         EXECUTE format('SELECT %I.%I(false)', sch, nm.fr) INTO n;
     END IF;
-    UPDATE public.pg_tview_meta mm
-       SET objects_hash = CASE WHEN oh = public.pg_tviews__objects_hash(jsonb_populate_record(NULL::public.pg_tview_meta,
-                                          jsonb_build_object('entity', ent, 'schema_name', sch, 'table_name', tbl)))
-                               THEN public.pg_tviews__objects_hash(mm) ELSE 'v5:changed while its rows were computed' END
-     WHERE mm.entity = ent;
+    PERFORM public.pg_tviews__refuse_changed_objects(ent, oh, public.pg_tviews__objects_hash(jsonb_populate_record(NULL::public.pg_tview_meta,
+                                          jsonb_build_object('entity', ent, 'schema_name', sch, 'table_name', tbl))));
+    UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm) WHERE mm.entity = ent;
     n := (public.pg_tviews__owner_exec(sch, ent, tbl, format('SELECT to_jsonb(count(*)) FROM %I.%I', sch, tbl)))::bigint;
     PERFORM public.pg_tviews__audit(op, ent, jsonb_build_object('table', format('%I.%I', sch, tbl), 'definition', query,
             'options', coalesce(options, '{}'), 'dependencies', a->'dependencies',
@@ -7117,6 +7141,23 @@ $fn$;
 -- ---------------------------------------------------------------------------------------------
 -- Refresh, consistency, repair
 -- ---------------------------------------------------------------------------------------------
+-- The digest of a TVIEW's functions and types taken before its rows were computed (create, refresh) against the one
+-- taken after: another transaction replaced one of them in between (CREATE OR REPLACE FUNCTION takes no lock, and while
+-- a TVIEW is being created no event trigger can see it), and the rows may hold the old body's values. 0.3.24 took the
+-- digest after the rows and said OK; 0.3.25 stored a digest the health check reported; since 0.3.26 the create or
+-- refresh fails with 40001 and changes nothing.
+CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_changed_objects(ent text, before text, after text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF before IS DISTINCT FROM after THEN
+        RAISE EXCEPTION 'a function or type the query of TVIEW % reads was replaced by another transaction while its rows were computed', ent
+            USING ERRCODE = '40001',
+                  DETAIL = 'The rows may hold what the replaced definition returned.',
+                  HINT = 'Retry: the next run computes them with the definition as it is now.';
+    END IF;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__full(m public.pg_tview_meta, force boolean) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -7132,9 +7173,9 @@ BEGIN
     -- the rows are now computed with the functions and types as they are: as they were before the rows were (see build)
     oh := public.pg_tviews__objects_hash(m);
     EXECUTE format('SELECT %I.%I($1)', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).fr) INTO n USING force;
+    PERFORM public.pg_tviews__refuse_changed_objects(m.entity, oh, public.pg_tviews__objects_hash(m));
     UPDATE public.pg_tview_meta mm SET last_refreshed_at = now(),
-           objects_hash = CASE WHEN oh = public.pg_tviews__objects_hash(m) THEN public.pg_tviews__objects_hash(mm)
-                               ELSE 'v5:changed while its rows were computed' END,
+           objects_hash = public.pg_tviews__objects_hash(mm),
            last_error = CASE WHEN mm.last_error = public.pg_tviews__recompute_owed() THEN NULL ELSE mm.last_error END
      WHERE mm.entity = m.entity;
     -- recomputed: rows of tables dropped unnoticed are gone, and so is the health check's reason to report them
