@@ -2547,6 +2547,25 @@ BEGIN
 END
 $fn$;
 
+-- GROUPING SETS, ROLLUP and CUBE (anywhere in the query): each grouping set gives rows of its own, with NULL in the
+-- columns it does not group by, and a key built from those columns (coalesce(region, '*') || '/' || ...) is not a key any
+-- lineage maps a changed row to. Refused; with options.uncascaded_policy = 'full_refresh' every source is refreshed in
+-- full (since 0.3.26; 0.3.25 refused them whatever the policy).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_grouping_sets(lin jsonb, acc jsonb, policy text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF acc->>'grouping_sets' IS DISTINCT FROM 'true' THEN
+        RETURN lin;
+    ELSIF policy IS DISTINCT FROM 'full_refresh' THEN
+        RAISE EXCEPTION 'GROUPING SETS, ROLLUP and CUBE are not maintained by key in a TVIEW definition' USING ERRCODE = '0A000',
+            DETAIL = 'Each grouping set gives rows of its own, NULL in the columns it does not group by.',
+            HINT = 'Write one UNION ALL branch per grouping set, keyed so that the branches'' keys differ (''total'', or an expression per branch), which is maintained by key; or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when a source changes.';
+    END IF;
+    RETURN (SELECT jsonb_object_agg(e.k, jsonb_set(jsonb_set(e.x, '{paths}', '[]'), '{unlinked}', (e.x->'unlinked') || '["grouping sets"]'))
+              FROM jsonb_each(lin) e(k, x));
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_query(q jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -2571,12 +2590,11 @@ BEGIN
     IF q->>'hasForUpdate' = 'true' THEN
         RAISE EXCEPTION 'FOR UPDATE/SHARE is not supported in a TVIEW definition' USING ERRCODE = '0A000';
     END IF;
-    -- GROUP BY () over aggregates is one group of all rows: the same as no GROUP BY, which the analysis proves
+    -- GROUP BY () over aggregates is one group of all rows: the same as no GROUP BY, which the analysis proves. Other
+    -- grouping sets are followed by no key: noted here, refused or refreshed fully by pg_tviews__an_grouping_sets
     IF q ? 'groupingSets' AND (q->>'hasAggs' IS DISTINCT FROM 'true'
                                OR EXISTS (SELECT 1 FROM jsonb_array_elements(q->'groupingSets') g WHERE g->>'kind' <> '0')) THEN
-        RAISE EXCEPTION 'GROUPING SETS, ROLLUP and CUBE are not supported in a TVIEW definition' USING ERRCODE = '0A000',
-            DETAIL = 'Each grouping set gives rows of its own, NULL in the columns it does not group by.',
-            HINT = 'Write one UNION ALL branch per grouping set, keyed so that the branches'' keys differ (''total'', or an expression per branch).';
+        acc := acc || '{"grouping_sets": true}';
     END IF;
     ctes := ctes || jsonb_build_array(coalesce(q->'cteList', '[]'));
     IF q ? 'setOperations' THEN
@@ -3973,6 +3991,7 @@ BEGIN
     acc := public.pg_tviews__an_query(acc, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
     lin := public.pg_tviews__an_lineage(acc, key_attno, kx);
     lin := public.pg_tviews__an_resolve_x(lin, acc, v, prove, ent, key_type);
+    lin := public.pg_tviews__an_grouping_sets(lin, acc, policy);
 
     -- hop identities (lock classes), and the near side of every hop
     FOR src IN SELECT x FROM jsonb_each(lin) e(k, x) LOOP
@@ -7623,6 +7642,7 @@ DECLARE
     nm record;
     cur text;
     a jsonb;
+    src oid;
 BEGIN
     status := 'OK'; component := 'runtime_version'; severity := 'info';
     message := 'TVIEW runtime ' || public.pg_tviews_version() || ' installed';
@@ -7835,7 +7855,8 @@ BEGIN
         -- on every inheritance child / partition
         FOR d IN SELECT x FROM jsonb_array_elements(coalesce(a->'dependencies', m.dependencies)) x LOOP
             component := format('source:%s:%s.%s', m.entity, d->>'schema', d->>'table');
-            IF public.pg_tviews__relid(d->>'schema', d->>'table') IS NULL THEN
+            src := public.pg_tviews__relid(d->>'schema', d->>'table');
+            IF src IS NULL THEN
                 status := 'ERROR'; severity := 'critical';
                 message := format('source table %I.%I no longer exists; drop the TVIEW or recreate the source', d->>'schema', d->>'table');
                 RETURN NEXT;
@@ -7843,7 +7864,7 @@ BEGIN
             END IF;
             -- (a role change after the create: the maintenance runs as the owner, so writes to the source failed with 42501
             -- under an OK health check in 0.3.24; looked up without the schema's USAGE, which the owner may have lost)
-            bad := public.pg_tviews__owner_lacks(m.owner, public.pg_tviews__relid(d->>'schema', d->>'table'));
+            bad := public.pg_tviews__owner_lacks(m.owner, src);
             IF bad IS NOT NULL THEN
                 status := 'ERROR'; severity := 'critical';
                 message := format('its owner %I %s, which its maintenance runs with: writes to the source fail (42501) where the maintenance reads it, and regenerating or dropping the TVIEW fails; give them back, or recreate the TVIEW as a role that has them',
