@@ -57,6 +57,16 @@ class LineageTest {
         }
 
         /** Inside a transaction the writer reads its own changes after pg_tviews_flush(); other sessions and commits never need it. */
+        /** Runs each write on w and checks every TVIEW after each one that leaves w outside a transaction. */
+        void replay(Connection w, String... writes) throws SQLException {
+            for (String sql : writes) {
+                exec(w, sql);
+                if (value(w, "SELECT pg_current_xact_id_if_assigned() IS NULL").equals(Boolean.TRUE)) {
+                    check(sql);
+                }
+            }
+        }
+
         void check(String after) throws SQLException {
             if (value(c, "SELECT pg_current_xact_id_if_assigned() IS NOT NULL").equals(Boolean.TRUE)) {
                 exec(c, "SELECT pg_tviews_flush()");
@@ -336,12 +346,7 @@ class LineageTest {
                 "DELETE FROM l17.tb_b", "INSERT INTO l17.tb_b VALUES (3, 1), (3, 2)", "BEGIN", "DELETE FROM l17.\"tb 'a|\" WHERE i > 1",
                 "SAVEPOINT s", "DELETE FROM l17.\"tb 'a|\"", "ROLLBACK TO SAVEPOINT s", "COMMIT", "TRUNCATE l17.\"tb 'a|\"",
                 "INSERT INTO l17.\"tb 'a|\" VALUES (3, 7)", "UPDATE l17.tb_b SET i = 4"};
-            for (String sql : writes) {
-                exec(w, sql);
-                if (value(w, "SELECT pg_current_xact_id_if_assigned() IS NULL").equals(Boolean.TRUE)) {
-                    oracle.check(sql);
-                }
-            }
+            oracle.replay(w, writes);
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l17%'")).isEqualTo(0L);
             // one row per key still: a constant key over groups is a duplicate key, named
             assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l17.tv_groups', $q$SELECT 1 AS pk_groups, count(*) AS n FROM l17.tb_b b GROUP BY b.k$q$)"))
@@ -379,12 +384,7 @@ class LineageTest {
                 "DELETE FROM l33.\"tb sa'le|\" WHERE pk = 2", "BEGIN", "INSERT INTO l33.\"tb sa'le|\" VALUES (5, 'apac', 'c', 7)", "SAVEPOINT s",
                 "DELETE FROM l33.\"tb sa'le|\"", "ROLLBACK TO SAVEPOINT s", "UPDATE l33.\"tb sa'le|\" SET product = 'a'", "COMMIT",
                 "TRUNCATE l33.\"tb sa'le|\"", "INSERT INTO l33.\"tb sa'le|\" VALUES (6, 'eu', 'c', 5)"};
-            for (String sql : writes) {
-                exec(w, sql);
-                if (value(w, "SELECT pg_current_xact_id_if_assigned() IS NULL").equals(Boolean.TRUE)) {
-                    oracle.check(sql);
-                }
-            }
+            oracle.replay(w, writes);
             // a product named '*' gives eu/* twice (the product and the region's subtotal); a NULL key column, NULL
             assertThat(Rt.sqlState(w, "INSERT INTO l33.\"tb sa'le|\" VALUES (7, 'eu', '*', 1)")).isEqualTo("23505");
             exec(c, "CREATE TABLE tb_g (pk int PRIMARY KEY, g text); INSERT INTO tb_g VALUES (1, 'x')");
