@@ -1509,18 +1509,25 @@ END
 $fn$;
 
 -- Aggregates whose result may depend on the order of their input rows: the built-in ones that collect them (array_agg,
--- string_agg, json[b]_agg, json[b]_object_agg, which keeps the last value of a repeated key, xmlagg), and every plain
--- aggregate of the user's, whose code the runtime cannot read (a first() or last() aggregate is order-dependent; one
--- that is not loses nothing by an ORDER BY that tells its rows apart).
+-- string_agg, json[b]_agg, json[b]_object_agg, which keeps the last value of a repeated key, xmlagg), those that add
+-- float4 / float8 values (sum, avg and the statistics: each addition rounds, so another order gives another last digit:
+-- 0.3 + 0.2 + 0.1 is 0.6, 0.1 + 0.2 + 0.3 is 0.6000000000000001; 0.3.25 accepted them, and a keyed recompute read
+-- through an index disagreed with the query, hunt 16), and every plain aggregate of the user's, whose code the runtime
+-- cannot read (a first() or last() aggregate is order-dependent; one that is not loses nothing by an ORDER BY that
+-- tells its rows apart).
 CREATE OR REPLACE FUNCTION public.pg_tviews__order_dependent_agg(f oid) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_aggregate a ON a.aggfnoid = p.oid
                     WHERE p.oid = f
                       AND (p.pronamespace = 'pg_catalog'::regnamespace
-                           AND p.proname IN ('array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_agg_strict', 'jsonb_agg_strict',
-                                             'json_object_agg', 'jsonb_object_agg', 'json_object_agg_strict', 'jsonb_object_agg_strict',
-                                             'json_object_agg_unique', 'jsonb_object_agg_unique', 'json_object_agg_unique_strict',
-                                             'jsonb_object_agg_unique_strict', 'xmlagg', 'json_objectagg', 'json_arrayagg')
+                           AND (p.proname IN ('array_agg', 'string_agg', 'json_agg', 'jsonb_agg', 'json_agg_strict', 'jsonb_agg_strict',
+                                              'json_object_agg', 'jsonb_object_agg', 'json_object_agg_strict', 'jsonb_object_agg_strict',
+                                              'json_object_agg_unique', 'jsonb_object_agg_unique', 'json_object_agg_unique_strict',
+                                              'jsonb_object_agg_unique_strict', 'xmlagg', 'json_objectagg', 'json_arrayagg')
+                                OR p.proname IN ('sum', 'avg', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp',
+                                                 'corr', 'covar_pop', 'covar_samp', 'regr_avgx', 'regr_avgy', 'regr_intercept', 'regr_r2',
+                                                 'regr_slope', 'regr_sxx', 'regr_sxy', 'regr_syy')
+                                   AND p.proargtypes::oid[] && ARRAY['float4'::regtype, 'float8'::regtype]::oid[])
                            OR p.pronamespace <> 'pg_catalog'::regnamespace AND a.aggkind = 'n'));
 $$;
 
@@ -3111,7 +3118,7 @@ BEGIN
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'the result of % may depend on the order rows are read in, which differs between a full and a keyed recompute', bad
             USING ERRCODE = '0A000',
-            HINT = 'Give the aggregate an ORDER BY that makes its order total, e.g. jsonb_agg(x ORDER BY x.pk) (an aggregate of your own whose result does not depend on the order loses nothing by one).';
+            HINT = 'Give the aggregate an ORDER BY that makes its order total, e.g. jsonb_agg(x ORDER BY x.pk) (an aggregate of your own whose result does not depend on the order loses nothing by one). A sum, avg or statistic of float4 / float8 values rounds at each addition: add them as numeric (sum(x::numeric)), or in a total order (sum(x ORDER BY x.pk)).';
     END IF;
 END
 $fn$;
@@ -4512,14 +4519,22 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT oid FROM rels WHERE oid IS NOT NULL
 $$;
 
--- Whether definition view dv, or a view it reads, tests for NULL (IS [NOT] NULL, IS [NOT] DISTINCT FROM NULL, on a
--- column or a row) or calls a function that is not built in (an inlined SQL function may test for NULL)
+-- Whether the plan of definition view dv may say "k IS NOT NULL": dv or a view it reads tests for NULL (IS [NOT] NULL,
+-- IS [NOT] DISTINCT FROM NULL, on a column or a row) or calls a function that is not built in (an inlined SQL function
+-- may test for NULL); or it compares a column with itself (e.k = e.k), directly or through a LATERAL subquery that
+-- selects the outer column (JOIN LATERAL (SELECT e.k AS id) x ON x.id = e.k), which the planner turns into
+-- "e.k IS NOT NULL"; or it reads a table with row-level security, whose policies (now or added later) may test for NULL.
+-- (0.3.25 looked for the NULL tests only: the last three lost a DEFAULT partition's rows; hunt 16.)
 CREATE OR REPLACE FUNCTION public.pg_tviews__dv_null_tests(dv oid) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM public.pg_tviews__view_closure(dv) rels(oid) JOIN pg_rewrite r ON r.ev_class = rels.oid
-                    WHERE r.ev_action::text ~ E'\\{NULLTEST '
-                       OR EXISTS (SELECT 1 FROM regexp_matches(r.ev_action::text, ':(funcid|opfuncid) ([0-9]+)', 'g') f
-                                   WHERE f[2]::oid >= 16384));
+                    CROSS JOIN LATERAL (SELECT regexp_replace(r.ev_action::text, ' :location -?[0-9]+', '', 'g') AS tree) x
+                    WHERE x.tree ~ E'\\{NULLTEST '
+                       OR x.tree ~ ' :lateral true '
+                       OR x.tree ~ E':args \\((\\{VAR [^{}]*\\}) \\1\\)'
+                       OR EXISTS (SELECT 1 FROM regexp_matches(x.tree, ':(funcid|opfuncid) ([0-9]+)', 'g') f
+                                   WHERE f[2]::oid >= 16384))
+        OR EXISTS (SELECT 1 FROM public.pg_tviews__view_closure(dv) rels(oid) JOIN pg_class c ON c.oid = rels.oid WHERE c.relrowsecurity);
 $$;
 
 -- A statement over a set of values held in variable var, as "head <predicate> tail" (no placeholder: identifiers

@@ -56,7 +56,6 @@ class LineageTest {
             return this;
         }
 
-        /** Inside a transaction the writer reads its own changes after pg_tviews_flush(); other sessions and commits never need it. */
         /** Runs each write on w and checks every TVIEW after each one that leaves w outside a transaction. */
         void replay(Connection w, String... writes) throws SQLException {
             for (String sql : writes) {
@@ -67,6 +66,7 @@ class LineageTest {
             }
         }
 
+        /** Inside a transaction the writer reads its own changes after pg_tviews_flush(); other sessions and commits never need it. */
         void check(String after) throws SQLException {
             if (value(c, "SELECT pg_current_xact_id_if_assigned() IS NOT NULL").equals(Boolean.TRUE)) {
                 exec(c, "SELECT pg_tviews_flush()");
@@ -77,7 +77,6 @@ class LineageTest {
         }
     }
 
-    /** Each query is refused (0A000) with a message holding its text and every one of also, and changes nothing. */
     /** The kinds of lineage (keyed, full) of every source of every TVIEW in a schema. */
     static Object dependencyKinds(Connection c, String schema) throws SQLException {
         try (var ps = c.prepareStatement("SELECT string_agg(DISTINCT d->>'kind', ',') FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d"
@@ -90,6 +89,7 @@ class LineageTest {
         }
     }
 
+    /** Each query is refused (0A000) with a message holding its text and every one of also, and changes nothing. */
     static void assertRefused(Connection c, String tview, String options, Map<String, String> refused, String... also) throws SQLException {
         String before = Rt.fingerprint(c);
         for (Map.Entry<String, String> e : refused.entrySet()) {
@@ -392,6 +392,44 @@ class LineageTest {
             assertThat(Rt.sqlState(w, "INSERT INTO l33.tb_g VALUES (2, NULL)")).isEqualTo("23502");
             oracle.check("the failed writes");
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l33%'")).isEqualTo(0L);
+        }
+    }
+
+    /**
+     * A sum, average or statistic of float4 / float8 values rounds at each addition, so its last digit depends on the order
+     * the rows are added in: a keyed recompute that reads an account's rows through an index (0.3, 0.2, 0.1 sorted) gave
+     * 0.6000000000000001 where the query, reading them in table order, gives 0.6, and a repair could not mend it (0.3.25
+     * accepted them; hunt 16). Refused, in a GROUP BY, a window, a document and a correlated subquery; accepted added as
+     * numeric or in a total order, and then kept equal to the query through renames, inserts and moves.
+     */
+    @Test
+    void floatSumsAndAveragesAreRefusedUnlessAddedAsNumericOrInATotalOrder(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA l34; SET search_path = l34, public");
+            exec(c, "CREATE TABLE \"ac ct'\" (id int PRIMARY KEY, name text); CREATE TABLE tx (pk int PRIMARY KEY, fk_acct int, amount float8, rate real)");
+            exec(c, "CREATE INDEX ON tx (fk_acct, amount)");
+            exec(c, "INSERT INTO \"ac ct'\" SELECT g, 'a' || g FROM generate_series(1, 50) g");
+            exec(c, "INSERT INTO tx VALUES (1, 1, 0.3, 0.3), (2, 1, 0.2, 0.2), (3, 1, 0.1, 0.1)");
+            exec(c, "INSERT INTO tx SELECT g, 2 + g % 49, g / 7.0, g / 3.0 FROM generate_series(4, 5000) g; ANALYZE tx");
+            String from = " FROM l34.\"ac ct'\" a LEFT JOIN l34.tx t ON t.fk_acct = a.id GROUP BY a.id, a.name";
+            assertRefused(c, "l34.tv_acct", "{}", Map.of(
+                    "SELECT a.id AS pk_acct, a.name, sum(t.amount) AS total" + from, "sum",
+                    "SELECT a.id AS pk_acct, avg(t.rate) AS mean" + from, "avg",
+                    "SELECT a.id AS pk_acct, jsonb_build_object('sd', stddev(t.amount)) AS doc" + from, "stddev",
+                    "SELECT a.id AS pk_acct, (SELECT var_samp(x.amount) FROM l34.tx x WHERE x.fk_acct = a.id) AS v FROM l34.\"ac ct'\" a", "var_samp"),
+                    "float");
+            assertRefused(c, "l34.tv_acct", "{}", Map.of(
+                    "SELECT t.pk AS pk_acct, sum(t.amount) OVER (PARTITION BY t.fk_acct) AS s FROM l34.tx t WHERE t.fk_acct IS NOT NULL", "sum reads the order"));
+            Oracle o = new Oracle(c)
+                    .create("l34.tv_acct", "SELECT a.id AS pk_acct, a.name, sum(t.amount::numeric) AS total, avg(t.rate::numeric) AS mean" + from)
+                    .create("l34.tv_ordered", "SELECT a.id AS pk_ordered, a.name, sum(t.amount ORDER BY t.pk) AS total,"
+                            + " stddev(t.amount ORDER BY t.pk) AS sd" + from);
+            o.run("UPDATE \"ac ct'\" SET name = 'renamed' WHERE id = 1",
+                    "INSERT INTO tx VALUES (5001, 1, 0.7, 0.7)",
+                    "UPDATE tx SET fk_acct = 1 WHERE pk BETWEEN 10 AND 30",
+                    "UPDATE \"ac ct'\" SET name = name || '!'");
+            assertThat(value(c, "SELECT total::text FROM l34.tv_ordered WHERE pk_ordered = 1"))
+                    .isEqualTo(value(c, "SELECT sum(amount ORDER BY pk)::text FROM l34.tx WHERE fk_acct = 1"));
         }
     }
 

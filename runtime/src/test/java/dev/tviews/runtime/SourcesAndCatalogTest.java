@@ -124,6 +124,40 @@ class SourcesAndCatalogTest {
         }
     }
 
+    /**
+     * The same PostgreSQL bug reached where the query holds no NULL test: the planner turns a column compared with itself
+     * ({@code e.k = e.k}, or a LATERAL subquery's alias of the outer column joined back to it) into "k IS NOT NULL", and a
+     * row-level security policy of the table, applied to its owner with FORCE and enabled after the TVIEW was created, can
+     * say it too. 0.3.25 looked for NULL tests in the query and its views only: a write of 11 keys dropped the DEFAULT
+     * partition's 6 rows from each of these TVIEWs under an OK health check (hunt 16).
+     */
+    @Test
+    void aRecomputeOfManyKeysReadsTheDefaultPartitionWhenThePlannerOrAPolicySaysNotNull(PgDatabase db) throws Exception {
+        String owner = Rt.quote("s12 o'wner");
+        try (Connection su = db.connect()) {
+            exec(su, "CREATE ROLE " + owner + " LOGIN PASSWORD '" + SecurityTest.PASSWORD + "'; CREATE SCHEMA s12 AUTHORIZATION " + owner);
+        }
+        try (Connection c = SecurityTest.as(db, "s12 o'wner")) {
+            exec(c, "SET search_path = s12, public");
+            exec(c, "CREATE TABLE \"tb e|v\" (k int, amt int) PARTITION BY RANGE (k)");
+            exec(c, "CREATE TABLE tb_ev_low PARTITION OF \"tb e|v\" FOR VALUES FROM (0) TO (10); CREATE TABLE tb_ev_rest PARTITION OF \"tb e|v\" DEFAULT");
+            exec(c, "INSERT INTO \"tb e|v\" SELECT g, 1 FROM generate_series(1, 5) g UNION ALL SELECT g, 1 FROM generate_series(21, 26) g");
+            Oracle o = new Oracle(c)
+                    .create("s12.tv_self", "SELECT e.k AS pk_self, sum(e.amt) AS s FROM s12.\"tb e|v\" e WHERE e.k = e.k GROUP BY e.k")
+                    .create("s12.tv_lat", "SELECT e.k AS pk_lat, sum(e.amt) AS s, max(x.label) AS label FROM s12.\"tb e|v\" e"
+                            + " JOIN LATERAL (SELECT e.k AS id, 'ev-' || e.k AS label) x ON x.id = e.k GROUP BY e.k")
+                    .create("s12.tv_plain", "SELECT e.k AS pk_plain, sum(e.amt) AS s FROM s12.\"tb e|v\" e GROUP BY e.k");
+            o.run("UPDATE \"tb e|v\" SET amt = amt + 1",
+                    "ALTER TABLE \"tb e|v\" ENABLE ROW LEVEL SECURITY; ALTER TABLE \"tb e|v\" FORCE ROW LEVEL SECURITY",
+                    "CREATE POLICY \"p o'l\" ON \"tb e|v\" USING (k IS NOT NULL)",
+                    "UPDATE \"tb e|v\" SET amt = amt + 1",
+                    "INSERT INTO \"tb e|v\" SELECT g, 2 FROM generate_series(30, 45) g",
+                    "DELETE FROM \"tb e|v\" WHERE k % 4 = 0");
+            assertThat(value(c, "SELECT count(*) FROM tv_plain")).isEqualTo(value(c, "SELECT count(DISTINCT k) FROM \"tb e|v\""));
+            assertThat(errors(c, "s12")).isEmpty();
+        }
+    }
+
     @Test
     void writesToInheritanceChildren(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
