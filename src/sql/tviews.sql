@@ -1094,24 +1094,35 @@ END
 $fn$;
 
 -- SubLinks of an expression, not descending into their subqueries.
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_sublinks(e jsonb) RETURNS SETOF jsonb
+-- The subqueries in an expression. aggs: NULL for all of them; 'inside' for those in the arguments (or FILTER) of an
+-- aggregate of the expression's own level, which run once per row the level's WHERE keeps; 'outside' for the others.
+DROP FUNCTION IF EXISTS public.pg_tviews__an_sublinks(jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_sublinks(e jsonb, aggs text DEFAULT NULL) RETURNS SETOF jsonb
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     x jsonb;
 BEGIN
     IF jsonb_typeof(e) = 'object' THEN
+        IF e->>'_' = 'AGGREF' AND e->>'agglevelsup' = '0' AND aggs IS NOT NULL THEN
+            IF aggs = 'inside' THEN
+                RETURN QUERY SELECT public.pg_tviews__an_sublinks(e);
+            END IF;
+            RETURN;
+        END IF;
         IF e->>'_' = 'SUBLINK' THEN
-            RETURN NEXT e;
-            RETURN QUERY SELECT public.pg_tviews__an_sublinks(e->'testexpr');
+            IF aggs IS DISTINCT FROM 'inside' THEN
+                RETURN NEXT e;
+            END IF;
+            RETURN QUERY SELECT public.pg_tviews__an_sublinks(e->'testexpr', aggs);
             RETURN;
         END IF;
         IF e->>'_' = 'QUERY' THEN RETURN; END IF;
         FOR x IN SELECT v FROM jsonb_each(e) j(k, v) WHERE jsonb_typeof(v) IN ('object', 'array') LOOP
-            RETURN QUERY SELECT public.pg_tviews__an_sublinks(x);
+            RETURN QUERY SELECT public.pg_tviews__an_sublinks(x, aggs);
         END LOOP;
     ELSIF jsonb_typeof(e) = 'array' THEN
         FOR x IN SELECT v FROM jsonb_array_elements(e) v WHERE jsonb_typeof(v) IN ('object', 'array') LOOP
-            RETURN QUERY SELECT public.pg_tviews__an_sublinks(x);
+            RETURN QUERY SELECT public.pg_tviews__an_sublinks(x, aggs);
         END LOOP;
     END IF;
 END
@@ -1614,6 +1625,21 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     sl jsonb;
 BEGIN
+    -- (in the SELECT list and HAVING of an aggregate without GROUP BY, pg_tviews__an_query: a subquery in an aggregate's
+    -- arguments runs for each row the WHERE keeps, inside the scope's conditions; one outside runs once, also when the
+    -- WHERE kept no row. 0.3.25 took both for the latter: user -> posts -> tags, jsonb_agg((SELECT ... FROM tb_post_tag
+    -- pt JOIN tb_tag t ...)), was refused as untraceable; hunt 16)
+    IF acc->'detach' ? scope THEN
+        acc := acc #- ARRAY['detach', scope];
+        FOR sl IN SELECT public.pg_tviews__an_sublinks(e, 'inside') LOOP
+            acc := public.pg_tviews__an_sublink(sl, scope, ctes, acc);
+        END LOOP;
+        acc := jsonb_set(acc, ARRAY['detach', scope], 'true');
+        FOR sl IN SELECT public.pg_tviews__an_sublinks(e, 'outside') LOOP
+            acc := public.pg_tviews__an_sublink(sl, scope, ctes, acc);
+        END LOOP;
+        RETURN acc;
+    END IF;
     FOR sl IN SELECT public.pg_tviews__an_sublinks(e) LOOP
         acc := public.pg_tviews__an_sublink(sl, scope, ctes, acc);
     END LOOP;

@@ -433,6 +433,45 @@ class LineageTest {
         }
     }
 
+    /**
+     * A subquery inside the arguments of an aggregate without GROUP BY (user -> posts -> tags: {@code jsonb_agg(...
+     * (SELECT jsonb_agg(t.name ...) FROM tb_post_tag pt JOIN tb_tag t ... WHERE pt.fk_post = p.pk_post) ...)} over the
+     * user's posts) runs once per post the WHERE keeps, so its joins link the tag to the post and the post to the user.
+     * 0.3.25 treated it like a subquery outside the aggregate (which runs once, also when no post matched) and refused
+     * the document as untraceable (hunt 16). Keyed, through tag renames, links added and removed, posts moved, users
+     * renamed, a rolled-back savepoint and TRUNCATE.
+     */
+    @Test
+    void subqueriesInsideAnAggregateWithoutGroupByAreFollowedPerRow(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l35; SET search_path = l35, public");
+            exec(c, "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text); CREATE TABLE tb_post (pk_post int PRIMARY KEY, fk_user int, title text)");
+            exec(c, "CREATE TABLE \"tb t'ag|\" (pk_tag int PRIMARY KEY, \"na me\" text); CREATE TABLE tb_post_tag (fk_post int, fk_tag int, PRIMARY KEY (fk_post, fk_tag))");
+            exec(c, "INSERT INTO tb_user SELECT g, 'u' || g FROM generate_series(1, 4) g; INSERT INTO tb_post SELECT g, 1 + g % 4, 'p' || g FROM generate_series(1, 12) g");
+            exec(c, "INSERT INTO \"tb t'ag|\" SELECT g, 't' || g FROM generate_series(1, 5) g");
+            exec(c, "INSERT INTO tb_post_tag SELECT p, 1 + (p * 7 + k) % 5 FROM generate_series(1, 12) p, generate_series(0, 1) k");
+            String tags = "(SELECT jsonb_agg(t.\"na me\" ORDER BY t.pk_tag) FROM l35.tb_post_tag pt JOIN l35.\"tb t'ag|\" t ON t.pk_tag = pt.fk_tag WHERE pt.fk_post = p.pk_post)";
+            Oracle o = new Oracle(c)
+                    .create("l35.tv_user", "SELECT u.pk_user, u.name, (SELECT jsonb_agg(jsonb_build_object('title', p.title, 'tags', " + tags + ") ORDER BY p.pk_post)"
+                            + " FROM l35.tb_post p WHERE p.fk_user = u.pk_user) AS posts FROM l35.tb_user u")
+                    .create("l35.tv_count", "SELECT u.pk_user AS pk_count,"
+                            + " (SELECT sum((SELECT count(*) FROM l35.tb_post_tag pt JOIN l35.\"tb t'ag|\" t ON t.pk_tag = pt.fk_tag"
+                            + " WHERE pt.fk_post = p.pk_post AND t.\"na me\" <> 't3')) FROM l35.tb_post p WHERE p.fk_user = u.pk_user) AS n,"
+                            + " (SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM l35.tb_post_tag pt JOIN l35.\"tb t'ag|\" t ON t.pk_tag = pt.fk_tag"
+                            + " WHERE pt.fk_post = p.pk_post AND t.\"na me\" = 't1')) FROM l35.tb_post p WHERE p.fk_user = u.pk_user) AS with_t1"
+                            + " FROM l35.tb_user u");
+            assertThat(dependencyKinds(c, "l35")).isEqualTo("keyed");
+            o.replay(w, "UPDATE l35.\"tb t'ag|\" SET \"na me\" = 'T3' WHERE pk_tag = 3", "UPDATE l35.\"tb t'ag|\" SET \"na me\" = 't1' WHERE pk_tag = 2",
+                    "DELETE FROM l35.tb_post_tag WHERE fk_post = 5", "INSERT INTO l35.tb_post_tag VALUES (5, 1), (6, 5) ON CONFLICT DO NOTHING",
+                    "UPDATE l35.tb_post SET fk_user = 2 WHERE pk_post = 1", "UPDATE l35.tb_user SET name = name || '!'",
+                    "INSERT INTO l35.\"tb t'ag|\" VALUES (6, 't1')", "INSERT INTO l35.tb_post_tag VALUES (7, 6)",
+                    "BEGIN", "DELETE FROM l35.\"tb t'ag|\" WHERE pk_tag = 4", "SAVEPOINT s", "DELETE FROM l35.tb_post_tag",
+                    "ROLLBACK TO SAVEPOINT s", "UPDATE l35.tb_post_tag SET fk_tag = 1 WHERE fk_tag = 5 AND fk_post NOT IN"
+                            + " (SELECT fk_post FROM l35.tb_post_tag WHERE fk_tag = 1)", "COMMIT",
+                    "TRUNCATE l35.tb_post_tag", "INSERT INTO l35.tb_post_tag VALUES (2, 2), (3, 1) ON CONFLICT DO NOTHING");
+        }
+    }
+
     /** {@code x::bigint = y} holds exactly when {@code x = y}: a join or correlation through an integer widening is followed as the column. */
     @Test
     void equalitiesThroughIntegerWideningCastsAreFollowed(PgDatabase db) throws Exception {
