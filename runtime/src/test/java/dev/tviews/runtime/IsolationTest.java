@@ -228,9 +228,7 @@ class IsolationTest {
         exec(b, "ROLLBACK");
         assertThat(Rt.fingerprint(setup)).isEqualTo(before);
 
-        exec(b, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-        exec(b, "SELECT count(*) FROM tb_b");
-        assertThat(Rt.sqlState(b, "TRUNCATE tb_b")).as("a fresh snapshot").isNull();
+        assertThat(Rt.sqlStateOnAFreshSnapshot(b, "BEGIN ISOLATION LEVEL REPEATABLE READ", "TRUNCATE tb_b")).as("a fresh snapshot").isNull();
         exec(setup, "INSERT INTO tb_unrelated VALUES (1)");
         exec(setup, "SET lock_timeout = '300ms'");
         assertThat(Rt.sqlState(setup, "INSERT INTO tb_b VALUES (4)")).as("a writer of the table waits").isEqualTo("55P03");
@@ -248,9 +246,7 @@ class IsolationTest {
         assertThat(Rt.sqlState(b, "TRUNCATE tb_b")).as("the savepoint's lock is gone").isEqualTo("40001");
         exec(b, "ROLLBACK");
 
-        exec(b, "BEGIN ISOLATION LEVEL SERIALIZABLE");
-        exec(b, "SELECT count(*) FROM tb_b");
-        assertThat(Rt.sqlState(b, "TRUNCATE tb_b")).isNull();
+        assertThat(Rt.sqlStateOnAFreshSnapshot(b, "BEGIN ISOLATION LEVEL SERIALIZABLE", "TRUNCATE tb_b")).isNull();
         exec(setup, "INSERT INTO tb_unrelated VALUES (2)");
         exec(b, "PREPARE TRANSACTION 'i5_truncate'");
         exec(setup, "COMMIT PREPARED 'i5_truncate'");
@@ -310,8 +306,7 @@ class IsolationTest {
                     assertThat(Rt.driftAgainst(setup, s + ".tv_p", parts)).as(step).isZero();
                     assertThat(Rt.driftAgainst(setup, s + ".tv_x", viewed)).as(step).isZero();
                     // none: it runs
-                    exec(rr, "BEGIN ISOLATION LEVEL " + level);
-                    assertThat(Rt.sqlState(rr, step)).as(level + ", fresh: " + step).isNull();
+                    assertThat(Rt.sqlStateOnAFreshSnapshot(rr, "BEGIN ISOLATION LEVEL " + level, step)).as(level + ", fresh: " + step).isNull();
                     assertThat(Rt.sqlState(rr, "COMMIT")).isNull();
                     assertThat(value(setup, marked)).as(step).isEqualTo(0L);
                     assertThat(Rt.driftAgainst(setup, s + ".tv_p", parts)).as(step).isZero();
