@@ -361,8 +361,10 @@ class IsolationTest {
      * rows (functions take no lock, and the replacing session's event trigger cannot see a TVIEW not yet committed):
      * the create fails with 40001 and creates nothing, and its retry computes the rows with the new body. 0.3.24 created
      * it with the old body's rows under an OK health check; 0.3.25 created it and stored a digest the health check
-     * reported. The function waits on an advisory lock the test holds, so the replacement lands inside the fill. A
-     * refresh in the same race is followed: the replacement's follow-up waits for the refresh and recomputes.
+     * reported. The function waits on an advisory lock the test holds, so the replacement lands inside the fill. Under
+     * REPEATABLE READ, whose snapshot cannot see the replacement, the create fails with 40001 when any transaction
+     * committed during the fill (0.3.26's first cut committed the old body's rows). A refresh in the same race is
+     * followed: the replacement's follow-up waits for the refresh and recomputes.
      */
     @Test
     void aFunctionReplacedWhileACreateComputesItsRowsFailsTheCreate(PgDatabase db) throws Exception {
@@ -376,19 +378,30 @@ class IsolationTest {
         try (Connection setup = db.connect(); Connection creator = db.connect(); Connection holder = db.connect()) {
             exec(setup, "CREATE SCHEMA " + s + "; CREATE TABLE " + s + ".tb_x (pk_x int PRIMARY KEY, v int); INSERT INTO " + s + ".tb_x VALUES (1, 1), (2, 2)");
             exec(setup, String.format(body, 2));
-            for (String step : List.of("create", "refresh")) {
+            for (String step : List.of("create in REPEATABLE READ", "create", "refresh")) {
+                boolean creating = step.startsWith("create");
                 exec(holder, "SELECT pg_advisory_lock(4242)");
+                if (!step.equals("create")) {
+                    exec(creator, step.equals("refresh") ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ");
+                }
                 CompletableFuture<String> run = CompletableFuture.supplyAsync(() -> Rt.sqlState(creator,
-                        step.equals("create") ? create : "SELECT pg_tviews_refresh(" + Rt.literal(s.replace("\"", "") + ".x") + ")"));
+                        creating ? create : "SELECT pg_tviews_refresh(" + Rt.literal(s.replace("\"", "") + ".x") + ")"));
                 assertThat(Rt.awaitLockWait(setup, waiting, run)).as(step).isEqualTo(1L);
                 CompletableFuture<String> replace = CompletableFuture.supplyAsync(() -> Rt.sqlState(setup, String.format(body, step.length())));
-                if (step.equals("create")) {
+                if (creating) {
                     assertThat(replace.get(60, TimeUnit.SECONDS)).isNull();
                 }
                 exec(holder, "SELECT pg_advisory_unlock(4242)");
-                assertThat(run.get(60, TimeUnit.SECONDS)).as(step).isEqualTo(step.equals("create") ? "40001" : null);
+                assertThat(run.get(60, TimeUnit.SECONDS)).as(step).isEqualTo(creating ? "40001" : null);
+                if (!step.equals("create")) {
+                    exec(creator, creating ? "ROLLBACK" : "COMMIT");
+                }
                 assertThat(replace.get(60, TimeUnit.SECONDS)).isNull();
-                if (step.equals("create")) {
+                if (step.equals("create in REPEATABLE READ")) {
+                    assertThat(value(setup, "SELECT to_regclass(" + Rt.literal(s + ".tv_x") + ") IS NULL")).isEqualTo(true);
+                    continue;
+                }
+                if (creating) {
                     assertThat(value(setup, "SELECT to_regclass(" + Rt.literal(s + ".tv_x") + ") IS NULL")).isEqualTo(true);
                     assertThat(Rt.sqlState(creator, create)).as("the retry").isNull();
                 }
