@@ -4568,11 +4568,17 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT format(E'\n    IF cardinality(%1$s) > 0 THEN\n        %3$s&& %1$s::%2$s[]%4$s\n    END IF;', var, typ, head, tail);
 $$;
 
--- The lookup of hop h's values held in var: by equality, or by overlap into an array column (a membership hop)
-CREATE OR REPLACE FUNCTION public.pg_tviews__gen_lookup(h jsonb, var text, head text, tail text, tbl regclass) RETURNS text
+-- The lookup of hop h's values held in var: by equality, or by overlap into an array column (a membership hop). The
+-- values are hidden from partition pruning whenever the hop's table meets PostgreSQL 15's pruning bug: a policy of
+-- row-level security (USING (id IS NOT NULL), USING (id = id)) says "IS NOT NULL" where no text of the runtime's
+-- lookup does (0.3.25 and 0.3.26's first cut guarded only lookups that test the column they look up, and a walk
+-- through such a table under such a policy found no keys; hunt 18).
+DROP FUNCTION IF EXISTS public.pg_tviews__gen_lookup(jsonb, text, text, text, regclass);
+CREATE OR REPLACE FUNCTION public.pg_tviews__gen_lookup(h jsonb, var text, head text, tail text) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN h->>'arr' = 'to' THEN public.pg_tviews__gen_by_members(var, public.pg_tviews__hop_type(h), head, tail)
-                ELSE public.pg_tviews__gen_by_values(var, public.pg_tviews__hop_type(h), head, tail, tbl) END
+                ELSE public.pg_tviews__gen_by_values(var, public.pg_tviews__hop_type(h), head, tail,
+                                                     to_regclass(format('%I.%I', h->>'schema', h->>'table'))) END
 $$;
 
 DROP FUNCTION IF EXISTS public.pg_tviews__gen_walk(public.pg_tview_meta, text);
@@ -4604,7 +4610,7 @@ BEGIN
         || replace(public.pg_tviews__gen_lookup(h, '_tv_cl',
                 format('_tv_cl := ARRAY(SELECT DISTINCT y.%I::%s::text FROM %I.%I y WHERE y.%I ',
                        h->>'from', public.pg_tviews__hop_type(h), h->>'schema', h->>'table', h->>'to'),
-                format(' AND y.%I IS NOT NULL);', h->>'from'), NULL), E'\n    ', E'\n            ')
+                format(' AND y.%I IS NOT NULL);', h->>'from')), E'\n    ', E'\n            ')
         || E'\n            _tv_cl := ARRAY(SELECT unnest(_tv_cl) EXCEPT SELECT unnest(_tv_reach));'
         || E'\n            _tv_reach := _tv_reach || _tv_cl;'
         || E'\n        END LOOP;'
@@ -4732,7 +4738,7 @@ BEGIN
                             format('_q_k := coalesce(_q_k, ''{}'') || ARRAY(%s WHERE %s ',
                                    public.pg_tviews__key_expr_of(pa, 'y', public.pg_tviews__key_ctype(m.key_type), format('%I.%I', h->>'schema', h->>'table')),
                                    public.pg_tviews__hop_val(h, 'to', 'y')),
-                            ');', NULL);
+                            ');');
                 CONTINUE;
             ELSIF j = jsonb_array_length(pa->'hops') THEN
                 body := body || public.pg_tviews__gen_lookup(h, format('%s_%s', pa->>'v', j),
@@ -4742,7 +4748,7 @@ BEGIN
                                        (SELECT a.atttypid FROM pg_attribute a
                                          WHERE a.attrelid = to_regclass(format('%I.%I', h->>'schema', h->>'table')) AND a.attname = pa->>'key'),
                                        m.key_type, format('y.%I', pa->>'key')) || ' AND ', ''),
-                                   public.pg_tviews__hop_val(h, 'to', 'y')), ');', NULL);
+                                   public.pg_tviews__hop_val(h, 'to', 'y')), ');');
                 CONTINUE;
             END IF;
             nxt := pa->'hops'->j;
@@ -4752,7 +4758,7 @@ BEGIN
                             format('%s_%s := ARRAY(SELECT DISTINCT _e.v::%s::text FROM %I.%I y CROSS JOIN LATERAL unnest(y.%I) _e(v) WHERE %s ',
                                    pa->>'v', j + 1, public.pg_tviews__hop_type(nxt), h->>'schema', h->>'table', nxt->>'from',
                                    public.pg_tviews__hop_val(h, 'to', 'y')),
-                            ' AND _e.v IS NOT NULL);', NULL);
+                            ' AND _e.v IS NOT NULL);');
             ELSE
                 body := body || public.pg_tviews__gen_lookup(h, format('%s_%s', pa->>'v', j),
                             format('%s_%s := ARRAY(SELECT DISTINCT %s::%s::text FROM %I.%I y WHERE %s ',
@@ -4761,8 +4767,7 @@ BEGIN
                             format(' AND %s IS NOT NULL%s);', public.pg_tviews__hop_val(nxt, 'from', 'y'),
                                    coalesce(' AND ' || public.pg_tviews__key_fits(
                                        public.pg_tviews__side_type(nxt, 'from', to_regclass(format('%I.%I', h->>'schema', h->>'table'))),
-                                       public.pg_tviews__hop_type(nxt), public.pg_tviews__hop_val(nxt, 'from', 'y')), '')),
-                            CASE WHEN h->>'to' = nxt->>'from' THEN to_regclass(format('%I.%I', h->>'schema', h->>'table')) END);
+                                       public.pg_tviews__hop_type(nxt), public.pg_tviews__hop_val(nxt, 'from', 'y')), '')));
             END IF;
             -- (the next hop is one closer to the key: its scope ranks lower, so it is locked later, in one statement)
             ready := jsonb_set(ready, ARRAY[(nxt->>'id') || '.' || (jsonb_array_length(pa->'hops') - j)],
@@ -6835,6 +6840,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__build(sch text, tbl text, ent text, query text, options jsonb, op text, adopt boolean DEFAULT false)
 RETURNS text LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
+    bad text;
     a jsonb;
     k text;
     dupkey text;
@@ -6951,6 +6957,14 @@ BEGIN
     END IF;
     PERFORM public.pg_tviews__refuse_changed_objects(ent, oh, public.pg_tviews__objects_hash(jsonb_populate_record(NULL::public.pg_tview_meta,
                                           jsonb_build_object('entity', ent, 'schema_name', sch, 'table_name', tbl))));
+    bad := public.pg_tviews__objects_in_change(jsonb_populate_record(NULL::public.pg_tview_meta,
+                                                                      jsonb_build_object('entity', ent, 'schema_name', sch, 'table_name', tbl)));
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'could not create TVIEW %: another transaction, still in progress or prepared, is changing %', ent, bad
+            USING ERRCODE = '40001',
+                  DETAIL = 'Its commit would make the rows computed now stale, and its DDL ran before this TVIEW existed.',
+                  HINT = 'Retry once that transaction has ended (COMMIT PREPARED / ROLLBACK PREPARED for a prepared one).';
+    END IF;
     -- (under REPEATABLE READ / SERIALIZABLE both digests read the transaction's snapshot, which cannot see a replacement
     -- committed during the fill: the create then runs only if no transaction committed since; hunt 17 found 0.3.26's
     -- first cut committing 600 rows of a replaced body at these levels)
@@ -7218,6 +7232,41 @@ $fn$;
 -- a TVIEW is being created no event trigger can see it), and the rows may hold the old body's values. 0.3.24 took the
 -- digest after the rows and said OK; 0.3.25 stored a digest the health check reported; since 0.3.26 the create or
 -- refresh fails with 40001 and changes nothing.
+-- The query's functions, types and views that a transaction still in progress (or prepared) is changing: CREATE OR
+-- REPLACE FUNCTION, ALTER TYPE, CREATE OR REPLACE VIEW leave the catalog row this transaction reads with that
+-- transaction's ID in xmax until it ends (this transaction's own changes are not seen there: it reads their new row).
+-- A create then computes rows that commit makes stale, and that transaction's DDL trigger ran before the TVIEW
+-- existed, so nothing would recompute them (0.3.26's first cut created such a TVIEW: hunt 18). NULL when none.
+CREATE OR REPLACE FUNCTION public.pg_tviews__objects_in_change(m public.pg_tview_meta) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    o record := public.pg_tviews__query_objects(m);
+    next_xid bigint := pg_snapshot_xmax(pg_current_snapshot())::text::bigint;
+    r record;
+    full_xid bigint;
+    found_ text[] := '{}';
+BEGIN
+    FOR r IN SELECT format('function %s', p.oid::regprocedure) AS what, p.xmax FROM pg_proc p WHERE p.oid = ANY(o.fns)
+             UNION ALL SELECT format('type %s', format_type(t.oid, NULL)), t.xmax FROM pg_type t WHERE t.oid = ANY(o.types)
+             UNION ALL SELECT format('view %s', r2.ev_class::regclass), r2.xmax FROM pg_rewrite r2 WHERE r2.ev_class = ANY(o.views) LOOP
+        CONTINUE WHEN r.xmax::text = '0';
+        -- (xmax is 32 bits: the epoch of the newest transaction, or the one before when it wrapped since)
+        full_xid := (next_xid >> 32 << 32) | r.xmax::text::bigint;
+        IF full_xid > next_xid THEN
+            full_xid := full_xid - 4294967296;
+        END IF;
+        BEGIN
+            IF pg_xact_status(full_xid::text::xid8) = 'in progress' THEN
+                found_ := found_ || r.what;
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            NULL;       -- (a multixact or an ID too old to look up: no transaction of that ID is running)
+        END;
+    END LOOP;
+    RETURN nullif(array_to_string(found_, ', '), '');
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_changed_objects(ent text, before text, after text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
