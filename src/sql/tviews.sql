@@ -7248,12 +7248,16 @@ DECLARE
 BEGIN
     FOR r IN SELECT format('function %s', p.oid::regprocedure) AS what, p.xmax FROM pg_proc p WHERE p.oid = ANY(o.fns)
              UNION ALL SELECT format('type %s', format_type(t.oid, NULL)), t.xmax FROM pg_type t WHERE t.oid = ANY(o.types)
+             UNION ALL SELECT format('type %s', format_type(e.enumtypid, NULL)), e.xmax FROM pg_enum e WHERE e.enumtypid = ANY(o.types)
              UNION ALL SELECT format('view %s', r2.ev_class::regclass), r2.xmax FROM pg_rewrite r2 WHERE r2.ev_class = ANY(o.views) LOOP
         CONTINUE WHEN r.xmax::text = '0';
-        -- (xmax is 32 bits: the epoch of the newest transaction, or the one before when it wrapped since)
+        -- (xmax is 32 bits: the full ID nearest to the snapshot's xmax, which a transaction begun after a REPEATABLE READ
+        -- snapshot is above; hunt 19 found 0.3.26's first cut reading such an ID as one of the epoch before)
         full_xid := (next_xid >> 32 << 32) | r.xmax::text::bigint;
-        IF full_xid > next_xid THEN
+        IF full_xid > next_xid + 2147483648 THEN
             full_xid := full_xid - 4294967296;
+        ELSIF full_xid < next_xid - 2147483648 THEN
+            full_xid := full_xid + 4294967296;
         END IF;
         BEGIN
             IF pg_xact_status(full_xid::text::xid8) = 'in progress' THEN
