@@ -4522,16 +4522,16 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                     WHERE pt.partstrat = 'r' AND pt.partdefid <> 0)
 $$;
 
--- The generated expression of a value set compared with "= ANY(...)" in a statement the runtime writes itself (a
--- lineage walk's lookup) that reads tables rels: the set itself, or, where one of rels meets the pruning bug and the
--- statement's own conditions (null_tests) can say "k IS NOT NULL", the set behind a CASE on a stable function, which
--- the planner cannot fold into a constant, so that the values prune no partition. (A definition view's recompute is
--- another matter: the planner derives "k IS NOT NULL" from shapes no reading of the query's text finds, so it runs
--- without partition pruning; pg_tviews__install_objects.) Creating or attaching a partition regenerates the TVIEWs
--- that read the table.
-CREATE OR REPLACE FUNCTION public.pg_tviews__value_set(expr text, rels regclass[], null_tests boolean) RETURNS text
+-- The generated expression of a value set compared with "= ANY(...)" in a lineage lookup (a statement the runtime
+-- writes itself) that reads tables rels: the set itself, or, where one of rels meets the pruning bug, the set behind a
+-- CASE on a stable function, which the planner cannot fold into a constant, so that the values prune no partition
+-- (a policy of row-level security may say "IS NOT NULL" where the lookup's text does not). A definition view's
+-- recompute runs without partition pruning instead (pg_tviews__install_objects). Creating or attaching a partition
+-- regenerates the TVIEWs that read the table.
+DROP FUNCTION IF EXISTS public.pg_tviews__value_set(text, regclass[], boolean);
+CREATE OR REPLACE FUNCTION public.pg_tviews__value_set(expr text, rels regclass[]) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN null_tests AND public.pg_tviews__meets_pruning_bug(rels)
+    SELECT CASE WHEN public.pg_tviews__meets_pruning_bug(rels)
                 THEN format('(CASE WHEN pg_catalog.statement_timestamp() IS NULL THEN NULL ELSE %s END)', expr) ELSE expr END;
 $$;
 
@@ -4558,7 +4558,7 @@ DROP FUNCTION IF EXISTS public.pg_tviews__gen_by_values(text, text, text, text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__gen_by_values(var text, typ text, head text, tail text, tbl regclass) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT format(E'\n    IF cardinality(%1$s) = 1 THEN\n        %3$s= (%1$s[1])::%2$s%4$s\n    ELSIF cardinality(%1$s) > 1 THEN\n        %3$s= ANY(%5$s)%4$s\n    END IF;',
-                  var, typ, head, tail, public.pg_tviews__value_set(format('%s::%s[]', var, typ), ARRAY[tbl], true));
+                  var, typ, head, tail, public.pg_tviews__value_set(format('%s::%s[]', var, typ), ARRAY[tbl]));
 $$;
 
 -- The same over a membership hop into array column arr (head ends with it): the rows whose array holds one of the
