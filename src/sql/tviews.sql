@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.26
+-- tviews-runtime-version: 0.3.27
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -288,7 +288,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.26'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.27'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -1284,8 +1284,12 @@ $$;
 -- Equalities of the conjuncts of a qual. side_l/side_r: for outer joins, the range-table indexes of the
 -- two inputs and which ones are nullable ('l', 'r', 'b'); an equality is used only when it holds for
 -- every contributing pair (one side each, or both in the nullable side).
+-- (extended: the range-table indexes of the level that an outer join below the condition has null-extended where it is
+-- tested, for a join's ON; NULL for WHERE, where every nullable one is, pg_tviews__an_not_null_col)
+DROP FUNCTION IF EXISTS public.pg_tviews__an_quals(jsonb, text, jsonb, jsonb, int[], int[], text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_quals(e jsonb, scope text, ctes jsonb, acc jsonb,
-                                                      side_l int[] DEFAULT NULL, side_r int[] DEFAULT NULL, nullable text DEFAULT NULL)
+                                                      side_l int[] DEFAULT NULL, side_r int[] DEFAULT NULL, nullable text DEFAULT NULL,
+                                                      extended int[] DEFAULT NULL)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     x jsonb;
@@ -1304,7 +1308,7 @@ BEGIN
     IF e IS NULL OR jsonb_typeof(e) <> 'object' THEN RETURN acc; END IF;
     IF e->>'_' = 'BOOLEXPR' AND e->>'boolop' = 'and' THEN
         FOR x IN SELECT v FROM jsonb_array_elements(e->'args') v LOOP
-            acc := public.pg_tviews__an_quals(x, scope, ctes, acc, side_l, side_r, nullable);
+            acc := public.pg_tviews__an_quals(x, scope, ctes, acc, side_l, side_r, nullable, extended);
         END LOOP;
         RETURN acc;
     END IF;
@@ -1313,7 +1317,7 @@ BEGIN
     IF e->>'_' = 'BOOLEXPR' AND e->>'boolop' = 'or' THEN
         disjuncts := '[]';
         FOR x IN SELECT v FROM jsonb_array_elements(e->'args') v LOOP
-            arr := public.pg_tviews__an_quals(x, scope, ctes, acc, side_l, side_r, nullable);
+            arr := public.pg_tviews__an_quals(x, scope, ctes, acc, side_l, side_r, nullable, extended);
             disjuncts := disjuncts || jsonb_build_array(coalesce(jsonb_path_query_array(arr->'edges',
                                                                                       '$[$n to last]', jsonb_build_object('n', jsonb_array_length(acc->'edges'))), '[]'));
             IF arr ? 'xnodes' THEN
@@ -1331,7 +1335,17 @@ BEGIN
                    (SELECT jsonb_agg(e || jsonb_build_object('args', CASE j WHEN 0 THEN jsonb_build_array(ca.arg, e->'args'->1)
                                                                            ELSE jsonb_build_array(e->'args'->0, ca.arg) END) ORDER BY ca.o)
                       FROM jsonb_array_elements(e->'args'->j->'args') WITH ORDINALITY ca(arg, o))),
-                   scope, ctes, acc, side_l, side_r, nullable);
+                   scope, ctes, acc, side_l, side_r, nullable, extended);
+    END IF;
+    -- a IS NOT DISTINCT FROM b with a column on one side that is never NULL where it is tested (a NOT NULL column of a
+    -- table no outer join below has null-extended): true exactly when a = b is, an equality (0.3.27; an ORM's way of
+    -- writing a join on a nullable foreign key). With NULL possible on both sides it also pairs the NULLs, which no
+    -- lookup by value finds: not an equality
+    IF e->>'_' = 'BOOLEXPR' AND e->>'boolop' = 'not' AND e->'args'->0->>'_' = 'DISTINCTEXPR'
+       AND public.pg_tviews__an_var(e->'args'->0->'args'->0, scope) IS NOT NULL AND public.pg_tviews__an_var(e->'args'->0->'args'->1, scope) IS NOT NULL
+       AND (public.pg_tviews__an_not_null_col(e->'args'->0->'args'->0, scope, acc, extended)
+            OR public.pg_tviews__an_not_null_col(e->'args'->0->'args'->1, scope, acc, extended)) THEN
+        RETURN public.pg_tviews__an_quals(e->'args'->0 || '{"_": "OPEXPR"}', scope, ctes, acc, side_l, side_r, nullable, extended);
     END IF;
     pairs := '[]';
     IF e->>'_' IN ('OPEXPR', 'SCALARARRAYOPEXPR') AND jsonb_array_length(e->'args') = 2 AND public.pg_tviews__an_same_collation(e)
@@ -1456,6 +1470,31 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                                       WHEN '2' THEN public.pg_tviews__an_rtis(j->'larg') || public.pg_tviews__an_rtis(j->'rarg')
                                       ELSE '{}'::int[] END) r
      WHERE j->>'_' = 'JOINEXPR'
+$$;
+
+-- The range-table indexes an outer join inside join n's inputs null-extends: where n's ON is tested, their columns may
+-- be NULL; the others' are the tables' own values (the nullable side of n itself is extended after its ON).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_extended_below(n jsonb) RETURNS int[]
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT public.pg_tviews__an_nullable_rtis(jsonb_build_object('jointree', n->'larg'))
+           || public.pg_tviews__an_nullable_rtis(jsonb_build_object('jointree', n->'rarg'))
+$$;
+
+-- Is e (through the casts pg_tviews__an_strip removes) a NOT NULL column of a table occurrence (of its own level or
+-- one around it) that no outer join has null-extended where e is tested? extended: those of e's own level that are
+-- (pg_tviews__an_quals); NULL, or a level around it: every range-table index on a nullable side (acc's "nullable").
+-- (A later DROP NOT NULL changes the TVIEW's digest, and the DDL fails if the lineage needed the column.)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_not_null_col(e jsonb, scope text, acc jsonb, extended int[]) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce((
+        SELECT NOT w.rti = ANY(CASE WHEN w.up = 0 AND extended IS NOT NULL THEN extended
+                                    ELSE ARRAY(SELECT x::int FROM jsonb_array_elements_text(coalesce(acc->'nullable'->w.s, '[]')) x) END)
+               AND EXISTS (SELECT 1 FROM jsonb_array_elements(acc->'occs') o
+                             JOIN pg_attribute a ON a.attrelid = (o->>'relid')::oid AND a.attnum = w.attno
+                            WHERE o->>'scope' = w.s AND (o->>'rti')::int = w.rti AND a.attnotnull AND NOT a.attisdropped)
+          FROM (SELECT (v->>'varlevelsup')::int AS up, public.pg_tviews__an_scope_up(scope, (v->>'varlevelsup')::int) AS s,
+                       (v->>'varno')::int AS rti, (v->>'varattno')::int AS attno
+                  FROM public.pg_tviews__an_strip(e) v WHERE v->>'_' = 'VAR' AND (v->>'varattno')::int > 0) w), false)
 $$;
 
 -- Does a conjunct of query level q's WHERE test column v (a VAR of that level) IS NOT NULL?
@@ -2031,11 +2070,11 @@ BEGIN
                                      FROM jsonb_array_elements(public.pg_tviews__an_required(n->'quals')) r))));
         END IF;
         IF jt IN ('0', '4') THEN       -- inner, semi
-            acc := public.pg_tviews__an_quals(n->'quals', scope, ctes, acc);
+            acc := public.pg_tviews__an_quals(n->'quals', scope, ctes, acc, extended => public.pg_tviews__an_extended_below(n));
         ELSE
             acc := public.pg_tviews__an_quals(n->'quals', scope, ctes, acc,
                        public.pg_tviews__an_rtis(n->'larg'), public.pg_tviews__an_rtis(n->'rarg'),
-                       CASE jt WHEN '1' THEN 'r' WHEN '3' THEN 'l' WHEN '5' THEN 'r' ELSE 'b' END);
+                       CASE jt WHEN '1' THEN 'r' WHEN '3' THEN 'l' WHEN '5' THEN 'r' ELSE 'b' END, public.pg_tviews__an_extended_below(n));
         END IF;
         acc := public.pg_tviews__an_exprs(n->'quals', scope, ctes, acc);
     ELSE
@@ -2780,7 +2819,8 @@ BEGIN
              LIMIT 1;
             IF k IS NOT NULL THEN
                 path := jsonb_build_object('hops', f->'hops', 'key', NULL, 'key_expr', k->'expr', 'key_alias', k->'alias', 'key_cols', k->'cols')
-                        || CASE WHEN k ? 'srf' THEN '{"key_srf": true}' ELSE '{}' END::jsonb;
+                        || CASE WHEN k ? 'srf' THEN '{"key_srf": true}' ELSE '{}' END::jsonb
+                        || CASE WHEN k ? 'from' THEN jsonb_build_object('key_from', k->'from') ELSE '{}' END::jsonb;
                 EXIT;
             END IF;
             WITH RECURSIVE r(node) AS (
@@ -3429,6 +3469,37 @@ EXCEPTION WHEN OTHERS THEN
 END
 $fn$;
 
+-- pg_tviews__parses_to for a key that reads a set-returning function's ORDINALITY column (0.3.27): expr over rel AS alias
+-- , LATERAL from_sql parses back to e, and from_sql to the function of fn_rte, the table's columns and the
+-- function's (range-table indexes tab and fn in e's query; 3 and 4 in the check's, after a view's two placeholders)
+-- told apart.
+CREATE OR REPLACE FUNCTION public.pg_tviews__parses_to_lateral(expr text, from_sql text, rel regclass, alias text, e jsonb, fn_rte jsonb,
+                                                               tab int, fn int, v regclass) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET xmloption = content AS $fn$
+DECLARE
+    chk text := format('%I.%I', (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = v),
+                       'pg_tviews_kx_' || v::oid);
+    got jsonb;
+BEGIN
+    EXECUTE format('CREATE VIEW %s AS SELECT (%s) AS k FROM %s AS %I, LATERAL %s', chk, expr, rel, alias, from_sql);
+    got := (SELECT public.pg_tviews__node_json(r.ev_action)->0 FROM pg_rewrite r WHERE r.ev_class = chk::regclass AND r.rulename = '_RETURN');
+    EXECUTE format('DROP VIEW %s', chk);
+    RETURN jsonb_array_length(got->'rtable') = 4 AND got->'rtable'->3->>'funcordinality' = 'true'
+       AND public.pg_tviews__varnos_as(jsonb_build_array(got->'targetList'->0->'expr', got->'rtable'->3->'functions'), 3, 4)
+           = public.pg_tviews__varnos_as(jsonb_build_array(e, fn_rte->'functions'), tab, fn);
+EXCEPTION WHEN OTHERS THEN
+    RETURN false;
+END
+$fn$;
+
+-- A tree's text without locations, its table's Vars (range-table index tab) marked T and its function's (fn) marked F
+CREATE OR REPLACE FUNCTION public.pg_tviews__varnos_as(e jsonb, tab int, fn int) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT regexp_replace(regexp_replace(regexp_replace(e::text, '"(location|varnosyn|varattnosyn)": "-?[0-9]+"', '', 'g'),
+                                         '"varno": "' || tab || '"', '"varno": "T"', 'g'),
+                          '"varno": "' || fn || '"', '"varno": "F"', 'g')
+$$;
+
 -- Does expression e read nothing but columns of its own row and constants? Operators, casts, CASE, COALESCE and calls of
 -- IMMUTABLE or built-in STABLE functions (which read the TVIEW's pinned settings): no subquery, aggregate or window.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_plain_expr(e jsonb) RETURNS boolean
@@ -3485,7 +3556,13 @@ $fn$;
 -- changed row the keys it gives in the query (a set of them). One function of one output column (no ORDINALITY column
 -- read), its arguments columns of one table: two functions in one expression would run in step, not as the FROM
 -- clause's product. NULL when the key reads no such function. (var: the output column as the definition prints it)
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_srf_key(q jsonb, e jsonb, OUT expr jsonb, OUT var text, OUT call text)
+-- A key that reads the function's ORDINALITY column (a line item's number, p.pk_order || '-' || i.n; since 0.3.27,
+-- refused before) has no call to stand for it: expr is then the key as it is, and from the function's FROM item
+-- (call WITH ORDINALITY alias(out, n)) that a changed row's keys are read over (pg_tviews__key_expr_of); fn its call,
+-- tab and fn_rti the range-table indexes of the table and of the function.
+DROP FUNCTION IF EXISTS public.pg_tviews__an_srf_key(jsonb, jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_srf_key(q jsonb, e jsonb, OUT expr jsonb, OUT var text, OUT call text,
+                                                       OUT "from" text, OUT fn jsonb, OUT tab int, OUT fn_rti int)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     fvars jsonb := (SELECT jsonb_agg(DISTINCT x) FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') x
@@ -3503,7 +3580,8 @@ BEGIN
     fe := rte->'functions'->0->'funcexpr';
     args := (SELECT jsonb_agg(a) FROM jsonb_array_elements(fe->'args') a);
     IF (SELECT count(DISTINCT x->>'varno') FROM jsonb_array_elements(fvars) x) <> 1
-       OR EXISTS (SELECT 1 FROM jsonb_array_elements(fvars) x WHERE (x->>'varattno')::int <> 1)
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(fvars) x
+                   WHERE (x->>'varattno')::int <> 1 AND NOT ((x->>'varattno')::int = 2 AND rte->>'funcordinality' = 'true'))
        OR jsonb_array_length(rte->'functions') <> 1 OR (rte->'functions'->0->>'funccolcount')::int <> 1
        OR fe->>'_' IS DISTINCT FROM 'FUNCEXPR' OR fe->>'funcretset' <> 'true' OR fe->>'funcvariadic' <> 'false'
        OR args IS NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(args) a WHERE a->>'_' <> 'VAR' OR (a->>'varlevelsup')::int <> 0
@@ -3523,6 +3601,15 @@ BEGIN
       INTO call FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace WHERE f.oid = (fe->>'funcid')::oid;
     var := format('%I.%I', rte->'eref'->>'aliasname', rte->'eref'->'colnames'->>0);
     expr := e;
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(fvars) x WHERE (x->>'varattno')::int = 2) THEN
+        "from" := format('%s WITH ORDINALITY %I(%I, %I)', call, rte->'eref'->>'aliasname', rte->'eref'->'colnames'->>0, rte->'eref'->'colnames'->>1);
+        fn := fe;
+        tab := (args->0->>'varno')::int;
+        fn_rti := (fvars->0->>'varno')::int;
+        var := NULL;
+        call := NULL;
+        RETURN;
+    END IF;
     FOR fv IN SELECT v FROM jsonb_array_elements(fvars) v LOOP
         expr := replace(expr::text, fv::text, fe::text)::jsonb;
     END LOOP;
@@ -3549,20 +3636,23 @@ BEGIN
         srf := public.pg_tviews__an_srf_key(q, e);
         e := coalesce(srf.expr, e);
     END IF;
-    IF e IS NULL OR public.pg_tviews__an_var(e, '0') IS NOT NULL OR q ? 'setOperations' THEN
+    IF e IS NULL OR srf."from" IS NULL AND public.pg_tviews__an_var(e, '0') IS NOT NULL OR q ? 'setOperations' THEN
         RETURN NULL;
     END IF;
     -- (set-returning functions in two items of the SELECT list run in step, the shorter padded with NULLs: the key's own
     -- elements would not give the rows where it is NULL)
     IF srf.var IS NULL AND (SELECT count(*) FROM jsonb_array_elements(q->'targetList') t
                              WHERE jsonb_path_exists(t->'expr', 'strict $.** ? (@.funcretset == "true")')) > 1
-       AND jsonb_path_exists(e, 'strict $.** ? (@.funcretset == "true")') THEN
+       AND jsonb_path_exists(coalesce(srf.fn, e), 'strict $.** ? (@.funcretset == "true")') THEN
         RETURN NULL;
     END IF;
-    IF NOT public.pg_tviews__an_plain_expr(e) THEN
+    IF NOT public.pg_tviews__an_plain_expr(e) OR NOT public.pg_tviews__an_plain_expr(coalesce(srf.fn, 'null')) THEN
         RETURN NULL;
     END IF;
-    vars := (SELECT jsonb_agg(x) FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') x);
+    -- (an ORDINALITY key: the table's columns it reads, and those the function reads)
+    vars := (SELECT jsonb_agg(x) FROM jsonb_path_query(CASE WHEN srf."from" IS NULL THEN e ELSE jsonb_build_array(e, srf.fn) END,
+                                                       'strict $.** ? (@."_" == "VAR")') x
+              WHERE srf.fn_rti IS NULL OR x->>'varno' <> srf.fn_rti::text);
     -- A set operation's branch keyed by a constant ('total' beside per-group rows; since 0.3.23, refused before): every
     -- table that branch reads, at any depth, maps its changes to that one key (occ 'scope:*': any occurrence of the
     -- branch's scope). Proven like an expression, over the definition view itself, which it does not read.
@@ -3598,14 +3688,17 @@ BEGIN
         -- (a textual replacement, proven below like any key expression: a wrong one is refused, never followed)
         item := replace(item, srf.var, srf.call);
     END IF;
-    IF prove AND NOT public.pg_tviews__parses_to(item, rel, alias, e, v) THEN
+    IF prove AND srf."from" IS NULL AND NOT public.pg_tviews__parses_to(item, rel, alias, e, v)
+       OR prove AND srf."from" IS NOT NULL
+          AND NOT public.pg_tviews__parses_to_lateral(item, srf."from", rel, alias, e, q->'rtable'->(srf.fn_rti - 1), srf.tab, srf.fn_rti, v) THEN
         RETURN NULL;
     END IF;
     -- (without the proof, the text must be the one proven for it: the branch-th SELECT the definition prints is not this
     -- branch when the set operation nests in parentheses, and 0.3.19's health check then took another branch's text)
     IF NOT prove AND NOT EXISTS (SELECT 1 FROM public.pg_tview_meta m CROSS JOIN LATERAL jsonb_array_elements(m.dependencies) d
                                   CROSS JOIN LATERAL jsonb_array_elements(coalesce(d->'paths', '[]')) p
-                                 WHERE m.entity = ent AND p->>'key_expr' = item AND p->>'key_alias' = alias) THEN
+                                 WHERE m.entity = ent AND p->>'key_expr' = item AND p->>'key_alias' = alias
+                                   AND p->>'key_from' IS NOT DISTINCT FROM srf."from") THEN
         RETURN NULL;
     END IF;
     IF constant_key THEN
@@ -3615,8 +3708,9 @@ BEGIN
     RETURN jsonb_build_object('occ', scope || ':' || (vars->0->>'varno'), 'expr', item, 'alias', alias,
                               'cols', (SELECT jsonb_agg(DISTINCT a.attname) FROM jsonb_array_elements(vars) x
                                          JOIN pg_attribute a ON a.attrelid = rel AND a.attnum = (x->>'varattno')::int))
-           -- (a set of keys per row: unnest(p.tags), in FROM or in the SELECT list)
-           || CASE WHEN jsonb_path_exists(e, 'strict $.** ? (@.funcretset == "true")') THEN '{"srf": true}' ELSE '{}' END::jsonb;
+           -- (a set of keys per row: unnest(p.tags), in FROM or in the SELECT list; the ORDINALITY of one in FROM)
+           || CASE WHEN jsonb_path_exists(e, 'strict $.** ? (@.funcretset == "true")') OR srf."from" IS NOT NULL THEN '{"srf": true}' ELSE '{}' END::jsonb
+           || CASE WHEN srf."from" IS NOT NULL THEN jsonb_build_object('from', srf."from") ELSE '{}' END::jsonb;
 END
 $fn$;
 
@@ -4044,7 +4138,7 @@ BEGIN
             END LOOP;
             paths := paths || jsonb_build_array(jsonb_build_object('hops', hops, 'key', p->'key')
                                                 || jsonb_strip_nulls(jsonb_build_object('key_expr', p->'key_expr', 'key_alias', p->'key_alias', 'key_cols', p->'key_cols',
-                                                                                        'key_x', p->'key_x', 'key_srf', p->'key_srf')));
+                                                                                        'key_x', p->'key_x', 'key_srf', p->'key_srf', 'key_from', p->'key_from')));
         END LOOP;
         lin := jsonb_set(lin, ARRAY[(src->>'schema') || '.' || (src->>'table'), 'paths'], paths);
     END LOOP;
@@ -4190,11 +4284,11 @@ BEGIN
                 (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x), sch, tbl
             USING ERRCODE = '0A000',
                   DETAIL = CASE WHEN (a->>'key_untraced_expression')::boolean
-                                THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery, a CTE''s output or the nullable side of an outer join, and in a query without DISTINCT; in a UNION, INTERSECT or EXCEPT, each branch''s key over one table of that branch, no branch in parentheses), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions; or the output of one set-returning function in FROM over one table''s columns (unnest(p.tags) t(tag), not its ORDINALITY column, not two functions'' outputs together).', a->>'key_column')
+                                THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery, a CTE''s output or the nullable side of an outer join, and in a query without DISTINCT; in a UNION, INTERSECT or EXCEPT, each branch''s key over one table of that branch, no branch in parentheses), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions; or the output of one set-returning function in FROM over one table''s columns (unnest(p.tags) t(tag), or its ORDINALITY column, not two functions'' outputs together).', a->>'key_column')
                                 WHEN (a->>'recursive')::boolean
                                 THEN format('The query reads them inside WITH RECURSIVE (or they are not joined to the key by equality): the rows of each round of a recursive query join the rows of the round before, so which keys a change reaches cannot be proven from its conditions.')
                                 ELSE format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column') END,
-                  HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post) of columns, or of expressions of one table''s columns ((p.meta->>''author'')::int = u.pk_user, lower(u.email) = lower(p.email)), whose two sides have one type (integers of any width) and the comparison''s collation (x = ANY(a.ids) links x to an array column of its own type; an OR links when each of its branches does; a NOT IN (SELECT ...) links like that when neither side can be NULL: NOT NULL columns, or IS NOT NULL in WHERE), or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
+                  HINT = 'Join or correlate each use of the table with the key by equality (e.g. WHERE c.fk_post = p.pk_post) of columns, or of expressions of one table''s columns ((p.meta->>''author'')::int = u.pk_user, lower(u.email) = lower(p.email)), whose two sides have one type (integers of any width) and the comparison''s collation (x = ANY(a.ids) links x to an array column of its own type; an OR links when each of its branches does; a IS NOT DISTINCT FROM b links when a or b is a NOT NULL column; a NOT IN (SELECT ...) links like that when neither side can be NULL: NOT NULL columns, or IS NOT NULL in WHERE), or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when it changes.';
     END IF;
 END
 $fn$;
@@ -4311,10 +4405,13 @@ $$;
 -- The keys that rows of rel (aliased a) give through a path's key expression (pg_tviews__an_key_expr): the expression
 -- over a row with the table's columns under the alias it was proven with.
 -- (a set-returning one, key_srf, gives each row a set of keys: a scalar subquery failed on two, and a fallback to a full
--- refresh followed; 0.3.23)
+-- refresh followed; 0.3.23) (one that reads a function's ORDINALITY, key_from, over that function's FROM item; 0.3.27)
 CREATE OR REPLACE FUNCTION public.pg_tviews__key_expr_of(p jsonb, a text, key_type text, rel text) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN p ? 'key_srf'
+    SELECT CASE WHEN p ? 'key_from'
+                THEN format('SELECT pg_tviews_k.k::%s::text FROM %s %I CROSS JOIN LATERAL (SELECT %s FROM (SELECT %I.*) %I CROSS JOIN LATERAL %s) pg_tviews_k(k)',
+                            key_type, rel, a, p->>'key_expr', a, p->>'key_alias', p->>'key_from')
+                WHEN p ? 'key_srf'
                 THEN format('SELECT pg_tviews_k.k::%s::text FROM %s %I CROSS JOIN LATERAL (SELECT %s FROM (SELECT %I.*) %I) pg_tviews_k(k)',
                             key_type, rel, a, p->>'key_expr', a, p->>'key_alias')
                 ELSE format('SELECT (SELECT %s FROM (SELECT %I.*) %I)::%s::text FROM %s %I', p->>'key_expr', a, p->>'key_alias', key_type, rel, a) END

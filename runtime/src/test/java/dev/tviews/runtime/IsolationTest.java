@@ -943,6 +943,56 @@ class IsolationTest {
     }
 
     /**
+     * A TRUNCATE under REPEATABLE READ (0.3.26: it runs on a fresh snapshot and holds the TVIEW's lock) in a prepared
+     * transaction, across a crash: after the restart a writer of the table waits for it (55P03, nothing applied), COMMIT
+     * PREPARED empties the commit- and statement-mode TVIEWs, and a prepared TRUNCATE rolled back after another crash
+     * leaves every row. Schema, table and column named with a quote, a pipe, a space and a newline.
+     */
+    @Test
+    void aPreparedTruncateUnderRepeatableReadHoldsTheTviewAcrossACrash() throws Exception {
+        try (PgServer server = PgServer.start("i24-crash")) {
+            PgDatabase db = server.createDatabase("i24");
+            Rt.install(db);
+            String s = Rt.quote("i24 t'r|\n");
+            String t = s + ".\"tb l'og|\n\"";
+            Map<String, String> tviews = Map.of(s + ".tv_log", "SELECT l.pk_log, l.\"m sg\n\" FROM " + t + " l",
+                    s + ".tv_count", "SELECT 1 AS pk_count, count(*) AS n FROM " + t + " l");
+            try (Connection c = db.connect(); Connection rr = db.connect()) {
+                exec(c, "CREATE SCHEMA " + s + "; CREATE TABLE " + t + " (pk_log int PRIMARY KEY, \"m sg\n\" text)");
+                exec(c, "INSERT INTO " + t + " SELECT g, 'm|' || g FROM generate_series(1, 20) g");
+                exec(c, "SELECT pg_tviews_create(" + Rt.literal(s + ".tv_log") + ", " + Rt.literal(tviews.get(s + ".tv_log")) + ")");
+                exec(c, "SELECT pg_tviews_create(" + Rt.literal(s + ".tv_count") + ", " + Rt.literal(tviews.get(s + ".tv_count")) + ", '{\"refresh\": \"statement\"}')");
+                assertThat(Rt.sqlStateOnAFreshSnapshot(rr, "BEGIN ISOLATION LEVEL REPEATABLE READ", "TRUNCATE " + t)).isNull();
+                exec(rr, "PREPARE TRANSACTION 'i24_truncate'");
+            }
+            server.crash();
+            server.restart();
+            try (Connection c = db.connect(); Connection rr = db.connect()) {
+                assertThat(value(c, "SELECT n FROM " + s + ".tv_count")).as("not committed yet").isEqualTo(20L);
+                exec(c, "SET lock_timeout = '300ms'");
+                assertThat(Rt.sqlState(c, "INSERT INTO " + t + " VALUES (21, 'late')")).as("a writer of the table").isEqualTo("55P03");
+                exec(c, "RESET lock_timeout");
+                exec(c, "COMMIT PREPARED 'i24_truncate'");
+                assertThat(value(c, "SELECT (SELECT count(*) FROM " + s + ".tv_log) + (SELECT n FROM " + s + ".tv_count)")).isEqualTo(0L);
+                exec(c, "INSERT INTO " + t + " SELECT g, 'n' || g FROM generate_series(1, 5) g");
+                assertThat(Rt.sqlStateOnAFreshSnapshot(rr, "BEGIN ISOLATION LEVEL REPEATABLE READ", "TRUNCATE " + t)).isNull();
+                exec(rr, "PREPARE TRANSACTION 'i24_undone'");
+            }
+            server.crash();
+            server.restart();
+            try (Connection c = db.connect()) {
+                exec(c, "ROLLBACK PREPARED 'i24_undone'");
+                exec(c, "INSERT INTO " + t + " VALUES (6, 'after')");
+                assertThat(value(c, "SELECT n FROM " + s + ".tv_count")).isEqualTo(6L);
+                for (Map.Entry<String, String> tv : tviews.entrySet()) {
+                    assertThat(Rt.driftAgainst(c, tv.getKey(), tv.getValue())).as(tv.getKey()).isZero();
+                }
+                assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR'")).isEqualTo(0L);
+            }
+        }
+    }
+
+    /**
      * Keys read from a set-returning function (0.3.24) across a crash: a prepared write of a post's tags, flushed early
      * under SET CONSTRAINTS ALL IMMEDIATE, holds the lock rows of its old and new tags after a crash, so a writer of a
      * post sharing one waits (55P03) instead of computing beside it; COMMIT PREPARED shows its counts, ROLLBACK PREPARED

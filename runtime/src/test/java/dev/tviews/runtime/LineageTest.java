@@ -472,6 +472,46 @@ class LineageTest {
         }
     }
 
+    /**
+     * {@code a IS NOT DISTINCT FROM b} (an ORM's join on a nullable foreign key) is true exactly when {@code a = b} is if
+     * one side is a NOT NULL column no outer join below has null-extended: followed as that equality, keyed, in a
+     * LEFT JOIN's ON, a correlated count and an EXISTS, either operand order (0.3.26 refused them as untraceable; hunt 16).
+     * With NULL possible on both sides (NULL pairs with NULL, which no lookup by value finds), with the NOT NULL side
+     * null-extended below the ON or in WHERE over an outer join, still refused; a DROP NOT NULL the lineage stands on fails.
+     */
+    @Test
+    void isNotDistinctFromWithANeverNullSideIsFollowedAsAnEquality(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l36; SET search_path = l36, public");
+            exec(c, "CREATE TABLE \"tb us'er|\n\" (pk_user int PRIMARY KEY, \"có de\" text NOT NULL UNIQUE, name text, team text)");
+            exec(c, "CREATE TABLE tb_post (pk_post int PRIMARY KEY, \"fk us'er\" text, team text, title text)");
+            exec(c, "INSERT INTO \"tb us'er|\n\" SELECT g, 'c' || g, 'u' || g, CASE WHEN g % 2 = 0 THEN 't' END FROM generate_series(1, 5) g");
+            exec(c, "INSERT INTO tb_post SELECT g, CASE WHEN g % 4 = 0 THEN NULL ELSE 'c' || (1 + g % 5) END, NULL, 'p' || g FROM generate_series(1, 12) g");
+            String u = "l36.\"tb us'er|\n\"";
+            Oracle o = new Oracle(c)
+                    .create("l36.tv_post", "SELECT p.pk_post, p.title, u.name FROM l36.tb_post p LEFT JOIN " + u + " u ON u.\"có de\" IS NOT DISTINCT FROM p.\"fk us'er\"")
+                    .create("l36.tv_user", "SELECT u.pk_user, (SELECT count(*) FROM l36.tb_post p WHERE p.\"fk us'er\" IS NOT DISTINCT FROM u.\"có de\") AS n,"
+                            + " EXISTS (SELECT 1 FROM l36.tb_post p WHERE u.\"có de\" IS NOT DISTINCT FROM p.\"fk us'er\" AND p.title LIKE '%1%') AS has_1 FROM " + u + " u");
+            assertThat(dependencyKinds(c, "l36")).isEqualTo("keyed");
+            o.replay(w, "UPDATE " + u + " SET name = 'renamed' WHERE pk_user = 2", "UPDATE l36.tb_post SET \"fk us'er\" = NULL WHERE pk_post = 1",
+                    "UPDATE l36.tb_post SET \"fk us'er\" = 'c3' WHERE \"fk us'er\" IS NULL", "INSERT INTO l36.tb_post VALUES (20, NULL, NULL, 'p1x'), (21, 'c9', NULL, 'p21')",
+                    "INSERT INTO " + u + " VALUES (9, 'c9', 'u9', NULL)", "UPDATE " + u + " SET \"có de\" = 'c1b' WHERE pk_user = 1",
+                    "BEGIN", "UPDATE l36.tb_post SET title = 'p11' WHERE pk_post = 2", "SAVEPOINT s", "DELETE FROM " + u, "ROLLBACK TO SAVEPOINT s",
+                    "DELETE FROM " + u + " WHERE pk_user = 3", "COMMIT", "TRUNCATE l36.tb_post", "INSERT INTO l36.tb_post VALUES (1, 'c2', 't', 'p1')");
+            assertRefused(c, "l36.tv_x", "{}", Map.of(
+                    "SELECT u.pk_user AS pk_x, (SELECT count(*) FROM l36.tb_post p WHERE p.team IS NOT DISTINCT FROM u.team) AS n FROM " + u + " u", "tv_x",
+                    "SELECT p.pk_post AS pk_x, x.name FROM l36.tb_post p LEFT JOIN (l36.tb_post q LEFT JOIN " + u + " v ON v.\"có de\" = q.\"fk us'er\") x(a, b, cc, d, e, f, name)"
+                            + " ON x.f IS NOT DISTINCT FROM p.\"fk us'er\"", "tv_x",
+                    "SELECT p.pk_post AS pk_x, v.name FROM l36.tb_post p LEFT JOIN (l36.tb_post q LEFT JOIN " + u + " v ON v.pk_user = q.pk_post)"
+                            + " ON v.\"có de\" IS NOT DISTINCT FROM p.\"fk us'er\"", "tv_x",
+                    "SELECT p.pk_post AS pk_x, u.name FROM l36.tb_post p LEFT JOIN " + u + " u ON true WHERE u.\"có de\" IS NOT DISTINCT FROM p.\"fk us'er\"", "tv_x"),
+                    "cannot trace");
+            assertThat(Rt.sqlState(c, "ALTER TABLE " + u + " ALTER COLUMN \"có de\" DROP NOT NULL")).isEqualTo("0A000");
+            o.check("the refused DDL");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l36%'")).isEqualTo(0L);
+        }
+    }
+
     /** {@code x::bigint = y} holds exactly when {@code x = y}: a join or correlation through an integer widening is followed as the column. */
     @Test
     void equalitiesThroughIntegerWideningCastsAreFollowed(PgDatabase db) throws Exception {
@@ -1721,8 +1761,10 @@ class LineageTest {
      * cloud over an array of tags, a sum per SKU over jsonb line items, one row per line item. A changed row gives the
      * keys of its old and new elements; rows reached through a hop (a user renamed or activated) give those of the
      * posts reached. 0.3.23 refused the FROM forms and followed the SELECT-list form by a full refresh at every write of
-     * a row with two elements (its scalar subquery failed on the second key). Refused: a key of two functions' outputs
-     * (they would run in step, not as the FROM clause's product), an ORDINALITY column, a function on the nullable side.
+     * a row with two elements (its scalar subquery failed on the second key). Since 0.3.27 a key that reads the function's
+     * ORDINALITY column (line numbers, a count per position; 0.3.26 refused them). Refused: a key of two functions'
+     * outputs (they would run in step, not as the FROM clause's product), a function on the nullable side, an ORDINALITY
+     * key beside another table's column or over ROWS FROM of two functions.
      */
     @Test
     void keysReadFromASetReturningFunctionOverOneTableAreFollowed(PgDatabase db) throws Exception {
@@ -1746,7 +1788,13 @@ class LineageTest {
                             + " WHERE i ? 'sku' GROUP BY 1")
                     .create("l32.tv_line", "SELECT p.pk_post || '-' || (i.e->>'sku') AS pk_line, i.e->>'q' AS qty, u.name FROM " + post + " p"
                             + " LEFT JOIN l32.tb_user u ON u.pk_user = p.fk_user, jsonb_array_elements(p.items) WITH ORDINALITY i(e, o) WHERE i.e ? 'sku'")
-                    .create("l32.tv_post_tag", "SELECT unnest(p." + tags + ") || '-' || p.pk_post AS pk_post_tag, p.fk_user FROM " + post + " p");
+                    .create("l32.tv_post_tag", "SELECT unnest(p." + tags + ") || '-' || p.pk_post AS pk_post_tag, p.fk_user FROM " + post + " p")
+                    // the ORDINALITY column (0.3.27): line numbers, under an inner join to the author, and a count per position
+                    .create("l32.tv_line_no", "SELECT p.pk_post || '-' || i.\"n'o\" AS pk_line_no, i.e->>'sku' AS sku, u.name FROM " + post + " p"
+                            + " JOIN l32.tb_user u ON u.pk_user = p.fk_user CROSS JOIN LATERAL jsonb_array_elements(p.items) WITH ORDINALITY i(e, \"n'o\")")
+                    .create("l32.tv_position", "SELECT t.o AS pk_position, count(*) AS n, string_agg(t.tag, '|' ORDER BY t.tag, p.pk_post) AS tags"
+                            + " FROM " + post + " p, unnest(p." + tags + ") WITH ORDINALITY t(tag, o) GROUP BY t.o")
+                    .create("l32.tv_slot", "SELECT p.pk_post * 1000 + t.o AS pk_slot, t.tag FROM " + post + " p, unnest(p." + tags + ") WITH ORDINALITY t(tag, o)");
             assertThat(dependencyKinds(c, "l32")).as("keyed, not refreshed in full").isEqualTo("keyed");
             oracle.run("INSERT INTO " + post + " VALUES (4, 2, '{c''q,d e,é}', '[{\"sku\": \"z\", \"q\": 3}, {\"q\": 1}]')",
                     "UPDATE " + post + " SET " + tags + " = '{a,b}' WHERE pk_post = 2", "UPDATE " + post + " SET " + tags + " = '{}' WHERE pk_post = 1",
@@ -1768,7 +1816,12 @@ class LineageTest {
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l32%'")).isEqualTo(0L);
             assertRefused(c, "l32.tv_refused", "{}", Map.of(
                     "SELECT x.a || y.b AS pk_refused FROM " + post + " p, unnest(p." + tags + ") x(a), unnest(p." + tags + ") y(b)", "cannot trace changes of l32.",
-                    "SELECT t.o AS pk_refused, count(*) AS n FROM " + post + " p, unnest(p." + tags + ") WITH ORDINALITY t(tag, o) GROUP BY t.o", "cannot trace changes of l32.",
+                    "SELECT u.pk_user || '-' || t.o AS pk_refused FROM " + post + " p JOIN l32.tb_user u ON u.pk_user = p.fk_user, unnest(p." + tags + ") WITH ORDINALITY t(tag, o)",
+                    "cannot trace changes of l32.",
+                    "SELECT p.pk_post || '-' || t.o AS pk_refused FROM " + post + " p LEFT JOIN LATERAL unnest(p." + tags + ") WITH ORDINALITY t(tag, o) ON true",
+                    "cannot trace changes of l32.",
+                    "SELECT p.pk_post || '-' || t.o AS pk_refused FROM " + post + " p, ROWS FROM (unnest(p." + tags + "), jsonb_array_elements(p.items)) WITH ORDINALITY t(tag, e, o)",
+                    "cannot trace changes of l32.",
                     "SELECT t.tag AS pk_refused, count(*) AS n FROM " + post + " p LEFT JOIN LATERAL unnest(p." + tags + ") t(tag) ON true WHERE t.tag IS NOT NULL GROUP BY t.tag",
                     "cannot trace changes of l32."));
         }
