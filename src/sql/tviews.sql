@@ -3553,8 +3553,8 @@ $fn$;
 -- A key read from a set-returning function in FROM over one table's columns (the elements of an array, a tag cloud:
 -- SELECT t.tag AS pk_tag, count(*) ... FROM tb_post p, unnest(p.tags) t(tag) GROUP BY t.tag; since 0.3.24, refused
 -- before): the key expression with the function's output column replaced by the call (unnest(p.tags)), which gives a
--- changed row the keys it gives in the query (a set of them). One function of one output column (no ORDINALITY column
--- read), its arguments columns of one table: two functions in one expression would run in step, not as the FROM
+-- changed row the keys it gives in the query (a set of them). One function of one output column (and its ORDINALITY
+-- column, below), its arguments columns of one table: two functions in one expression would run in step, not as the FROM
 -- clause's product. NULL when the key reads no such function. (var: the output column as the definition prints it)
 -- A key that reads the function's ORDINALITY column (a line item's number, p.pk_order || '-' || i.n; since 0.3.27,
 -- refused before) has no call to stand for it: expr is then the key as it is, and from the function's FROM item
