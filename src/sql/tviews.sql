@@ -1323,12 +1323,23 @@ BEGIN
             IF arr ? 'xnodes' THEN
                 acc := jsonb_set(acc, '{xnodes}', coalesce(acc->'xnodes', '{}') || (arr->'xnodes'));
             END IF;
+            -- an IN (SELECT ...) disjunct links the outer value to the subquery's output for the subquery's own tables
+            -- (pg_tviews__an_sublink confines that edge to them): their rows decide its truth only for the outer rows
+            -- holding their values, and under AND and OR in a WHERE or an ON a NULL filters like false (0.3.27; 0.3.26
+            -- dropped it: "o.fk IN (SELECT u.pk ...) OR o.status = 'paid'" was refused as untraceable)
+            IF arr ? 'pending_in' THEN
+                acc := jsonb_set(acc, '{pending_in}', coalesce(acc->'pending_in', '{}') || (arr->'pending_in'));
+            END IF;
         END LOOP;
         RETURN jsonb_set(acc, '{ors}', coalesce(acc->'ors', '[]') || jsonb_build_array(disjuncts));
     END IF;
     -- coalesce(a, b) = x: every row it keeps has a = x or b = x (a when a is not NULL, b otherwise), an OR of equalities,
-    -- whose paths reach every key its changes affect, and some more (x = coalesce(p.editor, p.author))
+    -- whose paths reach every key its changes affect, and some more (x = coalesce(p.editor, p.author)). With an argument
+    -- that is not a column (coalesce(o.fk_user, 0)) that OR has a branch without an equality: the coalesce is then an
+    -- expression node like any other of one table's columns, below (0.3.27; 0.3.26 refused it)
     IF e->>'_' = 'OPEXPR' AND jsonb_array_length(e->'args') = 2 AND 'COALESCEEXPR' IN (e->'args'->0->>'_', e->'args'->1->>'_')
+       AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(e->'args'->(CASE WHEN e->'args'->0->>'_' = 'COALESCEEXPR' THEN 0 ELSE 1 END)->'args') ca
+                        WHERE public.pg_tviews__an_var(ca, scope) IS NULL)
        AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (e->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)) THEN
         j := CASE WHEN e->'args'->0->>'_' = 'COALESCEEXPR' THEN 0 ELSE 1 END;
         RETURN public.pg_tviews__an_quals(jsonb_build_object('_', 'BOOLEXPR', 'boolop', 'or', 'args',
