@@ -1612,6 +1612,18 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
         OR e->>'_' = 'FUNCEXPR' AND e->>'funcid' IN ('1703', '1707', '1709') AND jsonb_array_length(e->'args') = 2 AND e->'args'->1->>'_' = 'CONST'
 $$;
 
+-- Do equal values of type t (under collation coll) always print alike? The types of pg_tviews__an_prints_as_equal,
+-- through domains, enums (a label prints as itself), and ranges of such types (a range is equal to another when its
+-- bounds are, and discrete ones print canonically: daterange, int4range, tstzrange; not numrange's 1.0 and 1.00).
+CREATE OR REPLACE FUNCTION public.pg_tviews__prints_alike(t oid, coll oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN ty.typtype = 'e' THEN true
+                WHEN ty.typtype = 'r' THEN public.pg_tviews__prints_alike((SELECT r.rngsubtype FROM pg_range r WHERE r.rngtypid = ty.oid),
+                                                                         (SELECT r.rngcollation FROM pg_range r WHERE r.rngtypid = ty.oid))
+                ELSE public.pg_tviews__an_prints_as_equal(jsonb_build_object('_', 'VAR', 'vartype', ty.oid::text), coll) END
+      FROM pg_type ty WHERE ty.oid = public.pg_tviews__base_type(t)
+$$;
+
 -- Is e a column of a table (range-table entry of level q) whose primary key, or a unique index of NOT NULL columns, the
 -- grouping or DISTINCT clause (sort-group references refs) holds column by column? A group then has one row of it.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_one_row_of(q jsonb, e jsonb, refs text[]) RETURNS boolean
@@ -1633,8 +1645,8 @@ $$;
 -- under a nondeterministic collation, jsonb, an interval's '1 day' and '24 hours') shows whichever value of its group the
 -- plan reads first: a keyed recompute reading through an index and the query's own scan show two (0.3.26 kept 2.5 where
 -- the query gave 2.50, and 'Ann' for 'ann', and a repair could not mend it; hunt 21). Refused where the level shows it
--- (its SELECT list, outside aggregates), unless its equal values print alike (pg_tviews__an_prints_as_equal, a fixed
--- numeric scale) or a group has one row of its table (pg_tviews__an_one_row_of).
+-- (its SELECT list, outside aggregates), unless its equal values print alike (pg_tviews__prints_alike, a fixed numeric
+-- scale) or a group has one row of its table (pg_tviews__an_one_row_of).
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_grouped_prints(q jsonb) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1658,8 +1670,8 @@ BEGIN
                         WHERE jsonb_typeof(c.v) IN ('object', 'array'))
                    SELECT DISTINCT regexp_replace(x::text, '"location": "-?[0-9]+"', '', 'g') FROM n);
     FOR te IN SELECT t FROM jsonb_array_elements(q->'targetList') t WHERE t->>'ressortgroupref' = ANY(refs) LOOP
-        CONTINUE WHEN public.pg_tviews__an_prints_as_equal(CASE WHEN te->'expr'->>'_' = 'COLLATEEXPR' THEN te->'expr'->'arg' ELSE te->'expr' END,
-                                                           public.pg_tviews__an_result_coll(te->'expr')::oid)
+        CONTINUE WHEN public.pg_tviews__prints_alike(public.pg_tviews__an_expr_type(CASE WHEN te->'expr'->>'_' = 'COLLATEEXPR' THEN te->'expr'->'arg' ELSE te->'expr' END),
+                                                     public.pg_tviews__an_result_coll(te->'expr')::oid)
                    OR public.pg_tviews__an_fixed_scale(public.pg_tviews__an_strip(te->'expr'))
                    OR public.pg_tviews__an_one_row_of(q, te->'expr', refs)
                    OR NOT regexp_replace((te->'expr')::text, '"location": "-?[0-9]+"', '', 'g') = ANY(shown);

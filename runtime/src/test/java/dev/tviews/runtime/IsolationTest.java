@@ -480,7 +480,8 @@ class IsolationTest {
      * 1.00, one instant written under two TimeZone settings. Maintenance locked each text apart, so two writers of one
      * value recomputed it side by side and the later one wrote what it alone saw (0.3.8: counts of 2 left at 1; a new
      * row matching an uncommitted one, 'a' for 'A' or 1.00 for 1.0, left at 0). Keys and joined values are now locked by
-     * their hash under their type and collation.
+     * their hash under their type and collation. (Since 0.3.27 a GROUP BY key of 'Bob' and 'bob', or of 1.0 and 1.00, is
+     * refused: which of them a group shows depends on the order rows are read in.)
      */
     @Test
     void aValueThatReadsTwoWaysIsLockedOnce(PgDatabase db) throws Exception {
@@ -490,11 +491,8 @@ class IsolationTest {
             exec(setup, "CREATE TABLE i9.tb_order (pk_order int PRIMARY KEY, customer text COLLATE i9.ci, amount numeric, at timestamptz)");
             exec(setup, "CREATE TABLE i9.tb_a (pk_a int PRIMARY KEY, tag text COLLATE i9.ci); CREATE TABLE i9.tb_b (pk_b int PRIMARY KEY, t text COLLATE i9.ci)");
             exec(setup, "CREATE TABLE i9.tb_c (pk_c int PRIMARY KEY, tag numeric); CREATE TABLE i9.tb_d (pk_d int PRIMARY KEY, t numeric)");
-            String customers = "SELECT o.customer AS pk_customer, count(*) AS n FROM i9.tb_order o GROUP BY o.customer";
             String instants = "SELECT o.at AS pk_at, count(*) AS n FROM i9.tb_order o GROUP BY o.at";
             String matches = "SELECT a.pk_a, (SELECT count(*) FROM i9.tb_b b WHERE b.t = a.tag) AS n FROM i9.tb_a a";
-            exec(setup, "SELECT pg_tviews_create('i9.tv_customer', $q$" + customers + "$q$)");
-            exec(setup, "SELECT pg_tviews_create('i9.tv_amount', $q$SELECT o.amount AS pk_amount, count(*) AS n FROM i9.tb_order o GROUP BY o.amount$q$)");
             exec(setup, "SELECT pg_tviews_create('i9.tv_at', $q$" + instants + "$q$)");
             exec(setup, "SELECT pg_tviews_create('i9.tv_a', $q$" + matches + "$q$)");
             String numbers = "SELECT c.pk_c, (SELECT count(*) FROM i9.tb_d d WHERE d.t = c.tag) AS n FROM i9.tb_c c";
@@ -515,9 +513,8 @@ class IsolationTest {
                 exec(first, "COMMIT");
                 assertThat(later.get(60, TimeUnit.SECONDS)).as(race[1]).isNull();
             }
-            assertThat(Rt.driftAgainst(setup, "i9.tv_customer", customers)).isZero();
             assertThat(Rt.driftAgainst(setup, "i9.tv_at", instants)).isZero();
-            assertThat(value(setup, "SELECT string_agg(n::text, ',') FROM i9.tv_amount")).isEqualTo("2");   // (1.0 or 1.00: one group)
+            assertThat(value(setup, "SELECT n FROM i9.tv_at")).isEqualTo(2L);
             assertThat(Rt.driftAgainst(setup, "i9.tv_a", matches)).isZero();
             assertThat(Rt.driftAgainst(setup, "i9.tv_c", numbers)).isZero();
         }

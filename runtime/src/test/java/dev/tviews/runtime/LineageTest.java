@@ -921,10 +921,11 @@ class LineageTest {
         try (Connection c = db.connect(); Connection w = db.connect()) {
             exec(c, "CREATE SCHEMA l28; SET search_path = l28, public");
             exec(c, "CREATE TABLE tb_g (pk_g int PRIMARY KEY, y float8, at timestamptz, at_text text, code text);"
-                    + " CREATE TABLE tb_u (pk_u int PRIMARY KEY, name text, c char(4))");
+                    + " CREATE TABLE tb_u (pk_u int PRIMARY KEY, name text, c char(4)); CREATE TABLE tb_y (y float8 PRIMARY KEY, n int)");
+            exec(c, "INSERT INTO tb_y VALUES (0.1::float8 + 0.2::float8, 1), (0.3, 2)");
             exec(c, "INSERT INTO tb_g VALUES (1, 0.1::float8 + 0.2::float8, '2026-01-01 10:00+05:30', '2026-01-01 10:00 IST', 'abcd'),"
                     + " (2, 0.3, '2026-01-01 10:00+02', '2026-01-02 10:00 IST', 'ab'); INSERT INTO tb_u VALUES (1, 'a', 'ab')");
-            String byY = "SELECT g.y AS pk_y, count(*) AS n FROM l28.tb_g g GROUP BY g.y";
+            String byY = "SELECT y.y AS pk_y, y.n FROM l28.tb_y y";
             String byAt = "SELECT g.at AS pk_at, count(*) AS n FROM l28.tb_g g GROUP BY g.at";
             exec(c, "SET extra_float_digits = 0");
             assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l28.tv_y', " + Rt.literal(byY) + ")")).isEqualTo("22023");
@@ -941,7 +942,8 @@ class LineageTest {
             exec(c, "RESET extra_float_digits");
             exec(w, "SET timezone_abbreviations = 'India'");
             String[] writes = {"INSERT INTO l28.tb_g VALUES (3, 0.1::float8 + 0.2::float8, '2026-01-01 06:30+01', '2026-01-03 10:00 IST', 'abcd')",
-                "UPDATE l28.tb_g SET y = 0.3 WHERE pk_g = 1", "UPDATE l28.tb_g SET at_text = at_text WHERE pk_g = 2",
+                "UPDATE l28.tb_g SET y = 0.3 WHERE pk_g = 1", "INSERT INTO l28.tb_y VALUES (0.1::float8 * 7, 3)", "UPDATE l28.tb_y SET n = 5 WHERE y = 0.3",
+                "UPDATE l28.tb_y SET y = 0.7::float8 / 3 WHERE n = 1", "UPDATE l28.tb_g SET at_text = at_text WHERE pk_g = 2",
                 "INSERT INTO l28.tb_u VALUES (5, 'new', 'abcd')", "UPDATE l28.tb_u SET c = 'ab' WHERE pk_u = 5"};
             for (String sql : writes) {
                 exec(w, sql);
@@ -980,7 +982,7 @@ class LineageTest {
                     + " (2, 0.3, '[2026-01-02,2026-01-06)', '{\"at\": \"2026-01-02 10:00\"}', '2026-01-01 11:00+00');"
                     + " INSERT INTO tb_a VALUES (1, 1.5, 'abc', '{a}'); INSERT INTO tb_b VALUES (1, 1.5, 'abc', '{a}')");
             Oracle oracle = new Oracle(c)
-                    .create("l29.tv_y", "SELECT g.y AS pk_y, count(*) AS n FROM l29.tb_g g GROUP BY g.y")
+                    .create("l29.tv_y", "SELECT g.y::text AS pk_y, count(*) AS n FROM l29.tb_g g GROUP BY g.y::text")
                     .create("l29.tv_span", "SELECT g.span AS pk_span, count(*) AS n FROM l29.tb_g g GROUP BY g.span")
                     .create("l29.tv_stamp", "SELECT g.pk_g AS pk_stamp, (jsonb_populate_record(NULL::l29.stamp, g.meta)).at AS at FROM l29.tb_g g")
                     .create("l29.tv_a", "SELECT a.pk_a, (SELECT count(*) FROM l29.tb_b b WHERE b.y = a.x) AS n, (SELECT count(*) FROM l29.tb_b b WHERE b.code = a.code)"
@@ -1021,7 +1023,8 @@ class LineageTest {
                     .create("l29.tv_du", "SELECT u.id, u.name, (SELECT count(*) FROM l29.tb_dc c WHERE c.uid = u.id) AS n FROM l29.tb_du u", "{\"key\": \"id\"}")
                     .create("l29.tv_dc", "SELECT c.id, u.name FROM l29.tb_dc c JOIN l29.tb_du u ON u.id = l29.parse_uid(c.ref) WHERE c.kind = 'post'", "{\"key\": \"id\"}");
             assertThat(value(c, "SELECT settings ? 'TimeZone' FROM pg_tview_meta WHERE entity = 'l29.view'")).isEqualTo(Boolean.TRUE);
-            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create_or_replace('l29.tv_y', $q$SELECT g.y AS pk_y, count(*) AS n FROM l29.tb_g g GROUP BY g.y$q$,"
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create_or_replace('l29.tv_y', $q$SELECT g.y::text AS pk_y, count(*) AS n FROM l29.tb_g g"
+                    + " JOIN l29.tb_g g2 ON g2.y = g.y GROUP BY g.y::text$q$,"
                     + " '{\"settings\": {\"extra_float_digits\": \"0\"}}')")).isEqualTo("22023");
             for (String sql : new String[] {"INSERT INTO l29.tb_g VALUES (4, 1, '[2026-03-01,2026-03-02)', NULL, '2026-03-01 00:00+00')", "INSERT INTO l29.tb_dc VALUES (2, 5000000000, 'note', 'see #1')",
                 "UPDATE l29.tb_dc SET ref = '1' WHERE id = 1", "UPDATE l29.tb_du SET name = 'U2' WHERE id = 2", "UPDATE l29.tb_dc SET kind = 'post', ref = '2' WHERE id = 2"}) {
