@@ -1501,11 +1501,22 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT NOT w.rti = ANY(CASE WHEN w.up = 0 AND extended IS NOT NULL THEN extended
                                     ELSE ARRAY(SELECT x::int FROM jsonb_array_elements_text(coalesce(acc->'nullable'->w.s, '[]')) x) END)
                AND EXISTS (SELECT 1 FROM jsonb_array_elements(acc->'occs') o
-                             JOIN pg_attribute a ON a.attrelid = (o->>'relid')::oid AND a.attnum = w.attno
-                            WHERE o->>'scope' = w.s AND (o->>'rti')::int = w.rti AND a.attnotnull AND NOT a.attisdropped)
+                            WHERE o->>'scope' = w.s AND (o->>'rti')::int = w.rti
+                              AND public.pg_tviews__not_null_everywhere((o->>'relid')::oid, w.attno))
           FROM (SELECT (v->>'varlevelsup')::int AS up, public.pg_tviews__an_scope_up(scope, (v->>'varlevelsup')::int) AS s,
                        (v->>'varno')::int AS rti, (v->>'varattno')::int AS attno
                   FROM public.pg_tviews__an_strip(e) v WHERE v->>'_' = 'VAR' AND (v->>'varattno')::int > 0) w), false)
+$$;
+
+-- Is column attnum of table rel NOT NULL in it and in every inheritance child below it (found by name)? A partition
+-- cannot drop its parent's NOT NULL, a plain inheritance child can (hunt 22: NOT IN and IS NOT DISTINCT FROM proofs read
+-- the parent's alone, and a NULL in the child's rows went unseen).
+CREATE OR REPLACE FUNCTION public.pg_tviews__not_null_everywhere(rel oid, col int) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE t(oid) AS (SELECT rel UNION SELECT i.inhrelid FROM t JOIN pg_inherits i ON i.inhparent = t.oid)
+    SELECT coalesce(bool_and(coalesce(c.attnotnull, false)), false)
+      FROM pg_attribute a CROSS JOIN t LEFT JOIN pg_attribute c ON c.attrelid = t.oid AND c.attname = a.attname AND NOT c.attisdropped
+     WHERE a.attrelid = rel AND a.attnum = col AND NOT a.attisdropped
 $$;
 
 -- Does a conjunct of query level q's WHERE test column v (a VAR of that level) IS NOT NULL?
@@ -1533,7 +1544,7 @@ BEGIN
     IF rte->>'rtekind' IS DISTINCT FROM '0' OR (e->>'varno')::int = ANY(public.pg_tviews__an_nullable_rtis(q)) THEN
         RETURN false;
     END IF;
-    RETURN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = (rte->>'relid')::oid AND a.attnum = (e->>'varattno')::int AND a.attnotnull);
+    RETURN public.pg_tviews__not_null_everywhere((rte->>'relid')::oid, (e->>'varattno')::int);
 END
 $fn$;
 
@@ -1635,7 +1646,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                      AND t->'expr'->>'varno' = v.x->>'varno')
     SELECT EXISTS (SELECT 1 FROM v JOIN pg_index i ON i.indrelid = (q->'rtable'->((v.x->>'varno')::int - 1)->>'relid')::oid
                     WHERE v.x->>'_' = 'VAR' AND v.x->>'varlevelsup' = '0' AND q->'rtable'->((v.x->>'varno')::int - 1)->>'rtekind' = '0'
-                      AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indimmediate
+                      AND i.indisunique AND i.indisvalid AND i.indisready AND i.indislive AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indimmediate
+                      -- (a plain inheritance parent's key is unique in the parent alone: a child can repeat it; hunt 22)
+                      AND (q->'rtable'->((v.x->>'varno')::int - 1)->>'inh' = 'false'
+                           OR (SELECT c.relkind FROM pg_class c WHERE c.oid = i.indrelid) = 'p'
+                           OR NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhparent = i.indrelid))
                       AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey[0:i.indnkeyatts - 1]) k
                                        WHERE NOT k IN (SELECT attno FROM held)
                                           OR NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = k AND a.attnotnull)))
@@ -1650,12 +1665,26 @@ $$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_grouped_prints(q jsonb) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
+    so jsonb;
+    i int;
     clause jsonb := CASE WHEN coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 THEN q->'groupClause'
                          WHEN q->>'hasDistinctOn' IS DISTINCT FROM 'true' THEN q->'distinctClause' END;
     refs text[];
     te jsonb;
     shown text[];
 BEGIN
+    -- a UNION, INTERSECT or EXCEPT without ALL removes duplicate rows like DISTINCT: one of equal rows is shown (hunt 22)
+    FOR so IN SELECT x FROM jsonb_path_query(q->'setOperations', 'strict $.** ? (@."_" == "SETOPERATIONSTMT")') x WHERE x->>'all' IS DISTINCT FROM 'true' LOOP
+        -- (OID lists print with a leading "o")
+        FOR i IN 1 .. jsonb_array_length(coalesce(so->'colTypes', '[]')) - 1 LOOP
+            IF NOT public.pg_tviews__prints_alike((so->'colTypes'->>i)::oid, coalesce(so->'colCollations'->>i, '0')::oid) THEN
+                RAISE EXCEPTION 'column % of a UNION, INTERSECT or EXCEPT without ALL is of type %, whose equal values can print differently: a TVIEW would show whichever of equal rows its recompute reads first',
+                        i, (so->'colTypes'->>i)::oid::regtype
+                    USING ERRCODE = '0A000',
+                          HINT = 'Write UNION ALL (with branches whose keys differ), or give the column a form whose equal values print alike (x::numeric(12,2), round(x, 2), x::text).';
+            END IF;
+        END LOOP;
+    END LOOP;
     IF clause IS NULL OR jsonb_typeof(clause) <> 'array' OR jsonb_array_length(clause) = 0 OR q ? 'groupingSets' THEN
         RETURN;
     END IF;
@@ -1669,12 +1698,19 @@ BEGIN
                                                    UNION ALL SELECT a.v FROM jsonb_array_elements(CASE WHEN jsonb_typeof(n.x) = 'array' THEN n.x END) a(v)) c
                         WHERE jsonb_typeof(c.v) IN ('object', 'array'))
                    SELECT DISTINCT regexp_replace(x::text, '"location": "-?[0-9]+"', '', 'g') FROM n);
+    -- (and the columns of this level that a subquery of the SELECT list reads: (SELECT t.amt) shows the group's amt; hunt 22)
+    shown := shown || ARRAY(SELECT DISTINCT 'outer:' || (v->>'varno') || ':' || (v->>'varattno')
+                              FROM jsonb_array_elements(q->'targetList') t,
+                                   jsonb_path_query(t->'expr', 'strict $.** ? (@."_" == "SUBLINK")') sl,
+                                   jsonb_path_query(sl, 'strict $.** ? (@."_" == "VAR")') v
+                             WHERE t->>'resjunk' = 'false' AND (v->>'varlevelsup')::int >= 1);
     FOR te IN SELECT t FROM jsonb_array_elements(q->'targetList') t WHERE t->>'ressortgroupref' = ANY(refs) LOOP
         CONTINUE WHEN public.pg_tviews__prints_alike(public.pg_tviews__an_expr_type(CASE WHEN te->'expr'->>'_' = 'COLLATEEXPR' THEN te->'expr'->'arg' ELSE te->'expr' END),
                                                      public.pg_tviews__an_result_coll(te->'expr')::oid)
                    OR public.pg_tviews__an_fixed_scale(public.pg_tviews__an_strip(te->'expr'))
                    OR public.pg_tviews__an_one_row_of(q, te->'expr', refs)
-                   OR NOT regexp_replace((te->'expr')::text, '"location": "-?[0-9]+"', '', 'g') = ANY(shown);
+                   OR NOT regexp_replace((te->'expr')::text, '"location": "-?[0-9]+"', '', 'g') = ANY(shown)
+                      AND NOT (te->'expr'->>'_' = 'VAR' AND 'outer:' || (te->'expr'->>'varno') || ':' || (te->'expr'->>'varattno') = ANY(shown));
         RAISE EXCEPTION 'the % %, of type %, is of a type whose equal values can print differently: a TVIEW would show whichever of a group''s values its recompute reads first',
                 CASE WHEN coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 THEN 'GROUP BY' ELSE 'DISTINCT' END,
                 CASE WHEN te->>'resjunk' = 'false' THEN 'column ' || quote_ident(te->>'resname') ELSE 'expression that a column of the SELECT list shows' END,
@@ -2764,6 +2800,7 @@ BEGIN
     END IF;
     ctes := ctes || jsonb_build_array(coalesce(q->'cteList', '[]'));
     IF q ? 'setOperations' THEN
+        PERFORM public.pg_tviews__an_grouped_prints(q);
         RETURN public.pg_tviews__an_setop(q, q->'setOperations', scope, ctes, acc);
     END IF;
     -- range-table entries the WHERE clause requires present
