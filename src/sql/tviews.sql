@@ -3580,21 +3580,30 @@ BEGIN
 END
 $fn$;
 
--- Does the expression text, over table rel under alias, parse to the tree e? (a view made from it and dropped again;
--- the positions and range-table numbers of the two trees may differ)
+-- The query tree of a SELECT text, as PostgreSQL analyses it: a view made from it in TVIEW view v's schema and dropped
+-- again (its range table starts with the view's two placeholders, so the SELECT's own entries are 3, 4, ...)
 -- (xmloption content: the fragments a definition prints parse under it; a session's document refused them, hunt 13)
-CREATE OR REPLACE FUNCTION public.pg_tviews__parses_to(expr text, rel regclass, alias text, e jsonb, v regclass) RETURNS boolean
+CREATE OR REPLACE FUNCTION public.pg_tviews__parsed(sel text, v regclass) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET xmloption = content AS $fn$
 DECLARE
     chk text := format('%I.%I', (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = v),
                        'pg_tviews_kx_' || v::oid);
     got jsonb;
 BEGIN
-    EXECUTE format('CREATE VIEW %s AS SELECT (%s) AS k FROM %s AS %I', chk, expr, rel, alias);
-    got := (SELECT public.pg_tviews__node_json(r.ev_action)->0->'targetList'->0->'expr' FROM pg_rewrite r
-             WHERE r.ev_class = chk::regclass AND r.rulename = '_RETURN');
+    EXECUTE format('CREATE VIEW %s AS %s', chk, sel);
+    got := (SELECT public.pg_tviews__node_json(r.ev_action)->0 FROM pg_rewrite r WHERE r.ev_class = chk::regclass AND r.rulename = '_RETURN');
     EXECUTE format('DROP VIEW %s', chk);
-    RETURN regexp_replace(got::text, '"(location|varno|varnosyn)": "-?[0-9]+"', '', 'g')
+    RETURN got;
+END
+$fn$;
+
+-- Does the expression text, over table rel under alias, parse to the tree e? (the positions and range-table numbers of
+-- the two trees may differ)
+CREATE OR REPLACE FUNCTION public.pg_tviews__parses_to(expr text, rel regclass, alias text, e jsonb, v regclass) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    RETURN regexp_replace((public.pg_tviews__parsed(format('SELECT (%s) AS k FROM %s AS %I', expr, rel, alias), v)->'targetList'->0->'expr')::text,
+                          '"(location|varno|varnosyn)": "-?[0-9]+"', '', 'g')
            = regexp_replace(e::text, '"(location|varno|varnosyn)": "-?[0-9]+"', '', 'g');
 EXCEPTION WHEN OTHERS THEN
     RETURN false;
@@ -3603,19 +3612,14 @@ $fn$;
 
 -- pg_tviews__parses_to for a key that reads a set-returning function's ORDINALITY column (0.3.27): expr over rel AS alias
 -- , LATERAL from_sql parses back to e, and from_sql to the function of fn_rte, the table's columns and the
--- function's (range-table indexes tab and fn in e's query; 3 and 4 in the check's, after a view's two placeholders)
--- told apart.
+-- function's (range-table indexes tab and fn in e's query; 3 and 4 in the check's) told apart.
 CREATE OR REPLACE FUNCTION public.pg_tviews__parses_to_lateral(expr text, from_sql text, rel regclass, alias text, e jsonb, fn_rte jsonb,
                                                                tab int, fn int, v regclass) RETURNS boolean
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET xmloption = content AS $fn$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    chk text := format('%I.%I', (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = v),
-                       'pg_tviews_kx_' || v::oid);
     got jsonb;
 BEGIN
-    EXECUTE format('CREATE VIEW %s AS SELECT (%s) AS k FROM %s AS %I, LATERAL %s', chk, expr, rel, alias, from_sql);
-    got := (SELECT public.pg_tviews__node_json(r.ev_action)->0 FROM pg_rewrite r WHERE r.ev_class = chk::regclass AND r.rulename = '_RETURN');
-    EXECUTE format('DROP VIEW %s', chk);
+    got := public.pg_tviews__parsed(format('SELECT (%s) AS k FROM %s AS %I, LATERAL %s', expr, rel, alias, from_sql), v);
     RETURN jsonb_array_length(got->'rtable') = 4 AND got->'rtable'->3->>'funcordinality' = 'true'
        AND public.pg_tviews__varnos_as(jsonb_build_array(got->'targetList'->0->'expr', got->'rtable'->3->'functions'), 3, 4)
            = public.pg_tviews__varnos_as(jsonb_build_array(e, fn_rte->'functions'), tab, fn);
