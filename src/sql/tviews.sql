@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.27
+-- tviews-runtime-version: 0.3.28
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -288,7 +288,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.27'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.28'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -1239,8 +1239,11 @@ $fn$;
 -- same occurrence is one node.
 -- (acc: the analysis so far, whose "nullable" lists each level's range-table indexes on the nullable side of an outer
 -- join, pg_tviews__an_query)
+-- (extended: in a join's ON, the range-table indexes of the level an outer join below it has null-extended, as for
+-- pg_tviews__an_quals; NULL elsewhere)
 DROP FUNCTION IF EXISTS public.pg_tviews__an_xnode(jsonb, text);
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_xnode(e jsonb, scope text, acc jsonb) RETURNS jsonb
+DROP FUNCTION IF EXISTS public.pg_tviews__an_xnode(jsonb, text, jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_xnode(e jsonb, scope text, acc jsonb, extended int[] DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     vars jsonb;
@@ -1262,8 +1265,12 @@ BEGIN
     -- On the nullable side of an outer join the expression is also evaluated over the NULLs of a missing row, where
     -- (u.name IS NULL)::text or coalesce(u.nick, 'none') give a value no row of u has: no change of u leads to the rows
     -- matched so. A column gives NULL there, which equals nothing; so does an expression that is NULL whenever its
-    -- columns are (pg_tviews__an_null_strict). 0.3.19 linked the others too, and missed those rows.
-    IF coalesce(acc->'nullable'->lvl, '[]') ? (vars->0->>'varno') AND NOT public.pg_tviews__an_null_strict(e) THEN
+    -- columns are (pg_tviews__an_null_strict). 0.3.19 linked the others too, and missed those rows. In the ON of the
+    -- outer join that null-extends the table, the expression reads the table's own rows (coalesce(u.alt, 0) = p.fk in
+    -- "LEFT JOIN u ON ..."): only an outer join below that ON counts there (0.3.28; 0.3.27 refused it)
+    IF (CASE WHEN extended IS NOT NULL AND (vars->0->>'varlevelsup')::int = 0 THEN (vars->0->>'varno')::int = ANY(extended)
+             ELSE coalesce(acc->'nullable'->lvl, '[]') ? (vars->0->>'varno') END)
+       AND NOT public.pg_tviews__an_null_strict(e) THEN
         RETURN NULL;
     END IF;
     -- (as over the table alone: the proof parses the text over it, pg_tviews__parses_to)
@@ -1374,7 +1381,7 @@ BEGIN
             IF NOT member THEN
                 FOR j IN 0 .. 1 LOOP
                     IF pairs->0->>j IS NULL THEN
-                        lit := public.pg_tviews__an_xnode(e->'args'->j, scope, acc);
+                        lit := public.pg_tviews__an_xnode(e->'args'->j, scope, acc, extended);
                         IF lit IS NOT NULL THEN
                             acc := public.pg_tviews__an_add_xnode(acc, lit);
                             pairs := jsonb_set(pairs, ARRAY['0', j::text], to_jsonb((lit->>'occ') || ':' || (lit->>'col')));
@@ -1450,8 +1457,24 @@ DECLARE
     tests jsonb := CASE WHEN sl->'testexpr'->>'_' = 'BOOLEXPR' AND sl->'testexpr'->>'boolop' = 'and'
                         THEN sl->'testexpr'->'args' ELSE jsonb_build_array(sl->'testexpr') END;
     x jsonb;
+    te jsonb;
+    lit jsonb;
 BEGIN
-    x := (SELECT jsonb_agg(jsonb_build_array(public.pg_tviews__an_var(t->'args'->0, scope), t->'args'->1->>'paramid'))
+    -- (an outer side that is an expression of one table's columns, coalesce(o.fk_user, 0) or lower(p.email), is a node of
+    -- its own, pg_tviews__an_xnode, as in a join; 0.3.27 refused it. Not under a NOT, whose proofs need columns)
+    IF q IS NULL THEN
+        FOR te IN SELECT v FROM jsonb_array_elements(tests) v
+                   WHERE v->>'_' = 'OPEXPR' AND jsonb_array_length(v->'args') = 2 AND public.pg_tviews__an_var(v->'args'->0, scope) IS NULL LOOP
+            lit := public.pg_tviews__an_xnode(te->'args'->0, scope, acc);
+            IF lit IS NOT NULL THEN
+                acc := public.pg_tviews__an_add_xnode(acc, lit);
+            END IF;
+        END LOOP;
+    END IF;
+    x := (SELECT jsonb_agg(jsonb_build_array(coalesce(public.pg_tviews__an_var(t->'args'->0, scope),
+                                                      (SELECT xn->>'occ' || ':' || (xn->>'col') FROM public.pg_tviews__an_xnode(t->'args'->0, scope, acc) xn
+                                                        WHERE q IS NULL AND acc->'xnodes' ? (xn->>'col'))),
+                                             t->'args'->1->>'paramid'))
             FROM jsonb_array_elements(tests) t
            WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND t->'args'->1->>'_' = 'PARAM'
              AND public.pg_tviews__an_same_collation(t)
@@ -1500,13 +1523,43 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce((
         SELECT NOT w.rti = ANY(CASE WHEN w.up = 0 AND extended IS NOT NULL THEN extended
                                     ELSE ARRAY(SELECT x::int FROM jsonb_array_elements_text(coalesce(acc->'nullable'->w.s, '[]')) x) END)
-               AND EXISTS (SELECT 1 FROM jsonb_array_elements(acc->'occs') o
-                            WHERE o->>'scope' = w.s AND (o->>'rti')::int = w.rti
-                              AND public.pg_tviews__not_null_everywhere((o->>'relid')::oid, w.attno))
+               AND public.pg_tviews__an_never_null_column(acc, w.s, w.rti, w.attno)
           FROM (SELECT (v->>'varlevelsup')::int AS up, public.pg_tviews__an_scope_up(scope, (v->>'varlevelsup')::int) AS s,
                        (v->>'varno')::int AS rti, (v->>'varattno')::int AS attno
                   FROM public.pg_tviews__an_strip(e) v WHERE v->>'_' = 'VAR' AND (v->>'varattno')::int > 0) w), false)
 $$;
+
+-- Is column attno of range-table entry rti of scope s never NULL in its rows? A NOT NULL column of a table
+-- (pg_tviews__not_null_everywhere), or an output column of a plain view or subquery in FROM that is one such column of
+-- its own level, on no nullable side of an outer join there (0.3.28: "LEFT JOIN v_user u ON u.code IS NOT DISTINCT FROM
+-- p.code" through a view; 0.3.27 refused it). An output linked to anything else (an expression, a set operation's
+-- branches) is not.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_never_null_column(acc jsonb, s text, rti int, attno int) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    occ jsonb := (SELECT o FROM jsonb_array_elements(acc->'occs') o WHERE o->>'scope' = s AND (o->>'rti')::int = rti);
+    iscope text := s || '/r' || rti;
+    outs jsonb;
+    inner_node text[];
+BEGIN
+    IF occ IS NOT NULL THEN
+        RETURN public.pg_tviews__not_null_everywhere((occ->>'relid')::oid, attno);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(acc->'edges') x WHERE x->>0 = s || ':' || rti || ':' || attno AND x->>1 = iscope || ':0:' || attno) THEN
+        RETURN false;
+    END IF;
+    outs := (SELECT jsonb_agg(x->>1) FROM jsonb_array_elements(acc->'edges') x WHERE x->>0 = iscope || ':0:' || attno);
+    IF jsonb_array_length(coalesce(outs, '[]')) <> 1 THEN
+        RETURN false;
+    END IF;
+    inner_node := regexp_match(outs->>0, '^(.*):([0-9]+):([0-9]+)$');
+    IF inner_node IS NULL OR inner_node[1] <> iscope OR inner_node[2]::int = 0
+       OR inner_node[2]::int = ANY(ARRAY(SELECT x::int FROM jsonb_array_elements_text(coalesce(acc->'nullable'->iscope, '[]')) x)) THEN
+        RETURN false;
+    END IF;
+    RETURN public.pg_tviews__an_never_null_column(acc, iscope, inner_node[2]::int, inner_node[3]::int);
+END
+$fn$;
 
 -- Is column attnum of table rel NOT NULL in it and in every inheritance child below it (found by name)? A partition
 -- cannot drop its parent's NOT NULL, a plain inheritance child can (hunt 22: NOT IN and IS NOT DISTINCT FROM proofs read
@@ -1615,12 +1668,16 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- Does e give values of a fixed scale: a numeric column with a type modifier (numeric(12,2)), or a cast to one, round()
--- or trunc() to a constant number of digits? Equal numerics then print alike (2.50 and 2.50, never 2.5).
+-- or trunc() to a constant number of digits? Equal numerics then print alike (2.50 and 2.50, never 2.5). Likewise a
+-- char(n) column under a deterministic collation: it prints padded to its length ('ab' and 'ab ' both as 'ab  '; since
+-- 0.3.28, 0.3.27 refused it).
 -- (OIDs of numeric(numeric, integer), round(numeric, integer) and trunc(numeric, integer), fixed in PostgreSQL's catalog)
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_fixed_scale(e jsonb) RETURNS boolean
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT e->>'_' = 'VAR' AND e->>'vartype' = '1700' AND (e->>'vartypmod')::int >= 0
         OR e->>'_' = 'FUNCEXPR' AND e->>'funcid' IN ('1703', '1707', '1709') AND jsonb_array_length(e->'args') = 2 AND e->'args'->1->>'_' = 'CONST'
+        OR e->>'_' = 'VAR' AND e->>'vartype' = 'bpchar'::regtype::oid::text AND (e->>'vartypmod')::int >= 0
+           AND coalesce((SELECT c.collisdeterministic FROM pg_collation c WHERE c.oid = nullif((e->>'varcollid')::oid, 0)), true)
 $$;
 
 -- Do equal values of type t (under collation coll) always print alike? The types of pg_tviews__an_prints_as_equal,
@@ -1714,10 +1771,12 @@ BEGIN
         RAISE EXCEPTION 'the % %, of type %, is of a type whose equal values can print differently: a TVIEW would show whichever of a group''s values its recompute reads first',
                 CASE WHEN coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 THEN 'GROUP BY' ELSE 'DISTINCT' END,
                 CASE WHEN te->>'resjunk' = 'false' THEN 'column ' || quote_ident(te->>'resname') ELSE 'expression that a column of the SELECT list shows' END,
-                coalesce(public.pg_tviews__an_expr_type(te->'expr')::text, 'unknown')
+                coalesce(format_type(public.pg_tviews__an_expr_type(CASE WHEN te->'expr'->>'_' = 'COLLATEEXPR' THEN te->'expr'->'arg' ELSE te->'expr' END), NULL)
+                         || coalesce((SELECT ' COLLATE ' || quote_ident(c.collname) FROM pg_collation c
+                                       WHERE c.oid = public.pg_tviews__an_result_coll(te->'expr')::oid AND NOT c.collisdeterministic), ''), 'unknown')
             USING ERRCODE = '0A000',
                   DETAIL = 'Values such as numeric 2.5 and 2.50, float 0 and -0, an interval''s 1 day and 24 hours, jsonb numbers, or text under a nondeterministic collation (ann, Ann) fall into one group, which shows one of them: which one depends on the order the rows are read in.',
-                  HINT = 'Group by a form whose equal values print alike: a fixed scale (x::numeric(12,2), round(x, 2)), x::text if 2.5 and 2.50 are different groups, lower(x) COLLATE "C" for case-insensitive text; or add the table''s primary key to the GROUP BY if each group is one of its rows.';
+                  HINT = 'Group by a form whose equal values print alike: a fixed scale (x::numeric(12,2), round(x, 2)), x::text if 2.5 and 2.50 are different groups, lower(x) COLLATE "C" for case-insensitive text, a char(n) column under a deterministic collation; or add the table''s primary key to the GROUP BY if each group is one of its rows.';
     END LOOP;
 END
 $fn$;
@@ -2247,6 +2306,20 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT public.pg_tviews__an_refs(clause) <@ refs;
 $$;
 
+-- Does an ORDER BY (sort-group references sort_refs) tell the groups of level q apart? It orders by every GROUP BY column,
+-- or by enough of them: a grouped column of a table whose primary key (or a unique index of NOT NULL columns) the ordered
+-- grouped columns hold has one value per group of those (GROUP BY c.pk_category, c.name ORDER BY count(*) DESC,
+-- c.pk_category; since 0.3.28, 0.3.27 wanted c.name in the ORDER BY too).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_groups_ordered(q jsonb, sort_refs text[]) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT q->'groupingSets' IS NULL
+       AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(q->'targetList') te
+                        WHERE te->>'ressortgroupref' = ANY(public.pg_tviews__an_refs(q->'groupClause'))
+                          AND NOT te->>'ressortgroupref' = ANY(sort_refs)
+                          AND NOT public.pg_tviews__an_one_row_of(q, te->'expr', ARRAY(SELECT r FROM unnest(sort_refs) r
+                                                                                       WHERE r = ANY(public.pg_tviews__an_refs(q->'groupClause')))))
+$$;
+
 -- The column a Var of query level q stands for (through join aliases, binary-compatible and integer widening casts,
 -- which keep values apart: pg_tviews__an_strip): "rti:attno" of a range-table entry of that level, "const" for a
 -- constant, a parameter or a column of an outer level, NULL otherwise.
@@ -2565,11 +2638,11 @@ BEGIN
     END IF;
     -- one row per group: ordered by every GROUP BY column, groups are told apart
     IF q->>'hasAggs' = 'true' OR coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 THEN
-        IF public.pg_tviews__an_covers(q->'groupClause', sort_refs) AND q->'groupingSets' IS NULL THEN
+        IF public.pg_tviews__an_groups_ordered(q, sort_refs) THEN
             RETURN;
         END IF;
-        RAISE EXCEPTION 'the ORDER BY of a grouped LIMIT/OFFSET subquery must include every GROUP BY column' USING ERRCODE = '0A000',
-            HINT = 'Ties would let a keyed recompute and a full one keep different groups: order by the grouped columns last.';
+        RAISE EXCEPTION 'the ORDER BY of a grouped LIMIT/OFFSET subquery must include every GROUP BY column, or the primary key of the table of those it leaves out' USING ERRCODE = '0A000',
+            HINT = 'Ties would let a keyed recompute and a full one keep different groups: order by the grouped columns last (a table''s primary key stands for its other grouped columns).';
     END IF;
     untold := public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q), NULL, ctes);
     IF untold IS NOT NULL THEN
@@ -2596,8 +2669,8 @@ BEGIN
         RETURN;
     END IF;
     IF q->>'hasAggs' = 'true' OR coalesce(jsonb_array_length(q->'groupClause'), 0) > 0 THEN
-        untold := CASE WHEN NOT public.pg_tviews__an_covers(q->'groupClause', sort_refs)
-                       THEN 'Its rows are groups: the ORDER BY must include every GROUP BY column.' END;
+        untold := CASE WHEN NOT public.pg_tviews__an_groups_ordered(q, sort_refs)
+                       THEN 'Its rows are groups: the ORDER BY must include every GROUP BY column, or the primary key of the table of those it leaves out.' END;
     ELSE
         -- (rows ordered alike need only come from the same rows of the tables the other output columns read)
         untold := public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q),
@@ -2621,6 +2694,38 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(e->>'vartype', e->>'consttype', e->>'funcresulttype', e->>'opresulttype', e->>'resulttype',
                     e->>'casetype', e->>'coalescetype', e->>'minmaxtype', e->>'aggtype')::oid::regtype;
 $$;
+
+-- Query level q as seen by the rows that condition cond keeps (an aggregate's FILTER): an outer join whose nullable side
+-- holds a table that cond tests IS NOT NULL (a conjunct) is an inner join there, since such a row's table is present and
+-- the join's ON held for it. (COALESCE(jsonb_agg(... ORDER BY i.pk_item) FILTER (WHERE i.pk_item IS NOT NULL), '[]') over
+-- LEFT JOINs: the rows without an item, whose order the ORDER BY leaves open, are not aggregated; 0.3.28, 0.3.27 refused it)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_present_level(q jsonb, cond jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN cardinality(p.rtis) = 0 THEN q ELSE jsonb_set(q, '{jointree}', public.pg_tviews__an_inner_joins(q->'jointree', p.rtis)) END
+      FROM (SELECT ARRAY(SELECT (c->'arg'->>'varno')::int
+                           FROM jsonb_array_elements(CASE WHEN cond->>'_' = 'BOOLEXPR' AND cond->>'boolop' = 'and' THEN cond->'args'
+                                                          WHEN cond IS NULL THEN '[]' ELSE jsonb_build_array(cond) END) c
+                          WHERE c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' AND c->'arg'->>'_' = 'VAR' AND c->'arg'->>'varlevelsup' = '0'
+                            AND q->'rtable'->((c->'arg'->>'varno')::int - 1)->>'rtekind' = '0') AS rtis) p
+$$;
+
+-- Join tree node n with its LEFT (RIGHT) joins made inner where one of rtis is on their right (left), nullable, side
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_inner_joins(n jsonb, rtis int[]) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF n->>'_' = 'FROMEXPR' THEN
+        RETURN jsonb_set(n, '{fromlist}', coalesce((SELECT jsonb_agg(public.pg_tviews__an_inner_joins(x, rtis) ORDER BY o)
+                                                      FROM jsonb_array_elements(n->'fromlist') WITH ORDINALITY f(x, o)), '[]'));
+    ELSIF n->>'_' = 'JOINEXPR' THEN
+        n := jsonb_set(jsonb_set(n, '{larg}', public.pg_tviews__an_inner_joins(n->'larg', rtis)), '{rarg}', public.pg_tviews__an_inner_joins(n->'rarg', rtis));
+        IF n->>'jointype' = '1' AND public.pg_tviews__an_rtis(n->'rarg') && rtis
+           OR n->>'jointype' = '3' AND public.pg_tviews__an_rtis(n->'larg') && rtis THEN
+            n := jsonb_set(n, '{jointype}', '"0"');
+        END IF;
+    END IF;
+    RETURN n;
+END
+$fn$;
 
 -- An order-dependent aggregate (jsonb_agg, string_agg, array_agg, ...) with an ORDER BY that leaves ties: the order of
 -- tied rows is the order they are read in, which a keyed recompute and a full one need not share (0.3.14 accepted
@@ -2662,7 +2767,8 @@ BEGIN
                                       AND co.collisdeterministic AND public.pg_tviews__an_prints_as_equal(te->'expr', co.oid)));
         -- (tied rows only need the same values of the tables the aggregated values read; within a group, its GROUP BY
         -- values are fixed too)
-        untold := public.pg_tviews__an_untold(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(agg->'args') te
+        untold := public.pg_tviews__an_untold(public.pg_tviews__an_present_level(q, agg->'aggfilter'),
+                                              (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(agg->'args') te
                                                    WHERE te->>'ressortgroupref' = ANY(refs))
                                                  || (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(q->'targetList') te
                                                       WHERE te->>'ressortgroupref' = ANY(public.pg_tviews__an_refs(q->'groupClause'))),
@@ -2753,9 +2859,60 @@ $fn$;
 -- columns it does not group by, and a key built from those columns (coalesce(region, '*') || '/' || ...) is not a key any
 -- lineage maps a changed row to. Refused; with options.uncascaded_policy = 'full_refresh' every source is refreshed in
 -- full (since 0.3.26; 0.3.25 refused them whatever the policy).
+-- Window functions that no key follows (over the whole result, or partitioned by what no change names) and LIMIT/OFFSET
+-- in the query's top level make each row depend on every other: refused, unless options.uncascaded_policy =
+-- 'full_refresh' recomputes the whole TVIEW when a source changes (since 0.3.28; 0.3.27 refused them whatever the
+-- policy). The recompute must then give the rows the query gives: every window function that reads the order of rows,
+-- and a LIMIT/OFFSET, need an ORDER BY (with the window's PARTITION BY) that tells the level's rows apart. Noted in acc
+-- ("whole"), refused or refreshed by pg_tviews__an_grouping_sets.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_whole(acc jsonb, q jsonb, ctes jsonb, what text, msg text, detail text, hint text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    wc jsonb;
+    untold text;
+    sort_refs text[];
+BEGIN
+    IF what = 'LIMIT/OFFSET' THEN
+        sort_refs := public.pg_tviews__an_refs(q->'sortClause');
+        untold := CASE WHEN cardinality(sort_refs) = 0 THEN 'a query without ORDER BY'
+                       WHEN q->>'hasAggs' = 'true' OR coalesce(jsonb_array_length(q->'groupClause'), 0) > 0
+                       THEN CASE WHEN NOT public.pg_tviews__an_groups_ordered(q, sort_refs) THEN 'its groups' END
+                       ELSE public.pg_tviews__an_untold(q, public.pg_tviews__an_sort_exprs(q), NULL, ctes) END;
+    ELSE
+        FOR wc IN SELECT x FROM jsonb_array_elements(coalesce(q->'windowClause', '[]')) x
+                   WHERE EXISTS (SELECT 1 FROM jsonb_path_query(q->'targetList', 'strict $.** ? (@."_" == "WINDOWFUNC")') wf
+                                  WHERE wf->>'winref' = x->>'winref'
+                                    AND NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = (wf->>'winfnoid')::oid AND p.pronamespace = 'pg_catalog'::regnamespace
+                                                      AND p.proname IN ('rank', 'dense_rank', 'percent_rank', 'cume_dist'))
+                                    -- (FRAMEOPTION_ROWS = 4: a frame of so many rows cuts between tied rows)
+                                    AND NOT (wf->>'winagg' = 'true' AND NOT public.pg_tviews__order_dependent_agg((wf->>'winfnoid')::oid)
+                                             AND (jsonb_array_length(coalesce(x->'orderClause', '[]')) = 0 OR ((x->>'frameOptions')::int & 4) = 0))) LOOP
+            untold := public.pg_tviews__an_untold(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(q->'targetList') te
+                                                       WHERE te->>'ressortgroupref' = ANY(public.pg_tviews__an_refs(wc->'partitionClause')
+                                                                                          || public.pg_tviews__an_refs(wc->'orderClause'))),
+                                                  NULL, ctes);
+            EXIT WHEN untold IS NOT NULL;
+        END LOOP;
+    END IF;
+    IF untold IS NOT NULL THEN
+        RAISE EXCEPTION '%', msg USING ERRCODE = '0A000',
+            DETAIL = format('The order leaves rows of %s tied: even a full recompute would not give the rows the query gives.', untold),
+            HINT = 'End the ORDER BY (of the window, or of the query) with the primary key of every table the query reads.';
+    END IF;
+    RETURN acc || jsonb_build_object('whole', jsonb_build_object('what', what, 'message', msg, 'detail', detail, 'hint', hint));
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_grouping_sets(lin jsonb, acc jsonb, policy text) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
+    IF acc ? 'whole' AND policy IS DISTINCT FROM 'full_refresh' THEN
+        RAISE EXCEPTION '%', acc->'whole'->>'message' USING ERRCODE = '0A000', DETAIL = coalesce(acc->'whole'->>'detail', ''),
+            HINT = (acc->'whole'->>'hint') || ' Or set options.uncascaded_policy = ''full_refresh'' to recompute the whole TVIEW when a source changes.';
+    ELSIF acc ? 'whole' THEN
+        RETURN (SELECT jsonb_object_agg(e.k, jsonb_set(jsonb_set(e.x, '{paths}', '[]'), '{unlinked}', (e.x->'unlinked') || jsonb_build_array(acc->'whole'->>'what')))
+                  FROM jsonb_each(lin) e(k, x));
+    END IF;
     IF acc->>'grouping_sets' IS DISTINCT FROM 'true' THEN
         RETURN lin;
     ELSIF policy IS DISTINCT FROM 'full_refresh' THEN
@@ -2775,17 +2932,49 @@ DECLARE
     xn jsonb;
     distinct_refs text[];
     limited boolean := false;
+    msg text;
+    detail text;
+    hint text;
 BEGIN
     IF q->>'_' IS DISTINCT FROM 'QUERY' OR q->>'commandType' <> '1' OR q->>'hasModifyingCTE' = 'true' OR q->>'utilityStmt' IS NOT NULL THEN
         RAISE EXCEPTION 'a TVIEW definition must be exactly one SELECT' USING ERRCODE = '42601';
     END IF;
+    -- (a WITH query nobody reads is never run, and the tables or views it names would get no lineage; 0.3.27 failed with
+    -- XX000. One that reads none changes nothing)
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(q->'cteList', '[]')) c
+                WHERE c->>'cterefcount' = '0' AND jsonb_path_exists(c->'ctequery', 'strict $.** ? (@.rtekind == "0")')) THEN
+        RAISE EXCEPTION 'WITH query % of the TVIEW query is never read', (SELECT quote_ident(c->>'ctename') FROM jsonb_array_elements(q->'cteList') c
+                                                                         WHERE c->>'cterefcount' = '0' AND jsonb_path_exists(c->'ctequery', 'strict $.** ? (@.rtekind == "0")')
+                                                                         LIMIT 1)
+            USING ERRCODE = '0A000', HINT = 'Remove it from the query: the tables it reads would be watched for nothing.';
+    END IF;
     -- range-table entries on the nullable side of an outer join (pg_tviews__an_xnode)
     acc := jsonb_set(CASE WHEN acc ? 'nullable' THEN acc ELSE acc || '{"nullable": {}}' END, ARRAY['nullable', scope],
                      to_jsonb(ARRAY(SELECT r::text FROM unnest(public.pg_tviews__an_nullable_rtis(q)) r)));
-    IF q->>'hasWindowFuncs' = 'true' THEN
+    IF q->>'hasWindowFuncs' = 'true' AND scope = '0' AND NOT q ? 'setOperations' THEN
+        -- (over the whole result: refreshed in full with uncascaded_policy = 'full_refresh', pg_tviews__an_whole)
+        BEGIN
+            acc := public.pg_tviews__an_window(q, scope, ctes || jsonb_build_array(coalesce(q->'cteList', '[]')), acc);
+        EXCEPTION WHEN feature_not_supported THEN
+            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+            -- (ties within a partition: no policy makes a recompute give the query's rows)
+            IF detail LIKE '%leaves tied%' THEN
+                RAISE EXCEPTION '%', msg USING ERRCODE = '0A000', DETAIL = detail, HINT = hint;
+            END IF;
+            acc := public.pg_tviews__an_whole(acc, q, ctes || jsonb_build_array(coalesce(q->'cteList', '[]')), 'window functions', msg, detail, hint);
+        END;
+    ELSIF q->>'hasWindowFuncs' = 'true' THEN
         acc := public.pg_tviews__an_window(q, scope, ctes || jsonb_build_array(coalesce(q->'cteList', '[]')), acc);
     END IF;
-    IF q ? 'limitCount' OR q ? 'limitOffset' THEN
+    IF (q ? 'limitCount' OR q ? 'limitOffset') AND scope = '0' AND NOT q ? 'setOperations' THEN
+        IF NOT public.pg_tviews__an_constant_limit(q) THEN
+            RAISE EXCEPTION 'LIMIT/OFFSET of a TVIEW query must be constants' USING ERRCODE = '0A000';
+        END IF;
+        acc := public.pg_tviews__an_whole(acc, q, ctes || jsonb_build_array(coalesce(q->'cteList', '[]')), 'LIMIT/OFFSET',
+                   'LIMIT/OFFSET over the whole result make rows depend on the order of other rows: a TVIEW cannot maintain them by key', NULL,
+                   'Apply LIMIT/OFFSET when reading the TVIEW. Inside a correlated subquery (the latest comment of each post) they are maintained.');
+        limited := true;
+    ELSIF q ? 'limitCount' OR q ? 'limitOffset' THEN
         PERFORM public.pg_tviews__an_limited(q, scope, ctes || jsonb_build_array(coalesce(q->'cteList', '[]')));
         limited := true;
     END IF;
@@ -2850,6 +3039,13 @@ BEGIN
                                                      (xn->>'occ') || ':' || (xn->>'col'));
                 END IF;
             END IF;
+        ELSIF te->>'resjunk' = 'false' AND NOT limited AND public.pg_tviews__an_var(te->'expr', scope) IS NOT NULL THEN
+            -- (another column of a DISTINCT ON level: its value is the kept row's, which the other rows of the group
+            -- decide, so no change of this level's tables is followed through it. A table outside may still look up by it
+            -- the rows that could be kept (every row holding its value: the kept one among them), and from there reach
+            -- the key through the DISTINCT ON columns: an edge from the output to the column only, one way. First-row
+            -- joins, a customer's first order's product renamed; since 0.3.28, 0.3.27 refused them)
+            acc := public.pg_tviews__an_edge(acc, scope || ':0:' || (te->>'resno'), public.pg_tviews__an_var(te->'expr', scope), true);
         END IF;
     END LOOP;
     RETURN acc;
@@ -3879,6 +4075,7 @@ DECLARE
     c text;
     opens int[] := '{}';
     eqs int[] := '{}';
+    ins int[] := '{}';
     o int;
 BEGIN
     WHILE i <= n LOOP
@@ -3889,17 +4086,24 @@ BEGIN
         ELSIF c = '(' THEN
             opens := opens || i;
             eqs := eqs || 0;
+            ins := ins || 0;
         ELSIF c = ')' AND cardinality(opens) > 0 THEN
             o := opens[cardinality(opens)];
             IF eqs[cardinality(eqs)] > 0 THEN
                 RETURN NEXT substr(def, o + 1, eqs[cardinality(eqs)] - o - 1);
                 RETURN NEXT substr(def, eqs[cardinality(eqs)] + 3, i - eqs[cardinality(eqs)] - 3);
+            ELSIF ins[cardinality(ins)] > 0 AND eqs[cardinality(eqs)] = 0 THEN
+                RETURN NEXT substr(def, o + 1, ins[cardinality(ins)] - o - 1);
             END IF;
             opens := opens[1:cardinality(opens) - 1];
             eqs := eqs[1:cardinality(eqs) - 1];
+            ins := ins[1:cardinality(ins) - 1];
         ELSIF c = ' ' AND cardinality(eqs) > 0 AND substr(def, i, 3) = ' = ' THEN
             -- (a second " = " at one level is not one equality: -1 keeps the group out)
             eqs[cardinality(eqs)] := CASE WHEN eqs[cardinality(eqs)] = 0 THEN i ELSE -1 END;
+        ELSIF c = ' ' AND cardinality(ins) > 0 AND substr(def, i, 12) = ' IN ( SELECT' THEN
+            -- (the outer side of "x IN (SELECT ...)", which PostgreSQL prints in parentheses of its own: 0.3.28)
+            ins[cardinality(ins)] := CASE WHEN ins[cardinality(ins)] = 0 THEN i ELSE -1 END;
         END IF;
         i := i + 1;
     END LOOP;
@@ -4038,8 +4242,11 @@ BEGIN
         RETURN lin;
     END IF;
     -- (an expression is printed as an equality's side, or as a SELECT list's item: (e.ref)::integer AS uid)
-    eq_sides := ARRAY(SELECT DISTINCT t FROM (SELECT public.pg_tviews__an_eq_sides(public.pg_tviews__viewdef(v))
-                                              UNION ALL SELECT public.pg_tviews__an_select_items(public.pg_tviews__viewdef(v))) s(t));
+    -- (also in the plain views it reads: an expression a view selects, a key of a UNION ALL through a view; 0.3.27 looked
+    -- at the definition's own text only and refused them)
+    eq_sides := ARRAY(SELECT DISTINCT t FROM public.pg_tviews__view_closure(v) vc(oid) JOIN pg_class c ON c.oid = vc.oid AND c.relkind = 'v'
+                        CROSS JOIN LATERAL (SELECT public.pg_tviews__an_eq_sides(public.pg_tviews__viewdef(vc.oid::regclass))
+                                            UNION ALL SELECT public.pg_tviews__an_select_items(public.pg_tviews__viewdef(vc.oid::regclass))) s(t));
     FOR col IN SELECT DISTINCT m[1] FROM regexp_matches(lin::text, '"(#expr#[0-9a-f]{64})"', 'g') m LOOP
         sql := sql || jsonb_build_object(col, public.pg_tviews__an_x_sql(acc->'xnodes'->col,
                    (SELECT o FROM jsonb_array_elements(acc->'occs') o WHERE (o->>'scope') || ':' || (o->>'rti') = acc->'xnodes'->col->>'occ'),
@@ -6012,7 +6219,11 @@ SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits
            FROM pg_ts_config_map mp JOIN pg_ts_dict dc ON dc.oid = mp.mapdict WHERE mp.mapcfg = ANY(public.pg_tviews__ts_configs(m))),
         public.pg_tviews__rls_state(m),
         -- (0.3.21) the NOT NULL columns of the tables it reads, which a NOT IN anti-join or a window's partition may need
-        (SELECT string_agg(a.attrelid::regclass::text || ':' || a.attname, ',' ORDER BY a.attrelid::regclass::text, a.attname)
+        -- (since 0.3.28 with a mark when a plain inheritance child dropped it: 0.3.27 let that DDL through, and only the
+        -- health check said so)
+        (SELECT string_agg(a.attrelid::regclass::text || ':' || a.attname
+                           || CASE WHEN c.relhassubclass AND c.relkind = 'r' AND NOT public.pg_tviews__not_null_everywhere(c.oid, a.attnum)
+                                   THEN ':child-nullable' ELSE '' END, ',' ORDER BY a.attrelid::regclass::text, a.attname)
            FROM public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) vc(oid)
            JOIN pg_class c ON c.oid = vc.oid AND c.relkind IN ('r', 'p')
            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND a.attnotnull AND NOT a.attisdropped)));
