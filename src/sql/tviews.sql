@@ -3565,7 +3565,7 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__child_sources(srcs jsonb) RETURNS t
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
       FROM jsonb_array_elements(srcs) s JOIN pg_class c ON c.oid = public.pg_tviews__relid(s->>'schema', s->>'table')
-     WHERE c.relkind = 'r' AND (c.relispartition OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid));
+     WHERE c.relkind IN ('r', 'p') AND (c.relispartition OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid));
 $$;
 
 -- The unlogged tables among the sources, their partitions and inheritance children (NULL when there are none). Crash
@@ -4525,6 +4525,14 @@ BEGIN
             USING ERRCODE = '0A000',
             HINT = 'Read the rows through the parent only (filtering them there), or through the partition only.';
     END IF;
+    -- (first: a partition read directly, itself partitioned, also has a parent outside the tables it reads; 0.3.27 said
+    -- it was a child with another parent)
+    f := public.pg_tviews__child_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
+    IF f IS NOT NULL THEN
+        RAISE EXCEPTION 'the TVIEW query reads a partition or an inheritance child directly: %', f
+            USING ERRCODE = '0A000', DETAIL = 'A statement that names its parent (INSERT, UPDATE, DELETE, MERGE, a cascade) fires no statement trigger on it: the TVIEW would miss those writes.',
+            HINT = 'Read the parent table instead, filtered by the partition key or on tableoid: writes through any of its partitions or children are followed.';
+    END IF;
     f := public.pg_tviews__shared_children((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
     IF f IS NOT NULL THEN
         RAISE EXCEPTION 'the TVIEW query reads a table through an inheritance child that has another parent too: %', f
@@ -4543,12 +4551,6 @@ BEGIN
         RAISE EXCEPTION 'the TVIEW query reads an unlogged table: %', f
             USING ERRCODE = '0A000', DETAIL = public.pg_tviews__unlogged_why(),
             HINT = 'Make it logged (ALTER TABLE ... SET LOGGED), or keep what the TVIEW reads in logged tables.';
-    END IF;
-    f := public.pg_tviews__child_sources((SELECT jsonb_agg(x) FROM jsonb_each(lin) e(k, x)));
-    IF f IS NOT NULL THEN
-        RAISE EXCEPTION 'the TVIEW query reads a partition or an inheritance child directly: %', f
-            USING ERRCODE = '0A000', DETAIL = 'A statement that names its parent (INSERT, UPDATE, DELETE, MERGE, a cascade) fires no statement trigger on it: the TVIEW would miss those writes.',
-            HINT = 'Read the parent table instead, filtered by the partition key or on tableoid: writes through any of its partitions or children are followed.';
     END IF;
     RETURN jsonb_build_object('key_column', key_col, 'key_type', key_type, 'qualified', qdef, 'key_untraced_expression', untraced_expr,
                               'recursive', coalesce((acc->>'recursive')::boolean, false),
