@@ -1459,6 +1459,7 @@ DECLARE
     x jsonb;
     te jsonb;
     lit jsonb;
+    xtoks jsonb := '{}';
 BEGIN
     -- (an outer side that is an expression of one table's columns, coalesce(o.fk_user, 0) or lower(p.email), is a node of
     -- its own, pg_tviews__an_xnode, as in a join; 0.3.27 refused it. Not under a NOT, whose proofs need columns)
@@ -1468,12 +1469,11 @@ BEGIN
             lit := public.pg_tviews__an_xnode(te->'args'->0, scope, acc);
             IF lit IS NOT NULL THEN
                 acc := public.pg_tviews__an_add_xnode(acc, lit);
+                xtoks := xtoks || jsonb_build_object(md5((te->'args'->0)::text), (lit->>'occ') || ':' || (lit->>'col'));
             END IF;
         END LOOP;
     END IF;
-    x := (SELECT jsonb_agg(jsonb_build_array(coalesce(public.pg_tviews__an_var(t->'args'->0, scope),
-                                                      (SELECT xn->>'occ' || ':' || (xn->>'col') FROM public.pg_tviews__an_xnode(t->'args'->0, scope, acc) xn
-                                                        WHERE q IS NULL AND acc->'xnodes' ? (xn->>'col'))),
+    x := (SELECT jsonb_agg(jsonb_build_array(coalesce(public.pg_tviews__an_var(t->'args'->0, scope), xtoks->>md5((t->'args'->0)::text)),
                                              t->'args'->1->>'paramid'))
             FROM jsonb_array_elements(tests) t
            WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND t->'args'->1->>'_' = 'PARAM'
@@ -2785,6 +2785,17 @@ BEGIN
 END
 $fn$;
 
+-- Does window function wf (of window clause wc) read the order among its partition's rows? rank, dense_rank,
+-- percent_rank and cume_dist give tied rows one value, and so does an aggregate that is not order-dependent over the
+-- whole partition or a RANGE / GROUPS frame; a ROWS frame (FRAMEOPTION_ROWS = 4) cuts between tied rows.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_reads_row_order(wf jsonb, wc jsonb) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = (wf->>'winfnoid')::oid AND p.pronamespace = 'pg_catalog'::regnamespace
+                          AND p.proname IN ('rank', 'dense_rank', 'percent_rank', 'cume_dist'))
+       AND NOT (wf->>'winagg' = 'true' AND NOT public.pg_tviews__order_dependent_agg((wf->>'winfnoid')::oid)
+                AND (jsonb_array_length(coalesce(wc->'orderClause', '[]')) = 0 OR ((wc->>'frameOptions')::int & 4) = 0))
+$$;
+
 -- Window functions (0.3.18): accepted in a level that reads one table X (no join, subquery, grouping) when every window
 -- is partitioned by a column c of X. A row's window values then depend only on the rows of X in its partition, which
 -- a change enters or leaves with its old and new c: X's paths get twins that first hop into X by c
@@ -2835,11 +2846,7 @@ BEGIN
                                               ARRAY[rti], ctes);
         CONTINUE WHEN untold IS NULL;
         FOR wf IN SELECT x FROM jsonb_path_query(q->'targetList', 'strict $.** ? (@."_" == "WINDOWFUNC")') x WHERE x->>'winref' = wc->>'winref' LOOP
-            CONTINUE WHEN EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = (wf->>'winfnoid')::oid AND p.pronamespace = 'pg_catalog'::regnamespace
-                                     AND p.proname IN ('rank', 'dense_rank', 'percent_rank', 'cume_dist'));
-            -- (FRAMEOPTION_ROWS = 4: a frame of so many rows cuts between tied rows)
-            CONTINUE WHEN wf->>'winagg' = 'true' AND NOT public.pg_tviews__order_dependent_agg((wf->>'winfnoid')::oid)
-                          AND (jsonb_array_length(coalesce(wc->'orderClause', '[]')) = 0 OR ((wc->>'frameOptions')::int & 4) = 0);
+            CONTINUE WHEN NOT public.pg_tviews__an_reads_row_order(wf, wc);
             why := format('%s reads the order of rows its window''s ORDER BY leaves tied (%s): a keyed recompute and a full one could differ. End the ORDER BY with the primary key.',
                           (SELECT proname FROM pg_proc WHERE oid = (wf->>'winfnoid')::oid), untold);
             EXIT;
@@ -2881,12 +2888,7 @@ BEGIN
     ELSE
         FOR wc IN SELECT x FROM jsonb_array_elements(coalesce(q->'windowClause', '[]')) x
                    WHERE EXISTS (SELECT 1 FROM jsonb_path_query(q->'targetList', 'strict $.** ? (@."_" == "WINDOWFUNC")') wf
-                                  WHERE wf->>'winref' = x->>'winref'
-                                    AND NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.oid = (wf->>'winfnoid')::oid AND p.pronamespace = 'pg_catalog'::regnamespace
-                                                      AND p.proname IN ('rank', 'dense_rank', 'percent_rank', 'cume_dist'))
-                                    -- (FRAMEOPTION_ROWS = 4: a frame of so many rows cuts between tied rows)
-                                    AND NOT (wf->>'winagg' = 'true' AND NOT public.pg_tviews__order_dependent_agg((wf->>'winfnoid')::oid)
-                                             AND (jsonb_array_length(coalesce(x->'orderClause', '[]')) = 0 OR ((x->>'frameOptions')::int & 4) = 0))) LOOP
+                                  WHERE wf->>'winref' = x->>'winref' AND public.pg_tviews__an_reads_row_order(wf, x)) LOOP
             untold := public.pg_tviews__an_untold(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(q->'targetList') te
                                                        WHERE te->>'ressortgroupref' = ANY(public.pg_tviews__an_refs(wc->'partitionClause')
                                                                                           || public.pg_tviews__an_refs(wc->'orderClause'))),
