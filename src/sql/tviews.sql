@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.28
+-- tviews-runtime-version: 0.3.29
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -288,7 +288,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.28'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.29'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -2796,54 +2796,53 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                 AND (jsonb_array_length(coalesce(wc->'orderClause', '[]')) = 0 OR ((wc->>'frameOptions')::int & 4) = 0))
 $$;
 
--- Window functions (0.3.18): accepted in a level that reads one table X (no join, subquery, grouping) when every window
--- is partitioned by a column c of X. A row's window values then depend only on the rows of X in its partition, which
--- a change enters or leaves with its old and new c: X's paths get twins that first hop into X by c
--- (pg_tviews__an_lineage; acc.windows lists c per occurrence). Functions that read the order among rows need an ORDER BY
--- that tells X's rows apart (row_number, lag, first_value, ROWS frames, order-dependent aggregates); rank, dense_rank,
--- percent_rank, cume_dist and other aggregates over a RANGE or GROUPS frame give tied rows the same value. A window
--- over the whole set (no PARTITION BY), or partitioned by an expression, is refused.
+-- Window functions (0.3.18): accepted in a level that reads tables only (no view, subquery, function or grouping; joins
+-- since 0.3.29) when every window is partitioned by a never-NULL column c of one of them, X. A row's window values then
+-- depend only on the level's rows whose X row has the same c, which a change enters or leaves with its old and new c:
+-- X's paths get twins that first hop into X by c, and every other table's paths twins that reach X's c, hop into X's
+-- rows by it, then follow X's path (pg_tviews__an_lineage; acc.windows lists c per occurrence). Functions that read the
+-- order among rows need an ORDER BY that tells the level's rows apart (row_number, lag, first_value, ROWS frames,
+-- order-dependent aggregates); rank, dense_rank, percent_rank, cume_dist and other aggregates over a RANGE or GROUPS
+-- frame give tied rows the same value. A window over the whole set (no PARTITION BY), or partitioned by an expression,
+-- is refused.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_window(q jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-    fl jsonb := q->'jointree'->'fromlist';
-    rti int;
-    rte jsonb;
+    -- (the level's tables: a join's own entry, whose columns are its inputs', does not count)
+    rtis constant int[] := ARRAY(SELECT r FROM unnest(public.pg_tviews__an_rtis(q->'jointree')) r WHERE q->'rtable'->(r - 1)->>'rtekind' <> '2');
+    hit record;
     wc jsonb;
     wf jsonb;
-    col text;
-    cols text[] := '{}';
     why text;
     untold text;
 BEGIN
-    IF jsonb_array_length(coalesce(fl, '[]')) = 1 AND fl->0->>'_' = 'RANGETBLREF' THEN
-        rti := (fl->0->>'rtindex')::int;
-        rte := q->'rtable'->(rti - 1);
-    END IF;
-    IF rte IS NULL OR rte->>'rtekind' <> '0'
-       OR NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = (rte->>'relid')::oid AND c.relkind IN ('r', 'p')) THEN
-        why := 'Its level reads more than one table, a view or a subquery: window functions are followed over one table only.';
+    IF cardinality(rtis) = 0 OR EXISTS (SELECT 1 FROM unnest(rtis) r
+                                          WHERE q->'rtable'->(r - 1)->>'rtekind' <> '0'
+                                             OR NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = (q->'rtable'->(r - 1)->>'relid')::oid AND c.relkind IN ('r', 'p'))) THEN
+        why := 'Its level reads a view, a subquery or a function: window functions are followed over tables only.';
     ELSIF q->>'hasAggs' = 'true' OR jsonb_array_length(coalesce(q->'groupClause', '[]')) > 0 OR q->>'hasSubLinks' = 'true' THEN
         why := 'Its level groups rows or has subqueries: window functions are followed over one table''s rows only.';
     END IF;
     FOR wc IN SELECT x FROM jsonb_array_elements(coalesce(q->'windowClause', '[]')) x WHERE why IS NULL LOOP
-        col := (SELECT a.attname FROM jsonb_array_elements(q->'targetList') te
-                  CROSS JOIN LATERAL (SELECT public.pg_tviews__an_strip(te->'expr') AS v) s
-                  JOIN pg_attribute a ON a.attrelid = (rte->>'relid')::oid AND a.attnum = (s.v->>'varattno')::int
-                 WHERE te->>'ressortgroupref' = ANY(public.pg_tviews__an_refs(wc->'partitionClause'))
-                   AND s.v->>'_' = 'VAR' AND s.v->>'varlevelsup' = '0' AND (s.v->>'varno')::int = rti AND (s.v->>'varattno')::int > 0
-                   -- (the rows where it is NULL share a partition too, which no hop by value reaches)
-                   AND public.pg_tviews__an_never_null(q, s.v)
-                 ORDER BY (te->>'resno')::int LIMIT 1);
-        IF col IS NULL THEN
-            why := 'A window is not partitioned by a column of its table that is never NULL (NOT NULL, or IS NOT NULL in the WHERE clause): each row''s value would depend on rows no change names.';
+        SELECT (s.v->>'varno')::int AS rti, a.attname::text AS col INTO hit
+          FROM jsonb_array_elements(q->'targetList') te
+         CROSS JOIN LATERAL (SELECT public.pg_tviews__an_strip(te->'expr') AS v) s
+          JOIN pg_attribute a ON a.attrelid = (q->'rtable'->((s.v->>'varno')::int - 1)->>'relid')::oid AND a.attnum = (s.v->>'varattno')::int
+         WHERE te->>'ressortgroupref' = ANY(public.pg_tviews__an_refs(wc->'partitionClause'))
+           AND s.v->>'_' = 'VAR' AND s.v->>'varlevelsup' = '0' AND (s.v->>'varno')::int = ANY(rtis) AND (s.v->>'varattno')::int > 0
+           -- (the rows where it is NULL share a partition too, which no hop by value reaches; so do a nullable side's)
+           AND public.pg_tviews__an_never_null(q, s.v)
+         ORDER BY (te->>'resno')::int LIMIT 1;
+        IF hit.col IS NULL THEN
+            why := 'A window is not partitioned by a column of one of its level''s tables that is never NULL (NOT NULL and not on the nullable side of an outer join, or IS NOT NULL in the WHERE clause): each row''s value would depend on rows no change names.';
             EXIT;
         END IF;
-        cols := cols || col;
+        acc := jsonb_set(CASE WHEN acc ? 'windows' THEN acc ELSE acc || '{"windows": {}}' END, ARRAY['windows', scope || ':' || hit.rti],
+                         coalesce(acc->'windows'->(scope || ':' || hit.rti), '[]') || to_jsonb(hit.col));
         untold := public.pg_tviews__an_untold(q, (SELECT coalesce(jsonb_agg(te->'expr'), '[]') FROM jsonb_array_elements(q->'targetList') te
                                                    WHERE te->>'ressortgroupref' = ANY(public.pg_tviews__an_refs(wc->'partitionClause')
                                                                                       || public.pg_tviews__an_refs(wc->'orderClause'))),
-                                              ARRAY[rti], ctes);
+                                              rtis, ctes);
         CONTINUE WHEN untold IS NULL;
         FOR wf IN SELECT x FROM jsonb_path_query(q->'targetList', 'strict $.** ? (@."_" == "WINDOWFUNC")') x WHERE x->>'winref' = wc->>'winref' LOOP
             CONTINUE WHEN NOT public.pg_tviews__an_reads_row_order(wf, wc);
@@ -2856,9 +2855,9 @@ BEGIN
     IF why IS NOT NULL THEN
         RAISE EXCEPTION 'window functions make a row depend on other rows: a TVIEW cannot maintain them by key' USING ERRCODE = '0A000',
             DETAIL = why,
-            HINT = 'Partition each window by a column of the one table its level reads (row_number() OVER (PARTITION BY c.fk_post ORDER BY c.created, c.pk_comment)), or compute the value with a correlated subquery over the rows it depends on.';
+            HINT = 'Partition each window by a column of a table its level reads (row_number() OVER (PARTITION BY c.fk_post ORDER BY c.created, c.pk_comment)), or compute the value with a correlated subquery over the rows it depends on.';
     END IF;
-    RETURN jsonb_set(CASE WHEN acc ? 'windows' THEN acc ELSE acc || '{"windows": {}}' END, ARRAY['windows', scope || ':' || rti], to_jsonb(cols));
+    RETURN acc;
 END
 $fn$;
 
@@ -3294,6 +3293,33 @@ BEGIN
 END
 $fn$;
 
+-- The paths of occurrence occ with, for each window partitioned by column c of another table X of its level
+-- (pg_tviews__an_window), a twin: occ's way to X's c, the hop into X's rows holding its values, then X's own path. NULL
+-- when one cannot be made (occ's changes would move rows between partitions that no walk finds).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_window_twins(acc jsonb, occ jsonb, key_node text, kx jsonb, paths jsonb) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    w record;
+    x jsonb;
+    to_c jsonb;
+    x_path jsonb;
+BEGIN
+    FOR w IN SELECT e.k, c.col FROM jsonb_each(coalesce(acc->'windows', '{}')) e(k, v) CROSS JOIN LATERAL jsonb_array_elements_text(e.v) c(col)
+              WHERE e.k = (occ->>'scope') || ':' || split_part(e.k, ':', -1) AND split_part(e.k, ':', -1) <> occ->>'rti' ORDER BY e.k, c.col LOOP
+        x := (SELECT o FROM jsonb_array_elements(acc->'occs') o WHERE (o->>'scope') || ':' || (o->>'rti') = w.k);
+        to_c := public.pg_tviews__an_path(acc, occ, w.k || ':' || (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = (x->>'relid')::oid AND a.attname = w.col), NULL);
+        x_path := public.pg_tviews__an_path(acc, x, key_node, kx);
+        IF to_c->>'key' IS NULL OR to_c->>'key' LIKE '#expr#%' OR x_path IS NULL THEN
+            RETURN NULL;
+        END IF;
+        paths := paths || jsonb_build_array(jsonb_set(x_path, '{hops}', (to_c->'hops')
+                     || jsonb_build_array(jsonb_build_object('from', to_c->>'key', 'schema', x->>'schema', 'table', x->>'table', 'to', w.col))
+                     || (x_path->'hops')));
+    END LOOP;
+    RETURN paths;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_lineage(acc jsonb, key_attno int, kx jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -3331,13 +3357,18 @@ BEGIN
             paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(path)
                           ELSE coalesce(public.pg_tviews__an_or_paths(acc, occ, key_node, kx), public.pg_tviews__an_closure_paths(acc, occ, key_node, kx)) END;
         END IF;
-        IF paths IS NULL THEN
-            result := jsonb_set(result, ARRAY[srckey, 'unlinked'], (result->srckey->'unlinked') || to_jsonb(occ->>'scope'));
-        ELSIF acc->'windows' ? ((occ->>'scope') || ':' || (occ->>'rti')) THEN
+        IF paths IS NOT NULL AND acc->'windows' ? ((occ->>'scope') || ':' || (occ->>'rti')) THEN
             -- (the rows of the window partitions a changed row leaves and enters: pg_tviews__an_window)
             paths := paths || (SELECT jsonb_agg(jsonb_set(p, '{hops}', jsonb_build_array(jsonb_build_object('from', c, 'schema', occ->>'schema',
                                                                                                              'table', occ->>'table', 'to', c)) || (p->'hops')))
                                  FROM jsonb_array_elements(paths) p, jsonb_array_elements_text(acc->'windows'->((occ->>'scope') || ':' || (occ->>'rti'))) c);
+        END IF;
+        IF paths IS NOT NULL THEN
+            -- (a table joined in a window's level: the partitions of the rows its changes reach, pg_tviews__an_window)
+            paths := public.pg_tviews__an_window_twins(acc, occ, key_node, kx, paths);
+        END IF;
+        IF paths IS NULL THEN
+            result := jsonb_set(result, ARRAY[srckey, 'unlinked'], (result->srckey->'unlinked') || to_jsonb(occ->>'scope'));
         END IF;
         FOR path IN SELECT x FROM jsonb_array_elements(coalesce(paths, '[]')) x LOOP
             -- (not jsonb @>: containment ignores order and repeats, and [] is contained in every array, so a direct
@@ -5584,6 +5615,9 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__follow_each(ent text, action text, 
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     st text;
+    msg text;
+    det text;
+    hnt text;
 BEGIN
     PERFORM public.pg_tviews__retry_transient(ent, 'pg_tviews__follow_ddl', 3, action);
 EXCEPTION
@@ -5598,9 +5632,18 @@ EXCEPTION
         -- ninth round). So does a recompute under REPEATABLE READ or SERIALIZABLE whose snapshot a commit outdated (40001,
         -- to be retried; 0.3.24 let the DDL through with a WARNING and marked the TVIEW, and refusing every such DDL had
         -- refused renames and empty partitions too, tenth and eleventh rounds).
-        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE;
+        GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
         IF left(st, 2) IN ('22', '23') OR st = '40001' THEN
             RAISE;
+        END IF;
+        -- A definition the analysis now refuses (a view it reads redefined with a LIMIT, a cycle through a TVIEW…): the TVIEW
+        -- would be left behind its sources, so the DDL fails and changes nothing (0.3.28 let it through with a WARNING, and
+        -- the rows went stale until someone read the health check)
+        IF st IN ('0A000', '42P17') THEN
+            RAISE EXCEPTION 'this % would leave TVIEW % unmaintained: %', what, ent, msg
+                USING ERRCODE = st, DETAIL = coalesce(nullif(det, ''), 'Its definition, with this DDL applied, is refused as pg_tviews_create would refuse it.'),
+                      HINT = format('Change the TVIEW first, to a query or options it accepts (pg_tviews_create_or_replace(%L, …)%s), or drop it (pg_tviews_drop(%L)).',
+                                    ent, coalesce('; ' || rtrim(nullif(hnt, ''), '.'), ''), ent);
         END IF;
         -- Otherwise the DDL goes through (it may be what broke the TVIEW, e.g. a raw DROP of its table), and the TVIEW is
         -- marked: its health check reports it until pg_tviews_refresh regenerates and recomputes it (0.3.4 only
@@ -6341,6 +6384,8 @@ BEGIN
     END IF;
     -- lineage is always derived again from the definition view (never trusted from the catalog row)
     a := coalesce(pre, public.pg_tviews__analyze_view(m.schema_name, m.table_name, ent, dv::regclass, m.options));
+    -- (a view it reads, redefined to read this TVIEW's table or one that reads it: 0.3.28 regenerated a TVIEW reading itself)
+    PERFORM public.pg_tviews__check_cycle(ent, m.table_name, ARRAY(SELECT jsonb_array_elements_text(a->'dependent_on')));
     PERFORM public.pg_tviews__refuse_untraceable(a, m.schema_name, m.table_name);
     -- every table the definition view reads has its lineage (a defect of the analysis must never leave a source
     -- without triggers: refused instead)

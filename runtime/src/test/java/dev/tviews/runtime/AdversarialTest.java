@@ -5,6 +5,7 @@ import static dev.tviews.runtime.Rt.rows;
 import static dev.tviews.runtime.Rt.sqlState;
 import static dev.tviews.runtime.Rt.value;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tviews.runtime.LineageTest.Oracle;
 import dev.tviews.testkit.PgDatabase;
@@ -234,7 +235,11 @@ class AdversarialTest {
         }
     }
 
-    /** CREATE OR REPLACE VIEW of a plain view the TVIEW reads (directly or through another view): rows and lineage follow it. */
+    /**
+     * CREATE OR REPLACE VIEW of a plain view the TVIEW reads (directly or through another view): rows and lineage follow it.
+     * A redefinition the analysis would refuse at creation (an untraceable shape, a cycle through a TVIEW) fails and changes
+     * nothing (0.3.28 let it through with a WARNING, regenerated a TVIEW reading itself, and left rows stale).
+     */
     @Test
     void aRedefinedViewSourceIsFollowed(PgDatabase db) throws Exception {
         try (Connection c = db.connect()) {
@@ -247,6 +252,34 @@ class AdversarialTest {
                     "UPDATE tb_user SET name = 'B' WHERE pk_user = 2",
                     "CREATE OR REPLACE VIEW v_user AS SELECT u.pk_user, upper(u.name) AS name FROM tb_user u WHERE NOT u.active",
                     "UPDATE tb_user SET active = NOT active");
+
+            String viewBefore = (String) value(c, "SELECT pg_get_viewdef('v_user')");
+            SourcesAndCatalogTest.assertRefused(c,
+                    "CREATE OR REPLACE VIEW v_user AS SELECT u.pk_user, (SELECT x.name FROM tb_user x ORDER BY x.name LIMIT 1) AS name FROM tb_user u",
+                    "this DDL would leave TVIEW a11.org unmaintained: the ORDER BY of a LIMIT/OFFSET subquery must tell its rows apart");
+            String untraceable = "CREATE OR REPLACE VIEW v_user AS SELECT u.pk_user, (SELECT x.name FROM tb_user x ORDER BY x.name, x.pk_user LIMIT 1) AS name FROM tb_user u";
+            SourcesAndCatalogTest.assertRefused(c, untraceable,
+                    "this DDL would leave TVIEW a11.org unmaintained: cannot trace changes of a11.tb_user to keys of TVIEW a11.tv_org");
+            exec(c, "CREATE TABLE tb_badge (pk_badge int PRIMARY KEY, fk_user int, label text); INSERT INTO tb_badge VALUES (1, 1, 'gold')");
+            exec(c, "SELECT pg_tviews_create('a11.tv_badge', $q$SELECT b.pk_badge, b.label, o.label AS org FROM tb_badge b JOIN a11.tv_org o ON o.pk_org = b.fk_user$q$)");
+            for (String cyclic : List.of(
+                    "CREATE OR REPLACE VIEW v_user AS SELECT u.pk_user, (SELECT o.label FROM tv_org o WHERE o.pk_org = u.pk_user) AS name FROM tb_user u",
+                    "CREATE OR REPLACE VIEW v_user AS SELECT u.pk_user, (SELECT b.label FROM tv_badge b WHERE b.pk_badge = u.pk_user) AS name FROM tb_user u")) {
+                assertThatThrownBy(() -> exec(c, cyclic)).isInstanceOfSatisfying(java.sql.SQLException.class, e -> {
+                    assertThat(e.getSQLState()).isEqualTo("42P17");
+                    assertThat(e.getMessage()).contains("this DDL would leave TVIEW a11.org unmaintained: circular dependency between TVIEWs: tv_org -> ");
+                });
+            }
+            assertThat(value(c, "SELECT pg_get_viewdef('v_user')")).isEqualTo(viewBefore);
+            o.run("UPDATE tb_user SET name = 'c' WHERE pk_user = 1");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a11.%' AND status <> 'OK'")).isEqualTo(0L);
+            // the way the hint gives: the TVIEW first, refreshed in full, then the view
+            exec(c, "SELECT pg_tviews_create_or_replace('a11.org', $q$SELECT g.pk_org, g.label, n.name FROM tb_org g JOIN v_named n ON n.pk_user = g.fk_user$q$,"
+                    + " '{\"uncascaded_policy\": \"full_refresh\"}')");
+            o.run(untraceable, "UPDATE tb_user SET name = 'zed' WHERE pk_user = 2", "INSERT INTO tb_user VALUES (3, 'Q', true)");
+            o.run("CREATE OR REPLACE VIEW v_user AS SELECT u.pk_user, upper(u.name) AS name FROM tb_user u WHERE NOT u.active");
+            exec(c, "SELECT pg_tviews_create_or_replace('a11.org', $q$SELECT g.pk_org, g.label, n.name FROM tb_org g JOIN v_named n ON n.pk_user = g.fk_user$q$)");
+            o.run("UPDATE tb_user SET active = NOT active");
             // without the event trigger a redefinition with the same tables and joins leaves the lineage as it was: the health
             // check compares the views' stored query trees (0.3.5 reported nothing); a renamed column does not count
             String q = "SELECT g.pk_org, g.label, n.name FROM a11.tb_org g JOIN a11.v_named n ON n.pk_user = g.fk_user";
