@@ -2097,6 +2097,8 @@ BEGIN
             PERFORM public.pg_tviews__an_deterministic(inner_q);
             iscope := scope || '/r' || rti;
             acc := public.pg_tviews__an_nest(acc, iscope, scope, scope || ':' || rti);
+            acc := jsonb_set(CASE WHEN acc ? 'forced_in' THEN acc ELSE acc || '{"forced_in": {}}' END, ARRAY['forced_in', iscope],
+                             public.pg_tviews__an_forced_inside(inner_q, public.pg_tviews__an_strict_cols(q, rti)));
             acc := public.pg_tviews__an_query(inner_q, iscope, ctes, acc);
             FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
                 acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
@@ -2112,6 +2114,8 @@ BEGIN
             -- (its rows exist whether its conditions on the outer row hold or not: an aggregate, an outer join)
             acc := public.pg_tviews__an_nest(acc, iscope, iscope, iscope);
         END IF;
+        acc := jsonb_set(CASE WHEN acc ? 'forced_in' THEN acc ELSE acc || '{"forced_in": {}}' END, ARRAY['forced_in', iscope],
+                         public.pg_tviews__an_forced_inside(rte->'subquery', public.pg_tviews__an_strict_cols(q, rti)));
         acc := public.pg_tviews__an_query(rte->'subquery', iscope, ctes, acc);
         FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
             acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
@@ -2198,9 +2202,11 @@ $fn$;
 
 -- The range-table entries (their indexes, as text) that a condition requires present: a Var of theirs under IS NOT NULL or
 -- a strict operator, in a top-level conjunct
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_required(quals jsonb) RETURNS jsonb
+DROP FUNCTION IF EXISTS public.pg_tviews__an_required(jsonb);
+-- (with_cols: "varno:varattno" of each column required, not only its entry)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_required(quals jsonb, with_cols boolean DEFAULT false) RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(jsonb_agg(DISTINCT v->>'varno'), '[]')
+    SELECT coalesce(jsonb_agg(DISTINCT CASE WHEN with_cols THEN (v->>'varno') || ':' || (v->>'varattno') ELSE v->>'varno' END), '[]')
       FROM jsonb_array_elements(CASE WHEN quals->>'_' = 'BOOLEXPR' AND quals->>'boolop' = 'and' THEN quals->'args'
                                      WHEN jsonb_typeof(quals) = 'object' THEN jsonb_build_array(quals) ELSE '[]' END) c
      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' THEN jsonb_build_array(c->'arg')
@@ -2208,6 +2214,43 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                                                                                        WHERE o.oid = (c->>'opno')::oid AND f.proisstrict)
                                                   THEN c->'args' ELSE '[]' END) v
      WHERE v->>'_' = 'VAR' AND v->>'varlevelsup' = '0'
+$$;
+
+-- The columns of range-table entry rti of level q that a strict condition requires non-NULL in every row carrying rti's
+-- data: a conjunct of WHERE, of an inner join's ON, or of an outer join's ON when rti is on its nullable side (a row of
+-- rti failing it is null-extended away, never shown).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_strict_cols(q jsonb, rti int) RETURNS int[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(array_agg(DISTINCT split_part(r, ':', 2)::int), '{}')
+      FROM (SELECT q->'jointree'->'quals' AS quals
+            UNION ALL
+            SELECT j->'quals' FROM jsonb_path_query(q->'jointree', 'strict $.** ? (@._ == "JOINEXPR")') j
+             WHERE j->>'jointype' = '0'
+                OR j->>'jointype' = '1' AND rti = ANY(public.pg_tviews__an_rtis(j->'rarg'))
+                OR j->>'jointype' = '3' AND rti = ANY(public.pg_tviews__an_rtis(j->'larg'))) c
+     CROSS JOIN LATERAL jsonb_array_elements_text(public.pg_tviews__an_required(c.quals, true)) r
+     WHERE split_part(r, ':', 1) = rti::text
+$$;
+
+-- The range-table entries of subquery (or view) query inner that every row it gives the level above carries, when that
+-- level requires its output columns cols non-NULL (pg_tviews__an_strict_cols): each such column that is a plain column
+-- of an entry there (0.3.29: "LEFT JOIN tb_order o … o.id AS order_id" in a view, correlated by "v.order_id = o.id"
+-- outside, is an inner join for the lineage of the view's other tables; 0.3.28 refused them as untraceable). Only for
+-- a level that shows its rows one by one: an aggregate, a window, DISTINCT, LIMIT or a set operation there would let the
+-- rows the level above drops weigh on the rows it keeps.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_forced_inside(inner_q jsonb, cols int[]) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(jsonb_agg(DISTINCT s.v->>'varno'), '[]')
+      FROM jsonb_array_elements(inner_q->'targetList') te
+     CROSS JOIN LATERAL (SELECT public.pg_tviews__an_strip(te->'expr') AS v) s
+     WHERE (te->>'resno')::int = ANY(cols) AND te->>'resjunk' = 'false'
+       AND s.v->>'_' = 'VAR' AND s.v->>'varlevelsup' = '0' AND (s.v->>'varattno')::int > 0
+       AND inner_q->'rtable'->((s.v->>'varno')::int - 1)->>'rtekind' IN ('0', '1')
+       AND inner_q->>'hasAggs' IS DISTINCT FROM 'true' AND inner_q->>'hasWindowFuncs' IS DISTINCT FROM 'true'
+       AND inner_q->>'hasTargetSRFs' IS DISTINCT FROM 'true'
+       AND coalesce(jsonb_array_length(inner_q->'groupClause'), 0) = 0 AND coalesce(jsonb_array_length(inner_q->'distinctClause'), 0) = 0
+       AND NOT inner_q ? 'havingQual' AND NOT inner_q ? 'groupingSets' AND NOT inner_q ? 'setOperations'
+       AND NOT inner_q ? 'limitCount' AND NOT inner_q ? 'limitOffset'
 $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_from(q jsonb, n jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
@@ -2994,8 +3037,9 @@ BEGIN
         RETURN public.pg_tviews__an_setop(q, q->'setOperations', scope, ctes, acc);
     END IF;
     -- range-table entries the WHERE clause requires present
+    -- (and those the level above requires through this one's output columns: pg_tviews__an_forced_inside)
     acc := jsonb_set(CASE WHEN acc ? 'forced' THEN acc ELSE acc || '{"forced": {}}' END, ARRAY['forced', scope],
-                     public.pg_tviews__an_required(q->'jointree'->'quals'));
+                     public.pg_tviews__an_required(q->'jointree'->'quals') || coalesce(acc->'forced_in'->scope, '[]'));
     acc := public.pg_tviews__an_from(q, q->'jointree', scope, ctes, acc);
     acc := public.pg_tviews__an_quals(q->'jointree'->'quals', scope, ctes, acc);
     -- a NOT IN (SELECT ...) conjunct of WHERE whose sides are never NULL is an anti-join on its equalities (with a NULL
