@@ -5065,9 +5065,12 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         UNION
         -- (a view's SELECT rule only: a table's own rule, ON UPDATE … DO ALSO INSERT INTO an audit table, reads nothing
         -- for a query of the table, and 0.3.21 counted the audit table as read: the create failed with XX000)
+        -- (a relation its range table names: a field of another table's row type, "(b.u).name" over a column of type tb_u,
+        -- records a dependency on tb_u's column too, and 0.3.28 took tb_u for a table the query reads: the create failed
+        -- with XX000; hunt 24)
         SELECT d.refobjid FROM rels JOIN pg_rewrite r ON r.ev_class = rels.oid AND r.ev_type = '1'
           JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
-         WHERE d.refobjid <> rels.oid
+         WHERE d.refobjid <> rels.oid AND strpos(r.ev_action::text, ' :relid ' || d.refobjid || ' ') > 0
     )
     SELECT oid FROM rels WHERE oid IS NOT NULL
 $$;
@@ -5740,6 +5743,37 @@ BEGIN
             USING ERRCODE = '0A000', DETAIL = 'Its columns are its query''s, and its maintenance writes them by name.',
             HINT = 'Change the query instead (pg_tviews_create_or_replace): the table follows it.';
     END IF;
+    -- a TVIEW's definition view dropped by a CASCADE of what it reads (DROP COLUMN … CASCADE of a source, DROP FUNCTION …
+    -- CASCADE) while its table stays: every write to its sources then failed inside the generated code with 42P01, and
+    -- pg_tviews_refresh could not recover it (0.3.28; hunt 24). Dropping the TVIEW's table with it (DROP SCHEMA … CASCADE)
+    -- takes the whole TVIEW, and stays allowed.
+    SELECT string_agg(DISTINCT format('%I.%I', m.schema_name, m.table_name), ', ') INTO tv
+      FROM pg_event_trigger_dropped_objects() x
+      JOIN public.pg_tview_meta m ON x.schema_name = m.schema_name AND x.object_name = (public.pg_tviews__names(m.entity, m.table_name)).dv
+     WHERE x.object_type = 'view' AND x.classid = 'pg_class'::regclass AND public.pg_tviews__relid(m.schema_name, m.table_name) IS NOT NULL;
+    IF tv IS NOT NULL THEN
+        RAISE EXCEPTION 'this DROP would take the definition of TVIEW %: its maintenance reads it', tv
+            USING ERRCODE = '2BP01', DETAIL = 'A CASCADE reached the view that holds the TVIEW''s query; every later write to its sources would fail.',
+            HINT = 'Drop the TVIEW first (pg_tviews_drop), or change its query so that it no longer reads what you drop (pg_tviews_create_or_replace), then drop it.';
+    END IF;
+    -- a unique index or a primary key of a table a TVIEW reads, which its analysis may stand on (an ORDER BY that tells
+    -- rows apart by it, a group of one row): analysed again, and refused when it no longer holds (0.3.28 let
+    -- "DROP CONSTRAINT tb_tag_pkey" through under jsonb_agg(t.name ORDER BY t.pk_tag), and the rows' order went stale;
+    -- hunt 24). (The index's table is gone from the catalog's view of it: TVIEWs reading a table of its schema.)
+    FOR e IN
+        SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
+         WHERE EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x
+                        JOIN public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) vc(oid)
+                          ON (SELECT c.relnamespace FROM pg_class c WHERE c.oid = vc.oid) = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = x.schema_name)
+                       WHERE x.object_type IN ('index', 'table constraint'))
+         ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity
+    LOOP
+        PERFORM public.pg_tviews__untraced(e.entity, true);
+    END LOOP;
+    -- a cast dropped: the generated code parses key and join expressions from their text, which may have used it
+    IF EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x WHERE x.object_type = 'cast') THEN
+        PERFORM public.pg_tviews__follow_casts('DROP CAST');
+    END IF;
     FOR e IN
         SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          WHERE (EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x
@@ -5808,7 +5842,9 @@ $$;
 -- superuser; otherwise pg_tviews_health_check() reports such DDL and pg_tviews_reinstall_triggers() applies it.
 -- The sources whose changes a TVIEW's definition, analysed as it is now, can no longer trace to keys (NULL: none, or the
 -- analysis failed, which the regeneration reports). As the health check analyses it: nothing is created.
-CREATE OR REPLACE FUNCTION public.pg_tviews__untraced(ent text) RETURNS text
+-- (strict: an analysis that now refuses the definition raises its refusal, naming the TVIEW, instead of giving NULL)
+DROP FUNCTION IF EXISTS public.pg_tviews__untraced(text);
+CREATE OR REPLACE FUNCTION public.pg_tviews__untraced(ent text, strict boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
@@ -5824,7 +5860,28 @@ BEGIN
                                         format('%I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)::regclass, m.options, false);
     RETURN (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x);
 EXCEPTION WHEN OTHERS THEN
+    IF strict AND SQLSTATE IN ('0A000', '42P17') THEN
+        RAISE EXCEPTION 'this DDL would leave TVIEW % unmaintained: %', ent, SQLERRM USING ERRCODE = SQLSTATE,
+            HINT = format('Change the TVIEW first, to a query or options it accepts (pg_tviews_create_or_replace(%L, …)), or drop it (pg_tviews_drop(%L)).', ent, ent);
+    END IF;
     RETURN NULL;
+END
+$fn$;
+
+-- CREATE CAST or DROP CAST: the generated code parses key and join expressions from their text (x.s::text), and a cast
+-- created or dropped since changes what that text calls, while the definition view keeps the function it was made with
+-- (0.3.28 kept maintaining with the new cast, and the TVIEW left its query with the health check OK; hunt 24). Every
+-- TVIEW is analysed and generated again: a text whose parse no longer gives the query's expression is refused, and the
+-- DDL with it.
+CREATE OR REPLACE FUNCTION public.pg_tviews__follow_casts(what text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    e record;
+BEGIN
+    FOR e IN SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
+              ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity LOOP
+        PERFORM public.pg_tviews__follow_each(e.entity, 'reinstall', what);
+    END LOOP;
 END
 $fn$;
 
@@ -5901,6 +5958,9 @@ BEGIN
         RAISE EXCEPTION 'this DDL takes from a TVIEW''s table what its maintenance needs: %', tv
             USING ERRCODE = '0A000', DETAIL = 'Its maintenance writes the query''s columns by name, through the unique index on its key, and its rows must equal the query''s.',
             HINT = 'Change the query instead (pg_tviews_create_or_replace): the table follows it. Triggers of your own on it fire AFTER.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_cast'::regclass) THEN
+        PERFORM public.pg_tviews__follow_casts('CREATE CAST');
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_policy'::regclass)) THEN
         PERFORM public.pg_tviews__follow_objects();     -- no table, view or rule: the functions and types it changed
@@ -6100,10 +6160,11 @@ BEGIN
                  AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = q.oid
                                 AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_operator'::regclass, 'pg_cast'::regclass)));
     -- (ALTER TYPE … ADD, RENAME or DROP ATTRIBUTE of a composite type is reported as its pg_class row: what to_jsonb() and
-    -- the row's text print changes; 0.3.20 followed enum labels only)
+    -- the row's text print changes; 0.3.20 followed enum labels only) (so is ALTER TABLE of a table whose row type is a
+    -- column's type elsewhere, tb_b.u of type tb_u: since 0.3.29, 0.3.28 left to_jsonb(b.u) stale; hunt 24)
     types := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_type'::regclass
                    UNION
-                   SELECT c.reltype FROM pg_event_trigger_ddl_commands() cmd JOIN pg_class c ON c.oid = cmd.objid AND c.relkind = 'c'
+                   SELECT c.reltype FROM pg_event_trigger_ddl_commands() cmd JOIN pg_class c ON c.oid = cmd.objid AND c.relkind IN ('c', 'r', 'p')
                     WHERE cmd.classid = 'pg_class'::regclass);
     IF cardinality(procs) + cardinality(types) = 0 OR NOT EXISTS (SELECT 1 FROM public.pg_tview_meta) THEN
         procs := NULL;
@@ -6249,12 +6310,13 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                  ORDER BY 1)
 $$;
 
--- The row-level security of the tables a TVIEW's query reads (directly or through views): enabled, forced, and each
--- policy. A change (ALTER TABLE … [NO] FORCE / ENABLE / DISABLE ROW LEVEL SECURITY, DROP POLICY) changes which rows the
--- owner reads without any write (0.3.20 followed CREATE and ALTER POLICY only).
+-- The row-level security of the tables a TVIEW's query reads (directly or through views): enabled, forced, the table's
+-- owner, and each policy. A change (ALTER TABLE … [NO] FORCE / ENABLE / DISABLE ROW LEVEL SECURITY, DROP POLICY, and
+-- since 0.3.29 ALTER TABLE … OWNER TO, which makes the policies apply to a TVIEW owner who no longer owns the table)
+-- changes which rows the owner reads without any write (0.3.20 followed CREATE and ALTER POLICY only).
 CREATE OR REPLACE FUNCTION public.pg_tviews__rls_state(m public.pg_tview_meta) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 1 SET TimeZone = 'UTC' SET bytea_output = 'hex' AS $$
-    SELECT string_agg(concat_ws(':', c.oid::regclass::text, c.relrowsecurity, c.relforcerowsecurity,
+    SELECT string_agg(concat_ws(':', c.oid::regclass::text, c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner),
                                 (SELECT string_agg(concat_ws('/', p.polname, p.polcmd, p.polpermissive, p.polroles::text,
                                                              pg_get_expr(p.polqual, p.polrelid)), ',' ORDER BY p.polname)
                                    FROM pg_policy p WHERE p.polrelid = c.oid)), ',' ORDER BY c.oid::regclass::text)
@@ -6282,7 +6344,7 @@ SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits
                              UNION ALL SELECT a.atttypid FROM pg_attribute a WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0) x
          WHERE x.oid <> 0
     )
-    SELECT 'v5:' || md5(concat_ws('|',     -- the prefix names this digest's format: the installer recomputes digests of another
+    SELECT 'v6:' || md5(concat_ws('|',     -- the prefix names this digest's format: the installer recomputes digests of another
         (SELECT string_agg(concat_ws(':', p.oid, p.proname, md5(p.prosrc), p.provolatile, p.proisstrict, p.prolang, p.probin, p.proconfig::text,
                                      p.prorettype, pg_get_expr(p.proargdefaults, 0), pg_get_function_sqlbody(p.oid)), ',' ORDER BY p.oid)
            FROM o CROSS JOIN LATERAL unnest(o.fns) f JOIN pg_proc p ON p.oid = f),
@@ -8731,10 +8793,16 @@ BEGIN
                                                                  'CREATE FUNCTION', 'ALTER FUNCTION', 'CREATE AGGREGATE', 'ALTER AGGREGATE', 'CREATE INDEX',
                                                                  'ALTER TYPE', 'ALTER EXTENSION', 'CREATE POLICY', 'ALTER POLICY',
                                                                  'CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION', 'ALTER VIEW', 'ALTER SCHEMA',
-                                                                 'ALTER TEXT SEARCH CONFIGURATION', 'ALTER TEXT SEARCH DICTIONARY')
+                                                                 'ALTER TEXT SEARCH CONFIGURATION', 'ALTER TEXT SEARCH DICTIONARY', 'CREATE CAST')
             EXECUTE FUNCTION public.pg_tviews__on_ddl();
         DROP EVENT TRIGGER IF EXISTS pg_tviews_drop;
-        CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP POLICY', 'ALTER TABLE')
+        -- (a CASCADE from any of these may reach a TVIEW's definition view; an index or constraint dropped may be what its
+        -- analysis stands on; a cast dropped changes what its generated code's text calls)
+        CREATE EVENT TRIGGER pg_tviews_drop ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP POLICY', 'ALTER TABLE', 'DROP INDEX', 'DROP VIEW',
+                                                                     'DROP FUNCTION', 'DROP PROCEDURE', 'DROP AGGREGATE', 'DROP OPERATOR',
+                                                                     'DROP TYPE', 'DROP DOMAIN', 'DROP SCHEMA', 'DROP CAST', 'DROP COLLATION',
+                                                                     'DROP OWNED', 'DROP EXTENSION', 'DROP TEXT SEARCH CONFIGURATION',
+                                                                     'DROP TEXT SEARCH DICTIONARY')
             EXECUTE FUNCTION public.pg_tviews__on_drop();
         DROP EVENT TRIGGER IF EXISTS pg_tviews_rewrite;
         CREATE EVENT TRIGGER pg_tviews_rewrite ON table_rewrite EXECUTE FUNCTION public.pg_tviews__on_rewrite();
@@ -8765,7 +8833,7 @@ BEGIN
             -- before 0.3.6 no digest was kept (nor one of this format): the functions and types as they are now are taken as
             -- those the rows were computed with
             UPDATE public.pg_tview_meta mm SET objects_hash = public.pg_tviews__objects_hash(mm)
-             WHERE mm.entity = r.entity AND (mm.objects_hash IS NULL OR NOT starts_with(mm.objects_hash, 'v5:'));
+             WHERE mm.entity = r.entity AND (mm.objects_hash IS NULL OR NOT starts_with(mm.objects_hash, 'v6:'));
             PERFORM public.pg_tviews__restore_role(prev);
         EXCEPTION
             WHEN deadlock_detected OR serialization_failure OR lock_not_available OR query_canceled THEN

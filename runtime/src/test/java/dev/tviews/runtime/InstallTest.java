@@ -141,7 +141,7 @@ class InstallTest {
             assertThat(value(c, "SELECT settings ? 'TimeZone' FROM pg_tview_meta WHERE entity = 'i5.when'")).isEqualTo(true);
             assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:i5.note' AND status = 'ERROR'"))
                     .asString().contains("STABLE").contains("i5.fmt(text)");
-            assertThat(value(c, "SELECT objects_hash LIKE 'v5:%' FROM pg_tview_meta WHERE entity = 'i5.tag'")).isEqualTo(true);
+            assertThat(value(c, "SELECT objects_hash LIKE 'v6:%' FROM pg_tview_meta WHERE entity = 'i5.tag'")).isEqualTo(true);
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%i5.tag%' AND status <> 'OK'")).isEqualTo(0L);
             exec(c, "ALTER FUNCTION i5.fmt(text) IMMUTABLE; SELECT pg_tviews_reinstall_triggers('i5.note')");
             exec(c, "INSERT INTO tb_note VALUES (2, 'b')");

@@ -490,6 +490,68 @@ class SourcesAndCatalogTest {
         }
     }
 
+    /**
+     * Hunt 24 (each failing on 0.3.28): DDL after which a TVIEW could no longer be maintained fails and changes nothing;
+     * DDL it can follow is followed.
+     * <ul>
+     * <li>a primary key or unique index that an ORDER BY tells rows apart by, dropped (0.3.28: accepted, the order went
+     * stale; the health check said ERROR);</li>
+     * <li>CREATE CAST and DROP CAST that change what the generated code's join text calls (0.3.28: accepted, the TVIEW left
+     * its query with the health check OK); an unrelated cast passes;</li>
+     * <li>DROP … CASCADE of a column, a function or a type that takes the TVIEW's definition view (0.3.28: accepted, and every
+     * later write to its sources failed with 42P01);</li>
+     * <li>ALTER TABLE of a table whose row type is a source's column type: followed (0.3.28 left to_jsonb() stale);</li>
+     * <li>a field of such a column, (b.u).name, is not a table read (0.3.28: XX000 at create).</li>
+     * </ul>
+     */
+    @Test
+    void ddlThatWouldLeaveATviewUnmaintainedFailsAndChangesNothing(PgDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            exec(c, "CREATE SCHEMA s13; SET search_path = s13, public");
+            exec(c, "CREATE TABLE \"tb t'ag\" (pk_tag int NOT NULL, name text); CREATE UNIQUE INDEX tb_tag_u ON \"tb t'ag\" (pk_tag);"
+                    + " CREATE INDEX tb_tag_n ON \"tb t'ag\" (name); CREATE TABLE tb_post (pk_post int PRIMARY KEY, title text);"
+                    + " CREATE TABLE tb_post_tag (fk_post int, fk_tag int);"
+                    + " INSERT INTO \"tb t'ag\" VALUES (1, 'a'), (2, 'b'); INSERT INTO tb_post VALUES (1, 't'); INSERT INTO tb_post_tag VALUES (1, 1), (1, 2)");
+            Oracle o = new Oracle(c).create("s13.tv_post", "SELECT p.pk_post, (SELECT jsonb_agg(t.name ORDER BY t.pk_tag) FROM s13.tb_post_tag pt"
+                    + " JOIN s13.\"tb t'ag\" t ON t.pk_tag = pt.fk_tag WHERE pt.fk_post = p.pk_post) AS tags FROM s13.tb_post p");
+            exec(c, "DROP INDEX tb_tag_n");
+            assertRefused(c, "DROP INDEX tb_tag_u", "this DDL would leave TVIEW s13.post unmaintained: the ORDER BY of jsonb_agg leaves ties");
+            exec(c, "ALTER TABLE \"tb t'ag\" ADD CONSTRAINT tb_tag_pk PRIMARY KEY USING INDEX tb_tag_u");
+            assertRefused(c, "ALTER TABLE \"tb t'ag\" DROP CONSTRAINT tb_tag_pk", "the ORDER BY of jsonb_agg leaves ties");
+            assertRefused(c, "ALTER TABLE \"tb t'ag\" DROP CONSTRAINT tb_tag_pk, ADD PRIMARY KEY (pk_tag, name)", "the ORDER BY of jsonb_agg leaves ties");
+            o.run("UPDATE \"tb t'ag\" SET name = 'z' WHERE pk_tag = 1");
+
+            exec(c, "CREATE TYPE st AS ENUM ('a', 'b'); CREATE FUNCTION st_up(st) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $f$ SELECT upper(textin(enum_out($1))) $f$");
+            exec(c, "CREATE TABLE tb_lbl (pk int PRIMARY KEY, name text NOT NULL, note text); CREATE TABLE tb_x (k int PRIMARY KEY, s st NOT NULL);"
+                    + " INSERT INTO tb_lbl VALUES (1, 'a', 'n1'), (2, 'B', 'n2'); INSERT INTO tb_x VALUES (1, 'a'), (2, 'b')");
+            Oracle ox = new Oracle(c).create("s13.tv_x", "SELECT x.k, l.note FROM s13.tb_x x JOIN s13.tb_lbl l ON l.name = x.s::text", "{\"key\": \"k\"}");
+            assertRefused(c, "CREATE CAST (st AS text) WITH FUNCTION st_up(st)", "this CREATE CAST would leave TVIEW s13.x unmaintained");
+            ox.run("UPDATE tb_lbl SET note = note || '?'");
+            exec(c, "CREATE TYPE st2 AS ENUM ('c'); CREATE FUNCTION st2_int(st2) RETURNS int LANGUAGE sql IMMUTABLE STRICT AS $f$ SELECT 1 $f$;"
+                    + " CREATE CAST (st2 AS int) WITH FUNCTION st2_int(st2); DROP CAST (st2 AS int)");
+            // the other way: a TVIEW made while the cast exists, then the cast dropped
+            exec(c, "SELECT pg_tviews_drop('s13.x'); CREATE CAST (st AS text) WITH FUNCTION st_up(st)");
+            o.create("s13.tv_y", "SELECT x.k AS pk_y, l.note FROM s13.tb_x x JOIN s13.tb_lbl l ON l.name = x.s::text");
+            assertRefused(c, "DROP CAST (st AS text)", "this DROP CAST would leave TVIEW s13.y unmaintained");
+            o.run("UPDATE tb_lbl SET note = note || '!'");
+
+            for (String drop : java.util.List.of("ALTER TABLE tb_lbl DROP COLUMN note CASCADE", "DROP FUNCTION st_up(st) CASCADE", "DROP TYPE st CASCADE")) {
+                assertThatThrownBy(() -> exec(c, drop)).as(drop).isInstanceOfSatisfying(SQLException.class, e -> {
+                    assertThat(e.getSQLState()).isEqualTo("2BP01");
+                    assertThat(e.getMessage()).contains("this DROP would take the definition of TVIEW s13.tv_y");
+                });
+            }
+            o.run("UPDATE tb_x SET s = 'a'", "INSERT INTO tb_lbl VALUES (3, 'A', 'n3')");
+
+            exec(c, "CREATE TABLE tb_u (pk int PRIMARY KEY, name text); CREATE TABLE tb_b (k int PRIMARY KEY, u tb_u);"
+                    + " INSERT INTO tb_b VALUES (1, ROW(1, 'x')), (2, ROW(2, 'y'))");
+            o.create("s13.tv_b", "SELECT b.k, to_jsonb(b.u) AS j, b.u::text AS t FROM s13.tb_b b", "{\"key\": \"k\"}");
+            o.run("ALTER TABLE tb_u RENAME COLUMN name TO nm", "ALTER TABLE tb_u ADD COLUMN extra int", "UPDATE tb_b SET k = 3 WHERE k = 1");
+            o.create("s13.tv_field", "SELECT b.k AS pk_field, (b.u).nm AS n FROM s13.tb_b b").run("UPDATE tb_b SET u = ROW(2, 'z', NULL)::tb_u WHERE k = 2");
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%s13.%'")).isEqualTo(0L);
+        }
+    }
+
     static void assertRefused(Connection c, String sql, String message) {
         assertThatThrownBy(() -> exec(c, sql)).isInstanceOfSatisfying(SQLException.class, e -> {
             assertThat(e.getSQLState()).isEqualTo("0A000");
