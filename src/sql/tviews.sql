@@ -1128,12 +1128,32 @@ BEGIN
 END
 $fn$;
 
--- Range-table indexes under a join tree node.
+-- Range-table indexes under a join tree node (with those of subqueries in its conditions: their equalities are read
+-- with it).
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_rtis(n jsonb) RETURNS int[]
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(array_agg(DISTINCT (x #>> '{}')::int), '{}')
       FROM jsonb_path_query(n, 'strict $.** ? (@._ == "RANGETBLREF" || @._ == "JOINEXPR").rtindex') x
      WHERE x <> 'null'::jsonb
+$$;
+
+-- The range-table indexes of a join tree's own items and joins, never those of subqueries in its conditions (whose
+-- range tables number their own entries: a view's EXISTS named the view's own *OLD* entry to the order check, which
+-- then recursed into the view until the stack ran out, 54001 in 0.3.28; hunt 26).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_items(n jsonb) RETURNS int[]
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE t(node) AS (
+        SELECT n WHERE jsonb_typeof(n) = 'object'
+        UNION ALL
+        SELECT c FROM t CROSS JOIN LATERAL (
+            SELECT e FROM jsonb_array_elements(CASE WHEN t.node->>'_' = 'FROMEXPR' AND jsonb_typeof(t.node->'fromlist') = 'array'
+                                                    THEN t.node->'fromlist' ELSE '[]' END) e
+            UNION ALL SELECT t.node->'larg' WHERE t.node->>'_' = 'JOINEXPR'
+            UNION ALL SELECT t.node->'rarg' WHERE t.node->>'_' = 'JOINEXPR') x(c)
+         WHERE jsonb_typeof(c) = 'object'
+    )
+    SELECT coalesce(array_agg(DISTINCT (t.node->>'rtindex')::int), '{}')
+      FROM t WHERE t.node->>'_' IN ('RANGETBLREF', 'JOINEXPR') AND t.node->>'rtindex' ~ '^[0-9]+$'
 $$;
 
 -- An equality edge. need: where it holds, when not in every output row (0.3.6 used every edge everywhere: an equality
@@ -2537,7 +2557,7 @@ BEGIN
     SELECT coalesce(jsonb_agg(jsonb_build_array(e.a, e.b, e.rtis)), '[]') INTO eqs
       FROM public.pg_tviews__an_equalities(q, q->'jointree', public.pg_tviews__an_rtis(q->'jointree')) e
      WHERE e.a IS NOT NULL AND e.b IS NOT NULL;
-    rtis := ARRAY(SELECT r FROM unnest(public.pg_tviews__an_rtis(q->'jointree')) r WHERE q->'rtable'->(r - 1)->>'rtekind' <> '2');
+    rtis := ARRAY(SELECT r FROM unnest(public.pg_tviews__an_items(q->'jointree')) r WHERE q->'rtable'->(r - 1)->>'rtekind' <> '2');
     WHILE grew LOOP
         grew := false;
         FOREACH rti IN ARRAY rtis LOOP
@@ -2852,7 +2872,7 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__an_window(q jsonb, scope text, ctes
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     -- (the level's tables: a join's own entry, whose columns are its inputs', does not count)
-    rtis constant int[] := ARRAY(SELECT r FROM unnest(public.pg_tviews__an_rtis(q->'jointree')) r WHERE q->'rtable'->(r - 1)->>'rtekind' <> '2');
+    rtis constant int[] := ARRAY(SELECT r FROM unnest(public.pg_tviews__an_items(q->'jointree')) r WHERE q->'rtable'->(r - 1)->>'rtekind' <> '2');
     hit record;
     wc jsonb;
     wf jsonb;
@@ -5686,7 +5706,8 @@ EXCEPTION
         -- A definition the analysis now refuses (a view it reads redefined with a LIMIT, a cycle through a TVIEW…): the TVIEW
         -- would be left behind its sources, so the DDL fails and changes nothing (0.3.28 let it through with a WARNING, and
         -- the rows went stale until someone read the health check)
-        IF st IN ('0A000', '42P17') THEN
+        -- (also an analysis that failed, 54001 or an internal error: the TVIEW could not be followed either)
+        IF st IN ('0A000', '42P17', '54001', 'XX000') THEN
             RAISE EXCEPTION 'this % would leave TVIEW % unmaintained: %', what, ent, msg
                 USING ERRCODE = st, DETAIL = coalesce(nullif(det, ''), 'Its definition, with this DDL applied, is refused as pg_tviews_create would refuse it.'),
                       HINT = format('Change the TVIEW first, to a query or options it accepts (pg_tviews_create_or_replace(%L, …)%s), or drop it (pg_tviews_drop(%L)).',
@@ -5743,14 +5764,17 @@ BEGIN
             USING ERRCODE = '0A000', DETAIL = 'Its columns are its query''s, and its maintenance writes them by name.',
             HINT = 'Change the query instead (pg_tviews_create_or_replace): the table follows it.';
     END IF;
-    -- a TVIEW's definition view dropped by a CASCADE of what it reads (DROP COLUMN … CASCADE of a source, DROP FUNCTION …
-    -- CASCADE) while its table stays: every write to its sources then failed inside the generated code with 42P01, and
-    -- pg_tviews_refresh could not recover it (0.3.28; hunt 24). Dropping the TVIEW's table with it (DROP SCHEMA … CASCADE)
-    -- takes the whole TVIEW, and stays allowed.
+    -- a TVIEW's definition view dropped by a CASCADE of a column, function, type or view it reads (DROP COLUMN … CASCADE of
+    -- a source, DROP FUNCTION … CASCADE) while its table stays: every write to its sources then failed inside the generated
+    -- code with 42P01, and no refresh could recreate a definition naming what was gone (0.3.28; hunt 24). Not the runtime's
+    -- own DROP VIEW of it (named, not cascaded to), nor a DROP TABLE … CASCADE of a source or of a TVIEW's table, whose
+    -- TVIEWs are reported and recovered by pg_tviews_reinstall_triggers, nor a drop of the TVIEW's table with it.
     SELECT string_agg(DISTINCT format('%I.%I', m.schema_name, m.table_name), ', ') INTO tv
       FROM pg_event_trigger_dropped_objects() x
       JOIN public.pg_tview_meta m ON x.schema_name = m.schema_name AND x.object_name = (public.pg_tviews__names(m.entity, m.table_name)).dv
-     WHERE x.object_type = 'view' AND x.classid = 'pg_class'::regclass AND public.pg_tviews__relid(m.schema_name, m.table_name) IS NOT NULL;
+     WHERE x.object_type = 'view' AND x.classid = 'pg_class'::regclass AND NOT x.original
+       AND public.pg_tviews__relid(m.schema_name, m.table_name) IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() t WHERE t.original AND t.object_type = 'table');
     IF tv IS NOT NULL THEN
         RAISE EXCEPTION 'this DROP would take the definition of TVIEW %: its maintenance reads it', tv
             USING ERRCODE = '2BP01', DETAIL = 'A CASCADE reached the view that holds the TVIEW''s query; every later write to its sources would fail.',
@@ -5762,7 +5786,9 @@ BEGIN
     -- hunt 24). (The index's table is gone from the catalog's view of it: TVIEWs reading a table of its schema.)
     FOR e IN
         SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
-         WHERE EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x
+         -- (a TVIEW of an owner the role cannot act as: its health check reports it, as for any DDL that role runs)
+         WHERE public.pg_tviews__member(m.owner)
+           AND EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x
                         JOIN public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) vc(oid)
                           ON (SELECT c.relnamespace FROM pg_class c WHERE c.oid = vc.oid) = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = x.schema_name)
                        WHERE x.object_type IN ('index', 'table constraint'))

@@ -2267,6 +2267,14 @@ class LineageTest {
                     o.check("after the refused " + sql);
                 }
             }
+            // hunt 26: a view with EXISTS in its WHERE, read by an ordered aggregate (0.3.28: 54001, the analysis took the
+            // EXISTS's range-table index for the view's own *OLD* entry and recursed into the view), and redefined so
+            exec(c, "CREATE TABLE l44.tb_flag (pk_flag int PRIMARY KEY); INSERT INTO l44.tb_flag VALUES (1), (2);"
+                    + " CREATE VIEW l44.v_flagged AS SELECT l.pk_line, l.sku, l.\"fk\norder\" AS fk FROM l44.tb_line l");
+            o.create("l44.tv_flagged", "SELECT o.pk_order AS pk_flagged, (SELECT string_agg(v.sku, ',' ORDER BY v.pk_line) FROM l44.v_flagged v"
+                    + " WHERE v.fk = o.pk_order) AS skus FROM " + ord + " o");
+            o.run("CREATE OR REPLACE VIEW l44.v_flagged AS SELECT l.pk_line, l.sku, l.\"fk\norder\" AS fk FROM l44.tb_line l"
+                    + " WHERE EXISTS (SELECT 1 FROM l44.tb_flag t WHERE t.pk_flag = l.pk_line)", "INSERT INTO l44.tb_flag VALUES (3), (4)", "DELETE FROM l44.tb_flag WHERE pk_flag = 1");
             Map<String, String> refused = new LinkedHashMap<>();
             refused.put("SELECT o.pk_order AS pk_x, (SELECT count(*) FROM " + view + " v WHERE v.order_id = o.id OR v.order_id IS NULL) AS n FROM " + ord + " o",
                     "l44.tb_line to keys of TVIEW l44.tv_x");
