@@ -1137,10 +1137,10 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE x <> 'null'::jsonb
 $$;
 
--- The range-table indexes of a join tree's own items and joins, never those of subqueries in its conditions (whose
--- range tables number their own entries: a view's EXISTS named the view's own *OLD* entry to the order check, which
--- then recursed into the view until the stack ran out, 54001 in 0.3.28; hunt 26).
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_items(n jsonb) RETURNS int[]
+-- The nodes of a join tree (its lists, joins and items), never those of subqueries in its conditions (whose range tables
+-- number their own entries: a view's EXISTS named the view's own *OLD* entry to the order check, which then recursed
+-- into the view until the stack ran out, 54001 in 0.3.28; hunt 26).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_tree_nodes(n jsonb) RETURNS SETOF jsonb
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH RECURSIVE t(node) AS (
         SELECT n WHERE jsonb_typeof(n) = 'object'
@@ -1152,8 +1152,14 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
             UNION ALL SELECT t.node->'rarg' WHERE t.node->>'_' = 'JOINEXPR') x(c)
          WHERE jsonb_typeof(c) = 'object'
     )
+    SELECT node FROM t
+$$;
+
+-- The range-table indexes of a join tree's own items and joins (pg_tviews__an_tree_nodes)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_items(n jsonb) RETURNS int[]
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(array_agg(DISTINCT (t.node->>'rtindex')::int), '{}')
-      FROM t WHERE t.node->>'_' IN ('RANGETBLREF', 'JOINEXPR') AND t.node->>'rtindex' ~ '^[0-9]+$'
+      FROM public.pg_tviews__an_tree_nodes(n) t(node) WHERE t.node->>'_' IN ('RANGETBLREF', 'JOINEXPR') AND t.node->>'rtindex' ~ '^[0-9]+$'
 $$;
 
 -- An equality edge. need: where it holds, when not in every output row (0.3.6 used every edge everywhere: an equality
@@ -2244,10 +2250,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(array_agg(DISTINCT split_part(r, ':', 2)::int), '{}')
       FROM (SELECT q->'jointree'->'quals' AS quals
             UNION ALL
-            SELECT j->'quals' FROM jsonb_path_query(q->'jointree', 'strict $.** ? (@._ == "JOINEXPR")') j
-             WHERE j->>'jointype' = '0'
-                OR j->>'jointype' = '1' AND rti = ANY(public.pg_tviews__an_rtis(j->'rarg'))
-                OR j->>'jointype' = '3' AND rti = ANY(public.pg_tviews__an_rtis(j->'larg'))) c
+            -- (the level's own joins: not those of a subquery in a condition, whose entries are numbered in its own range table)
+            SELECT j.node->'quals' FROM public.pg_tviews__an_tree_nodes(q->'jointree') j(node)
+             WHERE j.node->>'_' = 'JOINEXPR' AND j.node->>'jointype' = '0'
+                OR j.node->>'_' = 'JOINEXPR' AND j.node->>'jointype' = '1' AND rti = ANY(public.pg_tviews__an_items(j.node->'rarg'))
+                OR j.node->>'_' = 'JOINEXPR' AND j.node->>'jointype' = '3' AND rti = ANY(public.pg_tviews__an_items(j.node->'larg'))) c
      CROSS JOIN LATERAL jsonb_array_elements_text(public.pg_tviews__an_required(c.quals, true)) r
      WHERE split_part(r, ':', 1) = rti::text
 $$;
