@@ -2124,7 +2124,7 @@ BEGIN
             iscope := scope || '/r' || rti;
             acc := public.pg_tviews__an_nest(acc, iscope, scope, scope || ':' || rti);
             acc := jsonb_set(CASE WHEN acc ? 'forced_in' THEN acc ELSE acc || '{"forced_in": {}}' END, ARRAY['forced_in', iscope],
-                             public.pg_tviews__an_forced_inside(inner_q, public.pg_tviews__an_strict_cols(q, rti)));
+                             public.pg_tviews__an_forced_inside(inner_q, public.pg_tviews__an_strict_cols(q, rti) || public.pg_tviews__an_cols_from_above(acc, scope, rti)));
             acc := public.pg_tviews__an_query(inner_q, iscope, ctes, acc);
             FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
                 acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
@@ -2141,7 +2141,7 @@ BEGIN
             acc := public.pg_tviews__an_nest(acc, iscope, iscope, iscope);
         END IF;
         acc := jsonb_set(CASE WHEN acc ? 'forced_in' THEN acc ELSE acc || '{"forced_in": {}}' END, ARRAY['forced_in', iscope],
-                         public.pg_tviews__an_forced_inside(rte->'subquery', public.pg_tviews__an_strict_cols(q, rti)));
+                         public.pg_tviews__an_forced_inside(rte->'subquery', public.pg_tviews__an_strict_cols(q, rti) || public.pg_tviews__an_cols_from_above(acc, scope, rti)));
         acc := public.pg_tviews__an_query(rte->'subquery', iscope, ctes, acc);
         FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
             acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
@@ -2259,15 +2259,24 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE split_part(r, ':', 1) = rti::text
 $$;
 
+-- The columns of entry rti of level scope that the level above requires non-NULL through this level's output
+-- (pg_tviews__an_forced_inside): a pass-through view or subquery of a view (SELECT * FROM v_line) passes them on.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_cols_from_above(acc jsonb, scope text, rti int) RETURNS int[]
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(array_agg(DISTINCT split_part(x, ':', 2)::int), '{}')
+      FROM jsonb_array_elements_text(coalesce(acc->'forced_in'->scope, '[]')) x WHERE split_part(x, ':', 1) = rti::text
+$$;
+
 -- The range-table entries of subquery (or view) query inner that every row it gives the level above carries, when that
 -- level requires its output columns cols non-NULL (pg_tviews__an_strict_cols): each such column that is a plain column
 -- of an entry there (0.3.29: "LEFT JOIN tb_order o … o.id AS order_id" in a view, correlated by "v.order_id = o.id"
 -- outside, is an inner join for the lineage of the view's other tables; 0.3.28 refused them as untraceable). Only for
 -- a level that shows its rows one by one: an aggregate, a window, DISTINCT, LIMIT or a set operation there would let the
 -- rows the level above drops weigh on the rows it keeps.
+-- (as "varno:varattno" of the columns there: a view that passes them on from a view of its own passes the requirement on)
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_forced_inside(inner_q jsonb, cols int[]) RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(jsonb_agg(DISTINCT s.v->>'varno'), '[]')
+    SELECT coalesce(jsonb_agg(DISTINCT (s.v->>'varno') || ':' || (s.v->>'varattno')), '[]')
       FROM jsonb_array_elements(inner_q->'targetList') te
      CROSS JOIN LATERAL (SELECT public.pg_tviews__an_strip(te->'expr') AS v) s
      WHERE (te->>'resno')::int = ANY(cols) AND te->>'resjunk' = 'false'
@@ -3066,7 +3075,8 @@ BEGIN
     -- range-table entries the WHERE clause requires present
     -- (and those the level above requires through this one's output columns: pg_tviews__an_forced_inside)
     acc := jsonb_set(CASE WHEN acc ? 'forced' THEN acc ELSE acc || '{"forced": {}}' END, ARRAY['forced', scope],
-                     public.pg_tviews__an_required(q->'jointree'->'quals') || coalesce(acc->'forced_in'->scope, '[]'));
+                     public.pg_tviews__an_required(q->'jointree'->'quals')
+                     || coalesce((SELECT jsonb_agg(DISTINCT split_part(x, ':', 1)) FROM jsonb_array_elements_text(acc->'forced_in'->scope) x), '[]'));
     acc := public.pg_tviews__an_from(q, q->'jointree', scope, ctes, acc);
     acc := public.pg_tviews__an_quals(q->'jointree'->'quals', scope, ctes, acc);
     -- a NOT IN (SELECT ...) conjunct of WHERE whose sides are never NULL is an anti-join on its equalities (with a NULL

@@ -2211,7 +2211,8 @@ class LineageTest {
 
     /**
      * A view's (or subquery's) column from the nullable side of its outer join, required non-NULL by the level that reads
-     * it (a correlation "v.order_id = o.id", an inner join's ON, a LEFT JOIN's ON with the view on its nullable side):
+     * it (a correlation "v.order_id = o.id", an inner join's ON, a LEFT JOIN's ON with the view on its nullable side; also
+     * through a view or subquery that passes the view's rows on):
      * every row the level keeps has that side present, so inside the view the outer join is an inner one for the lineage
      * of the view's other tables (0.3.29; 0.3.28 refused pg_tviews' regress_outer_join_links as untraceable). Lines move
      * between orders and to orders that do not exist, orders change their non-unique uuid; still refused: a condition
@@ -2229,6 +2230,7 @@ class LineageTest {
             String inner = "SELECT l.pk_line, l.sku, o2.id AS order_id FROM l44.tb_line l LEFT JOIN " + ord + " o2 ON l.\"fk\norder\" = o2.pk_order";
             exec(c, "CREATE VIEW l44.\"v li'ne\" AS " + inner);
             String view = "l44.\"v li'ne\"";
+            exec(c, "CREATE VIEW l44.v_pass AS SELECT * FROM " + view);
             Oracle o = new Oracle(c)
                     .create("l44.tv_order", "SELECT o.pk_order, jsonb_build_object('skus', (SELECT jsonb_agg(v.sku ORDER BY v.pk_line) FROM " + view
                             + " v WHERE v.order_id = o.id)) AS data FROM " + ord + " o")
@@ -2236,7 +2238,10 @@ class LineageTest {
                     .create("l44.tv_joined", "SELECT o.pk_order AS pk_joined, jsonb_agg(v.sku ORDER BY v.pk_line) FILTER (WHERE v.pk_line IS NOT NULL) AS skus"
                             + " FROM " + ord + " o LEFT JOIN " + view + " v ON v.order_id = o.id GROUP BY o.pk_order")
                     .create("l44.tv_line", "SELECT v.pk_line, v.sku, o.ref FROM " + view + " v JOIN " + ord + " o ON o.id = v.order_id AND o.ref <> 'hidden'"
-                            + " WHERE o.pk_order < 100", "{\"key\": \"pk_line\"}");
+                            + " WHERE o.pk_order < 100", "{\"key\": \"pk_line\"}")
+                    // (through a view, or a subquery, that passes the view's rows on: the requirement passes on with them; hunt 26)
+                    .create("l44.tv_pass", "SELECT o.pk_order AS pk_pass, (SELECT count(*) FROM l44.v_pass v WHERE v.order_id = o.id) AS n,"
+                            + " (SELECT count(*) FROM (SELECT * FROM l44.v_pass) w WHERE w.order_id = o.id) AS m FROM " + ord + " o");
             assertThat(dependencyKinds(c, "l44")).isEqualTo("keyed");
             o.replay(w, "UPDATE l44.tb_line SET sku = 'b2' WHERE pk_line = 2", "UPDATE l44.tb_line SET \"fk\norder\" = 2 WHERE pk_line = 1",
                     "UPDATE l44.tb_line SET \"fk\norder\" = 1 WHERE pk_line = 5", "UPDATE " + ord + " SET id = md5('5')::uuid WHERE pk_order = 3",
