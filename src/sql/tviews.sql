@@ -5800,11 +5800,14 @@ BEGIN
     -- a unique index or a primary key of a table a TVIEW reads, which its analysis may stand on (an ORDER BY that tells
     -- rows apart by it, a group of one row): analysed again, and refused when it no longer holds (0.3.28 let
     -- "DROP CONSTRAINT tb_tag_pkey" through under jsonb_agg(t.name ORDER BY t.pk_tag), and the rows' order went stale;
-    -- hunt 24). (The index's table is gone from the catalog's view of it: TVIEWs reading a table of its schema.)
+    -- hunt 24). (The index's table is gone from the catalog's view of it: TVIEWs reading a table of its schema. Not when
+    -- a table goes in the same command, DROP TABLE or DROP SCHEMA, whose indexes go with it: a TVIEW reading that table
+    -- needed its CASCADE; and not for the runtime's own drops.)
     FOR e IN
         SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
          -- (a TVIEW of an owner the role cannot act as: its health check reports it, as for any DDL that role runs)
          WHERE public.pg_tviews__member(m.owner)
+           AND NOT EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x WHERE x.object_type IN ('table', 'view'))
            AND EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x
                         JOIN public.pg_tviews__view_closure(public.pg_tviews__relid(m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)) vc(oid)
                           ON (SELECT c.relnamespace FROM pg_class c WHERE c.oid = vc.oid) = (SELECT n.oid FROM pg_namespace n WHERE n.nspname = x.schema_name)
@@ -6207,8 +6210,15 @@ BEGIN
     -- column's type elsewhere, tb_b.u of type tb_u: since 0.3.29, 0.3.28 left to_jsonb(b.u) stale; hunt 24)
     types := ARRAY(SELECT cmd.objid FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_type'::regclass
                    UNION
-                   SELECT c.reltype FROM pg_event_trigger_ddl_commands() cmd JOIN pg_class c ON c.oid = cmd.objid AND c.relkind IN ('c', 'r', 'p')
-                    WHERE cmd.classid = 'pg_class'::regclass);
+                   SELECT c.reltype FROM pg_event_trigger_ddl_commands() cmd JOIN pg_class c ON c.oid = cmd.objid AND c.relkind = 'c'
+                    WHERE cmd.classid = 'pg_class'::regclass
+                   UNION
+                   -- (a table's only when some column has it: every CREATE and ALTER TABLE comes here, and the walk below is
+                   -- not free)
+                   SELECT c.reltype FROM pg_event_trigger_ddl_commands() cmd JOIN pg_class c ON c.oid = cmd.objid AND c.relkind IN ('r', 'p')
+                    WHERE cmd.classid = 'pg_class'::regclass
+                      AND EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = c.reltype
+                                   WHERE a.atttypid IN (t.oid, t.typarray) AND a.attnum > 0 AND NOT a.attisdropped AND a.attrelid <> c.oid));
     IF cardinality(procs) + cardinality(types) = 0 OR NOT EXISTS (SELECT 1 FROM public.pg_tview_meta) THEN
         procs := NULL;
         types := NULL;
