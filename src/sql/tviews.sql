@@ -5818,7 +5818,8 @@ BEGIN
     END LOOP;
     -- a cast dropped: the generated code parses key and join expressions from their text, which may have used it
     IF EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() x WHERE x.object_type = 'cast') THEN
-        PERFORM public.pg_tviews__follow_casts('DROP CAST');
+        PERFORM public.pg_tviews__follow_casts('DROP CAST', ARRAY(SELECT to_regtype(t) FROM pg_event_trigger_dropped_objects() x
+                                                                  CROSS JOIN LATERAL unnest(x.address_names || x.address_args) t WHERE x.object_type = 'cast'));
     END IF;
     FOR e IN
         SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
@@ -5919,12 +5920,15 @@ $fn$;
 -- (0.3.28 kept maintaining with the new cast, and the TVIEW left its query with the health check OK; hunt 24). Every
 -- TVIEW is analysed and generated again: a text whose parse no longer gives the query's expression is refused, and the
 -- DDL with it.
-CREATE OR REPLACE FUNCTION public.pg_tviews__follow_casts(what text) RETURNS void
+-- (only the TVIEWs whose query's values or columns have one of the cast's types: another cast changes no text of theirs)
+DROP FUNCTION IF EXISTS public.pg_tviews__follow_casts(text);
+CREATE OR REPLACE FUNCTION public.pg_tviews__follow_casts(what text, types oid[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     e record;
 BEGIN
     FOR e IN SELECT o.entity FROM public.pg_tviews__order() o JOIN public.pg_tview_meta m ON m.entity = o.entity
+              WHERE (public.pg_tviews__query_objects(m)).types && types
               ORDER BY public.pg_tviews__flush_rank(o.depth, o.entity) COLLATE "C", o.entity LOOP
         PERFORM public.pg_tviews__follow_each(e.entity, 'reinstall', what);
     END LOOP;
@@ -6006,7 +6010,9 @@ BEGIN
             HINT = 'Change the query instead (pg_tviews_create_or_replace): the table follows it. Triggers of your own on it fire AFTER.';
     END IF;
     IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid = 'pg_cast'::regclass) THEN
-        PERFORM public.pg_tviews__follow_casts('CREATE CAST');
+        PERFORM public.pg_tviews__follow_casts('CREATE CAST', ARRAY(SELECT t FROM pg_event_trigger_ddl_commands() cmd JOIN pg_cast c ON c.oid = cmd.objid
+                                                                   CROSS JOIN LATERAL (VALUES (c.castsource), (c.casttarget)) v(t)
+                                                                    WHERE cmd.classid = 'pg_cast'::regclass));
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() cmd WHERE cmd.classid IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_policy'::regclass)) THEN
         PERFORM public.pg_tviews__follow_objects();     -- no table, view or rule: the functions and types it changed

@@ -2182,7 +2182,7 @@ class LineageTest {
                     "ROLLBACK TO SAVEPOINT s", "UPDATE l43.tb_post SET score = 9 WHERE pk_post = 8", "COMMIT",
                     "UPDATE l43.tb_post SET pk_post = 40 WHERE pk_post = 12", "TRUNCATE l43.tb_comment");
             java.util.Random r = new java.util.Random(43);
-            for (int i = 0; i < 150; i++) {
+            for (int i = 0; i < 80; i++) {
                 int user = 1 + r.nextInt(5);
                 int post = 1 + r.nextInt(14);
                 String sql = switch (r.nextInt(8)) {
@@ -2249,7 +2249,7 @@ class LineageTest {
                     "BEGIN", "INSERT INTO " + ord + " VALUES (4, md5('4')::uuid, 'o4')", "UPDATE l44.tb_line SET \"fk\norder\" = 4 WHERE \"fk\norder\" IS NULL",
                     "SAVEPOINT s", "DELETE FROM " + ord + " WHERE pk_order = 4", "ROLLBACK TO SAVEPOINT s", "COMMIT");
             java.util.Random r = new java.util.Random(44);
-            for (int i = 0; i < 120; i++) {
+            for (int i = 0; i < 60; i++) {
                 int order = 1 + r.nextInt(5);
                 int line = 1 + r.nextInt(8);
                 String uuid = "md5('" + (1 + r.nextInt(4)) + "')::uuid";
