@@ -5695,6 +5695,18 @@ DROP FUNCTION IF EXISTS public.pg_tviews__regenerate_if_stale(text);
 -- One TVIEW after source DDL (see pg_tviews__follow_ddl), in the DDL's transaction. A transient failure fails the
 -- DDL (run it again) rather than leave the TVIEW maintained by code behind its sources; any other is reported and
 -- never blocks the DDL (e.g. the role running it is not a member of the TVIEW's owner).
+-- DDL (what) after which TVIEW ent could not be maintained: it fails with the analysis's own SQLSTATE, message, detail and
+-- hint, naming the TVIEW and the way out (one wording for the regeneration's refusals and the drop checks')
+CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_ddl(what text, ent text, st text, msg text, det text, hnt text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    RAISE EXCEPTION 'this % would leave TVIEW % unmaintained: %', what, ent, msg
+        USING ERRCODE = st, DETAIL = coalesce(nullif(det, ''), 'Its definition, with this DDL applied, is refused as pg_tviews_create would refuse it.'),
+              HINT = format('Change the TVIEW first, to a query or options it accepts (pg_tviews_create_or_replace(%L, …)%s), or drop it (pg_tviews_drop(%L)).',
+                            ent, coalesce('; ' || rtrim(nullif(hnt, ''), '.'), ''), ent);
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__follow_each(ent text, action text, what text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -5725,10 +5737,7 @@ EXCEPTION
         -- the rows went stale until someone read the health check)
         -- (also an analysis that failed, 54001 or an internal error: the TVIEW could not be followed either)
         IF st IN ('0A000', '42P17', '54001', 'XX000') THEN
-            RAISE EXCEPTION 'this % would leave TVIEW % unmaintained: %', what, ent, msg
-                USING ERRCODE = st, DETAIL = coalesce(nullif(det, ''), 'Its definition, with this DDL applied, is refused as pg_tviews_create would refuse it.'),
-                      HINT = format('Change the TVIEW first, to a query or options it accepts (pg_tviews_create_or_replace(%L, …)%s), or drop it (pg_tviews_drop(%L)).',
-                                    ent, coalesce('; ' || rtrim(nullif(hnt, ''), '.'), ''), ent);
+            PERFORM public.pg_tviews__refuse_ddl(what, ent, st, msg, det, hnt);
         END IF;
         -- Otherwise the DDL goes through (it may be what broke the TVIEW, e.g. a raw DROP of its table), and the TVIEW is
         -- marked: its health check reports it until pg_tviews_refresh regenerates and recomputes it (0.3.4 only
@@ -5894,6 +5903,8 @@ DROP FUNCTION IF EXISTS public.pg_tviews__untraced(text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__untraced(ent text, strict boolean DEFAULT false) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
+    det text;
+    hnt text;
     m public.pg_tview_meta := (SELECT mm FROM public.pg_tview_meta mm WHERE mm.entity = ent);
     a jsonb;
     dv regclass := to_regclass(format('%I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv));
@@ -5908,8 +5919,8 @@ BEGIN
     RETURN (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x);
 EXCEPTION WHEN OTHERS THEN
     IF strict AND SQLSTATE IN ('0A000', '42P17') THEN
-        RAISE EXCEPTION 'this DDL would leave TVIEW % unmaintained: %', ent, SQLERRM USING ERRCODE = SQLSTATE,
-            HINT = format('Change the TVIEW first, to a query or options it accepts (pg_tviews_create_or_replace(%L, …)), or drop it (pg_tviews_drop(%L)).', ent, ent);
+        GET STACKED DIAGNOSTICS det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+        PERFORM public.pg_tviews__refuse_ddl('DDL', ent, SQLSTATE, SQLERRM, det, hnt);
     END IF;
     RETURN NULL;
 END
