@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.29
+-- tviews-runtime-version: 0.3.30
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -288,7 +288,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.29'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.30'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -1708,11 +1708,16 @@ $$;
 
 -- Do equal values of type t (under collation coll) always print alike? The types of pg_tviews__an_prints_as_equal,
 -- through domains, enums (a label prints as itself), and ranges of such types (a range is equal to another when its
--- bounds are, and discrete ones print canonically: daterange, int4range, tstzrange; not numrange's 1.0 and 1.00).
+-- bounds are, and discrete ones print canonically: daterange, int4range, tstzrange; not numrange's 1.0 and 1.00), when
+-- the range compares its bounds by the subtype's default btree class (since 0.3.30: a range type of the user's over
+-- int4 whose class equates -1 and 1 was taken for one that prints alike; hunt 27).
 CREATE OR REPLACE FUNCTION public.pg_tviews__prints_alike(t oid, coll oid) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE WHEN ty.typtype = 'e' THEN true
-                WHEN ty.typtype = 'r' THEN public.pg_tviews__prints_alike((SELECT r.rngsubtype FROM pg_range r WHERE r.rngtypid = ty.oid),
+                WHEN ty.typtype = 'r' THEN EXISTS (SELECT 1 FROM pg_range r JOIN pg_opclass oc ON oc.oid = r.rngsubopc
+                                                     JOIN pg_am am ON am.oid = oc.opcmethod AND am.amname = 'btree'
+                                                    WHERE r.rngtypid = ty.oid AND oc.opcdefault AND oc.opcintype = r.rngsubtype)
+                                      AND public.pg_tviews__prints_alike((SELECT r.rngsubtype FROM pg_range r WHERE r.rngtypid = ty.oid),
                                                                          (SELECT r.rngcollation FROM pg_range r WHERE r.rngtypid = ty.oid))
                 ELSE public.pg_tviews__an_prints_as_equal(jsonb_build_object('_', 'VAR', 'vartype', ty.oid::text), coll) END
       FROM pg_type ty WHERE ty.oid = public.pg_tviews__base_type(t)
@@ -2424,7 +2429,9 @@ $fn$;
 -- The equality conjuncts of a level's WHERE and join conditions, each with the range-table indexes whose rows it
 -- restricts: all of them for WHERE and an inner join's ON; an outer join's ON restricts its nullable side only. Only equalities
 -- under their columns' collation: "a.name = b.name COLLATE ci" could equal two rows that a unique index under "C" tells apart.
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_equalities(q jsonb, n jsonb, restricts int[]) RETURNS TABLE(a text, b text, rtis int[])
+-- (opno: the equality's operator, since 0.3.30)
+DROP FUNCTION IF EXISTS public.pg_tviews__an_equalities(jsonb, jsonb, int[]);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_equalities(q jsonb, n jsonb, restricts int[]) RETURNS TABLE(a text, b text, rtis int[], opno oid)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     c jsonb;
@@ -2451,7 +2458,8 @@ BEGIN
                                                      THEN '[]' ELSE jsonb_build_array(n->'quals') END) y
                WHERE y->>'_' = 'OPEXPR' AND jsonb_array_length(y->'args') = 2 AND public.pg_tviews__an_same_collation(y)
                  AND EXISTS (SELECT 1 FROM pg_operator o WHERE o.oid = (y->>'opno')::oid AND o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge)) LOOP
-        RETURN QUERY SELECT public.pg_tviews__an_fixed_col(q, c->'args'->0), public.pg_tviews__an_fixed_col(q, c->'args'->1), restricts;
+        RETURN QUERY SELECT public.pg_tviews__an_fixed_col(q, c->'args'->0), public.pg_tviews__an_fixed_col(q, c->'args'->1), restricts,
+                            (c->>'opno')::oid;
     END LOOP;
 END
 $fn$;
@@ -3348,6 +3356,55 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
                                      key_node, kx)
 $$;
 
+-- A tree listed from its roots (since 0.3.30, refused before): WITH RECURSIVE t AS (SELECT c.pk, … FROM T c WHERE
+-- c.fk_parent IS NULL UNION ALL SELECT c.pk, t.path || … FROM T c JOIN t ON c.fk_parent = t.pk) SELECT t.pk, … FROM t.
+-- Each row of the CTE is one node (its column j: the anchor's ya in round 0, T's y after), and its values derive from
+-- the chain of rows from its root down to it: a changed row of T (or of the anchor's table: anchor) reaches its own node
+-- and every node below it: T's rows whose x holds its value, theirs, and so on (the closure hop in the walk's own
+-- direction, y to x; from the anchor's table, its row's children first, x = ya). Those nodes are the keys when the key
+-- is the reference's column j (cl->'out'); otherwise the keys of the rows of a table equated with that column (JOIN
+-- tb_item i ON i.fk_category = t.pk) that its own path reaches. NULL when the key is neither, or the recursive term
+-- joins other tables.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_subtree_paths(acc jsonb, cl jsonb, key_node text, kx jsonb, anchor boolean) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    start_col jsonb := CASE WHEN anchor THEN cl->'anchor_to' ELSE cl->'to' END;
+    below jsonb := CASE WHEN anchor THEN jsonb_build_array(jsonb_build_object('from', cl->'anchor_to', 'schema', cl->'schema', 'table', cl->'table',
+                                                                                'to', cl->'from'))
+                        ELSE '[]' END
+                   || jsonb_build_array(jsonb_build_object('from', cl->'to', 'schema', cl->'schema', 'table', cl->'table', 'to', cl->'from', 'closure', true));
+    o jsonb;
+    to_out jsonb;
+    op jsonb;
+BEGIN
+    IF NOT cl ? 'out' OR jsonb_array_length(coalesce(cl->'decor', '[]')) > 0 THEN
+        RETURN NULL;
+    END IF;
+    IF kx IS NULL AND EXISTS (WITH RECURSIVE r(node) AS (
+                                  SELECT key_node UNION SELECT e.a FROM r JOIN public.pg_tviews__an_edges(acc, '[]') e ON e.b = r.node
+                              )
+                              SELECT 1 FROM r WHERE r.node = cl->>'out') THEN
+        RETURN jsonb_build_array(jsonb_build_object('hops', '[]'::jsonb, 'key', start_col),
+                                 jsonb_build_object('hops', below || jsonb_build_array(jsonb_build_object('from', cl->'to', 'schema', cl->'schema',
+                                                                                                          'table', cl->'table', 'to', cl->'to')),
+                                                    'key', cl->'to'));
+    END IF;
+    FOR o IN SELECT x FROM jsonb_array_elements(acc->'occs') x ORDER BY x->>'scope', (x->>'rti')::int LOOP
+        CONTINUE WHEN (o->>'scope') || ':' || (o->>'rti') IN (cl->>'occ', cl->>'anchor_occ');
+        to_out := public.pg_tviews__an_path(acc, o, cl->>'out', NULL);
+        CONTINUE WHEN to_out->>'key' IS NULL OR jsonb_array_length(to_out->'hops') > 0;
+        op := public.pg_tviews__an_path(acc, o, key_node, kx);
+        CONTINUE WHEN op IS NULL;
+        RETURN jsonb_build_array(
+            jsonb_set(op, '{hops}', jsonb_build_array(jsonb_build_object('from', start_col, 'schema', o->'schema', 'table', o->'table', 'to', to_out->'key'))
+                                    || (op->'hops')),
+            jsonb_set(op, '{hops}', below || jsonb_build_array(jsonb_build_object('from', cl->'to', 'schema', o->'schema', 'table', o->'table', 'to', to_out->'key'))
+                                    || (op->'hops')));
+    END LOOP;
+    RETURN NULL;
+END
+$fn$;
+
 -- Paths through a chain walk's output (0.3.17): an occurrence equated with column j of a recursive CTE that walks a chain
 -- (items of a subtree: WITH RECURSIVE dn(id) AS (SELECT c2.pk ... UNION ALL SELECT k.pk FROM dn JOIN T k ON k.fk_parent =
 -- dn.id) ... WHERE i.fk_cat = dn.id). A value v of column j is the anchor's ya (round 0) or the y of a row k of T (a later
@@ -3432,11 +3489,17 @@ BEGIN
             -- the recursive table of a chain walk (pg_tviews__an_chain_closure): the closure hop, the hop into the
             -- anchor's table, then the anchor occurrence's own path
             path := public.pg_tviews__an_anchor_path(acc, cl, key_node, kx);
-            paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(jsonb_set(path, '{hops}', public.pg_tviews__an_closure_hops(cl) || (path->'hops'))) END;
+            paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(jsonb_set(path, '{hops}', public.pg_tviews__an_closure_hops(cl) || (path->'hops')))
+                          ELSE public.pg_tviews__an_subtree_paths(acc, cl, key_node, kx, false) END;
         ELSE
             path := public.pg_tviews__an_path(acc, occ, key_node, kx);
             paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(path)
                           ELSE coalesce(public.pg_tviews__an_or_paths(acc, occ, key_node, kx), public.pg_tviews__an_closure_paths(acc, occ, key_node, kx)) END;
+            -- (the anchor's table of a tree keyed by its walk's column)
+            IF paths IS NULL THEN
+                paths := (SELECT public.pg_tviews__an_subtree_paths(acc, c.x, key_node, kx, true) FROM jsonb_each(coalesce(acc->'closures', '{}')) c(k, x)
+                           WHERE c.x->>'anchor_occ' = (occ->>'scope') || ':' || (occ->>'rti') ORDER BY c.k LIMIT 1);
+            END IF;
         END IF;
         IF paths IS NOT NULL AND acc->'windows' ? ((occ->>'scope') || ':' || (occ->>'rti')) THEN
             -- (the rows of the window partitions a changed row leaves and enters: pg_tviews__an_window)
@@ -4064,6 +4127,120 @@ $fn$;
 
 -- The key expression of one query level (scope: its scope; branch: which SELECT of the printed definition it is)
 DROP FUNCTION IF EXISTS public.pg_tviews__an_key_expr_of_level(jsonb, int, text, regclass, boolean, text, int);
+-- A key of two or more tables' columns joined by equality (pg_ivm's flat joins: a.i || '/' || b.k over a JOIN b USING (i);
+-- since 0.3.30, refused before): where every column of the other tables that the key reads equals, in every row of the
+-- result, a column of one table T, the key is that expression over T alone (b.i || '/' || b.k), and is followed as a
+-- key expression of T's (a change of a maps to its keys through the hop a.i -> b.i). Equal in every row: the equality
+-- is a conjunct of WHERE or of an inner join's ON of the level (pg_tviews__an_equalities), directly or through other
+-- such equalities, and neither table is on the nullable side of an outer join. The same value, not only an equal one:
+-- both columns of one type, type modifier and collation, a type whose equal values are identical
+-- (pg_tviews__prints_alike: integers, text under a deterministic collation, uuid, dates, enums; not numeric's 1.0 and
+-- 1.00), compared by PostgreSQL's own '='. A Var of a join's merged column (USING) counts as the column it stands for.
+-- expr: the expression over T; renames: the [from, to] column references of the SELECT list's text to replace, whose
+-- result pg_tviews__an_key_expr_of_level proves to parse back to expr over T (a wrong replacement is refused). NULL when
+-- the key reads one table already, or no T serves.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_onto_one(q jsonb, e jsonb, OUT expr jsonb, OUT renames jsonb)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    x jsonb;
+    y jsonb;
+    t int;
+    vars jsonb;
+    same jsonb;
+    got jsonb;
+    nullable int[] := public.pg_tviews__an_nullable_rtis(q);
+BEGIN
+    -- (merged columns of inner and left joins are their input's column)
+    FOR x IN SELECT DISTINCT z FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') z
+              WHERE (z->>'varlevelsup')::int = 0 AND q->'rtable'->((z->>'varno')::int - 1)->>'rtekind' = '2' LOOP
+        y := q->'rtable'->((x->>'varno')::int - 1)->'joinaliasvars'->((x->>'varattno')::int - 1);
+        IF y->>'_' IS DISTINCT FROM 'VAR' OR (y->>'varlevelsup')::int <> 0 OR q->'rtable'->((y->>'varno')::int - 1)->>'rtekind' <> '0' THEN
+            RETURN;
+        END IF;
+        e := replace(e::text, x::text, (y || jsonb_build_object('location', x->'location'))::text)::jsonb;
+    END LOOP;
+    vars := (SELECT jsonb_agg(DISTINCT jsonb_build_object('varno', (z->>'varno')::int, 'varattno', (z->>'varattno')::int))
+               FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') z WHERE (z->>'varlevelsup')::int = 0);
+    IF vars IS NULL OR (SELECT count(DISTINCT z->>'varno') FROM jsonb_array_elements(vars) z) < 2
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(vars) z
+                   WHERE (z->>'varattno')::int <= 0 OR (z->>'varno')::int = ANY(nullable)
+                      OR q->'rtable'->((z->>'varno')::int - 1)->>'rtekind' <> '0') THEN
+        RETURN;
+    END IF;
+    -- pairs of columns equal and identical in every row, both ways, closed over chains (a.i = c.i, c.i = b.i)
+    WITH RECURSIVE cols AS (
+        SELECT r.i AS rti, a.attnum, a.atttypid, a.atttypmod, a.attcollation
+          FROM jsonb_array_elements(q->'rtable') WITH ORDINALITY r(e, i)
+          JOIN pg_attribute a ON a.attrelid = (r.e->>'relid')::oid AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE r.e->>'rtekind' = '0' AND NOT r.i = ANY(nullable)),
+    eq AS (
+        SELECT ca.rti AS ra, ca.attnum AS aa, cb.rti AS rb, cb.attnum AS ab
+          FROM public.pg_tviews__an_equalities(q, q->'jointree', public.pg_tviews__an_rtis(q->'jointree')) e
+          JOIN pg_operator o ON o.oid = e.opno AND o.oprnamespace = 'pg_catalog'::regnamespace AND o.oprname = '='
+          JOIN cols ca ON e.a = ca.rti || ':' || ca.attnum AND ca.rti = ANY(e.rtis)
+          JOIN cols cb ON e.b = cb.rti || ':' || cb.attnum AND cb.rti = ANY(e.rtis)
+         WHERE (ca.atttypid, ca.atttypmod, ca.attcollation) = (cb.atttypid, cb.atttypmod, cb.attcollation)
+           AND public.pg_tviews__prints_alike(ca.atttypid, ca.attcollation)),
+    sym AS (SELECT ra, aa, rb, ab FROM eq UNION SELECT rb, ab, ra, aa FROM eq),
+    reach AS (SELECT ra, aa, rb, ab FROM sym
+              UNION SELECT r.ra, r.aa, s.rb, s.ab FROM reach r JOIN sym s ON (s.ra, s.aa) = (r.rb, r.ab))
+    SELECT jsonb_agg(jsonb_build_array(ra, aa, rb, ab)) INTO same FROM reach WHERE (ra, aa) <> (rb, ab);
+    IF same IS NULL THEN
+        RETURN;
+    END IF;
+    -- T: the first table of the key onto which every other column it reads has an identical one
+    FOR t IN SELECT DISTINCT (z->>'varno')::int FROM jsonb_array_elements(vars) z ORDER BY 1 LOOP
+        got := (SELECT jsonb_agg(jsonb_build_array(z->'varno', z->'varattno',
+                                                    (SELECT min((s->>3)::int) FROM jsonb_array_elements(same) s
+                                                      WHERE (s->>0)::int = (z->>'varno')::int AND (s->>1)::int = (z->>'varattno')::int
+                                                        AND (s->>2)::int = t)))
+                  FROM jsonb_array_elements(vars) z WHERE (z->>'varno')::int <> t);
+        CONTINUE WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(got) g WHERE g->2 = 'null');
+        expr := e;
+        -- (a column may print under the name it had when the query was stored: a renamed USING column, a.i of
+        -- FROM a a(i, j); T's own then get their names of now, first)
+        renames := coalesce((SELECT jsonb_agg(jsonb_build_array(public.pg_tviews__an_printed_col(q, t, z.a, true),
+                                                                 public.pg_tviews__an_printed_col(q, t, z.a)))
+                               FROM (SELECT DISTINCT (v->>'varattno')::int AS a FROM jsonb_array_elements(vars) v WHERE (v->>'varno')::int = t) z
+                              WHERE public.pg_tviews__an_printed_col(q, t, z.a, true) <> public.pg_tviews__an_printed_col(q, t, z.a)), '[]');
+        FOR x IN SELECT DISTINCT z FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') z WHERE (z->>'varlevelsup')::int = 0 AND (z->>'varno')::int <> t LOOP
+            y := (SELECT g FROM jsonb_array_elements(got) g WHERE (g->>0)::int = (x->>'varno')::int AND (g->>1)::int = (x->>'varattno')::int);
+            expr := replace(expr::text, x::text,
+                            (x || jsonb_build_object('varno', t::text, 'varnosyn', t::text, 'varattno', y->>2, 'varattnosyn', y->>2))::text)::jsonb;
+            renames := renames || jsonb_build_array(jsonb_build_array(public.pg_tviews__an_printed_col(q, (x->>'varno')::int, (x->>'varattno')::int, true),
+                                                                      public.pg_tviews__an_printed_col(q, t, (y->>2)::int)))
+                               || jsonb_build_array(jsonb_build_array(public.pg_tviews__an_printed_col(q, (x->>'varno')::int, (x->>'varattno')::int),
+                                                                      public.pg_tviews__an_printed_col(q, t, (y->>2)::int)));
+        END LOOP;
+        RETURN;
+    END LOOP;
+END
+$fn$;
+
+-- A column of range-table entry rti (a table) as a definition prints it: its alias, or the table's name, and its name
+-- (stored: the name it had when the query was stored)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_printed_col(q jsonb, rti int, attno int, stored boolean DEFAULT false) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT quote_ident(coalesce(q->'rtable'->(rti - 1)->'alias'->>'aliasname', r.relname)) || '.'
+           || quote_ident(CASE WHEN stored THEN coalesce(q->'rtable'->(rti - 1)->'eref'->'colnames'->>(attno - 1), a.attname) ELSE a.attname END)
+      FROM pg_class r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = attno
+     WHERE r.oid = (q->'rtable'->(rti - 1)->>'relid')::oid
+$$;
+
+-- text with each whole reference renames[i][0] replaced by renames[i][1] (not inside a longer name: a.i in a.id)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_renamed(txt text, renames jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    r jsonb;
+BEGIN
+    FOR r IN SELECT z FROM jsonb_array_elements(coalesce(renames, '[]')) z LOOP
+        txt := regexp_replace(txt, '(?<![[:alnum:]_$."])' || regexp_replace(r->>0, '([.^$*+?()[\]{}|\\])', '\\\1', 'g') || '(?![[:alnum:]_$"])',
+                              replace(r->>1, '\', '\\'), 'g');
+    END LOOP;
+    RETURN txt;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_expr_of_level(q jsonb, key_attno int, key_col text, v regclass, prove boolean,
                                                                  scope text, branch int, ent text) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
@@ -4077,6 +4254,8 @@ DECLARE
     rel regclass;
     constant_key boolean;
     srf record;
+    onto jsonb;
+    renames jsonb;
 BEGIN
     IF e IS NOT NULL AND NOT q ? 'setOperations' THEN
         srf := public.pg_tviews__an_srf_key(q, e);
@@ -4094,6 +4273,10 @@ BEGIN
     END IF;
     IF NOT public.pg_tviews__an_plain_expr(e) OR NOT public.pg_tviews__an_plain_expr(coalesce(srf.fn, 'null')) THEN
         RETURN NULL;
+    END IF;
+    IF srf.var IS NULL AND srf."from" IS NULL THEN
+        SELECT o.expr, o.renames INTO onto, renames FROM public.pg_tviews__an_key_onto_one(q, e) o;
+        e := coalesce(onto, e);
     END IF;
     -- (an ORDINALITY key: the table's columns it reads, and those the function reads)
     vars := (SELECT jsonb_agg(x) FROM jsonb_path_query(CASE WHEN srf."from" IS NULL THEN e ELSE jsonb_build_array(e, srf.fn) END,
@@ -4134,6 +4317,8 @@ BEGIN
         -- (a textual replacement, proven below like any key expression: a wrong one is refused, never followed)
         item := replace(item, srf.var, srf.call);
     END IF;
+    -- (likewise)
+    item := public.pg_tviews__an_renamed(item, renames);
     IF prove AND srf."from" IS NULL AND NOT public.pg_tviews__parses_to(item, rel, alias, e, v)
        OR prove AND srf."from" IS NOT NULL
           AND NOT public.pg_tviews__parses_to_lateral(item, srf."from", rel, alias, e, q->'rtable'->(srf.fn_rti - 1), srf.tab, srf.fn_rti, v) THEN
@@ -4746,7 +4931,7 @@ BEGIN
                 (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x), sch, tbl
             USING ERRCODE = '0A000',
                   DETAIL = CASE WHEN (a->>'key_untraced_expression')::boolean
-                                THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery, a CTE''s output or the nullable side of an outer join, and in a query without DISTINCT; in a UNION, INTERSECT or EXCEPT, each branch''s key over one table of that branch, no branch in parentheses), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions; or the output of one set-returning function in FROM over one table''s columns (unnest(p.tags) t(tag), or its ORDINALITY column, not two functions'' outputs together).', a->>'key_column')
+                                THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery, a CTE''s output or the nullable side of an outer join, and in a query without DISTINCT; in a UNION, INTERSECT or EXCEPT, each branch''s key over one table of that branch, no branch in parentheses), or also other tables'' columns that each equal one of that table''s columns in every row (a.i || ''/'' || b.k over a JOIN b USING (i): an equality of WHERE or of an inner join, both columns of one type, type modifier and deterministic collation whose equal values are identical: integers, text, uuid, dates, enums, not numeric or float), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions; or the output of one set-returning function in FROM over one table''s columns (unnest(p.tags) t(tag), or its ORDINALITY column, not two functions'' outputs together).', a->>'key_column')
                                 WHEN (a->>'recursive')::boolean
                                 THEN format('The query reads them inside WITH RECURSIVE (or they are not joined to the key by equality): the rows of each round of a recursive query join the rows of the round before, so which keys a change reaches cannot be proven from its conditions.')
                                 ELSE format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column') END,
