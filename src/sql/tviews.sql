@@ -1867,6 +1867,18 @@ BEGIN
     IF sl->>'subLinkType' = '6' THEN
         PERFORM public.pg_tviews__an_array_order(sl->'subselect', ctes || jsonb_build_array(coalesce(sl->'subselect'->'cteList', '[]')));
     END IF;
+    -- a positive IN conjunct (a semi-join) matches no row of its subquery whose output is NULL under a strict equality:
+    -- those columns are required non-NULL in it (o.id IN (SELECT v.order_id FROM v_line v), v_line's nullable side; since
+    -- 0.3.30, refused before), as a level's own condition requires them (pg_tviews__an_forced_inside)
+    IF sl->>'subLinkType' = '2' AND coalesce(acc->'semi'->>md5(sl::text), '') = 'true' THEN
+        acc := jsonb_set(CASE WHEN acc ? 'forced_in' THEN acc ELSE acc || '{"forced_in": {}}' END, ARRAY['forced_in', lscope],
+                         coalesce(acc->'forced_in'->lscope, '[]') || public.pg_tviews__an_forced_inside(sl->'subselect', ARRAY(
+                             SELECT (t->'args'->1->>'paramid')::int
+                               FROM jsonb_array_elements(CASE WHEN sl->'testexpr'->>'_' = 'BOOLEXPR' AND sl->'testexpr'->>'boolop' = 'and'
+                                                              THEN sl->'testexpr'->'args' ELSE jsonb_build_array(sl->'testexpr') END) t
+                               JOIN pg_operator o ON o.oid = (t->>'opno')::oid JOIN pg_proc f ON f.oid = o.oprcode
+                              WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND t->'args'->1->>'_' = 'PARAM' AND f.proisstrict)));
+    END IF;
     -- (EXISTS depends on whether its rows are there, not on which ones LIMIT/OFFSET keep)
     acc := public.pg_tviews__an_query(CASE WHEN sl->>'subLinkType' = '0' AND public.pg_tviews__an_constant_limit(sl->'subselect')
                                            THEN (sl->'subselect') - 'limitCount' - 'limitOffset' ELSE sl->'subselect' END,

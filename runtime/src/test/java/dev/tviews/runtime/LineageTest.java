@@ -2270,7 +2270,10 @@ class LineageTest {
                             + " WHERE o.pk_order < 100", "{\"key\": \"pk_line\"}")
                     // (through a view, or a subquery, that passes the view's rows on: the requirement passes on with them; hunt 26)
                     .create("l44.tv_pass", "SELECT o.pk_order AS pk_pass, (SELECT count(*) FROM l44.v_pass v WHERE v.order_id = o.id) AS n,"
-                            + " (SELECT count(*) FROM (SELECT * FROM l44.v_pass) w WHERE w.order_id = o.id) AS m FROM " + ord + " o");
+                            + " (SELECT count(*) FROM (SELECT * FROM l44.v_pass) w WHERE w.order_id = o.id) AS m FROM " + ord + " o")
+                    // (an IN conjunct: its subquery's rows with a NULL output never match; 0.3.30, refused before)
+                    .create("l44.tv_in", "SELECT o.pk_order AS pk_in, o.ref FROM " + ord + " o WHERE o.id IN (SELECT v.order_id FROM " + view + " v WHERE v.sku <> 'b2')"
+                            + " AND (o.id, o.ref) IN (SELECT w.order_id, o2.ref FROM l44.v_pass w JOIN " + ord + " o2 ON o2.id = w.order_id)");
             assertThat(dependencyKinds(c, "l44")).isEqualTo("keyed");
             o.replay(w, "UPDATE l44.tb_line SET sku = 'b2' WHERE pk_line = 2", "UPDATE l44.tb_line SET \"fk\norder\" = 2 WHERE pk_line = 1",
                     "UPDATE l44.tb_line SET \"fk\norder\" = 1 WHERE pk_line = 5", "UPDATE " + ord + " SET id = md5('5')::uuid WHERE pk_order = 3",
@@ -2314,6 +2317,9 @@ class LineageTest {
                     "l44.tb_line to keys of TVIEW l44.tv_x");
             refused.put("SELECT o.pk_order AS pk_x, (SELECT count(*) FROM (SELECT DISTINCT l.sku, o2.id AS order_id FROM l44.tb_line l LEFT JOIN " + ord
                     + " o2 ON l.\"fk\norder\" = o2.pk_order) v WHERE v.order_id = o.id) AS n FROM " + ord + " o", "l44.tb_line to keys of TVIEW l44.tv_x");
+            // (NOT IN, or an IN under an OR, depends on the subquery's NULLs)
+            refused.put("SELECT o.pk_order AS pk_x FROM " + ord + " o WHERE o.id NOT IN (SELECT v.order_id FROM " + view + " v)", "to keys of TVIEW l44.tv_x");
+            refused.put("SELECT o.pk_order AS pk_x FROM " + ord + " o WHERE o.id IN (SELECT v.order_id FROM " + view + " v) OR o.ref = 'z'", "to keys of TVIEW l44.tv_x");
             assertRefused(c, "l44.tv_x", "{}", refused);
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l44%'")).isEqualTo(0L);
         }
