@@ -21,7 +21,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Random schemas (3-5 tables: self-references, a many-to-many link, nullable and deferred foreign keys,
  * optionally a partitioned table), random TVIEWs drawn from the accepted shapes (filters on parents,
- * correlated aggregates, EXISTS, NOT IN, jsonb documents, keys that are expressions, chains walked by WITH RECURSIVE, a TVIEW on a TVIEW), random DML (key updates, parent
+ * correlated aggregates, EXISTS, NOT IN, jsonb documents, keys that are expressions, keys of two tables joined by equality, chains walked by
+ * WITH RECURSIVE and trees listed from their roots, a TVIEW on a TVIEW), random DML (key updates, parent
  * flips, deferred-FK transactions, savepoints; now and then a function the queries call is replaced, also inside a
  * transaction). Every value is a literal from one java.util.Random, so
  * the printed seed replays the run exactly. The oracle (the test's own query text, rows compared by their text
@@ -209,6 +210,16 @@ class RandomizedTest {
             // every user's reporting subtree at once, grouped by the root the recursive term carries (0.3.17)
             shapes.add(new String[] {"tv_orgsize", "WITH RECURSIVE t(root, id) AS (SELECT m.pk_user, m.pk_user FROM tb_user m UNION"
                     + " SELECT t.root, r.pk_user FROM t JOIN tb_user r ON r.fk_manager = t.id) SELECT t.root AS pk_orgsize, count(*) AS size FROM t GROUP BY t.root"});
+            // a tree listed from its roots, keyed by its nodes (0.3.30): each user's path from the top of their management chain
+            shapes.add(new String[] {"tv_orgtree", "WITH RECURSIVE t(id, path, d) AS (SELECT m.pk_user, m.name, 0 FROM tb_user m WHERE m.fk_manager IS NULL"
+                    + " UNION ALL SELECT r.pk_user, t.path || '>' || r.name, t.d + 1 FROM t JOIN tb_user r ON r.fk_manager = t.id WHERE t.d < 20)"
+                    + " SELECT t.id AS pk_orgtree, t.path, t.d FROM t"});
+            // keys of two tables joined by equality (0.3.30), followed as one table's key
+            shapes.add(new String[] {"tv_byuser", "SELECT p.pk_post || '/' || u.pk_user AS pk_byuser, u.name, p.flag FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"});
+            if (tags) {
+                shapes.add(new String[] {"tv_pair", "SELECT pt.fk_post || '-' || t.pk_tag AS pk_pair, t.name, p.title FROM tb_post_tag pt"
+                        + " JOIN tb_tag t ON t.pk_tag = pt.fk_tag JOIN tb_post p ON p.pk_post = pt.fk_post WHERE p.flag"});
+            }
             // a constant key: a whole-table aggregate, recomputed whole on every write
             shapes.add(new String[] {"tv_totals", "SELECT 1 AS pk_totals, count(*) AS posts, count(*) FILTER (WHERE p.flag) AS flagged, max(u.score) AS top"
                     + " FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user"});
