@@ -7904,6 +7904,8 @@ BEGIN
     EXECUTE format('DROP VIEW IF EXISTS %I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv);
     EXECUTE format('DROP TABLE IF EXISTS %I.%I, %I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).q,
                    m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).lk);
+    -- (the owner's statement runner, pg_tviews__owner_exec, made when first needed; 0.3.29 left it behind; hunt 28)
+    EXECUTE format('DROP FUNCTION IF EXISTS %I.%I(text)', m.schema_name, left(nm.fr, -3) || '_ex');
     RETURN n;
 END
 $fn$;
@@ -8905,7 +8907,14 @@ BEGIN
           FROM pg_proc p JOIN pg_namespace n2 ON n2.oid = p.pronamespace
          WHERE p.proname LIKE E'pg\\_tviews\\_%' AND p.proname ~ '_(rk|fr|ft|trg)$'
            AND NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h JOIN public.pg_tview_meta mm ON mm.entity = h.entity
-                            WHERE h.kind = 'function' AND h.object_name = p.proname AND h.schema_name = n2.nspname)) o;
+                            WHERE h.kind = 'function' AND h.object_name = p.proname AND h.schema_name = n2.nspname)
+        UNION ALL
+        -- (an owner's statement runner, pg_tviews__owner_exec: made when first needed, not registered)
+        SELECT format('function %I.%I', n2.nspname, p.proname)
+          FROM pg_proc p JOIN pg_namespace n2 ON n2.oid = p.pronamespace
+         WHERE p.proname LIKE E'pg\\_tviews\\_%\\_ex' AND p.prosecdef
+           AND NOT EXISTS (SELECT 1 FROM public.pg_tview_meta mm
+                            WHERE mm.schema_name = n2.nspname AND left((public.pg_tviews__names(mm.entity, mm.table_name)).fr, -3) || '_ex' = p.proname)) o;
     IF bad IS NULL THEN
         status := 'OK'; severity := 'info'; message := 'no orphaned TVIEW triggers or functions';
     ELSE

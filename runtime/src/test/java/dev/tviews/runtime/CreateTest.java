@@ -207,10 +207,17 @@ class CreateTest {
             assertThat(value(c, "SELECT count(*) FROM pg_tview_helpers WHERE entity LIKE 'c3.%'")).isEqualTo(0L);
             assertThat(value(c, "SELECT to_regclass('c3.tv_thing') IS NULL")).isEqualTo(true);
             assertThat(value(c, "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'c3.tb_thing'::regclass")).isEqualTo(0L);
+            // (nor a function: the owner's statement runner too, which 0.3.29 left behind; hunt 28)
+            assertThat(value(c, "SELECT string_agg(p.proname, ',') FROM pg_proc p WHERE p.pronamespace = 'c3'::regnamespace")).isNull();
             assertThat(value(c, "SELECT count(*) FROM tb_thing")).isEqualTo(11L);
             assertThat(value(c, "SELECT string_agg(operation, ',' ORDER BY log_id) FROM pg_tview_audit_log WHERE entity LIKE 'c3.%' AND operation = 'DROP'"))
                     .isEqualTo("DROP,DROP");
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK'")).isEqualTo(0L);
+            // one left by an earlier version is reported
+            exec(c, "CREATE FUNCTION c3.pg_tviews_tv_thing_00000000_ex(q text) RETURNS jsonb LANGUAGE sql SECURITY DEFINER AS 'SELECT NULL::jsonb'");
+            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'orphans'")).asString()
+                    .contains("orphaned: function c3.pg_tviews_tv_thing_00000000_ex");
+            exec(c, "DROP FUNCTION c3.pg_tviews_tv_thing_00000000_ex(text)");
         }
     }
 }
