@@ -8606,6 +8606,31 @@ $$;
 -- pg_tviews_health_check() that concern the runtime as a whole and this TVIEW (components <kind>:<entity>...). Its cost
 -- does not grow with the number of TVIEWs, as the whole check's does (the operator calls it on every reconcile).
 -- NULL: every TVIEW the caller may act for, which is pg_tviews_health_check().
+-- The runtime's triggers and functions that belong to no TVIEW (catalog rows deleted by hand, a drop interrupted, an
+-- earlier version's leftovers), each with the statement that drops it: the health check's 'orphans' row, and what the
+-- runbook drops (since 0.3.30; the runbook repeated the query before, and missed the owner's statement runner)
+CREATE OR REPLACE FUNCTION public.pg_tviews_orphans() RETURNS TABLE(object text, drop_statement text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format('trigger %I on %I.%I', t.tgname, n.nspname, c.relname), format('DROP TRIGGER %I ON %I.%I', t.tgname, n.nspname, c.relname)
+      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgname LIKE E'pg\\_tviews\\_%'
+       AND NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h JOIN public.pg_tview_meta mm ON mm.entity = h.entity
+                        WHERE h.kind = 'trigger' AND h.object_name = t.tgname AND h.schema_name = n.nspname AND h.on_table = c.relname)
+    UNION ALL
+    SELECT format('function %I.%I', n.nspname, p.proname), format('DROP FUNCTION %s', p.oid::regprocedure)
+      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE p.proname LIKE E'pg\\_tviews\\_%' AND p.proname ~ '_(rk|fr|ft|trg)$'
+       AND NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h JOIN public.pg_tview_meta mm ON mm.entity = h.entity
+                        WHERE h.kind = 'function' AND h.object_name = p.proname AND h.schema_name = n.nspname)
+    UNION ALL
+    -- (an owner's statement runner, pg_tviews__owner_exec: made when first needed, not registered)
+    SELECT format('function %I.%I', n.nspname, p.proname), format('DROP FUNCTION %s', p.oid::regprocedure)
+      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE p.proname LIKE E'pg\\_tviews\\_%\\_ex' AND p.prosecdef
+       AND NOT EXISTS (SELECT 1 FROM public.pg_tview_meta mm
+                        WHERE mm.schema_name = n.nspname AND left((public.pg_tviews__names(mm.entity, mm.table_name)).fr, -3) || '_ex' = p.proname)
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews_health_check(entity text)
 RETURNS TABLE(status text, component text, message text, severity text) LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on SET quote_all_identifiers = off SET gin_fuzzy_search_limit = 0 SET row_security = on AS $fn$
 #variable_conflict use_column
@@ -8896,25 +8921,7 @@ BEGIN
     END LOOP;
 
     component := 'orphans';
-    SELECT string_agg(x, ', ') INTO bad FROM (
-        SELECT format('trigger %I on %I.%I', t.tgname, n2.nspname, c.relname) AS x
-          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n2 ON n2.oid = c.relnamespace
-         WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND t.tgname LIKE E'pg\\_tviews\\_%'
-           AND NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h JOIN public.pg_tview_meta mm ON mm.entity = h.entity
-                            WHERE h.kind = 'trigger' AND h.object_name = t.tgname AND h.schema_name = n2.nspname AND h.on_table = c.relname)
-        UNION ALL
-        SELECT format('function %I.%I', n2.nspname, p.proname)
-          FROM pg_proc p JOIN pg_namespace n2 ON n2.oid = p.pronamespace
-         WHERE p.proname LIKE E'pg\\_tviews\\_%' AND p.proname ~ '_(rk|fr|ft|trg)$'
-           AND NOT EXISTS (SELECT 1 FROM public.pg_tview_helpers h JOIN public.pg_tview_meta mm ON mm.entity = h.entity
-                            WHERE h.kind = 'function' AND h.object_name = p.proname AND h.schema_name = n2.nspname)
-        UNION ALL
-        -- (an owner's statement runner, pg_tviews__owner_exec: made when first needed, not registered)
-        SELECT format('function %I.%I', n2.nspname, p.proname)
-          FROM pg_proc p JOIN pg_namespace n2 ON n2.oid = p.pronamespace
-         WHERE p.proname LIKE E'pg\\_tviews\\_%\\_ex' AND p.prosecdef
-           AND NOT EXISTS (SELECT 1 FROM public.pg_tview_meta mm
-                            WHERE mm.schema_name = n2.nspname AND left((public.pg_tviews__names(mm.entity, mm.table_name)).fr, -3) || '_ex' = p.proname)) o;
+    SELECT string_agg(o.object, ', ') INTO bad FROM public.pg_tviews_orphans() o;
     IF bad IS NULL THEN
         status := 'OK'; severity := 'info'; message := 'no orphaned TVIEW triggers or functions';
     ELSE
