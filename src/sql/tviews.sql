@@ -3374,9 +3374,9 @@ $$;
 -- the chain of rows from its root down to it: a changed row of T (or of the anchor's table: anchor) reaches its own node
 -- and every node below it: T's rows whose x holds its value, theirs, and so on (the closure hop in the walk's own
 -- direction, y to x; from the anchor's table, its row's children first, x = ya). Those nodes are the keys when the key
--- is the reference's column j (cl->'out'); otherwise the keys of the rows of a table equated with that column (JOIN
--- tb_item i ON i.fk_category = t.pk) that its own path reaches. NULL when the key is neither, or the recursive term
--- joins other tables.
+-- is the reference's column j (cl->'out'); otherwise the keys of the rows of a table equated with that column that
+-- holds the key itself (JOIN tb_item i ON i.fk_category = t.pk, keyed i.pk_item). NULL when the key is neither, or the
+-- recursive term joins other tables.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_subtree_paths(acc jsonb, cl jsonb, key_node text, kx jsonb, anchor boolean) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -3406,7 +3406,10 @@ BEGIN
         to_out := public.pg_tviews__an_path(acc, o, cl->>'out', NULL);
         CONTINUE WHEN to_out->>'key' IS NULL OR jsonb_array_length(to_out->'hops') > 0;
         op := public.pg_tviews__an_path(acc, o, key_node, kx);
-        CONTINUE WHEN op IS NULL;
+        -- (a table that holds the key itself: every row of the TVIEW has one of its rows, where a table reaching the key
+        -- through others may be null-extended in some: LEFT JOIN tb_item i ... JOIN tb_x x, keyed by x, reached through i,
+        -- missed the nodes without items in this release's first cut)
+        CONTINUE WHEN op IS NULL OR jsonb_array_length(op->'hops') > 0;
         RETURN jsonb_build_array(
             jsonb_set(op, '{hops}', jsonb_build_array(jsonb_build_object('from', start_col, 'schema', o->'schema', 'table', o->'table', 'to', to_out->'key'))
                                     || (op->'hops')),

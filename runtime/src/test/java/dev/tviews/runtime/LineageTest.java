@@ -2432,9 +2432,11 @@ class LineageTest {
             exec(c, "CREATE SCHEMA l46; SET search_path = l46, public");
             String cat = "l46.\"tb cat'|\"";
             exec(c, "CREATE TABLE " + cat + " (pk_category int PRIMARY KEY, fk_parent int, name text NOT NULL, active boolean NOT NULL DEFAULT true);"
-                    + " CREATE TABLE l46.tb_item (pk_item int PRIMARY KEY, fk_category int, title text)");
+                    + " CREATE TABLE l46.tb_item (pk_item int PRIMARY KEY, fk_category int, title text);"
+                    + " CREATE TABLE l46.tb_note (pk_note int PRIMARY KEY, fk_category int, body text)");
             exec(c, "INSERT INTO " + cat + " SELECT g, CASE WHEN g > 2 THEN g / 3 END, 'c' || g, g % 5 <> 0 FROM generate_series(1, 24) g;"
-                    + " INSERT INTO l46.tb_item SELECT g, 1 + g % 24, 'i' || g FROM generate_series(1, 30) g");
+                    + " INSERT INTO l46.tb_item SELECT g, 1 + g % 24, 'i' || g FROM generate_series(1, 30) g;"
+                    + " INSERT INTO l46.tb_note SELECT g, g, 'n' || g FROM generate_series(1, 30) g");
             Oracle o = new Oracle(c)
                     .create("l46.tv_tree", "WITH RECURSIVE t AS (SELECT c.pk_category, c.name AS path, 1 AS depth FROM " + cat + " c WHERE c.fk_parent IS NULL"
                             + " UNION ALL SELECT c.pk_category, t.path || '/' || c.name, t.depth + 1 FROM " + cat + " c JOIN t ON c.fk_parent = t.pk_category)"
@@ -2445,7 +2447,13 @@ class LineageTest {
                             + " SELECT t.id AS pk_active, t.root, t.lvl, (SELECT count(*) FROM l46.tb_item i WHERE i.fk_category = t.id) AS items FROM t")
                     .create("l46.tv_item", "WITH RECURSIVE t AS (SELECT c.pk_category, ARRAY[c.pk_category] AS ids FROM " + cat + " c WHERE c.fk_parent IS NULL"
                             + " UNION ALL SELECT c.pk_category, t.ids || c.pk_category FROM " + cat + " c JOIN t ON c.fk_parent = t.pk_category)"
-                            + " SELECT i.pk_item, t.ids, i.title FROM t JOIN l46.tb_item i ON i.fk_category = t.pk_category");
+                            + " SELECT i.pk_item, t.ids, i.title FROM t JOIN l46.tb_item i ON i.fk_category = t.pk_category")
+                    // (keyed by the notes; the items on the nullable side reach the nodes without items nowhere, which this
+                    // release's first cut walked through)
+                    .create("l46.tv_note", "WITH RECURSIVE t AS (SELECT c.pk_category, c.name AS path FROM " + cat + " c WHERE c.fk_parent IS NULL"
+                            + " UNION ALL SELECT c.pk_category, t.path || '/' || c.name FROM " + cat + " c JOIN t ON c.fk_parent = t.pk_category)"
+                            + " SELECT n.pk_note, t.path, count(i.pk_item) AS items FROM t LEFT JOIN l46.tb_item i ON i.fk_category = t.pk_category"
+                            + " JOIN l46.tb_note n ON n.fk_category = t.pk_category GROUP BY n.pk_note, t.path");
             assertThat(dependencyKinds(c, "l46")).isEqualTo("keyed");
             o.replay(w, "UPDATE " + cat + " SET name = 'root' WHERE pk_category = 1", "UPDATE " + cat + " SET fk_parent = 2 WHERE pk_category = 3",
                     "DELETE FROM " + cat + " WHERE pk_category = 4", "INSERT INTO " + cat + " VALUES (4, 1, 'back')",
@@ -2464,7 +2472,8 @@ class LineageTest {
                     case 1 -> "UPDATE " + cat + " SET name = 'r" + r.nextInt(9) + "' WHERE pk_category = " + node;
                     case 2 -> "DELETE FROM " + cat + " WHERE pk_category = " + node;
                     case 3 -> "UPDATE " + cat + " SET active = NOT active WHERE pk_category = " + node;
-                    case 4 -> "INSERT INTO l46.tb_item VALUES (" + r.nextInt(40) + ", " + node + ", 'x') ON CONFLICT (pk_item) DO UPDATE SET fk_category = EXCLUDED.fk_category";
+                    case 4 -> r.nextBoolean() ? "INSERT INTO l46.tb_item VALUES (" + r.nextInt(40) + ", " + node + ", 'x') ON CONFLICT (pk_item) DO UPDATE SET fk_category = EXCLUDED.fk_category"
+                            : "UPDATE l46.tb_note SET fk_category = " + node + " WHERE pk_note = " + r.nextInt(40);
                     default -> "DELETE FROM l46.tb_item WHERE pk_item = " + r.nextInt(40);
                 };
                 o.replay(w, sql);
