@@ -3381,10 +3381,8 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__an_subtree_paths(acc jsonb, cl json
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     start_col jsonb := CASE WHEN anchor THEN cl->'anchor_to' ELSE cl->'to' END;
-    below jsonb := CASE WHEN anchor THEN jsonb_build_array(jsonb_build_object('from', cl->'anchor_to', 'schema', cl->'schema', 'table', cl->'table',
-                                                                                'to', cl->'from'))
-                        ELSE '[]' END
-                   || jsonb_build_array(jsonb_build_object('from', cl->'to', 'schema', cl->'schema', 'table', cl->'table', 'to', cl->'from', 'closure', true));
+    below jsonb := CASE WHEN anchor THEN jsonb_build_array(public.pg_tviews__an_hop_into(cl, cl->'anchor_to', cl->'from')) ELSE '[]' END
+                   || jsonb_build_array(public.pg_tviews__an_hop_into(cl, cl->'to', cl->'from') || '{"closure": true}');
     o jsonb;
     to_out jsonb;
     op jsonb;
@@ -3397,9 +3395,7 @@ BEGIN
                               )
                               SELECT 1 FROM r WHERE r.node = cl->>'out') THEN
         RETURN jsonb_build_array(jsonb_build_object('hops', '[]'::jsonb, 'key', start_col),
-                                 jsonb_build_object('hops', below || jsonb_build_array(jsonb_build_object('from', cl->'to', 'schema', cl->'schema',
-                                                                                                          'table', cl->'table', 'to', cl->'to')),
-                                                    'key', cl->'to'));
+                                 jsonb_build_object('hops', below || jsonb_build_array(public.pg_tviews__an_hop_into(cl, cl->'to', cl->'to')), 'key', cl->'to'));
     END IF;
     FOR o IN SELECT x FROM jsonb_array_elements(acc->'occs') x ORDER BY x->>'scope', (x->>'rti')::int LOOP
         CONTINUE WHEN (o->>'scope') || ':' || (o->>'rti') IN (cl->>'occ', cl->>'anchor_occ');
@@ -3410,15 +3406,18 @@ BEGIN
         -- through others may be null-extended in some: LEFT JOIN tb_item i ... JOIN tb_x x, keyed by x, reached through i,
         -- missed the nodes without items in this release's first cut)
         CONTINUE WHEN op IS NULL OR jsonb_array_length(op->'hops') > 0;
-        RETURN jsonb_build_array(
-            jsonb_set(op, '{hops}', jsonb_build_array(jsonb_build_object('from', start_col, 'schema', o->'schema', 'table', o->'table', 'to', to_out->'key'))
-                                    || (op->'hops')),
-            jsonb_set(op, '{hops}', below || jsonb_build_array(jsonb_build_object('from', cl->'to', 'schema', o->'schema', 'table', o->'table', 'to', to_out->'key'))
-                                    || (op->'hops')));
+        RETURN jsonb_build_array(jsonb_set(op, '{hops}', jsonb_build_array(public.pg_tviews__an_hop_into(o, start_col, to_out->'key'))),
+                                 jsonb_set(op, '{hops}', below || jsonb_build_array(public.pg_tviews__an_hop_into(o, cl->'to', to_out->'key'))));
     END LOOP;
     RETURN NULL;
 END
 $fn$;
+
+-- A hop into the rows of rel (an object with its schema and table) whose column "to" holds the values of "from"
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_hop_into(rel jsonb, "from" jsonb, "to" jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('from', "from", 'schema', rel->'schema', 'table', rel->'table', 'to', "to")
+$$;
 
 -- Paths through a chain walk's output (0.3.17): an occurrence equated with column j of a recursive CTE that walks a chain
 -- (items of a subtree: WITH RECURSIVE dn(id) AS (SELECT c2.pk ... UNION ALL SELECT k.pk FROM dn JOIN T k ON k.fk_parent =
