@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.30
+-- tviews-runtime-version: 0.3.31
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -288,7 +288,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.30'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.31'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -1530,6 +1530,15 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                                       WHEN '2' THEN public.pg_tviews__an_rtis(j->'larg') || public.pg_tviews__an_rtis(j->'rarg')
                                       ELSE '{}'::int[] END) r
      WHERE j->>'_' = 'JOINEXPR'
+$$;
+
+-- pg_tviews__an_nullable_rtis without those a strict conjunct of WHERE requires ("WHERE s.j > 0", "s.i IS NOT NULL"):
+-- the rows where an outer join null-extended them never pass, so in every row of the level they are present (0.3.31:
+-- a key read from such a table, through a FULL JOIN too, was refused unless WHERE tested the key itself)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_nullable_rtis(q jsonb) RETURNS int[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(array_agg(r), '{}') FROM unnest(public.pg_tviews__an_nullable_rtis(q)) r
+     WHERE NOT public.pg_tviews__an_required(q->'jointree'->'quals') ? r::text
 $$;
 
 -- The range-table indexes an outer join inside join n's inputs null-extends: where n's ON is tested, their columns may
@@ -3910,7 +3919,7 @@ DECLARE
     kv jsonb := public.pg_tviews__an_strip((SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno));
 BEGIN
     IF kv->>'_' IS DISTINCT FROM 'VAR' OR (kv->>'varlevelsup')::int <> 0
-       OR NOT (kv->>'varno')::int = ANY(public.pg_tviews__an_nullable_rtis(q)) OR public.pg_tviews__an_tested_not_null(q, kv) THEN
+       OR NOT (kv->>'varno')::int = ANY(public.pg_tviews__an_key_nullable_rtis(q)) OR public.pg_tviews__an_tested_not_null(q, kv) THEN
         RETURN;
     END IF;
     RAISE EXCEPTION 'the key column % of TVIEW %.% comes from the nullable side of an outer join', key_col, sch, tbl
@@ -3989,9 +3998,11 @@ $fn$;
 CREATE OR REPLACE FUNCTION public.pg_tviews__parses_to(expr text, rel regclass, alias text, e jsonb, v regclass) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
+    -- (how a cast or call is shown, implicit or explicit, is no part of what it computes: a definition prints the
+    -- implicit cast of COALESCE(b.nm, '?') to text as an explicit one)
     RETURN regexp_replace((public.pg_tviews__parsed(format('SELECT (%s) AS k FROM %s AS %I', expr, rel, alias), v)->'targetList'->0->'expr')::text,
-                          '"(location|varno|varnosyn)": "-?[0-9]+"', '', 'g')
-           = regexp_replace(e::text, '"(location|varno|varnosyn)": "-?[0-9]+"', '', 'g');
+                          '"(location|varno|varnosyn|relabelformat|coerceformat|funcformat|convertformat)": "-?[0-9]+"', '', 'g')
+           = regexp_replace(e::text, '"(location|varno|varnosyn|relabelformat|coerceformat|funcformat|convertformat)": "-?[0-9]+"', '', 'g');
 EXCEPTION WHEN OTHERS THEN
     RETURN false;
 END
@@ -4162,7 +4173,7 @@ DECLARE
     vars jsonb;
     same jsonb;
     got jsonb;
-    nullable int[] := public.pg_tviews__an_nullable_rtis(q);
+    nullable int[] := public.pg_tviews__an_key_nullable_rtis(q);
 BEGIN
     -- (merged columns of inner and left joins are their input's column)
     FOR x IN SELECT DISTINCT z FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') z
@@ -4255,8 +4266,94 @@ BEGIN
 END
 $fn$;
 
+-- A key that reads the nullable side of one outer join (a.i || '/' || coalesce(b.k, 0) over a LEFT JOIN b ON b.i = a.i;
+-- since 0.3.31, refused before). Each row of the result is a matched row or a null-extended one, so the keys a change can
+-- reach are those of two keys that are each followed as any other: over the matched rows, which are the rows of the
+-- query with that join made inner (q_matched), the key as it is; over the null-extended rows, the key with the
+-- nullable side's columns read as NULL (pg_tviews__an_key_nulled). rti: the nullable table, a table of the main query
+-- that one LEFT or RIGHT JOIN null-extends, alone on its side and under no other outer join. NULL otherwise.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_outer_key(q jsonb, key_attno int, OUT q_matched jsonb, OUT rti int)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    e jsonb := (SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno);
+    nullable int[] := public.pg_tviews__an_key_nullable_rtis(q);
+    read int[];
+    j jsonb;
+BEGIN
+    IF e IS NULL OR q ? 'setOperations' OR cardinality(nullable) = 0 THEN
+        RETURN;
+    END IF;
+    -- (the tables the key reads, a join's merged column counting as the column it stands for)
+    read := ARRAY(SELECT DISTINCT CASE WHEN q->'rtable'->((z->>'varno')::int - 1)->>'rtekind' = '2'
+                                       THEN (q->'rtable'->((z->>'varno')::int - 1)->'joinaliasvars'->((z->>'varattno')::int - 1)->>'varno')::int
+                                       ELSE (z->>'varno')::int END
+                    FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') z WHERE (z->>'varlevelsup')::int = 0);
+    IF (SELECT count(*) FROM unnest(read) r WHERE r IS NULL OR r = ANY(nullable)) <> 1 THEN
+        RETURN;
+    END IF;
+    rti := (SELECT r FROM unnest(read) r WHERE r = ANY(nullable));
+    IF q->'rtable'->(rti - 1)->>'rtekind' <> '0' THEN
+        rti := NULL;
+        RETURN;
+    END IF;
+    SELECT x INTO j FROM jsonb_path_query(q->'jointree', 'strict $.** ? (@."_" == "JOINEXPR")') x
+     WHERE x->>'jointype' = '1' AND x->'rarg'->>'_' = 'RANGETBLREF' AND (x->'rarg'->>'rtindex')::int = rti
+        OR x->>'jointype' = '3' AND x->'larg'->>'_' = 'RANGETBLREF' AND (x->'larg'->>'rtindex')::int = rti
+     LIMIT 1;
+    IF j IS NOT NULL THEN
+        q_matched := replace(q::text, j::text, (j || '{"jointype": "0"}')::text)::jsonb;
+    END IF;
+    IF q_matched IS NULL OR rti = ANY(public.pg_tviews__an_key_nullable_rtis(q_matched)) THEN
+        q_matched := NULL;
+        rti := NULL;
+    END IF;
+END
+$fn$;
+
+-- The key expression e of a null-extended row: the columns of table rti (the nullable side, pg_tviews__an_outer_key)
+-- read as the NULL constants they are there; renames: their references in the SELECT list's text, to NULL::type (proven
+-- by parsing back, like every key expression). NULL when e reads that table as a whole row.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_nulled(q jsonb, e jsonb, rti int, v regclass, OUT expr jsonb, OUT renames jsonb)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    x jsonb;
+    y jsonb;
+    ty text;
+BEGIN
+    FOR x IN SELECT DISTINCT z FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') z
+              WHERE (z->>'varlevelsup')::int = 0 AND q->'rtable'->((z->>'varno')::int - 1)->>'rtekind' = '2' LOOP
+        y := q->'rtable'->((x->>'varno')::int - 1)->'joinaliasvars'->((x->>'varattno')::int - 1);
+        IF y->>'_' IS DISTINCT FROM 'VAR' OR (y->>'varlevelsup')::int <> 0 THEN
+            RETURN;
+        END IF;
+        e := replace(e::text, x::text, (y || jsonb_build_object('location', x->'location'))::text)::jsonb;
+    END LOOP;
+    renames := '[]';
+    FOR x IN SELECT DISTINCT z FROM jsonb_path_query(e, 'strict $.** ? (@."_" == "VAR")') z
+              WHERE (z->>'varlevelsup')::int = 0 AND (z->>'varno')::int = rti LOOP
+        IF (x->>'varattno')::int <= 0 THEN
+            renames := NULL;
+            RETURN;
+        END IF;
+        -- (without its type modifier: NULL::varchar(12) is a call of the length coercion, and a NULL is one at any length)
+        -- (and with its column's collation, where that is not its type's: the expression around it takes it)
+        ty := '(NULL::' || public.pg_tviews__type_name((x->>'vartype')::oid, -1)
+              || coalesce((SELECT format(' COLLATE %I.%I', n.nspname, c.collname) FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
+                            WHERE c.oid = (x->>'varcollid')::oid AND c.oid <> (SELECT t.typcollation FROM pg_type t WHERE t.oid = (x->>'vartype')::oid)), '')
+              || ')';
+        y := public.pg_tviews__parsed(format('SELECT %s AS k', ty), v)->'targetList'->0->'expr';
+        e := replace(e::text, x::text, y::text)::jsonb;
+        renames := renames || jsonb_build_array(jsonb_build_array(public.pg_tviews__an_printed_col(q, rti, (x->>'varattno')::int, true), ty),
+                                                jsonb_build_array(public.pg_tviews__an_printed_col(q, rti, (x->>'varattno')::int), ty));
+    END LOOP;
+    expr := e;
+END
+$fn$;
+
+DROP FUNCTION IF EXISTS public.pg_tviews__an_key_expr_of_level(jsonb, int, text, regclass, boolean, text, int, text);
+-- (nulled: the key of the rows an outer join null-extends, pg_tviews__an_key_nulled)
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_expr_of_level(q jsonb, key_attno int, key_col text, v regclass, prove boolean,
-                                                                 scope text, branch int, ent text) RETURNS jsonb
+                                                                 scope text, branch int, ent text, nulled int DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     e jsonb := (SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = key_attno);
@@ -4270,10 +4367,17 @@ DECLARE
     srf record;
     onto jsonb;
     renames jsonb;
+    nulls jsonb;
 BEGIN
+    IF nulled IS NOT NULL AND e IS NOT NULL THEN
+        SELECT n.expr, n.renames INTO e, nulls FROM public.pg_tviews__an_key_nulled(q, e, nulled, v) n;
+    END IF;
     IF e IS NOT NULL AND NOT q ? 'setOperations' THEN
         srf := public.pg_tviews__an_srf_key(q, e);
         e := coalesce(srf.expr, e);
+        IF nulled IS NOT NULL AND srf.expr IS NOT NULL THEN
+            RETURN NULL;
+        END IF;
     END IF;
     IF e IS NULL OR srf."from" IS NULL AND public.pg_tviews__an_var(e, '0') IS NOT NULL OR q ? 'setOperations' THEN
         RETURN NULL;
@@ -4309,7 +4413,7 @@ BEGIN
             RETURN NULL;
         END IF;
         rte := q->'rtable'->((vars->0->>'varno')::int - 1);
-        IF rte->>'rtekind' <> '0' OR (vars->0->>'varno')::int = ANY(public.pg_tviews__an_nullable_rtis(q))
+        IF rte->>'rtekind' <> '0' OR (vars->0->>'varno')::int = ANY(public.pg_tviews__an_key_nullable_rtis(q))
            OR NOT EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = (rte->>'relid')::oid AND r.relkind IN ('r', 'p')) THEN
             RETURN NULL;
         END IF;
@@ -4332,7 +4436,7 @@ BEGIN
         item := replace(item, srf.var, srf.call);
     END IF;
     -- (likewise)
-    item := public.pg_tviews__an_renamed(item, renames);
+    item := public.pg_tviews__an_renamed(public.pg_tviews__an_renamed(item, nulls), renames);
     IF prove AND srf."from" IS NULL AND NOT public.pg_tviews__parses_to(item, rel, alias, e, v)
        OR prove AND srf."from" IS NOT NULL
           AND NOT public.pg_tviews__parses_to_lateral(item, srf."from", rel, alias, e, q->'rtable'->(srf.fn_rti - 1), srf.tab, srf.fn_rti, v) THEN
@@ -4638,6 +4742,19 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- (prove: see pg_tviews__an_key_expr; the health check passes false)
+-- Two lineages of one query's sources (pg_tviews__an_outer_key: its matched and its null-extended rows): each source's
+-- paths of both, and an occurrence unlinked in either is unlinked.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_merged_lineage(a jsonb, b jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(jsonb_object_agg(k, coalesce(a->k, b->k)
+               || jsonb_build_object('paths', coalesce(a->k->'paths', '[]')
+                                              || coalesce((SELECT jsonb_agg(p ORDER BY o) FROM jsonb_array_elements(b->k->'paths') WITH ORDINALITY x(p, o)
+                                                            WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(a->k->'paths') y WHERE y = p)), '[]'),
+                                     'unlinked', (SELECT coalesce(jsonb_agg(DISTINCT u), '[]')
+                                                    FROM jsonb_array_elements(coalesce(a->k->'unlinked', '[]') || coalesce(b->k->'unlinked', '[]')) u))), '{}')
+      FROM (SELECT jsonb_object_keys(a) UNION SELECT jsonb_object_keys(b)) s(k)
+$$;
+
 DROP FUNCTION IF EXISTS public.pg_tviews__analyze_view(text, text, text, regclass, jsonb);
 CREATE OR REPLACE FUNCTION public.pg_tviews__analyze_view(sch text, tbl text, ent text, v regclass, options jsonb, prove boolean DEFAULT true)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off AS $fn$
@@ -4651,6 +4768,10 @@ DECLARE
     acc jsonb;
     lin jsonb;
     kx jsonb;
+    kx_matched jsonb;
+    q_matched jsonb;
+    acc_matched jsonb;
+    nulled int;
     untraced_expr boolean;
     constant_key boolean;
     src jsonb;
@@ -4705,6 +4826,14 @@ BEGIN
     PERFORM public.pg_tviews__an_deterministic(acc);
     PERFORM public.pg_tviews__refuse_nullable_key(acc, key_attno, key_col, sch, tbl);
     kx := public.pg_tviews__an_key_expr(acc, key_attno, key_col, v, prove, ent);
+    IF kx IS NULL THEN
+        -- a key that reads an outer join's nullable side: its matched and its null-extended rows' keys (0.3.31)
+        SELECT o.q_matched, o.rti INTO q_matched, nulled FROM public.pg_tviews__an_outer_key(acc, key_attno) o;
+        kx_matched := public.pg_tviews__an_key_expr(q_matched, key_attno, key_col, v, prove, ent);
+        IF kx_matched IS NOT NULL THEN
+            kx := public.pg_tviews__an_key_expr_of_level(acc, key_attno, key_col, v, prove, '0', 1, ent, nulled);
+        END IF;
+    END IF;
     constant_key := public.pg_tviews__an_constant_key(acc, key_attno);
     untraced_expr := kx IS NULL AND public.pg_tviews__an_var((SELECT t->'expr' FROM jsonb_array_elements(acc->'targetList') t
                                                                WHERE (t->>'resno')::int = key_attno), '0') IS NULL;
@@ -4774,6 +4903,11 @@ BEGIN
     acc := public.pg_tviews__an_query(acc, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
     lin := public.pg_tviews__an_lineage(acc, key_attno, kx);
     lin := public.pg_tviews__an_resolve_x(lin, acc, v, prove, ent, key_type);
+    IF kx IS NOT NULL AND kx_matched IS NOT NULL THEN
+        acc_matched := public.pg_tviews__an_query(q_matched, '0', '[]', '{"n": 0, "edges": [], "occs": []}');
+        lin := public.pg_tviews__an_merged_lineage(lin, public.pg_tviews__an_resolve_x(public.pg_tviews__an_lineage(acc_matched, key_attno, kx_matched),
+                                                                                        acc_matched, v, prove, ent, key_type));
+    END IF;
     lin := public.pg_tviews__an_grouping_sets(lin, acc, policy);
 
     -- hop identities (lock classes), and the near side of every hop
@@ -4945,7 +5079,7 @@ BEGIN
                 (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x), sch, tbl
             USING ERRCODE = '0A000',
                   DETAIL = CASE WHEN (a->>'key_untraced_expression')::boolean
-                                THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery, a CTE''s output or the nullable side of an outer join, and in a query without DISTINCT; in a UNION, INTERSECT or EXCEPT, each branch''s key over one table of that branch, no branch in parentheses), or also other tables'' columns that each equal one of that table''s columns in every row (a.i || ''/'' || b.k over a JOIN b USING (i): an equality of WHERE or of an inner join, both columns of one type, type modifier and deterministic collation whose equal values are identical: integers, text, uuid, dates, enums, not numeric or float), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions; or the output of one set-returning function in FROM over one table''s columns (unnest(p.tags) t(tag), or its ORDINALITY column, not two functions'' outputs together).', a->>'key_column')
+                                THEN format('The key column %s is an expression that cannot be traced: a key expression is followed only when it reads the columns of one table of the main query (not through a subquery or a CTE''s output, and in a query without DISTINCT; the nullable side of one LEFT or RIGHT JOIN when the key''s other columns equal that side''s in every matched row, as in a.i || ''/'' || coalesce(b.k, 0) over a LEFT JOIN b ON b.i = a.i; in a UNION, INTERSECT or EXCEPT, each branch''s key over one table of that branch, no branch in parentheses), or also other tables'' columns that each equal one of that table''s columns in every row (a.i || ''/'' || b.k over a JOIN b USING (i): an equality of WHERE or of an inner join, both columns of one type, type modifier and deterministic collation whose equal values are identical: integers, text, uuid, dates, enums, not numeric or float), through operators, casts, CASE, COALESCE and IMMUTABLE or built-in STABLE functions; or the output of one set-returning function in FROM over one table''s columns (unnest(p.tags) t(tag), or its ORDINALITY column, not two functions'' outputs together).', a->>'key_column')
                                 WHEN (a->>'recursive')::boolean
                                 THEN format('The query reads them inside WITH RECURSIVE (or they are not joined to the key by equality): the rows of each round of a recursive query join the rows of the round before, so which keys a change reaches cannot be proven from its conditions.')
                                 ELSE format('No chain of equality conditions (join, WHERE or correlated subquery conditions) connects every use of these tables to the key column %s.', a->>'key_column') END,

@@ -2402,7 +2402,7 @@ class LineageTest {
             refused.put("SELECT p.n || '/' || q.k AS pk FROM l45.tb_p p JOIN l45.tb_q q ON q.n = p.n", "not numeric or float");
             refused.put("SELECT p.big || '/' || q.k AS pk FROM l45.tb_p p JOIN l45.tb_q q ON q.big = p.big", "one type");
             refused.put("SELECT p.name || '/' || q.k AS pk FROM l45.tb_p p JOIN l45.tb_q q ON q.name = p.name", "deterministic collation");
-            refused.put("SELECT p.i || '/' || coalesce(q.k, 0) AS pk FROM l45.tb_p p LEFT JOIN l45.tb_q q ON q.i = p.i", "nullable side");
+            refused.put("SELECT p.j || '/' || coalesce(q.k, 0) AS pk FROM l45.tb_p p LEFT JOIN l45.tb_q q ON q.i = p.i", "nullable side");
             refused.put("SELECT p.i || '/' || q.k AS pk FROM l45.tb_p p FULL JOIN l45.tb_q q ON q.i = p.i", "nullable side");
             refused.put("SELECT p.i || '/' || q.k AS pk FROM l45.tb_p p, l45.tb_q q WHERE p.i = q.i OR p.j = q.k", "inner join");
             refused.put("SELECT p.i || '/' || q.k AS pk FROM l45.tb_p p, l45.tb_q q WHERE EXISTS (SELECT 1 FROM l45.tb_p p2 WHERE p2.i = p.i AND p2.i = q.i)", "inner join");
@@ -2497,6 +2497,97 @@ class LineageTest {
             refused.put("WITH RECURSIVE t AS (SELECT c.pk_category, c.name AS path FROM " + cat + " c WHERE c.fk_parent IS NULL UNION ALL SELECT c.pk_category,"
                     + " t.path || c.name FROM " + cat + " c JOIN t ON c.fk_parent = t.pk_category) SELECT t.path AS pk FROM t", "WITH RECURSIVE");
             assertRefused(c, "l46.tv_x", "{\"key\": \"pk\"}", refused);
+        }
+    }
+
+    /**
+     * A key that reads the nullable side of one outer join (a.i || '/' || coalesce(b.k, 0) over a LEFT JOIN b; since
+     * 0.3.31, refused before): each row is matched or null-extended, and each kind's key is followed as any other (the
+     * matched rows' over b, where the ON equates a.i with b.i; the null-extended rows' over a, b's columns read as NULL).
+     * Also a RIGHT JOIN, a GROUP BY of that key, an ON with another condition, a WHERE that keeps both kinds, a USING
+     * column, a column under the "C" collation and a varchar, and a key read from a side that WHERE requires (a FULL JOIN
+     * with "b.k > 101", found refused by hunt 30), and a varchar key expression of one table. Random writes checked after every statement, two writers meeting in one
+     * key, renamed columns and a role that may only write the tables; and the keys that stay refused.
+     */
+    @Test
+    void keysThatReadAnOuterJoinsNullableSideFollowItsMatchedAndNullExtendedRows(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l47; SET search_path = l47, public");
+            String b = "l47.\"tb b'|\"";
+            exec(c, "CREATE TABLE l47.tb_a (i int PRIMARY KEY, j int NOT NULL);"
+                    + " CREATE TABLE " + b + " (id int PRIMARY KEY, i int NOT NULL, k int NOT NULL, \"n|\n m\" text COLLATE \"C\", v varchar(8), UNIQUE (i, k))");
+            exec(c, "INSERT INTO l47.tb_a SELECT g, 10 * g FROM generate_series(1, 6) g;"
+                    + " INSERT INTO " + b + " SELECT g, 1 + g % 4, 100 + g, (ARRAY['x', NULL, 'y'])[1 + g % 3], (ARRAY['v', 'w', NULL])[1 + g % 3] FROM generate_series(1, 7) g");
+            String from = " FROM l47.tb_a a LEFT JOIN " + b + " \"B|y'\" ON \"B|y'\".i = a.i";
+            Oracle o = new Oracle(c)
+                    .create("l47.tv_left", "SELECT a.i || '/' || coalesce(\"B|y'\".k, 0) AS pk_left, a.j, \"B|y'\".id" + from)
+                    .create("l47.tv_right", "SELECT coalesce(bb.k, 0) || ':' || a.i AS pk_right, a.j FROM " + b + " bb RIGHT JOIN l47.tb_a a ON a.i = bb.i")
+                    .create("l47.tv_grouped", "SELECT a.i || '/' || coalesce(\"B|y'\".v, '?') AS pk_grouped, count(*) AS n, max(a.j) AS top" + from + " GROUP BY 1")
+                    .create("l47.tv_on", "SELECT a.i || '/' || coalesce(bb.k, 0) AS pk_on, a.j FROM l47.tb_a a LEFT JOIN " + b
+                            + " bb ON bb.i = a.i AND bb.k > 102 WHERE a.j > 10")
+                    .create("l47.tv_where", "SELECT a.i || '/' || coalesce(\"B|y'\".k, 0) AS pk_where" + from + " WHERE \"B|y'\".k IS NULL OR \"B|y'\".k <> 103")
+                    .create("l47.tv_using", "SELECT i || '/' || coalesce(\"n|\n m\", '-') || '/' || coalesce(id, 0) AS pk_using, j FROM l47.tb_a LEFT JOIN " + b + " USING (i)")
+                    .create("l47.tv_case", "SELECT CASE WHEN \"B|y'\".id IS NULL THEN 'a' || a.i ELSE 'b' || \"B|y'\".id END AS pk_case, \"B|y'\".k" + from)
+                    .create("l47.tv_forced", "SELECT bb.id AS pk_forced, a.j, bb.k FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i WHERE bb.k > 101")
+                    // (a varchar key expression, whose implicit cast to text the definition prints as an explicit one: 0.3.30 refused it)
+                    .create("l47.tv_varchar", "SELECT coalesce(bb.v, '?') || '/' || bb.id AS pk_varchar FROM " + b + " bb");
+            assertThat(dependencyKinds(c, "l47")).isEqualTo("keyed");
+            // (two paths per source: one for the matched rows' key, one for the null-extended rows')
+            assertThat(value(c, "SELECT count(*) FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d, jsonb_array_elements(d->'paths') p"
+                    + " WHERE m.entity = 'l47.left' AND p->>'key_expr' LIKE '%NULL::integer%'")).isEqualTo(2L);
+            o.replay(w, "DELETE FROM " + b + " WHERE i = 2", "INSERT INTO " + b + " VALUES (50, 6, 150, 'z', 'v')", "UPDATE " + b + " SET i = 5 WHERE id = 50",
+                    "UPDATE l47.tb_a SET i = 7 WHERE i = 6", "BEGIN", "INSERT INTO " + b + " VALUES (51, 8, 151, NULL, NULL)", "INSERT INTO l47.tb_a VALUES (8, 80)",
+                    "UPDATE " + b + " SET k = 103 WHERE id = 51", "COMMIT", "BEGIN", "DELETE FROM l47.tb_a WHERE i = 8", "DELETE FROM " + b + " WHERE id = 51", "COMMIT",
+                    "UPDATE " + b + " SET \"n|\n m\" = 'q', v = 'w' WHERE i = 1", "TRUNCATE " + b, "INSERT INTO " + b + " VALUES (1, 1, 103, 'x', 'v')");
+            java.util.Random r = new java.util.Random(47);
+            for (int n = 0; n < 100; n++) {
+                int i = 1 + r.nextInt(8);
+                String sql = switch (r.nextInt(8)) {
+                    case 0 -> "INSERT INTO l47.tb_a VALUES (" + i + ", " + 10 * r.nextInt(5) + ") ON CONFLICT (i) DO UPDATE SET j = EXCLUDED.j";
+                    case 1 -> "UPDATE l47.tb_a SET i = " + (i % 8 + 1) + " WHERE i = " + i + " AND NOT EXISTS (SELECT 1 FROM l47.tb_a o WHERE o.i = " + (i % 8 + 1) + ")";
+                    case 2 -> "DELETE FROM l47.tb_a WHERE i = " + i;
+                    case 3 -> "INSERT INTO " + b + " VALUES (" + r.nextInt(30) + ", " + i + ", " + (100 + r.nextInt(6)) + ", "
+                            + (r.nextBoolean() ? "'x'" : "NULL") + ", " + (r.nextBoolean() ? "'w'" : "NULL") + ") ON CONFLICT DO NOTHING";
+                    case 4 -> "UPDATE " + b + " SET i = " + i + " WHERE id = " + r.nextInt(30) + " AND NOT EXISTS (SELECT 1 FROM " + b + " o WHERE o.i = " + i + ")";
+                    case 5 -> "DELETE FROM " + b + " WHERE id = " + r.nextInt(30);
+                    case 6 -> "UPDATE " + b + " SET \"n|\n m\" = " + (r.nextBoolean() ? "'y'" : "NULL") + ", v = " + (r.nextBoolean() ? "'v'" : "NULL")
+                            + " WHERE id = " + r.nextInt(30);
+                    default -> {
+                        int k = 100 + r.nextInt(6);
+                        yield "UPDATE " + b + " SET k = " + k + " WHERE id = " + r.nextInt(30) + " AND NOT EXISTS (SELECT 1 FROM " + b + " o WHERE o.i = " + b + ".i AND o.k = " + k + ")";
+                    }
+                };
+                o.replay(w, sql);
+            }
+            // a parent's first child committed against a writer that flushed the parent's null-extended row
+            exec(c, "DELETE FROM " + b + " WHERE i = 3; INSERT INTO l47.tb_a VALUES (3, 30) ON CONFLICT (i) DO UPDATE SET j = 30");
+            commitAgainstAFlushedWriter(db, w, "INSERT INTO " + b + " VALUES (90, 3, 104, 'x', 'v')", "UPDATE l47.tb_a SET j = 31 WHERE i = 3");
+            o.check("a first child against a flushed parent");
+            assertThat(value(c, "SELECT count(*) FROM l47.tv_left WHERE pk_left LIKE '3/%'")).isEqualTo(1L);
+            exec(c, "ALTER TABLE l47.tb_a RENAME COLUMN j TO \"J'j\"; ALTER TABLE " + b + " RENAME COLUMN k TO \"k|\n k\"");
+            exec(c, "CREATE ROLE \"l47 wr'iter\"; GRANT USAGE ON SCHEMA l47 TO \"l47 wr'iter\"; GRANT SELECT, INSERT, UPDATE, DELETE ON l47.tb_a, " + b + " TO \"l47 wr'iter\"");
+            exec(w, "SET ROLE \"l47 wr'iter\"");
+            exec(w, "INSERT INTO l47.tb_a VALUES (20, 5); INSERT INTO " + b + " VALUES (200, 20, 998, NULL, 'w'); UPDATE " + b + " SET i = 1 WHERE id = 200");
+            exec(w, "BEGIN; DELETE FROM l47.tb_a WHERE i = 1; UPDATE " + b + " SET \"k|\n k\" = 999 WHERE id = 200; COMMIT");
+            exec(w, "RESET ROLE");
+            for (String tview : new String[] {"left", "right", "grouped", "on", "where", "using", "case", "forced", "varchar"}) {
+                assertThat(value(c, "SELECT missing + extra + different FROM pg_tviews_check_consistency('l47." + tview + "')")).as(tview).isEqualTo(0L);
+            }
+            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l47%'")).isEqualTo(0L);
+
+            exec(c, "CREATE TABLE l47.tb_c (id int PRIMARY KEY, i int, m int)");
+            Map<String, String> refused = new LinkedHashMap<>();
+            // (the nullable side's key column not equated with the preserved side's; a key of two nullable sides; only the nullable side)
+            refused.put("SELECT a.\"J'j\" || '/' || coalesce(bb.id, 0) AS pk FROM l47.tb_a a LEFT JOIN " + b + " bb ON bb.i = a.i", "nullable side");
+            refused.put("SELECT a.i || '/' || coalesce(bb.id, 0) || '/' || coalesce(cc.id, 0) AS pk FROM l47.tb_a a LEFT JOIN " + b + " bb ON bb.i = a.i"
+                    + " LEFT JOIN l47.tb_c cc ON cc.i = a.i", "nullable side");
+            refused.put("SELECT coalesce(bb.id, 0) AS pk FROM l47.tb_a a LEFT JOIN " + b + " bb ON bb.i = a.i", "nullable side");
+            refused.put("SELECT a.i || '/' || coalesce(bb.id, 0) AS pk FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i", "nullable side");
+            // (an equality of expressions in the ON; the nullable side under another outer join)
+            refused.put("SELECT a.i || '/' || coalesce(bb.id, 0) AS pk FROM l47.tb_a a LEFT JOIN " + b + " bb ON bb.i = a.i + 0", "nullable side");
+            refused.put("SELECT a.i || '/' || coalesce(bb.id, 0) AS pk FROM l47.tb_c cc LEFT JOIN (l47.tb_a a LEFT JOIN " + b + " bb ON bb.i = a.i) ON a.i = cc.i",
+                    "nullable side");
+            assertRefused(c, "l47.tv_x", "{\"key\": \"pk\"}", refused, "cannot be traced");
         }
     }
 }
