@@ -2008,7 +2008,11 @@ $$;
 -- unlinked): the recursive term reads T (besides the CTE) and tables joined to T's row by an equality (decor: each one's
 -- occurrence, its column and T's column it equals: a name looked up per round, pg_tviews__an_lineage), by inner joins;
 -- x, y and ya plain columns of one type (integers of any width) and one collation.
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_chain_closure(cte jsonb, scope text, ctes jsonb) RETURNS jsonb
+-- An anchor without a table of its own that selects the outer row's column (a correlated subquery's walk up from its
+-- row: (WITH RECURSIVE up AS (SELECT c.pk, c.fk_parent UNION ALL ...) SELECT ... FROM up) AS path ... FROM T c; since
+-- 0.3.31, refused before) has that outer occurrence of acc for its anchor: its row is round 0 of its own chain.
+DROP FUNCTION IF EXISTS public.pg_tviews__an_chain_closure(jsonb, text, jsonb);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_chain_closure(cte jsonb, scope text, ctes jsonb, acc jsonb DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     so jsonb := cte->'setOperations';
@@ -2088,7 +2092,9 @@ BEGIN
     END IF;
     y := (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = t.oid
              AND a.attnum = split_part(public.pg_tviews__an_fixed_col(rec, rec->'targetList'->(j - 1)->'expr'), ':', 2)::int);
-    SELECT c.oid, n.nspname, c.relname, split_part(f.col, ':', 1)::int AS rti, split_part(f.col, ':', 2)::int AS attnum INTO qrel
+    -- (text, like the outer row's branch below: a record's field types must not change between calls)
+    SELECT c.oid, n.nspname::text AS nspname, c.relname::text AS relname, split_part(f.col, ':', 1)::int AS rti,
+           split_part(f.col, ':', 2)::int AS attnum, NULL::text AS scope INTO qrel
       -- (a column of this level only, filtered before any cast reads it: an anchor that selects the outer row's column,
       -- 'const', failed the create with 22P02 in 0.3.22; OFFSET 0 keeps the filter below the join)
       FROM (SELECT x.col FROM (SELECT public.pg_tviews__an_fixed_col(anchor, anchor->'targetList'->(j - 1)->'expr') AS col) x
@@ -2098,7 +2104,21 @@ BEGIN
      WHERE anchor->'rtable'->(split_part(f.col, ':', 1)::int - 1)->>'rtekind' = '0' AND c.relkind IN ('r', 'p')
        AND public.pg_tviews__an_strip(anchor->'targetList'->(j - 1)->'expr')->>'_' = 'VAR';
     IF NOT FOUND THEN
-        RETURN NULL;
+        -- (the outer row's column: a Var of a level around the CTE, whose occurrence acc already holds; the recursive
+        -- term reads no outer row, so each chain is its anchor row's alone)
+        SELECT (o->>'relid')::oid AS oid, o->>'schema' AS nspname, o->>'table' AS relname, (o->>'rti')::int AS rti,
+               (v->>'varattno')::int AS attnum, o->>'scope' AS scope
+          INTO qrel
+          FROM (SELECT public.pg_tviews__an_strip(anchor->'targetList'->(j - 1)->'expr') AS v) x(v)
+          JOIN jsonb_array_elements(coalesce(acc->'occs', '[]')) o
+            ON o->>'scope' = public.pg_tviews__an_scope_up(scope || '/r' || (so->'larg'->>'rtindex'), (v->>'varlevelsup')::int)
+           AND (o->>'rti')::int = (v->>'varno')::int
+         WHERE v->>'_' = 'VAR' AND (v->>'varlevelsup')::int > 0 AND (v->>'varattno')::int > 0
+           AND NOT jsonb_path_exists(rec, 'strict $.** ? (@._ == "VAR" && @.varlevelsup != "0")')
+           AND jsonb_array_length(coalesce(anchor->'rtable', '[]')) = 0;
+        IF NOT FOUND THEN
+            RETURN NULL;
+        END IF;
     END IF;
     ya := (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = qrel.oid AND a.attnum = qrel.attnum);
     -- one type (integers of any width) and one collation for x, y and ya: the walk then looks values up as the query
@@ -2112,7 +2132,7 @@ BEGIN
     RETURN jsonb_build_object('occ', scope || '/r' || (so->'rarg'->>'rtindex') || ':' || p,
                               'schema', t.nspname, 'table', t.relname,
                               'from', (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attnum = x), 'to', y,
-                              'anchor_occ', scope || '/r' || (so->'larg'->>'rtindex') || ':' || qrel.rti,
+                              'anchor_occ', coalesce(qrel.scope, scope || '/r' || (so->'larg'->>'rtindex')) || ':' || qrel.rti,
                               'anchor_schema', qrel.nspname, 'anchor_table', qrel.relname, 'anchor_to', ya, 'j', j, 'decor', decor);
 END
 $fn$;
@@ -2219,7 +2239,7 @@ BEGIN
                    || jsonb_strip_nulls(jsonb_build_object('ors', saved->'ors', 'implied', saved->'implied')) || jsonb_build_object('recursive', true);
             IF saved->'ors' IS NULL THEN acc := acc - 'ors'; END IF;
             IF saved->'implied' IS NULL THEN acc := acc - 'implied'; END IF;
-            saved := public.pg_tviews__an_chain_closure(inner_q, iscope, icts || jsonb_build_array(coalesce(inner_q->'cteList', '[]')));
+            saved := public.pg_tviews__an_chain_closure(inner_q, iscope, icts || jsonb_build_array(coalesce(inner_q->'cteList', '[]')), acc);
             IF saved IS NOT NULL THEN
                 -- (out: this reference's column j, which other tables may be equated with: pg_tviews__an_closure_paths)
                 acc := jsonb_set(CASE WHEN acc ? 'closures' THEN acc ELSE acc || '{"closures": {}}' END, ARRAY['closures', saved->>'occ'],

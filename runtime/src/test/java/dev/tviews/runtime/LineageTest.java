@@ -1555,11 +1555,16 @@ class LineageTest {
             String decorated = tree.replace("FROM t JOIN \"tb cat'|\" c ON c.fk_parent = t.id", "FROM t JOIN \"tb cat'|\" c ON c.fk_parent = t.id JOIN tb_item i ON i.pk_item = c.\"pk cat\"");
             assertThat(decorated).isNotEqualTo(tree);
             assertRefused(c, "lrec.tv_x", "{\"key\": \"pk_tree\"}", Map.of(decorated, "WITH RECURSIVE"), "uncascaded_policy");
-            // an anchor that selects the outer row's own column (not a table of its own): refused like the walk from the roots,
-            // not an internal 22P02 (hunt 9, finding 5)
-            String outer = "SELECT c.\"pk cat\" AS pk_dep, (WITH RECURSIVE r(id, par) AS (SELECT c.\"pk cat\", c.fk_parent UNION ALL"
-                    + " SELECT k.\"pk cat\", k.fk_parent FROM r JOIN \"tb cat'|\" k ON k.\"pk cat\" = r.par) SELECT count(*) FROM r) AS depth FROM \"tb cat'|\" c";
-            assertRefused(c, "lrec.tv_x", "{\"key\": \"pk_dep\"}", Map.of(outer, "WITH RECURSIVE"), "uncascaded_policy");
+            // an anchor that selects the outer row's own column (not a table of its own): 0.3.23 – 0.3.30 refused it (0.3.22
+            // failed with an internal 22P02, hunt 9); since 0.3.31 the outer row is the anchor of its own chain (hunt 31)
+            String outer = "SELECT c.\"pk cat\" AS pk_dep, (WITH RECURSIVE r(id, par, d) AS (SELECT c.\"pk cat\", c.fk_parent, 0 UNION ALL"
+                    + " SELECT k.\"pk cat\", k.fk_parent, r.d + 1 FROM r JOIN \"tb cat'|\" k ON k.\"pk cat\" = r.par WHERE r.d < 50) SELECT count(*) FROM r) AS depth"
+                    + " FROM \"tb cat'|\" c";
+            String itemUp = "SELECT i.pk_item AS pk_up, (WITH RECURSIVE up(id, d) AS (SELECT i.fk_cat, 0 UNION ALL SELECT k.fk_parent, up.d + 1 FROM up"
+                    + " JOIN \"tb cat'|\" k ON k.\"pk cat\" = up.id WHERE up.d < 50) SELECT array_agg(up.id ORDER BY up.d) FROM up) AS ids FROM tb_item i";
+            // (the walk of an outer row reads no other outer row: a recursive term that does is refused)
+            assertRefused(c, "lrec.tv_x", "{\"key\": \"pk_dep\"}", Map.of(outer.replace("WHERE r.d < 50", "WHERE r.d < 50 AND k.\"näme\" <> c.\"näme\""),
+                    "WITH RECURSIVE"), "uncascaded_policy");
             // a walk down has several rows per round, a walk from every root several in its first: ties in the depth
             Map<String, String> ties = new LinkedHashMap<>();
             ties.put("SELECT c.\"pk cat\" AS pk_cat, (" + down + " SELECT string_agg(dn.id::text, ',' ORDER BY dn.d) FROM dn) AS sub FROM \"tb cat'|\" c", "ORDER BY");
@@ -1568,6 +1573,7 @@ class LineageTest {
             ties.put(crumbs.replace("up.d + 1", "up.d + 0"), "ORDER BY");
             assertRefused(c, "lrec.tv_x", "{\"key\": \"pk_cat\", \"uncascaded_policy\": \"full_refresh\"}", ties);
             new Oracle(c).create("lrec.tv_cat", crumbs).create("lrec.tv_item", item).create("lrec.tv_sub", subtree)
+                    .create("lrec.tv_dep", outer).create("lrec.tv_up", itemUp)
                     .create("lrec.tv_tree", tree, "{\"uncascaded_policy\": \"full_refresh\"}")
                     .run("UPDATE \"tb cat'|\" SET \"näme\" = 'A' WHERE \"pk cat\" = 2",
                             "UPDATE \"tb cat'|\" SET fk_parent = 5 WHERE \"pk cat\" = 3",         // a subtree moves
@@ -1582,7 +1588,8 @@ class LineageTest {
             // the chains are keyed (the categories by key, not in full), and since 0.3.30 the tree listed from its roots too
             assertThat(value(c, "SELECT string_agg(m.table_name || ' ' || (d->>'table') || ':' || (d->>'kind'), ',' ORDER BY m.table_name, d->>'table')"
                     + " FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.schema_name = 'lrec'"))
-                    .isEqualTo("tv_cat tb cat'|:keyed,tv_item tb cat'|:keyed,tv_item tb_item:keyed,tv_sub tb cat'|:keyed,tv_tree tb cat'|:keyed");
+                    .isEqualTo("tv_cat tb cat'|:keyed,tv_dep tb cat'|:keyed,tv_item tb cat'|:keyed,tv_item tb_item:keyed,tv_sub tb cat'|:keyed,"
+                            + "tv_tree tb cat'|:keyed,tv_up tb cat'|:keyed,tv_up tb_item:keyed");
         }
     }
 
