@@ -2276,17 +2276,53 @@ $fn$;
 -- a strict operator, in a top-level conjunct
 DROP FUNCTION IF EXISTS public.pg_tviews__an_required(jsonb);
 -- (with_cols: "varno:varattno" of each column required, not only its entry)
+-- (since 0.3.31 a conjunct is NULL, so filters its row, whenever such a column is: a strict operator or function over
+-- strict expressions of it, NOT of one, x = ANY(array), "c IS TRUE" of one, "e IS NOT NULL" of one: hunt 32's
+-- "NOT (b.k < 101)", "(b.k > 1) IS TRUE", "b.k = ANY(ARRAY[5, 6])", "b.s || 'x' <> 'zz'"; 0.3.30 knew a column directly
+-- under a strict operator or IS NOT NULL only)
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_required(quals jsonb, with_cols boolean DEFAULT false) RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(jsonb_agg(DISTINCT CASE WHEN with_cols THEN (v->>'varno') || ':' || (v->>'varattno') ELSE v->>'varno' END), '[]')
       FROM jsonb_array_elements(CASE WHEN quals->>'_' = 'BOOLEXPR' AND quals->>'boolop' = 'and' THEN quals->'args'
                                      WHEN jsonb_typeof(quals) = 'object' THEN jsonb_build_array(quals) ELSE '[]' END) c
-     CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' THEN jsonb_build_array(c->'arg')
-                                                  WHEN c->>'_' = 'OPEXPR' AND EXISTS (SELECT 1 FROM pg_operator o JOIN pg_proc f ON f.oid = o.oprcode
-                                                                                       WHERE o.oid = (c->>'opno')::oid AND f.proisstrict)
-                                                  THEN c->'args' ELSE '[]' END) v
-     WHERE v->>'_' = 'VAR' AND v->>'varlevelsup' = '0'
+     CROSS JOIN LATERAL public.pg_tviews__an_null_vars(CASE WHEN c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' THEN c->'arg'
+                                                            WHEN c->>'_' = 'BOOLEANTEST' AND c->>'booltesttype' = '0' THEN c->'arg'
+                                                            ELSE c END) v
+     WHERE v->>'varlevelsup' = '0'
 $$;
+
+-- The columns (Var nodes) of expression e such that e is NULL whenever one of them is: the Var itself, through casts,
+-- strict operators and functions (each argument's), NOT, and the left side of a strict x = ANY(array).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_null_vars(e jsonb) RETURNS SETOF jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    a jsonb;
+BEGIN
+    CASE e->>'_'
+        WHEN 'VAR' THEN
+            RETURN NEXT e;
+        WHEN 'RELABELTYPE', 'COERCEVIAIO' THEN
+            RETURN QUERY SELECT * FROM public.pg_tviews__an_null_vars(e->'arg');
+        WHEN 'BOOLEXPR' THEN
+            IF e->>'boolop' = 'not' THEN
+                RETURN QUERY SELECT * FROM public.pg_tviews__an_null_vars(e->'args'->0);
+            END IF;
+        WHEN 'FUNCEXPR', 'OPEXPR', 'SCALARARRAYOPEXPR' THEN
+            IF e->>'_' <> 'SCALARARRAYOPEXPR' AND e->>'funcretset' = 'true' OR e->>'opretset' = 'true'
+               OR NOT coalesce((SELECT p.proisstrict FROM pg_proc p
+                                 WHERE p.oid = CASE WHEN e->>'_' = 'FUNCEXPR' THEN (e->>'funcid')::oid
+                                                    ELSE (SELECT o.oprcode FROM pg_operator o WHERE o.oid = (e->>'opno')::oid) END), false) THEN
+                RETURN;
+            END IF;
+            FOR a IN SELECT x FROM jsonb_array_elements(CASE WHEN e->>'_' = 'SCALARARRAYOPEXPR' THEN jsonb_build_array(e->'args'->0)
+                                                             ELSE coalesce(e->'args', '[]') END) x LOOP
+                RETURN QUERY SELECT * FROM public.pg_tviews__an_null_vars(a);
+            END LOOP;
+        ELSE
+            NULL;
+    END CASE;
+END
+$fn$;
 
 -- The columns of range-table entry rti of level q that a strict condition requires non-NULL in every row carrying rti's
 -- data: a conjunct of WHERE, of an inner join's ON, or of an outer join's ON when rti is on its nullable side (a row of
@@ -4440,6 +4476,13 @@ BEGIN
         rel := (rte->>'relid')::oid::regclass;
         -- (without an alias of its own the table is printed by its name as it is now)
         alias := coalesce(rte->'alias'->>'aliasname', (SELECT r.relname FROM pg_class r WHERE r.oid = rel));
+        -- (a column the definition prints under another name than it has now: an alias list, FROM ua a(x, j), or a USING
+        -- column renamed since, which keeps its old name there; hunt 32, 0.3.30 refused both. Proven below like the rest)
+        IF onto IS NULL THEN
+            renames := (SELECT jsonb_agg(jsonb_build_array(public.pg_tviews__an_printed_col(q, z.rti, z.a, true), public.pg_tviews__an_printed_col(q, z.rti, z.a)))
+                          FROM (SELECT DISTINCT (x->>'varno')::int AS rti, (x->>'varattno')::int AS a FROM jsonb_array_elements(vars) x) z
+                         WHERE public.pg_tviews__an_printed_col(q, z.rti, z.a, true) <> public.pg_tviews__an_printed_col(q, z.rti, z.a));
+        END IF;
     END IF;
     -- (names outside pg_catalog come qualified: generated code runs with that search_path)
     item := public.pg_tviews__select_item(ltrim(public.pg_tviews__viewdef(v)), key_attno, branch);
@@ -6267,8 +6310,12 @@ BEGIN
     IF dv IS NULL OR md5(regexp_replace(public.pg_tviews__viewdef(dv), E'[;\\s]+$', '')) IS DISTINCT FROM m.definition_hash THEN
         RETURN NULL;
     END IF;
-    a := public.pg_tviews__analyze_view(m.schema_name, m.table_name, m.entity,
-                                        format('%I.%I', m.schema_name, (public.pg_tviews__names(m.entity, m.table_name)).dv)::regclass, m.options, false);
+    a := public.pg_tviews__analyze_view(m.schema_name, m.table_name, m.entity, dv, m.options, false);
+    -- (a key printed under a column alias list, FROM tb_a x(ai, aj), keeps its text when the column is renamed, while its
+    -- proof names the column as it is now: proven again, as the regeneration will)
+    IF jsonb_array_length(coalesce(a->'refused', '[]')) > 0 THEN
+        a := public.pg_tviews__analyze_view(m.schema_name, m.table_name, m.entity, dv, m.options, true);
+    END IF;
     RETURN (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(a->'refused') x);
 EXCEPTION WHEN OTHERS THEN
     IF strict AND SQLSTATE IN ('0A000', '42P17') THEN

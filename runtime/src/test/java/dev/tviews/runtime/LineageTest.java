@@ -2537,7 +2537,11 @@ class LineageTest {
                     .create("l47.tv_case", "SELECT CASE WHEN \"B|y'\".id IS NULL THEN 'a' || a.i ELSE 'b' || \"B|y'\".id END AS pk_case, \"B|y'\".k" + from)
                     .create("l47.tv_forced", "SELECT bb.id AS pk_forced, a.j, bb.k FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i WHERE bb.k > 101")
                     // (a varchar key expression, whose implicit cast to text the definition prints as an explicit one: 0.3.30 refused it)
-                    .create("l47.tv_varchar", "SELECT coalesce(bb.v, '?') || '/' || bb.id AS pk_varchar FROM " + b + " bb");
+                    .create("l47.tv_varchar", "SELECT coalesce(bb.v, '?') || '/' || bb.id AS pk_varchar FROM " + b + " bb")
+                    // (hunt 32: an alias list, which the definition prints; strict conditions deeper than a column under an operator)
+                    .create("l47.tv_alias", "SELECT x.ai || '/' || coalesce(bb.id, 0) AS pk_alias FROM l47.tb_a x(ai, aj) LEFT JOIN " + b + " bb ON bb.i = x.ai")
+                    .create("l47.tv_strict", "SELECT bb.id AS pk_strict, a.j FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i"
+                            + " WHERE NOT (bb.k < 102) AND (bb.v || 'x' <> 'wx') IS TRUE");
             assertThat(dependencyKinds(c, "l47")).isEqualTo("keyed");
             // (two paths per source: one for the matched rows' key, one for the null-extended rows')
             assertThat(value(c, "SELECT count(*) FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d, jsonb_array_elements(d->'paths') p"
@@ -2571,18 +2575,25 @@ class LineageTest {
             commitAgainstAFlushedWriter(db, w, "INSERT INTO " + b + " VALUES (90, 3, 104, 'x', 'v')", "UPDATE l47.tb_a SET j = 31 WHERE i = 3");
             o.check("a first child against a flushed parent");
             assertThat(value(c, "SELECT count(*) FROM l47.tv_left WHERE pk_left LIKE '3/%'")).isEqualTo(1L);
-            exec(c, "ALTER TABLE l47.tb_a RENAME COLUMN j TO \"J'j\"; ALTER TABLE " + b + " RENAME COLUMN k TO \"k|\n k\"");
+            // (the preserved side's USING column too, which the definition then prints under its old name: hunt 32)
+            exec(c, "ALTER TABLE l47.tb_a RENAME COLUMN j TO \"J'j\"; ALTER TABLE " + b + " RENAME COLUMN k TO \"k|\n k\"; ALTER TABLE l47.tb_a RENAME COLUMN i TO \"I'i\"");
             exec(c, "CREATE ROLE \"l47 wr'iter\"; GRANT USAGE ON SCHEMA l47 TO \"l47 wr'iter\"; GRANT SELECT, INSERT, UPDATE, DELETE ON l47.tb_a, " + b + " TO \"l47 wr'iter\"");
             exec(w, "SET ROLE \"l47 wr'iter\"");
             exec(w, "INSERT INTO l47.tb_a VALUES (20, 5); INSERT INTO " + b + " VALUES (200, 20, 998, NULL, 'w'); UPDATE " + b + " SET i = 1 WHERE id = 200");
-            exec(w, "BEGIN; DELETE FROM l47.tb_a WHERE i = 1; UPDATE " + b + " SET \"k|\n k\" = 999 WHERE id = 200; COMMIT");
+            exec(w, "BEGIN; DELETE FROM l47.tb_a WHERE \"I'i\" = 1; UPDATE " + b + " SET \"k|\n k\" = 999 WHERE id = 200; COMMIT");
             exec(w, "RESET ROLE");
-            for (String tview : new String[] {"left", "right", "grouped", "on", "where", "using", "case", "forced", "varchar"}) {
+            for (String tview : new String[] {"left", "right", "grouped", "on", "where", "using", "case", "forced", "varchar", "alias", "strict"}) {
                 assertThat(value(c, "SELECT missing + extra + different FROM pg_tviews_check_consistency('l47." + tview + "')")).as(tview).isEqualTo(0L);
             }
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l47%'")).isEqualTo(0L);
+            exec(c, "ALTER TABLE l47.tb_a RENAME COLUMN \"I'i\" TO i");
 
             exec(c, "CREATE TABLE l47.tb_c (id int PRIMARY KEY, i int, m int)");
+            // (conditions that keep a row whose nullable side is missing: coalesce, IS NOT FALSE, nullif)
+            assertRefused(c, "l47.tv_x", "{\"key\": \"pk\"}", Map.of(
+                    "SELECT bb.id AS pk, bb.v FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i WHERE coalesce(bb.\"k|\n k\", 200) > 101", "nullable side",
+                    "SELECT bb.id AS pk, bb.v FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i WHERE (bb.\"k|\n k\" > 101) IS NOT FALSE", "nullable side",
+                    "SELECT bb.id AS pk, bb.v FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i WHERE nullif(bb.\"k|\n k\", 7) > 101", "nullable side"));
             Map<String, String> refused = new LinkedHashMap<>();
             // (the nullable side's key column not equated with the preserved side's; a key of two nullable sides; only the nullable side)
             refused.put("SELECT a.\"J'j\" || '/' || coalesce(bb.id, 0) AS pk FROM l47.tb_a a LEFT JOIN " + b + " bb ON bb.i = a.i", "nullable side");
