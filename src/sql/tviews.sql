@@ -2285,14 +2285,27 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(jsonb_agg(DISTINCT CASE WHEN with_cols THEN (v->>'varno') || ':' || (v->>'varattno') ELSE v->>'varno' END), '[]')
       FROM jsonb_array_elements(CASE WHEN quals->>'_' = 'BOOLEXPR' AND quals->>'boolop' = 'and' THEN quals->'args'
                                      WHEN jsonb_typeof(quals) = 'object' THEN jsonb_build_array(quals) ELSE '[]' END) c
-     CROSS JOIN LATERAL public.pg_tviews__an_null_vars(CASE WHEN c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' THEN c->'arg'
-                                                            WHEN c->>'_' = 'BOOLEANTEST' AND c->>'booltesttype' = '0' THEN c->'arg'
-                                                            ELSE c END) v
+     CROSS JOIN LATERAL (SELECT * FROM public.pg_tviews__an_null_vars(c->'arg') WHERE c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1'
+                         UNION ALL
+                         SELECT * FROM public.pg_tviews__an_untrue_vars(CASE WHEN c->>'_' = 'BOOLEANTEST' AND c->>'booltesttype' = '0' THEN c->'arg' ELSE c END)
+                          WHERE c->>'_' <> 'NULLTEST') v(v)
      WHERE v->>'varlevelsup' = '0'
 $$;
 
+-- The columns of condition e that make it not true when NULL (pg_tviews__an_null_vars), and the left side of a strict
+-- x = ANY(array), which is NULL or, over an empty array, false (not under NOT: NOT false is true; and not <> ALL, which
+-- is true over an empty array)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_untrue_vars(e jsonb) RETURNS SETOF jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT * FROM public.pg_tviews__an_null_vars(e)
+    UNION ALL
+    SELECT * FROM public.pg_tviews__an_null_vars(e->'args'->0)
+     WHERE e->>'_' = 'SCALARARRAYOPEXPR' AND e->>'useOr' = 'true'
+       AND EXISTS (SELECT 1 FROM pg_operator o JOIN pg_proc f ON f.oid = o.oprcode WHERE o.oid = (e->>'opno')::oid AND f.proisstrict)
+$$;
+
 -- The columns (Var nodes) of expression e such that e is NULL whenever one of them is: the Var itself, through casts,
--- strict operators and functions (each argument's), NOT, and the left side of a strict x = ANY(array).
+-- strict operators and functions (each argument's) and NOT.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_null_vars(e jsonb) RETURNS SETOF jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -2307,15 +2320,14 @@ BEGIN
             IF e->>'boolop' = 'not' THEN
                 RETURN QUERY SELECT * FROM public.pg_tviews__an_null_vars(e->'args'->0);
             END IF;
-        WHEN 'FUNCEXPR', 'OPEXPR', 'SCALARARRAYOPEXPR' THEN
-            IF e->>'_' <> 'SCALARARRAYOPEXPR' AND e->>'funcretset' = 'true' OR e->>'opretset' = 'true'
+        WHEN 'FUNCEXPR', 'OPEXPR' THEN
+            IF e->>'funcretset' = 'true' OR e->>'opretset' = 'true'
                OR NOT coalesce((SELECT p.proisstrict FROM pg_proc p
                                  WHERE p.oid = CASE WHEN e->>'_' = 'FUNCEXPR' THEN (e->>'funcid')::oid
                                                     ELSE (SELECT o.oprcode FROM pg_operator o WHERE o.oid = (e->>'opno')::oid) END), false) THEN
                 RETURN;
             END IF;
-            FOR a IN SELECT x FROM jsonb_array_elements(CASE WHEN e->>'_' = 'SCALARARRAYOPEXPR' THEN jsonb_build_array(e->'args'->0)
-                                                             ELSE coalesce(e->'args', '[]') END) x LOOP
+            FOR a IN SELECT x FROM jsonb_array_elements(coalesce(e->'args', '[]')) x LOOP
                 RETURN QUERY SELECT * FROM public.pg_tviews__an_null_vars(a);
             END LOOP;
         ELSE
@@ -4368,8 +4380,11 @@ $fn$;
 
 -- The key expression e of a null-extended row: the columns of table rti (the nullable side, pg_tviews__an_outer_key)
 -- read as the NULL constants they are there; renames: their references in the SELECT list's text, to NULL::type (proven
--- by parsing back, like every key expression). NULL when e reads that table as a whole row.
-CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_nulled(q jsonb, e jsonb, rti int, v regclass, OUT expr jsonb, OUT renames jsonb)
+-- by parsing back, like every key expression). NULL when e reads that table as a whole row. (Without prove, which the
+-- health check passes, the constants are not parsed, which would create a view: only the text is compared then.)
+DROP FUNCTION IF EXISTS public.pg_tviews__an_key_nulled(jsonb, jsonb, int, regclass);
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_key_nulled(q jsonb, e jsonb, rti int, v regclass, prove boolean,
+                                                          OUT expr jsonb, OUT renames jsonb)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     x jsonb;
@@ -4397,7 +4412,8 @@ BEGIN
               || coalesce((SELECT format(' COLLATE %I.%I', n.nspname, c.collname) FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
                             WHERE c.oid = (x->>'varcollid')::oid AND c.oid <> (SELECT t.typcollation FROM pg_type t WHERE t.oid = (x->>'vartype')::oid)), '')
               || ')';
-        y := public.pg_tviews__parsed(format('SELECT %s AS k', ty), v)->'targetList'->0->'expr';
+        y := CASE WHEN prove THEN public.pg_tviews__parsed(format('SELECT %s AS k', ty), v)->'targetList'->0->'expr'
+                  ELSE jsonb_build_object('_', 'CONST', 'consttype', x->'vartype', 'constisnull', 'true') END;
         e := replace(e::text, x::text, y::text)::jsonb;
         renames := renames || jsonb_build_array(jsonb_build_array(public.pg_tviews__an_printed_col(q, rti, (x->>'varattno')::int, true), ty),
                                                 jsonb_build_array(public.pg_tviews__an_printed_col(q, rti, (x->>'varattno')::int), ty));
@@ -4426,7 +4442,7 @@ DECLARE
     nulls jsonb;
 BEGIN
     IF nulled IS NOT NULL AND e IS NOT NULL THEN
-        SELECT n.expr, n.renames INTO e, nulls FROM public.pg_tviews__an_key_nulled(q, e, nulled, v) n;
+        SELECT n.expr, n.renames INTO e, nulls FROM public.pg_tviews__an_key_nulled(q, e, nulled, v, prove) n;
     END IF;
     IF e IS NOT NULL AND NOT q ? 'setOperations' THEN
         srf := public.pg_tviews__an_srf_key(q, e);
@@ -4804,7 +4820,6 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(array_agg(o), '{}') FROM t
 $$;
 
--- (prove: see pg_tviews__an_key_expr; the health check passes false)
 -- Two lineages of one query's sources (pg_tviews__an_outer_key: its matched and its null-extended rows): each source's
 -- paths of both, and an occurrence unlinked in either is unlinked.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_merged_lineage(a jsonb, b jsonb) RETURNS jsonb
@@ -4818,6 +4833,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
       FROM (SELECT jsonb_object_keys(a) UNION SELECT jsonb_object_keys(b)) s(k)
 $$;
 
+-- (prove: see pg_tviews__an_key_expr; the health check passes false)
 DROP FUNCTION IF EXISTS public.pg_tviews__analyze_view(text, text, text, regclass, jsonb);
 CREATE OR REPLACE FUNCTION public.pg_tviews__analyze_view(sch text, tbl text, ent text, v regclass, options jsonb, prove boolean DEFAULT true)
 RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off AS $fn$
@@ -4892,7 +4908,9 @@ BEGIN
     IF kx IS NULL THEN
         -- a key that reads an outer join's nullable side: its matched and its null-extended rows' keys (0.3.31)
         SELECT o.q_matched, o.rti INTO q_matched, nulled FROM public.pg_tviews__an_outer_key(acc, key_attno) o;
-        kx_matched := public.pg_tviews__an_key_expr(q_matched, key_attno, key_col, v, prove, ent);
+        IF q_matched IS NOT NULL THEN
+            kx_matched := public.pg_tviews__an_key_expr(q_matched, key_attno, key_col, v, prove, ent);
+        END IF;
         IF kx_matched IS NOT NULL THEN
             kx := public.pg_tviews__an_key_expr_of_level(acc, key_attno, key_col, v, prove, '0', 1, ent, nulled);
         END IF;

@@ -2589,11 +2589,14 @@ class LineageTest {
             exec(c, "ALTER TABLE l47.tb_a RENAME COLUMN \"I'i\" TO i");
 
             exec(c, "CREATE TABLE l47.tb_c (id int PRIMARY KEY, i int, m int)");
-            // (conditions that keep a row whose nullable side is missing: coalesce, IS NOT FALSE, nullif)
+            // (conditions that keep a row whose nullable side is missing: coalesce, IS NOT FALSE, nullif, NOT of an ANY, an ALL)
             assertRefused(c, "l47.tv_x", "{\"key\": \"pk\"}", Map.of(
                     "SELECT bb.id AS pk, bb.v FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i WHERE coalesce(bb.\"k|\n k\", 200) > 101", "nullable side",
                     "SELECT bb.id AS pk, bb.v FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i WHERE (bb.\"k|\n k\" > 101) IS NOT FALSE", "nullable side",
-                    "SELECT bb.id AS pk, bb.v FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i WHERE nullif(bb.\"k|\n k\", 7) > 101", "nullable side"));
+                    "SELECT bb.id AS pk, bb.v FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i WHERE nullif(bb.\"k|\n k\", 7) > 101", "nullable side",
+                    // (an empty array: NULL = ANY is false, so NOT of it is true; NULL <> ALL is true)
+                    "SELECT bb.id AS pk, bb.v FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i WHERE NOT (bb.\"k|\n k\" = ANY('{}'::int[]))", "nullable side",
+                    "SELECT bb.id AS pk, bb.v FROM l47.tb_a a FULL JOIN " + b + " bb ON bb.i = a.i WHERE bb.\"k|\n k\" <> ALL('{}'::int[])", "nullable side"));
             Map<String, String> refused = new LinkedHashMap<>();
             // (the nullable side's key column not equated with the preserved side's; a key of two nullable sides; only the nullable side)
             refused.put("SELECT a.\"J'j\" || '/' || coalesce(bb.id, 0) AS pk FROM l47.tb_a a LEFT JOIN " + b + " bb ON bb.i = a.i", "nullable side");
