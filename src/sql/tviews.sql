@@ -1608,12 +1608,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- Does a conjunct of query level q's WHERE test column v (a VAR of that level) IS NOT NULL?
+-- (since 0.3.31 any conjunct of WHERE that cannot be true when the column is NULL, pg_tviews__an_required: "p.score > 0"
+-- proves p.score as "p.score IS NOT NULL" does; hunt 33)
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_tested_not_null(q jsonb, v jsonb) RETURNS boolean
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN q->'jointree'->'quals'->>'_' = 'BOOLEXPR' AND q->'jointree'->'quals'->>'boolop' = 'and'
-                                                          THEN q->'jointree'->'quals'->'args' ELSE jsonb_build_array(q->'jointree'->'quals') END) c
-                    WHERE c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1' AND c->'arg'->>'_' = 'VAR' AND (c->'arg'->>'varlevelsup')::int = 0
-                      AND c->'arg'->>'varno' = v->>'varno' AND c->'arg'->>'varattno' = v->>'varattno')
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT (v->>'varlevelsup')::int = 0 AND public.pg_tviews__an_required(q->'jointree'->'quals', true) ? ((v->>'varno') || ':' || (v->>'varattno'))
 $$;
 
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_never_null(q jsonb, e jsonb) RETURNS boolean
