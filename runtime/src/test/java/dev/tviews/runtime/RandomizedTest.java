@@ -220,8 +220,8 @@ class RandomizedTest {
                 shapes.add(new String[] {"tv_pair", "SELECT pt.fk_post || '-' || t.pk_tag AS pk_pair, t.name, p.title FROM tb_post_tag pt"
                         + " JOIN tb_tag t ON t.pk_tag = pt.fk_tag JOIN tb_post p ON p.pk_post = pt.fk_post WHERE p.flag"});
             }
-            // (0.3.31's shapes in about one round of two, to keep CI's time: a key of two tables recomputes by scanning their join)
-            if (rnd.nextBoolean()) {
+            // (0.3.31's shapes in rounds 0, 2 and 4, to keep CI's time: a key of two tables recomputes by scanning their join)
+            if (schema.endsWith("0") || schema.endsWith("2") || schema.endsWith("4")) {
                 // a key that reads an outer join's nullable side: a user with each post, or alone without one
                 shapes.add(new String[] {"tv_userposts", "SELECT u.pk_user || '/' || coalesce(p.pk_post, 0) AS pk_userposts, u.name, p.title"
                         + " FROM tb_user u LEFT JOIN tb_post p ON p.fk_user = u.pk_user"});
