@@ -1227,36 +1227,12 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            = (SELECT t.typelem FROM pg_type t WHERE t.oid = (arr->>'vartype')::oid AND t.typcategory = 'A')
 $$;
 
--- Is expression e NULL whenever the columns it reads are? A column is; so is a call of a strict function or operator,
--- a binary or I/O cast and a COLLATE, when one argument is. CASE, COALESCE, IS [NOT] NULL, IS DISTINCT FROM, AND/OR,
--- ARRAY[...], NULLIF, GREATEST/LEAST and x = ANY(...) are not (or are not followed).
+-- Is expression e NULL whenever the columns it reads are? When it has a column pg_tviews__an_null_vars finds (since
+-- 0.3.31 one mechanism for both questions, which also follows NOT)
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_null_strict(e jsonb) RETURNS boolean
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-DECLARE
-    a jsonb;
-BEGIN
-    CASE e->>'_'
-        WHEN 'VAR' THEN
-            RETURN true;
-        WHEN 'RELABELTYPE', 'COERCEVIAIO', 'COLLATEEXPR' THEN
-            RETURN public.pg_tviews__an_null_strict(e->'arg');
-        WHEN 'FUNCEXPR', 'OPEXPR' THEN
-            IF NOT coalesce((SELECT p.proisstrict FROM pg_proc p
-                              WHERE p.oid = CASE WHEN e->>'_' = 'FUNCEXPR' THEN (e->>'funcid')::oid
-                                                 ELSE (SELECT o.oprcode FROM pg_operator o WHERE o.oid = (e->>'opno')::oid) END), false) THEN
-                RETURN false;
-            END IF;
-            FOR a IN SELECT x FROM jsonb_array_elements(coalesce(e->'args', '[]')) x LOOP
-                IF public.pg_tviews__an_null_strict(a) THEN
-                    RETURN true;
-                END IF;
-            END LOOP;
-            RETURN false;
-        ELSE
-            RETURN false;
-    END CASE;
-END
-$fn$;
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM public.pg_tviews__an_null_vars(e))
+$$;
 
 -- An expression node (0.3.19): an equality side (or, 0.3.20, a selected column) that is an expression of one table
 -- occurrence's columns, read through nodes that read nothing else (pg_tviews__an_plain_expr: operators, casts,
@@ -2304,7 +2280,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- The columns (Var nodes) of expression e such that e is NULL whenever one of them is: the Var itself, through casts,
--- strict operators and functions (each argument's) and NOT.
+-- COLLATE, strict operators and functions (each argument's) and NOT. CASE, COALESCE, IS [NOT] NULL, IS DISTINCT FROM,
+-- AND/OR, ARRAY[...], NULLIF, GREATEST/LEAST and x = ANY(...) are not followed.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_null_vars(e jsonb) RETURNS SETOF jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -2313,7 +2290,7 @@ BEGIN
     CASE e->>'_'
         WHEN 'VAR' THEN
             RETURN NEXT e;
-        WHEN 'RELABELTYPE', 'COERCEVIAIO' THEN
+        WHEN 'RELABELTYPE', 'COERCEVIAIO', 'COLLATEEXPR' THEN
             RETURN QUERY SELECT * FROM public.pg_tviews__an_null_vars(e->'arg');
         WHEN 'BOOLEXPR' THEN
             IF e->>'boolop' = 'not' THEN
