@@ -4817,7 +4817,8 @@ $$;
 -- ones). Every row a changed row is part of, before or after, holds one of them. No row is missed when another table
 -- changed too (the other rows are in the TVIEW as they were), and no delta of old images is needed. One lock row per
 -- TVIEW serialises such flushes (scope 'via'): two writers whose rows meet in a new row of the result could each
--- miss it otherwise. c: the first column that every table reaches, of a type with equality; only a query without set
+-- miss it otherwise. c: the first column that every table reaches, of a type with equality that agrees with its hashing
+-- (pg_tviews__hash_consistent: the lookups are "= ANY"); only a query without set
 -- operations, DISTINCT ON, grouping sets, window functions, recursion or set-returning functions in its SELECT lists,
 -- at any level. A NULL is a value of c like any other, so c must not be NULL where a row is null-extended: an expression
 -- of one table (pg_tviews__an_key_expr, which reads no nullable side), or a column of a table that no outer join of the
@@ -4869,6 +4870,7 @@ BEGIN
     FOR c IN SELECT a.attname::text AS name, a.attnum::int AS attno, public.pg_tviews__type_name(a.atttypid, a.atttypmod) AS typ
                FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
               WHERE a.attrelid = v AND a.attnum > 0 AND NOT a.attisdropped AND a.attnum <> key_attno AND t.typcategory <> 'A'
+                AND public.pg_tviews__hash_consistent(a.atttypid)
               ORDER BY a.attnum LOOP
         BEGIN
             EXECUTE format('SELECT 1 FROM (SELECT NULL::%s AS k) x GROUP BY k', c.typ);
@@ -5172,6 +5174,21 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE n.nspname <> 'pg_catalog' LIMIT 1;
 $$;
 
+-- Does "=" of type t agree with its hashing? Not for a range (or a multirange, array or domain of one) whose bounds
+-- compare by another btree class than the subtype's default: hash_range hashes them by the default's hash function, so
+-- a hash join, or a hashed "= ANY", misses equal ranges that a nested loop finds (a range over int4 whose class equates
+-- -1 and 1: the query's own result depends on its plan; 0.3.31 joined such columns, found by 0.3.32's tests)
+CREATE OR REPLACE FUNCTION public.pg_tviews__hash_consistent(t oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN ty.typtype = 'r' THEN EXISTS (SELECT 1 FROM pg_range r JOIN pg_opclass oc ON oc.oid = r.rngsubopc
+                                                    WHERE r.rngtypid = ty.oid AND oc.opcdefault AND oc.opcintype = r.rngsubtype)
+                                           AND public.pg_tviews__hash_consistent((SELECT r.rngsubtype FROM pg_range r WHERE r.rngtypid = ty.oid))
+                WHEN ty.typtype = 'm' THEN public.pg_tviews__hash_consistent((SELECT r.rngtypid FROM pg_range r WHERE r.rngmultitypid = ty.oid))
+                WHEN ty.typelem <> 0 AND ty.typcategory = 'A' THEN public.pg_tviews__hash_consistent(ty.typelem)
+                ELSE true END
+      FROM pg_type ty WHERE ty.oid = public.pg_tviews__base_type(t)
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__refuse_foreign_eq(a jsonb, sch text, tbl text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -5193,6 +5210,20 @@ BEGIN
         END LOOP;
     END LOOP;
     bad := ARRAY(SELECT DISTINCT x FROM unnest(bad) x WHERE x IS NOT NULL ORDER BY 1);
+    FOR d IN SELECT x FROM jsonb_array_elements(coalesce(a->'dependencies', '[]')) x LOOP
+        FOR p IN SELECT x FROM jsonb_array_elements(coalesce(d->'paths', '[]')) x LOOP
+            prev := to_regclass(format('%I.%I', d->>'schema', d->>'table'));
+            FOR h IN SELECT x FROM jsonb_array_elements(coalesce(p->'hops', '[]')) x LOOP
+                IF NOT public.pg_tviews__hash_consistent(public.pg_tviews__side_type(h, 'from', prev)) THEN
+                    RAISE EXCEPTION 'TVIEW %.% joins on a range type whose bounds compare by another class than its subtype''s default: %', sch, tbl,
+                                    format_type(public.pg_tviews__side_type(h, 'from', prev), NULL) USING ERRCODE = '0A000',
+                          DETAIL = 'PostgreSQL hashes such ranges by the subtype''s default hash function: a hash join misses equal ranges that a nested loop finds, so the query''s own result depends on its plan.',
+                          HINT = 'Join on the bounds (lower(a.r) = lower(b.r) AND upper(a.r) = upper(b.r)), or on a range type over the subtype''s default class.';
+                END IF;
+                prev := to_regclass(format('%I.%I', h->>'schema', h->>'table'));
+            END LOOP;
+        END LOOP;
+    END LOOP;
     IF cardinality(bad) > 0 THEN
         RAISE EXCEPTION 'TVIEW %.% joins or is keyed on a type whose equality is not built in: %', sch, tbl, array_to_string(bad, ', ')
             USING ERRCODE = '0A000',
@@ -7112,7 +7143,6 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'TVIEW metadata not found for "%"', ent USING ERRCODE = '42704';
     END IF;
-    via := public.pg_tviews__via(m);
     -- tables that carried this TVIEW's TRUNCATE trigger (never cloned by PostgreSQL) before regeneration, and
     -- whether one that did was dropped unnoticed (the registry forgets it below)
     covered := ARRAY(SELECT t.tgrelid FROM pg_trigger t WHERE t.tgname = (public.pg_tviews__names(ent, m.table_name)).trg_prefix || '_trn');
@@ -7151,6 +7181,7 @@ BEGIN
            last_error = CASE WHEN last_error = public.pg_tviews__recompute_owed() THEN last_error END
      WHERE entity = ent RETURNING * INTO m;
     has_full := EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) x WHERE x->>'kind' = 'full');
+    via := public.pg_tviews__via(m);
 
     SELECT string_agg(format('%I', attname), ', ' ORDER BY attnum),
            -- the key too: a key that stays equal but reads differently (1.0 -> 1.000, 'Ann' -> 'ann' under a case-insensitive

@@ -2431,8 +2431,14 @@ class LineageTest {
                     + " OPERATOR 4 l45.>=~, OPERATOR 5 l45.>>~, FUNCTION 1 l45.acmp(int, int);"
                     + " CREATE TYPE l45.absr AS RANGE (subtype = int4, subtype_opclass = l45.abs_ops);"
                     + " CREATE TABLE l45.tb_r (i int PRIMARY KEY, j int, c l45.absr); CREATE TABLE l45.tb_s (i int PRIMARY KEY, c l45.absr)");
-            refused.put("SELECT r.c::text || '/' || s.i AS pk, r.j FROM l45.tb_r r JOIN l45.tb_s s ON r.c = s.c", "equal values are identical");
+            refused.put("SELECT r.c::text || '/' || s.i AS pk FROM l45.tb_r r JOIN l45.tb_s s ON r.c = s.c", "equal values are identical");
             assertRefused(c, "l45.tv_x", "{\"key\": \"pk\"}", refused, "cannot be traced");
+            // with another column that both tables reach (r.j) it would be followed through that column (0.3.32,
+            // CompositeKeyTest), but no join on such a range is: a hash join misses equal ranges that a nested loop finds, so
+            // the query's own result depends on its plan (a draft of 0.3.32 accepted it, and its recompute read the view by a
+            // hash join; 0.3.31 accepted the join for a key of one table, s.i)
+            assertRefused(c, "l45.tv_rj", "{}", Map.of("SELECT r.c::text || '/' || s.i AS pk_rj, r.j FROM l45.tb_r r JOIN l45.tb_s s ON r.c = s.c",
+                    "joins on a range type", "SELECT s.i AS pk_rj, r.j FROM l45.tb_s s JOIN l45.tb_r r ON r.c = s.c", "joins on a range type"));
         }
     }
 
