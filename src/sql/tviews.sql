@@ -4818,7 +4818,8 @@ $$;
 -- changed too (the other rows are in the TVIEW as they were), and no delta of old images is needed. One lock row per
 -- TVIEW serialises such flushes (scope 'via'): two writers whose rows meet in a new row of the result could each
 -- miss it otherwise. c: the first column that every table reaches, of a type with equality that agrees with its hashing
--- (pg_tviews__hash_consistent: the lookups are "= ANY"); only a query without set
+-- (pg_tviews__hash_consistent: the lookups are "= ANY") and is built in (not citext's: pg_tviews__foreign_eq; hunt 35);
+-- only a query without set
 -- operations, DISTINCT ON, grouping sets, window functions, recursion or set-returning functions in its SELECT lists,
 -- at any level. A NULL is a value of c like any other, so c must not be NULL where a row is null-extended: an expression
 -- of one table (pg_tviews__an_key_expr, which reads no nullable side), or a column of a table that no outer join of the
@@ -4839,6 +4840,15 @@ BEGIN
     rte := q->'rtable'->((e->>'varno')::int - 1);
     IF rte->>'rtekind' = '2' THEN
         e := public.pg_tviews__an_strip(rte->'joinaliasvars'->((e->>'varattno')::int - 1));
+        -- (a FULL JOIN's merged USING column, coalesce(a.i, b.i): the value of whichever side is present, NULL only as
+        -- data, where that join is the level's only outer join and both sides are tables; hunt 34)
+        IF public.pg_tviews__an_full_join_coalesce(q, e) THEN
+            RETURN (SELECT count(*) FROM jsonb_path_query(q->'jointree', 'strict $.** ? (@._ == "JOINEXPR" && @.jointype != "0")') x) = 1
+               AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(e->'args') x
+                                WHERE NOT EXISTS (SELECT 1 FROM pg_class r
+                                                   WHERE r.oid = (q->'rtable'->((public.pg_tviews__an_strip(x)->>'varno')::int - 1)->>'relid')::oid
+                                                     AND r.relkind IN ('r', 'p')));
+        END IF;
         IF e->>'_' IS DISTINCT FROM 'VAR' OR (e->>'varlevelsup')::int <> 0 OR (e->>'varattno')::int <= 0 THEN
             RETURN false;
         END IF;
@@ -4870,7 +4880,7 @@ BEGIN
     FOR c IN SELECT a.attname::text AS name, a.attnum::int AS attno, public.pg_tviews__type_name(a.atttypid, a.atttypmod) AS typ
                FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
               WHERE a.attrelid = v AND a.attnum > 0 AND NOT a.attisdropped AND a.attnum <> key_attno AND t.typcategory <> 'A'
-                AND public.pg_tviews__hash_consistent(a.atttypid)
+                AND public.pg_tviews__hash_consistent(a.atttypid) AND public.pg_tviews__foreign_eq(a.atttypid) IS NULL
               ORDER BY a.attnum LOOP
         BEGIN
             EXECUTE format('SELECT 1 FROM (SELECT NULL::%s AS k) x GROUP BY k', c.typ);
@@ -7467,7 +7477,8 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
                 WHERE dd->>'kind' = 'keyed' AND jsonb_array_length(pp->'hops') > 0
                   AND (pp ? 'key_expr' OR EXISTS (SELECT 1 FROM jsonb_array_elements(pp->'hops') WITH ORDINALITY hh(h, o)
                                                    WHERE hh.h ? 'to_x' OR hh.o > 1 AND hh.h ? 'from_x')))
-       OR public.pg_tviews__enum_transport(m) THEN
+       OR public.pg_tviews__enum_transport(m) OR public.pg_tviews__enum_transport(public.pg_tviews__via_meta(m)) THEN
+        -- (so is the cast of the values of an enum column that sources are followed through, pg_tviews__an_via)
         -- (the keys' cast too where they are enums: their queued text reads as nothing after ALTER TYPE … RENAME VALUE)
         IF public.pg_tviews__enum_transport(m) THEN
             walk := walk || keycast;
