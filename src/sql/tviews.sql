@@ -4809,22 +4809,6 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
       FROM (SELECT jsonb_object_keys(a) UNION SELECT jsonb_object_keys(b)) s(k)
 $$;
 
--- A key that no lineage reaches from every table (a composite key of two tables' own ids, a.id || '/' || b.id over
--- a JOIN b USING (i): pg_ivm's flat joins; since 0.3.32, refused before) is followed through another column c of the
--- result that every table's changes do reach, as they would reach a key (i, or a.v AS v1 where b reaches a by
--- b.i = a.i): a changed row gives the c values of the rows it was and is part of, and the flush turns them into keys,
--- the TVIEW's rows holding those values (the old rows, which the TVIEW table itself holds) and the query's (the new
--- ones). Every row a changed row is part of, before or after, holds one of them. No row is missed when another table
--- changed too (the other rows are in the TVIEW as they were), and no delta of old images is needed. One lock row per
--- TVIEW serialises such flushes (scope 'via'): two writers whose rows meet in a new row of the result could each
--- miss it otherwise. c: the first column that every table reaches, of a type with equality that agrees with its hashing
--- (pg_tviews__hash_consistent: the lookups are "= ANY") and is built in (not citext's: pg_tviews__foreign_eq; hunt 35);
--- only a query without set
--- operations, DISTINCT ON, grouping sets, window functions, recursion or set-returning functions in its SELECT lists,
--- at any level. A NULL is a value of c like any other, so c must not be NULL where a row is null-extended: an expression
--- of one table (pg_tviews__an_key_expr, which reads no nullable side), or a column of a table that no outer join of the
--- level null-extends (or a strict WHERE requires), or of a subquery, CTE or USING column with no outer join below it.
--- NULL lin when none serves.
 -- Is output column attno of q a column that no outer join null-extends (pg_tviews__an_via)?
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_never_extended(q jsonb, attno int) RETURNS boolean
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
@@ -4865,6 +4849,22 @@ BEGIN
 END
 $fn$;
 
+-- A key that no lineage reaches from every table (a composite key of two tables' own ids, a.id || '/' || b.id over
+-- a JOIN b USING (i): pg_ivm's flat joins; since 0.3.32, refused before) is followed through another column c of the
+-- result that every table's changes do reach, as they would reach a key (i, or a.v AS v1 where b reaches a by
+-- b.i = a.i): a changed row gives the c values of the rows it was and is part of, and the flush turns them into keys,
+-- the TVIEW's rows holding those values (the old rows, which the TVIEW table itself holds) and the query's (the new
+-- ones). Every row a changed row is part of, before or after, holds one of them. No row is missed when another table
+-- changed too (the other rows are in the TVIEW as they were), and no delta of old images is needed. One lock row per
+-- TVIEW serialises such flushes (scope 'via'): two writers whose rows meet in a new row of the result could each
+-- miss it otherwise. c: the first column that every table reaches, of a type with equality that agrees with its hashing
+-- (pg_tviews__hash_consistent: the lookups are "= ANY") and is built in (not citext's: pg_tviews__foreign_eq; hunt 35);
+-- only a query without set operations, DISTINCT ON, grouping sets, window functions, recursion or set-returning
+-- functions in its SELECT lists, at any level. A NULL is a value of c like any other, so c must not be NULL where a
+-- row is null-extended: an expression of one table (pg_tviews__an_key_expr, which reads no nullable side), or a column
+-- of a table that no outer join of the level null-extends (or a strict WHERE requires), or of a subquery, CTE or USING
+-- column with no outer join below it, or a FULL JOIN's merged column (pg_tviews__an_never_extended). NULL lin when none
+-- serves.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_via(q jsonb, acc jsonb, key_attno int, v regclass, prove boolean, ent text, policy text,
                                                    OUT lin jsonb, OUT col text)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
