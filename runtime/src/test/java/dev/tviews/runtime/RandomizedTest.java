@@ -32,8 +32,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RandomizedTest {
 
     static final long SEED = Long.getLong("tviews.seed", 20261202L);
-    static final int ROUNDS = Integer.getInteger("tviews.rounds", 6);
-    static final int STATEMENTS_PER_ROUND = Integer.getInteger("tviews.statements", 900);
+    static final int ROUNDS = Integer.getInteger("tviews.rounds", 5);
+    static final int STATEMENTS_PER_ROUND = Integer.getInteger("tviews.statements", 1000);
 
     @Test
     void randomSchemasQueriesAndStatementsNeverDrift(PgDatabase db) throws Exception {
