@@ -7137,6 +7137,7 @@ DECLARE
     recompute text;
     flush_recompute text;
     via text;
+    vm public.pg_tview_meta;     -- (m as the walk and the queue see it: pg_tviews__via_meta, read once)
     flush_block text;
     fr_sync text;
     host_decl text;
@@ -7192,6 +7193,7 @@ BEGIN
      WHERE entity = ent RETURNING * INTO m;
     has_full := EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) x WHERE x->>'kind' = 'full');
     via := public.pg_tviews__via(m);
+    vm := public.pg_tviews__via_meta(m);
 
     SELECT string_agg(format('%I', attname), ', ' ORDER BY attnum),
            -- the key too: a key that stays equal but reads differently (1.0 -> 1.000, 'Ann' -> 'ann' under a case-insensitive
@@ -7449,7 +7451,7 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
     -- EXCLUSIVE mode (LOCK TABLE, ALTER TABLE, TRUNCATE) is waited for while this flush holds no lock row, so it can
     -- take the rows itself (0.3.10 waited for it at the recompute, holding them: a deadlock if it wrote a key too).
     -- Outside COMMIT the keys it changed are kept in the queue for pg_tviews_flush_and_report().
-    w := public.pg_tviews__gen_walk(public.pg_tviews__via_meta(m), lk);
+    w := public.pg_tviews__gen_walk(vm, lk);
     walk := w.body;
     IF via IS NOT NULL THEN
         w.decl := w.decl || E'\n    _tv_v text[];';
@@ -7477,7 +7479,7 @@ $g$, m.schema_name, nm.fr, fr_sync, q, lk, has_full, format('%I.%I', m.schema_na
                 WHERE dd->>'kind' = 'keyed' AND jsonb_array_length(pp->'hops') > 0
                   AND (pp ? 'key_expr' OR EXISTS (SELECT 1 FROM jsonb_array_elements(pp->'hops') WITH ORDINALITY hh(h, o)
                                                    WHERE hh.h ? 'to_x' OR hh.o > 1 AND hh.h ? 'from_x')))
-       OR public.pg_tviews__enum_transport(m) OR public.pg_tviews__enum_transport(public.pg_tviews__via_meta(m)) THEN
+       OR public.pg_tviews__enum_transport(m) OR public.pg_tviews__enum_transport(vm) THEN
         -- (so is the cast of the values of an enum column that sources are followed through, pg_tviews__an_via)
         -- (the keys' cast too where they are enums: their queued text reads as nothing after ALTER TYPE … RENAME VALUE)
         IF public.pg_tviews__enum_transport(m) THEN
@@ -7759,7 +7761,7 @@ $g$, m.schema_name, nm.ft, q, after_q, lk, has_full, format('%I.%I', m.schema_na
                         ('DELETE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).*)' ELSE 'pg_tviews_old' END),
                         ('UPDATE', CASE WHEN d->>'relkind' = 'p' THEN '(SELECT (OLD).* UNION ALL SELECT (NEW).*)'
                                         ELSE '(SELECT * FROM pg_tviews_old UNION ALL SELECT * FROM pg_tviews_new)' END)) v(op, rel) LOOP
-                queued := public.pg_tviews__gen_queue(public.pg_tviews__via_meta(m), d, srcno, g.op, g.rel);
+                queued := public.pg_tviews__gen_queue(vm, d, srcno, g.op, g.rel);
                 body := body || format(E'\n    %s TG_OP = %L THEN\n        INSERT INTO %3$s (scope, vals, ev) SELECT s, v, NOT _tv_enl AND row_number() OVER () = 1 FROM (VALUES %4$s) x(s, v) WHERE cardinality(v) > 0;',
                                        CASE WHEN g.op = 'INSERT' THEN 'IF' ELSE 'ELSIF' END, g.op, q, queued);
                 probe := probe || format(E'\n        %s TG_OP = %L THEN\n            PERFORM 1 FROM (VALUES %3$s) x(s, v) WHERE cardinality(v) > 0;',
