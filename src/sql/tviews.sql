@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.32
+-- tviews-runtime-version: 0.3.33
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -288,7 +288,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.32'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.33'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -3267,7 +3267,8 @@ DECLARE
     me text;
 BEGIN
     me := (occ->>'scope') || ':' || (occ->>'rti');
-    toks := coalesce(acc->'anc'->(occ->>'scope'), '[]') || to_jsonb(me);
+    -- (assume: occurrences taken as present, pg_tviews__an_via)
+    toks := coalesce(acc->'anc'->(occ->>'scope'), '[]') || to_jsonb(me) || coalesce(acc->'assume', '[]');
     -- an occurrence whose column equals another's (by an edge it may use) implies that one's presence in every row
     -- it makes: the other's tokens become its own, which may make more edges usable
     LOOP
@@ -4860,18 +4861,21 @@ $fn$;
 -- miss it otherwise. c: the first column that every table reaches, of a type with equality that agrees with its hashing
 -- (pg_tviews__hash_consistent: the lookups are "= ANY") and is built in (not citext's: pg_tviews__foreign_eq; hunt 35);
 -- only a query without set operations, DISTINCT ON, grouping sets, window functions, recursion or set-returning
--- functions in its SELECT lists, at any level. A NULL is a value of c like any other, so c must not be NULL where a
--- row is null-extended: an expression of one table (pg_tviews__an_key_expr, which reads no nullable side), or a column
--- of a table that no outer join of the level null-extends (or a strict WHERE requires), or of a subquery, CTE or USING
--- column with no outer join below it, or a FULL JOIN's merged column (pg_tviews__an_never_extended). NULL lin when none
+-- functions in its SELECT lists, at any level. A NULL is a value of c like any other, so c is first sought among the
+-- columns that are not NULL where a row is null-extended: an expression of one table (pg_tviews__an_key_expr, which reads
+-- no nullable side), or a column of a table that no outer join of the level null-extends (or a strict WHERE requires),
+-- or of a subquery, CTE or USING column with no outer join below it, or a FULL JOIN's merged column
+-- (pg_tviews__an_never_extended); then among the columns of null-extended tables (nulls, below). NULL lin when none
 -- serves.
+DROP FUNCTION IF EXISTS public.pg_tviews__an_via(jsonb, jsonb, int, regclass, boolean, text, text);
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_via(q jsonb, acc jsonb, key_attno int, v regclass, prove boolean, ent text, policy text,
-                                                   OUT lin jsonb, OUT col text)
+                                                   OUT lin jsonb, OUT col text, OUT nulls boolean)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     c record;
     kx jsonb;
     l jsonb;
+    extended jsonb := '[]';
 BEGIN
     IF jsonb_path_exists(q, 'strict $.** ? (exists (@.setOperations) || exists (@.groupingSets))')
        OR jsonb_path_exists(q, 'strict $.** ? (@.hasWindowFuncs == "true" || @.hasRecursive == "true" || @.hasTargetSRFs == "true" || @.hasDistinctOn == "true")') THEN
@@ -4889,18 +4893,76 @@ BEGIN
         END;
         kx := public.pg_tviews__an_key_expr(q, c.attno, c.name, v, prove, ent);
         IF kx IS NULL AND NOT public.pg_tviews__an_never_extended(q, c.attno) THEN
+            IF public.pg_tviews__an_column_table(q, c.attno) IS NOT NULL THEN
+                extended := extended || jsonb_build_object('name', c.name, 'attno', c.attno, 'typ', c.typ,
+                                                           'occ', '0:' || public.pg_tviews__an_column_table(q, c.attno));
+            END IF;
             CONTINUE;
         END IF;
-        l := public.pg_tviews__an_lineage(acc, c.attno, kx);
-        l := public.pg_tviews__an_resolve_x(l, acc, v, prove, ent, c.typ);
-        l := public.pg_tviews__an_grouping_sets(l, acc, policy);
-        IF NOT EXISTS (SELECT 1 FROM jsonb_each(l) e(k, x) WHERE jsonb_array_length(coalesce(x->'unlinked', '[]')) > 0)
-           AND NOT EXISTS (SELECT 1 FROM jsonb_each(l) e(k, x) WHERE jsonb_array_length(coalesce(x->'paths', '[]')) = 0) THEN
+        l := public.pg_tviews__an_via_lineage(acc, c.attno, kx, v, prove, ent, c.typ, policy);
+        IF l IS NOT NULL THEN
             lin := l;
             col := c.name;
+            nulls := false;
             RETURN;
         END IF;
     END LOOP;
+    -- A column of a table that an outer join null-extends, only when no other serves (hunt 30's chains of FULL and LEFT
+    -- JOINs keyed by all their tables' ids; since 0.3.33). Where that table is present, the edges that need it are
+    -- usable (its occurrence is assumed present: pg_tviews__an_path), and a changed row's walk gives the value there;
+    -- where it is absent the row holds NULL, which the walk does not give: every changed row queues a NULL too
+    -- (pg_tviews__gen_queue), so the flush recomputes the rows holding NULL as well, which reads those rows of the
+    -- query (all of a FULL JOIN's: a cost that grows with the query, as a refresh's does; documented).
+    FOR c IN SELECT x->>'name' AS name, (x->>'attno')::int AS attno, x->>'typ' AS typ, x->>'occ' AS occ FROM jsonb_array_elements(extended) x LOOP
+        l := public.pg_tviews__an_via_lineage(acc || jsonb_build_object('assume', jsonb_build_array(c.occ)), c.attno, NULL, v, prove, ent, c.typ, policy);
+        IF l IS NOT NULL THEN
+            lin := l;
+            col := c.name;
+            nulls := true;
+            RETURN;
+        END IF;
+    END LOOP;
+END
+$fn$;
+
+-- The lineage of sources to column attno as to a key (pg_tviews__an_via), NULL where some table's changes do not reach it
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_via_lineage(acc jsonb, attno int, kx jsonb, v regclass, prove boolean, ent text, typ text, policy text)
+RETURNS jsonb LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    l jsonb;
+BEGIN
+    l := public.pg_tviews__an_lineage(acc, attno, kx);
+    l := public.pg_tviews__an_resolve_x(l, acc, v, prove, ent, typ);
+    l := public.pg_tviews__an_grouping_sets(l, acc, policy);
+    IF EXISTS (SELECT 1 FROM jsonb_each(l) e(k, x) WHERE jsonb_array_length(coalesce(x->'unlinked', '[]')) > 0)
+       OR EXISTS (SELECT 1 FROM jsonb_each(l) e(k, x) WHERE jsonb_array_length(coalesce(x->'paths', '[]')) = 0) THEN
+        RETURN NULL;
+    END IF;
+    RETURN l;
+END
+$fn$;
+
+-- The range-table index of the table (of q's own level) whose column output column attno of q is (or a join's column
+-- stands for), NULL when it is none
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_column_table(q jsonb, attno int) RETURNS int
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    e jsonb := public.pg_tviews__an_strip((SELECT t->'expr' FROM jsonb_array_elements(q->'targetList') t WHERE (t->>'resno')::int = attno));
+    rte jsonb;
+BEGIN
+    IF e->>'_' IS DISTINCT FROM 'VAR' OR (e->>'varlevelsup')::int <> 0 OR (e->>'varattno')::int <= 0 THEN
+        RETURN NULL;
+    END IF;
+    rte := q->'rtable'->((e->>'varno')::int - 1);
+    IF rte->>'rtekind' = '2' THEN
+        e := public.pg_tviews__an_strip(rte->'joinaliasvars'->((e->>'varattno')::int - 1));
+        IF e->>'_' IS DISTINCT FROM 'VAR' OR (e->>'varlevelsup')::int <> 0 OR (e->>'varattno')::int <= 0 THEN
+            RETURN NULL;
+        END IF;
+        rte := q->'rtable'->((e->>'varno')::int - 1);
+    END IF;
+    RETURN CASE WHEN rte->>'rtekind' = '0' AND EXISTS (SELECT 1 FROM pg_class r WHERE r.oid = (rte->>'relid')::oid AND r.relkind IN ('r', 'p'))
+                THEN (e->>'varno')::int END;
 END
 $fn$;
 
@@ -4944,6 +5006,7 @@ DECLARE
     types_text text;
     q_raw jsonb;
     via text;
+    via_nulls boolean;
     lin_via jsonb;
 BEGIN
     options := coalesce(options, '{}');
@@ -5068,11 +5131,12 @@ BEGIN
     -- a key that some table's changes do not reach: through another column, if one serves (0.3.32)
     IF NOT constant_key AND kx_matched IS NULL
        AND EXISTS (SELECT 1 FROM jsonb_each(lin) e(k, x) WHERE jsonb_array_length(coalesce(x->'unlinked', '[]')) > 0) THEN
-        SELECT a.lin, a.col INTO lin_via, via FROM public.pg_tviews__an_via(q_raw, acc, key_attno, v, prove, ent, policy) a;
+        SELECT a.lin, a.col, a.nulls INTO lin_via, via, via_nulls FROM public.pg_tviews__an_via(q_raw, acc, key_attno, v, prove, ent, policy) a;
         IF via IS NOT NULL THEN
             lin := lin_via;
             untraced_expr := false;
         END IF;
+
     END IF;
 
     -- hop identities (lock classes), and the near side of every hop
@@ -5120,7 +5184,8 @@ BEGIN
         ELSE
             dep := dep || jsonb_build_object('kind', 'keyed', 'lineage', 'query', 'paths', src->'paths',
                                              'near', (SELECT coalesce(jsonb_agg(DISTINCT x), '[]') FROM jsonb_array_elements(near->((src->>'schema') || '.' || (src->>'table'))) x))
-                       || CASE WHEN via IS NOT NULL THEN jsonb_build_object('via', via) ELSE '{}' END::jsonb;
+                       || CASE WHEN via IS NOT NULL THEN jsonb_build_object('via', via) ELSE '{}' END::jsonb
+                       || CASE WHEN via_nulls THEN '{"via_nulls": true}' ELSE '{}' END::jsonb;
         END IF;
         deps := deps || jsonb_build_array(dep);
     END LOOP;
@@ -5428,6 +5493,12 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT min(d->>'via') FROM jsonb_array_elements(m.dependencies) d WHERE d->>'kind' = 'keyed'
 $$;
 
+-- Is that column one an outer join null-extends (pg_tviews__an_via), whose NULLs every flush recomputes?
+CREATE OR REPLACE FUNCTION public.pg_tviews__via_nulls(m public.pg_tview_meta) RETURNS boolean
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT coalesce(bool_or((d->>'via_nulls')::boolean), false) FROM jsonb_array_elements(m.dependencies) d WHERE d->>'kind' = 'keyed'
+$$;
+
 -- The catalog row as the walk and the queue see it: where sources are followed through a column, the values they
 -- carry are that column's, of its type, until the flush turns them into keys
 CREATE OR REPLACE FUNCTION public.pg_tviews__via_meta(m public.pg_tview_meta) RETURNS public.pg_tview_meta
@@ -5536,6 +5607,11 @@ BEGIN
     END LOOP;
     IF cardinality(keys) > 0 THEN
         parts := format('(''k'', ARRAY(SELECT DISTINCT k FROM (%s) x(k)))', array_to_string(keys, ' UNION ALL ')) || parts;
+    END IF;
+    IF public.pg_tviews__via_nulls(m) THEN
+        -- (a changed row that is part of rows where the column is NULL only, whose walk gives no value: the flush
+        -- recomputes those rows; pg_tviews__an_via)
+        parts := format('(''k'', ARRAY(SELECT NULL::text FROM %s _d LIMIT 1))', d) || parts;
     END IF;
     IF op = 'DELETE' THEN
         RETURN array_to_string(parts, ', ');
@@ -7194,6 +7270,11 @@ BEGIN
     has_full := EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) x WHERE x->>'kind' = 'full');
     via := public.pg_tviews__via(m);
     vm := public.pg_tviews__via_meta(m);
+    IF public.pg_tviews__via_nulls(m) THEN
+        RAISE NOTICE 'TVIEW % is followed through column %, which outer joins null-extend: every write also recomputes the rows where it is NULL, which evaluates the query as a refresh does',
+            ent, quote_ident(via)
+            USING HINT = 'Select a column that every row of the result holds (a column of a table no outer join null-extends, or a FULL JOIN''s merged USING column): writes then look rows up by it.';
+    END IF;
 
     SELECT string_agg(format('%I', attname), ', ' ORDER BY attnum),
            -- the key too: a key that stays equal but reads differently (1.0 -> 1.000, 'Ann' -> 'ann' under a case-insensitive
