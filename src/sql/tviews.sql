@@ -2009,8 +2009,7 @@ DECLARE
     decor jsonb := '[]';
 BEGIN
     SELECT rt.anchor, rt.rec, rt.self INTO anchor, rec, self FROM public.pg_tviews__an_recursive_terms(cte) rt;
-    IF self IS NULL OR rec->>'hasAggs' = 'true' OR rec ? 'groupClause' AND jsonb_array_length(rec->'groupClause') > 0
-       OR jsonb_path_exists(rec->'jointree', 'strict $.** ? (@._ == "JOINEXPR" && @.jointype != "0")') THEN
+    IF self IS NULL OR rec->>'hasAggs' = 'true' OR rec ? 'groupClause' AND jsonb_array_length(rec->'groupClause') > 0 THEN
         RETURN NULL;
     END IF;
     -- the recursive term's range table: its CTE once, tables, joins
@@ -2025,6 +2024,13 @@ BEGIN
               FROM jsonb_array_elements(eqs) e
              WHERE (split_part(e->>0, ':', 1) = self::text) <> (split_part(e->>1, ':', 1) = self::text)) z;
     IF p IS NULL OR n_tables <> 1 OR n_other <> 0 OR rec->'rtable'->(p - 1)->>'rtekind' <> '0' THEN
+        RETURN NULL;
+    END IF;
+    -- (outer joins only of a decorating table, below, on the nullable side: LEFT JOIN tb_label l ON l.fk = c.pk, whose
+    -- row a round's row of T may lack; since 0.3.33, refused before. A change of it reaches the same row of T)
+    IF EXISTS (SELECT 1 FROM jsonb_path_query(rec->'jointree', 'strict $.** ? (@._ == "JOINEXPR" && @.jointype != "0")') jx
+                WHERE NOT (jx->>'jointype' = '1' AND jx->'rarg'->>'_' = 'RANGETBLREF' AND (jx->'rarg'->>'rtindex')::int NOT IN (p, self)
+                           OR jx->>'jointype' = '2' AND jx->'larg'->>'_' = 'RANGETBLREF' AND (jx->'larg'->>'rtindex')::int NOT IN (p, self))) THEN
         RETURN NULL;
     END IF;
     SELECT c.oid, n.nspname, c.relname INTO t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -3441,7 +3447,7 @@ DECLARE
     to_out jsonb;
     op jsonb;
 BEGIN
-    IF NOT cl ? 'out' OR jsonb_array_length(coalesce(cl->'decor', '[]')) > 0 THEN
+    IF NOT cl ? 'out' THEN
         RETURN NULL;
     END IF;
     IF kx IS NULL AND EXISTS (WITH RECURSIVE r(node) AS (
@@ -3552,7 +3558,12 @@ BEGIN
             -- a table joined to T's row in the recursive term (0.3.17): a hop into T by that equality, then T's path
             path := public.pg_tviews__an_anchor_path(acc, dec->'cl', key_node, kx);
             paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(jsonb_set(path, '{hops}',
-                         public.pg_tviews__an_closure_hops(dec->'cl', dec->'d'->'col', dec->'d'->'via') || (path->'hops'))) END;
+                         public.pg_tviews__an_closure_hops(dec->'cl', dec->'d'->'col', dec->'d'->'via') || (path->'hops')))
+                          -- (of a tree listed from its roots: the hop into T's rows it decorates, then their subtrees' paths;
+                          -- since 0.3.33, refused before)
+                          ELSE (SELECT jsonb_agg(jsonb_set(x, '{hops}', jsonb_build_array(public.pg_tviews__an_hop_into(dec->'cl', dec->'d'->'col', dec->'d'->'via'))
+                                                                          || (x->'hops')) ORDER BY o)
+                                  FROM jsonb_array_elements(public.pg_tviews__an_subtree_paths(acc, dec->'cl', key_node, kx, false)) WITH ORDINALITY s(x, o)) END;
         ELSIF cl IS NOT NULL THEN
             -- the recursive table of a chain walk (pg_tviews__an_chain_closure): the closure hop, the hop into the
             -- anchor's table, then the anchor occurrence's own path

@@ -1528,8 +1528,8 @@ class LineageTest {
      * WITH RECURSIVE (0.3.16; refused outright before). Each round joins the round before, so an equality of the recursive
      * term proves no lineage by itself. A chain walked through one table (breadcrumbs up, a subtree down) is followed by a
      * closure hop: a changed category reaches the categories whose chains hold it, and their items, by key; since 0.3.30
-     * also a tree listed from its roots (treesListedFromTheirRootsAreFollowedDownTheirSubtrees). Other recursive queries
-     * (such a tree whose recursive term joins another table) are refused, or with uncascaded_policy = full_refresh
+     * also a tree listed from its roots (treesListedFromTheirRootsAreFollowedDownTheirSubtrees), since 0.3.33 also one whose
+     * recursive term joins another table to T's row. Other recursive queries (a table joined to the CTE's row) are refused, or with uncascaded_policy = full_refresh
      * refreshed in full. A chain walked one row per round and numbered is told apart by its round number, so an aggregate ordered by it
      * is accepted; a walk with several rows per round is not.
      */
@@ -1554,10 +1554,13 @@ class LineageTest {
                     + " FROM \"tb cat'|\" c";
             String tree = "WITH RECURSIVE t(id, root, depth) AS (SELECT c.\"pk cat\", c.\"pk cat\", 0 FROM \"tb cat'|\" c WHERE c.fk_parent IS NULL"
                     + " UNION ALL SELECT c.\"pk cat\", t.root, t.depth + 1 FROM t JOIN \"tb cat'|\" c ON c.fk_parent = t.id) SELECT t.id AS pk_tree, t.root, t.depth FROM t";
-            // a tree listed from its roots whose recursive term joins another table: refused (0.3.30 follows it without one)
-            String decorated = tree.replace("FROM t JOIN \"tb cat'|\" c ON c.fk_parent = t.id", "FROM t JOIN \"tb cat'|\" c ON c.fk_parent = t.id JOIN tb_item i ON i.pk_item = c.\"pk cat\"");
+            // a tree listed from its roots whose recursive term joins another table to T's row: since 0.3.33 followed (a
+            // change there reaches that node's subtree); joined to the CTE's row instead, refused
+            String decorated = tree.replace("FROM t JOIN \"tb cat'|\" c ON c.fk_parent = t.id", "FROM t JOIN \"tb cat'|\" c ON c.fk_parent = t.id JOIN tb_item i ON i.pk_item = c.\"pk cat\"")
+                    .replace("t.depth + 1", "t.depth + length(i.title)");
             assertThat(decorated).isNotEqualTo(tree);
-            assertRefused(c, "lrec.tv_x", "{\"key\": \"pk_tree\"}", Map.of(decorated, "WITH RECURSIVE"), "uncascaded_policy");
+            assertRefused(c, "lrec.tv_x", "{\"key\": \"pk_tree\"}", Map.of(decorated.replace("i.pk_item = c.\"pk cat\"", "i.pk_item = t.id"), "WITH RECURSIVE"),
+                    "uncascaded_policy");
             // an anchor that selects the outer row's own column (not a table of its own): 0.3.23 – 0.3.30 refused it (0.3.22
             // failed with an internal 22P02, hunt 9); since 0.3.31 the outer row is the anchor of its own chain (hunt 31)
             String outer = "SELECT c.\"pk cat\" AS pk_dep, (WITH RECURSIVE r(id, par, d) AS (SELECT c.\"pk cat\", c.fk_parent, 0 UNION ALL"
@@ -1577,7 +1580,7 @@ class LineageTest {
             assertRefused(c, "lrec.tv_x", "{\"key\": \"pk_cat\", \"uncascaded_policy\": \"full_refresh\"}", ties);
             new Oracle(c).create("lrec.tv_cat", crumbs).create("lrec.tv_item", item).create("lrec.tv_sub", subtree)
                     .create("lrec.tv_dep", outer).create("lrec.tv_up", itemUp)
-                    .create("lrec.tv_tree", tree, "{\"uncascaded_policy\": \"full_refresh\"}")
+                    .create("lrec.tv_tree", tree, "{\"uncascaded_policy\": \"full_refresh\"}").create("lrec.tv_deco", decorated, "{\"key\": \"pk_tree\"}")
                     .run("UPDATE \"tb cat'|\" SET \"näme\" = 'A' WHERE \"pk cat\" = 2",
                             "UPDATE \"tb cat'|\" SET fk_parent = 5 WHERE \"pk cat\" = 3",         // a subtree moves
                             "INSERT INTO \"tb cat'|\" VALUES (7, 4, 'f'), (8, NULL, 'root2')",
@@ -1591,7 +1594,7 @@ class LineageTest {
             // the chains are keyed (the categories by key, not in full), and since 0.3.30 the tree listed from its roots too
             assertThat(value(c, "SELECT string_agg(m.table_name || ' ' || (d->>'table') || ':' || (d->>'kind'), ',' ORDER BY m.table_name, d->>'table')"
                     + " FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.schema_name = 'lrec'"))
-                    .isEqualTo("tv_cat tb cat'|:keyed,tv_dep tb cat'|:keyed,tv_item tb cat'|:keyed,tv_item tb_item:keyed,tv_sub tb cat'|:keyed,"
+                    .isEqualTo("tv_cat tb cat'|:keyed,tv_deco tb cat'|:keyed,tv_deco tb_item:keyed,tv_dep tb cat'|:keyed,tv_item tb cat'|:keyed,tv_item tb_item:keyed,tv_sub tb cat'|:keyed,"
                             + "tv_tree tb cat'|:keyed,tv_up tb cat'|:keyed,tv_up tb_item:keyed");
         }
     }
@@ -2446,7 +2449,8 @@ class LineageTest {
      * A tree listed from its roots (WITH RECURSIVE t AS (roots UNION ALL children JOIN t), keyed by the node): a node's row
      * derives from the chain from its root down to it, so a changed node reaches itself and every node below it, which
      * the walk follows down by the tree's own link (0.3.30; 0.3.29 refused such trees). Also keyed by a table joined to
-     * the nodes (items of each category with the category's path), with a filter and a depth limit in the recursive term.
+     * the nodes (items of each category with the category's path), with a filter and a depth limit in the recursive term,
+     * and (since 0.3.33) with a table joined to each round's node, inner or outer, a change of which reaches its subtree.
      */
     @Test
     void treesListedFromTheirRootsAreFollowedDownTheirSubtrees(PgDatabase db) throws Exception {
@@ -2475,7 +2479,15 @@ class LineageTest {
                     .create("l46.tv_note", "WITH RECURSIVE t AS (SELECT c.pk_category, c.name AS path FROM " + cat + " c WHERE c.fk_parent IS NULL"
                             + " UNION ALL SELECT c.pk_category, t.path || '/' || c.name FROM " + cat + " c JOIN t ON c.fk_parent = t.pk_category)"
                             + " SELECT n.pk_note, t.path, count(i.pk_item) AS items FROM t LEFT JOIN l46.tb_item i ON i.fk_category = t.pk_category"
-                            + " JOIN l46.tb_note n ON n.fk_category = t.pk_category GROUP BY n.pk_note, t.path");
+                            + " JOIN l46.tb_note n ON n.fk_category = t.pk_category GROUP BY n.pk_note, t.path")
+                    // (a table joined to each round's node, inner and outer: a change there reaches that node's subtree; since
+                    // 0.3.33, refused before)
+                    .create("l46.tv_titled", "WITH RECURSIVE t AS (SELECT c.pk_category, c.name AS path FROM " + cat + " c WHERE c.fk_parent IS NULL"
+                            + " UNION ALL SELECT c.pk_category, t.path || '/' || i.title FROM " + cat + " c JOIN t ON c.fk_parent = t.pk_category"
+                            + " JOIN l46.tb_item i ON i.pk_item = c.pk_category) SELECT t.pk_category AS pk_titled, t.path FROM t")
+                    .create("l46.tv_noted", "WITH RECURSIVE t AS (SELECT c.pk_category, c.name AS path FROM " + cat + " c WHERE c.fk_parent IS NULL"
+                            + " UNION ALL SELECT c.pk_category, t.path || '/' || coalesce(n.body, c.name) FROM " + cat + " c JOIN t ON c.fk_parent = t.pk_category"
+                            + " LEFT JOIN l46.tb_note n ON n.pk_note = c.pk_category AND n.body <> 'n7') SELECT t.pk_category AS pk_noted, t.path FROM t");
             assertThat(dependencyKinds(c, "l46")).isEqualTo("keyed");
             o.replay(w, "UPDATE " + cat + " SET name = 'root' WHERE pk_category = 1", "UPDATE " + cat + " SET fk_parent = 2 WHERE pk_category = 3",
                     "DELETE FROM " + cat + " WHERE pk_category = 4", "INSERT INTO " + cat + " VALUES (4, 1, 'back')",
@@ -2494,8 +2506,9 @@ class LineageTest {
                     case 1 -> "UPDATE " + cat + " SET name = 'r" + r.nextInt(9) + "' WHERE pk_category = " + node;
                     case 2 -> "DELETE FROM " + cat + " WHERE pk_category = " + node;
                     case 3 -> "UPDATE " + cat + " SET active = NOT active WHERE pk_category = " + node;
-                    case 4 -> r.nextBoolean() ? "INSERT INTO l46.tb_item VALUES (" + r.nextInt(40) + ", " + node + ", 'x') ON CONFLICT (pk_item) DO UPDATE SET fk_category = EXCLUDED.fk_category"
-                            : "UPDATE l46.tb_note SET fk_category = " + node + " WHERE pk_note = " + r.nextInt(40);
+                    case 4 -> r.nextBoolean() ? "INSERT INTO l46.tb_item VALUES (" + r.nextInt(40) + ", " + node + ", 'x" + r.nextInt(3)
+                                    + "') ON CONFLICT (pk_item) DO UPDATE SET fk_category = EXCLUDED.fk_category, title = EXCLUDED.title"
+                            : "UPDATE l46.tb_note SET fk_category = " + node + ", body = 'n" + r.nextInt(9) + "' WHERE pk_note = " + r.nextInt(40);
                     default -> "DELETE FROM l46.tb_item WHERE pk_item = " + r.nextInt(40);
                 };
                 o.replay(w, sql);
@@ -2505,11 +2518,20 @@ class LineageTest {
             commitAgainstAFlushedWriter(db, w, "INSERT INTO " + cat + " VALUES (101, 100, 'kid')", "UPDATE " + cat + " SET name = 'renamed' WHERE pk_category = 100");
             o.check("a child and its parent's rename in two transactions");
             assertThat(value(c, "SELECT path FROM l46.tv_tree WHERE pk_category = 101")).isEqualTo("renamed/kid");
+            // a child and the row of the joined table that makes it a node, in two transactions, either one flushed first
+            commitAgainstAFlushedWriter(db, w, "INSERT INTO " + cat + " VALUES (102, 100, 'kid2')", "INSERT INTO l46.tb_item VALUES (102, 1, 'it102')");
+            commitAgainstAFlushedWriter(db, w, "INSERT INTO l46.tb_item VALUES (103, 1, 'it103')", "INSERT INTO " + cat + " VALUES (103, 102, 'kid3')");
+            o.check("a child and the row that decorates it in two transactions");
+            assertThat(value(c, "SELECT string_agg(path, ',' ORDER BY pk_titled) FROM l46.tv_titled WHERE pk_titled > 100")).isEqualTo("renamed/it102,renamed/it102/it103");
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l46%'")).isEqualTo(0L);
             Map<String, String> refused = new LinkedHashMap<>();
+            // (a table the recursive term joins to the CTE's row, or by an outer join that null-extends the hierarchy's own row)
             refused.put("WITH RECURSIVE t AS (SELECT c.pk_category, c.name AS path FROM " + cat + " c WHERE c.fk_parent IS NULL UNION ALL SELECT c.pk_category,"
-                    + " t.path || i.title FROM " + cat + " c JOIN t ON c.fk_parent = t.pk_category JOIN l46.tb_item i ON i.pk_item = c.pk_category)"
+                    + " t.path || i.title FROM " + cat + " c JOIN t ON c.fk_parent = t.pk_category JOIN l46.tb_item i ON i.pk_item = t.pk_category)"
                     + " SELECT t.pk_category AS pk, t.path FROM t", "WITH RECURSIVE");
+            refused.put("WITH RECURSIVE t AS (SELECT c.pk_category, c.name AS path FROM " + cat + " c WHERE c.fk_parent IS NULL UNION ALL SELECT c.pk_category,"
+                    + " t.path || coalesce(c.name, '?') FROM l46.tb_item i JOIN t ON i.fk_category = t.pk_category LEFT JOIN " + cat + " c ON c.fk_parent = t.pk_category)"
+                    + " SELECT t.pk_category AS pk, t.path FROM t WHERE t.pk_category IS NOT NULL", "WITH RECURSIVE");
             refused.put("WITH RECURSIVE t AS (SELECT c.pk_category, c.name AS path FROM " + cat + " c WHERE c.fk_parent IS NULL UNION ALL SELECT c.pk_category,"
                     + " t.path || c.name FROM " + cat + " c JOIN t ON c.fk_parent = t.pk_category) SELECT t.path AS pk FROM t", "WITH RECURSIVE");
             assertRefused(c, "l46.tv_x", "{\"key\": \"pk\"}", refused);
