@@ -1832,6 +1832,30 @@ BEGIN
 END
 $fn$;
 
+-- Does tree j (a query when depth is -1) refer to nothing outside itself: no column, aggregate or CTE of a level around
+-- it? Such a subquery has one value for the whole query (pg_tviews__an_sublink).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_closed(j jsonb, depth int) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    CASE jsonb_typeof(j)
+    WHEN 'object' THEN
+        IF j->>'_' = 'VAR' AND (j->>'varlevelsup')::int > depth OR (j->>'agglevelsup')::int > depth OR (j->>'ctelevelsup')::int > depth THEN
+            RETURN false;
+        END IF;
+        IF j->>'_' = 'QUERY' THEN
+            depth := depth + 1;
+        END IF;
+        RETURN NOT EXISTS (SELECT 1 FROM jsonb_each(j) e WHERE jsonb_typeof(e.value) IN ('object', 'array')
+                                                           AND NOT public.pg_tviews__an_closed(e.value, depth));
+    WHEN 'array' THEN
+        RETURN NOT EXISTS (SELECT 1 FROM jsonb_array_elements(j) e WHERE jsonb_typeof(e) IN ('object', 'array')
+                                                                     AND NOT public.pg_tviews__an_closed(e, depth));
+    ELSE
+        RETURN true;
+    END CASE;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_sublink(sl jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1840,6 +1864,11 @@ DECLARE
     pin jsonb;
 BEGIN
     acc := jsonb_set(acc, '{n}', to_jsonb(n));
+    -- (a subquery that reads nothing of the rows around it, (SELECT max(k) FROM b) or EXISTS (SELECT 1 FROM b): one value
+    -- that every row may read, so a change of its tables reaches every key: refreshed in full, pg_tviews__analyze_view)
+    IF public.pg_tviews__an_closed(sl->'subselect', -1) THEN
+        acc := jsonb_set(acc, '{global}', coalesce(acc->'global', '[]') || to_jsonb(lscope));
+    END IF;
     IF coalesce(acc->'semi'->>md5(sl::text), '') = 'true' THEN
         acc := jsonb_set(CASE WHEN acc ? 'anc' THEN acc ELSE acc || '{"anc": {}}' END, ARRAY['anc', lscope], coalesce(acc->'anc'->scope, '[]'));
     ELSE
@@ -5186,6 +5215,12 @@ BEGIN
         IF jsonb_array_length(src->'unlinked') > 0 THEN
             IF constant_key THEN
                 dep := dep || jsonb_build_object('kind', 'full', 'lineage', 'constant_key');
+            ELSIF NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(src->'unlinked') u
+                               WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(acc->'global', '[]')) g
+                                                  WHERE u = g OR left(u, length(g) + 1) = g || '/')) THEN
+                -- read only by subqueries that read nothing of the rows around them (pg_tviews__an_closed): every key
+                -- reads their one value (since 0.3.33; refused before unless refreshed in full by uncascaded_policy)
+                dep := dep || jsonb_build_object('kind', 'full', 'lineage', 'uncorrelated');
             ELSIF policy = 'full_refresh' THEN
                 dep := dep || jsonb_build_object('kind', 'full', 'lineage', 'uncascaded_policy');
             ELSE
