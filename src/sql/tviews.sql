@@ -1864,9 +1864,10 @@ DECLARE
     pin jsonb;
 BEGIN
     acc := jsonb_set(acc, '{n}', to_jsonb(n));
-    -- (a subquery that reads nothing of the rows around it, (SELECT max(k) FROM b) or EXISTS (SELECT 1 FROM b): one value
-    -- that every row may read, so a change of its tables reaches every key: refreshed in full, pg_tviews__analyze_view)
-    IF public.pg_tviews__an_closed(sl->'subselect', -1) THEN
+    -- (a scalar, EXISTS or ARRAY subquery that reads nothing of the rows around it, (SELECT max(k) FROM b) or EXISTS
+    -- (SELECT 1 FROM b): one value that every row may read, so a change of its tables reaches every key: refreshed in
+    -- full, pg_tviews__analyze_view. Not IN, ANY or ALL, whose rows are compared with each row's own values)
+    IF sl->>'subLinkType' IN ('0', '4', '6') AND public.pg_tviews__an_closed(sl->'subselect', -1) THEN
         acc := jsonb_set(acc, '{global}', coalesce(acc->'global', '[]') || to_jsonb(lscope));
     END IF;
     IF coalesce(acc->'semi'->>md5(sl::text), '') = 'true' THEN
@@ -5215,11 +5216,12 @@ BEGIN
         IF jsonb_array_length(src->'unlinked') > 0 THEN
             IF constant_key THEN
                 dep := dep || jsonb_build_object('kind', 'full', 'lineage', 'constant_key');
-            ELSIF NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(src->'unlinked') u
-                               WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(acc->'global', '[]')) g
-                                                  WHERE u = g OR left(u, length(g) + 1) = g || '/')) THEN
-                -- read only by subqueries that read nothing of the rows around them (pg_tviews__an_closed): every key
-                -- reads their one value (since 0.3.33; refused before unless refreshed in full by uncascaded_policy)
+            ELSIF EXISTS (SELECT 1 FROM jsonb_array_elements_text(src->'unlinked') u
+                           JOIN jsonb_array_elements_text(coalesce(acc->'global', '[]')) g ON u = g OR left(u, length(g) + 1) = g || '/') THEN
+                -- read by a subquery that reads nothing of the rows around it (pg_tviews__an_sublink): every key reads its
+                -- one value, so every change of the table is refreshed in full, which serves its other uses too (since
+                -- 0.3.33; refused before unless by uncascaded_policy). (Not: "every use unlinked is such a subquery": the
+                -- health check, which proves no expression, leaves more uses unlinked than the create, and would disagree)
                 dep := dep || jsonb_build_object('kind', 'full', 'lineage', 'uncorrelated');
             ELSIF policy = 'full_refresh' THEN
                 dep := dep || jsonb_build_object('kind', 'full', 'lineage', 'uncascaded_policy');
