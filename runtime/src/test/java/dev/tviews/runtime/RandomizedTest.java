@@ -46,7 +46,7 @@ class RandomizedTest {
             }
         }
         System.out.println("RandomizedTest: " + total + " statements executed and checked");
-        assertThat(total).isGreaterThanOrEqualTo(5000);
+        assertThat(total).isGreaterThanOrEqualTo(ROUNDS * STATEMENTS_PER_ROUND);
     }
 
     static final class Round {
