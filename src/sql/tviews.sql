@@ -4934,10 +4934,8 @@ BEGIN
         END;
         kx := public.pg_tviews__an_key_expr(q, c.attno, c.name, v, prove, ent);
         IF kx IS NULL AND NOT public.pg_tviews__an_never_extended(q, c.attno) THEN
-            IF public.pg_tviews__an_column_table(q, c.attno) IS NOT NULL THEN
-                extended := extended || jsonb_build_object('name', c.name, 'attno', c.attno, 'typ', c.typ,
-                                                           'occ', '0:' || public.pg_tviews__an_column_table(q, c.attno));
-            END IF;
+            extended := extended || coalesce((SELECT jsonb_build_object('name', c.name, 'attno', c.attno, 'typ', c.typ, 'occ', '0:' || r)
+                                                FROM public.pg_tviews__an_column_table(q, c.attno) r WHERE r IS NOT NULL), '[]');
             CONTINUE;
         END IF;
         l := public.pg_tviews__an_via_lineage(acc, c.attno, kx, v, prove, ent, c.typ, policy);
