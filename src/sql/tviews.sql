@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.33
+-- tviews-runtime-version: 0.3.34
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -288,7 +288,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.33'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.34'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -2000,6 +2000,32 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
        AND t.te->'expr'->>'varattno' = t.k::text AND t.te->'expr'->>'varlevelsup' = '0'
 $$;
 
+-- The tables a chain walk's or a tree's recursive term reads in its subqueries (a label by a scalar subquery, a flag by
+-- EXISTS or NOT EXISTS, a count: since 0.3.34, refused before) whose condition equates a column of theirs with a column
+-- of T's row of that term (l.fk = c.pk): each decorates T's rows as a joined table does (pg_tviews__an_chain_closure's
+-- decor), so its changes reach the rows of T holding their values and what those reach. edges: the analysis' edges before
+-- the recursive term's are dropped (pg_tviews__an_rte); only an undirected equality the subquery's occurrence may use
+-- itself, and only to T's own column: one through the round before (l.fk = t.pk) relates it to other rows of T.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_sublink_decor(acc jsonb, edges jsonb, cl jsonb) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH rs AS (SELECT regexp_replace(cl->>'occ', ':[0-9]+$', '') AS rscope),
+    o AS (SELECT x, (x->>'scope') || ':' || (x->>'rti') AS tok,
+                 coalesce(acc->'anc'->(x->>'scope'), '[]') || to_jsonb((x->>'scope') || ':' || (x->>'rti')) AS toks
+            FROM jsonb_array_elements(acc->'occs') x, rs
+           WHERE left(x->>'scope', length(rs.rscope) + 2) = rs.rscope || '/l' AND substr(x->>'scope', length(rs.rscope) + 3) ~ '^[0-9]+$'),
+    d AS (SELECT DISTINCT ON (o.tok) jsonb_build_object('occ', o.tok, 'col', ac.attname, 'via', tc.attname) AS dec
+            FROM o
+            JOIN pg_attribute ac ON ac.attrelid = (o.x->>'relid')::oid AND ac.attnum > 0 AND NOT ac.attisdropped
+            JOIN pg_attribute tc ON tc.attrelid = to_regclass(format('%I.%I', cl->>'schema', cl->>'table')) AND tc.attnum > 0 AND NOT tc.attisdropped
+            JOIN jsonb_array_elements(edges) e
+              ON ARRAY[e->>0, e->>1] IN (ARRAY[o.tok || ':' || ac.attnum, (cl->>'occ') || ':' || tc.attnum],
+                                         ARRAY[(cl->>'occ') || ':' || tc.attnum, o.tok || ':' || ac.attnum])
+           WHERE e->>4 IS NULL AND e->>2 = 'false'
+             AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(e->3, '[]')) n WHERE NOT o.toks ?| ARRAY(SELECT jsonb_array_elements_text(n)))
+           ORDER BY o.tok, ac.attnum, tc.attnum)
+    SELECT coalesce(jsonb_agg(d.dec ORDER BY d.dec->>'occ'), '[]') FROM d
+$$;
+
 -- A recursive CTE (scope: where it is analysed) that walks a chain through one table T (0.3.16):
 --   WITH RECURSIVE up AS (SELECT ..., q.ya AS j, ... FROM ... q ...                        -- anchor: round 0
 --                         UNION [ALL] SELECT ..., p.y AS j, ... FROM up JOIN T p ON p.x = up.j ...)  -- round n + 1
@@ -2057,10 +2083,13 @@ BEGIN
         RETURN NULL;
     END IF;
     -- (outer joins only of a decorating table, below, on the nullable side: LEFT JOIN tb_label l ON l.fk = c.pk, whose
-    -- row a round's row of T may lack; since 0.3.33, refused before. A change of it reaches the same row of T)
+    -- row a round's row of T may lack; since 0.3.33, refused before. A change of it reaches the same row of T. Also
+    -- written the other way round, tb_label l RIGHT JOIN tb_cat c ON ... (since 0.3.34: 0.3.33 took jointype 2, FULL,
+    -- for RIGHT, 3); a FULL JOIN with such a table's lone occurrence on either side keeps T's rows as LEFT JOIN does, and
+    -- the rows it adds without T fail the strict equality that ties T to the round before)
     IF EXISTS (SELECT 1 FROM jsonb_path_query(rec->'jointree', 'strict $.** ? (@._ == "JOINEXPR" && @.jointype != "0")') jx
-                WHERE NOT (jx->>'jointype' = '1' AND jx->'rarg'->>'_' = 'RANGETBLREF' AND (jx->'rarg'->>'rtindex')::int NOT IN (p, self)
-                           OR jx->>'jointype' = '2' AND jx->'larg'->>'_' = 'RANGETBLREF' AND (jx->'larg'->>'rtindex')::int NOT IN (p, self))) THEN
+                WHERE NOT (jx->>'jointype' IN ('1', '2') AND jx->'rarg'->>'_' = 'RANGETBLREF' AND (jx->'rarg'->>'rtindex')::int NOT IN (p, self)
+                           OR jx->>'jointype' IN ('2', '3') AND jx->'larg'->>'_' = 'RANGETBLREF' AND (jx->'larg'->>'rtindex')::int NOT IN (p, self))) THEN
         RETURN NULL;
     END IF;
     SELECT c.oid, n.nspname, c.relname INTO t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -2163,6 +2192,7 @@ DECLARE
     rel record;
     recursive boolean;
     saved jsonb;
+    rec_edges jsonb;
 BEGIN
     IF rte ? 'tablesample' THEN
         RAISE EXCEPTION 'TABLESAMPLE is not deterministic: a TVIEW cannot maintain it' USING ERRCODE = '0A000';
@@ -2240,6 +2270,7 @@ BEGIN
             -- refreshed in full.
             saved := jsonb_build_object('n', jsonb_array_length(acc->'edges'), 'ors', acc->'ors', 'implied', acc->'implied');
             acc := public.pg_tviews__an_query(inner_q, iscope, icts, acc);
+            rec_edges := acc->'edges';
             acc := jsonb_set(acc, '{edges}', coalesce((
                        SELECT jsonb_agg(e ORDER BY i) FROM jsonb_array_elements(acc->'edges') WITH ORDINALITY x(e, i)
                         WHERE i <= (saved->>'n')::int
@@ -2252,6 +2283,7 @@ BEGIN
             IF saved->'implied' IS NULL THEN acc := acc - 'implied'; END IF;
             saved := public.pg_tviews__an_chain_closure(inner_q, iscope, icts || jsonb_build_array(coalesce(inner_q->'cteList', '[]')), acc);
             IF saved IS NOT NULL THEN
+                saved := jsonb_set(saved, '{decor}', (saved->'decor') || public.pg_tviews__an_sublink_decor(acc, rec_edges, saved));
                 -- (out: this reference's column j, which other tables may be equated with: pg_tviews__an_closure_paths)
                 acc := jsonb_set(CASE WHEN acc ? 'closures' THEN acc ELSE acc || '{"closures": {}}' END, ARRAY['closures', saved->>'occ'],
                                  saved || jsonb_build_object('out', scope || ':' || rti || ':' || (saved->>'j')));
@@ -2546,11 +2578,13 @@ BEGIN
             RETURN QUERY SELECT * FROM public.pg_tviews__an_equalities(q, x, restricts);
         END LOOP;
     ELSIF n->>'_' = 'JOINEXPR' THEN
+        -- (jointype 1 is LEFT, 2 FULL, 3 RIGHT: 0.3.33 read 2 as RIGHT, so a FULL JOIN's ON was said to restrict its left
+        -- side, whose unmatched rows it does not restrict, and a RIGHT JOIN's ON nothing)
         RETURN QUERY SELECT * FROM public.pg_tviews__an_equalities(q, n->'larg', CASE WHEN n->>'jointype' IN ('0', '1') THEN restricts ELSE '{}' END);
-        RETURN QUERY SELECT * FROM public.pg_tviews__an_equalities(q, n->'rarg', CASE WHEN n->>'jointype' IN ('0', '2') THEN restricts ELSE '{}' END);
+        RETURN QUERY SELECT * FROM public.pg_tviews__an_equalities(q, n->'rarg', CASE WHEN n->>'jointype' IN ('0', '3') THEN restricts ELSE '{}' END);
         restricts := CASE n->>'jointype' WHEN '0' THEN restricts
                                          WHEN '1' THEN public.pg_tviews__an_rtis(n->'rarg')
-                                         WHEN '2' THEN public.pg_tviews__an_rtis(n->'larg') ELSE '{}' END;
+                                         WHEN '3' THEN public.pg_tviews__an_rtis(n->'larg') ELSE '{}' END;
     ELSE
         RETURN;
     END IF;
@@ -2877,10 +2911,20 @@ END
 $fn$;
 
 -- The type of an expression node of an analysed query tree, for the nodes that carry it; NULL for others.
+-- (a subquery's: its column's, an array of it, or boolean; since 0.3.34, which named the type of a DISTINCT column
+-- (SELECT max(rate) FROM tb_setting) "unknown" in its refusal)
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_expr_type(e jsonb) RETURNS regtype
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(e->>'vartype', e->>'consttype', e->>'funcresulttype', e->>'opresulttype', e->>'resulttype',
-                    e->>'casetype', e->>'coalescetype', e->>'minmaxtype', e->>'aggtype')::oid::regtype;
+                    e->>'casetype', e->>'coalescetype', e->>'minmaxtype', e->>'aggtype', e->>'wintype', e->>'paramtype',
+                    e->>'array_typeid', e->>'row_typeid', e->>'refrestype',
+                    CASE WHEN e->>'_' IN ('BOOLEXPR', 'NULLTEST', 'BOOLEANTEST', 'SCALARARRAYOPEXPR') OR e->>'_' = 'SUBLINK' AND e->>'subLinkType' IN ('0', '1', '2')
+                         THEN 'bool'::regtype::oid::text END,
+                    CASE WHEN e->>'_' = 'SUBLINK' AND e->>'subLinkType' IN ('4', '6') THEN (
+                        SELECT CASE WHEN e->>'subLinkType' = '4' THEN t.oid ELSE nullif(t.typarray, 0) END::text
+                          FROM pg_type t
+                         WHERE t.oid = public.pg_tviews__an_expr_type((SELECT x->'expr' FROM jsonb_array_elements(e->'subselect'->'targetList') x
+                                                                        WHERE x->>'resjunk' = 'false' LIMIT 1))) END)::oid::regtype;
 $$;
 
 -- Query level q as seen by the rows that condition cond keeps (an aggregate's FILTER): an outer join whose nullable side
@@ -3562,6 +3606,53 @@ BEGIN
 END
 $fn$;
 
+-- The paths of a table D that decorates the rows of a chain walk's or a tree's table T in its recursive term (dec: {cl:
+-- the closure, d: {occ, col: D's column, via: T's column it equals}}): a hop into T's rows by that equality, then T's
+-- path (0.3.17), or, for a tree listed from its roots, their subtrees' paths (since 0.3.33)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_decor_paths(acc jsonb, deco jsonb, key_node text, kx jsonb) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    path jsonb := public.pg_tviews__an_anchor_path(acc, deco->'cl', key_node, kx);
+BEGIN
+    IF path IS NOT NULL THEN
+        RETURN jsonb_build_array(jsonb_set(path, '{hops}', public.pg_tviews__an_closure_hops(deco->'cl', deco->'d'->'col', deco->'d'->'via') || (path->'hops')));
+    END IF;
+    RETURN (SELECT jsonb_agg(jsonb_set(x, '{hops}', jsonb_build_array(public.pg_tviews__an_hop_into(deco->'cl', deco->'d'->'col', deco->'d'->'via')) || (x->'hops')) ORDER BY o)
+              FROM jsonb_array_elements(public.pg_tviews__an_subtree_paths(acc, deco->'cl', key_node, kx, false)) WITH ORDINALITY s(x, o));
+END
+$fn$;
+
+-- An occurrence of a table D equated with a column of the anchor's row of a tree listed from its roots, by equalities
+-- that hold in every row D is in: joined in the anchor (FROM tb_cat c LEFT JOIN tb_label l ON l.fk = c.pk WHERE
+-- c.fk_parent IS NULL), or read through a column the recursive term carries from it (l.fk = t.root). Its rows decorate
+-- the anchor's rows holding their values, and through them every node of their trees: a hop into those rows, then the
+-- anchor's subtree paths (pg_tviews__an_subtree_paths). NULL when no such equality reaches D (since 0.3.34, refused before).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_anchor_decor_paths(acc jsonb, occ jsonb, key_node text, kx jsonb) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    cl jsonb;
+    col record;
+    to_c jsonb;
+    below jsonb;
+BEGIN
+    FOR cl IN SELECT c.x FROM jsonb_each(coalesce(acc->'closures', '{}')) c(k, x) WHERE c.x ? 'out' ORDER BY c.k LOOP
+        FOR col IN SELECT a.attnum, a.attname::text AS attname FROM pg_attribute a
+                    WHERE a.attrelid = to_regclass(format('%I.%I', cl->>'anchor_schema', cl->>'anchor_table')) AND a.attnum > 0 AND NOT a.attisdropped
+                    ORDER BY a.attnum LOOP
+            to_c := public.pg_tviews__an_path(acc, occ, (cl->>'anchor_occ') || ':' || col.attnum, NULL);
+            CONTINUE WHEN to_c->>'key' IS NULL OR to_c->>'key' LIKE '#expr#%' OR jsonb_array_length(coalesce(to_c->'hops', '[]')) > 0;
+            below := public.pg_tviews__an_subtree_paths(acc, cl, key_node, kx, true);
+            CONTINUE WHEN below IS NULL;
+            RETURN (SELECT jsonb_agg(jsonb_set(x, '{hops}', jsonb_build_array(public.pg_tviews__an_hop_into(
+                                         jsonb_build_object('schema', cl->'anchor_schema', 'table', cl->'anchor_table'), to_c->'key', to_jsonb(col.attname)))
+                                     || (x->'hops')) ORDER BY o)
+                      FROM jsonb_array_elements(below) WITH ORDINALITY b(x, o));
+        END LOOP;
+    END LOOP;
+    RETURN NULL;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_lineage(acc jsonb, key_attno int, kx jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -3586,14 +3677,7 @@ BEGIN
                  WHERE d->>'occ' = (occ->>'scope') || ':' || (occ->>'rti') LIMIT 1);
         IF dec IS NOT NULL THEN
             -- a table joined to T's row in the recursive term (0.3.17): a hop into T by that equality, then T's path
-            path := public.pg_tviews__an_anchor_path(acc, dec->'cl', key_node, kx);
-            paths := CASE WHEN path IS NOT NULL THEN jsonb_build_array(jsonb_set(path, '{hops}',
-                         public.pg_tviews__an_closure_hops(dec->'cl', dec->'d'->'col', dec->'d'->'via') || (path->'hops')))
-                          -- (of a tree listed from its roots: the hop into T's rows it decorates, then their subtrees' paths;
-                          -- since 0.3.33, refused before)
-                          ELSE (SELECT jsonb_agg(jsonb_set(x, '{hops}', jsonb_build_array(public.pg_tviews__an_hop_into(dec->'cl', dec->'d'->'col', dec->'d'->'via'))
-                                                                          || (x->'hops')) ORDER BY o)
-                                  FROM jsonb_array_elements(public.pg_tviews__an_subtree_paths(acc, dec->'cl', key_node, kx, false)) WITH ORDINALITY s(x, o)) END;
+            paths := public.pg_tviews__an_decor_paths(acc, dec, key_node, kx);
         ELSIF cl IS NOT NULL THEN
             -- the recursive table of a chain walk (pg_tviews__an_chain_closure): the closure hop, the hop into the
             -- anchor's table, then the anchor occurrence's own path
@@ -3608,6 +3692,10 @@ BEGIN
             IF paths IS NULL THEN
                 paths := (SELECT public.pg_tviews__an_subtree_paths(acc, c.x, key_node, kx, true) FROM jsonb_each(coalesce(acc->'closures', '{}')) c(k, x)
                            WHERE c.x->>'anchor_occ' = (occ->>'scope') || ':' || (occ->>'rti') ORDER BY c.k LIMIT 1);
+            END IF;
+            -- (a table equated with a column of that anchor's row: since 0.3.34, refused before)
+            IF paths IS NULL THEN
+                paths := public.pg_tviews__an_anchor_decor_paths(acc, occ, key_node, kx);
             END IF;
         END IF;
         IF paths IS NOT NULL AND acc->'windows' ? ((occ->>'scope') || ':' || (occ->>'rti')) THEN

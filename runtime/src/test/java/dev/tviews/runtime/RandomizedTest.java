@@ -33,7 +33,7 @@ class RandomizedTest {
 
     static final long SEED = Long.getLong("tviews.seed", 20261202L);
     static final int ROUNDS = Integer.getInteger("tviews.rounds", 5);
-    static final int STATEMENTS_PER_ROUND = Integer.getInteger("tviews.statements", 850);
+    static final int STATEMENTS_PER_ROUND = Integer.getInteger("tviews.statements", 1000);
 
     @Test
     void randomSchemasQueriesAndStatementsNeverDrift(PgDatabase db) throws Exception {
