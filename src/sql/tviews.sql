@@ -1856,6 +1856,20 @@ BEGIN
 END
 $fn$;
 
+-- A subquery or CTE of a FROM clause that reads nothing of the levels around it and yields exactly one row (an aggregate
+-- without GROUP BY, HAVING, set operations, set-returning functions, LIMIT or OFFSET: FROM tb_product p CROSS JOIN
+-- (SELECT max(n) AS mx FROM b) m, WITH m AS (SELECT ...) ... FROM p, m WHERE p.n <= m.mx) is one row that every row
+-- of its level reads, like an uncorrelated scalar subquery (pg_tviews__an_sublink): its scope is global, and a table it
+-- reads without a path to the key is refreshed in full on its changes (since 0.3.34; refused before).
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_one_row_scope(acc jsonb, q jsonb, iscope text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN q->>'hasAggs' = 'true' AND coalesce(jsonb_array_length(q->'groupClause'), 0) = 0 AND NOT q ? 'groupingSets'
+                     AND coalesce(q->>'havingQual', 'null') = 'null' AND NOT q ? 'setOperations' AND q->>'hasTargetSRFs' IS DISTINCT FROM 'true'
+                     AND coalesce(q->>'limitCount', 'null') = 'null' AND coalesce(q->>'limitOffset', 'null') = 'null'
+                     AND public.pg_tviews__an_closed(q, -1)
+                THEN jsonb_set(acc, '{global}', coalesce(acc->'global', '[]') || to_jsonb(iscope)) ELSE acc END
+$$;
+
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_sublink(sl jsonb, scope text, ctes jsonb, acc jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -1878,7 +1892,9 @@ BEGIN
     IF acc->'detach' ? scope THEN
         acc := jsonb_set(acc, ARRAY['anc', lscope], (acc->'anc'->lscope) - scope);
     END IF;
-    IF sl->>'subLinkType' = '6' THEN
+    -- (not for the array of x = ANY (ARRAY(SELECT ...)) or op ALL: whether some or every element compares true does not
+    -- depend on their order; since 0.3.34, refused before)
+    IF sl->>'subLinkType' = '6' AND NOT coalesce(acc->'unordered' ? md5(sl::text), false) THEN
         PERFORM public.pg_tviews__an_array_order(sl->'subselect', ctes || jsonb_build_array(coalesce(sl->'subselect'->'cteList', '[]')));
     END IF;
     -- a positive IN conjunct (a semi-join) matches no row of its subquery whose output is NULL under a strict equality:
@@ -1910,6 +1926,11 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     sl jsonb;
 BEGIN
+    -- (the arrays of ANY and ALL comparisons, whose order does not count: pg_tviews__an_sublink)
+    FOR sl IN SELECT x->'args'->1 FROM jsonb_path_query(e, 'strict $.** ? (@._ == "SCALARARRAYOPEXPR")') x
+               WHERE x->'args'->1->>'_' = 'SUBLINK' AND x->'args'->1->>'subLinkType' = '6' LOOP
+        acc := jsonb_set(CASE WHEN acc ? 'unordered' THEN acc ELSE acc || '{"unordered": {}}' END, ARRAY['unordered', md5(sl::text)], 'true');
+    END LOOP;
     -- (in the SELECT list and HAVING of an aggregate without GROUP BY, pg_tviews__an_query: a subquery in an aggregate's
     -- arguments runs for each row the WHERE keeps, inside the scope's conditions; one outside runs once, also when the
     -- WHERE kept no row. 0.3.25 took both for the latter: user -> posts -> tags, jsonb_agg((SELECT ... FROM tb_post_tag
@@ -2230,6 +2251,7 @@ BEGIN
         acc := jsonb_set(CASE WHEN acc ? 'forced_in' THEN acc ELSE acc || '{"forced_in": {}}' END, ARRAY['forced_in', iscope],
                          public.pg_tviews__an_forced_inside(rte->'subquery', public.pg_tviews__an_strict_cols(q, rti) || public.pg_tviews__an_cols_from_above(acc, scope, rti)));
         acc := public.pg_tviews__an_query(rte->'subquery', iscope, ctes, acc);
+        acc := public.pg_tviews__an_one_row_scope(acc, rte->'subquery', iscope);
         FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
             acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
         END LOOP;
@@ -2296,6 +2318,7 @@ BEGIN
             RETURN acc;
         END IF;
         acc := public.pg_tviews__an_query(inner_q, iscope, icts, acc);
+        acc := public.pg_tviews__an_one_row_scope(acc, inner_q, iscope);
         FOR j IN 1 .. jsonb_array_length(rte->'eref'->'colnames') LOOP
             acc := public.pg_tviews__an_edge(acc, scope || ':' || rti || ':' || j, iscope || ':0:' || j);
         END LOOP;

@@ -189,15 +189,31 @@ class LineageTest {
                     .create("l3.tv_top", "SELECT a.pk_a AS pk_top, (SELECT max(b.k) FROM \"tb b'|\" b) + a.v AS t,"
                             + " (SELECT count(*) FROM \"tb b'|\" b WHERE b.pk_a = a.pk_a) AS n FROM tb_a a")
                     .create("l3.tv_series", "SELECT v AS pk_series FROM generate_series(1, (SELECT max(b.k) FROM \"tb b'|\" b)) v")
+                    // (one row of a FROM clause that reads nothing around it: a subquery and a CTE; since 0.3.34, refused before)
+                    .create("l3.tv_cross", "SELECT a.pk_a AS pk_cross, a.v, m.mx FROM tb_a a CROSS JOIN (SELECT max(b.k) AS mx, count(*) AS n FROM \"tb b'|\" b) m WHERE a.v <= m.mx + 2")
+                    .create("l3.tv_cte", "WITH m AS (SELECT min(b.k) AS mn FROM \"tb b'|\" b WHERE b.pk_a IS NOT NULL) SELECT a.pk_a AS pk_cte, a.v FROM tb_a a"
+                            + " LEFT JOIN m ON a.v > m.mn")
+                    // (the array of ANY or ALL, whose order does not count: since 0.3.34, refused for an ARRAY(SELECT ...) without
+                    // a total ORDER BY before)
+                    .create("l3.tv_any", "SELECT a.pk_a AS pk_any, a.v FROM tb_a a WHERE a.v = ANY (ARRAY(SELECT b.k FROM \"tb b'|\" b))")
+                    .create("l3.tv_all", "SELECT a.pk_a AS pk_all, a.v <> ALL (ARRAY(SELECT b.k FROM \"tb b'|\" b WHERE b.pk_a = a.pk_a)) AS fresh FROM tb_a a")
                     .run("INSERT INTO \"tb b'|\" VALUES (9, 1)", "UPDATE \"tb b'|\" SET k = 0 WHERE pk_a = 2", "DELETE FROM \"tb b'|\" WHERE k < 2",
                             "UPDATE tb_a SET v = -v WHERE pk_a < 4", "BEGIN", "UPDATE \"tb b'|\" SET k = 3", "UPDATE tb_a SET v = 3 WHERE pk_a = 5", "COMMIT",
                             "TRUNCATE \"tb b'|\"", "INSERT INTO \"tb b'|\" VALUES (4, 12), (NULL, 6)");
             assertThat(value(c, "SELECT string_agg(DISTINCT m.table_name || ':' || (d->>'table') || ':' || (d->>'kind') || ':' || (d->>'lineage'), ','"
                     + " ORDER BY m.table_name || ':' || (d->>'table') || ':' || (d->>'kind') || ':' || (d->>'lineage'))"
                     + " FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.schema_name = 'l3'"))
-                    .isEqualTo("tv_a:tb b'|:full:uncorrelated,tv_a:tb_a:keyed:query,tv_policy:tb b'|:full:uncorrelated,tv_policy:tb_a:keyed:query,"
+                    .isEqualTo("tv_a:tb b'|:full:uncorrelated,tv_a:tb_a:keyed:query,tv_all:tb b'|:keyed:query,tv_all:tb_a:keyed:query,"
+                            + "tv_any:tb b'|:full:uncorrelated,tv_any:tb_a:keyed:query,tv_cross:tb b'|:full:uncorrelated,tv_cross:tb_a:keyed:query,"
+                            + "tv_cte:tb b'|:full:uncorrelated,tv_cte:tb_a:keyed:query,tv_policy:tb b'|:full:uncorrelated,tv_policy:tb_a:keyed:query,"
                             + "tv_series:tb b'|:full:uncorrelated,tv_some:tb b'|:full:uncorrelated,tv_some:tb_a:full:uncorrelated,"
                             + "tv_top:tb b'|:full:uncorrelated,tv_top:tb_a:keyed:query");
+            // (an array whose order counts: subscripted)
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l3.tv_first', $q$SELECT a.pk_a AS pk_first FROM tb_a a"
+                    + " WHERE (ARRAY(SELECT b.k FROM \"tb b'|\" b WHERE b.pk_a = a.pk_a))[1] = ANY (ARRAY(SELECT b.k FROM \"tb b'|\" b))$q$)")).isEqualTo("0A000");
+            // (several rows: a grouped subquery joined by an inequality stays refused)
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l3.tv_grp', $q$SELECT a.pk_a AS pk_grp FROM tb_a a JOIN (SELECT b.pk_a, max(b.k) AS mx FROM \"tb b'|\" b"
+                    + " GROUP BY b.pk_a) m ON a.v < m.mx$q$)")).isEqualTo("0A000");
             // a running count over the same table is refused too (it depends on every other row)
             assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l3.tv_run', $q$SELECT a.pk_a AS pk_run,"
                     + " (SELECT count(*) FROM tb_a x WHERE x.pk_a <= a.pk_a) AS n FROM tb_a a$q$)")).isEqualTo("0A000");
