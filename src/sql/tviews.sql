@@ -2025,8 +2025,8 @@ $$;
 -- EXISTS or NOT EXISTS, a count: since 0.3.34, refused before) whose condition equates a column of theirs with a column
 -- of T's row of that term (l.fk = c.pk): each decorates T's rows as a joined table does (pg_tviews__an_chain_closure's
 -- decor), so its changes reach the rows of T holding their values and what those reach. edges: the analysis' edges before
--- the recursive term's are dropped (pg_tviews__an_rte); only an undirected equality the subquery's occurrence may use
--- itself, and only to T's own column: one through the round before (l.fk = t.pk) relates it to other rows of T.
+-- the recursive term's are dropped (pg_tviews__an_rte); only an equality the subquery's occurrence may use from its
+-- column to T's own (pg_tviews__an_edges): one through the round before (l.fk = t.pk) relates it to other rows of T.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_sublink_decor(acc jsonb, edges jsonb, cl jsonb) RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH rs AS (SELECT regexp_replace(cl->>'occ', ':[0-9]+$', '') AS rscope),
@@ -2038,11 +2038,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
             FROM o
             JOIN pg_attribute ac ON ac.attrelid = (o.x->>'relid')::oid AND ac.attnum > 0 AND NOT ac.attisdropped
             JOIN pg_attribute tc ON tc.attrelid = to_regclass(format('%I.%I', cl->>'schema', cl->>'table')) AND tc.attnum > 0 AND NOT tc.attisdropped
-            JOIN jsonb_array_elements(edges) e
-              ON ARRAY[e->>0, e->>1] IN (ARRAY[o.tok || ':' || ac.attnum, (cl->>'occ') || ':' || tc.attnum],
-                                         ARRAY[(cl->>'occ') || ':' || tc.attnum, o.tok || ':' || ac.attnum])
-           WHERE e->>4 IS NULL AND e->>2 = 'false'
-             AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(e->3, '[]')) n WHERE NOT o.toks ?| ARRAY(SELECT jsonb_array_elements_text(n)))
+            JOIN public.pg_tviews__an_edges(jsonb_set(acc, '{edges}', edges), o.toks) e
+              ON e.a = o.tok || ':' || ac.attnum AND e.b = (cl->>'occ') || ':' || tc.attnum
            ORDER BY o.tok, ac.attnum, tc.attnum)
     SELECT coalesce(jsonb_agg(d.dec ORDER BY d.dec->>'occ'), '[]') FROM d
 $$;
@@ -3640,10 +3637,16 @@ BEGIN
     IF path IS NOT NULL THEN
         RETURN jsonb_build_array(jsonb_set(path, '{hops}', public.pg_tviews__an_closure_hops(deco->'cl', deco->'d'->'col', deco->'d'->'via') || (path->'hops')));
     END IF;
-    RETURN (SELECT jsonb_agg(jsonb_set(x, '{hops}', jsonb_build_array(public.pg_tviews__an_hop_into(deco->'cl', deco->'d'->'col', deco->'d'->'via')) || (x->'hops')) ORDER BY o)
-              FROM jsonb_array_elements(public.pg_tviews__an_subtree_paths(acc, deco->'cl', key_node, kx, false)) WITH ORDINALITY s(x, o));
+    RETURN public.pg_tviews__an_after_hop(public.pg_tviews__an_hop_into(deco->'cl', deco->'d'->'col', deco->'d'->'via'),
+                                          public.pg_tviews__an_subtree_paths(acc, deco->'cl', key_node, kx, false));
 END
 $fn$;
+
+-- Paths (NULL: none) each preceded by hop h
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_after_hop(h jsonb, paths jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_agg(jsonb_set(x, '{hops}', jsonb_build_array(h) || (x->'hops')) ORDER BY o) FROM jsonb_array_elements(paths) WITH ORDINALITY s(x, o)
+$$;
 
 -- An occurrence of a table D equated with a column of the anchor's row of a tree listed from its roots, by equalities
 -- that hold in every row D is in: joined in the anchor (FROM tb_cat c LEFT JOIN tb_label l ON l.fk = c.pk WHERE
@@ -3659,17 +3662,15 @@ DECLARE
     below jsonb;
 BEGIN
     FOR cl IN SELECT c.x FROM jsonb_each(coalesce(acc->'closures', '{}')) c(k, x) WHERE c.x ? 'out' ORDER BY c.k LOOP
+        below := public.pg_tviews__an_subtree_paths(acc, cl, key_node, kx, true);
+        CONTINUE WHEN below IS NULL;
         FOR col IN SELECT a.attnum, a.attname::text AS attname FROM pg_attribute a
                     WHERE a.attrelid = to_regclass(format('%I.%I', cl->>'anchor_schema', cl->>'anchor_table')) AND a.attnum > 0 AND NOT a.attisdropped
                     ORDER BY a.attnum LOOP
             to_c := public.pg_tviews__an_path(acc, occ, (cl->>'anchor_occ') || ':' || col.attnum, NULL);
             CONTINUE WHEN to_c->>'key' IS NULL OR to_c->>'key' LIKE '#expr#%' OR jsonb_array_length(coalesce(to_c->'hops', '[]')) > 0;
-            below := public.pg_tviews__an_subtree_paths(acc, cl, key_node, kx, true);
-            CONTINUE WHEN below IS NULL;
-            RETURN (SELECT jsonb_agg(jsonb_set(x, '{hops}', jsonb_build_array(public.pg_tviews__an_hop_into(
-                                         jsonb_build_object('schema', cl->'anchor_schema', 'table', cl->'anchor_table'), to_c->'key', to_jsonb(col.attname)))
-                                     || (x->'hops')) ORDER BY o)
-                      FROM jsonb_array_elements(below) WITH ORDINALITY b(x, o));
+            RETURN public.pg_tviews__an_after_hop(public.pg_tviews__an_hop_into(jsonb_build_object('schema', cl->'anchor_schema', 'table', cl->'anchor_table'),
+                                                                                 to_c->'key', to_jsonb(col.attname)), below);
         END LOOP;
     END LOOP;
     RETURN NULL;

@@ -119,6 +119,13 @@ class RecursiveTermTablesTest {
             assertThat(value(c, "SELECT string_agg(path, ',' ORDER BY pk_rooted) FROM l52.tv_rooted WHERE pk_rooted >= 110")).isEqualTo("R,S");
             assertThat(value(c, "SELECT string_agg(path, ',' ORDER BY pk_shown) FROM l52.tv_shown WHERE pk_shown BETWEEN 101 AND 109")).isEqualTo("top/kid,top/kid/kid2");
             assertThat(value(c, "SELECT path FROM l52.tv_label WHERE pk_label = 102")).isEqualTo("top/shown/shown2");
+            // a role that may only write the tables: the walks run as the TVIEWs' owner
+            exec(c, "CREATE ROLE \"l52 wr'iter\"; GRANT USAGE ON SCHEMA l52 TO \"l52 wr'iter\"; GRANT SELECT, INSERT, UPDATE, DELETE ON " + CAT + ", " + LAB
+                    + " TO \"l52 wr'iter\"");
+            exec(w, "SET ROLE \"l52 wr'iter\"");
+            o.replay(w, "UPDATE " + LAB + " SET label = 'w' WHERE " + FK + " = 101", "INSERT INTO " + CAT + " VALUES (103, 102, 'kid3')",
+                    "INSERT INTO " + LAB + " VALUES (103, 103, 'en', 'shown3')", "UPDATE " + CAT + " SET fk_parent = 110 WHERE pk = 102", "DELETE FROM " + LAB + " WHERE id = 110");
+            exec(w, "RESET ROLE");
             assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l52%'")).isEqualTo(0L);
 
             Map<String, String> refused = new LinkedHashMap<>();
