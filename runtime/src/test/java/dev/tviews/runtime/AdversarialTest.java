@@ -182,17 +182,17 @@ class AdversarialTest {
             try {
                 exec(c, "ALTER TABLE tb_ev DETACH PARTITION tb_ev_eu");
                 exec(c, "DROP TABLE tb_ev_oc");
-                assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'left:a9.ev'")).asString()
+                assertThat(value(c, "SELECT message FROM " + Rt.healthOf("a9") + " WHERE component = 'left:a9.ev'")).asString()
                         .contains("tb_ev_eu").contains("pg_tviews_reinstall_triggers");
-                assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'dropped:a9.ev'")).asString()
+                assertThat(value(c, "SELECT message FROM " + Rt.healthOf("a9") + " WHERE component = 'dropped:a9.ev'")).asString()
                         .contains("tb_ev_oc").contains("pg_tviews_refresh");
                 exec(c, "SELECT pg_tviews_refresh('a9.ev')");
-                assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component = 'dropped:a9.ev'")).isEqualTo(0L);
+                assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a9") + " WHERE component = 'dropped:a9.ev'")).isEqualTo(0L);
                 exec(c, "SELECT pg_tviews_reinstall_triggers('a9.ev')");
             } finally {
                 exec(c, "ALTER EVENT TRIGGER pg_tviews_ddl ENABLE; ALTER EVENT TRIGGER pg_tviews_drop ENABLE");
             }
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a9.ev' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a9") + " WHERE component LIKE '%a9.ev' AND status <> 'OK'")).isEqualTo(0L);
             assertThat(Rt.driftAgainst(c, "tv_ev", "SELECT e.pk_ev, e.region, e.v FROM tb_ev e")).isZero();
             // names with quotes, spaces, a newline, '%' and a backslash: the dropped and the detached partition are found too
             exec(c, "CREATE SCHEMA \"a9 we\"\"ird\"; SET search_path = \"a9 we\"\"ird\", public");
@@ -273,7 +273,7 @@ class AdversarialTest {
             }
             assertThat(value(c, "SELECT pg_get_viewdef('v_user')")).isEqualTo(viewBefore);
             o.run("UPDATE tb_user SET name = 'c' WHERE pk_user = 1");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a11.%' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a11") + " WHERE component LIKE '%a11.%' AND status <> 'OK'")).isEqualTo(0L);
             // the way the hint gives: the TVIEW first, refreshed in full, then the view
             exec(c, "SELECT pg_tviews_create_or_replace('a11.org', $q$SELECT g.pk_org, g.label, n.name FROM tb_org g JOIN v_named n ON n.pk_user = g.fk_user$q$,"
                     + " '{\"uncascaded_policy\": \"full_refresh\"}')");
@@ -286,15 +286,15 @@ class AdversarialTest {
             String q = "SELECT g.pk_org, g.label, n.name FROM a11.tb_org g JOIN a11.v_named n ON n.pk_user = g.fk_user";
             SourcesAndCatalogTest.withoutDdlWatch(c, () -> {
                 exec(c, "ALTER TABLE tb_org RENAME COLUMN label TO label2; SELECT pg_tviews_reinstall_triggers('a11.org')");
-                assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a11.org' AND status <> 'OK'")).isEqualTo(0L);
+                assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a11") + " WHERE component LIKE '%a11.org' AND status <> 'OK'")).isEqualTo(0L);
                 exec(c, "CREATE OR REPLACE VIEW v_user AS SELECT u.pk_user, lower(u.name) AS name FROM tb_user u WHERE NOT u.active");
                 assertThat(Rt.driftAgainst(c, "a11.tv_org", q.replace("g.label", "g.label2"))).isPositive();
-                assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a11.org' AND status = 'ERROR'"))
+                assertThat(value(c, "SELECT message FROM " + Rt.healthOf("a11") + " WHERE component = 'tview:a11.org' AND status = 'ERROR'"))
                         .asString().contains("pg_tviews_refresh");
             });
             exec(c, "SELECT pg_tviews_refresh('a11.org')");
             assertThat(Rt.driftAgainst(c, "a11.tv_org", q.replace("g.label", "g.label2"))).isZero();
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a11.org' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a11") + " WHERE component LIKE '%a11.org' AND status <> 'OK'")).isEqualTo(0L);
         }
     }
 
@@ -374,7 +374,7 @@ class AdversarialTest {
                             "INSERT INTO tb_p VALUES (6, 'af', 6)", "COMMIT");
             String upd = (String) value(c, "SELECT tgname FROM pg_trigger WHERE tgrelid = 'a13.tb_ev'::regclass AND tgname LIKE '%\\_upd'");
             exec(c, "ALTER TABLE tb_ev ENABLE REPLICA TRIGGER " + Rt.quote(upd));
-            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'source:a13.ev:a13.tb_ev' AND status = 'ERROR'"))
+            assertThat(value(c, "SELECT message FROM " + Rt.healthOf("a13") + " WHERE component = 'source:a13.ev:a13.tb_ev' AND status = 'ERROR'"))
                     .asString().contains("ENABLE REPLICA");
             exec(c, "ALTER TABLE tb_ev ENABLE TRIGGER " + Rt.quote(upd));
         }
@@ -420,11 +420,11 @@ class AdversarialTest {
             exec(c, "RESET lock_timeout");
             assertThat(value(c, "SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = 'a15.tb_ev_eu'::regclass")).isEqualTo(true);
             assertThat(Rt.driftAgainst(c, "a15.tv_ev", q)).as("the pending partition's row").isEqualTo(1L);
-            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'detaching:a15.ev' AND status = 'ERROR'"))
+            assertThat(value(c, "SELECT message FROM " + Rt.healthOf("a15") + " WHERE component = 'detaching:a15.ev' AND status = 'ERROR'"))
                     .asString().contains("tb_ev_eu").contains("FINALIZE");
             exec(c, "ALTER TABLE tb_ev DETACH PARTITION tb_ev_eu FINALIZE");
             assertThat(Rt.driftAgainst(c, "a15.tv_ev", q)).isZero();
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a15.ev' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a15") + " WHERE component LIKE '%a15.ev' AND status <> 'OK'")).isEqualTo(0L);
         }
     }
 
@@ -465,28 +465,28 @@ class AdversarialTest {
             exec(c, "CREATE ROLE a16_fn_owner; GRANT USAGE, CREATE ON SCHEMA a16 TO a16_fn_owner; ALTER FUNCTION a16.shout(text) OWNER TO a16_fn_owner");
             exec(c, "SET ROLE a16_fn_owner; CREATE OR REPLACE FUNCTION a16.shout(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT t || '#' $f$; RESET ROLE");
             assertThat(Rt.driftAgainst(c, "a16.tv_task", q)).as("both rows, each way").isEqualTo(4L);
-            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a16.task' AND status = 'ERROR'"))
+            assertThat(value(c, "SELECT message FROM " + Rt.healthOf("a16") + " WHERE component = 'tview:a16.task' AND status = 'ERROR'"))
                     .asString().contains("function or type").contains("pg_tviews_refresh");
             // the mark is made only for the DDL being reported to the event trigger: no one can call it to mark a TVIEW
             assertThat(Rt.sqlState(c, "SELECT pg_tviews__mark_unfollowed('a16.task')")).isEqualTo("39P03");
             exec(c, "SELECT pg_tviews_refresh('a16.task')");
             assertThat(Rt.driftAgainst(c, "a16.tv_task", q)).isZero();
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a16.task' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a16") + " WHERE component LIKE '%a16.task' AND status <> 'OK'")).isEqualTo(0L);
             // without the event trigger (a non-superuser install) the health check compares a digest of the functions and
             // types as they were when the rows were computed; regenerating the triggers alone does not clear it
             SourcesAndCatalogTest.withoutDdlWatch(c, () -> {
                 exec(c, "ALTER TYPE state RENAME VALUE 'finished' TO 'closed'");
                 assertThat(Rt.driftAgainst(c, "a16.tv_task", q)).isPositive();
-                assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a16.task' AND status = 'ERROR'"))
+                assertThat(value(c, "SELECT message FROM " + Rt.healthOf("a16") + " WHERE component = 'tview:a16.task' AND status = 'ERROR'"))
                         .asString().contains("changed since its rows were computed");
                 exec(c, "SELECT pg_tviews_refresh('a16.task')");
                 exec(c, "CREATE OR REPLACE FUNCTION a16.badge(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT AS $f$ BEGIN RETURN " + hostile
                         + "(a16.shout(t)); END $f$");
-                assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component = 'tview:a16.task' AND status = 'ERROR'")).isEqualTo(1L);
+                assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a16") + " WHERE component = 'tview:a16.task' AND status = 'ERROR'")).isEqualTo(1L);
             });
             exec(c, "SELECT pg_tviews_refresh('a16.task')");
             assertThat(Rt.driftAgainst(c, "a16.tv_task", q)).isZero();
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a16.task' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a16") + " WHERE component LIKE '%a16.task' AND status <> 'OK'")).isEqualTo(0L);
         }
     }
 
@@ -513,12 +513,12 @@ class AdversarialTest {
             SourcesAndCatalogTest.withoutDdlWatch(c, () -> {
                 exec(c, "ALTER TABLE tb_ev ATTACH PARTITION tb_late FOR VALUES FROM (100) TO (200)");
                 assertThat(Rt.driftAgainst(c, "a17.tv_ev", q)).as("the attached row").isEqualTo(1L);
-                assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'definition:a17.ev' AND status = 'ERROR'"))
+                assertThat(value(c, "SELECT message FROM " + Rt.healthOf("a17") + " WHERE component = 'definition:a17.ev' AND status = 'ERROR'"))
                         .asString().contains("tb_late").contains("partition or child");
                 exec(c, "ALTER TABLE tb_ev DETACH PARTITION tb_late");
             });
             assertThat(Rt.driftAgainst(c, "a17.tv_ev", q)).isZero();
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a17.ev' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a17") + " WHERE component LIKE '%a17.ev' AND status <> 'OK'")).isEqualTo(0L);
         }
     }
 
@@ -562,7 +562,7 @@ class AdversarialTest {
         try (Connection su = db.connect()) {
             SourcesAndCatalogTest.withoutDdlWatch(su, () -> {
                 exec(su, "ALTER TABLE a18.tb_post FORCE ROW LEVEL SECURITY");
-                assertThat(value(su, "SELECT message FROM pg_tviews_health_check() WHERE component = 'definition:a18.user' AND status = 'ERROR'"))
+                assertThat(value(su, "SELECT message FROM " + Rt.healthOf("a18") + " WHERE component = 'definition:a18.user' AND status = 'ERROR'"))
                         .asString().contains("row-level security policy by_tenant on a18.tb_post");
                 exec(su, "ALTER TABLE a18.tb_post NO FORCE ROW LEVEL SECURITY");
             });
@@ -612,21 +612,21 @@ class AdversarialTest {
             o.check("disable, write, enable in one transaction");
             exec(c, "ALTER TABLE tb_item DISABLE TRIGGER ALL");
             exec(c, "INSERT INTO tb_item VALUES (3, 'unmaintained')");
-            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a20.item' AND status = 'ERROR'"))
+            assertThat(value(c, "SELECT message FROM " + Rt.healthOf("a20") + " WHERE component = 'tview:a20.item' AND status = 'ERROR'"))
                     .asString().contains("maintenance triggers disabled").contains("pg_tviews_refresh");
             exec(c, "ALTER TABLE tb_item ENABLE TRIGGER ALL");
             o.check("enabled again");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a20.item%' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a20") + " WHERE component LIKE '%a20.item%' AND status <> 'OK'")).isEqualTo(0L);
 
             exec(c, "CREATE ROLE a20_table_owner; ALTER TABLE tb_item OWNER TO a20_table_owner; GRANT USAGE ON SCHEMA a20 TO a20_table_owner");
             exec(c, "SET ROLE a20_table_owner");
             exec(c, "BEGIN; ALTER TABLE tb_item DISABLE TRIGGER USER; DELETE FROM tb_item WHERE pk_item = 2; ALTER TABLE tb_item ENABLE TRIGGER USER; COMMIT");
             exec(c, "RESET ROLE");
-            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a20.item' AND status = 'ERROR'"))
+            assertThat(value(c, "SELECT message FROM " + Rt.healthOf("a20") + " WHERE component = 'tview:a20.item' AND status = 'ERROR'"))
                     .asString().contains("maintenance triggers disabled");
             exec(c, "SELECT pg_tviews_refresh('a20.item')");
             o.check("refreshed by its owner");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a20.item%' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a20") + " WHERE component LIKE '%a20.item%' AND status <> 'OK'")).isEqualTo(0L);
         }
     }
 
@@ -1158,7 +1158,7 @@ class AdversarialTest {
                 }
             });
             oracle.check("refreshed");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE 'tview:a41.%' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a41") + " WHERE component LIKE 'tview:a41.%' AND status <> 'OK'")).isEqualTo(0L);
         }
     }
 
@@ -1201,7 +1201,7 @@ class AdversarialTest {
             SourcesAndCatalogTest.withoutDdlWatch(su, () -> {
                 exec(su, "ALTER TABLE a42.tb_order NO FORCE ROW LEVEL SECURITY");
                 assertThat(Rt.driftAgainst(su, "a42.tv_customer", q)).isPositive();
-                assertThat(value(su, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a42.customer' AND status = 'ERROR'"))
+                assertThat(value(su, "SELECT message FROM " + Rt.healthOf("a42") + " WHERE component = 'tview:a42.customer' AND status = 'ERROR'"))
                         .asString().contains("changed since its rows were computed");
                 exec(su, "SET SESSION AUTHORIZATION a42_app; SELECT pg_tviews_refresh('a42.customer'); RESET SESSION AUTHORIZATION");
             });
@@ -1271,20 +1271,20 @@ class AdversarialTest {
                 assertThat(e.getMessage()).contains("this DDL would leave TVIEW a43.bucket unmaintained");
             });
             assertThat(value(su, "SELECT count(*) FROM pg_proc WHERE proname = 'bucket' AND pronamespace = 'a43'::regnamespace")).isEqualTo(1L);
-            assertThat(value(su, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a43.bucket%' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(su, "SELECT count(*) FROM " + Rt.healthOf("a43") + " WHERE component LIKE '%a43.bucket%' AND status <> 'OK'")).isEqualTo(0L);
             // without the DDL watch it goes through, and the health check reports it
             exec(su, "RESET SESSION AUTHORIZATION");
             SourcesAndCatalogTest.withoutDdlWatch(su, () -> {
                 exec(su, "SET SESSION AUTHORIZATION a43_owner");
                 exec(su, overload);
-                assertThat(value(su, "SELECT message FROM pg_tviews_health_check() WHERE component = 'tview:a43.bucket' AND status = 'ERROR'"))
+                assertThat(value(su, "SELECT message FROM " + Rt.healthOf("a43") + " WHERE component = 'tview:a43.bucket' AND status = 'ERROR'"))
                         .asString().contains("pg_tviews_refresh");
                 exec(su, "RESET SESSION AUTHORIZATION");
             });
             exec(su, "SET SESSION AUTHORIZATION a43_owner; SET search_path = a43, public");
             exec(su, "DROP FUNCTION a43.bucket(integer); SELECT pg_tviews_refresh('a43.bucket')");
             oracle.run("UPDATE tb_doc SET amt = 1000 WHERE pk_doc = 'carol-1'");
-            assertThat(value(su, "SELECT count(*) FROM pg_tviews_health_check() WHERE component LIKE '%a43.%' AND status <> 'OK'")).isEqualTo(0L);
+            assertThat(value(su, "SELECT count(*) FROM " + Rt.healthOf("a43") + " WHERE component LIKE '%a43.%' AND status <> 'OK'")).isEqualTo(0L);
             exec(su, "RESET SESSION AUTHORIZATION");
         }
     }
@@ -1330,7 +1330,7 @@ class AdversarialTest {
             assertThat(Rt.driftAgainst(c, "a44.tv_tag", tag)).isZero();
             assertThat(Rt.driftAgainst(c, "a44.tv_made", made)).isZero();
             assertThat(value(c, "SELECT count(*) FROM a44.tv_post WHERE tags LIKE '%renamed%'")).isEqualTo(100L);
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%a44.%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a44") + " WHERE status = 'ERROR' AND component LIKE '%a44.%'")).isEqualTo(0L);
         }
     }
 
@@ -1376,7 +1376,7 @@ class AdversarialTest {
 
             exec(w, "SET standard_conforming_strings = off; SET quote_all_identifiers = on; SET escape_string_warning = off");
             exec(w, "ALTER TABLE a45.tb_e ADD COLUMN extra int");
-            assertThat(value(w, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%a45.%'")).isEqualTo(0L);
+            assertThat(value(w, "SELECT count(*) FROM " + Rt.healthOf("a45") + " WHERE status = 'ERROR' AND component LIKE '%a45.%'")).isEqualTo(0L);
             assertThat(value(w, "SELECT pg_tviews_reinstall_triggers('a45.dd')")).isEqualTo(1);
             exec(w, "SELECT pg_tviews_create('a45.tv_bs', 'SELECT e.id AS pk_bs, e.name ~ ''\\\\d'' AS d, e.name ~ ''\\\\\\\\d'' AS bd FROM a45.tb_e e')");
             exec(w, "UPDATE a45.tb_e SET name = 'x' || name WHERE id <= 3; INSERT INTO a45.\"tb d'|\" VALUES (5000, '{x1}')");
@@ -1386,7 +1386,7 @@ class AdversarialTest {
             exec(w, "RESET ALL");
             // the literals as that session reads them: '\d' matches a 'd', '\\d' a digit
             assertThat(value(c, "SELECT count(*) FILTER (WHERE d) || '/' || count(*) FILTER (WHERE bd) || '/' || count(*) FROM a45.tv_bs")).isEqualTo("0/300/301");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%a45.%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("a45") + " WHERE status = 'ERROR' AND component LIKE '%a45.%'")).isEqualTo(0L);
             assertThat(Rt.driftAgainst(c, "a45.tv_dd", dd)).isZero();
             assertThat(Rt.driftAgainst(c, "a45.tv_ee", ee)).isZero();
         }
@@ -1414,7 +1414,7 @@ class AdversarialTest {
             Oracle oracle = new Oracle(c).create("a46.tv_day", byDay).create("a46.tv_span", bySpan).create("a46.tv_time", byTime);
             // (a session JDBC cannot hold: the driver requires DateStyle ISO; psql as a user runs it)
             psqlAsDmySession(db, "ALTER TABLE a46.\"tb e'v|\" ADD COLUMN note text; SELECT pg_tviews_reinstall_triggers('a46.day')");
-            String health = "SELECT string_agg(component, ', ') FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%a46%'";
+            String health = "SELECT string_agg(component, ', ') FROM " + Rt.healthOf("a46") + " WHERE status <> 'OK' AND component LIKE '%a46%'";
             assertThat(psqlAsDmySession(db, health)).isEmpty();
             assertThat(value(c, health)).isNull();
             assertThat(value(c, "SELECT string_agg(p->>'key_expr', ' ') FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d,"

@@ -366,10 +366,10 @@ class LineageTest {
             assertThat(Rt.driftAgainst(c, "l16.tv_day", byDay.replace("o.created", "o.created_at"))).isZero();
             assertThat(Rt.driftAgainst(c, "l16.tv_active_day", activeByDay.replace("o.created", "o.created_at"))).isZero();
             assertThat(Rt.driftAgainst(c, "l16.tv_cte_day", cteByDay.replace("o.created", "o.created_at"))).isZero();
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l16%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l16") + " WHERE status <> 'OK' AND component LIKE '%l16%'")).isEqualTo(0L);
             // a health check creates nothing (a standby's runs read-only): it checks the key's text against the catalog
             exec(c, "BEGIN READ ONLY");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'OK' AND component LIKE 'definition:l16.%'")).isEqualTo(6L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l16") + " WHERE status = 'OK' AND component LIKE 'definition:l16.%'")).isEqualTo(6L);
             exec(c, "COMMIT");
 
             String[] refused = {
@@ -409,7 +409,7 @@ class LineageTest {
                 "SAVEPOINT s", "DELETE FROM l17.\"tb 'a|\"", "ROLLBACK TO SAVEPOINT s", "COMMIT", "TRUNCATE l17.\"tb 'a|\"",
                 "INSERT INTO l17.\"tb 'a|\" VALUES (3, 7)", "UPDATE l17.tb_b SET i = 4"};
             oracle.replay(w, writes);
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l17%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l17") + " WHERE status <> 'OK' AND component LIKE '%l17%'")).isEqualTo(0L);
             // one row per key still: a constant key over groups is a duplicate key, named
             assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l17.tv_groups', $q$SELECT 1 AS pk_groups, count(*) AS n FROM l17.tb_b b GROUP BY b.k$q$)"))
                     .hasMessageContaining("duplicate key value 1 in key column \"pk_groups\"");
@@ -453,7 +453,7 @@ class LineageTest {
             oracle.create("l33.tv_g", "SELECT g.g AS pk_g, count(*) AS n FROM l33.tb_g g GROUP BY GROUPING SETS ((g.g))", policy);
             assertThat(Rt.sqlState(w, "INSERT INTO l33.tb_g VALUES (2, NULL)")).isEqualTo("23502");
             oracle.check("the failed writes");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l33%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l33") + " WHERE status <> 'OK' AND component LIKE '%l33%'")).isEqualTo(0L);
         }
     }
 
@@ -578,7 +578,7 @@ class LineageTest {
                     "cannot trace");
             assertThat(Rt.sqlState(c, "ALTER TABLE " + u + " ALTER COLUMN \"có de\" DROP NOT NULL")).isEqualTo("0A000");
             o.check("the refused DDL");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l36%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l36") + " WHERE status <> 'OK' AND component LIKE '%l36%'")).isEqualTo(0L);
             // an inheritance child may drop the NOT NULL it inherited (hunt 22: 0.3.27's first cut read the parent's alone):
             // the DDL is refused (0.3.27 let it through); without the DDL watch a new TVIEW is refused, and the health
             // check names the existing ones
@@ -588,10 +588,10 @@ class LineageTest {
             SourcesAndCatalogTest.withoutDdlWatch(c, () -> exec(c, "ALTER TABLE l36.\"tb k'id\" ALTER COLUMN \"có de\" DROP NOT NULL"));
             assertRefused(c, "l36.tv_x", "{}", Map.of("SELECT p.pk_post AS pk_x, u.name FROM l36.tb_post p LEFT JOIN " + u + " u"
                     + " ON u.\"có de\" IS NOT DISTINCT FROM p.\"fk us'er\"", "tv_x"), "cannot trace");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE 'definition:l36.%'"
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l36") + " WHERE status = 'ERROR' AND component LIKE 'definition:l36.%'"
                     + " AND message LIKE '%can no longer be traced%'")).isEqualTo(3L);
             exec(c, "DROP TABLE l36.\"tb k'id\"");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l36%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l36") + " WHERE status <> 'OK' AND component LIKE '%l36%'")).isEqualTo(0L);
         }
     }
 
@@ -650,7 +650,7 @@ class LineageTest {
                             + " ON coalesce(u.alt, 0) = o.fk_alt", "tv_x",
                     "SELECT o.pk_order AS pk_x, o2.status FROM l37.tb_order o LEFT JOIN " + u + " u ON u.pk_user = o.fk_user LEFT JOIN l37.tb_order o2"
                             + " ON o2.fk_alt = coalesce(u.alt, 0)", "tv_x"), "cannot trace");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l37%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l37") + " WHERE status <> 'OK' AND component LIKE '%l37%'")).isEqualTo(0L);
         }
     }
 
@@ -716,7 +716,7 @@ class LineageTest {
                     "INSERT INTO l38.tb_line VALUES (4, 4, 2), (5, 3, 2.0)", "BEGIN", "UPDATE " + t + " SET name = 'ANN' WHERE id = 2", "SAVEPOINT s",
                     "DELETE FROM l38.tb_line", "ROLLBACK TO SAVEPOINT s", "UPDATE " + t + " SET score = score + 0.10", "COMMIT",
                     "UPDATE l38.tb_code SET c = 'cd  ' WHERE id = 1", "INSERT INTO l38.tb_code VALUES (4, 'ab  ', 'x')", "DELETE FROM l38.tb_code WHERE id = 2");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l38%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l38") + " WHERE status <> 'OK' AND component LIKE '%l38%'")).isEqualTo(0L);
         }
     }
 
@@ -742,10 +742,10 @@ class LineageTest {
                     .create("l39.tv_named", "SELECT p.id AS pk_named, (SELECT count(*) FROM " + u + " x WHERE lower(x.name) = lower(p.txt)) AS n"
                             + " FROM l39.c p WHERE p.u_id NOT IN (SELECT u2.parent_id FROM " + u + " u2)",
                             "{\"uncascaded_policy\": \"full_refresh\", \"refresh\": \"statement\"}");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l39%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l39") + " WHERE status <> 'OK' AND component LIKE '%l39%'")).isEqualTo(0L);
             o.replay(w, "INSERT INTO " + u + " VALUES (3, 'c', 2)", "INSERT INTO l39.c VALUES (4, 3, 'C')", "DELETE FROM " + u + " WHERE id = 1",
                     "UPDATE l39.c SET u_id = 2 WHERE id = 2", "UPDATE " + u + " SET parent_id = NULL");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l39%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l39") + " WHERE status <> 'OK' AND component LIKE '%l39%'")).isEqualTo(0L);
         }
     }
 
@@ -911,10 +911,10 @@ class LineageTest {
                 exec(w, sql);
                 oracle.check(sql);
             }
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l25%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l25") + " WHERE status <> 'OK' AND component LIKE '%l25%'")).isEqualTo(0L);
             // a health check creates nothing: it finds the stored text of each expression in the definition
             exec(c, "BEGIN READ ONLY");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'OK' AND component LIKE 'definition:l25.%'")).isEqualTo(5L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l25") + " WHERE status = 'OK' AND component LIKE 'definition:l25.%'")).isEqualTo(5L);
             exec(c, "COMMIT");
             // a renamed column: the TVIEWs are regenerated with the new name in the expression
             exec(c, "ALTER TABLE l25.tb_post RENAME COLUMN \"me\nta\" TO \"da'ta\"");
@@ -923,7 +923,7 @@ class LineageTest {
             String renamed = author.replace("\"me\nta\"", "\"da'ta\"");
             assertThat(Rt.driftAgainst(c, "l25.tv_post", "SELECT \"p\"\"x\".pk_post, \"p\"\"x\".title, u.name FROM l25.tb_post \"p\"\"x\" JOIN " + u
                     + " u ON u.pk_user = " + renamed)).isZero();
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l25%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l25") + " WHERE status <> 'OK' AND component LIKE '%l25%'")).isEqualTo(0L);
             // an expression of two tables links neither; a date compared with a timestamp is not a value of one type
             assertThatThrownBy(() -> exec(c, "SELECT pg_tviews_create('l25.tv_two', $q$SELECT p.pk_post AS pk_two, u.name FROM l25.tb_post p, " + u + " u, l25.tb_event e"
                     + " WHERE u.pk_user = e.pk_event + p.pk_post$q$)")).hasMessageContaining("cannot trace changes of l25.");
@@ -971,7 +971,7 @@ class LineageTest {
                 oracle.check(sql);
             }
             exec(c, "BEGIN READ ONLY");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'OK' AND component LIKE 'definition:l26.%'")).isEqualTo(4L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l26") + " WHERE status = 'OK' AND component LIKE 'definition:l26.%'")).isEqualTo(4L);
             exec(c, "COMMIT");
             // not NULL when the seat has no user: a change of the users leads to none of the events it matches
             exec(c, "INSERT INTO l26.tb_event VALUES (3, 'true', 'u0')");
@@ -1026,7 +1026,7 @@ class LineageTest {
             assertThatThrownBy(() -> exec(w, "COMMIT")).isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("22P02");
             assertThat(value(c, "SELECT count(*) FROM " + posts + " WHERE pk_post = 23")).isEqualTo(0L);
             oracle.check("a failed COMMIT");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l27%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l27") + " WHERE status <> 'OK' AND component LIKE '%l27%'")).isEqualTo(0L);
         }
     }
 
@@ -1072,9 +1072,9 @@ class LineageTest {
                 oracle.check(sql);
             }
             // one kept from before 0.3.20 (its settings row as 0.3.19 wrote it): the health check names it
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l28%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l28") + " WHERE status <> 'OK' AND component LIKE '%l28%'")).isEqualTo(0L);
             exec(c, "UPDATE pg_tview_meta SET settings = settings || '{\"extra_float_digits\": \"0\"}' WHERE entity = 'l28.y'");
-            assertThat(value(c, "SELECT message FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component = 'tview:l28.y'"))
+            assertThat(value(c, "SELECT message FROM " + Rt.healthOf("l28") + " WHERE status = 'ERROR' AND component = 'tview:l28.y'"))
                     .asString().contains("extra_float_digits = 0 rounds its double precision values");
             exec(c, "UPDATE pg_tview_meta SET settings = settings || '{\"extra_float_digits\": \"1\"}' WHERE entity = 'l28.y'");
             for (String col : new String[] {"pg_tviews_n", "pg_tviews_in"}) {
@@ -2074,7 +2074,7 @@ class LineageTest {
             assertThat(value(c, "SELECT string_agg(scope || ':' || v, ' ' ORDER BY scope, v) FROM " + queue + ", unnest(vals) v")).isEqualTo("k:a k:k1 k:k2 k:k3");
             exec(c, "COMMIT");
             oracle.check("a row with three tags");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l32%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l32") + " WHERE status <> 'OK' AND component LIKE '%l32%'")).isEqualTo(0L);
             assertRefused(c, "l32.tv_refused", "{}", Map.of(
                     "SELECT x.a || y.b AS pk_refused FROM " + post + " p, unnest(p." + tags + ") x(a), unnest(p." + tags + ") y(b)", "cannot trace changes of l32.",
                     "SELECT u.pk_user || '-' || t.o AS pk_refused FROM " + post + " p JOIN l32.tb_user u ON u.pk_user = p.fk_user, unnest(p." + tags + ") WITH ORDINALITY t(tag, o)",
@@ -2134,7 +2134,7 @@ class LineageTest {
                     "SELECT o.pk_order AS pk_x, " + top.replace("count(*) DESC, c.pk_category", "count(*) DESC, c.name") + " LIMIT 1) AS fav FROM l40.tb_order o",
                     "must include every GROUP BY column, or the primary key",
                     "WITH b AS (SELECT * FROM l40.tb_line) SELECT o.pk_order AS pk_x FROM l40.tb_order o", "WITH query b of the TVIEW query is never read"));
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l40%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l40") + " WHERE status <> 'OK' AND component LIKE '%l40%'")).isEqualTo(0L);
         }
     }
 
@@ -2171,7 +2171,7 @@ class LineageTest {
                     "SELECT s.pk_score AS pk_x FROM " + t + " s ORDER BY s.pts DESC LIMIT 3", "LIMIT/OFFSET over the whole result",
                     "SELECT s.pk_score AS pk_x FROM " + t + " s LIMIT 3", "LIMIT/OFFSET over the whole result",
                     "SELECT s.pk_score AS pk_x, row_number() OVER (ORDER BY s.pts) AS n FROM " + t + " s", "window functions"), "tied");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status = 'ERROR' AND component LIKE '%l41%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l41") + " WHERE status = 'ERROR' AND component LIKE '%l41%'")).isEqualTo(0L);
         }
     }
 
@@ -2211,7 +2211,7 @@ class LineageTest {
                     "TRUNCATE l42.tb_order", "INSERT INTO l42.tb_order VALUES (1, 1, 2, '2026-01-01', NULL)");
             assertRefused(c, "l42.tv_x", "{}", Map.of("SELECT f.fk_product AS pk_x, count(*) AS n FROM " + first + " f GROUP BY f.fk_product",
                     "cannot trace changes of l42.tb_order"));
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l42%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l42") + " WHERE status <> 'OK' AND component LIKE '%l42%'")).isEqualTo(0L);
         }
     }
 
@@ -2279,7 +2279,7 @@ class LineageTest {
             refused.put("SELECT p.pk_post, row_number() OVER (PARTITION BY " + fk + " ORDER BY p.pk_post) AS n FROM l43.tb_post p JOIN l43.tb_comment cm"
                     + " ON cm.fk_post = p.pk_post", "row_number reads the order");
             assertRefused(c, "l43.tv_x", "{\"key\": \"pk_post\"}", refused, "window functions");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l43%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l43") + " WHERE status <> 'OK' AND component LIKE '%l43%'")).isEqualTo(0L);
         }
     }
 
@@ -2366,7 +2366,7 @@ class LineageTest {
             refused.put("SELECT o.pk_order AS pk_x FROM " + ord + " o WHERE o.id NOT IN (SELECT v.order_id FROM " + view + " v)", "to keys of TVIEW l44.tv_x");
             refused.put("SELECT o.pk_order AS pk_x FROM " + ord + " o WHERE o.id IN (SELECT v.order_id FROM " + view + " v) OR o.ref = 'z'", "to keys of TVIEW l44.tv_x");
             assertRefused(c, "l44.tv_x", "{}", refused);
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l44%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l44") + " WHERE status <> 'OK' AND component LIKE '%l44%'")).isEqualTo(0L);
         }
     }
 
@@ -2438,7 +2438,7 @@ class LineageTest {
             for (String tview : new String[] {"using", "count", "chain", "hostile"}) {
                 assertThat(value(c, "SELECT missing + extra + different FROM pg_tviews_check_consistency('l45." + tview + "')")).as(tview).isEqualTo(0L);
             }
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l45%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l45") + " WHERE status <> 'OK' AND component LIKE '%l45%'")).isEqualTo(0L);
 
             exec(c, "CREATE COLLATION l45.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);"
                     + " CREATE TABLE l45.tb_p (i int PRIMARY KEY, n numeric, big bigint, name text COLLATE l45.ci, j int);"
@@ -2555,7 +2555,7 @@ class LineageTest {
             commitAgainstAFlushedWriter(db, w, "INSERT INTO l46.tb_item VALUES (103, 1, 'it103')", "INSERT INTO " + cat + " VALUES (103, 102, 'kid3')");
             o.check("a child and the row that decorates it in two transactions");
             assertThat(value(c, "SELECT string_agg(path, ',' ORDER BY pk_titled) FROM l46.tv_titled WHERE pk_titled > 100")).isEqualTo("renamed/it102,renamed/it102/it103");
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l46%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l46") + " WHERE status <> 'OK' AND component LIKE '%l46%'")).isEqualTo(0L);
             Map<String, String> refused = new LinkedHashMap<>();
             // (a table the recursive term joins to the CTE's row, or by an outer join that null-extends the hierarchy's own row)
             refused.put("WITH RECURSIVE t AS (SELECT c.pk_category, c.name AS path FROM " + cat + " c WHERE c.fk_parent IS NULL UNION ALL SELECT c.pk_category,"
@@ -2648,7 +2648,7 @@ class LineageTest {
             for (String tview : new String[] {"left", "right", "grouped", "on", "where", "using", "case", "forced", "varchar", "alias", "strict"}) {
                 assertThat(value(c, "SELECT missing + extra + different FROM pg_tviews_check_consistency('l47." + tview + "')")).as(tview).isEqualTo(0L);
             }
-            assertThat(value(c, "SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK' AND component LIKE '%l47%'")).isEqualTo(0L);
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l47") + " WHERE status <> 'OK' AND component LIKE '%l47%'")).isEqualTo(0L);
             exec(c, "ALTER TABLE l47.tb_a RENAME COLUMN \"I'i\" TO i");
 
             exec(c, "CREATE TABLE l47.tb_c (id int PRIMARY KEY, i int, m int)");

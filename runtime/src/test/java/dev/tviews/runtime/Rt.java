@@ -115,6 +115,18 @@ final class Rt {
         return "'" + text.replace("'", "''") + "'";
     }
 
+
+    /**
+     * A FROM item: the health check's rows about the TVIEWs of one schema and those reading its tables, from each one's
+     * own check ({@code pg_tviews_health_check(entity)}, the same rows as the whole check's for it). The whole check
+     * re-analyses every TVIEW in the database, so in a class whose tests share one database it costs more with every
+     * test before it (16 s a call late in LineageTest).
+     */
+    static String healthOf(String schema) {
+        return "(SELECT h.* FROM public.pg_tview_meta m CROSS JOIN LATERAL public.pg_tviews_health_check(m.entity) h"
+                + " WHERE m.schema_name = " + literal(schema) + " OR EXISTS (SELECT 1 FROM jsonb_array_elements(m.dependencies) d"
+                + " WHERE d->>'schema' = " + literal(schema) + ")) hc";
+    }
     static void exec(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute(sql);
