@@ -1,4 +1,4 @@
--- tviews-runtime-version: 0.3.34
+-- tviews-runtime-version: 0.3.35
 --
 -- TVIEW runtime: incrementally maintained read-model tables in pure SQL + PL/pgSQL.
 -- Install or upgrade in place:  psql -v ON_ERROR_STOP=1 -f tviews.sql
@@ -288,7 +288,7 @@ $canon$;
 -- Small helpers
 -- ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.pg_tviews_version() RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.34'::text $$;
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT '0.3.35'::text $$;
 
 -- The audit log is written as the role that acts (no SECURITY DEFINER: inside one, the acting role cannot be told
 -- from the session's, and 0.3.5's first fix took a tenant's code running in its own maintenance at a superuser's
@@ -1494,6 +1494,28 @@ BEGIN
 END
 $fn$;
 
+-- The IN, = ANY and <> ALL (SELECT ...) tests of expression e (of query level q) whose value counts, not only whether it
+-- is true: in the SELECT list (p.pk IN (SELECT l.fk_post ...) AS liked), under a CASE or a NOT, compared in HAVING.
+-- Where neither side can be NULL the value is whether a row of the subquery equals the outer value (an EXISTS correlated
+-- by that equality, or a NOT EXISTS), so its equalities link as a NOT IN conjunct's do; with a NULL on either side it
+-- depends on whether the subquery returns a NULL or any row at all, and stays unlinked (refused). Those a conjunct of
+-- WHERE already linked are left as they are. (Since 0.3.35, refused before.)
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_valued_in_links(acc jsonb, e jsonb, scope text, q jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    sl jsonb;
+BEGIN
+    IF NOT jsonb_path_exists(e, 'strict $.** ? (@._ == "SUBLINK" && (@.subLinkType == "1" || @.subLinkType == "2"))') THEN
+        RETURN acc;
+    END IF;
+    FOR sl IN SELECT x FROM public.pg_tviews__an_sublinks(e) x
+               WHERE x->>'subLinkType' IN ('1', '2') AND NOT coalesce(acc->'pending_in', '{}') ? md5(x::text) LOOP
+        acc := public.pg_tviews__an_in_links(acc, sl, scope, q);
+    END LOOP;
+    RETURN acc;
+END
+$fn$;
+
 -- Can expression e (of query level q) never be NULL in a row that level filters? A column (of this level) of a table
 -- that is NOT NULL there and on no nullable side of an outer join, or one that WHERE tests IS NOT NULL.
 -- The range-table indexes of query level q on the nullable side of one of its outer joins.
@@ -1856,15 +1878,17 @@ BEGIN
 END
 $fn$;
 
--- A subquery or CTE of a FROM clause that reads nothing of the levels around it and yields exactly one row (an aggregate
--- without GROUP BY, HAVING, set operations, set-returning functions, LIMIT or OFFSET: FROM tb_product p CROSS JOIN
--- (SELECT max(n) AS mx FROM b) m, WITH m AS (SELECT ...) ... FROM p, m WHERE p.n <= m.mx) is one row that every row
--- of its level reads, like an uncorrelated scalar subquery (pg_tviews__an_sublink): its scope is global, and a table it
--- reads without a path to the key is refreshed in full on its changes (since 0.3.34; refused before).
+-- A subquery or CTE of a FROM clause that reads nothing of the levels around it and yields at most one row (an aggregate
+-- without GROUP BY or with GROUP BY (), with or without HAVING, and no set operations, set-returning functions, LIMIT or
+-- OFFSET: FROM tb_product p CROSS JOIN (SELECT max(n) AS mx FROM b) m, WITH m AS (SELECT ...) ... FROM p, m WHERE p.n <=
+-- m.mx) is one row, or none, that every row of its level reads, like an uncorrelated scalar subquery
+-- (pg_tviews__an_sublink): its scope is global, and a table it reads without a path to the key is refreshed in full on
+-- its changes (since 0.3.34, refused before; HAVING and GROUP BY () since 0.3.35).
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_one_row_scope(acc jsonb, q jsonb, iscope text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE WHEN q->>'hasAggs' = 'true' AND coalesce(jsonb_array_length(q->'groupClause'), 0) = 0 AND NOT q ? 'groupingSets'
-                     AND coalesce(q->>'havingQual', 'null') = 'null' AND NOT q ? 'setOperations' AND q->>'hasTargetSRFs' IS DISTINCT FROM 'true'
+    SELECT CASE WHEN q->>'hasAggs' = 'true' AND coalesce(jsonb_array_length(q->'groupClause'), 0) = 0
+                     AND NOT jsonb_path_exists(coalesce(q->'groupingSets', '[]'), 'strict $[*] ? (@.kind != "0")')
+                     AND NOT q ? 'setOperations' AND q->>'hasTargetSRFs' IS DISTINCT FROM 'true'
                      AND coalesce(q->>'limitCount', 'null') = 'null' AND coalesce(q->>'limitOffset', 'null') = 'null'
                      AND public.pg_tviews__an_closed(q, -1)
                 THEN jsonb_set(acc, '{global}', coalesce(acc->'global', '[]') || to_jsonb(iscope)) ELSE acc END
@@ -3262,12 +3286,14 @@ BEGIN
                   OR c->>'_' = 'SUBLINK' AND c->>'subLinkType' = '1' LOOP
         acc := public.pg_tviews__an_in_links(acc, te, scope, q);
     END LOOP;
+    acc := public.pg_tviews__an_valued_in_links(acc, q->'jointree'->'quals', scope, q);
     acc := public.pg_tviews__an_exprs(q->'jointree'->'quals', scope, ctes, acc);
     -- an aggregate without GROUP BY evaluates its SELECT list and HAVING once, also when its WHERE matched no row: a
     -- subquery there is not inside this scope's conditions
     IF q->>'hasAggs' = 'true' AND coalesce(jsonb_array_length(q->'groupClause'), 0) = 0 THEN
         acc := jsonb_set(CASE WHEN acc ? 'detach' THEN acc ELSE acc || '{"detach": {}}' END, ARRAY['detach', scope], 'true');
     END IF;
+    acc := public.pg_tviews__an_valued_in_links(acc, q->'havingQual', scope, q);
     acc := public.pg_tviews__an_exprs(q->'havingQual', scope, ctes, acc);
     IF q->>'hasAggs' = 'true' THEN
         PERFORM public.pg_tviews__an_ordered_aggs(q, ctes);
@@ -3278,6 +3304,7 @@ BEGIN
         distinct_refs := public.pg_tviews__an_refs(q->'distinctClause');
     END IF;
     FOR te IN SELECT x FROM jsonb_array_elements(coalesce(q->'targetList', '[]')) x LOOP
+        acc := public.pg_tviews__an_valued_in_links(acc, te->'expr', scope, q);
         acc := public.pg_tviews__an_exprs(te->'expr', scope, ctes, acc);
         -- (a LIMIT/OFFSET level's rows are not all in its output: what it projects says nothing about the rows it cut, so
         -- its occurrences link to the key only through their own correlation with the outer row)

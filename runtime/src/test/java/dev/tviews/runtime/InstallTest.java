@@ -27,7 +27,7 @@ class InstallTest {
         assertThat(TviewsRuntime.installScript()).startsWith("-- tviews-runtime-version: ");
         Rt.install(db);
         assertThat(db.queryValue("SELECT pg_tviews_version()")).isEqualTo(TviewsRuntime.version());
-        assertThat(TviewsRuntime.version()).isEqualTo("0.3.34");
+        assertThat(TviewsRuntime.version()).isEqualTo("0.3.35");
     }
 
     @Test
@@ -171,7 +171,7 @@ class InstallTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(fresh.queryValue("SELECT pg_tviews_version()")).isEqualTo("0.3.34");
+        assertThat(fresh.queryValue("SELECT pg_tviews_version()")).isEqualTo("0.3.35");
         assertThat(fresh.queryValue("SELECT count(*) FROM pg_tviews_health_check() WHERE status <> 'OK'")).isEqualTo(0L);
     }
 }

@@ -171,8 +171,9 @@ class LineageTest {
      * A subquery that reads nothing of the rows around it ((SELECT min(b.k) FROM tb_b b), EXISTS (SELECT 1 FROM tb_b), a
      * nested one that refers only to its own levels) has one value that every row reads: a change of its tables reaches
      * every key, and the TVIEW is refreshed in full (lineage "uncorrelated"; since 0.3.33; refused before unless
-     * uncascaded_policy = full_refresh). A column named like the key (tb_b.pk_a) links nothing. A running count, which
-     * reads the row around it by an inequality, stays refused.
+     * uncascaded_policy = full_refresh). So does a FROM clause's subquery or CTE of one row (an aggregate; since 0.3.34)
+     * or of one row or none (with HAVING, or GROUP BY (); since 0.3.35). A column named like the key (tb_b.pk_a) links
+     * nothing. A running count, which reads the row around it by an inequality, stays refused.
      */
     @Test
     void anUncorrelatedSubqueryIsRefreshedFully(PgDatabase db) throws Exception {
@@ -193,6 +194,10 @@ class LineageTest {
                     .create("l3.tv_cross", "SELECT a.pk_a AS pk_cross, a.v, m.mx FROM tb_a a CROSS JOIN (SELECT max(b.k) AS mx, count(*) AS n FROM \"tb b'|\" b) m WHERE a.v <= m.mx + 2")
                     .create("l3.tv_cte", "WITH m AS (SELECT min(b.k) AS mn FROM \"tb b'|\" b WHERE b.pk_a IS NOT NULL) SELECT a.pk_a AS pk_cte, a.v FROM tb_a a"
                             + " LEFT JOIN m ON a.v > m.mn")
+                    // (one row or none: HAVING, and GROUP BY (); since 0.3.35, refused before)
+                    .create("l3.tv_having", "SELECT a.pk_a AS pk_having, a.v, m.mx FROM tb_a a CROSS JOIN (SELECT max(b.k) AS mx FROM \"tb b'|\" b"
+                            + " HAVING count(*) > 1) m WHERE a.v <= m.mx")
+                    .create("l3.tv_unit", "SELECT a.pk_a AS pk_unit, m.n FROM tb_a a LEFT JOIN (SELECT count(b.k) AS n FROM \"tb b'|\" b GROUP BY ()) m ON a.v < m.n")
                     // (the array of ANY or ALL, whose order does not count: since 0.3.34, refused for an ARRAY(SELECT ...) without
                     // a total ORDER BY before)
                     .create("l3.tv_any", "SELECT a.pk_a AS pk_any, a.v FROM tb_a a WHERE a.v = ANY (ARRAY(SELECT b.k FROM \"tb b'|\" b))")
@@ -205,13 +210,16 @@ class LineageTest {
                     + " FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.schema_name = 'l3'"))
                     .isEqualTo("tv_a:tb b'|:full:uncorrelated,tv_a:tb_a:keyed:query,tv_all:tb b'|:keyed:query,tv_all:tb_a:keyed:query,"
                             + "tv_any:tb b'|:full:uncorrelated,tv_any:tb_a:keyed:query,tv_cross:tb b'|:full:uncorrelated,tv_cross:tb_a:keyed:query,"
-                            + "tv_cte:tb b'|:full:uncorrelated,tv_cte:tb_a:keyed:query,tv_policy:tb b'|:full:uncorrelated,tv_policy:tb_a:keyed:query,"
+                            + "tv_cte:tb b'|:full:uncorrelated,tv_cte:tb_a:keyed:query,tv_having:tb b'|:full:uncorrelated,tv_having:tb_a:keyed:query,"
+                            + "tv_policy:tb b'|:full:uncorrelated,tv_policy:tb_a:keyed:query,"
                             + "tv_series:tb b'|:full:uncorrelated,tv_some:tb b'|:full:uncorrelated,tv_some:tb_a:full:uncorrelated,"
-                            + "tv_top:tb b'|:full:uncorrelated,tv_top:tb_a:keyed:query");
+                            + "tv_top:tb b'|:full:uncorrelated,tv_top:tb_a:keyed:query,tv_unit:tb b'|:full:uncorrelated,tv_unit:tb_a:keyed:query");
             // (an array whose order counts: subscripted)
             assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l3.tv_first', $q$SELECT a.pk_a AS pk_first FROM tb_a a"
                     + " WHERE (ARRAY(SELECT b.k FROM \"tb b'|\" b WHERE b.pk_a = a.pk_a))[1] = ANY (ARRAY(SELECT b.k FROM \"tb b'|\" b))$q$)")).isEqualTo("0A000");
-            // (several rows: a grouped subquery joined by an inequality stays refused)
+            // (several rows: a grouped subquery joined by an inequality stays refused, and so do grouping sets)
+            assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l3.tv_sets', $q$SELECT a.pk_a AS pk_sets, m.n FROM tb_a a LEFT JOIN (SELECT count(b.k) AS n"
+                    + " FROM \"tb b'|\" b GROUP BY ROLLUP (b.pk_a)) m ON a.v < m.n$q$)")).isEqualTo("0A000");
             assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l3.tv_grp', $q$SELECT a.pk_a AS pk_grp FROM tb_a a JOIN (SELECT b.pk_a, max(b.k) AS mx FROM \"tb b'|\" b"
                     + " GROUP BY b.pk_a) m ON a.v < m.mx$q$)")).isEqualTo("0A000");
             // a running count over the same table is refused too (it depends on every other row)
@@ -258,6 +266,50 @@ class LineageTest {
             new Oracle(c).create("l14.tv_open", nullableInner, "{\"uncascaded_policy\": \"full_refresh\"}")
                     .run("INSERT INTO tb_hidden VALUES (7, 2, NULL)", "UPDATE tb_hidden SET fk_maybe = 9 WHERE pk_hidden = 7",
                             "DELETE FROM tb_hidden WHERE fk_maybe = 9");
+        }
+    }
+
+    /**
+     * An IN, = ANY or <> ALL (SELECT ...) whose value counts rather than only its truth (in the SELECT list, under a CASE
+     * or a NOT, inside an aggregate's FILTER) is, when neither side can be NULL, an EXISTS (or NOT EXISTS) correlated by
+     * its equality: keyed through it (since 0.3.35; refused before). A side that can be NULL (a nullable column, a
+     * computed subquery output) makes the value depend on whether the subquery returns a NULL or any row: still refused,
+     * and the DDL that would make a side nullable is refused while such a TVIEW stands.
+     */
+    @Test
+    void inTestsWhoseValueCountsOverSidesThatAreNeverNullAreFollowed(PgDatabase db) throws Exception {
+        try (Connection c = db.connect(); Connection w = db.connect()) {
+            exec(c, "CREATE SCHEMA l53; SET search_path = l53, public");
+            exec(c, "CREATE TABLE \"tb po'st|\" (pk_post int PRIMARY KEY, \"fk us\"\"er\" int NOT NULL, title text NOT NULL, fk_maybe int)");
+            exec(c, "CREATE TABLE \"tb li ke\n\" (pk_like int PRIMARY KEY, fk_post int NOT NULL, \"fk us\"\"er\" int NOT NULL, n int)");
+            exec(c, "INSERT INTO \"tb po'st|\" SELECT g, 1 + g % 4, 't' || g, CASE WHEN g % 3 = 0 THEN g END FROM generate_series(1, 12) g;"
+                    + " INSERT INTO \"tb li ke\n\" SELECT g, 1 + (g * 5) % 12, 1 + g % 3, g FROM generate_series(1, 9) g");
+            String p = "l53.\"tb po'st|\"", l = "l53.\"tb li ke\n\"";
+            Oracle o = new Oracle(c)
+                    .create("l53.tv_post", "SELECT p.pk_post, p.title, p.pk_post IN (SELECT k.fk_post FROM " + l + " k WHERE k.\"fk us\"\"er\" = 1) AS liked_by_1,"
+                            + " p.\"fk us\"\"er\" <> ALL (SELECT k.\"fk us\"\"er\" FROM " + l + " k WHERE k.n > 4) AS quiet_author FROM " + p + " p")
+                    .create("l53.tv_flag", "SELECT p.pk_post AS pk_flag, CASE WHEN p.pk_post = ANY (SELECT k.fk_post FROM " + l + " k) THEN 'liked' ELSE 'not' END AS f"
+                            + " FROM " + p + " p WHERE NOT (p.\"fk us\"\"er\" IN (SELECT k.pk_like FROM " + l + " k WHERE k.n < 3)) OR p.pk_post > 10")
+                    .create("l53.tv_author", "SELECT p.\"fk us\"\"er\" AS pk_author, count(*) FILTER (WHERE p.pk_post IN (SELECT k.fk_post FROM " + l + " k)) AS liked"
+                            + " FROM " + p + " p GROUP BY p.\"fk us\"\"er\"");
+            assertThat(dependencyKinds(c, "l53")).isEqualTo("keyed");
+            o.replay(w, "UPDATE " + l + " SET fk_post = 2 WHERE pk_like = 1", "UPDATE " + l + " SET \"fk us\"\"er\" = 1 WHERE pk_like IN (2, 3)",
+                    "INSERT INTO " + l + " VALUES (20, 11, 2, 1), (21, 12, 1, 2)", "UPDATE " + l + " SET n = n + 3", "DELETE FROM " + l + " WHERE pk_like = 4",
+                    "UPDATE " + p + " SET pk_post = 30 WHERE pk_post = 2", "UPDATE " + p + " SET \"fk us\"\"er\" = 2 WHERE pk_post < 5",
+                    "BEGIN", "UPDATE " + l + " SET pk_like = pk_like + 100 WHERE pk_like < 3", "SAVEPOINT s", "DELETE FROM " + l, "ROLLBACK TO SAVEPOINT s",
+                    "INSERT INTO " + p + " VALUES (13, 1, 't13', NULL)", "COMMIT", "TRUNCATE " + l, "INSERT INTO " + l + " VALUES (1, 13, 2, 0), (2, 1, 1, 9)");
+            assertRefused(c, "l53.tv_x", "{}", Map.of(
+                    // (a nullable outer side: NULL IN (...) is NULL when the subquery has rows, false when it has none)
+                    "SELECT p.pk_post AS pk_x, p.fk_maybe IN (SELECT k.fk_post FROM " + l + " k) AS m FROM " + p + " p", "tb li ke",
+                    // (a nullable subquery column: a NULL among its rows makes every unmatched post's value NULL)
+                    "SELECT p.pk_post AS pk_x, p.pk_post IN (SELECT k.n FROM " + l + " k) AS m FROM " + p + " p", "tb li ke",
+                    // (a computed output, which the proof does not read)
+                    "SELECT p.pk_post AS pk_x, p.pk_post IN (SELECT k.fk_post + 1 FROM " + l + " k) AS m FROM " + p + " p", "tb li ke"),
+                    "cannot trace");
+            assertThat(Rt.sqlState(c, "ALTER TABLE " + l + " ALTER COLUMN fk_post DROP NOT NULL")).isEqualTo("0A000");
+            assertThat(Rt.sqlState(c, "ALTER TABLE " + p + " ALTER COLUMN \"fk us\"\"er\" DROP NOT NULL")).isEqualTo("0A000");
+            o.check("the refused DDL");
+            assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l53") + " WHERE status <> 'OK' AND component LIKE '%l53%'")).isEqualTo(0L);
         }
     }
 
