@@ -1475,10 +1475,11 @@ BEGIN
             END IF;
         END LOOP;
     END IF;
+    -- (the subquery's side through the casts that keep equality: a domain's relabelling to its base type; since 0.3.35)
     x := (SELECT jsonb_agg(jsonb_build_array(coalesce(public.pg_tviews__an_var(t->'args'->0, scope), xtoks->>md5((t->'args'->0)::text)),
-                                             t->'args'->1->>'paramid'))
-            FROM jsonb_array_elements(tests) t
-           WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND t->'args'->1->>'_' = 'PARAM'
+                                             s.p->>'paramid'))
+            FROM jsonb_array_elements(tests) t CROSS JOIN LATERAL (SELECT public.pg_tviews__an_strip(t->'args'->1) AS p) s
+           WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND s.p->>'_' = 'PARAM'
              AND public.pg_tviews__an_same_collation(t)
              AND EXISTS (SELECT 1 FROM pg_operator o LEFT JOIN pg_operator n ON n.oid = o.oprnegate
                           WHERE o.oid = (t->>'opno')::oid
@@ -1486,7 +1487,7 @@ BEGIN
                                      ELSE o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge) END)
              AND (q IS NULL OR public.pg_tviews__an_never_null(q, t->'args'->0)
                                AND public.pg_tviews__an_never_null(sl->'subselect',
-                                       sl->'subselect'->'targetList'->((t->'args'->1->>'paramid')::int - 1)->'expr')));
+                                       sl->'subselect'->'targetList'->((s.p->>'paramid')::int - 1)->'expr')));
     IF x IS NULL OR q IS NOT NULL AND jsonb_array_length(x) < jsonb_array_length(tests) THEN
         RETURN acc;
     END IF;
@@ -1904,8 +1905,11 @@ BEGIN
     acc := jsonb_set(acc, '{n}', to_jsonb(n));
     -- (a scalar, EXISTS or ARRAY subquery that reads nothing of the rows around it, (SELECT max(k) FROM b) or EXISTS
     -- (SELECT 1 FROM b): one value that every row may read, so a change of its tables reaches every key: refreshed in
-    -- full, pg_tviews__analyze_view. Not IN, ANY or ALL, whose rows are compared with each row's own values)
-    IF sl->>'subLinkType' IN ('0', '4', '6') AND public.pg_tviews__an_closed(sl->'subselect', -1) THEN
+    -- full, pg_tviews__analyze_view. Not IN, ANY or ALL, whose rows are compared with each row's own values, unless
+    -- what they compare reads no column either: 'admin' = ANY (SELECT r.name FROM tb_role r), since 0.3.35)
+    IF (sl->>'subLinkType' IN ('0', '4', '6')
+        OR sl->>'subLinkType' IN ('1', '2') AND public.pg_tviews__an_closed(sl->'testexpr', -1))
+       AND public.pg_tviews__an_closed(sl->'subselect', -1) THEN
         acc := jsonb_set(acc, '{global}', coalesce(acc->'global', '[]') || to_jsonb(lscope));
     END IF;
     IF coalesce(acc->'semi'->>md5(sl::text), '') = 'true' THEN
@@ -1927,11 +1931,12 @@ BEGIN
     IF sl->>'subLinkType' = '2' AND coalesce(acc->'semi'->>md5(sl::text), '') = 'true' THEN
         acc := jsonb_set(CASE WHEN acc ? 'forced_in' THEN acc ELSE acc || '{"forced_in": {}}' END, ARRAY['forced_in', lscope],
                          coalesce(acc->'forced_in'->lscope, '[]') || public.pg_tviews__an_forced_inside(sl->'subselect', ARRAY(
-                             SELECT (t->'args'->1->>'paramid')::int
+                             SELECT (s.p->>'paramid')::int
                                FROM jsonb_array_elements(CASE WHEN sl->'testexpr'->>'_' = 'BOOLEXPR' AND sl->'testexpr'->>'boolop' = 'and'
                                                               THEN sl->'testexpr'->'args' ELSE jsonb_build_array(sl->'testexpr') END) t
+                              CROSS JOIN LATERAL (SELECT public.pg_tviews__an_strip(t->'args'->1) AS p) s
                                JOIN pg_operator o ON o.oid = (t->>'opno')::oid JOIN pg_proc f ON f.oid = o.oprcode
-                              WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND t->'args'->1->>'_' = 'PARAM' AND f.proisstrict)));
+                              WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND s.p->>'_' = 'PARAM' AND f.proisstrict)));
     END IF;
     -- (EXISTS depends on whether its rows are there, not on which ones LIMIT/OFFSET keep)
     acc := public.pg_tviews__an_query(CASE WHEN sl->>'subLinkType' = '0' AND public.pg_tviews__an_constant_limit(sl->'subselect')

@@ -172,7 +172,8 @@ class LineageTest {
      * nested one that refers only to its own levels) has one value that every row reads: a change of its tables reaches
      * every key, and the TVIEW is refreshed in full (lineage "uncorrelated"; since 0.3.33; refused before unless
      * uncascaded_policy = full_refresh). So does a FROM clause's subquery or CTE of one row (an aggregate; since 0.3.34)
-     * or of one row or none (with HAVING, or GROUP BY (); since 0.3.35). A column named like the key (tb_b.pk_a) links
+     * or of one row or none (with HAVING, or GROUP BY (); since 0.3.35), and an IN, = ANY or <> ALL whose compared value
+     * is a constant (since 0.3.35). A column named like the key (tb_b.pk_a) links
      * nothing. A running count, which reads the row around it by an inequality, stays refused.
      */
     @Test
@@ -198,6 +199,9 @@ class LineageTest {
                     .create("l3.tv_having", "SELECT a.pk_a AS pk_having, a.v, m.mx FROM tb_a a CROSS JOIN (SELECT max(b.k) AS mx FROM \"tb b'|\" b"
                             + " HAVING count(*) > 1) m WHERE a.v <= m.mx")
                     .create("l3.tv_unit", "SELECT a.pk_a AS pk_unit, m.n FROM tb_a a LEFT JOIN (SELECT count(b.k) AS n FROM \"tb b'|\" b GROUP BY ()) m ON a.v < m.n")
+                    // (an IN, = ANY or <> ALL that compares no column of the row either: one value for every row; since 0.3.35)
+                    .create("l3.tv_const", "SELECT a.pk_a AS pk_const, a.v, 5 IN (SELECT b.k FROM \"tb b'|\" b) AS has5 FROM tb_a a"
+                            + " WHERE 7 <> ALL (SELECT b.k FROM \"tb b'|\" b WHERE b.pk_a IS NOT NULL)")
                     // (the array of ANY or ALL, whose order does not count: since 0.3.34, refused for an ARRAY(SELECT ...) without
                     // a total ORDER BY before)
                     .create("l3.tv_any", "SELECT a.pk_a AS pk_any, a.v FROM tb_a a WHERE a.v = ANY (ARRAY(SELECT b.k FROM \"tb b'|\" b))")
@@ -209,7 +213,8 @@ class LineageTest {
                     + " ORDER BY m.table_name || ':' || (d->>'table') || ':' || (d->>'kind') || ':' || (d->>'lineage'))"
                     + " FROM pg_tview_meta m, jsonb_array_elements(m.dependencies) d WHERE m.schema_name = 'l3'"))
                     .isEqualTo("tv_a:tb b'|:full:uncorrelated,tv_a:tb_a:keyed:query,tv_all:tb b'|:keyed:query,tv_all:tb_a:keyed:query,"
-                            + "tv_any:tb b'|:full:uncorrelated,tv_any:tb_a:keyed:query,tv_cross:tb b'|:full:uncorrelated,tv_cross:tb_a:keyed:query,"
+                            + "tv_any:tb b'|:full:uncorrelated,tv_any:tb_a:keyed:query,tv_const:tb b'|:full:uncorrelated,tv_const:tb_a:keyed:query,"
+                            + "tv_cross:tb b'|:full:uncorrelated,tv_cross:tb_a:keyed:query,"
                             + "tv_cte:tb b'|:full:uncorrelated,tv_cte:tb_a:keyed:query,tv_having:tb b'|:full:uncorrelated,tv_having:tb_a:keyed:query,"
                             + "tv_policy:tb b'|:full:uncorrelated,tv_policy:tb_a:keyed:query,"
                             + "tv_series:tb b'|:full:uncorrelated,tv_some:tb b'|:full:uncorrelated,tv_some:tb_a:full:uncorrelated,"
@@ -292,12 +297,20 @@ class LineageTest {
                             + " FROM " + p + " p WHERE NOT (p.\"fk us\"\"er\" IN (SELECT k.pk_like FROM " + l + " k WHERE k.n < 3)) OR p.pk_post > 10")
                     .create("l53.tv_author", "SELECT p.\"fk us\"\"er\" AS pk_author, count(*) FILTER (WHERE p.pk_post IN (SELECT k.fk_post FROM " + l + " k)) AS liked"
                             + " FROM " + p + " p GROUP BY p.\"fk us\"\"er\"");
+            // (the subquery's side relabelled to the outer side's type: a domain over integer, varchar against text; and a
+            // positive IN of WHERE over such columns, which 0.3.34 refused too)
+            exec(c, "CREATE DOMAIN l53.\"po sint'\" AS integer CHECK (VALUE > 0); CREATE TABLE l53.tb_tag (pk_tag int PRIMARY KEY, fk_post l53.\"po sint'\" NOT NULL,"
+                    + " label varchar(20) NOT NULL); INSERT INTO l53.tb_tag SELECT g, 1 + g % 12, 't' || (g % 3) FROM generate_series(1, 8) g");
+            o.create("l53.tv_tagged", "SELECT p.pk_post AS pk_tagged, p.pk_post IN (SELECT t.fk_post FROM l53.tb_tag t) AS tagged,"
+                            + " p.title IN (SELECT t.label FROM l53.tb_tag t) AS title_is_tag FROM " + p + " p WHERE p.pk_post IN (SELECT t.fk_post FROM l53.tb_tag t WHERE t.pk_tag > 2)");
             assertThat(dependencyKinds(c, "l53")).isEqualTo("keyed");
             o.replay(w, "UPDATE " + l + " SET fk_post = 2 WHERE pk_like = 1", "UPDATE " + l + " SET \"fk us\"\"er\" = 1 WHERE pk_like IN (2, 3)",
                     "INSERT INTO " + l + " VALUES (20, 11, 2, 1), (21, 12, 1, 2)", "UPDATE " + l + " SET n = n + 3", "DELETE FROM " + l + " WHERE pk_like = 4",
                     "UPDATE " + p + " SET pk_post = 30 WHERE pk_post = 2", "UPDATE " + p + " SET \"fk us\"\"er\" = 2 WHERE pk_post < 5",
                     "BEGIN", "UPDATE " + l + " SET pk_like = pk_like + 100 WHERE pk_like < 3", "SAVEPOINT s", "DELETE FROM " + l, "ROLLBACK TO SAVEPOINT s",
-                    "INSERT INTO " + p + " VALUES (13, 1, 't13', NULL)", "COMMIT", "TRUNCATE " + l, "INSERT INTO " + l + " VALUES (1, 13, 2, 0), (2, 1, 1, 9)");
+                    "INSERT INTO " + p + " VALUES (13, 1, 't13', NULL)", "COMMIT", "TRUNCATE " + l, "INSERT INTO " + l + " VALUES (1, 13, 2, 0), (2, 1, 1, 9)",
+                    "UPDATE l53.tb_tag SET fk_post = 13 WHERE pk_tag = 3", "UPDATE l53.tb_tag SET label = 't13' WHERE pk_tag = 4", "INSERT INTO l53.tb_tag VALUES (9, 5, 'x')",
+                    "UPDATE " + p + " SET title = 't1' WHERE pk_post = 5", "DELETE FROM l53.tb_tag WHERE pk_tag < 4", "TRUNCATE l53.tb_tag");
             assertRefused(c, "l53.tv_x", "{}", Map.of(
                     // (a nullable outer side: NULL IN (...) is NULL when the subquery has rows, false when it has none)
                     "SELECT p.pk_post AS pk_x, p.fk_maybe IN (SELECT k.fk_post FROM " + l + " k) AS m FROM " + p + " p", "tb li ke",
