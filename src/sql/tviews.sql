@@ -1476,18 +1476,23 @@ BEGIN
         END LOOP;
     END IF;
     -- (the subquery's side through the casts that keep equality: a domain's relabelling to its base type; since 0.3.35)
+    -- (never NULL on the outer side: a NOT NULL column of a table, or of a plain view or a subquery in FROM that selects
+    -- one (pg_tviews__an_not_null_col; since 0.3.35), or one WHERE tests IS NOT NULL. The subquery's own column, whose
+    -- level is analysed later, is proven the same way by pg_tviews__an_sublink when not already here: the third element)
     x := (SELECT jsonb_agg(jsonb_build_array(coalesce(public.pg_tviews__an_var(t->'args'->0, scope), xtoks->>md5((t->'args'->0)::text)),
-                                             s.p->>'paramid'))
-            FROM jsonb_array_elements(tests) t CROSS JOIN LATERAL (SELECT public.pg_tviews__an_strip(t->'args'->1) AS p) s
+                                             s.p->>'paramid')
+                           || CASE WHEN q IS NOT NULL AND NOT public.pg_tviews__an_never_null(sl->'subselect', s.inner_expr)
+                                   THEN jsonb_build_array(s.inner_expr) ELSE '[]' END)
+            FROM jsonb_array_elements(tests) t
+           CROSS JOIN LATERAL (SELECT public.pg_tviews__an_strip(t->'args'->1) AS p) s0
+           CROSS JOIN LATERAL (SELECT s0.p, sl->'subselect'->'targetList'->((s0.p->>'paramid')::int - 1)->'expr' AS inner_expr) s
            WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND s.p->>'_' = 'PARAM'
              AND public.pg_tviews__an_same_collation(t)
              AND EXISTS (SELECT 1 FROM pg_operator o LEFT JOIN pg_operator n ON n.oid = o.oprnegate
                           WHERE o.oid = (t->>'opno')::oid
                             AND CASE WHEN sl->>'subLinkType' = '1' THEN o.oprname = '<>' AND n.oprname = '=' AND (n.oprcanhash OR n.oprcanmerge)
                                      ELSE o.oprname = '=' AND (o.oprcanhash OR o.oprcanmerge) END)
-             AND (q IS NULL OR public.pg_tviews__an_never_null(q, t->'args'->0)
-                               AND public.pg_tviews__an_never_null(sl->'subselect',
-                                       sl->'subselect'->'targetList'->((s.p->>'paramid')::int - 1)->'expr')));
+             AND (q IS NULL OR public.pg_tviews__an_never_null(q, t->'args'->0) OR public.pg_tviews__an_not_null_col(t->'args'->0, scope, acc, NULL)));
     IF x IS NULL OR q IS NOT NULL AND jsonb_array_length(x) < jsonb_array_length(tests) THEN
         RETURN acc;
     END IF;
@@ -1942,7 +1947,10 @@ BEGIN
     acc := public.pg_tviews__an_query(CASE WHEN sl->>'subLinkType' = '0' AND public.pg_tviews__an_constant_limit(sl->'subselect')
                                            THEN (sl->'subselect') - 'limitCount' - 'limitOffset' ELSE sl->'subselect' END,
                                       lscope, ctes, acc);
-    FOR pin IN SELECT p FROM jsonb_array_elements(coalesce(acc->'pending_in'->md5(sl::text), '[]')) p LOOP
+    -- (none when a subquery column that must never be NULL, pg_tviews__an_in_links, can be: it is of this level, now analysed)
+    FOR pin IN SELECT p FROM jsonb_array_elements(coalesce(acc->'pending_in'->md5(sl::text), '[]')) p
+                WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(acc->'pending_in'->md5(sl::text)) c
+                                   WHERE jsonb_array_length(c) > 2 AND NOT public.pg_tviews__an_not_null_col(c->2, lscope, acc, NULL)) LOOP
         acc := public.pg_tviews__an_edge(acc, pin->>0, lscope || ':0:' || (pin->>1), false,
                    coalesce((SELECT jsonb_build_array(jsonb_build_array(public.pg_tviews__an_ctx(acc, lscope))) WHERE public.pg_tviews__an_ctx(acc, lscope) IS NOT NULL), '[]'));
     END LOOP;

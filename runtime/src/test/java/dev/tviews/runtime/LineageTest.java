@@ -303,6 +303,12 @@ class LineageTest {
                     + " label varchar(20) NOT NULL); INSERT INTO l53.tb_tag SELECT g, 1 + g % 12, 't' || (g % 3) FROM generate_series(1, 8) g");
             o.create("l53.tv_tagged", "SELECT p.pk_post AS pk_tagged, p.pk_post IN (SELECT t.fk_post FROM l53.tb_tag t) AS tagged,"
                             + " p.title IN (SELECT t.label FROM l53.tb_tag t) AS title_is_tag FROM " + p + " p WHERE p.pk_post IN (SELECT t.fk_post FROM l53.tb_tag t WHERE t.pk_tag > 2)");
+            // (a side read through a plain view or a subquery of FROM that selects a NOT NULL column: since 0.3.35; one that
+            // null-extends it, or computes it, stays refused)
+            exec(c, "CREATE VIEW l53.\"v li'ke\" AS SELECT k.pk_like, k.fk_post, k.\"fk us\"\"er\" FROM " + l + " k");
+            exec(c, "CREATE VIEW l53.v_open AS SELECT q.pk_post, k.fk_post FROM " + p + " q LEFT JOIN " + l + " k ON k.fk_post = q.pk_post");
+            o.create("l53.tv_viewed", "SELECT v.pk_post AS pk_viewed, v.pk_post IN (SELECT k.fk_post FROM l53.\"v li'ke\" k) AS liked"
+                            + " FROM (SELECT x.pk_post, x.title FROM " + p + " x) v WHERE v.pk_post NOT IN (SELECT k.pk_like FROM l53.\"v li'ke\" k WHERE k.\"fk us\"\"er\" = 3)");
             assertThat(dependencyKinds(c, "l53")).isEqualTo("keyed");
             o.replay(w, "UPDATE " + l + " SET fk_post = 2 WHERE pk_like = 1", "UPDATE " + l + " SET \"fk us\"\"er\" = 1 WHERE pk_like IN (2, 3)",
                     "INSERT INTO " + l + " VALUES (20, 11, 2, 1), (21, 12, 1, 2)", "UPDATE " + l + " SET n = n + 3", "DELETE FROM " + l + " WHERE pk_like = 4",
@@ -317,9 +323,13 @@ class LineageTest {
                     // (a nullable subquery column: a NULL among its rows makes every unmatched post's value NULL)
                     "SELECT p.pk_post AS pk_x, p.pk_post IN (SELECT k.n FROM " + l + " k) AS m FROM " + p + " p", "tb li ke",
                     // (a computed output, which the proof does not read)
-                    "SELECT p.pk_post AS pk_x, p.pk_post IN (SELECT k.fk_post + 1 FROM " + l + " k) AS m FROM " + p + " p", "tb li ke"),
+                    "SELECT p.pk_post AS pk_x, p.pk_post IN (SELECT k.fk_post + 1 FROM " + l + " k) AS m FROM " + p + " p", "tb li ke",
+                    // (a view that null-extends the subquery's column)
+                    "SELECT p.pk_post AS pk_x, p.pk_post IN (SELECT v.fk_post FROM l53.v_open v) AS m FROM " + p + " p", "tb li ke"),
                     "cannot trace");
             assertThat(Rt.sqlState(c, "ALTER TABLE " + l + " ALTER COLUMN fk_post DROP NOT NULL")).isEqualTo("0A000");
+            assertThat(Rt.sqlState(c, "CREATE OR REPLACE VIEW l53.\"v li'ke\" AS SELECT k.pk_like, nullif(k.fk_post, 1) AS fk_post, k.\"fk us\"\"er\" FROM " + l + " k"))
+                    .isEqualTo("0A000");
             assertThat(Rt.sqlState(c, "ALTER TABLE " + p + " ALTER COLUMN \"fk us\"\"er\" DROP NOT NULL")).isEqualTo("0A000");
             o.check("the refused DDL");
             assertThat(value(c, "SELECT count(*) FROM " + Rt.healthOf("l53") + " WHERE status <> 'OK' AND component LIKE '%l53%'")).isEqualTo(0L);
