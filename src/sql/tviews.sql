@@ -1488,6 +1488,9 @@ BEGIN
            CROSS JOIN LATERAL (SELECT s0.p, sl->'subselect'->'targetList'->((s0.p->>'paramid')::int - 1)->'expr' AS inner_expr) s
            WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND s.p->>'_' = 'PARAM'
              AND public.pg_tviews__an_same_collation(t)
+             -- (not an equality of two arrays, as in a join: a hop passes single values; hunt 41 found 0.3.35's first cut,
+             -- and the IN of WHERE before it, failing such writes with 42883)
+             AND (SELECT ty.typcategory FROM pg_type ty WHERE ty.oid = public.pg_tviews__base_type(public.pg_tviews__an_expr_type(t->'args'->0))) <> 'A'
              AND EXISTS (SELECT 1 FROM pg_operator o LEFT JOIN pg_operator n ON n.oid = o.oprnegate
                           WHERE o.oid = (t->>'opno')::oid
                             AND CASE WHEN sl->>'subLinkType' = '1' THEN o.oprname = '<>' AND n.oprname = '=' AND (n.oprcanhash OR n.oprcanmerge)
@@ -6359,9 +6362,16 @@ LANGUAGE sql STABLE AS $$
                 ELSE public.pg_tviews__temp_objects_listed() END
 $$;
 
+-- (fire: the deferred events the owner's code queued fire first, as the owner, so that the checks see what they did;
+-- 0.3.7 – 0.3.34 fired them after the checks, and an event that created a temporary view or set the search_path passed;
+-- hunt 41)
 CREATE OR REPLACE FUNCTION public.pg_tviews__owner_code_guard(fl0 text, fire boolean) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT format($g$
+    SELECT CASE WHEN fire THEN format($g$
+    IF %1$s <> 'on' AND session_user <> current_user THEN
+        SET CONSTRAINTS ALL IMMEDIATE;
+    END IF;$g$, fl0) ELSE '' END
+        || format($g$
     IF current_setting('search_path') <> 'pg_catalog, pg_temp'%2$s THEN
         RAISE EXCEPTION 'code run by TVIEW maintenance as %%, the TVIEW''s owner, changed the session''s search_path or the runtime''s settings', current_user
             USING ERRCODE = '42501', HINT = 'A function the TVIEW query calls (or a trigger or policy on its tables) sets them: remove that.';
@@ -6370,10 +6380,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     IF public.pg_tviews__temp_objects() <> _tv_tmp0 THEN
         RAISE EXCEPTION 'code run by TVIEW maintenance as %%, the TVIEW''s owner, created temporary objects in the session', current_user
             USING ERRCODE = '42501', HINT = 'A function the TVIEW query calls (or a trigger or policy on its tables) creates them: remove that.';
-    END IF;
-    IF %1$s <> 'on' AND session_user <> current_user THEN
-        SET CONSTRAINTS ALL IMMEDIATE;
-    END IF;$g$, fl0) ELSE '' END;
+    END IF;$g$) ELSE '' END;
 $$;
 
 -- A superuser's session never runs another role's TVIEW code (0.3.7). Inside SECURITY DEFINER functions the owner's

@@ -327,6 +327,13 @@ class LineageTest {
                     // (a view that null-extends the subquery's column)
                     "SELECT p.pk_post AS pk_x, p.pk_post IN (SELECT v.fk_post FROM l53.v_open v) AS m FROM " + p + " p", "tb li ke"),
                     "cannot trace");
+            // (an IN that compares arrays: a hop passes single values, and 0.3.34 accepted it in WHERE, then failed the writes
+            // of the subquery's table with 42883; hunt 41)
+            exec(c, "CREATE TABLE l53.\"tb a'rr\" (pk_arr int PRIMARY KEY, ids int[] NOT NULL)");
+            for (String arr : new String[] {"SELECT p.pk_arr AS pk_x FROM l53.\"tb a'rr\" p WHERE p.ids IN (SELECT q.ids FROM l53.\"tb a'rr\" q WHERE q.pk_arr > 1)",
+                    "SELECT p.pk_arr AS pk_x, p.ids IN (SELECT q.ids FROM l53.\"tb a'rr\" q WHERE q.pk_arr > 1) AS m FROM l53.\"tb a'rr\" p"}) {
+                assertThat(Rt.sqlState(c, "SELECT pg_tviews_create('l53.tv_x', $q$" + arr + "$q$)")).as(arr).isEqualTo("0A000");
+            }
             assertThat(Rt.sqlState(c, "ALTER TABLE " + l + " ALTER COLUMN fk_post DROP NOT NULL")).isEqualTo("0A000");
             assertThat(Rt.sqlState(c, "CREATE OR REPLACE VIEW l53.\"v li'ke\" AS SELECT k.pk_like, nullif(k.fk_post, 1) AS fk_post, k.\"fk us\"\"er\" FROM " + l + " k"))
                     .isEqualTo("0A000");

@@ -926,6 +926,49 @@ class SecurityTest {
     }
 
     /**
+     * A deferred event the owner's code queues fires, as the owner, before the guard's checks (hunt 41: 0.3.7 – 0.3.34
+     * fired it after them, so an event that planted a temporary view or set the session's search_path passed when a
+     * member of the owner, not the owner, refreshed or checked the TVIEW).
+     */
+    @Test
+    void deferredEventsOfOwnerCodeFireBeforeTheGuardLooks(PgDatabase db) throws Exception {
+        try (Connection su = db.connect()) {
+            exec(su, "CREATE ROLE \"dg M'ember\" LOGIN PASSWORD '" + PASSWORD + "' IN ROLE tenant_b");
+        }
+        try (Connection b = as(db, "tenant_b"); Connection m = as(db, "dg M'ember"); Connection su = db.connect()) {
+            exec(b, """
+                    CREATE TABLE tenant_b."tb de'ferred" (pk_deferred int PRIMARY KEY, name text); INSERT INTO tenant_b."tb de'ferred" VALUES (1, 'x');
+                    CREATE TABLE tenant_b.later (x int);
+                    CREATE FUNCTION tenant_b.later_trg() RETURNS trigger LANGUAGE plpgsql AS $f$
+                    BEGIN
+                        IF session_user <> 'tenant_b' THEN
+                            EXECUTE 'CREATE OR REPLACE TEMP VIEW planted AS SELECT 1 AS x';
+                            IF TG_ARGV[0] = 'path' THEN PERFORM pg_catalog.set_config('search_path', 'tenant_b, public', false); END IF;
+                        END IF;
+                        RETURN NULL;
+                    END $f$;
+                    CREATE CONSTRAINT TRIGGER later_view AFTER INSERT ON tenant_b.later DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION tenant_b.later_trg('view');
+                    CREATE FUNCTION tenant_b.queue_later() RETURNS void LANGUAGE sql AS $f$ INSERT INTO tenant_b.later VALUES (1) $f$;
+                    CREATE FUNCTION tenant_b.deferring(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $f$ BEGIN PERFORM tenant_b.queue_later(); RETURN t; END $f$""");
+            exec(b, "SELECT pg_tviews_create('tenant_b.tv_deferred', $q$SELECT d.pk_deferred, tenant_b.deferring(d.name) AS n FROM tenant_b.\"tb de'ferred\" d$q$)");
+            String path = (String) value(m, "SHOW search_path");
+            for (String sql : List.of("SELECT pg_tviews_refresh('tenant_b.deferred')", "SELECT * FROM pg_tviews_check_consistency('tenant_b.deferred')")) {
+                assertThat(Rt.sqlState(m, sql)).as(sql).isEqualTo("42501");
+                assertThat(value(m, "SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()")).as(sql).isEqualTo(0L);
+            }
+            exec(b, "DROP TRIGGER later_view ON tenant_b.later; CREATE CONSTRAINT TRIGGER later_path AFTER INSERT ON tenant_b.later DEFERRABLE INITIALLY DEFERRED"
+                    + " FOR EACH ROW EXECUTE FUNCTION tenant_b.later_trg('path')");
+            assertThat(Rt.sqlState(m, "SELECT pg_tviews_refresh('tenant_b.deferred')")).isEqualTo("42501");
+            assertThat(value(m, "SHOW search_path")).isEqualTo(path);
+            // the owner itself runs it (its own code, its own session)
+            exec(b, "SELECT pg_tviews_refresh('tenant_b.deferred')");
+            assertThat(value(b, "SELECT missing + extra + different FROM pg_tviews_check_consistency('tenant_b.deferred')")).isEqualTo(0L);
+            exec(b, "SELECT pg_tviews_drop('tenant_b.deferred')");
+            exec(su, "DROP OWNED BY \"dg M'ember\"; DROP ROLE \"dg M'ember\"");
+        }
+    }
+
+    /**
      * Catalog rows are written by their owners (row-level security), and 0.3.6 believed them: a row of tenant_b claiming
      * to read tenant_a's TVIEW stopped tenant_a from dropping it (2BP01), tenant_b's own TVIEW renamed in the catalog to
      * tenant_a's name took a superuser's check and repair of that name, a row without a table stopped everyone's
