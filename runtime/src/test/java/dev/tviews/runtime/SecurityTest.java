@@ -58,6 +58,13 @@ class SecurityTest {
         return DriverManager.getConnection(db.jdbcUrl(), p);
     }
 
+    /** A role that logs in with the test password; quotedRole as SQL writes it, options after it ("IN ROLE ..."). */
+    static void createLoginRole(PgDatabase db, String quotedRole, String options) throws Exception {
+        try (Connection su = db.connect()) {
+            exec(su, "CREATE ROLE " + quotedRole + " LOGIN PASSWORD '" + PASSWORD + "'" + options);
+        }
+    }
+
     static boolean isSuperuser(Connection c, String role) throws Exception {
         return (Boolean) value(c, "SELECT rolsuper FROM pg_roles WHERE rolname = '" + role + "'");
     }
@@ -932,9 +939,7 @@ class SecurityTest {
      */
     @Test
     void deferredEventsOfOwnerCodeFireBeforeTheGuardLooks(PgDatabase db) throws Exception {
-        try (Connection su = db.connect()) {
-            exec(su, "CREATE ROLE \"dg M'ember\" LOGIN PASSWORD '" + PASSWORD + "' IN ROLE tenant_b");
-        }
+        createLoginRole(db, "\"dg M'ember\"", " IN ROLE tenant_b");
         try (Connection b = as(db, "tenant_b"); Connection m = as(db, "dg M'ember"); Connection su = db.connect()) {
             exec(b, """
                     CREATE TABLE tenant_b."tb de'ferred" (pk_deferred int PRIMARY KEY, name text); INSERT INTO tenant_b."tb de'ferred" VALUES (1, 'x');
@@ -1114,9 +1119,7 @@ class SecurityTest {
      */
     @Test
     void reportsLogsAndErrorsShowNoKeyTheCallerCannotRead(PgDatabase db) throws Exception {
-        try (Connection su = db.connect()) {
-            exec(su, "CREATE ROLE group_writer LOGIN PASSWORD '" + PASSWORD + "'");
-        }
+        createLoginRole(db, "group_writer", "");
         try (Connection a = as(db, "tenant_a"); Connection w = as(db, "group_writer"); Connection su = db.connect()) {
             exec(a, """
                     CREATE TABLE tenant_a.tb_grp (pk_grp int PRIMARY KEY, name text, owner_email text);
