@@ -2387,11 +2387,15 @@ CREATE OR REPLACE FUNCTION public.pg_tviews__an_required(quals jsonb, with_cols 
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(jsonb_agg(DISTINCT CASE WHEN with_cols THEN (v->>'varno') || ':' || (v->>'varattno') ELSE v->>'varno' END), '[]')
       FROM jsonb_array_elements(CASE WHEN quals->>'_' = 'BOOLEXPR' AND quals->>'boolop' = 'and' THEN quals->'args'
-                                     WHEN jsonb_typeof(quals) = 'object' THEN jsonb_build_array(quals) ELSE '[]' END) c
-     CROSS JOIN LATERAL (SELECT * FROM public.pg_tviews__an_null_vars(c->'arg') WHERE c->>'_' = 'NULLTEST' AND c->>'nulltesttype' = '1'
+                                     WHEN jsonb_typeof(quals) = 'object' THEN jsonb_build_array(quals) ELSE '[]' END) c0
+     -- (NOT (x IS NULL) as x IS NOT NULL, which it implies, also of a row: since 0.3.35; hunt 40)
+     CROSS JOIN LATERAL (SELECT CASE WHEN c0->>'_' = 'BOOLEXPR' AND c0->>'boolop' = 'not' AND c0->'args'->0->>'_' = 'NULLTEST'
+                                          AND c0->'args'->0->>'nulltesttype' = '0'
+                                     THEN jsonb_build_object('_', 'NULLTEST', 'nulltesttype', '1', 'arg', c0->'args'->0->'arg') ELSE c0 END AS c) n
+     CROSS JOIN LATERAL (SELECT * FROM public.pg_tviews__an_null_vars(n.c->'arg') WHERE n.c->>'_' = 'NULLTEST' AND n.c->>'nulltesttype' = '1'
                          UNION ALL
-                         SELECT * FROM public.pg_tviews__an_untrue_vars(CASE WHEN c->>'_' = 'BOOLEANTEST' AND c->>'booltesttype' = '0' THEN c->'arg' ELSE c END)
-                          WHERE c->>'_' <> 'NULLTEST') v(v)
+                         SELECT * FROM public.pg_tviews__an_untrue_vars(CASE WHEN n.c->>'_' = 'BOOLEANTEST' AND n.c->>'booltesttype' = '0' THEN n.c->'arg' ELSE n.c END)
+                          WHERE n.c->>'_' <> 'NULLTEST') v(v)
      WHERE v->>'varlevelsup' = '0'
 $$;
 

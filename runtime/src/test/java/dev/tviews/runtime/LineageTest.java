@@ -309,6 +309,9 @@ class LineageTest {
             exec(c, "CREATE VIEW l53.v_open AS SELECT q.pk_post, k.fk_post FROM " + p + " q LEFT JOIN " + l + " k ON k.fk_post = q.pk_post");
             o.create("l53.tv_viewed", "SELECT v.pk_post AS pk_viewed, v.pk_post IN (SELECT k.fk_post FROM l53.\"v li'ke\" k) AS liked"
                             + " FROM (SELECT x.pk_post, x.title FROM " + p + " x) v WHERE v.pk_post NOT IN (SELECT k.pk_like FROM l53.\"v li'ke\" k WHERE k.\"fk us\"\"er\" = 3)");
+            // (a nullable column proven by NOT (x IS NULL), as by x IS NOT NULL: since 0.3.35)
+            o.create("l53.tv_proved", "SELECT p.pk_post AS pk_proved, p.fk_maybe IN (SELECT k.fk_post FROM " + l + " k) AS m FROM " + p + " p"
+                    + " WHERE NOT (p.fk_maybe IS NULL)");
             assertThat(dependencyKinds(c, "l53")).isEqualTo("keyed");
             o.replay(w, "UPDATE " + l + " SET fk_post = 2 WHERE pk_like = 1", "UPDATE " + l + " SET \"fk us\"\"er\" = 1 WHERE pk_like IN (2, 3)",
                     "INSERT INTO " + l + " VALUES (20, 11, 2, 1), (21, 12, 1, 2)", "UPDATE " + l + " SET n = n + 3", "DELETE FROM " + l + " WHERE pk_like = 4",
@@ -316,7 +319,8 @@ class LineageTest {
                     "BEGIN", "UPDATE " + l + " SET pk_like = pk_like + 100 WHERE pk_like < 3", "SAVEPOINT s", "DELETE FROM " + l, "ROLLBACK TO SAVEPOINT s",
                     "INSERT INTO " + p + " VALUES (13, 1, 't13', NULL)", "COMMIT", "TRUNCATE " + l, "INSERT INTO " + l + " VALUES (1, 13, 2, 0), (2, 1, 1, 9)",
                     "UPDATE l53.tb_tag SET fk_post = 13 WHERE pk_tag = 3", "UPDATE l53.tb_tag SET label = 't13' WHERE pk_tag = 4", "INSERT INTO l53.tb_tag VALUES (9, 5, 'x')",
-                    "UPDATE " + p + " SET title = 't1' WHERE pk_post = 5", "DELETE FROM l53.tb_tag WHERE pk_tag < 4", "TRUNCATE l53.tb_tag");
+                    "UPDATE " + p + " SET title = 't1' WHERE pk_post = 5", "DELETE FROM l53.tb_tag WHERE pk_tag < 4", "TRUNCATE l53.tb_tag",
+                    "UPDATE " + p + " SET fk_maybe = pk_post WHERE fk_maybe IS NULL AND pk_post % 2 = 0", "UPDATE " + p + " SET fk_maybe = NULL WHERE pk_post = 3");
             assertRefused(c, "l53.tv_x", "{}", Map.of(
                     // (a nullable outer side: NULL IN (...) is NULL when the subquery has rows, false when it has none)
                     "SELECT p.pk_post AS pk_x, p.fk_maybe IN (SELECT k.fk_post FROM " + l + " k) AS m FROM " + p + " p", "tb li ke",
