@@ -1081,6 +1081,13 @@ BEGIN
 END
 $fn$;
 
+-- Is expression e an array (its type's base type)? An equality of two arrays links nothing: a hop passes single values.
+-- NULL when e's type is not known.
+CREATE OR REPLACE FUNCTION public.pg_tviews__an_is_array(e jsonb) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT t.typcategory = 'A' FROM pg_type t WHERE t.oid = public.pg_tviews__base_type(public.pg_tviews__an_expr_type(e))
+$$;
+
 -- The column node a Var denotes (through the casts pg_tviews__an_strip removes), or NULL for any other expression.
 CREATE OR REPLACE FUNCTION public.pg_tviews__an_var(e jsonb, scope text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
@@ -1374,7 +1381,7 @@ BEGIN
         -- membership edge (pg_tviews__an_member_edge), under the same conditions as an equality
         member := e->>'_' = 'SCALARARRAYOPEXPR';
         -- (not an equality of two arrays: a hop passes single values, and 0.3.19 failed every write that passed two arrays)
-        IF NOT member AND (SELECT t.typcategory FROM pg_type t WHERE t.oid = public.pg_tviews__base_type(public.pg_tviews__an_expr_type(e->'args'->0))) = 'A' THEN
+        IF NOT member AND public.pg_tviews__an_is_array(e->'args'->0) THEN
             NULL;
         ELSIF NOT member OR e->>'useOr' = 'true' AND public.pg_tviews__an_member_of(e->'args'->0, e->'args'->1) THEN
             pairs := jsonb_build_array(jsonb_build_array(public.pg_tviews__an_var(e->'args'->0, scope), public.pg_tviews__an_var(e->'args'->1, scope), member));
@@ -1484,13 +1491,13 @@ BEGIN
                            || CASE WHEN q IS NOT NULL AND NOT public.pg_tviews__an_never_null(sl->'subselect', s.inner_expr)
                                    THEN jsonb_build_array(s.inner_expr) ELSE '[]' END)
             FROM jsonb_array_elements(tests) t
-           CROSS JOIN LATERAL (SELECT public.pg_tviews__an_strip(t->'args'->1) AS p) s0
-           CROSS JOIN LATERAL (SELECT s0.p, sl->'subselect'->'targetList'->((s0.p->>'paramid')::int - 1)->'expr' AS inner_expr) s
+           CROSS JOIN LATERAL (SELECT x.p, sl->'subselect'->'targetList'->((x.p->>'paramid')::int - 1)->'expr' AS inner_expr
+                                 FROM (SELECT public.pg_tviews__an_strip(t->'args'->1) AS p) x) s
            WHERE t->>'_' = 'OPEXPR' AND jsonb_array_length(t->'args') = 2 AND s.p->>'_' = 'PARAM'
              AND public.pg_tviews__an_same_collation(t)
              -- (not an equality of two arrays, as in a join: a hop passes single values; hunt 41 found 0.3.35's first cut,
              -- and the IN of WHERE before it, failing such writes with 42883)
-             AND (SELECT ty.typcategory FROM pg_type ty WHERE ty.oid = public.pg_tviews__base_type(public.pg_tviews__an_expr_type(t->'args'->0))) <> 'A'
+             AND public.pg_tviews__an_is_array(t->'args'->0) IS FALSE
              AND EXISTS (SELECT 1 FROM pg_operator o LEFT JOIN pg_operator n ON n.oid = o.oprnegate
                           WHERE o.oid = (t->>'opno')::oid
                             AND CASE WHEN sl->>'subLinkType' = '1' THEN o.oprname = '<>' AND n.oprname = '=' AND (n.oprcanhash OR n.oprcanmerge)
@@ -1909,6 +1916,7 @@ DECLARE
     n int := (acc->>'n')::int + 1;
     lscope text := scope || '/l' || n;
     pin jsonb;
+    pins jsonb;
 BEGIN
     acc := jsonb_set(acc, '{n}', to_jsonb(n));
     -- (a scalar, EXISTS or ARRAY subquery that reads nothing of the rows around it, (SELECT max(k) FROM b) or EXISTS
@@ -1951,9 +1959,12 @@ BEGIN
                                            THEN (sl->'subselect') - 'limitCount' - 'limitOffset' ELSE sl->'subselect' END,
                                       lscope, ctes, acc);
     -- (none when a subquery column that must never be NULL, pg_tviews__an_in_links, can be: it is of this level, now analysed)
-    FOR pin IN SELECT p FROM jsonb_array_elements(coalesce(acc->'pending_in'->md5(sl::text), '[]')) p
-                WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(acc->'pending_in'->md5(sl::text)) c
-                                   WHERE jsonb_array_length(c) > 2 AND NOT public.pg_tviews__an_not_null_col(c->2, lscope, acc, NULL)) LOOP
+    pins := coalesce(acc->'pending_in'->md5(sl::text), '[]');
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(pins) c
+                WHERE jsonb_array_length(c) > 2 AND NOT public.pg_tviews__an_not_null_col(c->2, lscope, acc, NULL)) THEN
+        pins := '[]';
+    END IF;
+    FOR pin IN SELECT p FROM jsonb_array_elements(pins) p LOOP
         acc := public.pg_tviews__an_edge(acc, pin->>0, lscope || ':0:' || (pin->>1), false,
                    coalesce((SELECT jsonb_build_array(jsonb_build_array(public.pg_tviews__an_ctx(acc, lscope))) WHERE public.pg_tviews__an_ctx(acc, lscope) IS NOT NULL), '[]'));
     END LOOP;
